@@ -1,0 +1,143 @@
+//! JPEG (ISO/IEC 10918-1). Sequential DCT (8 and 12-bit) and lossless frames go to this
+//! crate's own decoder ([`super::jpeg_own`]), which is bit-exact with IJG libjpeg; the
+//! retired progressive processes go to `jpeg-decoder`.
+
+use super::RawFrame;
+use crate::error::{KResult, codec_error};
+use crate::image::{ImageDescription, PhotometricInterpretation, Samples};
+
+pub(crate) const CODEC: &str = "JPEG";
+
+/// What the markers before the first scan say.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JpegHeader {
+    pub sof: u8,
+    pub precision: u8,
+    pub height: u16,
+    pub width: u16,
+    pub component_ids: Vec<u8>,
+    pub jfif: bool,
+    /// Adobe APP14 transform flag (0 = none, 1 = YCbCr, 2 = YCCK).
+    pub adobe_transform: Option<u8>,
+}
+
+impl JpegHeader {
+    pub fn lossless(&self) -> bool {
+        matches!(self.sof, 0xC3 | 0xC7 | 0xCB | 0xCF)
+    }
+
+    pub fn arithmetic(&self) -> bool {
+        self.sof >= 0xC9
+    }
+
+    pub fn progressive(&self) -> bool {
+        matches!(self.sof, 0xC2 | 0xC6 | 0xCA | 0xCE)
+    }
+}
+
+/// Reads the markers up to the frame header.
+pub(crate) fn parse_header(data: &[u8]) -> Result<JpegHeader, String> {
+    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+        return Err("the frame does not start with a JPEG SOI marker".into());
+    }
+    let mut h = JpegHeader::default();
+    let mut pos = 2;
+    loop {
+        // Skip fill bytes.
+        while pos < data.len() && data[pos] == 0xFF && data.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        if pos + 4 > data.len() {
+            return Err("the stream ends before a frame header".into());
+        }
+        if data[pos] != 0xFF {
+            return Err(format!("expected a marker at byte {pos}"));
+        }
+        let marker = data[pos + 1];
+        let len = usize::from(u16::from_be_bytes([data[pos + 2], data[pos + 3]]));
+        if len < 2 || pos + 2 + len > data.len() {
+            return Err(format!("marker FF{marker:02X} has an invalid length {len}"));
+        }
+        let seg = &data[pos + 4..pos + 2 + len];
+        match marker {
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                if seg.len() < 6 {
+                    return Err("short frame header".into());
+                }
+                h.sof = marker;
+                h.precision = seg[0];
+                h.height = u16::from_be_bytes([seg[1], seg[2]]);
+                h.width = u16::from_be_bytes([seg[3], seg[4]]);
+                let n = usize::from(seg[5]);
+                if seg.len() < 6 + 3 * n {
+                    return Err("short frame header".into());
+                }
+                h.component_ids = (0..n).map(|i| seg[6 + 3 * i]).collect();
+                return Ok(h);
+            }
+            0xE0 if seg.starts_with(b"JFIF\0") => h.jfif = true,
+            0xEE if seg.starts_with(b"Adobe") && seg.len() >= 12 => h.adobe_transform = Some(seg[11]),
+            _ => {}
+        }
+        pos += 2 + len;
+    }
+}
+
+/// Whether a 3-component lossy stream holds YCbCr: the stream's own signals first
+/// (component identifiers R G B, Adobe APP14, JFIF), then the Photometric Interpretation.
+pub(crate) fn stream_is_ycbcr(h: &JpegHeader, pi: &PhotometricInterpretation) -> bool {
+    if matches!(h.component_ids.as_slice(), [b'R', b'G', b'B'] | [b'r', b'g', b'b']) {
+        return false;
+    }
+    if let Some(t) = h.adobe_transform {
+        return t != 0;
+    }
+    if h.jfif {
+        return true;
+    }
+    pi.is_ybr()
+}
+
+/// Decodes one frame.
+pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+    let err = |m: String| codec_error(CODEC, frame, m);
+    let header = parse_header(data).map_err(&err)?;
+    if u32::from(header.width) != desc.columns || u32::from(header.height) != desc.rows {
+        return Err(err(format!(
+            "the stream is {} x {}, the image is {} x {}",
+            header.width, header.height, desc.columns, desc.rows
+        )));
+    }
+    let spp = desc.samples_per_pixel as usize;
+    if header.component_ids.len() != spp {
+        return Err(err(format!(
+            "the stream has {} components, Samples per Pixel is {spp}",
+            header.component_ids.len()
+        )));
+    }
+    if header.arithmetic() {
+        return Err(err("arithmetic-coded JPEG is not supported".into()));
+    }
+    if !header.progressive() {
+        return super::jpeg_own::decode(data, desc, frame);
+    }
+    let ycbcr = spp == 3 && stream_is_ycbcr(&header, &desc.photometric_interpretation);
+    let mut decoder = jpeg_decoder::Decoder::new(data);
+    // No colour conversion in the codec: `RGB` only interleaves the components (its
+    // `None` mode writes them plane after plane). YCbCr is converted like native YBR_FULL.
+    decoder.set_color_transform(if spp == 1 {
+        jpeg_decoder::ColorTransform::Grayscale
+    } else {
+        jpeg_decoder::ColorTransform::RGB
+    });
+    let pixels = decoder.decode().map_err(|e| err(e.to_string()))?;
+    let expected = desc.pixels() as usize * spp;
+    if pixels.len() != expected {
+        return Err(err(format!("decoded {} samples, {expected} expected", pixels.len())));
+    }
+    Ok(RawFrame {
+        samples: Samples::U8(pixels),
+        components: spp,
+        ybr: ycbcr.then_some(PhotometricInterpretation::YbrFull),
+    })
+}

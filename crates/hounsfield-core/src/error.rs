@@ -1,0 +1,121 @@
+//! Errors: every failure names its source (a file path, a URL, or whatever name the caller
+//! gave the bytes) and says what is wrong in words a user can act on.
+
+use std::fmt;
+
+/// An error while reading or decoding a DICOM object, naming the source.
+///
+/// ```
+/// use hounsfield_core::DicomFile;
+/// let err = DicomFile::from_bytes("broken.dcm", b"not dicom".to_vec()).unwrap_err();
+/// assert!(err.to_string().starts_with("broken.dcm: "));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    /// The name of the source: a path, a URL, or the name given with the bytes.
+    pub source_name: String,
+    /// What went wrong.
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    pub(crate) fn new(source_name: impl Into<String>, kind: ErrorKind) -> Self {
+        Error {
+            source_name: source_name.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source_name, self.kind)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What went wrong, without the source name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bytes are not a DICOM data set at all.
+    #[error("not a DICOM file ({0})")]
+    NotDicom(String),
+    /// The data ends before a structure that it announces.
+    #[error("truncated: {what} at byte {offset} needs {needed} bytes, only {available} remain")]
+    Truncated {
+        what: String,
+        offset: usize,
+        needed: u64,
+        available: usize,
+    },
+    /// A structural problem in the encoding (bad lengths, missing delimiters, bad VR).
+    #[error("malformed data set at byte {offset}: {problem}")]
+    Malformed { offset: usize, problem: String },
+    /// dicom-object could not parse the attributes.
+    #[error("could not parse the data set: {0}")]
+    Parse(String),
+    /// A required attribute is absent.
+    #[error("missing required attribute {0}")]
+    MissingAttribute(&'static str),
+    /// An attribute has a value that cannot be used.
+    #[error("invalid {name} {value:?}: {reason}")]
+    InvalidAttribute {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// The object has no pixel data to decode.
+    #[error("no pixel data in this object")]
+    NoPixelData,
+    /// The transfer syntax is known but no decoder is available for it.
+    #[error("unsupported transfer syntax {uid} ({name})")]
+    UnsupportedTransferSyntax { uid: String, name: String },
+    /// The pixel layout is valid DICOM but not supported.
+    #[error("unsupported pixel data: {0}")]
+    Unsupported(String),
+    /// Native pixel data has fewer bytes than the image attributes require.
+    #[error("pixel data holds {actual} bytes but {expected} are needed for {what}")]
+    PixelDataSize {
+        expected: u64,
+        actual: u64,
+        what: String,
+    },
+    /// The frame index is outside the object.
+    #[error("frame {index} does not exist (the object has {count} frames)")]
+    FrameIndex { index: usize, count: usize },
+    /// A codec failed on a frame.
+    #[error("{codec} decoding of frame {frame} failed: {message}")]
+    Codec {
+        codec: &'static str,
+        frame: usize,
+        message: String,
+    },
+    /// The image is larger than this build accepts.
+    #[error("image too large: {0}")]
+    TooLarge(String),
+    /// Reading the source failed.
+    #[error("I/O error: {0}")]
+    Io(String),
+}
+
+pub(crate) type KResult<T> = std::result::Result<T, ErrorKind>;
+
+/// Result with the crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn malformed(offset: usize, problem: impl Into<String>) -> ErrorKind {
+    ErrorKind::Malformed {
+        offset,
+        problem: problem.into(),
+    }
+}
+
+pub(crate) fn codec_error(codec: &'static str, frame: usize, message: impl fmt::Display) -> ErrorKind {
+    ErrorKind::Codec {
+        codec,
+        frame,
+        message: message.to_string(),
+    }
+}

@@ -1,0 +1,400 @@
+//! Opening DICOM Part 10 objects from bytes (and, natively, from paths).
+
+use crate::attrs::Attributes;
+use crate::error::{Error, ErrorKind, KResult, malformed};
+use crate::transfer_syntax::TransferSyntax;
+use crate::walk::{ElementSpan, Encoding, Walker};
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_object::InMemDicomObject;
+use std::ops::Range;
+
+/// Where the pixel data of an object lies in its encoded bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PixelLocation {
+    /// Native (uncompressed) pixel data: the value bytes, in the data set's byte order.
+    Native {
+        value: Range<usize>,
+        /// The VR the element was encoded with (OB or OW; None when implicit and unknown).
+        word_vr: bool,
+    },
+    /// Encapsulated pixel data: the Basic Offset Table item and the fragments.
+    Encapsulated {
+        offset_table: Range<usize>,
+        fragments: Vec<Range<usize>>,
+    },
+    /// Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009).
+    Float { value: Range<usize>, double: bool },
+}
+
+/// The File Meta Information (group 0002), as far as it is present.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FileMeta {
+    /// Whether the 128-byte preamble and the `DICM` prefix were present.
+    pub preamble: bool,
+    /// (0002,0010) as written in the file.
+    pub transfer_syntax_uid: Option<String>,
+    /// (0002,0002).
+    pub media_storage_sop_class_uid: Option<String>,
+    /// (0002,0003).
+    pub media_storage_sop_instance_uid: Option<String>,
+    /// (0002,0012).
+    pub implementation_class_uid: Option<String>,
+    /// (0002,0013).
+    pub implementation_version_name: Option<String>,
+}
+
+/// A DICOM object opened from bytes: its attributes, its transfer syntax and where its
+/// pixel data lies. Pixel data stays encoded until a frame is asked for.
+///
+/// ```no_run
+/// use hounsfield_core::DicomFile;
+/// let bytes = std::fs::read("CT_small.dcm")?;
+/// let file = DicomFile::from_bytes("CT_small.dcm", bytes)?;
+/// println!("{} frames", file.image()?.number_of_frames);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct DicomFile {
+    pub(crate) name: String,
+    pub(crate) data: Vec<u8>,
+    pub(crate) meta: FileMeta,
+    pub(crate) transfer_syntax: TransferSyntax,
+    pub(crate) dataset: InMemDicomObject,
+    pub(crate) pixel: Option<PixelLocation>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) layout: std::sync::OnceLock<Result<crate::pixels::PixelLayout, ErrorKind>>,
+}
+
+/// The largest inflation ratio accepted for deflated data sets (DEFLATE cannot exceed
+/// about 1032:1), so a small file cannot make the reader allocate without bound.
+const MAX_INFLATE_RATIO: u64 = 1032;
+
+impl DicomFile {
+    /// Opens a DICOM object from its encoded bytes. `name` is used in messages.
+    ///
+    /// Accepts files with and without the 128-byte preamble, with a missing or damaged
+    /// file meta group when the encoding can be recognised from the data set itself,
+    /// implicit and explicit VR, little and big endian, and deflated data sets.
+    pub fn from_bytes(name: impl Into<String>, data: Vec<u8>) -> Result<DicomFile, Error> {
+        let name = name.into();
+        match Self::parse(&name, data) {
+            Ok(f) => Ok(f),
+            Err(kind) => Err(Error::new(name, kind)),
+        }
+    }
+
+    /// Opens a file from a path (not available in the browser build).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<DicomFile, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let data = std::fs::read(path).map_err(|e| Error::new(name.clone(), ErrorKind::Io(e.to_string())))?;
+        Self::from_bytes(name, data)
+    }
+
+    fn parse(name: &str, data: Vec<u8>) -> KResult<DicomFile> {
+        let mut notes = Vec::new();
+        let mut meta = FileMeta::default();
+        let meta_start = if data.len() >= 132 && &data[128..132] == b"DICM" {
+            meta.preamble = true;
+            132
+        } else if data.len() >= 4 && &data[0..4] == b"DICM" {
+            notes.push("no preamble before the DICM prefix".to_string());
+            4
+        } else {
+            0
+        };
+        // File meta group: explicit VR little endian, group 0002 only.
+        let meta_spans = if data.len() >= meta_start + 8 && data[meta_start] == 0x02 && data[meta_start + 1] == 0x00 {
+            Walker::new(&data, Encoding::EXPLICIT_LE).top_level(meta_start, data.len(), Some(0x0002))?
+        } else {
+            if meta_start == 0 {
+                notes.push("no preamble and no file meta information".to_string());
+            } else {
+                notes.push("no file meta information after DICM".to_string());
+            }
+            Vec::new()
+        };
+        let ds_start = meta_spans.last().map_or(meta_start, |s| s.end);
+        let meta_object = read_meta(&data, &meta_spans);
+        if let Some(m) = &meta_object {
+            let a = Attributes::new(m);
+            use dicom_dictionary_std::tags;
+            meta.transfer_syntax_uid = a.string(tags::TRANSFER_SYNTAX_UID);
+            meta.media_storage_sop_class_uid = a.string(tags::MEDIA_STORAGE_SOP_CLASS_UID);
+            meta.media_storage_sop_instance_uid = a.string(tags::MEDIA_STORAGE_SOP_INSTANCE_UID);
+            meta.implementation_class_uid = a.string(tags::IMPLEMENTATION_CLASS_UID);
+            meta.implementation_version_name = a.string(tags::IMPLEMENTATION_VERSION_NAME);
+        }
+        if ds_start >= data.len() {
+            return Err(ErrorKind::NotDicom("no data set after the file meta information".into()));
+        }
+
+        let ts = match meta.transfer_syntax_uid.as_deref().filter(|u| !u.is_empty()) {
+            Some(uid) => TransferSyntax::from_uid(uid),
+            None => {
+                let Some(enc) = guess_encoding(&data[ds_start..]) else {
+                    return Err(ErrorKind::NotDicom(
+                        "no transfer syntax and the data does not start with a data element".into(),
+                    ));
+                };
+                let ts = syntax_for(enc);
+                notes.push(format!(
+                    "no transfer syntax in the file meta information; the data reads as {}",
+                    ts.name
+                ));
+                ts
+            }
+        };
+        let (data, ds_start) = if ts.deflated {
+            (inflate(&data, ds_start)?, 0)
+        } else {
+            (data, ds_start)
+        };
+        let mut enc = Encoding {
+            big_endian: ts.big_endian,
+            explicit_vr: ts.explicit_vr,
+        };
+        // Some writers declare one VR encoding and use the other; the first element says
+        // which (DCMTK and pydicom recover the same way).
+        if let Some(actual) = contradicted_vr_encoding(&data[ds_start..], enc) {
+            notes.push(format!(
+                "the transfer syntax says {} VR but the data set is encoded with {} VR",
+                if enc.explicit_vr { "explicit" } else { "implicit" },
+                if actual { "explicit" } else { "implicit" },
+            ));
+            enc.explicit_vr = actual;
+        }
+        let spans = Walker::new(&data, enc).top_level(ds_start, data.len(), None)?;
+        let pixel = locate_pixels(&spans, ts.is_encapsulated())?;
+
+        // Everything but the pixel data goes to dicom-object, in contiguous runs. Sequences
+        // encoded as UN with undefined length hold implicit VR items (CP-246), which
+        // dicom-parser does not switch to inside an explicit VR data set: they are read
+        // on their own.
+        let un_sequence = |s: &ElementSpan| s.vr == Some(dicom_core::VR::UN) && s.length.is_none();
+        let mut regions: Vec<Range<usize>> = Vec::new();
+        for s in spans.iter().filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s)) {
+            match regions.last_mut() {
+                Some(r) if r.end == s.start => r.end = s.end,
+                _ => regions.push(s.start..s.end),
+            }
+        }
+        let native_ts = syntax_for(enc);
+        let dicom_ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+            .get(&native_ts.uid)
+            .ok_or_else(|| ErrorKind::Parse("transfer syntax registry lacks a native syntax".into()))?;
+        let mut dataset = InMemDicomObject::new_empty();
+        for r in regions.into_iter().filter(|r| r.end > r.start) {
+            let part = InMemDicomObject::read_dataset_with_ts(&data[r.clone()], dicom_ts).map_err(|e| {
+                ErrorKind::Parse(format!("{} (in bytes {}..{})", crate::attrs::error_chain(&e), r.start, r.end))
+            })?;
+            for elt in part.into_iter() {
+                dataset.put(elt);
+            }
+        }
+        for s in spans.iter().filter(|s| un_sequence(s)) {
+            let mut bytes = Vec::with_capacity(8 + s.end - s.value_start);
+            bytes.extend_from_slice(&s.group.to_le_bytes());
+            bytes.extend_from_slice(&s.element.to_le_bytes());
+            bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+            bytes.extend_from_slice(&data[s.value_start..s.end]);
+            let implicit = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+                .get("1.2.840.10008.1.2")
+                .ok_or_else(|| ErrorKind::Parse("transfer syntax registry lacks implicit VR".into()))?;
+            match InMemDicomObject::read_dataset_with_ts(&bytes[..], implicit) {
+                Ok(part) => {
+                    for elt in part.into_iter() {
+                        dataset.put(elt);
+                    }
+                }
+                Err(e) => notes.push(format!(
+                    "skipped ({:04X},{:04X}), a UN sequence that cannot be read: {}",
+                    s.group,
+                    s.element,
+                    crate::attrs::error_chain(&e)
+                )),
+            }
+        }
+        if spans.is_empty() {
+            return Err(ErrorKind::NotDicom("the data set is empty".into()));
+        }
+        Ok(DicomFile {
+            name: name.to_string(),
+            data,
+            meta,
+            transfer_syntax: ts,
+            dataset,
+            pixel,
+            notes,
+            layout: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The name given when opening (a path, a URL, ...).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file meta information.
+    pub fn meta(&self) -> &FileMeta {
+        &self.meta
+    }
+
+    /// The transfer syntax used to decode the object.
+    pub fn transfer_syntax(&self) -> &TransferSyntax {
+        &self.transfer_syntax
+    }
+
+    /// All attributes except the pixel data, as parsed by dicom-object.
+    pub fn dataset(&self) -> &InMemDicomObject {
+        &self.dataset
+    }
+
+    /// Typed access to the attributes.
+    pub fn attributes(&self) -> Attributes<'_> {
+        Attributes::new(&self.dataset)
+    }
+
+    /// Notes about recoveries made while reading (missing meta, wrong syntax, ...).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Whether the object carries pixel data.
+    pub fn has_pixel_data(&self) -> bool {
+        self.pixel.is_some()
+    }
+
+    pub(crate) fn err(&self, kind: ErrorKind) -> Error {
+        Error::new(self.name.clone(), kind)
+    }
+}
+
+fn is_pixel_tag(tag: (u16, u16)) -> bool {
+    matches!(tag, (0x7FE0, 0x0008) | (0x7FE0, 0x0009) | (0x7FE0, 0x0010))
+}
+
+fn read_meta(data: &[u8], spans: &[ElementSpan]) -> Option<InMemDicomObject> {
+    let (first, last) = (spans.first()?, spans.last()?);
+    let bytes = &data[first.start..last.end];
+    // The walker accepted implicit VR in group 0002 too; read it the way it was written.
+    let explicit = bytes.len() >= 6 && bytes[4].is_ascii_uppercase() && bytes[5].is_ascii_uppercase();
+    let uid = if explicit { "1.2.840.10008.1.2.1" } else { "1.2.840.10008.1.2" };
+    let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid)?;
+    InMemDicomObject::read_dataset_with_ts(bytes, ts).ok()
+}
+
+fn syntax_for(enc: Encoding) -> TransferSyntax {
+    match (enc.explicit_vr, enc.big_endian) {
+        (false, _) => TransferSyntax::implicit_vr_little_endian(),
+        (true, false) => TransferSyntax::explicit_vr_little_endian(),
+        (true, true) => TransferSyntax::explicit_vr_big_endian(),
+    }
+}
+
+/// Recognises the encoding of a data set from its first element header.
+fn guess_encoding(b: &[u8]) -> Option<Encoding> {
+    if b.len() < 8 {
+        return None;
+    }
+    let le_group = u16::from_le_bytes([b[0], b[1]]);
+    let be_group = u16::from_be_bytes([b[0], b[1]]);
+    let vr_like = b[4].is_ascii_uppercase() && b[5].is_ascii_uppercase() && vr_known(&b[4..6]);
+    // Data sets start with a low group number (0008 most often); the byte order that
+    // gives the smaller, even, plausible group wins.
+    let plausible = |g: u16| (0x0002..=0x7FE0).contains(&g);
+    let big_endian = match (plausible(le_group), plausible(be_group)) {
+        (true, false) => false,
+        (false, true) => true,
+        (true, true) => be_group < le_group,
+        (false, false) => return None,
+    };
+    Some(Encoding {
+        big_endian,
+        explicit_vr: vr_like,
+    })
+}
+
+/// Whether the first element contradicts the declared VR encoding; returns the encoding
+/// (true = explicit) the bytes show.
+fn contradicted_vr_encoding(b: &[u8], enc: Encoding) -> Option<bool> {
+    if b.len() < 8 {
+        return None;
+    }
+    let looks_explicit = vr_known(&b[4..6]);
+    if enc.explicit_vr && !looks_explicit {
+        return Some(false);
+    }
+    if !enc.explicit_vr && looks_explicit {
+        // Read as implicit, the length would run past the data.
+        let len = if enc.big_endian {
+            u32::from_be_bytes([b[4], b[5], b[6], b[7]])
+        } else {
+            u32::from_le_bytes([b[4], b[5], b[6], b[7]])
+        };
+        if len != u32::MAX && len as usize > b.len() - 8 {
+            return Some(true);
+        }
+    }
+    None
+}
+
+fn vr_known(b: &[u8]) -> bool {
+    std::str::from_utf8(b).ok().and_then(|s| s.parse::<dicom_core::VR>().ok()).is_some()
+}
+
+fn inflate(data: &[u8], start: usize) -> KResult<Vec<u8>> {
+    use std::io::Read;
+    let compressed = &data[start..];
+    let limit = (compressed.len() as u64).saturating_mul(MAX_INFLATE_RATIO);
+    let mut body = Vec::new();
+    flate2::read::DeflateDecoder::new(compressed)
+        .take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| malformed(start, format!("the deflated data set cannot be inflated: {e}")))?;
+    if body.len() as u64 > limit {
+        return Err(malformed(start, "the deflated data set inflates beyond 1032:1"));
+    }
+    Ok(body)
+}
+
+fn locate_pixels(spans: &[ElementSpan], encapsulated: bool) -> KResult<Option<PixelLocation>> {
+    if let Some(p) = spans.iter().find(|s| s.tag() == (0x7FE0, 0x0010)) {
+        if p.length.is_none() {
+            if !encapsulated {
+                return Err(malformed(
+                    p.start,
+                    "Pixel Data has an undefined length but the transfer syntax is native",
+                ));
+            }
+            let mut items = p.items.iter().cloned();
+            let offset_table = items
+                .next()
+                .ok_or_else(|| malformed(p.start, "encapsulated Pixel Data has no Basic Offset Table item"))?;
+            return Ok(Some(PixelLocation::Encapsulated {
+                offset_table,
+                fragments: items.collect(),
+            }));
+        }
+        if encapsulated {
+            return Err(malformed(
+                p.start,
+                "Pixel Data has a defined length but the transfer syntax is encapsulated",
+            ));
+        }
+        return Ok(Some(PixelLocation::Native {
+            value: p.value_start..p.end,
+            word_vr: p.vr == Some(dicom_core::VR::OW),
+        }));
+    }
+    for (tag, double) in [((0x7FE0, 0x0008), false), ((0x7FE0, 0x0009), true)] {
+        if let Some(p) = spans.iter().find(|s| s.tag() == tag) {
+            return Ok(Some(PixelLocation::Float {
+                value: p.value_start..p.end,
+                double,
+            }));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,134 @@
+//! Decode oracle: every image of the corpus decodes to the values pydicom (with pylibjpeg,
+//! pylibjpeg-libjpeg, pylibjpeg-openjpeg, pylibjpeg-rle) gives — exactly for lossless
+//! transfer syntaxes, within 3 for lossy DCT JPEG. Files pydicom cannot decode must give
+//! a clear error here too, or decode to what GDCM gives (checked in `second_oracle.rs`).
+
+use hounsfield_conformance::{CorpusFile, Reference, corpus, missing, print_table, pydicom_references};
+use hounsfield_core::{Codec, DicomFile, Frame};
+
+/// Largest difference accepted per syntax: lossy DCT JPEG decoders differ in their
+/// inverse DCT and upsampling (ISO 10918-1 allows it); every other codec is exact.
+fn tolerance(file: &DicomFile) -> f64 {
+    let ts = file.transfer_syntax();
+    if ts.codec == Codec::Jpeg && ts.lossy { 3.0 } else { 0.0 }
+}
+
+enum Outcome {
+    Pass(String),
+    Fail(String),
+}
+
+fn compare(frame: &Frame, reference: &[f64], shape: &[usize]) -> Result<f64, String> {
+    let channels = frame.channels();
+    let expected_shape: Vec<usize> = if channels == 1 {
+        vec![frame.height as usize, frame.width as usize]
+    } else {
+        vec![frame.height as usize, frame.width as usize, channels]
+    };
+    if shape != expected_shape.as_slice() {
+        return Err(format!("shape {expected_shape:?}, pydicom {shape:?}"));
+    }
+    if reference.len() != frame.samples.len() {
+        return Err(format!("{} samples, pydicom {}", frame.samples.len(), reference.len()));
+    }
+    let mut worst = 0.0f64;
+    for (i, &r) in reference.iter().enumerate() {
+        let d = (frame.samples.get_f64(i) - r).abs();
+        if d > worst || d.is_nan() {
+            worst = if d.is_nan() { f64::INFINITY } else { d };
+        }
+    }
+    Ok(worst)
+}
+
+fn check(file: &CorpusFile, reference: &Reference) -> (String, String, Outcome) {
+    let opened = DicomFile::open(&file.path);
+    let (syntax, photometric) = match &opened {
+        Ok(f) => (
+            f.transfer_syntax().uid.clone(),
+            f.image().map(|d| d.photometric_interpretation.to_string()).unwrap_or_else(|_| "-".into()),
+        ),
+        Err(_) => ("-".into(), "-".into()),
+    };
+    let outcome = match (reference, &opened) {
+        (Reference::NoPixelData, Ok(f)) if !f.has_pixel_data() => Outcome::Pass("no pixel data (both)".into()),
+        (Reference::NoPixelData, Ok(_)) => Outcome::Fail("we see pixel data, pydicom does not".into()),
+        (Reference::NoPixelData, Err(e)) => Outcome::Pass(format!("no pixel data; we reject it: {}", e.kind)),
+        (Reference::Failed(why), Err(e)) => Outcome::Pass(format!("both fail; ours: {}; pydicom: {why}", e.kind)),
+        (Reference::Failed(why), Ok(f)) => match f.decode_all_frames() {
+            Err(e) => Outcome::Pass(format!("both fail; ours: {}; pydicom: {why}", e.kind)),
+            Ok(_) => Outcome::Pass(format!("decoded (pydicom cannot: {why}) -> second oracle")),
+        },
+        (Reference::Decoded { .. }, Err(e)) => Outcome::Fail(format!("we fail to open: {e}")),
+        (
+            Reference::Decoded {
+                frames,
+                compared,
+                shape,
+                dtype,
+            },
+            Ok(f),
+        ) => {
+            let tol = tolerance(f);
+            let n = f.image().map(|d| d.number_of_frames as usize);
+            match n {
+                Err(e) => Outcome::Fail(format!("we fail: {e}")),
+                Ok(n) if n != *frames => Outcome::Fail(format!("{n} frames, pydicom {frames}")),
+                Ok(_) => {
+                    let mut worst = 0.0f64;
+                    let mut problem = None;
+                    for (i, values) in compared {
+                        match f.decode_frame(*i) {
+                            Err(e) => {
+                                problem = Some(format!("frame {i}: {e}"));
+                                break;
+                            }
+                            Ok(frame) => match compare(&frame, values, shape) {
+                                Err(m) => {
+                                    problem = Some(format!("frame {i}: {m}"));
+                                    break;
+                                }
+                                Ok(d) => worst = worst.max(d),
+                            },
+                        }
+                    }
+                    match problem {
+                        Some(p) => Outcome::Fail(p),
+                        None if worst > tol => {
+                            Outcome::Fail(format!("max |diff| {worst} > {tol} over frames {compared_list}", compared_list = compared.len()))
+                        }
+                        None if worst == 0.0 => Outcome::Pass(format!("exact ({} frames, {dtype})", compared.len())),
+                        None => Outcome::Pass(format!("max |diff| {worst} <= {tol} ({} frames)", compared.len())),
+                    }
+                }
+            }
+        }
+    };
+    (syntax, photometric, outcome)
+}
+
+#[test]
+fn decode_matches_pydicom_on_the_corpus() {
+    let Some(files) = corpus() else {
+        return missing("the test corpus (pydicom wheels and ../shared/data)");
+    };
+    let Some(references) = pydicom_references(&files) else {
+        return missing("the pydicom oracle (target/venv with pydicom and pylibjpeg)");
+    };
+    let mut rows = Vec::new();
+    let mut failures = 0;
+    for (file, reference) in files.iter().zip(&references) {
+        let (syntax, photometric, outcome) = check(file, reference);
+        let (status, text) = match outcome {
+            Outcome::Pass(t) => ("ok", t),
+            Outcome::Fail(t) => {
+                failures += 1;
+                ("FAIL", t)
+            }
+        };
+        rows.push(vec![file.label.clone(), syntax, photometric, status.to_string(), text]);
+    }
+    print_table(&["file", "syntax", "photometric", "result", "detail"], &rows);
+    println!("\n{} files, {} failures", files.len(), failures);
+    assert_eq!(failures, 0, "decode regressions against pydicom (table above)");
+}

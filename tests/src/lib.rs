@@ -1,0 +1,227 @@
+//! Shared helpers of the conformance tests: the real-file corpus, the external oracles
+//! (pydicom, DCMTK) and comparison utilities.
+//!
+//! The corpus is the PyPI wheels `pydicom==3.0.2` and `pydicom-data==1.0.0`, unpacked by
+//! `scripts/setup-test-env.sh` under `target/testdata/`, plus `../shared/data`. A missing
+//! corpus or oracle is a test failure (with the command that installs it), never a skip,
+//! unless `HOUNSFIELD_ALLOW_MISSING_ORACLES=1` is set for a quick local run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// Where the setup script unpacks the wheels (`HOUNSFIELD_TESTDATA` overrides).
+pub fn testdata_dir() -> PathBuf {
+    std::env::var_os("HOUNSFIELD_TESTDATA").map_or_else(|| root().join("target/testdata"), PathBuf::from)
+}
+
+/// The shared real data beside the checkout (`HOUNSFIELD_SHARED_DATA` overrides).
+pub fn shared_data_dir() -> PathBuf {
+    std::env::var_os("HOUNSFIELD_SHARED_DATA").map_or_else(|| root().join("../shared/data"), PathBuf::from)
+}
+
+/// The Python of the test virtual environment (`HOUNSFIELD_PYTHON` overrides).
+pub fn python() -> PathBuf {
+    std::env::var_os("HOUNSFIELD_PYTHON").map_or_else(|| root().join("target/venv/bin/python"), PathBuf::from)
+}
+
+/// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
+pub fn allow_missing() -> bool {
+    std::env::var("HOUNSFIELD_ALLOW_MISSING_ORACLES").is_ok_and(|v| v == "1")
+}
+
+/// Fails (or, when allowed, skips loudly) because something the test needs is absent.
+/// Returns normally only when skipping is allowed.
+pub fn missing(what: &str) {
+    let msg = format!("{what} is missing: run `bash scripts/setup-test-env.sh` (the README's test command does)");
+    if allow_missing() {
+        eprintln!("\n*** SKIPPED: {msg} ***\n");
+    } else {
+        panic!("{msg}");
+    }
+}
+
+/// One file of the corpus.
+#[derive(Debug, Clone)]
+pub struct CorpusFile {
+    /// A stable, unique, filesystem-safe name (`pydicom/test_files/CT_small.dcm` → `pydicom__test_files__CT_small.dcm`).
+    pub name: String,
+    /// A short name for tables.
+    pub label: String,
+    pub path: PathBuf,
+}
+
+const NOT_DICOM: &[&str] = &["txt", "md", "png", "json", "dump", "icc", "gz", "py", "pyc"];
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if !p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| NOT_DICOM.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Every candidate file of the corpus, in a stable order. Returns `None` when a part of
+/// the corpus is absent.
+pub fn corpus() -> Option<Vec<CorpusFile>> {
+    let td = testdata_dir();
+    let roots = [
+        ("pydicom", td.join("pydicom-3.0.2/pydicom/data/test_files")),
+        ("palettes", td.join("pydicom-3.0.2/pydicom/data/palettes")),
+        ("pydicom-data", td.join("pydicom-data-1.0.0/data_store/data")),
+        ("shared", shared_data_dir()),
+    ];
+    let mut out = Vec::new();
+    for (prefix, dir) in roots {
+        if !dir.is_dir() {
+            return None;
+        }
+        let mut files = Vec::new();
+        walk(&dir, &mut files);
+        for path in files {
+            let rel = path.strip_prefix(&dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            out.push(CorpusFile {
+                name: format!("{prefix}__{}", rel.replace('/', "__")),
+                label: format!("{prefix}/{rel}"),
+                path,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// The pydicom reference of one file.
+#[derive(Debug, Clone)]
+pub enum Reference {
+    /// pydicom decoded it: the compared frames with their samples as f64.
+    Decoded {
+        frames: usize,
+        compared: Vec<(usize, Vec<f64>)>,
+        shape: Vec<usize>,
+        dtype: String,
+    },
+    /// The file has no pixel data.
+    NoPixelData,
+    /// pydicom could not decode it, with its message.
+    Failed(String),
+}
+
+/// Runs the pydicom reference script over `files` (cached under `target/oracle/pydicom`)
+/// and loads the results. Returns `None` when Python or pydicom is unavailable.
+pub fn pydicom_references(files: &[CorpusFile]) -> Option<Vec<Reference>> {
+    let py = python();
+    if !py.exists() {
+        return None;
+    }
+    let out = root().join("target/oracle/pydicom");
+    std::fs::create_dir_all(&out).ok()?;
+    let list = out.join("files.tsv");
+    let text: String = files.iter().map(|f| format!("{}\t{}\n", f.name, f.path.display())).collect();
+    std::fs::write(&list, text).ok()?;
+    let status = Command::new(&py)
+        .arg(root().join("tests/scripts/pydicom_reference.py"))
+        .arg(&out)
+        .arg(&list)
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    Some(files.iter().map(|f| load_reference(&out.join(&f.name))).collect())
+}
+
+fn load_reference(dir: &Path) -> Reference {
+    let Some(json) = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    else {
+        return Reference::Failed("no manifest written".into());
+    };
+    let usizes = |key: &str| -> Vec<usize> {
+        json[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_u64()).map(|v| v as usize).collect())
+            .unwrap_or_default()
+    };
+    match json["status"].as_str().unwrap_or("?") {
+        "no-pixel-data" => Reference::NoPixelData,
+        "ok" => {
+            let dtype = json["dtype"].as_str().unwrap_or("").to_string();
+            let compared = usizes("compared")
+                .into_iter()
+                .map(|i| {
+                    let bytes = std::fs::read(dir.join(format!("frame_{i}.bin"))).unwrap_or_default();
+                    (i, decode_dtype(&dtype, &bytes))
+                })
+                .collect();
+            Reference::Decoded {
+                frames: json["frames"].as_u64().unwrap_or(1) as usize,
+                compared,
+                shape: usizes("shape"),
+                dtype,
+            }
+        }
+        _ => Reference::Failed(json["error"].as_str().unwrap_or("unknown").to_string()),
+    }
+}
+
+/// Reads little-endian numpy data of dtype `dtype` (`<u2`, `|u1`, `<f4`, ...) as f64.
+pub fn decode_dtype(dtype: &str, b: &[u8]) -> Vec<f64> {
+    let kind = dtype.trim_start_matches(['<', '|', '=', '>']);
+    match kind {
+        "u1" | "b1" => b.iter().map(|&x| f64::from(x)).collect(),
+        "i1" => b.iter().map(|&x| f64::from(x as i8)).collect(),
+        "u2" => b.chunks_exact(2).map(|c| f64::from(u16::from_le_bytes([c[0], c[1]]))).collect(),
+        "i2" => b.chunks_exact(2).map(|c| f64::from(i16::from_le_bytes([c[0], c[1]]))).collect(),
+        "u4" => b.chunks_exact(4).map(|c| f64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        "i4" => b.chunks_exact(4).map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        "f4" => b.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        "f8" => b
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect(),
+        other => panic!("unexpected dtype {other}"),
+    }
+}
+
+/// Prints a table with aligned columns.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        println!("{}", s.trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    line(widths.iter().map(|w| "-".repeat(*w)).collect());
+    for r in rows {
+        line(r.clone());
+    }
+}

@@ -178,6 +178,42 @@ fn load_reference(dir: &Path) -> Reference {
     }
 }
 
+/// Decompresses a corpus file with DCMTK (`dcmdjpeg` for JPEG, `dcmdjpls` for JPEG-LS,
+/// `dcmdrle` for RLE, `dcmconv +te` for native data; GDCM's `gdcmconv --raw` for JPEG
+/// 2000, which DCMTK does not decode) into `target/oracle/dcmtk/`,
+/// cached; returns the path of the uncompressed copy.
+pub fn dcmtk_decompress(file: &CorpusFile) -> Result<PathBuf, String> {
+    let dir = root().join("target/oracle/dcmtk");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let out = dir.join(format!("{}.dcm", file.name));
+    if out.exists() {
+        return Ok(out);
+    }
+    let opened = hounsfield_core::DicomFile::open(&file.path).map_err(|e| e.to_string())?;
+    let uid = opened.transfer_syntax().uid.clone();
+    let (tool, args): (&str, Vec<String>) = match opened.transfer_syntax().codec {
+        hounsfield_core::Codec::Jpeg => ("dcmdjpeg", vec![]),
+        hounsfield_core::Codec::JpegLs => ("dcmdjpls", vec![]),
+        hounsfield_core::Codec::Rle => ("dcmdrle", vec![]),
+        hounsfield_core::Codec::Jpeg2000 => ("gdcmconv", vec!["--raw".into()]),
+        // Native data: DCMTK re-encodes it as explicit VR little endian with a meta group.
+        hounsfield_core::Codec::Native => ("dcmconv", vec!["+te".into()]),
+        _ => return Err(format!("no decompressor for {uid}")),
+    };
+    let tmp = out.with_extension("tmp");
+    let output = Command::new(tool)
+        .args(&args)
+        .arg(&file.path)
+        .arg(&tmp)
+        .output()
+        .map_err(|e| format!("{tool} is not installed ({e}); run scripts/setup-test-env.sh"))?;
+    if !output.status.success() {
+        return Err(format!("{tool} failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+    }
+    std::fs::rename(&tmp, &out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 /// Reads little-endian numpy data of dtype `dtype` (`<u2`, `|u1`, `<f4`, ...) as f64.
 pub fn decode_dtype(dtype: &str, b: &[u8]) -> Vec<f64> {
     let kind = dtype.trim_start_matches(['<', '|', '=', '>']);

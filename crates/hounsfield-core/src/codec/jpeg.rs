@@ -22,9 +22,6 @@ pub(crate) struct JpegHeader {
 }
 
 impl JpegHeader {
-    pub fn lossless(&self) -> bool {
-        matches!(self.sof, 0xC3 | 0xC7 | 0xCB | 0xCF)
-    }
 
     pub fn arithmetic(&self) -> bool {
         self.sof >= 0xC9

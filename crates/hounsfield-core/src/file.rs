@@ -219,6 +219,7 @@ impl DicomFile {
         if spans.is_empty() {
             return Err(ErrorKind::NotDicom("the data set is empty".into()));
         }
+        let dataset = if ts.big_endian { dataset } else { reinterpret_un(dataset) };
         Ok(DicomFile {
             name: name.to_string(),
             data,
@@ -397,4 +398,59 @@ fn locate_pixels(spans: &[ElementSpan], encapsulated: bool) -> KResult<Option<Pi
         }
     }
     Ok(None)
+}
+
+/// Elements written with VR UN whose tag the dictionary knows are read with the
+/// dictionary's VR (PS3.5 section 6.2.2): text stays text, numbers become numbers.
+/// Top-level elements of little endian data sets only (UN values are little endian).
+fn reinterpret_un(dataset: InMemDicomObject) -> InMemDicomObject {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+    use dicom_core::value::{PrimitiveValue, Value};
+    use dicom_core::header::Header;
+    use dicom_core::{DataElement, VR};
+    if !dataset.iter().any(|e| e.vr() == VR::UN) {
+        return dataset;
+    }
+    let mut out = InMemDicomObject::new_empty();
+    for elt in dataset {
+        let tag = elt.tag();
+        let target = dicom_dictionary_std::StandardDataDictionary
+            .by_tag(tag)
+            .and_then(|e| match e.vr() {
+                VirtualVr::Exact(vr) => Some(vr),
+                _ => None,
+            });
+        let converted = match (elt.vr(), target, elt.value()) {
+            (VR::UN, Some(vr), Value::Primitive(PrimitiveValue::U8(bytes))) => {
+                un_value(vr, bytes).map(|v| DataElement::new(tag, vr, v))
+            }
+            _ => None,
+        };
+        out.put(converted.unwrap_or(elt));
+    }
+    out
+}
+
+fn un_value(vr: dicom_core::VR, b: &[u8]) -> Option<dicom_core::value::PrimitiveValue> {
+    use dicom_core::VR::*;
+    use dicom_core::value::PrimitiveValue as P;
+    let text = || String::from_utf8_lossy(b).trim_end_matches(['\0', ' ']).to_string();
+    Some(match vr {
+        AE | AS | CS | DA | DS | DT | IS | LO | PN | SH | TM | UC | UI => {
+            P::Strs(text().split('\\').map(|s| s.trim_matches(['\0', ' ']).to_string()).collect())
+        }
+        LT | ST | UT | UR => P::Str(text()),
+        US => P::U16(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
+        SS => P::I16(b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()),
+        UL => P::U32(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+        SL => P::I32(b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+        FL => P::F32(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+        FD => P::F64(
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                .collect(),
+        ),
+        OW => P::U16(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
+        _ => return None,
+    })
 }

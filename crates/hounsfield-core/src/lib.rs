@@ -18,21 +18,28 @@
 mod attrs;
 mod codec;
 mod color;
+mod display;
 mod error;
 mod file;
 mod frames;
 mod image;
+mod lut;
+pub mod pipeline;
 mod pixels;
+mod summary;
 mod transfer_syntax;
 mod walk;
 #[cfg(target_arch = "wasm32")]
 mod wasm_alloc;
 
 pub use attrs::Attributes;
+pub use display::{DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow};
 pub use error::{Error, ErrorKind, Result};
 pub use file::{DicomFile, FileMeta};
+pub use lut::{Lut, PaletteColorLut};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
 pub use pixels::MAX_FRAME_BYTES;
+pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};
 
 /// Re-exported tag constants of the DICOM standard dictionary.

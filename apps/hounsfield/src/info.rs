@@ -1,0 +1,152 @@
+//! `hounsfield info`.
+
+use hounsfield_core::{DicomFile, ModalityLut, Summary};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(files: &[PathBuf], json: bool) -> Result<ExitCode, String> {
+    let mut failed = false;
+    let mut out = Vec::new();
+    for path in files {
+        match DicomFile::open(path) {
+            Ok(file) => {
+                let summary = file.summary();
+                if json {
+                    out.push(serde_json::to_value(&summary).map_err(|e| e.to_string())?);
+                } else {
+                    print_text(&summary);
+                }
+            }
+            Err(e) => {
+                failed = true;
+                if json {
+                    out.push(serde_json::json!({ "file": path.display().to_string(), "error": e.kind.to_string() }));
+                } else {
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+fn print_text(s: &Summary) {
+    let id = &s.identification;
+    println!("{}", s.file);
+    println!("  patient        {} (id {})", opt(&id.patient_name), opt(&id.patient_id));
+    println!(
+        "  study          {} {} uid {}",
+        opt(&id.study_date),
+        opt(&id.study_description),
+        opt(&id.study_instance_uid)
+    );
+    println!(
+        "  series         #{} {} uid {}",
+        opt(&id.series_number),
+        opt(&id.series_description),
+        opt(&id.series_instance_uid)
+    );
+    println!("  modality       {}   instance {}", opt(&id.modality), opt(&id.instance_number));
+    println!("  transfer syntax {} ({})", s.transfer_syntax_name, s.transfer_syntax_uid);
+    match (&s.image, &s.image_error) {
+        (Some(img), _) => {
+            println!(
+                "  image          {} x {} x {} frames, {} samples, {}",
+                img.columns, img.rows, img.number_of_frames, img.samples_per_pixel, img.photometric_interpretation
+            );
+            println!(
+                "  bits           allocated {}, stored {}, high bit {}, {}{}",
+                img.bits_allocated,
+                img.bits_stored,
+                img.high_bit,
+                if img.signed { "signed" } else { "unsigned" },
+                if img.samples_per_pixel > 1 {
+                    format!(", planar configuration {}", img.planar_configuration)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        (None, Some(e)) => println!("  image          {e}"),
+        (None, None) => {}
+    }
+    if let Some(d) = &s.display {
+        match &d.modality_lut {
+            ModalityLut::Identity => {}
+            ModalityLut::Rescale {
+                slope,
+                intercept,
+                rescale_type,
+            } => println!(
+                "  rescale        slope {slope}, intercept {intercept}{}",
+                rescale_type.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
+            ModalityLut::Table { lut, .. } => println!(
+                "  modality LUT   {} entries from {}, {} bits",
+                lut.len(),
+                lut.first_mapped,
+                lut.bits
+            ),
+        }
+        for (i, w) in d.windows.iter().enumerate() {
+            println!(
+                "  window {}       center {}, width {}{}",
+                i + 1,
+                w.center,
+                w.width,
+                w.explanation.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+        }
+        if d.voi_lut_function != hounsfield_core::VoiLutFunction::Linear {
+            println!("  VOI function   {:?}", d.voi_lut_function);
+        }
+        for (i, l) in d.voi_luts.iter().enumerate() {
+            println!(
+                "  VOI LUT {}      {} entries from {}, {} bits{}",
+                i + 1,
+                l.len(),
+                l.first_mapped,
+                l.bits,
+                l.explanation.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+        }
+        if let Some(p) = &d.presentation_lut_shape {
+            println!("  presentation   {p:?}");
+        }
+        if let Some(p) = &d.palette {
+            println!(
+                "  palette        {} entries from {}, {} bits{}",
+                p.red.len(),
+                p.red.first_mapped,
+                p.red.bits,
+                if d.supplemental_palette { " (supplemental)" } else { "" }
+            );
+        }
+    }
+    let g = &s.geometry;
+    if let Some(p) = g.pixel_spacing {
+        println!("  pixel spacing  {} x {} mm", p[0], p[1]);
+    }
+    if let Some(p) = g.imager_pixel_spacing {
+        println!("  imager spacing {} x {} mm", p[0], p[1]);
+    }
+    if let Some(o) = g.image_orientation_patient {
+        println!("  orientation    {o:?}");
+    }
+    if let Some(p) = g.image_position_patient {
+        println!("  position       {p:?} mm");
+    }
+    if let Some(t) = g.slice_thickness {
+        println!("  thickness      {t} mm");
+    }
+    for n in &s.notes {
+        println!("  note           {n}");
+    }
+}

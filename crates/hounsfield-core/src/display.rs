@@ -1,0 +1,231 @@
+//! The display parameters of a frame (PS3.3 C.11 and the functional groups of enhanced
+//! multi-frame objects, C.7.6.16): Modality LUT, VOI windows and tables, VOI LUT
+//! Function, Presentation LUT Shape, palettes.
+
+use crate::attrs::Attributes;
+use crate::error::{Error, KResult};
+use crate::file::DicomFile;
+use crate::image::PhotometricInterpretation;
+use crate::lut::{Lut, PaletteColorLut};
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+
+/// The Modality LUT stage (C.11.1): stored values to modality values (HU for CT).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum ModalityLut {
+    /// No rescale: modality values are the stored values.
+    Identity,
+    /// Rescale Slope and Intercept (0028,1053), (0028,1052).
+    Rescale {
+        slope: f64,
+        intercept: f64,
+        /// Rescale Type (0028,1054), e.g. "HU".
+        rescale_type: Option<String>,
+    },
+    /// Modality LUT Sequence (0028,3000).
+    Table {
+        lut: Lut,
+        /// Modality LUT Type (0028,3004).
+        lut_type: Option<String>,
+    },
+}
+
+/// VOI LUT Function (0028,1056), C.11.2.1.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VoiLutFunction {
+    /// C.11.2.1.2.1, the default.
+    #[default]
+    Linear,
+    /// C.11.2.1.3.2.
+    LinearExact,
+    /// C.11.2.1.3.1.
+    Sigmoid,
+}
+
+impl VoiLutFunction {
+    /// Parses the defined term.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "LINEAR" => Some(Self::Linear),
+            "LINEAR_EXACT" => Some(Self::LinearExact),
+            "SIGMOID" => Some(Self::Sigmoid),
+            _ => None,
+        }
+    }
+}
+
+/// One window of the file: Window Center (0028,1050), Window Width (0028,1051) and its
+/// Window Center & Width Explanation (0028,1055).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VoiWindow {
+    pub center: f64,
+    pub width: f64,
+    pub explanation: Option<String>,
+}
+
+/// Presentation LUT Shape (2050,0020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum PresentationLutShape {
+    Identity,
+    Inverse,
+}
+
+/// Everything the display pipeline needs for one frame, as the object specifies it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DisplayParameters {
+    pub photometric_interpretation: PhotometricInterpretation,
+    pub modality_lut: ModalityLut,
+    /// Every window of the file for this frame, in order.
+    pub windows: Vec<VoiWindow>,
+    pub voi_lut_function: VoiLutFunction,
+    /// VOI LUT Sequence (0028,3010) tables.
+    pub voi_luts: Vec<Lut>,
+    /// Presentation LUT Shape, when the object has one.
+    pub presentation_lut_shape: Option<PresentationLutShape>,
+    /// The Palette Color LUT (PALETTE COLOR, or a supplemental palette).
+    pub palette: Option<PaletteColorLut>,
+    /// The palette is supplemental: it colours the stored values it covers in a grey
+    /// image (Pixel Presentation COLOR or MIXED, C.8.16.2 / C.7.6.16.2.x).
+    pub supplemental_palette: bool,
+    /// Bits Stored and signedness of the samples (for data ranges and colour scaling).
+    pub bits_stored: u16,
+    pub signed: bool,
+}
+
+impl DisplayParameters {
+    /// Whether the presentation inverts grey levels: MONOCHROME1, or a Presentation LUT
+    /// Shape of INVERSE on MONOCHROME2 (for MONOCHROME1 the shape is INVERSE by
+    /// definition, PS3.3 C.11.6.1).
+    pub fn inverse(&self) -> bool {
+        match self.photometric_interpretation {
+            PhotometricInterpretation::Monochrome1 => true,
+            _ => self.presentation_lut_shape == Some(PresentationLutShape::Inverse),
+        }
+    }
+}
+
+/// The attributes that apply to frame `frame`: the Per-frame Functional Groups item's
+/// macro, else the Shared Functional Groups', else the top level.
+fn frame_macro<'a>(top: Attributes<'a>, frame: usize, macro_tag: Tag) -> Option<Attributes<'a>> {
+    if let Some(items) = top.items(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
+        && let Some(m) = items.get(frame).map(Attributes::new).and_then(|f| f.item(macro_tag))
+    {
+        return Some(m);
+    }
+    top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|s| s.item(macro_tag))
+}
+
+fn read_windows(a: &Attributes) -> KResult<Vec<VoiWindow>> {
+    let centers = a.floats(tags::WINDOW_CENTER, "Window Center")?;
+    let widths = a.floats(tags::WINDOW_WIDTH, "Window Width")?;
+    let explanations = a.strings(tags::WINDOW_CENTER_WIDTH_EXPLANATION);
+    Ok(centers
+        .iter()
+        .zip(&widths)
+        .enumerate()
+        .map(|(i, (&center, &width))| VoiWindow {
+            center,
+            width,
+            explanation: explanations.get(i).filter(|s| !s.is_empty()).cloned(),
+        })
+        .collect())
+}
+
+impl DicomFile {
+    /// The display parameters of frame `frame` (0-based).
+    ///
+    /// ```no_run
+    /// # let file = hounsfield_core::DicomFile::open("CT_small.dcm")?;
+    /// let p = file.display_parameters(0)?;
+    /// for w in &p.windows {
+    ///     println!("{} / {} {:?}", w.center, w.width, w.explanation);
+    /// }
+    /// # Ok::<(), hounsfield_core::Error>(())
+    /// ```
+    pub fn display_parameters(&self, frame: usize) -> Result<DisplayParameters, Error> {
+        self.display_parameters_k(frame).map_err(|k| self.err(k))
+    }
+
+    fn display_parameters_k(&self, frame: usize) -> KResult<DisplayParameters> {
+        let image = self.image().map_err(|e| e.kind)?.clone();
+        let top = self.attributes();
+        let pi = image.photometric_interpretation.clone();
+        let signed = image.signed;
+
+        // Modality LUT: functional group, then the top level.
+        let pvt = frame_macro(top, frame, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).unwrap_or(top);
+        let modality_lut = if let Some(item) = top.item(tags::MODALITY_LUT_SEQUENCE) {
+            match Lut::read(&item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, "Modality LUT", signed)? {
+                Some(lut) => ModalityLut::Table {
+                    lut,
+                    lut_type: item.string(tags::MODALITY_LUT_TYPE),
+                },
+                None => ModalityLut::Identity,
+            }
+        } else {
+            let slope = pvt.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
+            let intercept = pvt.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
+            match (slope, intercept) {
+                (None, None) => ModalityLut::Identity,
+                (s, i) => ModalityLut::Rescale {
+                    slope: s.filter(|&s| s != 0.0).unwrap_or(1.0),
+                    intercept: i.unwrap_or(0.0),
+                    rescale_type: pvt.string(tags::RESCALE_TYPE),
+                },
+            }
+        };
+
+        // VOI: the frame's Frame VOI LUT macro, else the top level.
+        let voi = frame_macro(top, frame, tags::FRAME_VOILUT_SEQUENCE).unwrap_or(top);
+        let mut windows = read_windows(&voi)?;
+        if windows.is_empty() && voi.object() as *const _ != top.object() as *const _ {
+            windows = read_windows(&top)?;
+        }
+        let voi_lut_function = voi
+            .string(tags::VOILUT_FUNCTION)
+            .or_else(|| top.string(tags::VOILUT_FUNCTION))
+            .and_then(|s| VoiLutFunction::parse(&s))
+            .unwrap_or_default();
+        let mut voi_luts = Vec::new();
+        for item in top.items(tags::VOILUT_SEQUENCE).unwrap_or(&[]) {
+            // VOI LUT input is the modality output, signed when the rescale can make it so.
+            let signed_input = signed || !matches!(modality_lut, ModalityLut::Identity);
+            if let Some(lut) = Lut::read(&Attributes::new(item), tags::LUT_DESCRIPTOR, tags::LUT_DATA, "VOI LUT", signed_input)? {
+                voi_luts.push(lut);
+            }
+        }
+
+        let presentation_lut_shape = top.string(tags::PRESENTATION_LUT_SHAPE).and_then(|s| {
+            match s.trim().to_ascii_uppercase().as_str() {
+                "IDENTITY" => Some(PresentationLutShape::Identity),
+                "INVERSE" => Some(PresentationLutShape::Inverse),
+                _ => None,
+            }
+        });
+
+        let palette = PaletteColorLut::from_attributes(&top, signed)?;
+        let supplemental_palette = pi.is_monochrome()
+            && palette.is_some()
+            && top
+                .string(tags::PIXEL_PRESENTATION)
+                .is_some_and(|p| matches!(p.trim().to_ascii_uppercase().as_str(), "COLOR" | "MIXED"));
+        let palette = if pi == PhotometricInterpretation::PaletteColor || supplemental_palette {
+            palette
+        } else {
+            None
+        };
+        Ok(DisplayParameters {
+            photometric_interpretation: pi,
+            modality_lut,
+            windows,
+            voi_lut_function,
+            voi_luts,
+            presentation_lut_shape,
+            palette,
+            supplemental_palette,
+            bits_stored: image.bits_stored,
+            signed,
+        })
+    }
+}

@@ -1,0 +1,328 @@
+//! The CPU reference of the display pipeline (PS3.3 C.11, PS3.14):
+//!
+//! `sample` → `modality_transform` → `voi_transform` → `presentation_transform` →
+//! (`palette_lookup` for colour-mapped values) → `output_encode` (8-bit grey or RGB).
+//!
+//! Every stage is a plain function of one value, in f64, named as the WGSL shaders name
+//! theirs, so that the GPU renderer can be tested against it value by value. It is the
+//! oracle for the GPU, not the fast path: frames with at most 16-bit samples are mapped
+//! through a table of the same function, larger ones value by value.
+
+use crate::display::{DisplayParameters, ModalityLut, VoiLutFunction};
+use crate::error::ErrorKind;
+use crate::image::{Frame, FrameColor, Samples};
+use crate::lut::Lut;
+
+/// Which VOI transformation to apply.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum VoiSelection {
+    /// The file's first window, else its first VOI LUT, else the data range.
+    #[default]
+    Default,
+    /// An explicit window (center, width) in modality units.
+    Window { center: f64, width: f64 },
+    /// The file's window number `n` (0-based).
+    FileWindow(usize),
+    /// The file's VOI LUT number `n` (0-based).
+    VoiLut(usize),
+    /// A window spanning the modality values present in the frame.
+    DataRange,
+}
+
+/// Options of the CPU reference render.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RenderOptions {
+    pub voi: VoiSelection,
+    /// Overrides the file's VOI LUT Function for windows.
+    pub voi_function: Option<VoiLutFunction>,
+    /// Inverts the output (on top of MONOCHROME1 / Presentation LUT Shape).
+    pub invert: bool,
+}
+
+/// The VOI stage, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Voi {
+    Window {
+        center: f64,
+        width: f64,
+        function: VoiLutFunction,
+    },
+    Table(Lut),
+}
+
+/// The grey pipeline of one frame, resolved: modality, VOI and presentation stages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GreyPipeline {
+    pub modality: ModalityLut,
+    pub voi: Voi,
+    pub inverse: bool,
+}
+
+/// Stage 2: stored value → modality value (C.11.1).
+#[inline]
+pub fn modality_transform(modality: &ModalityLut, stored: f64) -> f64 {
+    match modality {
+        ModalityLut::Identity => stored,
+        ModalityLut::Rescale { slope, intercept, .. } => stored * slope + intercept,
+        ModalityLut::Table { lut, .. } => f64::from(lut.lookup(stored.round() as i64)),
+    }
+}
+
+/// Stage 3, LINEAR (C.11.2.1.2.1): output in [0, 1]. Widths below 1 act as 1.
+#[inline]
+pub fn voi_linear(x: f64, center: f64, width: f64) -> f64 {
+    let w1 = (width - 1.0).max(0.0);
+    let c = center - 0.5;
+    if x <= c - w1 / 2.0 {
+        0.0
+    } else if x > c + w1 / 2.0 {
+        1.0
+    } else {
+        (x - c) / w1 + 0.5
+    }
+}
+
+/// Stage 3, LINEAR_EXACT (C.11.2.1.3.2): output in [0, 1].
+#[inline]
+pub fn voi_linear_exact(x: f64, center: f64, width: f64) -> f64 {
+    if width <= 0.0 {
+        return if x <= center { 0.0 } else { 1.0 };
+    }
+    if x <= center - width / 2.0 {
+        0.0
+    } else if x > center + width / 2.0 {
+        1.0
+    } else {
+        (x - center) / width + 0.5
+    }
+}
+
+/// Stage 3, SIGMOID (C.11.2.1.3.1): output in (0, 1).
+#[inline]
+pub fn voi_sigmoid(x: f64, center: f64, width: f64) -> f64 {
+    if width <= 0.0 {
+        return if x <= center { 0.0 } else { 1.0 };
+    }
+    1.0 / (1.0 + (-4.0 * (x - center) / width).exp())
+}
+
+/// Stage 3, a VOI LUT table (C.11.2.1.1): output in [0, 1].
+#[inline]
+pub fn voi_table(x: f64, lut: &Lut) -> f64 {
+    f64::from(lut.lookup(x.round() as i64)) / lut.max_output()
+}
+
+/// Stage 3: modality value → normalised display value in [0, 1].
+#[inline]
+pub fn voi_transform(voi: &Voi, x: f64) -> f64 {
+    match voi {
+        Voi::Window {
+            center,
+            width,
+            function: VoiLutFunction::Linear,
+        } => voi_linear(x, *center, *width),
+        Voi::Window {
+            center,
+            width,
+            function: VoiLutFunction::LinearExact,
+        } => voi_linear_exact(x, *center, *width),
+        Voi::Window {
+            center,
+            width,
+            function: VoiLutFunction::Sigmoid,
+        } => voi_sigmoid(x, *center, *width),
+        Voi::Table(lut) => voi_table(x, lut),
+    }
+}
+
+/// Stage 4: the Presentation LUT (identity or INVERSE, C.11.6).
+#[inline]
+pub fn presentation_transform(y: f64, inverse: bool) -> f64 {
+    if inverse { 1.0 - y } else { y }
+}
+
+/// Stage 6: a normalised value to an 8-bit output level, rounded to nearest.
+#[inline]
+pub fn output_encode(y: f64) -> u8 {
+    (y.clamp(0.0, 1.0) * 255.0 + 0.5).floor() as u8
+}
+
+impl GreyPipeline {
+    /// Resolves the pipeline of a grey frame; `frame` supplies the data range when the
+    /// selection (or the lack of any window in the file) asks for it.
+    pub fn resolve(params: &DisplayParameters, frame: &Frame, options: &RenderOptions) -> Result<GreyPipeline, ErrorKind> {
+        let function = options.voi_function.unwrap_or(params.voi_lut_function);
+        let window = |center: f64, width: f64| Voi::Window { center, width, function };
+        let data_range = || {
+            let (lo, hi) = modality_range(&params.modality_lut, frame);
+            window((lo + hi + 1.0) / 2.0, hi - lo + 1.0)
+        };
+        let voi = match &options.voi {
+            VoiSelection::Window { center, width } => window(*center, *width),
+            VoiSelection::FileWindow(n) => {
+                let w = params.windows.get(*n).ok_or_else(|| ErrorKind::Unsupported(format!(
+                    "window {} requested, the file has {}",
+                    n + 1,
+                    params.windows.len()
+                )))?;
+                window(w.center, w.width)
+            }
+            VoiSelection::VoiLut(n) => Voi::Table(params.voi_luts.get(*n).cloned().ok_or_else(|| {
+                ErrorKind::Unsupported(format!("VOI LUT {} requested, the file has {}", n + 1, params.voi_luts.len()))
+            })?),
+            VoiSelection::DataRange => data_range(),
+            VoiSelection::Default => match (params.windows.first(), params.voi_luts.first()) {
+                (Some(w), _) => window(w.center, w.width),
+                (None, Some(lut)) => Voi::Table(lut.clone()),
+                (None, None) => data_range(),
+            },
+        };
+        Ok(GreyPipeline {
+            modality: params.modality_lut.clone(),
+            voi,
+            inverse: params.inverse() != options.invert,
+        })
+    }
+
+    /// The whole grey chain for one stored value.
+    #[inline]
+    pub fn display(&self, stored: f64) -> u8 {
+        let m = modality_transform(&self.modality, stored);
+        let y = voi_transform(&self.voi, m);
+        output_encode(presentation_transform(y, self.inverse))
+    }
+
+    /// The window in use, if the VOI stage is a window.
+    pub fn window(&self) -> Option<(f64, f64)> {
+        match self.voi {
+            Voi::Window { center, width, .. } => Some((center, width)),
+            Voi::Table(_) => None,
+        }
+    }
+}
+
+/// Minimum and maximum modality value of a frame.
+pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
+    let (lo, hi) = frame.samples.min_max().unwrap_or((0.0, 0.0));
+    match modality {
+        ModalityLut::Identity => (lo, hi),
+        ModalityLut::Rescale { .. } => {
+            let (a, b) = (modality_transform(modality, lo), modality_transform(modality, hi));
+            (a.min(b), a.max(b))
+        }
+        ModalityLut::Table { .. } => {
+            let mut r = (f64::INFINITY, f64::NEG_INFINITY);
+            for i in 0..frame.samples.len() {
+                let m = modality_transform(modality, frame.samples.get_f64(i));
+                r = (r.0.min(m), r.1.max(m));
+            }
+            r
+        }
+    }
+}
+
+/// An 8-bit rendered image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedImage {
+    pub width: u32,
+    pub height: u32,
+    /// 1 (grey) or 3 (RGB).
+    pub channels: u8,
+    pub pixels: Vec<u8>,
+    /// The grey pipeline used (None for colour images).
+    pub pipeline: Option<GreyPipeline>,
+}
+
+/// Renders a frame through the reference pipeline.
+///
+/// ```no_run
+/// use hounsfield_core::{DicomFile, pipeline::{render_frame, RenderOptions}};
+/// let file = DicomFile::open("CT_small.dcm")?;
+/// let frame = file.decode_frame(0)?;
+/// let params = file.display_parameters(0)?;
+/// let image = render_frame(&frame, &params, &RenderOptions::default())?;
+/// assert_eq!(image.pixels.len(), (image.width * image.height) as usize);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render_frame(frame: &Frame, params: &DisplayParameters, options: &RenderOptions) -> Result<RenderedImage, ErrorKind> {
+    let n = frame.width as usize * frame.height as usize;
+    let (channels, pixels, pipeline) = match frame.color {
+        FrameColor::Rgb => {
+            let max = ((1u64 << frame.bits_stored.min(32)) - 1) as f64;
+            let mut out = Vec::with_capacity(3 * n);
+            match &frame.samples {
+                Samples::U8(v) if frame.bits_stored == 8 => out.extend_from_slice(v),
+                s => out.extend((0..s.len()).map(|i| output_encode(s.get_f64(i) / max))),
+            }
+            if options.invert {
+                out.iter_mut().for_each(|v| *v = 255 - *v);
+            }
+            (3, out, None)
+        }
+        FrameColor::PaletteIndex => {
+            let palette = params
+                .palette
+                .as_ref()
+                .ok_or(ErrorKind::MissingAttribute("Palette Color Lookup Table Descriptor"))?;
+            let mut out = Vec::with_capacity(3 * n);
+            for i in 0..n {
+                out.extend_from_slice(&palette_lookup(palette, frame.samples.get_i64(i)));
+            }
+            if options.invert {
+                out.iter_mut().for_each(|v| *v = 255 - *v);
+            }
+            (3, out, None)
+        }
+        FrameColor::Monochrome => {
+            let pipe = GreyPipeline::resolve(params, frame, options)?;
+            let grey = map_grey(&frame.samples, &pipe);
+            match (&params.palette, params.supplemental_palette) {
+                (Some(palette), true) => {
+                    let mut out = Vec::with_capacity(3 * n);
+                    for (i, &g) in grey.iter().enumerate() {
+                        let v = frame.samples.get_i64(i);
+                        if palette.covers(v) {
+                            out.extend_from_slice(&palette_lookup(palette, v));
+                        } else {
+                            out.extend_from_slice(&[g, g, g]);
+                        }
+                    }
+                    (3, out, Some(pipe))
+                }
+                _ => (1, grey, Some(pipe)),
+            }
+        }
+    };
+    Ok(RenderedImage {
+        width: frame.width,
+        height: frame.height,
+        channels,
+        pixels,
+        pipeline,
+    })
+}
+
+/// Stage 5: a palette index to 8-bit RGB.
+#[inline]
+pub fn palette_lookup(palette: &crate::lut::PaletteColorLut, index: i64) -> [u8; 3] {
+    palette.rgb8(index)
+}
+
+/// Maps grey samples through the pipeline: by table for 8- and 16-bit lanes.
+fn map_grey(samples: &Samples, pipe: &GreyPipeline) -> Vec<u8> {
+    match samples {
+        Samples::U8(v) => {
+            let t: Vec<u8> = (0..256).map(|s| pipe.display(f64::from(s))).collect();
+            v.iter().map(|&s| t[usize::from(s)]).collect()
+        }
+        Samples::U16(v) => {
+            let t: Vec<u8> = (0..65536).map(|s| pipe.display(f64::from(s))).collect();
+            v.iter().map(|&s| t[usize::from(s)]).collect()
+        }
+        Samples::I16(v) => {
+            let t: Vec<u8> = (0..65536).map(|s| pipe.display(f64::from(s as u16 as i16))).collect();
+            v.iter().map(|&s| t[usize::from(s as u16)]).collect()
+        }
+        s => (0..s.len()).map(|i| pipe.display(s.get_f64(i))).collect(),
+    }
+}

@@ -1,0 +1,131 @@
+//! A summary of an object for people and machines (`hounsfield info`, overlays).
+
+use crate::display::{DisplayParameters, VoiWindow};
+use crate::file::DicomFile;
+use crate::image::ImageDescription;
+use dicom_dictionary_std::tags;
+
+/// Patient, study and series identification.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Identification {
+    pub patient_name: Option<String>,
+    pub patient_id: Option<String>,
+    pub study_instance_uid: Option<String>,
+    pub study_date: Option<String>,
+    pub study_description: Option<String>,
+    pub series_instance_uid: Option<String>,
+    pub series_number: Option<String>,
+    pub series_description: Option<String>,
+    pub modality: Option<String>,
+    pub sop_class_uid: Option<String>,
+    pub sop_instance_uid: Option<String>,
+    pub instance_number: Option<String>,
+}
+
+/// Geometry of the first frame (Image Plane module, or the Pixel Measures / Plane
+/// Position / Plane Orientation functional groups).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Geometry {
+    /// Pixel Spacing (0028,0030): row spacing, column spacing in mm.
+    pub pixel_spacing: Option<[f64; 2]>,
+    /// Imager Pixel Spacing (0018,1164), for projection radiographs.
+    pub imager_pixel_spacing: Option<[f64; 2]>,
+    /// Pixel Aspect Ratio (0028,0034): vertical, horizontal.
+    pub pixel_aspect_ratio: Option<[f64; 2]>,
+    /// Image Orientation (Patient) (0020,0037): row and column direction cosines.
+    pub image_orientation_patient: Option<[f64; 6]>,
+    /// Image Position (Patient) (0020,0032) in mm.
+    pub image_position_patient: Option<[f64; 3]>,
+    /// Slice Thickness (0018,0050) in mm.
+    pub slice_thickness: Option<f64>,
+}
+
+/// Everything `hounsfield info` prints about one object.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub file: String,
+    pub transfer_syntax_uid: String,
+    pub transfer_syntax_name: String,
+    pub identification: Identification,
+    pub image: Option<ImageDescription>,
+    pub geometry: Geometry,
+    pub windows: Vec<VoiWindow>,
+    pub display: Option<DisplayParameters>,
+    pub frame_mapping: Option<&'static str>,
+    /// Problems that do not stop the object from being read.
+    pub notes: Vec<String>,
+    /// Why the image cannot be decoded, if it cannot.
+    pub image_error: Option<String>,
+}
+
+fn arr<const N: usize>(v: Vec<f64>) -> Option<[f64; N]> {
+    v.try_into().ok()
+}
+
+impl DicomFile {
+    /// Identification of the patient, study, series and instance.
+    pub fn identification(&self) -> Identification {
+        let a = self.attributes();
+        Identification {
+            patient_name: a.string(tags::PATIENT_NAME),
+            patient_id: a.string(tags::PATIENT_ID),
+            study_instance_uid: a.string(tags::STUDY_INSTANCE_UID),
+            study_date: a.string(tags::STUDY_DATE),
+            study_description: a.string(tags::STUDY_DESCRIPTION),
+            series_instance_uid: a.string(tags::SERIES_INSTANCE_UID),
+            series_number: a.string(tags::SERIES_NUMBER),
+            series_description: a.string(tags::SERIES_DESCRIPTION),
+            modality: a.string(tags::MODALITY),
+            sop_class_uid: a.string(tags::SOP_CLASS_UID).or_else(|| self.meta().media_storage_sop_class_uid.clone()),
+            sop_instance_uid: a.string(tags::SOP_INSTANCE_UID),
+            instance_number: a.string(tags::INSTANCE_NUMBER),
+        }
+    }
+
+    /// Geometry of frame `frame`, from the functional groups when present.
+    pub fn geometry(&self, frame: usize) -> Geometry {
+        let top = self.attributes();
+        let group = |macro_tag| {
+            top.items(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
+                .and_then(|items| items.get(frame))
+                .map(crate::attrs::Attributes::new)
+                .and_then(|f| f.item(macro_tag))
+                .or_else(|| top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|s| s.item(macro_tag)))
+                .unwrap_or(top)
+        };
+        let measures = group(tags::PIXEL_MEASURES_SEQUENCE);
+        let position = group(tags::PLANE_POSITION_SEQUENCE);
+        let orientation = group(tags::PLANE_ORIENTATION_SEQUENCE);
+        let floats = |a: crate::attrs::Attributes, tag, name| a.floats(tag, name).unwrap_or_default();
+        Geometry {
+            pixel_spacing: arr(floats(measures, tags::PIXEL_SPACING, "Pixel Spacing")),
+            imager_pixel_spacing: arr(floats(top, tags::IMAGER_PIXEL_SPACING, "Imager Pixel Spacing")),
+            pixel_aspect_ratio: arr(floats(top, tags::PIXEL_ASPECT_RATIO, "Pixel Aspect Ratio")),
+            image_orientation_patient: arr(floats(orientation, tags::IMAGE_ORIENTATION_PATIENT, "Image Orientation (Patient)")),
+            image_position_patient: arr(floats(position, tags::IMAGE_POSITION_PATIENT, "Image Position (Patient)")),
+            slice_thickness: measures
+                .float(tags::SLICE_THICKNESS, "Slice Thickness")
+                .ok()
+                .flatten(),
+        }
+    }
+
+    /// A summary of the object; problems with the image are reported inside it.
+    pub fn summary(&self) -> Summary {
+        let image = self.image();
+        let display = image.as_ref().ok().and_then(|_| self.display_parameters(0).ok());
+        Summary {
+            file: self.name().to_string(),
+            transfer_syntax_uid: self.transfer_syntax().uid.clone(),
+            transfer_syntax_name: self.transfer_syntax().name.to_string(),
+            identification: self.identification(),
+            image: image.as_ref().ok().map(|d| (*d).clone()),
+            geometry: self.geometry(0),
+            windows: display.as_ref().map(|d| d.windows.clone()).unwrap_or_default(),
+            frame_mapping: self.frame_mapping(),
+            display,
+            notes: self.notes().to_vec(),
+            image_error: image.err().map(|e| e.kind.to_string()),
+        }
+    }
+}

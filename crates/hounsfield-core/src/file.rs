@@ -130,6 +130,13 @@ impl DicomFile {
             return Err(ErrorKind::NotDicom("no data set after the file meta information".into()));
         }
 
+        if meta_spans.is_empty() && !plausible_data_set(&data[ds_start..]) {
+            let head: Vec<String> = data.iter().take(8).map(|b| format!("{b:02X}")).collect();
+            return Err(ErrorKind::NotDicom(format!(
+                "no DICM prefix and no data element at the start (bytes {})",
+                head.join(" ")
+            )));
+        }
         let ts = match meta.transfer_syntax_uid.as_deref().filter(|u| !u.is_empty()) {
             Some(uid) => TransferSyntax::from_uid(uid),
             None => {
@@ -292,6 +299,17 @@ fn syntax_for(enc: Encoding) -> TransferSyntax {
         (true, false) => TransferSyntax::explicit_vr_little_endian(),
         (true, true) => TransferSyntax::explicit_vr_big_endian(),
     }
+}
+
+/// Whether bytes without a file meta group start like a data set: a first element of a
+/// low group (identifying, patient or study attributes), as DCMTK and pydicom expect.
+fn plausible_data_set(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        return false;
+    }
+    let le = u16::from_le_bytes([b[0], b[1]]);
+    let be = u16::from_be_bytes([b[0], b[1]]);
+    [le, be].iter().any(|&g| g % 2 == 0 && (0x0008..=0x0028).contains(&g))
 }
 
 /// Recognises the encoding of a data set from its first element header.

@@ -120,6 +120,7 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     }
     let ycbcr = spp == 3 && stream_is_ycbcr(&header, &desc.photometric_interpretation);
     let mut decoder = jpeg_decoder::Decoder::new(data);
+    decoder.set_max_decoding_buffer_size(desc.pixels() as usize * spp);
     // No colour conversion in the codec: `RGB` only interleaves the components (its
     // `None` mode writes them plane after plane). YCbCr is converted like native YBR_FULL.
     decoder.set_color_transform(if spp == 1 {

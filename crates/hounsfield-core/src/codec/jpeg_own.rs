@@ -451,6 +451,16 @@ fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String
     let mut planes: Option<Planes> = None;
     let mut pos = 2;
     while let Some(scan) = dec.next_scan(pos)? {
+        if planes.is_none() {
+            // Nothing is allocated for a frame header that disagrees with the data set.
+            let spp = dec.components.len();
+            if dec.width != desc.columns as usize || dec.height != desc.rows as usize || spp != desc.samples_per_pixel as usize {
+                return Err(format!(
+                    "the stream is {} x {} x {spp}, the image is {} x {} x {}",
+                    dec.width, dec.height, desc.columns, desc.rows, desc.samples_per_pixel
+                ));
+            }
+        }
         let p = planes.get_or_insert_with(|| Planes::new(&dec));
         pos = if dec.lossless {
             decode_lossless_scan(&dec, &scan, p)?

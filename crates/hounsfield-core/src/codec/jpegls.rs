@@ -20,7 +20,8 @@ const J: [u32; 32] = [
 /// Decodes one frame.
 pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
-    let img = decode_stream(data).map_err(err)?;
+    let expected = (desc.columns as usize, desc.rows as usize, desc.samples_per_pixel as usize);
+    let img = decode_stream(data, Some(expected)).map_err(err)?;
     let spp = desc.samples_per_pixel as usize;
     if img.width != desc.columns as usize || img.height != desc.rows as usize || img.components != spp {
         return Err(codec_error(
@@ -62,8 +63,9 @@ struct Preset {
     reset: i32,
 }
 
-/// Decodes a whole JPEG-LS stream.
-pub(crate) fn decode_stream(d: &[u8]) -> Result<LsImage, String> {
+/// Decodes a whole JPEG-LS stream. With `expected` (width, height, components), a frame
+/// header that disagrees is rejected before anything is allocated.
+pub(crate) fn decode_stream(d: &[u8], expected: Option<(usize, usize, usize)>) -> Result<LsImage, String> {
     if d.len() < 4 || d[0] != 0xFF || d[1] != 0xD8 {
         return Err("the frame does not start with an SOI marker".into());
     }
@@ -114,6 +116,11 @@ pub(crate) fn decode_stream(d: &[u8]) -> Result<LsImage, String> {
                 }
                 if w == 0 || h == 0 {
                     return Err("zero image dimension (LSE dimension extension not supported)".into());
+                }
+                if let Some((ew, eh, en)) = expected
+                    && (ew, eh, en) != (w, h, n)
+                {
+                    return Err(format!("the stream is {w} x {h} x {n}, the image is {ew} x {eh} x {en}"));
                 }
                 let ids: Vec<u8> = (0..n).map(|i| seg[6 + 3 * i]).collect();
                 if (0..n).any(|i| seg[7 + 3 * i] != 0x11) {
@@ -785,7 +792,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        assert!(decode_stream(&[0xFF, 0xD8, 0xFF, 0xD9]).is_err());
-        assert!(decode_stream(b"not jpeg-ls").is_err());
+        assert!(decode_stream(&[0xFF, 0xD8, 0xFF, 0xD9], None).is_err());
+        assert!(decode_stream(b"not jpeg-ls", None).is_err());
     }
 }

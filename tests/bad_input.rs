@@ -99,7 +99,12 @@ fn file(ts: &str, body: &[Vec<u8>]) -> Vec<u8> {
     meta.extend(el(0x0002, 0x0002, b"UI", b"1.2.840.10008.5.1.4.1.1.7"));
     let mut out = vec![0u8; 128];
     out.extend_from_slice(b"DICM");
-    out.extend(el(0x0002, 0x0000, b"UL", &(meta.len() as u32).to_le_bytes()));
+    out.extend(el(
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
     out.extend(meta);
     for b in body {
         out.extend_from_slice(b);
@@ -140,7 +145,9 @@ fn native(i: &Image, pixel_bytes: usize) -> Vec<u8> {
 
 fn encapsulated(ts: &str, i: &Image, fragment: &[u8]) -> Vec<u8> {
     let mut body = image_elements(i);
-    let mut px = vec![0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+    let mut px = vec![
+        0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
     px.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
     let mut frag = fragment.to_vec();
     if frag.len() % 2 == 1 {
@@ -157,7 +164,8 @@ fn encapsulated(ts: &str, i: &Image, fragment: &[u8]) -> Vec<u8> {
 fn expect_error(name: &str, bytes: Vec<u8>, check: impl Fn(&ErrorKind) -> bool, budget: usize) {
     let _guard = MEASURE.lock().unwrap_or_else(|e| e.into_inner());
     let len = bytes.len();
-    let (result, peak) = peak_of(|| catch_unwind(AssertUnwindSafe(|| open_and_decode(name, bytes))));
+    let (result, peak) =
+        peak_of(|| catch_unwind(AssertUnwindSafe(|| open_and_decode(name, bytes))));
     let result = result.unwrap_or_else(|_| panic!("{name}: panicked"));
     let err = match result {
         Ok(_) => panic!("{name}: accepted"),
@@ -165,16 +173,32 @@ fn expect_error(name: &str, bytes: Vec<u8>, check: impl Fn(&ErrorKind) -> bool, 
     };
     let text = err.to_string();
     println!("{name} ({len} bytes, peak heap {peak} bytes): {text}");
-    assert!(text.starts_with(&format!("{name}: ")), "the error names the file: {text}");
-    assert!(check(&err.kind), "{name}: unexpected error kind {:?}", err.kind);
-    assert!(peak <= budget, "{name}: peak heap {peak} bytes exceeds {budget}");
+    assert!(
+        text.starts_with(&format!("{name}: ")),
+        "the error names the file: {text}"
+    );
+    assert!(
+        check(&err.kind),
+        "{name}: unexpected error kind {:?}",
+        err.kind
+    );
+    assert!(
+        peak <= budget,
+        "{name}: peak heap {peak} bytes exceeds {budget}"
+    );
 }
 
 const SMALL: usize = 4 << 20;
 
 #[test]
 fn number_of_frames_1a_is_named() {
-    let i = Image { rows: 4, columns: 4, frames: "1A", bits: 16, include_rows: true };
+    let i = Image {
+        rows: 4,
+        columns: 4,
+        frames: "1A",
+        bits: 16,
+        include_rows: true,
+    };
     expect_error(
         "frames-1A.dcm",
         native(&i, 32),
@@ -185,13 +209,30 @@ fn number_of_frames_1a_is_named() {
 
 #[test]
 fn missing_rows_is_named() {
-    let i = Image { rows: 4, columns: 4, frames: "1", bits: 16, include_rows: false };
-    expect_error("no-rows.dcm", native(&i, 32), |k| matches!(k, ErrorKind::MissingAttribute(a) if a.contains("Rows")), SMALL);
+    let i = Image {
+        rows: 4,
+        columns: 4,
+        frames: "1",
+        bits: 16,
+        include_rows: false,
+    };
+    expect_error(
+        "no-rows.dcm",
+        native(&i, 32),
+        |k| matches!(k, ErrorKind::MissingAttribute(a) if a.contains("Rows")),
+        SMALL,
+    );
 }
 
 #[test]
 fn frames_that_disagree_with_the_data() {
-    let i = Image { rows: 64, columns: 64, frames: "10", bits: 16, include_rows: true };
+    let i = Image {
+        rows: 64,
+        columns: 64,
+        frames: "10",
+        bits: 16,
+        include_rows: true,
+    };
     expect_error(
         "short-data.dcm",
         native(&i, 64 * 64 * 2),
@@ -202,21 +243,49 @@ fn frames_that_disagree_with_the_data() {
 
 #[test]
 fn absurd_native_header_allocates_nothing_large() {
-    let i = Image { rows: 65535, columns: 65535, frames: "10000", bits: 16, include_rows: true };
+    let i = Image {
+        rows: 65535,
+        columns: 65535,
+        frames: "10000",
+        bits: 16,
+        include_rows: true,
+    };
     expect_error(
         "absurd-native.dcm",
         native(&i, 1024),
         |k| matches!(k, ErrorKind::PixelDataSize { .. } | ErrorKind::TooLarge(_)),
         SMALL,
     );
-    let i = Image { rows: 4000, columns: 4000, frames: "10000", bits: 16, include_rows: true };
-    expect_error("many-frames.dcm", native(&i, 1024), |k| matches!(k, ErrorKind::PixelDataSize { .. }), SMALL);
+    let i = Image {
+        rows: 4000,
+        columns: 4000,
+        frames: "10000",
+        bits: 16,
+        include_rows: true,
+    };
+    expect_error(
+        "many-frames.dcm",
+        native(&i, 1024),
+        |k| matches!(k, ErrorKind::PixelDataSize { .. }),
+        SMALL,
+    );
 }
 
 #[test]
 fn absurd_encapsulated_header_allocates_nothing_large() {
-    let i = Image { rows: 65535, columns: 65535, frames: "1", bits: 16, include_rows: true };
-    for ts in ["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.5"] {
+    let i = Image {
+        rows: 65535,
+        columns: 65535,
+        frames: "1",
+        bits: 16,
+        include_rows: true,
+    };
+    for ts in [
+        "1.2.840.10008.1.2.4.80",
+        "1.2.840.10008.1.2.4.90",
+        "1.2.840.10008.1.2.4.70",
+        "1.2.840.10008.1.2.5",
+    ] {
         expect_error(
             &format!("absurd-{ts}.dcm"),
             encapsulated(ts, &i, &[0xFF, 0xD8, 0xFF, 0xD9]),
@@ -225,7 +294,13 @@ fn absurd_encapsulated_header_allocates_nothing_large() {
         );
     }
     // Frames announced beyond the fragments present.
-    let i = Image { rows: 16, columns: 16, frames: "10000", bits: 16, include_rows: true };
+    let i = Image {
+        rows: 16,
+        columns: 16,
+        frames: "10000",
+        bits: 16,
+        include_rows: true,
+    };
     expect_error(
         "absurd-frames.dcm",
         encapsulated("1.2.840.10008.1.2.5", &i, &[0u8; 64]),
@@ -237,9 +312,19 @@ fn absurd_encapsulated_header_allocates_nothing_large() {
 #[test]
 fn codec_stream_disagreeing_with_the_header_is_refused_before_allocation() {
     // A JPEG-LS frame header claiming 60000 x 60000 in a 16 x 16 image.
-    let mut jls = vec![0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0B, 0x08, 0xEA, 0x60, 0xEA, 0x60, 0x01, 0x01, 0x11, 0x00];
-    jls.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xD9]);
-    let i = Image { rows: 16, columns: 16, frames: "1", bits: 8, include_rows: true };
+    let mut jls = vec![
+        0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0B, 0x08, 0xEA, 0x60, 0xEA, 0x60, 0x01, 0x01, 0x11, 0x00,
+    ];
+    jls.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xD9,
+    ]);
+    let i = Image {
+        rows: 16,
+        columns: 16,
+        frames: "1",
+        bits: 8,
+        include_rows: true,
+    };
     expect_error(
         "jls-size-mismatch.dcm",
         encapsulated("1.2.840.10008.1.2.4.80", &i, &jls),
@@ -252,7 +337,13 @@ fn codec_stream_disagreeing_with_the_header_is_refused_before_allocation() {
         j2k.extend_from_slice(&v.to_be_bytes());
     }
     j2k.extend_from_slice(&[0x00, 0x01, 0x07, 0x01, 0x01]);
-    let i = Image { rows: 16, columns: 16, frames: "1", bits: 8, include_rows: true };
+    let i = Image {
+        rows: 16,
+        columns: 16,
+        frames: "1",
+        bits: 8,
+        include_rows: true,
+    };
     expect_error(
         "j2k-tiles.dcm",
         encapsulated("1.2.840.10008.1.2.4.90", &i, &j2k),
@@ -263,14 +354,35 @@ fn codec_stream_disagreeing_with_the_header_is_refused_before_allocation() {
 
 #[test]
 fn lengths_beyond_the_data_are_refused() {
-    let i = Image { rows: 4, columns: 4, frames: "1", bits: 16, include_rows: true };
+    let i = Image {
+        rows: 4,
+        columns: 4,
+        frames: "1",
+        bits: 16,
+        include_rows: true,
+    };
     let mut bytes = native(&i, 32);
     // Make the Pixel Data length claim 4 GiB - 2.
     let n = bytes.len();
     bytes[n - 32 - 4..n - 32].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    expect_error("huge-length.dcm", bytes, |k| matches!(k, ErrorKind::Truncated { .. }), SMALL);
-    expect_error("garbage.dcm", b"this is not a DICOM file at all".to_vec(), |k| matches!(k, ErrorKind::NotDicom(_)), SMALL);
-    expect_error("empty.dcm", Vec::new(), |k| matches!(k, ErrorKind::NotDicom(_)), SMALL);
+    expect_error(
+        "huge-length.dcm",
+        bytes,
+        |k| matches!(k, ErrorKind::Truncated { .. }),
+        SMALL,
+    );
+    expect_error(
+        "garbage.dcm",
+        b"this is not a DICOM file at all".to_vec(),
+        |k| matches!(k, ErrorKind::NotDicom(_)),
+        SMALL,
+    );
+    expect_error(
+        "empty.dcm",
+        Vec::new(),
+        |k| matches!(k, ErrorKind::NotDicom(_)),
+        SMALL,
+    );
 }
 
 /// The malformed files of the corpus give clear errors.
@@ -290,16 +402,24 @@ fn malformed_corpus_files() {
         (t.join("no_meta.dcm"), "no DICM prefix"),
         (t.join("rtplan_truncated.dcm"), "truncated"),
         (t.join("JPEG2000-embedded-sequence-delimiter.dcm"), "tiles"),
-        (d.join("emri_small_jpeg_2k_lossless_too_short.dcm"), "truncated"),
+        (
+            d.join("emri_small_jpeg_2k_lossless_too_short.dcm"),
+            "truncated",
+        ),
     ];
     for (path, words) in cases {
         let name = path.display().to_string();
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         let r = catch_unwind(AssertUnwindSafe(|| open_and_decode(&name, bytes)));
-        let err = r.unwrap_or_else(|_| panic!("{name}: panicked")).expect_err(&name);
+        let err = r
+            .unwrap_or_else(|_| panic!("{name}: panicked"))
+            .expect_err(&name);
         let text = err.to_string();
         println!("{text}");
-        assert!(text.starts_with(&name) && text.contains(words), "{name}: {text} (expected to mention {words:?})");
+        assert!(
+            text.starts_with(&name) && text.contains(words),
+            "{name}: {text} (expected to mention {words:?})"
+        );
     }
 }
 
@@ -338,7 +458,10 @@ fn mutated_real_files_never_panic() {
     let mut runs = 0;
     let mut errors = 0;
     for pick in picks {
-        let f = files.iter().find(|f| f.label == pick).unwrap_or_else(|| panic!("{pick} missing from the corpus"));
+        let f = files
+            .iter()
+            .find(|f| f.label == pick)
+            .unwrap_or_else(|| panic!("{pick} missing from the corpus"));
         let original = std::fs::read(&f.path).expect("read");
         let mut variants: Vec<Vec<u8>> = Vec::new();
         for k in 1..40 {

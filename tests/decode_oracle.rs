@@ -12,14 +12,20 @@
 //! Files pydicom cannot decode must give a clear error here too; where we decode them,
 //! the result is checked against DCMTK's decompression of the same file.
 
-use hounsfield_conformance::{CorpusFile, Reference, corpus, dcmtk_decompress, missing, print_table, pydicom_references};
+use hounsfield_conformance::{
+    CorpusFile, Reference, corpus, dcmtk_decompress, missing, print_table, pydicom_references,
+};
 use hounsfield_core::{Codec, DicomFile, Frame};
 
 /// Largest difference accepted per syntax: lossy DCT JPEG decoders differ in their
 /// inverse DCT and upsampling (ISO 10918-1 allows it); every other codec is exact.
 fn tolerance(file: &DicomFile) -> f64 {
     let ts = file.transfer_syntax();
-    if ts.codec == Codec::Jpeg && ts.lossy { 3.0 } else { 0.0 }
+    if ts.codec == Codec::Jpeg && ts.lossy {
+        3.0
+    } else {
+        0.0
+    }
 }
 
 enum Outcome {
@@ -38,7 +44,11 @@ fn compare(frame: &Frame, reference: &[f64], shape: &[usize]) -> Result<f64, Str
         return Err(format!("shape {expected_shape:?}, pydicom {shape:?}"));
     }
     if reference.len() != frame.samples.len() {
-        return Err(format!("{} samples, pydicom {}", frame.samples.len(), reference.len()));
+        return Err(format!(
+            "{} samples, pydicom {}",
+            frame.samples.len(),
+            reference.len()
+        ));
     }
     let mut worst = 0.0f64;
     for (i, &r) in reference.iter().enumerate() {
@@ -55,22 +65,34 @@ fn check(file: &CorpusFile, reference: &Reference) -> (String, String, Outcome) 
     let (syntax, photometric) = match &opened {
         Ok(f) => (
             f.transfer_syntax().uid.clone(),
-            f.image().map(|d| d.photometric_interpretation.to_string()).unwrap_or_else(|_| "-".into()),
+            f.image()
+                .map(|d| d.photometric_interpretation.to_string())
+                .unwrap_or_else(|_| "-".into()),
         ),
         Err(_) => ("-".into(), "-".into()),
     };
     let outcome = match (reference, &opened) {
-        (Reference::NoPixelData, Ok(f)) if !f.has_pixel_data() => Outcome::Pass("no pixel data (both)".into()),
-        (Reference::NoPixelData, Ok(_)) => Outcome::Fail("we see pixel data, pydicom does not".into()),
-        (Reference::NoPixelData, Err(e)) => Outcome::Pass(format!("no pixel data; we reject it: {}", e.kind)),
-        (Reference::Failed(why), Err(e)) => Outcome::Pass(format!("both fail; ours: {}; pydicom: {why}", e.kind)),
+        (Reference::NoPixelData, Ok(f)) if !f.has_pixel_data() => {
+            Outcome::Pass("no pixel data (both)".into())
+        }
+        (Reference::NoPixelData, Ok(_)) => {
+            Outcome::Fail("we see pixel data, pydicom does not".into())
+        }
+        (Reference::NoPixelData, Err(e)) => {
+            Outcome::Pass(format!("no pixel data; we reject it: {}", e.kind))
+        }
+        (Reference::Failed(why), Err(e)) => {
+            Outcome::Pass(format!("both fail; ours: {}; pydicom: {why}", e.kind))
+        }
         (Reference::Failed(why), Ok(f)) => match f.decode_all_frames() {
             Err(e) => Outcome::Pass(format!("both fail; ours: {}; pydicom: {why}", e.kind)),
             Ok(frames) => match against_dcmtk(file, &frames) {
                 Ok(worst) if worst <= tolerance(f) => Outcome::Pass(format!(
                     "pydicom cannot ({why}); DCMTK agrees, max |diff| {worst}"
                 )),
-                Ok(worst) => Outcome::Fail(format!("pydicom cannot ({why}); DCMTK differs by {worst}")),
+                Ok(worst) => {
+                    Outcome::Fail(format!("pydicom cannot ({why}); DCMTK differs by {worst}"))
+                }
                 Err(e) => Outcome::Fail(format!("pydicom cannot ({why}); no second oracle: {e}")),
             },
         },
@@ -107,11 +129,13 @@ fn check(file: &CorpusFile, reference: &Reference) -> (String, String, Outcome) 
                             },
                         }
                     }
-                    let lossy_jpeg = f.transfer_syntax().codec == Codec::Jpeg && f.transfer_syntax().lossy;
+                    let lossy_jpeg =
+                        f.transfer_syntax().codec == Codec::Jpeg && f.transfer_syntax().lossy;
                     match problem {
                         Some(p) => Outcome::Fail(p),
                         None if worst > tol && lossy_jpeg => {
-                            let frames: Result<Vec<Frame>, _> = compared.iter().map(|(i, _)| f.decode_frame(*i)).collect();
+                            let frames: Result<Vec<Frame>, _> =
+                                compared.iter().map(|(i, _)| f.decode_frame(*i)).collect();
                             match frames.map_err(|e| e.to_string()).and_then(|fr| {
                                 let idx: Vec<usize> = compared.iter().map(|(i, _)| *i).collect();
                                 against_dcmtk_frames(file, &fr, &idx)
@@ -119,15 +143,25 @@ fn check(file: &CorpusFile, reference: &Reference) -> (String, String, Outcome) 
                                 Ok(d) if d <= 1.0 => Outcome::Pass(format!(
                                     "pydicom (Richter libjpeg) max |diff| {worst}; IJG libjpeg (dcmdjpeg) max |diff| {d}"
                                 )),
-                                Ok(d) => Outcome::Fail(format!("max |diff| {worst} vs pydicom, {d} vs dcmdjpeg")),
-                                Err(e) => Outcome::Fail(format!("max |diff| {worst} vs pydicom; dcmdjpeg: {e}")),
+                                Ok(d) => Outcome::Fail(format!(
+                                    "max |diff| {worst} vs pydicom, {d} vs dcmdjpeg"
+                                )),
+                                Err(e) => Outcome::Fail(format!(
+                                    "max |diff| {worst} vs pydicom; dcmdjpeg: {e}"
+                                )),
                             }
                         }
-                        None if worst > tol => {
-                            Outcome::Fail(format!("max |diff| {worst} > {tol} over frames {compared_list}", compared_list = compared.len()))
+                        None if worst > tol => Outcome::Fail(format!(
+                            "max |diff| {worst} > {tol} over frames {compared_list}",
+                            compared_list = compared.len()
+                        )),
+                        None if worst == 0.0 => {
+                            Outcome::Pass(format!("exact ({} frames, {dtype})", compared.len()))
                         }
-                        None if worst == 0.0 => Outcome::Pass(format!("exact ({} frames, {dtype})", compared.len())),
-                        None => Outcome::Pass(format!("max |diff| {worst} <= {tol} ({} frames)", compared.len())),
+                        None => Outcome::Pass(format!(
+                            "max |diff| {worst} <= {tol} ({} frames)",
+                            compared.len()
+                        )),
                     }
                 }
             }
@@ -142,14 +176,22 @@ fn against_dcmtk(file: &CorpusFile, frames: &[Frame]) -> Result<f64, String> {
     against_dcmtk_frames(file, frames, &idx)
 }
 
-fn against_dcmtk_frames(file: &CorpusFile, frames: &[Frame], indices: &[usize]) -> Result<f64, String> {
+fn against_dcmtk_frames(
+    file: &CorpusFile,
+    frames: &[Frame],
+    indices: &[usize],
+) -> Result<f64, String> {
     let path = dcmtk_decompress(file)?;
     let reference = DicomFile::open(&path).map_err(|e| e.to_string())?;
     let mut worst = 0.0f64;
     for (frame, &i) in frames.iter().zip(indices) {
         let r = reference.decode_frame(i).map_err(|e| e.to_string())?;
         if r.samples.len() != frame.samples.len() {
-            return Err(format!("frame {i}: {} samples, DCMTK {}", frame.samples.len(), r.samples.len()));
+            return Err(format!(
+                "frame {i}: {} samples, DCMTK {}",
+                frame.samples.len(),
+                r.samples.len()
+            ));
         }
         for k in 0..r.samples.len() {
             worst = worst.max((r.samples.get_f64(k) - frame.samples.get_f64(k)).abs());
@@ -177,9 +219,21 @@ fn decode_matches_pydicom_on_the_corpus() {
                 ("FAIL", t)
             }
         };
-        rows.push(vec![file.label.clone(), syntax, photometric, status.to_string(), text]);
+        rows.push(vec![
+            file.label.clone(),
+            syntax,
+            photometric,
+            status.to_string(),
+            text,
+        ]);
     }
-    print_table(&["file", "syntax", "photometric", "result", "detail"], &rows);
+    print_table(
+        &["file", "syntax", "photometric", "result", "detail"],
+        &rows,
+    );
     println!("\n{} files, {} failures", files.len(), failures);
-    assert_eq!(failures, 0, "decode regressions against pydicom (table above)");
+    assert_eq!(
+        failures, 0,
+        "decode regressions against pydicom (table above)"
+    );
 }

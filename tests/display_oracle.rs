@@ -28,10 +28,13 @@
 
 use hounsfield_conformance::{CorpusFile, corpus, dcmtk_decompress, missing, print_table, root};
 use hounsfield_core::pipeline::{
-    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, modality_range, modality_transform, output_encode,
-    presentation_transform, render_frame, voi_transform,
+    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, modality_range, modality_transform,
+    output_encode, presentation_transform, render_frame, voi_transform,
 };
-use hounsfield_core::{Codec, DicomFile, DisplayParameters, Frame, FrameColor, ModalityLut, PhotometricInterpretation, VoiLutFunction};
+use hounsfield_core::{
+    Codec, DicomFile, DisplayParameters, Frame, FrameColor, ModalityLut, PhotometricInterpretation,
+    VoiLutFunction,
+};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,7 +76,10 @@ fn read_pnm(path: &Path) -> Result<(u32, u32, u8, Vec<u8>), String> {
     let h: u32 = fields[2].parse().map_err(|_| "bad height")?;
     let pixels = data.get(i..).ok_or("short PNM")?.to_vec();
     if pixels.len() != (w * h) as usize * channels as usize {
-        return Err(format!("PNM has {} bytes for {w} x {h} x {channels}", pixels.len()));
+        return Err(format!(
+            "PNM has {} bytes for {w} x {h} x {channels}",
+            pixels.len()
+        ));
     }
     Ok((w, h, channels, pixels))
 }
@@ -84,7 +90,9 @@ fn dcmtk_render(name: &str, tool: &str, input: &Path, args: &[String]) -> Result
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     // The cache key names the whole command line.
     let command = format!("{tool} +op -O {} {}", args.join(" "), input.display());
-    let hash = command.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    let hash = command.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
     let key = format!("{name}__{hash:016x}");
     let out = dir.join(format!("{key}.pnm"));
     if out.exists() {
@@ -109,7 +117,10 @@ fn dcmtk_render(name: &str, tool: &str, input: &Path, args: &[String]) -> Result
     }
     if !o.status.success() {
         let msg = String::from_utf8_lossy(&o.stderr);
-        let first = msg.lines().find(|l| l.starts_with("E:") || l.starts_with("F:")).unwrap_or("failed");
+        let first = msg
+            .lines()
+            .find(|l| l.starts_with("E:") || l.starts_with("F:"))
+            .unwrap_or("failed");
         return Err(format!("{tool}: {first}"));
     }
     std::fs::rename(&tmp, &out).map_err(|e| e.to_string())?;
@@ -118,7 +129,9 @@ fn dcmtk_render(name: &str, tool: &str, input: &Path, args: &[String]) -> Result
 
 fn cases_for(file: &DicomFile, frame: usize) -> Result<Vec<Case>, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.kind.to_string())?;
-    let params = file.display_parameters(frame).map_err(|e| e.kind.to_string())?;
+    let params = file
+        .display_parameters(frame)
+        .map_err(|e| e.kind.to_string())?;
     let f = format!("{}", frame + 1);
     let base = |extra: &[&str]| -> Vec<String> {
         let mut v = vec!["+F".to_string(), f.clone()];
@@ -165,12 +178,20 @@ fn cases_for(file: &DicomFile, frame: usize) -> Result<Vec<Case>, String> {
     let (lo, hi) = modality_range(&params.modality_lut, &decoded);
     let mid = ((lo + hi) / 2.0).round();
     let range = (hi - lo).max(1.0);
-    let widths = [1.0, 2.0, (range / 2.0).round().max(3.0), (4.0 * range + 100.0).round()];
+    let widths = [
+        1.0,
+        2.0,
+        (range / 2.0).round().max(3.0),
+        (4.0 * range + 100.0).round(),
+    ];
     for w in widths {
         cases.push(Case {
             name: format!("window {mid},{w}"),
             dcmtk: base(&["+Ww", &mid.to_string(), &w.to_string()]),
-            ours: opts(VoiSelection::Window { center: mid, width: w }),
+            ours: opts(VoiSelection::Window {
+                center: mid,
+                width: w,
+            }),
         });
     }
     let half = (range / 2.0).round().max(3.0);
@@ -178,7 +199,10 @@ fn cases_for(file: &DicomFile, frame: usize) -> Result<Vec<Case>, String> {
         name: format!("sigmoid {mid},{half}"),
         dcmtk: base(&["+Ww", &mid.to_string(), &half.to_string(), "+Wfs"]),
         ours: RenderOptions {
-            voi: VoiSelection::Window { center: mid, width: half },
+            voi: VoiSelection::Window {
+                center: mid,
+                width: half,
+            },
             voi_function: Some(VoiLutFunction::Sigmoid),
             invert: false,
         },
@@ -192,7 +216,10 @@ fn cases_for(file: &DicomFile, frame: usize) -> Result<Vec<Case>, String> {
         name: format!("inverted {mid},{half}"),
         dcmtk: base(&["+Ww", &mid.to_string(), &half.to_string(), "+P"]),
         ours: RenderOptions {
-            voi: VoiSelection::Window { center: mid, width: half },
+            voi: VoiSelection::Window {
+                center: mid,
+                width: half,
+            },
             voi_function: Some(VoiLutFunction::Linear),
             invert: true,
         },
@@ -211,14 +238,21 @@ fn non_integer_rescale(p: &DisplayParameters) -> bool {
 }
 
 /// Our render, with DCMTK's integer modality values where the file needs them (see above).
-fn render_for_dcmtk(frame: &Frame, params: &DisplayParameters, options: &RenderOptions) -> Result<RenderedImage, String> {
+fn render_for_dcmtk(
+    frame: &Frame,
+    params: &DisplayParameters,
+    options: &RenderOptions,
+) -> Result<RenderedImage, String> {
     let mut image = render_frame(frame, params, options).map_err(|e| e.to_string())?;
     if frame.color == FrameColor::Monochrome && non_integer_rescale(params) {
         let pipe = GreyPipeline::resolve(params, frame, options).map_err(|e| e.to_string())?;
         image.pixels = (0..frame.samples.len())
             .map(|i| {
                 let m = modality_transform(&pipe.modality, frame.samples.get_f64(i)).trunc();
-                output_encode(presentation_transform(voi_transform(&pipe.voi, m), pipe.inverse))
+                output_encode(presentation_transform(
+                    voi_transform(&pipe.voi, m),
+                    pipe.inverse,
+                ))
             })
             .collect();
     }
@@ -249,7 +283,11 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
         return vec![];
     }
     if image.float {
-        return vec![row("-", true, "float pixel data: DCMTK 3.6.7 cannot render it".into())];
+        return vec![row(
+            "-",
+            true,
+            "float pixel data: DCMTK 3.6.7 cannot render it".into(),
+        )];
     }
     let codec = opened.transfer_syntax().codec;
     let twin = BIG_ENDIAN_TWINS
@@ -262,7 +300,13 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
         Codec::JpegLs => ("dcml2pnm", file.path.clone()),
         Codec::Jpeg2000 => match dcmtk_decompress(file) {
             Ok(p) => ("dcm2pnm", p),
-            Err(e) => return vec![row("-", false, format!("GDCM cannot decompress it for DCMTK: {e}"))],
+            Err(e) => {
+                return vec![row(
+                    "-",
+                    false,
+                    format!("GDCM cannot decompress it for DCMTK: {e}"),
+                )];
+            }
         },
         _ => ("dcm2pnm", file.path.clone()),
     };
@@ -281,7 +325,9 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
         };
         for case in cases {
             let name = format!("frame {} {}", frame + 1, case.name);
-            let theirs = match dcmtk_render(&file.name, tool, &input, &case.dcmtk).and_then(|p| read_pnm(&p)) {
+            let theirs = match dcmtk_render(&file.name, tool, &input, &case.dcmtk)
+                .and_then(|p| read_pnm(&p))
+            {
                 Ok(t) => t,
                 Err(e) => {
                     rows.push(row(&name, true, format!("DCMTK cannot render it: {e}")));
@@ -302,19 +348,28 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
                 }
             };
             let (w, h, ch, mut px) = theirs;
-            let (Ok(fr), Ok(p)) = (&decoded, &params) else { continue };
+            let (Ok(fr), Ok(p)) = (&decoded, &params) else {
+                continue;
+            };
             let mut ours = ours;
             if p.supplemental_palette {
                 // Compare the grey pixels only: DCMTK ignores the supplemental palette.
                 let grey: Vec<usize> = (0..fr.samples.len())
-                    .filter(|&i| !p.palette.as_ref().is_some_and(|pal| pal.covers(fr.samples.get_i64(i))))
+                    .filter(|&i| {
+                        !p.palette
+                            .as_ref()
+                            .is_some_and(|pal| pal.covers(fr.samples.get_i64(i)))
+                    })
                     .collect();
                 ours.pixels = grey.iter().map(|&i| ours.pixels[3 * i]).collect();
                 px = grey.iter().map(|&i| px[i]).collect();
                 ours.channels = 1;
             }
             let tolerance = if fr.color == FrameColor::Rgb
-                && matches!(image.photometric_interpretation, PhotometricInterpretation::YbrFull | PhotometricInterpretation::YbrFull422)
+                && matches!(
+                    image.photometric_interpretation,
+                    PhotometricInterpretation::YbrFull | PhotometricInterpretation::YbrFull422
+                )
                 && matches!(codec, Codec::Native | Codec::Rle)
             {
                 2
@@ -325,7 +380,10 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
                 rows.push(row(
                     &name,
                     false,
-                    format!("DCMTK {w}x{h}x{ch}, ours {}x{}x{}", ours.width, ours.height, ours.channels),
+                    format!(
+                        "DCMTK {w}x{h}x{ch}, ours {}x{}x{}",
+                        ours.width, ours.height, ours.channels
+                    ),
                 ));
                 continue;
             }
@@ -338,16 +396,31 @@ fn check_file(file: &CorpusFile) -> Vec<Row> {
                     count += 1;
                 }
             }
-            let name = if tolerance > 1 { format!("{name} (YBR, tolerance 2)") } else { name };
-            let name = if non_integer_rescale(p) { format!("{name} (DCMTK integer rescale)") } else { name };
-            let name = if twin.is_some() { format!("{name} (DCMTK on the LE twin)") } else { name };
+            let name = if tolerance > 1 {
+                format!("{name} (YBR, tolerance 2)")
+            } else {
+                name
+            };
+            let name = if non_integer_rescale(p) {
+                format!("{name} (DCMTK integer rescale)")
+            } else {
+                name
+            };
+            let name = if twin.is_some() {
+                format!("{name} (DCMTK on the LE twin)")
+            } else {
+                name
+            };
             rows.push(row(
                 &name,
                 worst <= tolerance,
                 if worst <= tolerance {
                     format!("max |diff| {worst}")
                 } else {
-                    format!("max |diff| {worst} ({count} of {} samples > {tolerance})", px.len())
+                    format!(
+                        "max |diff| {worst} ({count} of {} samples > {tolerance})",
+                        px.len()
+                    )
                 },
             ));
         }
@@ -367,10 +440,20 @@ fn cpu_reference_matches_dcmtk() {
     let failures = rows.iter().filter(|r| !r.ok).count();
     let table: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| vec![r.label.clone(), r.case.clone(), if r.ok { "ok" } else { "FAIL" }.into(), r.detail.clone()])
+        .map(|r| {
+            vec![
+                r.label.clone(),
+                r.case.clone(),
+                if r.ok { "ok" } else { "FAIL" }.into(),
+                r.detail.clone(),
+            ]
+        })
         .collect();
     print_table(&["file", "case", "result", "detail"], &table);
     println!("\n{} comparisons, {failures} failures", rows.len());
     assert!(rows.len() > 500, "too few comparisons ran ({})", rows.len());
-    assert_eq!(failures, 0, "CPU reference differs from DCMTK (table above)");
+    assert_eq!(
+        failures, 0,
+        "CPU reference differs from DCMTK (table above)"
+    );
 }

@@ -45,22 +45,37 @@ fn voi_functions_and_palettes_match_pydicom() {
     let mut voi_cases = Vec::new();
     let mut palettes: Vec<(String, String, std::path::PathBuf)> = Vec::new();
     for (k, f) in files.iter().enumerate() {
-        let Ok(file) = DicomFile::open(&f.path) else { continue };
+        let Ok(file) = DicomFile::open(&f.path) else {
+            continue;
+        };
         let Ok(image) = file.image().cloned() else {
             // Color Palette objects carry a palette and no image.
             let a = file.attributes();
-            if PaletteColorLut::from_attributes(&a, false).ok().flatten().is_some() {
+            if PaletteColorLut::from_attributes(&a, false)
+                .ok()
+                .flatten()
+                .is_some()
+            {
                 palettes.push((format!("p{k}"), f.label.clone(), f.path.clone()));
             }
             continue;
         };
-        let Ok(frame) = file.decode_frame(0) else { continue };
-        let Ok(params) = file.display_parameters(0) else { continue };
+        let Ok(frame) = file.decode_frame(0) else {
+            continue;
+        };
+        let Ok(params) = file.display_parameters(0) else {
+            continue;
+        };
         if params.palette.is_some() {
             palettes.push((format!("p{k}"), f.label.clone(), f.path.clone()));
         }
-        let lossy_jpeg = file.transfer_syntax().lossy && file.transfer_syntax().codec == hounsfield_core::Codec::Jpeg;
-        if frame.color != FrameColor::Monochrome || image.float || params.supplemental_palette || lossy_jpeg {
+        let lossy_jpeg = file.transfer_syntax().lossy
+            && file.transfer_syntax().codec == hounsfield_core::Codec::Jpeg;
+        if frame.color != FrameColor::Monochrome
+            || image.float
+            || params.supplemental_palette
+            || lossy_jpeg
+        {
             continue;
         }
         let (lo, hi) = modality_range(&params.modality_lut, &frame);
@@ -95,9 +110,14 @@ fn voi_functions_and_palettes_match_pydicom() {
                 "center": c.center, "width": c.width, "function": function_name(c.function)})
         })
         .collect();
-    requests.extend(palettes.iter().map(|(id, _, p)| serde_json::json!({"id": id, "kind": "palette", "file": p})));
+    requests.extend(
+        palettes
+            .iter()
+            .map(|(id, _, p)| serde_json::json!({"id": id, "kind": "palette", "file": p})),
+    );
     let req_path = out.join("requests.json");
-    std::fs::write(&req_path, serde_json::to_vec(&requests).expect("json")).expect("write requests");
+    std::fs::write(&req_path, serde_json::to_vec(&requests).expect("json"))
+        .expect("write requests");
     let status = Command::new(python())
         .arg(root().join("tests/scripts/pydicom_display.py"))
         .arg(&out)
@@ -113,8 +133,14 @@ fn voi_functions_and_palettes_match_pydicom() {
         let theirs = std::fs::read(out.join(format!("{}.bin", c.id)));
         let detail = match theirs {
             Err(_) => {
-                let why = std::fs::read_to_string(out.join(format!("{}.err", c.id))).unwrap_or_default();
-                rows.push(vec![c.label.clone(), case, "skip".into(), format!("pydicom cannot: {why}")]);
+                let why =
+                    std::fs::read_to_string(out.join(format!("{}.err", c.id))).unwrap_or_default();
+                rows.push(vec![
+                    c.label.clone(),
+                    case,
+                    "skip".into(),
+                    format!("pydicom cannot: {why}"),
+                ]);
                 continue;
             }
             Ok(t) => {
@@ -135,10 +161,23 @@ fn voi_functions_and_palettes_match_pydicom() {
                     ours.pixels.iter_mut().for_each(|v| *v = 255 - *v);
                 }
                 if t.len() != ours.pixels.len() {
-                    Err(format!("{} samples, pydicom {}", ours.pixels.len(), t.len()))
+                    Err(format!(
+                        "{} samples, pydicom {}",
+                        ours.pixels.len(),
+                        t.len()
+                    ))
                 } else {
-                    let worst = t.iter().zip(&ours.pixels).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
-                    if worst <= 1 { Ok(format!("max |diff| {worst}")) } else { Err(format!("max |diff| {worst}")) }
+                    let worst = t
+                        .iter()
+                        .zip(&ours.pixels)
+                        .map(|(a, b)| a.abs_diff(*b))
+                        .max()
+                        .unwrap_or(0);
+                    if worst <= 1 {
+                        Ok(format!("max |diff| {worst}"))
+                    } else {
+                        Err(format!("max |diff| {worst}"))
+                    }
                 }
             }
         };
@@ -155,7 +194,9 @@ fn voi_functions_and_palettes_match_pydicom() {
         let file = DicomFile::open(path).expect("opened before");
         let a = file.attributes();
         let signed = file.image().map(|d| d.signed).unwrap_or(false);
-        let ours = PaletteColorLut::from_attributes(&a, signed).expect("palette").expect("palette");
+        let ours = PaletteColorLut::from_attributes(&a, signed)
+            .expect("palette")
+            .expect("palette");
         if file.transfer_syntax().big_endian {
             rows.push(vec![
                 label.clone(),
@@ -167,20 +208,38 @@ fn voi_functions_and_palettes_match_pydicom() {
         }
         let (status, text) = match std::fs::read(out.join(format!("{id}.bin"))) {
             Err(_) => {
-                let why = std::fs::read_to_string(out.join(format!("{id}.err"))).unwrap_or_default();
+                let why =
+                    std::fs::read_to_string(out.join(format!("{id}.err"))).unwrap_or_default();
                 ("skip", format!("pydicom cannot read it: {why}"))
             }
             Ok(t) => {
-                let theirs: Vec<u16> = t.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                let theirs: Vec<u16> = t
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
                 let mut ok = theirs.len() == 3 * ours.red.len();
                 for (i, rgb) in theirs.chunks_exact(3).enumerate() {
                     ok &= rgb == [ours.red.data[i], ours.green.data[i], ours.blue.data[i]];
                 }
                 if ok {
-                    ("ok", format!("{} entries of {} bits, exact", ours.red.len(), ours.red.bits))
+                    (
+                        "ok",
+                        format!(
+                            "{} entries of {} bits, exact",
+                            ours.red.len(),
+                            ours.red.bits
+                        ),
+                    )
                 } else {
                     failures += 1;
-                    ("FAIL", format!("{} entries differ from apply_color_lut ({} values)", ours.red.len(), theirs.len()))
+                    (
+                        "FAIL",
+                        format!(
+                            "{} entries differ from apply_color_lut ({} values)",
+                            ours.red.len(),
+                            theirs.len()
+                        ),
+                    )
                 }
             }
         };
@@ -189,5 +248,8 @@ fn voi_functions_and_palettes_match_pydicom() {
     print_table(&["file", "case", "result", "detail"], &rows);
     println!("\n{} comparisons, {failures} failures", rows.len());
     assert!(rows.len() > 300, "too few comparisons ({})", rows.len());
-    assert_eq!(failures, 0, "CPU reference differs from pydicom (table above)");
+    assert_eq!(
+        failures, 0,
+        "CPU reference differs from pydicom (table above)"
+    );
 }

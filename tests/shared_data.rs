@@ -29,11 +29,19 @@ fn mr_transfer_syntaxes_decode_identically() {
         let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
         syntaxes.push(file.transfer_syntax().name);
         let frame = decode(&path);
-        assert_eq!(frame, reference, "{i}.dcm ({}) differs from 1.dcm", file.transfer_syntax().name);
+        assert_eq!(
+            frame,
+            reference,
+            "{i}.dcm ({}) differs from 1.dcm",
+            file.transfer_syntax().name
+        );
     }
     syntaxes.sort();
     syntaxes.dedup();
-    assert!(syntaxes.len() >= 6, "expected several syntaxes, got {syntaxes:?}");
+    assert!(
+        syntaxes.len() >= 6,
+        "expected several syntaxes, got {syntaxes:?}"
+    );
     println!("identical pixels in: {syntaxes:?}");
 }
 
@@ -41,8 +49,13 @@ fn render(path: &std::path::Path) -> (Frame, Vec<u8>) {
     let file = DicomFile::open(path).unwrap_or_else(|e| panic!("{e}"));
     let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
     let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!params.windows.is_empty(), "{} has a window", path.display());
-    let image = render_frame(&frame, &params, &RenderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !params.windows.is_empty(),
+        "{} has a window",
+        path.display()
+    );
+    let image =
+        render_frame(&frame, &params, &RenderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     (frame, image.pixels)
 }
 
@@ -60,32 +73,64 @@ fn mr_12bit_masking_and_sign_extension() {
     let stripes: Vec<usize> = (0..n)
         .filter(|&i| clean.samples.get_i64(i) != striped.samples.get_i64(i))
         .collect();
-    assert!(stripes.len() > 20, "the 0x0F0F file shows stripes ({} pixels)", stripes.len());
-    assert!(stripes.len() < n / 20, "stripes are thin lines, not the image ({} pixels)", stripes.len());
+    assert!(
+        stripes.len() > 20,
+        "the 0x0F0F file shows stripes ({} pixels)",
+        stripes.len()
+    );
+    assert!(
+        stripes.len() < n / 20,
+        "stripes are thin lines, not the image ({} pixels)",
+        stripes.len()
+    );
     // All values stay within 12 bits: nothing of the high nibble leaks through.
     let (lo, hi) = striped.samples.min_max().unwrap_or_default();
-    assert!(lo >= 0.0 && hi < 4096.0, "unsigned 12-bit range, got {lo}..{hi}");
+    assert!(
+        lo >= 0.0 && hi < 4096.0,
+        "unsigned 12-bit range, got {lo}..{hi}"
+    );
     let (lo, hi) = signed.samples.min_max().unwrap_or_default();
-    assert!(lo >= -2048.0 && hi < 2048.0, "signed 12-bit range, got {lo}..{hi}");
+    assert!(
+        lo >= -2048.0 && hi < 2048.0,
+        "signed 12-bit range, got {lo}..{hi}"
+    );
     for &i in &stripes {
         assert_eq!(striped_px[i], 255, "stripes are white in the unsigned file");
         // 0x0F0F and 0xFFFF sign-extend to -241 and -1: below or at the bottom of the
         // window (764/1646 reaches down to -59), so black or nearly so.
-        assert!(signed_px[i] < 16, "stripes are black in the signed file, got {}", signed_px[i]);
+        assert!(
+            signed_px[i] < 16,
+            "stripes are black in the signed file, got {}",
+            signed_px[i]
+        );
     }
     let mut clipped = 0;
     for i in 0..n {
         if stripes.binary_search(&i).is_ok() {
             continue;
         }
-        assert_eq!(striped_px[i], clean_px[i], "outside the stripes the two unsigned files agree");
+        assert_eq!(
+            striped_px[i], clean_px[i],
+            "outside the stripes the two unsigned files agree"
+        );
         let unsigned = striped.samples.get_i64(i);
         // Signed: the same bits, sign-extended from bit 11.
-        let expected = if unsigned >= 2048 { unsigned - 4096 } else { unsigned };
-        assert_eq!(signed.samples.get_i64(i), expected, "sign extension at pixel {i}");
+        let expected = if unsigned >= 2048 {
+            unsigned - 4096
+        } else {
+            unsigned
+        };
+        assert_eq!(
+            signed.samples.get_i64(i),
+            expected,
+            "sign extension at pixel {i}"
+        );
         if unsigned >= 2048 {
             clipped += 1;
-            assert_eq!(signed_px[i], 0, "values from 2048 up are negative in the signed file");
+            assert_eq!(
+                signed_px[i], 0,
+                "values from 2048 up are negative in the signed file"
+            );
         } else {
             assert_eq!(signed_px[i], clean_px[i]);
         }

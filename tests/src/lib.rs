@@ -11,22 +11,28 @@ use std::process::Command;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Where the setup script unpacks the wheels (`HOUNSFIELD_TESTDATA` overrides).
 pub fn testdata_dir() -> PathBuf {
-    std::env::var_os("HOUNSFIELD_TESTDATA").map_or_else(|| root().join("target/testdata"), PathBuf::from)
+    std::env::var_os("HOUNSFIELD_TESTDATA")
+        .map_or_else(|| root().join("target/testdata"), PathBuf::from)
 }
 
 /// The shared real data beside the checkout (`HOUNSFIELD_SHARED_DATA` overrides).
 pub fn shared_data_dir() -> PathBuf {
-    std::env::var_os("HOUNSFIELD_SHARED_DATA").map_or_else(|| root().join("../shared/data"), PathBuf::from)
+    std::env::var_os("HOUNSFIELD_SHARED_DATA")
+        .map_or_else(|| root().join("../shared/data"), PathBuf::from)
 }
 
 /// The Python of the test virtual environment (`HOUNSFIELD_PYTHON` overrides).
 pub fn python() -> PathBuf {
-    std::env::var_os("HOUNSFIELD_PYTHON").map_or_else(|| root().join("target/venv/bin/python"), PathBuf::from)
+    std::env::var_os("HOUNSFIELD_PYTHON")
+        .map_or_else(|| root().join("target/venv/bin/python"), PathBuf::from)
 }
 
 /// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
@@ -37,7 +43,9 @@ pub fn allow_missing() -> bool {
 /// Fails (or, when allowed, skips loudly) because something the test needs is absent.
 /// Returns normally only when skipping is allowed.
 pub fn missing(what: &str) {
-    let msg = format!("{what} is missing: run `bash scripts/setup-test-env.sh` (the README's test command does)");
+    let msg = format!(
+        "{what} is missing: run `bash scripts/setup-test-env.sh` (the README's test command does)"
+    );
     if allow_missing() {
         eprintln!("\n*** SKIPPED: {msg} ***\n");
     } else {
@@ -58,7 +66,9 @@ pub struct CorpusFile {
 const NOT_DICOM: &[&str] = &["txt", "md", "png", "json", "dump", "icc", "gz", "py", "pyc"];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -81,7 +91,10 @@ pub fn corpus() -> Option<Vec<CorpusFile>> {
     let roots = [
         ("pydicom", td.join("pydicom-3.0.2/pydicom/data/test_files")),
         ("palettes", td.join("pydicom-3.0.2/pydicom/data/palettes")),
-        ("pydicom-data", td.join("pydicom-data-1.0.0/data_store/data")),
+        (
+            "pydicom-data",
+            td.join("pydicom-data-1.0.0/data_store/data"),
+        ),
         ("shared", shared_data_dir()),
     ];
     let mut out = Vec::new();
@@ -92,7 +105,11 @@ pub fn corpus() -> Option<Vec<CorpusFile>> {
         let mut files = Vec::new();
         walk(&dir, &mut files);
         for path in files {
-            let rel = path.strip_prefix(&dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(&dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push(CorpusFile {
                 name: format!("{prefix}__{}", rel.replace('/', "__")),
                 label: format!("{prefix}/{rel}"),
@@ -129,7 +146,10 @@ pub fn pydicom_references(files: &[CorpusFile]) -> Option<Vec<Reference>> {
     let out = root().join("target/oracle/pydicom");
     std::fs::create_dir_all(&out).ok()?;
     let list = out.join("files.tsv");
-    let text: String = files.iter().map(|f| format!("{}\t{}\n", f.name, f.path.display())).collect();
+    let text: String = files
+        .iter()
+        .map(|f| format!("{}\t{}\n", f.name, f.path.display()))
+        .collect();
     std::fs::write(&list, text).ok()?;
     let status = Command::new(&py)
         .arg(root().join("tests/scripts/pydicom_reference.py"))
@@ -140,7 +160,12 @@ pub fn pydicom_references(files: &[CorpusFile]) -> Option<Vec<Reference>> {
     if !status.success() {
         return None;
     }
-    Some(files.iter().map(|f| load_reference(&out.join(&f.name))).collect())
+    Some(
+        files
+            .iter()
+            .map(|f| load_reference(&out.join(&f.name)))
+            .collect(),
+    )
 }
 
 fn load_reference(dir: &Path) -> Reference {
@@ -153,7 +178,12 @@ fn load_reference(dir: &Path) -> Reference {
     let usizes = |key: &str| -> Vec<usize> {
         json[key]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_u64()).map(|v| v as usize).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_u64())
+                    .map(|v| v as usize)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     match json["status"].as_str().unwrap_or("?") {
@@ -163,7 +193,8 @@ fn load_reference(dir: &Path) -> Reference {
             let compared = usizes("compared")
                 .into_iter()
                 .map(|i| {
-                    let bytes = std::fs::read(dir.join(format!("frame_{i}.bin"))).unwrap_or_default();
+                    let bytes =
+                        std::fs::read(dir.join(format!("frame_{i}.bin"))).unwrap_or_default();
                     (i, decode_dtype(&dtype, &bytes))
                 })
                 .collect();
@@ -208,7 +239,10 @@ pub fn dcmtk_decompress(file: &CorpusFile) -> Result<PathBuf, String> {
         .output()
         .map_err(|e| format!("{tool} is not installed ({e}); run scripts/setup-test-env.sh"))?;
     if !output.status.success() {
-        return Err(format!("{tool} failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(format!(
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
     std::fs::rename(&tmp, &out).map_err(|e| e.to_string())?;
     Ok(out)
@@ -220,11 +254,26 @@ pub fn decode_dtype(dtype: &str, b: &[u8]) -> Vec<f64> {
     match kind {
         "u1" | "b1" => b.iter().map(|&x| f64::from(x)).collect(),
         "i1" => b.iter().map(|&x| f64::from(x as i8)).collect(),
-        "u2" => b.chunks_exact(2).map(|c| f64::from(u16::from_le_bytes([c[0], c[1]]))).collect(),
-        "i2" => b.chunks_exact(2).map(|c| f64::from(i16::from_le_bytes([c[0], c[1]]))).collect(),
-        "u4" => b.chunks_exact(4).map(|c| f64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
-        "i4" => b.chunks_exact(4).map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
-        "f4" => b.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        "u2" => b
+            .chunks_exact(2)
+            .map(|c| f64::from(u16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+        "i2" => b
+            .chunks_exact(2)
+            .map(|c| f64::from(i16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+        "u4" => b
+            .chunks_exact(4)
+            .map(|c| f64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
+        "i4" => b
+            .chunks_exact(4)
+            .map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
+        "f4" => b
+            .chunks_exact(4)
+            .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
         "f8" => b
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))

@@ -27,7 +27,11 @@ pub enum BenchCommand {
 
 pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
     match cmd {
-        BenchCommand::Decode { files, repeats, python } => decode(&files, repeats.max(1), python),
+        BenchCommand::Decode {
+            files,
+            repeats,
+            python,
+        } => decode(&files, repeats.max(1), python),
     }
 }
 
@@ -91,7 +95,10 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
     let python = find_python(python);
     eprintln!("timing pydicom with {} ...", python.display());
     let py = pydicom_times(&python, files, repeats);
-    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| e.to_string())?;
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| e.to_string())?;
     println!(
         "{:<44} {:<24} {:>6} {:>11} {:>11} {:>11} {:>7}  pydicom plugin",
         "file", "syntax", "frames", "ours 1 thr", "ours all", "pydicom", "ratio"
@@ -99,7 +106,10 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
     println!("{}", "-".repeat(140));
     let mut ratios = Vec::new();
     for (path, p) in files.iter().zip(&py) {
-        let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let file = match DicomFile::open(path) {
             Ok(f) => f,
             Err(e) => {
@@ -114,7 +124,11 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
                 continue;
             }
         };
-        let decode_all = || file.decode_all_frames().map(|_| ()).map_err(|e| e.to_string());
+        let decode_all = || {
+            file.decode_all_frames()
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
         let one = single.install(|| time_ms(repeats, decode_all));
         let all = time_ms(repeats, decode_all);
         let syntax: String = file.transfer_syntax().name.chars().take(24).collect();
@@ -126,8 +140,11 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
                 }
                 println!(
                     "{name:<44} {syntax:<24} {frames:>6} {one:>9.2}ms {all:>9.2}ms {:>11} {:>7}  {}",
-                    p.ms.map(|m| format!("{m:.2}ms")).unwrap_or_else(|| "-".into()),
-                    ratio.map(|r| format!("{r:.2}x")).unwrap_or_else(|| "-".into()),
+                    p.ms.map(|m| format!("{m:.2}ms"))
+                        .unwrap_or_else(|| "-".into()),
+                    ratio
+                        .map(|r| format!("{r:.2}x"))
+                        .unwrap_or_else(|| "-".into()),
                     p.plugin
                 );
             }
@@ -137,7 +154,9 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
     if !ratios.is_empty() {
         let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let geo = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
-        println!("\nratio = pydicom ms / ours (1 thread); geometric mean {geo:.2}x, worst {min:.2}x");
+        println!(
+            "\nratio = pydicom ms / ours (1 thread); geometric mean {geo:.2}x, worst {min:.2}x"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,9 +28,16 @@ pub fn run(files: &[PathBuf], json: bool) -> Result<ExitCode, String> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn opt(v: &Option<String>) -> &str {
@@ -40,7 +47,11 @@ fn opt(v: &Option<String>) -> &str {
 fn print_text(s: &Summary) {
     let id = &s.identification;
     println!("{}", s.file);
-    println!("  patient        {} (id {})", opt(&id.patient_name), opt(&id.patient_id));
+    println!(
+        "  patient        {} (id {})",
+        opt(&id.patient_name),
+        opt(&id.patient_id)
+    );
     println!(
         "  study          {} {} uid {}",
         opt(&id.study_date),
@@ -53,13 +64,24 @@ fn print_text(s: &Summary) {
         opt(&id.series_description),
         opt(&id.series_instance_uid)
     );
-    println!("  modality       {}   instance {}", opt(&id.modality), opt(&id.instance_number));
-    println!("  transfer syntax {} ({})", s.transfer_syntax_name, s.transfer_syntax_uid);
+    println!(
+        "  modality       {}   instance {}",
+        opt(&id.modality),
+        opt(&id.instance_number)
+    );
+    println!(
+        "  transfer syntax {} ({})",
+        s.transfer_syntax_name, s.transfer_syntax_uid
+    );
     match (&s.image, &s.image_error) {
         (Some(img), _) => {
             println!(
                 "  image          {} x {} x {} frames, {} samples, {}",
-                img.columns, img.rows, img.number_of_frames, img.samples_per_pixel, img.photometric_interpretation
+                img.columns,
+                img.rows,
+                img.number_of_frames,
+                img.samples_per_pixel,
+                img.photometric_interpretation
             );
             println!(
                 "  bits           allocated {}, stored {}, high bit {}, {}{}",
@@ -86,7 +108,10 @@ fn print_text(s: &Summary) {
                 rescale_type,
             } => println!(
                 "  rescale        slope {slope}, intercept {intercept}{}",
-                rescale_type.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+                rescale_type
+                    .as_ref()
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default()
             ),
             ModalityLut::Table { lut, .. } => println!(
                 "  modality LUT   {} entries from {}, {} bits",
@@ -101,7 +126,10 @@ fn print_text(s: &Summary) {
                 i + 1,
                 w.center,
                 w.width,
-                w.explanation.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+                w.explanation
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
             );
         }
         if d.voi_lut_function != hounsfield_core::VoiLutFunction::Linear {
@@ -114,7 +142,10 @@ fn print_text(s: &Summary) {
                 l.len(),
                 l.first_mapped,
                 l.bits,
-                l.explanation.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+                l.explanation
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
             );
         }
         if let Some(p) = &d.presentation_lut_shape {
@@ -126,7 +157,11 @@ fn print_text(s: &Summary) {
                 p.red.len(),
                 p.red.first_mapped,
                 p.red.bits,
-                if d.supplemental_palette { " (supplemental)" } else { "" }
+                if d.supplemental_palette {
+                    " (supplemental)"
+                } else {
+                    ""
+                }
             );
         }
     }

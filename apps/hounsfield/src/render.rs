@@ -55,14 +55,20 @@ fn parse_window(s: &str) -> Result<(f64, f64), String> {
 
 impl RenderArgs {
     pub fn options(&self) -> Result<RenderOptions, String> {
-        let chosen = [self.window.is_some(), self.voi_lut.is_some(), self.file_window.is_some(), self.data_range]
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let chosen = [
+            self.window.is_some(),
+            self.voi_lut.is_some(),
+            self.file_window.is_some(),
+            self.data_range,
+        ]
+        .iter()
+        .filter(|&&b| b)
+        .count();
         if chosen > 1 {
             return Err("choose one of --window, --voi-lut, --file-window, --data-range".into());
         }
-        let one_based = |n: usize, what: &str| n.checked_sub(1).ok_or(format!("{what} numbers start at 1"));
+        let one_based =
+            |n: usize, what: &str| n.checked_sub(1).ok_or(format!("{what} numbers start at 1"));
         let voi = if let Some((center, width)) = self.window {
             VoiSelection::Window { center, width }
         } else if let Some(n) = self.voi_lut {
@@ -87,7 +93,11 @@ impl RenderArgs {
 }
 
 /// Renders frame `frame` (0-based) of `file` with the CPU reference.
-pub fn render_cpu(file: &DicomFile, frame: usize, options: &RenderOptions) -> Result<RenderedImage, String> {
+pub fn render_cpu(
+    file: &DicomFile,
+    frame: usize,
+    options: &RenderOptions,
+) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
     render_frame(&decoded, &params, options).map_err(|e| format!("{}: {e}", file.name()))
@@ -96,7 +106,10 @@ pub fn render_cpu(file: &DicomFile, frame: usize, options: &RenderOptions) -> Re
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     let options = args.options()?;
     let file = DicomFile::open(&args.file).map_err(|e| e.to_string())?;
-    let frame = args.frame.checked_sub(1).ok_or("--frame numbers start at 1")?;
+    let frame = args
+        .frame
+        .checked_sub(1)
+        .ok_or("--frame numbers start at 1")?;
     let image = render_cpu(&file, frame, &options)?;
     write_png(&args.output, &image)?;
     Ok(ExitCode::SUCCESS)
@@ -106,9 +119,16 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
 pub fn write_png(path: &Path, image: &RenderedImage) -> Result<(), String> {
     let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(f), image.width, image.height);
-    enc.set_color(if image.channels == 3 { png::ColorType::Rgb } else { png::ColorType::Grayscale });
+    enc.set_color(if image.channels == 3 {
+        png::ColorType::Rgb
+    } else {
+        png::ColorType::Grayscale
+    });
     enc.set_depth(png::BitDepth::Eight);
-    let mut w = enc.write_header().map_err(|e| format!("{}: {e}", path.display()))?;
-    w.write_image_data(&image.pixels).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = enc
+        .write_header()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    w.write_image_data(&image.pixels)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
 }

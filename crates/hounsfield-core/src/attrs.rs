@@ -41,7 +41,10 @@ impl<'a> Attributes<'a> {
         self.obj
     }
 
-    fn value(&self, tag: Tag) -> Option<&'a Value<InMemDicomObject, dicom_object::mem::InMemFragment>> {
+    fn value(
+        &self,
+        tag: Tag,
+    ) -> Option<&'a Value<InMemDicomObject, dicom_object::mem::InMemFragment>> {
         self.obj.element_opt(tag).ok().flatten().map(|e| e.value())
     }
 
@@ -63,13 +66,20 @@ impl<'a> Attributes<'a> {
         let p = self.primitive(tag)?;
         let s = p.to_str();
         let s = s.trim_matches(|c: char| c == '\0' || c == ' ');
-        if s.is_empty() { None } else { Some(s.to_string()) }
+        if s.is_empty() {
+            None
+        } else {
+            Some(s.to_string())
+        }
     }
 
     /// The individual values of a multi-valued text attribute, trimmed.
     pub fn strings(&self, tag: Tag) -> Vec<String> {
         match self.primitive(tag) {
-            Some(PrimitiveValue::Strs(v)) => v.iter().map(|s| s.trim_matches(['\0', ' ']).to_string()).collect(),
+            Some(PrimitiveValue::Strs(v)) => v
+                .iter()
+                .map(|s| s.trim_matches(['\0', ' ']).to_string())
+                .collect(),
             Some(p) => p
                 .to_str()
                 .split('\\')
@@ -83,7 +93,9 @@ impl<'a> Attributes<'a> {
     pub fn u16(&self, tag: Tag, name: &'static str) -> KResult<Option<u16>> {
         match self.int(tag, name)? {
             None => Ok(None),
-            Some(v) => u16::try_from(v).map(Some).map_err(|_| invalid(name, v.to_string(), "out of range 0..=65535")),
+            Some(v) => u16::try_from(v)
+                .map(Some)
+                .map_err(|_| invalid(name, v.to_string(), "out of range 0..=65535")),
         }
     }
 
@@ -105,7 +117,10 @@ impl<'a> Attributes<'a> {
                 if first.is_empty() {
                     return Ok(None);
                 }
-                first.parse::<i64>().map(Some).map_err(|_| invalid(name, s.to_string(), "not an integer"))
+                first
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| invalid(name, s.to_string(), "not an integer"))
             }
         }
     }
@@ -125,7 +140,10 @@ impl<'a> Attributes<'a> {
                 .split('\\')
                 .map(|t| t.trim_matches(['\0', ' ']))
                 .filter(|t| !t.is_empty())
-                .map(|t| t.parse::<i64>().map_err(|_| invalid(name, p.to_str().to_string(), "not an integer")))
+                .map(|t| {
+                    t.parse::<i64>()
+                        .map_err(|_| invalid(name, p.to_str().to_string(), "not an integer"))
+                })
                 .collect(),
         }
     }
@@ -156,7 +174,9 @@ impl<'a> Attributes<'a> {
                         t.parse::<f64>()
                             .ok()
                             .filter(|v| v.is_finite())
-                            .ok_or_else(|| invalid(name, text.to_string(), "not a finite decimal number"))
+                            .ok_or_else(|| {
+                                invalid(name, text.to_string(), "not a finite decimal number")
+                            })
                     })
                     .collect()
             }
@@ -174,7 +194,11 @@ impl<'a> Attributes<'a> {
         match self.primitive(tag)? {
             PrimitiveValue::U16(v) => Some(v.to_vec()),
             PrimitiveValue::I16(v) => Some(v.iter().map(|&x| x as u16).collect()),
-            PrimitiveValue::U8(v) => Some(v.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
+            PrimitiveValue::U8(v) => Some(
+                v.chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
+            ),
             _ => None,
         }
     }

@@ -30,14 +30,23 @@ pub(crate) fn ybr_to_rgb(samples: Samples, pi: &PhotometricInterpretation, bits:
         }),
         PhotometricInterpretation::YbrPartial422 | PhotometricInterpretation::YbrPartial420 => {
             Box::new(move |y, cb, cr| {
-                let (y, cb, cr) = ((y - 16.0 * scale) * 255.0 / 219.0, (cb - half) * 255.0 / 224.0, (cr - half) * 255.0 / 224.0);
+                let (y, cb, cr) = (
+                    (y - 16.0 * scale) * 255.0 / 219.0,
+                    (cb - half) * 255.0 / 224.0,
+                    (cr - half) * 255.0 / 224.0,
+                );
                 full(y, cb, cr)
             })
         }
         _ => Box::new(move |y, cb, cr| full(y, cb - half, cr - half)),
     };
     let round = |v: f64| (v + 0.5).floor().clamp(0.0, max);
-    fn each<T: Copy>(v: &mut [T], get: impl Fn(T) -> f64, put: impl Fn(f64) -> T, conv: &dyn Fn(f64, f64, f64) -> [f64; 3]) {
+    fn each<T: Copy>(
+        v: &mut [T],
+        get: impl Fn(T) -> f64,
+        put: impl Fn(f64) -> T,
+        conv: &dyn Fn(f64, f64, f64) -> [f64; 3],
+    ) {
         for px in v.chunks_exact_mut(3) {
             let rgb = conv(get(px[0]), get(px[1]), get(px[2]));
             for c in 0..3 {
@@ -46,7 +55,14 @@ pub(crate) fn ybr_to_rgb(samples: Samples, pi: &PhotometricInterpretation, bits:
         }
     }
     match samples {
-        Samples::U8(mut v) if matches!(pi, PhotometricInterpretation::YbrFull | PhotometricInterpretation::YbrFull422 | PhotometricInterpretation::YbrIct) => {
+        Samples::U8(mut v)
+            if matches!(
+                pi,
+                PhotometricInterpretation::YbrFull
+                    | PhotometricInterpretation::YbrFull422
+                    | PhotometricInterpretation::YbrIct
+            ) =>
+        {
             ybr_full_8bit(&mut v);
             Samples::U8(v)
         }
@@ -134,7 +150,11 @@ mod tests {
                 for b in (0..256).step_by(3) {
                     let [y, cb, cr] = forward(r as f64, g as f64, b as f64);
                     let px = [y.round() as u8, cb.round() as u8, cr.round() as u8];
-                    let Samples::U8(out) = ybr_to_rgb(Samples::U8(px.to_vec()), &PhotometricInterpretation::YbrFull, 8) else {
+                    let Samples::U8(out) = ybr_to_rgb(
+                        Samples::U8(px.to_vec()),
+                        &PhotometricInterpretation::YbrFull,
+                        8,
+                    ) else {
                         unreachable!()
                     };
                     for (o, e) in out.iter().zip([r, g, b]) {
@@ -149,7 +169,11 @@ mod tests {
 
     #[test]
     fn neutral_grey_stays_grey() {
-        let Samples::U8(out) = ybr_to_rgb(Samples::U8(vec![77, 128, 128]), &PhotometricInterpretation::YbrFull, 8) else {
+        let Samples::U8(out) = ybr_to_rgb(
+            Samples::U8(vec![77, 128, 128]),
+            &PhotometricInterpretation::YbrFull,
+            8,
+        ) else {
             unreachable!()
         };
         assert_eq!(out, vec![77, 77, 77]);

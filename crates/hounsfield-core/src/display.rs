@@ -109,11 +109,15 @@ impl DisplayParameters {
 /// macro, else the Shared Functional Groups', else the top level.
 fn frame_macro<'a>(top: Attributes<'a>, frame: usize, macro_tag: Tag) -> Option<Attributes<'a>> {
     if let Some(items) = top.items(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
-        && let Some(m) = items.get(frame).map(Attributes::new).and_then(|f| f.item(macro_tag))
+        && let Some(m) = items
+            .get(frame)
+            .map(Attributes::new)
+            .and_then(|f| f.item(macro_tag))
     {
         return Some(m);
     }
-    top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|s| s.item(macro_tag))
+    top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE)
+        .and_then(|s| s.item(macro_tag))
 }
 
 fn read_windows(a: &Attributes) -> KResult<Vec<VoiWindow>> {
@@ -156,7 +160,13 @@ impl DicomFile {
         // Modality LUT: functional group, then the top level.
         let pvt = frame_macro(top, frame, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).unwrap_or(top);
         let modality_lut = if let Some(item) = top.item(tags::MODALITY_LUT_SEQUENCE) {
-            match Lut::read(&item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, "Modality LUT", signed)? {
+            match Lut::read(
+                &item,
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                "Modality LUT",
+                signed,
+            )? {
                 Some(lut) => ModalityLut::Table {
                     lut,
                     lut_type: item.string(tags::MODALITY_LUT_TYPE),
@@ -179,7 +189,7 @@ impl DicomFile {
         // VOI: the frame's Frame VOI LUT macro, else the top level.
         let voi = frame_macro(top, frame, tags::FRAME_VOILUT_SEQUENCE).unwrap_or(top);
         let mut windows = read_windows(&voi)?;
-        if windows.is_empty() && voi.object() as *const _ != top.object() as *const _ {
+        if windows.is_empty() && !std::ptr::eq(voi.object(), top.object()) {
             windows = read_windows(&top)?;
         }
         let voi_lut_function = voi
@@ -191,25 +201,31 @@ impl DicomFile {
         for item in top.items(tags::VOILUT_SEQUENCE).unwrap_or(&[]) {
             // VOI LUT input is the modality output, signed when the rescale can make it so.
             let signed_input = signed || !matches!(modality_lut, ModalityLut::Identity);
-            if let Some(lut) = Lut::read(&Attributes::new(item), tags::LUT_DESCRIPTOR, tags::LUT_DATA, "VOI LUT", signed_input)? {
+            if let Some(lut) = Lut::read(
+                &Attributes::new(item),
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                "VOI LUT",
+                signed_input,
+            )? {
                 voi_luts.push(lut);
             }
         }
 
-        let presentation_lut_shape = top.string(tags::PRESENTATION_LUT_SHAPE).and_then(|s| {
-            match s.trim().to_ascii_uppercase().as_str() {
+        let presentation_lut_shape = top
+            .string(tags::PRESENTATION_LUT_SHAPE)
+            .and_then(|s| match s.trim().to_ascii_uppercase().as_str() {
                 "IDENTITY" => Some(PresentationLutShape::Identity),
                 "INVERSE" => Some(PresentationLutShape::Inverse),
                 _ => None,
-            }
-        });
+            });
 
         let palette = PaletteColorLut::from_attributes(&top, signed)?;
         let supplemental_palette = pi.is_monochrome()
             && palette.is_some()
-            && top
-                .string(tags::PIXEL_PRESENTATION)
-                .is_some_and(|p| matches!(p.trim().to_ascii_uppercase().as_str(), "COLOR" | "MIXED"));
+            && top.string(tags::PIXEL_PRESENTATION).is_some_and(|p| {
+                matches!(p.trim().to_ascii_uppercase().as_str(), "COLOR" | "MIXED")
+            });
         let palette = if pi == PhotometricInterpretation::PaletteColor || supplemental_palette {
             palette
         } else {

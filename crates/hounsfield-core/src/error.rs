@@ -112,7 +112,11 @@ pub(crate) fn malformed(offset: usize, problem: impl Into<String>) -> ErrorKind 
     }
 }
 
-pub(crate) fn codec_error(codec: &'static str, frame: usize, message: impl fmt::Display) -> ErrorKind {
+pub(crate) fn codec_error(
+    codec: &'static str,
+    frame: usize,
+    message: impl fmt::Display,
+) -> ErrorKind {
     ErrorKind::Codec {
         codec,
         frame,

@@ -88,7 +88,8 @@ impl DicomFile {
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<DicomFile, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let data = std::fs::read(path).map_err(|e| Error::new(name.clone(), ErrorKind::Io(e.to_string())))?;
+        let data = std::fs::read(path)
+            .map_err(|e| Error::new(name.clone(), ErrorKind::Io(e.to_string())))?;
         Self::from_bytes(name, data)
     }
 
@@ -105,8 +106,15 @@ impl DicomFile {
             0
         };
         // File meta group: explicit VR little endian, group 0002 only.
-        let meta_spans = if data.len() >= meta_start + 8 && data[meta_start] == 0x02 && data[meta_start + 1] == 0x00 {
-            Walker::new(&data, Encoding::EXPLICIT_LE).top_level(meta_start, data.len(), Some(0x0002))?
+        let meta_spans = if data.len() >= meta_start + 8
+            && data[meta_start] == 0x02
+            && data[meta_start + 1] == 0x00
+        {
+            Walker::new(&data, Encoding::EXPLICIT_LE).top_level(
+                meta_start,
+                data.len(),
+                Some(0x0002),
+            )?
         } else {
             if meta_start == 0 {
                 notes.push("no preamble and no file meta information".to_string());
@@ -127,7 +135,9 @@ impl DicomFile {
             meta.implementation_version_name = a.string(tags::IMPLEMENTATION_VERSION_NAME);
         }
         if ds_start >= data.len() {
-            return Err(ErrorKind::NotDicom("no data set after the file meta information".into()));
+            return Err(ErrorKind::NotDicom(
+                "no data set after the file meta information".into(),
+            ));
         }
 
         if meta_spans.is_empty() && !plausible_data_set(&data[ds_start..]) {
@@ -137,7 +147,11 @@ impl DicomFile {
                 head.join(" ")
             )));
         }
-        let ts = match meta.transfer_syntax_uid.as_deref().filter(|u| !u.is_empty()) {
+        let ts = match meta
+            .transfer_syntax_uid
+            .as_deref()
+            .filter(|u| !u.is_empty())
+        {
             Some(uid) => TransferSyntax::from_uid(uid),
             None => {
                 let Some(enc) = guess_encoding(&data[ds_start..]) else {
@@ -167,7 +181,11 @@ impl DicomFile {
         if let Some(actual) = contradicted_vr_encoding(&data[ds_start..], enc) {
             notes.push(format!(
                 "the transfer syntax says {} VR but the data set is encoded with {} VR",
-                if enc.explicit_vr { "explicit" } else { "implicit" },
+                if enc.explicit_vr {
+                    "explicit"
+                } else {
+                    "implicit"
+                },
                 if actual { "explicit" } else { "implicit" },
             ));
             enc.explicit_vr = actual;
@@ -181,7 +199,10 @@ impl DicomFile {
         // on their own.
         let un_sequence = |s: &ElementSpan| s.vr == Some(dicom_core::VR::UN) && s.length.is_none();
         let mut regions: Vec<Range<usize>> = Vec::new();
-        for s in spans.iter().filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s)) {
+        for s in spans
+            .iter()
+            .filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s))
+        {
             match regions.last_mut() {
                 Some(r) if r.end == s.start => r.end = s.end,
                 _ => regions.push(s.start..s.end),
@@ -190,12 +211,21 @@ impl DicomFile {
         let native_ts = syntax_for(enc);
         let dicom_ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
             .get(&native_ts.uid)
-            .ok_or_else(|| ErrorKind::Parse("transfer syntax registry lacks a native syntax".into()))?;
+            .ok_or_else(|| {
+                ErrorKind::Parse("transfer syntax registry lacks a native syntax".into())
+            })?;
         let mut dataset = InMemDicomObject::new_empty();
         for r in regions.into_iter().filter(|r| r.end > r.start) {
-            let part = InMemDicomObject::read_dataset_with_ts(&data[r.clone()], dicom_ts).map_err(|e| {
-                ErrorKind::Parse(format!("{} (in bytes {}..{})", crate::attrs::error_chain(&e), r.start, r.end))
-            })?;
+            let part = InMemDicomObject::read_dataset_with_ts(&data[r.clone()], dicom_ts).map_err(
+                |e| {
+                    ErrorKind::Parse(format!(
+                        "{} (in bytes {}..{})",
+                        crate::attrs::error_chain(&e),
+                        r.start,
+                        r.end
+                    ))
+                },
+            )?;
             for elt in part.into_iter() {
                 dataset.put(elt);
             }
@@ -208,7 +238,9 @@ impl DicomFile {
             bytes.extend_from_slice(&data[s.value_start..s.end]);
             let implicit = dicom_transfer_syntax_registry::TransferSyntaxRegistry
                 .get("1.2.840.10008.1.2")
-                .ok_or_else(|| ErrorKind::Parse("transfer syntax registry lacks implicit VR".into()))?;
+                .ok_or_else(|| {
+                    ErrorKind::Parse("transfer syntax registry lacks implicit VR".into())
+                })?;
             match InMemDicomObject::read_dataset_with_ts(&bytes[..], implicit) {
                 Ok(part) => {
                     for elt in part.into_iter() {
@@ -226,7 +258,11 @@ impl DicomFile {
         if spans.is_empty() {
             return Err(ErrorKind::NotDicom("the data set is empty".into()));
         }
-        let dataset = if ts.big_endian { dataset } else { reinterpret_un(dataset) };
+        let dataset = if ts.big_endian {
+            dataset
+        } else {
+            reinterpret_un(dataset)
+        };
         Ok(DicomFile {
             name: name.to_string(),
             data,
@@ -287,8 +323,13 @@ fn read_meta(data: &[u8], spans: &[ElementSpan]) -> Option<InMemDicomObject> {
     let (first, last) = (spans.first()?, spans.last()?);
     let bytes = &data[first.start..last.end];
     // The walker accepted implicit VR in group 0002 too; read it the way it was written.
-    let explicit = bytes.len() >= 6 && bytes[4].is_ascii_uppercase() && bytes[5].is_ascii_uppercase();
-    let uid = if explicit { "1.2.840.10008.1.2.1" } else { "1.2.840.10008.1.2" };
+    let explicit =
+        bytes.len() >= 6 && bytes[4].is_ascii_uppercase() && bytes[5].is_ascii_uppercase();
+    let uid = if explicit {
+        "1.2.840.10008.1.2.1"
+    } else {
+        "1.2.840.10008.1.2"
+    };
     let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid)?;
     InMemDicomObject::read_dataset_with_ts(bytes, ts).ok()
 }
@@ -309,7 +350,9 @@ fn plausible_data_set(b: &[u8]) -> bool {
     }
     let le = u16::from_le_bytes([b[0], b[1]]);
     let be = u16::from_be_bytes([b[0], b[1]]);
-    [le, be].iter().any(|&g| g % 2 == 0 && (0x0008..=0x0028).contains(&g))
+    [le, be]
+        .iter()
+        .any(|&g| g % 2 == 0 && (0x0008..=0x0028).contains(&g))
 }
 
 /// Recognises the encoding of a data set from its first element header.
@@ -360,7 +403,10 @@ fn contradicted_vr_encoding(b: &[u8], enc: Encoding) -> Option<bool> {
 }
 
 fn vr_known(b: &[u8]) -> bool {
-    std::str::from_utf8(b).ok().and_then(|s| s.parse::<dicom_core::VR>().ok()).is_some()
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|s| s.parse::<dicom_core::VR>().ok())
+        .is_some()
 }
 
 fn inflate(data: &[u8], start: usize) -> KResult<Vec<u8>> {
@@ -371,9 +417,17 @@ fn inflate(data: &[u8], start: usize) -> KResult<Vec<u8>> {
     flate2::read::DeflateDecoder::new(compressed)
         .take(limit + 1)
         .read_to_end(&mut body)
-        .map_err(|e| malformed(start, format!("the deflated data set cannot be inflated: {e}")))?;
+        .map_err(|e| {
+            malformed(
+                start,
+                format!("the deflated data set cannot be inflated: {e}"),
+            )
+        })?;
     if body.len() as u64 > limit {
-        return Err(malformed(start, "the deflated data set inflates beyond 1032:1"));
+        return Err(malformed(
+            start,
+            "the deflated data set inflates beyond 1032:1",
+        ));
     }
     Ok(body)
 }
@@ -388,9 +442,12 @@ fn locate_pixels(spans: &[ElementSpan], encapsulated: bool) -> KResult<Option<Pi
                 ));
             }
             let mut items = p.items.iter().cloned();
-            let offset_table = items
-                .next()
-                .ok_or_else(|| malformed(p.start, "encapsulated Pixel Data has no Basic Offset Table item"))?;
+            let offset_table = items.next().ok_or_else(|| {
+                malformed(
+                    p.start,
+                    "encapsulated Pixel Data has no Basic Offset Table item",
+                )
+            })?;
             return Ok(Some(PixelLocation::Encapsulated {
                 offset_table,
                 fragments: items.collect(),
@@ -423,8 +480,8 @@ fn locate_pixels(spans: &[ElementSpan], encapsulated: bool) -> KResult<Option<Pi
 /// Top-level elements of little endian data sets only (UN values are little endian).
 fn reinterpret_un(dataset: InMemDicomObject) -> InMemDicomObject {
     use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
-    use dicom_core::value::{PrimitiveValue, Value};
     use dicom_core::header::Header;
+    use dicom_core::value::{PrimitiveValue, Value};
     use dicom_core::{DataElement, VR};
     if !dataset.iter().any(|e| e.vr() == VR::UN) {
         return dataset;
@@ -452,23 +509,54 @@ fn reinterpret_un(dataset: InMemDicomObject) -> InMemDicomObject {
 fn un_value(vr: dicom_core::VR, b: &[u8]) -> Option<dicom_core::value::PrimitiveValue> {
     use dicom_core::VR::*;
     use dicom_core::value::PrimitiveValue as P;
-    let text = || String::from_utf8_lossy(b).trim_end_matches(['\0', ' ']).to_string();
+    let text = || {
+        String::from_utf8_lossy(b)
+            .trim_end_matches(['\0', ' '])
+            .to_string()
+    };
     Some(match vr {
-        AE | AS | CS | DA | DS | DT | IS | LO | PN | SH | TM | UC | UI => {
-            P::Strs(text().split('\\').map(|s| s.trim_matches(['\0', ' ']).to_string()).collect())
-        }
+        AE | AS | CS | DA | DS | DT | IS | LO | PN | SH | TM | UC | UI => P::Strs(
+            text()
+                .split('\\')
+                .map(|s| s.trim_matches(['\0', ' ']).to_string())
+                .collect(),
+        ),
         LT | ST | UT | UR => P::Str(text()),
-        US => P::U16(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
-        SS => P::I16(b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()),
-        UL => P::U32(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
-        SL => P::I32(b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
-        FL => P::F32(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+        US => P::U16(
+            b.chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        ),
+        SS => P::I16(
+            b.chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        ),
+        UL => P::U32(
+            b.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ),
+        SL => P::I32(
+            b.chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ),
+        FL => P::F32(
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ),
         FD => P::F64(
             b.chunks_exact(8)
                 .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
                 .collect(),
         ),
-        OW => P::U16(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
+        OW => P::U16(
+            b.chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        ),
         _ => return None,
     })
 }

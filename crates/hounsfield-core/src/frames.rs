@@ -16,7 +16,8 @@ fn starts_frame(codec: Codec, bytes: &[u8]) -> bool {
     match codec {
         Codec::Jpeg | Codec::JpegLs => bytes.starts_with(&[0xFF, 0xD8]),
         Codec::Jpeg2000 => {
-            bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) || bytes.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20])
+            bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+                || bytes.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20])
         }
         _ => false,
     }
@@ -45,12 +46,18 @@ pub(crate) fn map_frames(
         return Err(ErrorKind::InvalidAttribute {
             name: "Number of Frames",
             value: number_of_frames.to_string(),
-            reason: format!("the encapsulated pixel data has only {} fragments", fragments.len()),
+            reason: format!(
+                "the encapsulated pixel data has only {} fragments",
+                fragments.len()
+            ),
         });
     }
     // Offsets of each fragment's item tag, relative to the first.
     let base = fragments[0].start - 8;
-    let frag_pos: Vec<u64> = fragments.iter().map(|f| (f.start - 8 - base) as u64).collect();
+    let frag_pos: Vec<u64> = fragments
+        .iter()
+        .map(|f| (f.start - 8 - base) as u64)
+        .collect();
     if offsets.len() == n && n > 0 && offsets[0] == 0 && offsets.windows(2).all(|w| w[0] < w[1]) {
         let mut frames = Vec::with_capacity(n);
         let mut ok = true;
@@ -75,7 +82,7 @@ pub(crate) fn map_frames(
     }
     if n == 1 {
         return Ok(FrameMap {
-            frames: vec![0..fragments.len()],
+            frames: std::iter::once(0..fragments.len()).collect(),
             method: "single frame",
         });
     }

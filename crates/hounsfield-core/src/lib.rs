@@ -33,11 +33,13 @@ mod walk;
 mod wasm_alloc;
 
 pub use attrs::Attributes;
-pub use display::{DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow};
+pub use display::{
+    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use file::{DicomFile, FileMeta};
-pub use lut::{Lut, PaletteColorLut};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
+pub use lut::{Lut, PaletteColorLut};
 pub use pixels::MAX_FRAME_BYTES;
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};

@@ -74,9 +74,17 @@ impl Lut {
 }
 
 /// Reads a LUT Descriptor: (entries, first mapped, bits).
-pub(crate) fn parse_descriptor(desc: &[i64], name: &'static str, signed_input: bool) -> KResult<(usize, i64, u16)> {
+pub(crate) fn parse_descriptor(
+    desc: &[i64],
+    name: &'static str,
+    signed_input: bool,
+) -> KResult<(usize, i64, u16)> {
     if desc.len() != 3 {
-        return Err(invalid(name, format!("{desc:?}"), "a LUT Descriptor has three values"));
+        return Err(invalid(
+            name,
+            format!("{desc:?}"),
+            "a LUT Descriptor has three values",
+        ));
     }
     // The number of entries is unsigned even where the VR is SS; 0 means 65536.
     let entries = match (desc[0] as u16) as usize {
@@ -90,14 +98,24 @@ pub(crate) fn parse_descriptor(desc: &[i64], name: &'static str, signed_input: b
     };
     let bits = desc[2];
     if !(1..=16).contains(&bits) {
-        return Err(invalid(name, format!("{desc:?}"), "bits per entry must be 1..=16"));
+        return Err(invalid(
+            name,
+            format!("{desc:?}"),
+            "bits per entry must be 1..=16",
+        ));
     }
     Ok((entries, first, bits as u16))
 }
 
 /// LUT data is OW (or US): one entry per 16-bit word. Some writers pack 8-bit entries two
 /// per word (byte order of the data set); those are recognised by their length.
-fn unpack_entries(words: &[u16], bytes: Option<&[u8]>, entries: usize, bits: u16, name: &'static str) -> KResult<Vec<u16>> {
+fn unpack_entries(
+    words: &[u16],
+    bytes: Option<&[u8]>,
+    entries: usize,
+    bits: u16,
+    name: &'static str,
+) -> KResult<Vec<u16>> {
     if words.len() >= entries {
         return Ok(words[..entries].to_vec());
     }
@@ -118,7 +136,12 @@ fn unpack_entries(words: &[u16], bytes: Option<&[u8]>, entries: usize, bits: u16
 /// segments. `data` holds the segment stream as entries (bytes for 8-bit palettes,
 /// words for 16-bit ones). Linear segments are interpolated and rounded half to even,
 /// and indirect offsets index the stream, as pydicom expands them.
-pub(crate) fn expand_segmented(data: &[u16], entries: usize, eight_bit: bool, name: &'static str) -> KResult<Vec<u16>> {
+pub(crate) fn expand_segmented(
+    data: &[u16],
+    entries: usize,
+    eight_bit: bool,
+    name: &'static str,
+) -> KResult<Vec<u16>> {
     let mut out: Vec<u16> = Vec::with_capacity(entries.min(65536));
     expand_into(data, &mut out, None, eight_bit, 0, entries, name)?;
     if out.len() < entries {
@@ -152,19 +175,36 @@ fn expand_into(
         i += 2;
         match op {
             0 => {
-                let seg = data.get(i..i + n).ok_or_else(|| bad("a discrete segment is truncated"))?;
+                let seg = data
+                    .get(i..i + n)
+                    .ok_or_else(|| bad("a discrete segment is truncated"))?;
                 out.extend_from_slice(seg);
                 i += n;
             }
             1 => {
-                let y0 = f64::from(*out.last().ok_or_else(|| bad("a linear segment cannot come first"))?);
-                let y1 = f64::from(*data.get(i).ok_or_else(|| bad("a linear segment is truncated"))?);
+                let y0 = f64::from(
+                    *out.last()
+                        .ok_or_else(|| bad("a linear segment cannot come first"))?,
+                );
+                let y1 = f64::from(
+                    *data
+                        .get(i)
+                        .ok_or_else(|| bad("a linear segment is truncated"))?,
+                );
                 i += 1;
                 // numpy.linspace(y0 + step, y1, n), rounded half to even.
                 let start = y0 + (y1 - y0) / n.max(1) as f64;
-                let delta = if n > 1 { (y1 - start) / (n - 1) as f64 } else { 0.0 };
+                let delta = if n > 1 {
+                    (y1 - start) / (n - 1) as f64
+                } else {
+                    0.0
+                };
                 for k in 0..n {
-                    let v = if k + 1 == n { y1 } else { k as f64 * delta + start };
+                    let v = if k + 1 == n {
+                        y1
+                    } else {
+                        k as f64 * delta + start
+                    };
                     out.push(v.round_ties_even().clamp(0.0, 65535.0) as u16);
                 }
             }
@@ -173,15 +213,22 @@ fn expand_into(
                     return Err(bad("an indirect segment cannot come first"));
                 }
                 let offset = if eight_bit {
-                    let b = data.get(i..i + 4).ok_or_else(|| bad("an indirect segment is truncated"))?;
+                    let b = data
+                        .get(i..i + 4)
+                        .ok_or_else(|| bad("an indirect segment is truncated"))?;
                     i += 4;
-                    ((usize::from(b[3]) << 8 | usize::from(b[2])) << 16) | (usize::from(b[1]) << 8 | usize::from(b[0]))
+                    ((usize::from(b[3]) << 8 | usize::from(b[2])) << 16)
+                        | (usize::from(b[1]) << 8 | usize::from(b[0]))
                 } else {
-                    let w = data.get(i..i + 2).ok_or_else(|| bad("an indirect segment is truncated"))?;
+                    let w = data
+                        .get(i..i + 2)
+                        .ok_or_else(|| bad("an indirect segment is truncated"))?;
                     i += 2;
                     (usize::from(w[1]) << 16) | usize::from(w[0])
                 };
-                let tail = data.get(offset..).ok_or_else(|| bad("an indirect segment points outside the data"))?;
+                let tail = data
+                    .get(offset..)
+                    .ok_or_else(|| bad("an indirect segment points outside the data"))?;
                 expand_into(tail, out, Some(n), eight_bit, depth + 1, limit, name)?;
             }
             other => return Err(bad(&format!("unknown segment opcode {other}"))),
@@ -238,7 +285,9 @@ impl PaletteColorLut {
             } else if let Some(words) = a.words(seg_tag) {
                 // 8-bit segmented palettes are a stream of bytes (C.7.9.2).
                 let stream: Vec<u16> = if bits <= 8 {
-                    a.bytes(seg_tag).map(|b| b.iter().map(|&x| u16::from(x)).collect()).unwrap_or_default()
+                    a.bytes(seg_tag)
+                        .map(|b| b.iter().map(|&x| u16::from(x)).collect())
+                        .unwrap_or_default()
                 } else {
                     words
                 };
@@ -279,7 +328,11 @@ impl PaletteColorLut {
 /// C.7.6.3.1.5: palettes of 16-bit entries use the full range).
 #[inline]
 fn scale_to_8(lut: &Lut, v: u16) -> u8 {
-    if lut.bits <= 8 { v.min(255) as u8 } else { (v >> (lut.bits - 8)) as u8 }
+    if lut.bits <= 8 {
+        v.min(255) as u8
+    } else {
+        (v >> (lut.bits - 8)) as u8
+    }
 }
 
 #[cfg(test)]

@@ -63,7 +63,9 @@ pub struct GreyPipeline {
 pub fn modality_transform(modality: &ModalityLut, stored: f64) -> f64 {
     match modality {
         ModalityLut::Identity => stored,
-        ModalityLut::Rescale { slope, intercept, .. } => stored * slope + intercept,
+        ModalityLut::Rescale {
+            slope, intercept, ..
+        } => stored * slope + intercept,
         ModalityLut::Table { lut, .. } => f64::from(lut.lookup(stored.round() as i64)),
     }
 }
@@ -150,9 +152,17 @@ pub fn output_encode(y: f64) -> u8 {
 impl GreyPipeline {
     /// Resolves the pipeline of a grey frame; `frame` supplies the data range when the
     /// selection (or the lack of any window in the file) asks for it.
-    pub fn resolve(params: &DisplayParameters, frame: &Frame, options: &RenderOptions) -> Result<GreyPipeline, ErrorKind> {
+    pub fn resolve(
+        params: &DisplayParameters,
+        frame: &Frame,
+        options: &RenderOptions,
+    ) -> Result<GreyPipeline, ErrorKind> {
         let function = options.voi_function.unwrap_or(params.voi_lut_function);
-        let window = |center: f64, width: f64| Voi::Window { center, width, function };
+        let window = |center: f64, width: f64| Voi::Window {
+            center,
+            width,
+            function,
+        };
         let data_range = || {
             let (lo, hi) = modality_range(&params.modality_lut, frame);
             window((lo + hi + 1.0) / 2.0, hi - lo + 1.0)
@@ -160,16 +170,24 @@ impl GreyPipeline {
         let voi = match &options.voi {
             VoiSelection::Window { center, width } => window(*center, *width),
             VoiSelection::FileWindow(n) => {
-                let w = params.windows.get(*n).ok_or_else(|| ErrorKind::Unsupported(format!(
-                    "window {} requested, the file has {}",
-                    n + 1,
-                    params.windows.len()
-                )))?;
+                let w = params.windows.get(*n).ok_or_else(|| {
+                    ErrorKind::Unsupported(format!(
+                        "window {} requested, the file has {}",
+                        n + 1,
+                        params.windows.len()
+                    ))
+                })?;
                 window(w.center, w.width)
             }
-            VoiSelection::VoiLut(n) => Voi::Table(params.voi_luts.get(*n).cloned().ok_or_else(|| {
-                ErrorKind::Unsupported(format!("VOI LUT {} requested, the file has {}", n + 1, params.voi_luts.len()))
-            })?),
+            VoiSelection::VoiLut(n) => {
+                Voi::Table(params.voi_luts.get(*n).cloned().ok_or_else(|| {
+                    ErrorKind::Unsupported(format!(
+                        "VOI LUT {} requested, the file has {}",
+                        n + 1,
+                        params.voi_luts.len()
+                    ))
+                })?)
+            }
             VoiSelection::DataRange => data_range(),
             VoiSelection::Default => match (params.windows.first(), params.voi_luts.first()) {
                 (Some(w), _) => window(w.center, w.width),
@@ -207,7 +225,10 @@ pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
     match modality {
         ModalityLut::Identity => (lo, hi),
         ModalityLut::Rescale { .. } => {
-            let (a, b) = (modality_transform(modality, lo), modality_transform(modality, hi));
+            let (a, b) = (
+                modality_transform(modality, lo),
+                modality_transform(modality, hi),
+            );
             (a.min(b), a.max(b))
         }
         ModalityLut::Table { .. } => {
@@ -244,7 +265,11 @@ pub struct RenderedImage {
 /// assert_eq!(image.pixels.len(), (image.width * image.height) as usize);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn render_frame(frame: &Frame, params: &DisplayParameters, options: &RenderOptions) -> Result<RenderedImage, ErrorKind> {
+pub fn render_frame(
+    frame: &Frame,
+    params: &DisplayParameters,
+    options: &RenderOptions,
+) -> Result<RenderedImage, ErrorKind> {
     let n = frame.width as usize * frame.height as usize;
     let (channels, pixels, pipeline) = match frame.color {
         FrameColor::Rgb => {
@@ -260,10 +285,9 @@ pub fn render_frame(frame: &Frame, params: &DisplayParameters, options: &RenderO
             (3, out, None)
         }
         FrameColor::PaletteIndex => {
-            let palette = params
-                .palette
-                .as_ref()
-                .ok_or(ErrorKind::MissingAttribute("Palette Color Lookup Table Descriptor"))?;
+            let palette = params.palette.as_ref().ok_or(ErrorKind::MissingAttribute(
+                "Palette Color Lookup Table Descriptor",
+            ))?;
             let mut out = Vec::with_capacity(3 * n);
             for i in 0..n {
                 out.extend_from_slice(&palette_lookup(palette, frame.samples.get_i64(i)));
@@ -320,7 +344,9 @@ fn map_grey(samples: &Samples, pipe: &GreyPipeline) -> Vec<u8> {
             v.iter().map(|&s| t[usize::from(s)]).collect()
         }
         Samples::I16(v) => {
-            let t: Vec<u8> = (0..65536).map(|s| pipe.display(f64::from(s as u16 as i16))).collect();
+            let t: Vec<u8> = (0..65536)
+                .map(|s| pipe.display(f64::from(s as u16 as i16)))
+                .collect();
             v.iter().map(|&s| t[usize::from(s as u16)]).collect()
         }
         s => (0..s.len()).map(|i| pipe.display(s.get_f64(i))).collect(),

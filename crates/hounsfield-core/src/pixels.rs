@@ -11,7 +11,11 @@ use std::borrow::Cow;
 
 /// The largest decoded frame accepted, in bytes. Larger images give
 /// [`ErrorKind::TooLarge`] before anything is allocated.
-pub const MAX_FRAME_BYTES: u64 = if cfg!(target_pointer_width = "64") { 4 << 30 } else { 1 << 30 };
+pub const MAX_FRAME_BYTES: u64 = if cfg!(target_pointer_width = "64") {
+    4 << 30
+} else {
+    1 << 30
+};
 
 /// What is needed to decode any frame, computed once per object.
 #[derive(Debug)]
@@ -22,7 +26,10 @@ pub(crate) struct PixelLayout {
 
 impl DicomFile {
     fn layout(&self) -> KResult<&PixelLayout> {
-        self.layout.get_or_init(|| self.compute_layout()).as_ref().map_err(Clone::clone)
+        self.layout
+            .get_or_init(|| self.compute_layout())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn compute_layout(&self) -> KResult<PixelLayout> {
@@ -44,7 +51,10 @@ impl DicomFile {
             )));
         }
         let frames = match pixel {
-            PixelLocation::Encapsulated { offset_table, fragments } => {
+            PixelLocation::Encapsulated {
+                offset_table,
+                fragments,
+            } => {
                 let offsets = self.frame_offsets(offset_table.clone())?;
                 Some(map_frames(
                     &self.data,
@@ -209,12 +219,15 @@ impl DicomFile {
     /// Decodes every frame; natively the frames are decoded in parallel.
     pub fn decode_all_frames(&self) -> Result<Vec<Frame>, Error> {
         let n = self.image()?.number_of_frames as usize;
-        #[cfg(feature = "parallel")]
+        #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
         {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(|i| self.decode_frame(i)).collect()
+            (0..n)
+                .into_par_iter()
+                .map(|i| self.decode_frame(i))
+                .collect()
         }
-        #[cfg(not(feature = "parallel"))]
+        #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
         {
             (0..n).map(|i| self.decode_frame(i)).collect()
         }

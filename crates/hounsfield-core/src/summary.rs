@@ -76,7 +76,9 @@ impl DicomFile {
             series_number: a.string(tags::SERIES_NUMBER),
             series_description: a.string(tags::SERIES_DESCRIPTION),
             modality: a.string(tags::MODALITY),
-            sop_class_uid: a.string(tags::SOP_CLASS_UID).or_else(|| self.meta().media_storage_sop_class_uid.clone()),
+            sop_class_uid: a
+                .string(tags::SOP_CLASS_UID)
+                .or_else(|| self.meta().media_storage_sop_class_uid.clone()),
             sop_instance_uid: a.string(tags::SOP_INSTANCE_UID),
             instance_number: a.string(tags::INSTANCE_NUMBER),
         }
@@ -90,19 +92,35 @@ impl DicomFile {
                 .and_then(|items| items.get(frame))
                 .map(crate::attrs::Attributes::new)
                 .and_then(|f| f.item(macro_tag))
-                .or_else(|| top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|s| s.item(macro_tag)))
+                .or_else(|| {
+                    top.item(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE)
+                        .and_then(|s| s.item(macro_tag))
+                })
                 .unwrap_or(top)
         };
         let measures = group(tags::PIXEL_MEASURES_SEQUENCE);
         let position = group(tags::PLANE_POSITION_SEQUENCE);
         let orientation = group(tags::PLANE_ORIENTATION_SEQUENCE);
-        let floats = |a: crate::attrs::Attributes, tag, name| a.floats(tag, name).unwrap_or_default();
+        let floats =
+            |a: crate::attrs::Attributes, tag, name| a.floats(tag, name).unwrap_or_default();
         Geometry {
             pixel_spacing: arr(floats(measures, tags::PIXEL_SPACING, "Pixel Spacing")),
-            imager_pixel_spacing: arr(floats(top, tags::IMAGER_PIXEL_SPACING, "Imager Pixel Spacing")),
+            imager_pixel_spacing: arr(floats(
+                top,
+                tags::IMAGER_PIXEL_SPACING,
+                "Imager Pixel Spacing",
+            )),
             pixel_aspect_ratio: arr(floats(top, tags::PIXEL_ASPECT_RATIO, "Pixel Aspect Ratio")),
-            image_orientation_patient: arr(floats(orientation, tags::IMAGE_ORIENTATION_PATIENT, "Image Orientation (Patient)")),
-            image_position_patient: arr(floats(position, tags::IMAGE_POSITION_PATIENT, "Image Position (Patient)")),
+            image_orientation_patient: arr(floats(
+                orientation,
+                tags::IMAGE_ORIENTATION_PATIENT,
+                "Image Orientation (Patient)",
+            )),
+            image_position_patient: arr(floats(
+                position,
+                tags::IMAGE_POSITION_PATIENT,
+                "Image Position (Patient)",
+            )),
             slice_thickness: measures
                 .float(tags::SLICE_THICKNESS, "Slice Thickness")
                 .ok()
@@ -113,7 +131,10 @@ impl DicomFile {
     /// A summary of the object; problems with the image are reported inside it.
     pub fn summary(&self) -> Summary {
         let image = self.image();
-        let display = image.as_ref().ok().and_then(|_| self.display_parameters(0).ok());
+        let display = image
+            .as_ref()
+            .ok()
+            .and_then(|_| self.display_parameters(0).ok());
         Summary {
             file: self.name().to_string(),
             transfer_syntax_uid: self.transfer_syntax().uid.clone(),
@@ -121,7 +142,10 @@ impl DicomFile {
             identification: self.identification(),
             image: image.as_ref().ok().map(|d| (*d).clone()),
             geometry: self.geometry(0),
-            windows: display.as_ref().map(|d| d.windows.clone()).unwrap_or_default(),
+            windows: display
+                .as_ref()
+                .map(|d| d.windows.clone())
+                .unwrap_or_default(),
             frame_mapping: self.frame_mapping(),
             display,
             notes: self.notes().to_vec(),

@@ -80,7 +80,19 @@ impl ElementSpan {
 fn has_long_length(vr: &[u8]) -> bool {
     matches!(
         vr,
-        b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV"
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"SV"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"UV"
     )
 }
 
@@ -192,7 +204,12 @@ impl<'a> Walker<'a> {
 
     /// Walks the top-level elements of `data[start..end]`, validating nested content.
     /// With `only_group`, stops at the first element of another group.
-    pub fn top_level(&self, start: usize, end: usize, only_group: Option<u16>) -> KResult<Vec<ElementSpan>> {
+    pub fn top_level(
+        &self,
+        start: usize,
+        end: usize,
+        only_group: Option<u16>,
+    ) -> KResult<Vec<ElementSpan>> {
         let mut out = Vec::new();
         let mut pos = start;
         while pos < end {
@@ -214,13 +231,24 @@ impl<'a> Walker<'a> {
         Ok(out)
     }
 
-    fn element(&self, pos: usize, limit: usize, h: Header, enc: Encoding, depth: usize, top: bool) -> KResult<ElementSpan> {
+    fn element(
+        &self,
+        pos: usize,
+        limit: usize,
+        h: Header,
+        enc: Encoding,
+        depth: usize,
+        top: bool,
+    ) -> KResult<ElementSpan> {
         let tag = (h.group, h.element);
         let value_start = pos + h.header_len;
         if h.group == 0xFFFE {
             return Err(malformed(
                 pos,
-                format!("unexpected item tag ({:04X},{:04X}) outside a sequence", h.group, h.element),
+                format!(
+                    "unexpected item tag ({:04X},{:04X}) outside a sequence",
+                    h.group, h.element
+                ),
             ));
         }
         if h.length != UNDEFINED {
@@ -276,7 +304,10 @@ impl<'a> Walker<'a> {
             Some(vr) => {
                 return Err(malformed(
                     pos,
-                    format!("element ({:04X},{:04X}) with VR {vr:?} has an undefined length", h.group, h.element),
+                    format!(
+                        "element ({:04X},{:04X}) with VR {vr:?} has an undefined length",
+                        h.group, h.element
+                    ),
                 ));
             }
         }
@@ -294,9 +325,19 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks the items of a sequence; returns the offset after the sequence.
-    fn sequence_items(&self, mut pos: usize, limit: usize, undefined: bool, enc: Encoding, depth: usize) -> KResult<usize> {
+    fn sequence_items(
+        &self,
+        mut pos: usize,
+        limit: usize,
+        undefined: bool,
+        enc: Encoding,
+        depth: usize,
+    ) -> KResult<usize> {
         if depth > MAX_DEPTH {
-            return Err(malformed(pos, format!("sequences nested deeper than {MAX_DEPTH} levels")));
+            return Err(malformed(
+                pos,
+                format!("sequences nested deeper than {MAX_DEPTH} levels"),
+            ));
         }
         loop {
             if !undefined && pos >= limit {
@@ -326,7 +367,10 @@ impl<'a> Walker<'a> {
                 other => {
                     return Err(malformed(
                         pos,
-                        format!("expected a sequence item, found ({:04X},{:04X})", other.0, other.1),
+                        format!(
+                            "expected a sequence item, found ({:04X},{:04X})",
+                            other.0, other.1
+                        ),
                     ));
                 }
             }
@@ -334,7 +378,14 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks the elements of one item; returns the offset after the item.
-    fn item_content(&self, mut pos: usize, limit: usize, undefined: bool, enc: Encoding, depth: usize) -> KResult<usize> {
+    fn item_content(
+        &self,
+        mut pos: usize,
+        limit: usize,
+        undefined: bool,
+        enc: Encoding,
+        depth: usize,
+    ) -> KResult<usize> {
         loop {
             if !undefined && pos >= limit {
                 return Ok(pos);
@@ -354,7 +405,11 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks encapsulated pixel data items up to the sequence delimiter.
-    fn encapsulated(&self, mut pos: usize, limit: usize) -> KResult<(Vec<std::ops::Range<usize>>, usize)> {
+    fn encapsulated(
+        &self,
+        mut pos: usize,
+        limit: usize,
+    ) -> KResult<(Vec<std::ops::Range<usize>>, usize)> {
         let mut items = Vec::new();
         loop {
             self.need(pos, 8, limit, "encapsulated pixel data item")?;
@@ -367,7 +422,10 @@ impl<'a> Walker<'a> {
                 SEQUENCE_DELIMITATION => return Ok((items, pos + 8)),
                 ITEM => {
                     if len == UNDEFINED {
-                        return Err(malformed(pos, "encapsulated pixel data item with undefined length"));
+                        return Err(malformed(
+                            pos,
+                            "encapsulated pixel data item with undefined length",
+                        ));
                     }
                     let start = pos + 8;
                     let len = len as usize;
@@ -419,7 +477,9 @@ mod tests {
     fn finds_native_pixel_data() {
         let mut d = explicit_le((0x0028, 0x0010), b"US", &[2, 0]);
         d.extend(explicit_le((0x7FE0, 0x0010), b"OW", &[1, 2, 3, 4]));
-        let spans = Walker::new(&d, Encoding::EXPLICIT_LE).top_level(0, d.len(), None).unwrap();
+        let spans = Walker::new(&d, Encoding::EXPLICIT_LE)
+            .top_level(0, d.len(), None)
+            .unwrap();
         assert_eq!(spans.len(), 2);
         assert_eq!(spans[1].tag(), (0x7FE0, 0x0010));
         assert_eq!(&d[spans[1].value_start..spans[1].end], &[1, 2, 3, 4]);
@@ -429,7 +489,9 @@ mod tests {
     fn rejects_a_length_beyond_the_data() {
         let mut d = explicit_le((0x7FE0, 0x0010), b"OW", &[1, 2, 3, 4]);
         d[8..12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-        let err = Walker::new(&d, Encoding::EXPLICIT_LE).top_level(0, d.len(), None).unwrap_err();
+        let err = Walker::new(&d, Encoding::EXPLICIT_LE)
+            .top_level(0, d.len(), None)
+            .unwrap_err();
         assert!(matches!(err, crate::ErrorKind::Truncated { .. }), "{err}");
     }
 
@@ -438,24 +500,36 @@ mod tests {
         // (0008,1115) SQ undefined, item undefined, repeated.
         let mut d = Vec::new();
         for _ in 0..(MAX_DEPTH + 2) {
-            d.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+            d.extend_from_slice(&[
+                0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+            ]);
             d.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
         }
-        let err = Walker::new(&d, Encoding::EXPLICIT_LE).top_level(0, d.len(), None).unwrap_err();
+        let err = Walker::new(&d, Encoding::EXPLICIT_LE)
+            .top_level(0, d.len(), None)
+            .unwrap_err();
         assert!(err.to_string().contains("nested"), "{err}");
     }
 
     #[test]
     fn walks_encapsulated_items() {
-        let mut d = vec![0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+        let mut d = vec![
+            0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ];
         d.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
         d.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 2, 0, 0, 0, 9, 9]);
         d.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
-        let spans = Walker::new(&d, Encoding::EXPLICIT_LE).top_level(0, d.len(), None).unwrap();
+        let spans = Walker::new(&d, Encoding::EXPLICIT_LE)
+            .top_level(0, d.len(), None)
+            .unwrap();
         assert_eq!(spans[0].items.len(), 2);
         assert_eq!(&d[spans[0].items[1].clone()], &[9, 9]);
         // Without the delimiter the data is truncated.
         let cut = &d[..d.len() - 8];
-        assert!(Walker::new(cut, Encoding::EXPLICIT_LE).top_level(0, cut.len(), None).is_err());
+        assert!(
+            Walker::new(cut, Encoding::EXPLICIT_LE)
+                .top_level(0, cut.len(), None)
+                .is_err()
+        );
     }
 }

@@ -98,7 +98,9 @@ pub(crate) fn read_siz(data: &[u8]) -> Result<Siz, String> {
     }
     let tiles = u64::from((xsiz - xto).div_ceil(xt)) * u64::from((ysiz - yto).div_ceil(yt));
     if tiles > 65535 {
-        return Err(format!("the SIZ marker segment announces {tiles} tiles (at most 65535 are allowed)"));
+        return Err(format!(
+            "the SIZ marker segment announces {tiles} tiles (at most 65535 are allowed)"
+        ));
     }
     Ok(Siz {
         width: xsiz - xo,
@@ -115,7 +117,8 @@ fn codestream(data: &[u8]) -> Result<&[u8], String> {
     }
     let mut pos = 0usize;
     while pos + 8 <= data.len() {
-        let len = u32::from_be_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
+        let len =
+            u32::from_be_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
         let kind = &data[pos + 4..pos + 8];
         let (header, len) = match len {
             0 => (8, data.len() - pos),

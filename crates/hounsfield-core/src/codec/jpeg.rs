@@ -22,7 +22,6 @@ pub(crate) struct JpegHeader {
 }
 
 impl JpegHeader {
-
     pub fn arithmetic(&self) -> bool {
         self.sof >= 0xC9
     }
@@ -73,7 +72,9 @@ pub(crate) fn parse_header(data: &[u8]) -> Result<JpegHeader, String> {
                 return Ok(h);
             }
             0xE0 if seg.starts_with(b"JFIF\0") => h.jfif = true,
-            0xEE if seg.starts_with(b"Adobe") && seg.len() >= 12 => h.adobe_transform = Some(seg[11]),
+            0xEE if seg.starts_with(b"Adobe") && seg.len() >= 12 => {
+                h.adobe_transform = Some(seg[11])
+            }
             _ => {}
         }
         pos += 2 + len;
@@ -83,7 +84,10 @@ pub(crate) fn parse_header(data: &[u8]) -> Result<JpegHeader, String> {
 /// Whether a 3-component lossy stream holds YCbCr: the stream's own signals first
 /// (component identifiers R G B, Adobe APP14, JFIF), then the Photometric Interpretation.
 pub(crate) fn stream_is_ycbcr(h: &JpegHeader, pi: &PhotometricInterpretation) -> bool {
-    if matches!(h.component_ids.as_slice(), [b'R', b'G', b'B'] | [b'r', b'g', b'b']) {
+    if matches!(
+        h.component_ids.as_slice(),
+        [b'R', b'G', b'B'] | [b'r', b'g', b'b']
+    ) {
         return false;
     }
     if let Some(t) = h.adobe_transform {
@@ -131,7 +135,10 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     let pixels = decoder.decode().map_err(|e| err(e.to_string()))?;
     let expected = desc.pixels() as usize * spp;
     if pixels.len() != expected {
-        return Err(err(format!("decoded {} samples, {expected} expected", pixels.len())));
+        return Err(err(format!(
+            "decoded {} samples, {expected} expected",
+            pixels.len()
+        )));
     }
     Ok(RawFrame {
         samples: Samples::U8(pixels),

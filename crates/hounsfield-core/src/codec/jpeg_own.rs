@@ -174,7 +174,11 @@ impl<'a> Bits<'a> {
             if code <= h.maxcode[len] {
                 self.skip(len as u32);
                 let idx = h.valptr[len] + code - h.mincode[len];
-                return h.values.get(idx as usize).copied().ok_or_else(|| "bad Huffman code".to_string());
+                return h
+                    .values
+                    .get(idx as usize)
+                    .copied()
+                    .ok_or_else(|| "bad Huffman code".to_string());
             }
             len += 1;
         }
@@ -189,7 +193,11 @@ impl<'a> Bits<'a> {
         }
         let s = u32::from(s.min(16));
         let v = self.bits(s) as i32;
-        if v < (1 << (s - 1)) { v - (1 << s) + 1 } else { v }
+        if v < (1 << (s - 1)) {
+            v - (1 << s) + 1
+        } else {
+            v
+        }
     }
 
     /// Consumes a RSTn marker at a restart boundary; returns the offset to resume at.
@@ -197,7 +205,9 @@ impl<'a> Bits<'a> {
         // Discard buffered bits; find the marker if it was not reached yet.
         if self.marker.is_none() {
             let mut p = self.pos;
-            while p + 1 < self.data.len() && !(self.data[p] == 0xFF && (0xD0..=0xD7).contains(&self.data[p + 1])) {
+            while p + 1 < self.data.len()
+                && !(self.data[p] == 0xFF && (0xD0..=0xD7).contains(&self.data[p + 1]))
+            {
                 p += 1;
             }
             if p + 1 >= self.data.len() {
@@ -305,7 +315,9 @@ impl<'a> Decoder<'a> {
                 }
                 0xC0 | 0xC1 | 0xC3 => self.read_sof(seg, marker == 0xC3)?,
                 0xC2 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                    return Err(format!("JPEG process with SOF FF{marker:02X} is not supported here"));
+                    return Err(format!(
+                        "JPEG process with SOF FF{marker:02X} is not supported here"
+                    ));
                 }
                 0xDA => {
                     let scan = self.read_sos(seg, pos + len)?;
@@ -389,7 +401,10 @@ impl<'a> Decoder<'a> {
             self.precision == 8 || self.precision == 12
         };
         if !valid_precision {
-            return Err(format!("sample precision {} is not valid for this process", self.precision));
+            return Err(format!(
+                "sample precision {} is not valid for this process",
+                self.precision
+            ));
         }
         self.components = (0..n)
             .map(|i| {
@@ -454,7 +469,10 @@ fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String
         if planes.is_none() {
             // Nothing is allocated for a frame header that disagrees with the data set.
             let spp = dec.components.len();
-            if dec.width != desc.columns as usize || dec.height != desc.rows as usize || spp != desc.samples_per_pixel as usize {
+            if dec.width != desc.columns as usize
+                || dec.height != desc.rows as usize
+                || spp != desc.samples_per_pixel as usize
+            {
                 return Err(format!(
                     "the stream is {} x {} x {spp}, the image is {} x {} x {}",
                     dec.width, dec.height, desc.columns, desc.rows, desc.samples_per_pixel
@@ -470,7 +488,10 @@ fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String
     }
     let planes = planes.ok_or("no scan in the stream")?;
     let spp = dec.components.len();
-    if dec.width != desc.columns as usize || dec.height != desc.rows as usize || spp != desc.samples_per_pixel as usize {
+    if dec.width != desc.columns as usize
+        || dec.height != desc.rows as usize
+        || spp != desc.samples_per_pixel as usize
+    {
         return Err(format!(
             "the stream is {} x {} x {spp}, the image is {} x {} x {}",
             dec.width, dec.height, desc.columns, desc.rows, desc.samples_per_pixel
@@ -481,7 +502,8 @@ fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String
         if dec.lossless {
             super::declared_ybr(desc)
         } else {
-            stream_is_ycbcr(&header, &desc.photometric_interpretation).then_some(PhotometricInterpretation::YbrFull)
+            stream_is_ycbcr(&header, &desc.photometric_interpretation)
+                .then_some(PhotometricInterpretation::YbrFull)
         }
     } else {
         None
@@ -505,7 +527,11 @@ impl Planes {
     fn new(dec: &Decoder) -> Planes {
         let hmax = dec.components.iter().map(|c| c.h).max().unwrap_or(1);
         let vmax = dec.components.iter().map(|c| c.v).max().unwrap_or(1);
-        let (mcux, mcuy) = if dec.lossless { (hmax, vmax) } else { (8 * hmax, 8 * vmax) };
+        let (mcux, mcuy) = if dec.lossless {
+            (hmax, vmax)
+        } else {
+            (8 * hmax, 8 * vmax)
+        };
         let mcus_x = dec.width.div_ceil(mcux);
         let mcus_y = dec.height.div_ceil(mcuy);
         let planes = dec
@@ -530,7 +556,11 @@ impl Planes {
         }
     }
 
-    fn interleave<T: Copy + Default>(&self, dec: &Decoder, cast: impl Fn(i32) -> T + Copy) -> Vec<T> {
+    fn interleave<T: Copy + Default>(
+        &self,
+        dec: &Decoder,
+        cast: impl Fn(i32) -> T + Copy,
+    ) -> Vec<T> {
         let (w, h) = (dec.width, dec.height);
         let n = self.planes.len();
         let mut out = vec![T::default(); w * h * n];
@@ -544,7 +574,17 @@ impl Planes {
                 w: cw,
                 h: ch,
             };
-            upsample(&src, self.hmax / c.h, self.vmax / c.v, w, h, &mut out, n, k, cast);
+            upsample(
+                &src,
+                self.hmax / c.h,
+                self.vmax / c.v,
+                w,
+                h,
+                &mut out,
+                n,
+                k,
+                cast,
+            );
         }
         out
     }
@@ -567,22 +607,51 @@ impl Plane<'_> {
 /// Upsamples a component to the image size into every `n`-th sample of `out` from
 /// `k`: libjpeg's triangle ("fancy") filter for 2:1 factors, replication otherwise.
 #[allow(clippy::too_many_arguments)]
-fn upsample<T: Copy>(p: &Plane, fx: usize, fy: usize, w: usize, h: usize, out: &mut [T], n: usize, k: usize, cast: impl Fn(i32) -> T) {
+fn upsample<T: Copy>(
+    p: &Plane,
+    fx: usize,
+    fy: usize,
+    w: usize,
+    h: usize,
+    out: &mut [T],
+    n: usize,
+    k: usize,
+    cast: impl Fn(i32) -> T,
+) {
     let mut line = vec![0i32; w];
     for y in 0..h {
         match (fx, fy) {
             (1, 1) => line.copy_from_slice(&p.row(y)[..w]),
-            (2, 1) if p.w > 1 => h2(p.row(y), &mut line, |a, b, bias| (3 * a + b + bias) >> 2, 1, 2),
+            (2, 1) if p.w > 1 => h2(
+                p.row(y),
+                &mut line,
+                |a, b, bias| (3 * a + b + bias) >> 2,
+                1,
+                2,
+            ),
             (2, 2) if p.w > 1 => {
                 let j = y / 2;
                 // Vertical neighbour: the row above for even output rows, below for odd.
-                let other = if y % 2 == 0 { p.row(j.saturating_sub(1)) } else { p.row(j + 1) };
-                let sums: Vec<i32> = p.row(j).iter().zip(other).map(|(&a, &b)| 3 * a + b).collect();
+                let other = if y % 2 == 0 {
+                    p.row(j.saturating_sub(1))
+                } else {
+                    p.row(j + 1)
+                };
+                let sums: Vec<i32> = p
+                    .row(j)
+                    .iter()
+                    .zip(other)
+                    .map(|(&a, &b)| 3 * a + b)
+                    .collect();
                 h2(&sums, &mut line, |a, b, bias| (3 * a + b + bias) >> 4, 8, 7);
             }
             (1, 2) => {
                 let j = y / 2;
-                let (other, bias) = if y % 2 == 0 { (p.row(j.saturating_sub(1)), 1) } else { (p.row(j + 1), 2) };
+                let (other, bias) = if y % 2 == 0 {
+                    (p.row(j.saturating_sub(1)), 1)
+                } else {
+                    (p.row(j + 1), 2)
+                };
                 for ((o, &a), &b) in line.iter_mut().zip(p.row(j)).zip(other) {
                     *o = (3 * a + b + bias) >> 2;
                 }
@@ -603,12 +672,22 @@ fn upsample<T: Copy>(p: &Plane, fx: usize, fy: usize, w: usize, h: usize, out: &
 /// Horizontal 2:1 triangle upsampling of `src` into `dst` (cropped to its length):
 /// even outputs weigh the left neighbour, odd outputs the right one; the first and last
 /// outputs copy the edge sample.
-fn h2(src: &[i32], dst: &mut [i32], f: impl Fn(i32, i32, i32) -> i32, bias_even: i32, bias_odd: i32) {
+fn h2(
+    src: &[i32],
+    dst: &mut [i32],
+    f: impl Fn(i32, i32, i32) -> i32,
+    bias_even: i32,
+    bias_odd: i32,
+) {
     let m = src.len();
     for (x, o) in dst.iter_mut().enumerate() {
         let i = x / 2;
         *o = if x % 2 == 0 {
-            if i == 0 { f(src[0], src[0], bias_even) } else { f(src[i], src[i - 1], bias_even) }
+            if i == 0 {
+                f(src[0], src[0], bias_even)
+            } else {
+                f(src[i], src[i - 1], bias_even)
+            }
         } else if i + 1 >= m {
             f(src[i.min(m - 1)], src[i.min(m - 1)], bias_odd)
         } else {
@@ -618,7 +697,9 @@ fn h2(src: &[i32], dst: &mut [i32], f: impl Fn(i32, i32, i32) -> i32, bias_even:
 }
 
 fn table<'t>(t: &'t [Option<Huffman>; 4], id: usize, kind: &str) -> Result<&'t Huffman, String> {
-    t[id].as_ref().ok_or_else(|| format!("scan uses undefined {kind} Huffman table {id}"))
+    t[id]
+        .as_ref()
+        .ok_or_else(|| format!("scan uses undefined {kind} Huffman table {id}"))
 }
 
 /// Decodes a sequential DCT scan into the planes; returns the offset after the scan data.
@@ -627,8 +708,16 @@ fn decode_dct_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Result<us
     // IJG libjpeg warns about such headers (JWRN_NOT_SEQUENTIAL) and decodes the same way.
     let _ = (scan.ss, scan.se);
     let mut bits = Bits::new(dec.data, scan.start);
-    let dcs: Vec<&Huffman> = scan.td.iter().map(|&t| table(&dec.dc, t, "DC")).collect::<Result<_, _>>()?;
-    let acs: Vec<&Huffman> = scan.ta.iter().map(|&t| table(&dec.ac, t, "AC")).collect::<Result<_, _>>()?;
+    let dcs: Vec<&Huffman> = scan
+        .td
+        .iter()
+        .map(|&t| table(&dec.dc, t, "DC"))
+        .collect::<Result<_, _>>()?;
+    let acs: Vec<&Huffman> = scan
+        .ta
+        .iter()
+        .map(|&t| table(&dec.ac, t, "AC"))
+        .collect::<Result<_, _>>()?;
     let mut pred = vec![0i32; scan.comps.len()];
     let single = scan.comps.len() == 1;
     // Blocks per MCU and MCU grid.
@@ -638,7 +727,10 @@ fn decode_dct_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Result<us
         let ch = (dec.height * c.v).div_ceil(planes.vmax);
         (cw.div_ceil(8), ch.div_ceil(8))
     } else {
-        (dec.width.div_ceil(8 * planes.hmax), dec.height.div_ceil(8 * planes.vmax))
+        (
+            dec.width.div_ceil(8 * planes.hmax),
+            dec.height.div_ceil(8 * planes.vmax),
+        )
     };
     let level_shift = 1i32 << (dec.precision - 1);
     let maxval = (1i32 << dec.precision) - 1;
@@ -692,7 +784,14 @@ fn decode_dct_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Result<us
                         let y0 = if single { my * 8 } else { (my * c.v + by) * 8 };
                         let pw = *pw;
                         if y0 + 8 <= plane.len() / pw && x0 + 8 <= pw {
-                            idct_islow(&coef, &mut plane[y0 * pw + x0..], pw, pass1_bits, level_shift, maxval);
+                            idct_islow(
+                                &coef,
+                                &mut plane[y0 * pw + x0..],
+                                pw,
+                                pass1_bits,
+                                level_shift,
+                                maxval,
+                            );
                         }
                     }
                 }
@@ -707,7 +806,9 @@ fn end_of_scan(data: &[u8], pos: usize, marker: Option<u8>) -> usize {
         return pos.saturating_sub(2);
     }
     let mut p = pos.min(data.len());
-    while p + 1 < data.len() && !(data[p] == 0xFF && data[p + 1] != 0 && !(0xD0..=0xD7).contains(&data[p + 1])) {
+    while p + 1 < data.len()
+        && !(data[p] == 0xFF && data[p + 1] != 0 && !(0xD0..=0xD7).contains(&data[p + 1]))
+    {
         p += 1;
     }
     p
@@ -717,7 +818,14 @@ const CONST_BITS: i32 = 13;
 
 /// The IJG accurate integer inverse DCT (`jpeg_idct_islow`), writing level-shifted,
 /// clamped samples to `out` with the given row stride.
-fn idct_islow(coef: &[i32; 64], out: &mut [i32], stride: usize, pass1_bits: i32, shift: i32, maxval: i32) {
+fn idct_islow(
+    coef: &[i32; 64],
+    out: &mut [i32],
+    stride: usize,
+    pass1_bits: i32,
+    shift: i32,
+    maxval: i32,
+) {
     const F0_298: i64 = 2446;
     const F0_390: i64 = 3196;
     const F0_541: i64 = 4433;
@@ -791,7 +899,8 @@ fn idct_islow(coef: &[i32; 64], out: &mut [i32], stride: usize, pass1_bits: i32,
         let z3 = tmp0 + tmp2;
         let z4 = tmp1 + tmp3;
         let z5 = (z3 + z4) * F1_175;
-        let (mut t0, mut t1, mut t2, mut t3) = (tmp0 * F0_298, tmp1 * F2_053, tmp2 * F3_072, tmp3 * F1_501);
+        let (mut t0, mut t1, mut t2, mut t3) =
+            (tmp0 * F0_298, tmp1 * F2_053, tmp2 * F3_072, tmp3 * F1_501);
         let z1 = z1 * -F0_899;
         let z2 = z2 * -F2_562;
         let z3 = z3 * -F1_961 + z5;
@@ -820,7 +929,11 @@ fn decode_lossless_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Resu
             return Err("subsampled lossless JPEG is not supported".into());
         }
     }
-    let dcs: Vec<&Huffman> = scan.td.iter().map(|&t| table(&dec.dc, t, "DC")).collect::<Result<_, _>>()?;
+    let dcs: Vec<&Huffman> = scan
+        .td
+        .iter()
+        .map(|&t| table(&dec.dc, t, "DC"))
+        .collect::<Result<_, _>>()?;
     let mut bits = Bits::new(dec.data, scan.start);
     let (w, h) = (dec.width, dec.height);
     let initial = 1i32 << (dec.precision - pt - 1);
@@ -886,4 +999,3 @@ fn decode_lossless_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Resu
     }
     Ok(end_of_scan(dec.data, bits.pos, bits.marker))
 }
-

@@ -14,16 +14,24 @@ const CODEC: &str = "JPEG-LS";
 
 /// Run-length order table J (ISO 14495-1 A.7.1.1).
 const J: [u32; 32] = [
-    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13,
+    14, 15,
 ];
 
 /// Decodes one frame.
 pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
-    let expected = (desc.columns as usize, desc.rows as usize, desc.samples_per_pixel as usize);
+    let expected = (
+        desc.columns as usize,
+        desc.rows as usize,
+        desc.samples_per_pixel as usize,
+    );
     let img = decode_stream(data, Some(expected)).map_err(err)?;
     let spp = desc.samples_per_pixel as usize;
-    if img.width != desc.columns as usize || img.height != desc.rows as usize || img.components != spp {
+    if img.width != desc.columns as usize
+        || img.height != desc.rows as usize
+        || img.components != spp
+    {
         return Err(codec_error(
             CODEC,
             frame,
@@ -65,7 +73,10 @@ struct Preset {
 
 /// Decodes a whole JPEG-LS stream. With `expected` (width, height, components), a frame
 /// header that disagrees is rejected before anything is allocated.
-pub(crate) fn decode_stream(d: &[u8], expected: Option<(usize, usize, usize)>) -> Result<LsImage, String> {
+pub(crate) fn decode_stream(
+    d: &[u8],
+    expected: Option<(usize, usize, usize)>,
+) -> Result<LsImage, String> {
     if d.len() < 4 || d[0] != 0xFF || d[1] != 0xD8 {
         return Err("the frame does not start with an SOI marker".into());
     }
@@ -115,12 +126,16 @@ pub(crate) fn decode_stream(d: &[u8], expected: Option<(usize, usize, usize)>) -
                     return Err("invalid JPEG-LS frame header".into());
                 }
                 if w == 0 || h == 0 {
-                    return Err("zero image dimension (LSE dimension extension not supported)".into());
+                    return Err(
+                        "zero image dimension (LSE dimension extension not supported)".into(),
+                    );
                 }
                 if let Some((ew, eh, en)) = expected
                     && (ew, eh, en) != (w, h, n)
                 {
-                    return Err(format!("the stream is {w} x {h} x {n}, the image is {ew} x {eh} x {en}"));
+                    return Err(format!(
+                        "the stream is {w} x {h} x {n}, the image is {ew} x {eh} x {en}"
+                    ));
                 }
                 let ids: Vec<u8> = (0..n).map(|i| seg[6 + 3 * i]).collect();
                 if (0..n).any(|i| seg[7 + 3 * i] != 0x11) {
@@ -133,7 +148,9 @@ pub(crate) fn decode_stream(d: &[u8], expected: Option<(usize, usize, usize)>) -
             0xF8 => {
                 let id = *seg.first().ok_or("short LSE")?;
                 if id != 1 {
-                    return Err(format!("JPEG-LS LSE type {id} (mapping tables) is not supported"));
+                    return Err(format!(
+                        "JPEG-LS LSE type {id} (mapping tables) is not supported"
+                    ));
                 }
                 if seg.len() < 11 {
                     return Err("short LSE".into());
@@ -161,7 +178,11 @@ pub(crate) fn decode_stream(d: &[u8], expected: Option<(usize, usize, usize)>) -
                     return Err("invalid scan header".into());
                 }
                 let comps: Vec<usize> = (0..ns)
-                    .map(|i| ids.iter().position(|&c| c == seg[1 + 2 * i]).ok_or("scan names an unknown component"))
+                    .map(|i| {
+                        ids.iter()
+                            .position(|&c| c == seg[1 + 2 * i])
+                            .ok_or("scan names an unknown component")
+                    })
                     .collect::<Result<_, _>>()?;
                 let near = i32::from(seg[1 + 2 * ns]);
                 let ilv = seg[2 + 2 * ns];
@@ -247,7 +268,11 @@ struct Params {
 
 impl Params {
     fn new(precision: u32, near: i32, preset: &Preset) -> Result<Params, String> {
-        let maxval = if preset.maxval > 0 { preset.maxval } else { (1 << precision) - 1 };
+        let maxval = if preset.maxval > 0 {
+            preset.maxval
+        } else {
+            (1 << precision) - 1
+        };
         if near < 0 || near > (maxval / 2).min(255) {
             return Err(format!("invalid NEAR {near}"));
         }
@@ -323,8 +348,9 @@ fn bits_for(n: i32) -> u32 {
 fn default_thresholds(maxval: i32, near: i32) -> (i32, i32, i32) {
     let clamp = |i: i32, j: i32| if i > maxval || i < j { j } else { i };
     if maxval >= 128 {
+        // FACTOR * (BASIC_T - k) + k with BASIC_T1..3 = 3, 7, 21.
         let factor = (maxval.min(4095) + 128) / 256;
-        let t1 = clamp(factor * (3 - 2) + 2 + 3 * near, near + 1);
+        let t1 = clamp(factor + 2 + 3 * near, near + 1);
         let t2 = clamp(factor * (7 - 3) + 3 + 5 * near, t1);
         let t3 = clamp(factor * (21 - 4) + 4 + 7 * near, t2);
         (t1, t2, t3)
@@ -477,10 +503,28 @@ impl State {
         let a = ((p.range + 32) / 64).max(2);
         State {
             p,
-            ctx: vec![Context { a, b: 0, c: 0, n: 1 }; 365],
+            ctx: vec![
+                Context {
+                    a,
+                    b: 0,
+                    c: 0,
+                    n: 1
+                };
+                365
+            ],
             run: [
-                RunContext { a, n: 1, nn: 0, ritype: 0 },
-                RunContext { a, n: 1, nn: 0, ritype: 1 },
+                RunContext {
+                    a,
+                    n: 1,
+                    nn: 0,
+                    ritype: 0,
+                },
+                RunContext {
+                    a,
+                    n: 1,
+                    nn: 0,
+                    ritype: 1,
+                },
             ],
         }
     }
@@ -561,7 +605,11 @@ impl State {
         let t = em + cx.ritype;
         let map = t & 1 == 1;
         let abs = (t + i32::from(map)) / 2;
-        let err = if (k != 0 || 2 * cx.nn >= cx.n) == map { -abs } else { abs };
+        let err = if (k != 0 || 2 * cx.nn >= cx.n) == map {
+            -abs
+        } else {
+            abs
+        };
         let c = &mut self.run[which];
         if err < 0 {
             c.nn += 1;
@@ -621,7 +669,14 @@ fn sign_of(n: i32) -> i32 {
 
 /// Decodes one line of one component. `prev` and `cur` hold the line with one sample of
 /// margin on each side (index x + 1 is sample x).
-fn decode_line(st: &mut State, bits: &mut Bits, prev: &mut [i32], cur: &mut [i32], w: usize, run_index: &mut usize) -> Result<(), String> {
+fn decode_line(
+    st: &mut State,
+    bits: &mut Bits,
+    prev: &mut [i32],
+    cur: &mut [i32],
+    w: usize,
+    run_index: &mut usize,
+) -> Result<(), String> {
     prev[w + 1] = prev[w];
     cur[0] = prev[1];
     let p = st.p;
@@ -663,7 +718,14 @@ fn decode_line(st: &mut State, bits: &mut Bits, prev: &mut [i32], cur: &mut [i32
 }
 
 /// Decodes one line of all components in sample-interleaved mode.
-fn decode_line_sample(st: &mut State, bits: &mut Bits, prev: &mut [Vec<i32>], cur: &mut [Vec<i32>], w: usize, run_index: &mut usize) -> Result<(), String> {
+fn decode_line_sample(
+    st: &mut State,
+    bits: &mut Bits,
+    prev: &mut [Vec<i32>],
+    cur: &mut [Vec<i32>],
+    w: usize,
+    run_index: &mut usize,
+) -> Result<(), String> {
     let n = prev.len();
     for c in 0..n {
         prev[c][w + 1] = prev[c][w];
@@ -688,9 +750,9 @@ fn decode_line_sample(st: &mut State, bits: &mut Bits, prev: &mut [Vec<i32>], cu
             continue;
         }
         let len = run_length(bits, run_index, w - x)?;
-        for c in 0..n {
-            let ra = cur[c][x];
-            cur[c][x + 1..x + 1 + len].fill(ra);
+        for line in cur.iter_mut() {
+            let ra = line[x];
+            line[x + 1..x + 1 + len].fill(ra);
         }
         let end = x + len;
         if end < w {
@@ -727,7 +789,11 @@ fn decode_scan(d: &[u8], start: usize, s: &ScanSetup, out: &mut [u16]) -> Result
     let n_total = s.total_components;
     let interleaved = s.components.len() > 1;
     if interleaved && !matches!(s.ilv, 1 | 2) {
-        return Err(format!("interleave mode {} with {} components", s.ilv, s.components.len()));
+        return Err(format!(
+            "interleave mode {} with {} components",
+            s.ilv,
+            s.components.len()
+        ));
     }
     if !interleaved && s.ilv != 0 && s.components.len() != 1 {
         return Err("invalid interleave mode".into());
@@ -751,15 +817,31 @@ fn decode_scan(d: &[u8], start: usize, s: &ScanSetup, out: &mut [u16]) -> Result
             end = scan_end(d, next);
             bits.reset_at(next, end);
             st = State::new(s.params);
-            prev.iter_mut().chain(cur.iter_mut()).for_each(|l| l.fill(0));
+            prev.iter_mut()
+                .chain(cur.iter_mut())
+                .for_each(|l| l.fill(0));
             run_index.fill(0);
         }
         if s.ilv == 2 && interleaved {
-            decode_line_sample(&mut st, &mut bits, &mut prev, &mut cur, w, &mut run_index[0])?;
+            decode_line_sample(
+                &mut st,
+                &mut bits,
+                &mut prev,
+                &mut cur,
+                w,
+                &mut run_index[0],
+            )?;
         } else {
             for c in 0..ncomp {
                 let ri = if s.ilv == 1 { c } else { 0 };
-                decode_line(&mut st, &mut bits, &mut prev[c], &mut cur[c], w, &mut run_index[ri])?;
+                decode_line(
+                    &mut st,
+                    &mut bits,
+                    &mut prev[c],
+                    &mut cur[c],
+                    w,
+                    &mut run_index[ri],
+                )?;
             }
         }
         if bits.overrun > 8 {

@@ -93,9 +93,15 @@ fn to_lane(samples: Samples, desc: &ImageDescription, signed: bool) -> Samples {
     let sv = StoredValue::new(desc, signed);
     // Fast paths: the codec's lane is already the model's lane and masking is a no-op.
     match (&samples, desc.bits_allocated, signed) {
-        (Samples::U8(_), 1 | 8, false) if sv.is_identity_for(8, false) || desc.bits_allocated == 1 => return samples,
+        (Samples::U8(_), 1 | 8, false)
+            if sv.is_identity_for(8, false) || desc.bits_allocated == 1 =>
+        {
+            return samples;
+        }
         (Samples::U16(_), 16, false) if sv.is_identity_for(16, false) => return samples,
-        (Samples::U32(_), 32, false) if sv.is_identity_for(32, false) && desc.bits_stored > 16 => return samples,
+        (Samples::U32(_), 32, false) if sv.is_identity_for(32, false) && desc.bits_stored > 16 => {
+            return samples;
+        }
         _ => {}
     }
     let values: Box<dyn Iterator<Item = i64> + '_> = match &samples {

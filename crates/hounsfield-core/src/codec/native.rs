@@ -13,7 +13,9 @@ pub(crate) struct NativeLayout {
 
 /// Bits of one native frame, accounting for 4:2:2 subsampled YBR_FULL_422.
 pub(crate) fn native_frame_bits(desc: &ImageDescription) -> u64 {
-    if desc.photometric_interpretation == PhotometricInterpretation::YbrFull422 && desc.samples_per_pixel == 3 {
+    if desc.photometric_interpretation == PhotometricInterpretation::YbrFull422
+        && desc.samples_per_pixel == 3
+    {
         // Two luminance and two chrominance samples for every two pixels.
         desc.pixels() * 2 * u64::from(desc.bits_allocated)
     } else {
@@ -22,9 +24,18 @@ pub(crate) fn native_frame_bits(desc: &ImageDescription) -> u64 {
 }
 
 /// Extracts frame `index` from the whole native Pixel Data value.
-pub(crate) fn decode(value: &[u8], desc: &ImageDescription, index: usize, layout: &NativeLayout) -> KResult<RawFrame> {
+pub(crate) fn decode(
+    value: &[u8],
+    desc: &ImageDescription,
+    index: usize,
+    layout: &NativeLayout,
+) -> KResult<RawFrame> {
     let frame_bits = native_frame_bits(desc);
-    let too_large = || ErrorKind::TooLarge(format!("frame {index} lies beyond any addressable pixel data"));
+    let too_large = || {
+        ErrorKind::TooLarge(format!(
+            "frame {index} lies beyond any addressable pixel data"
+        ))
+    };
     let start_bit = frame_bits.checked_mul(index as u64).ok_or_else(too_large)?;
     let end_bit = start_bit.checked_add(frame_bits).ok_or_else(too_large)?;
     let available_bits = value.len() as u64 * 8;
@@ -47,18 +58,17 @@ pub(crate) fn decode(value: &[u8], desc: &ImageDescription, index: usize, layout
     let samples = match desc.bits_allocated {
         1 => {
             // Bit-packed, least significant bit first; frames need not be byte aligned.
-            let mut out = Vec::with_capacity(n);
-            let mut bit = start_bit as usize;
-            for _ in 0..n {
-                out.push((value[bit >> 3] >> (bit & 7)) & 1);
-                bit += 1;
-            }
-            Samples::U8(out)
+            let first = start_bit as usize;
+            Samples::U8((first..first + n).map(|bit| (value[bit >> 3] >> (bit & 7)) & 1).collect())
         }
         8 => {
             let start = (start_bit / 8) as usize;
             if layout.swap_ow8 {
-                Samples::U8((start..start + n).map(|p| value.get(p ^ 1).copied().unwrap_or(0)).collect())
+                Samples::U8(
+                    (start..start + n)
+                        .map(|p| value.get(p ^ 1).copied().unwrap_or(0))
+                        .collect(),
+                )
             } else {
                 Samples::U8(value[start..start + n].to_vec())
             }
@@ -67,9 +77,13 @@ pub(crate) fn decode(value: &[u8], desc: &ImageDescription, index: usize, layout
             let start = (start_bit / 8) as usize;
             let b = &value[start..start + 2 * n];
             Samples::U16(if layout.big_endian {
-                b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+                b.chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect()
             } else {
-                b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+                b.chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect()
             })
         }
         32 => {
@@ -77,7 +91,11 @@ pub(crate) fn decode(value: &[u8], desc: &ImageDescription, index: usize, layout
             let b = &value[start..start + 4 * n];
             let rd = |c: &[u8]| {
                 let a = [c[0], c[1], c[2], c[3]];
-                if layout.big_endian { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) }
+                if layout.big_endian {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                }
             };
             if desc.float {
                 Samples::F32(b.chunks_exact(4).map(|c| f32::from_bits(rd(c))).collect())
@@ -92,14 +110,24 @@ pub(crate) fn decode(value: &[u8], desc: &ImageDescription, index: usize, layout
                 b.chunks_exact(8)
                     .map(|c| {
                         let a = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]];
-                        f64::from_bits(if layout.big_endian { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) })
+                        f64::from_bits(if layout.big_endian {
+                            u64::from_be_bytes(a)
+                        } else {
+                            u64::from_le_bytes(a)
+                        })
                     })
                     .collect(),
             )
         }
-        b => return Err(ErrorKind::Unsupported(format!("native data with {b} bits allocated"))),
+        b => {
+            return Err(ErrorKind::Unsupported(format!(
+                "native data with {b} bits allocated"
+            )));
+        }
     };
-    let samples = if desc.samples_per_pixel == 3 && desc.photometric_interpretation == PhotometricInterpretation::YbrFull422 {
+    let samples = if desc.samples_per_pixel == 3
+        && desc.photometric_interpretation == PhotometricInterpretation::YbrFull422
+    {
         upsample_422(samples)
     } else if desc.samples_per_pixel == 3 && desc.planar_configuration == 1 {
         super::interleave_planes(samples)

@@ -14,9 +14,19 @@ const CODEC: &str = "RLE";
 pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     if data.len() < 64 {
-        return Err(err(format!("the frame has {} bytes, less than the 64-byte RLE header", data.len())));
+        return Err(err(format!(
+            "the frame has {} bytes, less than the 64-byte RLE header",
+            data.len()
+        )));
     }
-    let word = |i: usize| u32::from_le_bytes([data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]]) as usize;
+    let word = |i: usize| {
+        u32::from_le_bytes([
+            data[4 * i],
+            data[4 * i + 1],
+            data[4 * i + 2],
+            data[4 * i + 3],
+        ]) as usize
+    };
     let segments = word(0);
     let bytes_per_sample = match desc.bits_allocated {
         8 => 1,
@@ -45,7 +55,9 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
         }
         let produced = unpack_bits(&data[start..end], &mut plane);
         if produced < pixels {
-            return Err(err(format!("segment {s} decodes to {produced} bytes, {pixels} expected")));
+            return Err(err(format!(
+                "segment {s} decodes to {produced} bytes, {pixels} expected"
+            )));
         }
         let sample = s / bytes_per_sample;
         let shift = 8 * (bytes_per_sample - 1 - s % bytes_per_sample);

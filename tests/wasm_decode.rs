@@ -1,0 +1,77 @@
+//! The browser build decodes like the native one: the WebAssembly module of
+//! `tests/wasm` (hounsfield-core without C code: `openjp2` for JPEG 2000, this crate's
+//! JPEG and JPEG-LS decoders) runs in Node on a JPEG 2000, a colour JPEG-LS, RLE, JPEG
+//! lossless, 12-bit JPEG and more, and must give the native samples byte for byte.
+//!
+//! `scripts/test.sh` builds the module first
+//! (`cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe`).
+
+use hounsfield_conformance::{corpus, missing, root};
+use hounsfield_core::DicomFile;
+use std::process::Command;
+
+const FILES: &[&str] = &[
+    "pydicom/MR_small_jp2klossless.dcm",
+    "pydicom/GDCMJ2K_TextGBR.dcm",
+    "pydicom-data/US1_J2KI.dcm",
+    "pydicom/SC_rgb_jls_lossy_sample.dcm",
+    "pydicom/SC_rgb_jls_lossy_line.dcm",
+    "pydicom-data/emri_small_jpeg_ls_lossless.dcm",
+    "pydicom/MR_small_RLE.dcm",
+    "pydicom/SC_rgb_rle_32bit.dcm",
+    "pydicom-data/JPGLosslessP14SV1_1s_1f_8b.dcm",
+    "pydicom/SC_rgb_jpeg_gdcm.dcm",
+    "pydicom/JPGExtended.dcm",
+    "pydicom/SC_rgb_jpeg_dcmtk.dcm",
+    "pydicom/image_dfl.dcm",
+    "pydicom/ExplVR_BigEnd.dcm",
+];
+
+#[test]
+fn wasm_build_decodes_like_native() {
+    let Some(corpus) = corpus() else {
+        return missing("the test corpus");
+    };
+    let module = root().join("target/wasm32-unknown-unknown/release/hounsfield_wasm_probe.wasm");
+    if !module.exists() {
+        return missing("the WebAssembly probe module");
+    }
+    let paths: Vec<_> = FILES
+        .iter()
+        .map(|l| {
+            corpus
+                .iter()
+                .find(|f| f.label == *l)
+                .unwrap_or_else(|| panic!("{l} not in corpus"))
+                .path
+                .clone()
+        })
+        .collect();
+    let out = root().join("target/oracle/wasm");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).expect("out dir");
+    let status = Command::new("node")
+        .arg(root().join("tests/wasm/decode.mjs"))
+        .arg(&module)
+        .arg(&out)
+        .args(&paths)
+        .status();
+    match status {
+        Err(e) => return missing(&format!("Node.js ({e})")),
+        Ok(s) => assert!(s.success(), "node failed"),
+    }
+    for (i, (label, path)) in FILES.iter().zip(&paths).enumerate() {
+        let native = DicomFile::open(path)
+            .and_then(|f| f.decode_frame(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let wasm = std::fs::read(out.join(format!("{i}.bin"))).unwrap_or_else(|_| {
+            let err = std::fs::read_to_string(out.join(format!("{i}.err"))).unwrap_or_default();
+            panic!("{label}: the wasm build fails: {err}")
+        });
+        assert!(
+            wasm == native.samples.to_le_bytes(),
+            "{label}: wasm and native samples differ"
+        );
+        println!("{label}: {} bytes identical", wasm.len());
+    }
+}

@@ -59,7 +59,11 @@ pub(crate) fn decode(
         1 => {
             // Bit-packed, least significant bit first; frames need not be byte aligned.
             let first = start_bit as usize;
-            Samples::U8((first..first + n).map(|bit| (value[bit >> 3] >> (bit & 7)) & 1).collect())
+            Samples::U8(
+                (first..first + n)
+                    .map(|bit| (value[bit >> 3] >> (bit & 7)) & 1)
+                    .collect(),
+            )
         }
         8 => {
             let start = (start_bit / 8) as usize;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need on a fresh Debian machine; does nothing for
+# what is already there. Safe to run again.
+#
+#  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Python's
+#    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source);
+#  - the wasm32-unknown-unknown Rust target;
+#  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle);
+#  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs gcc g++ make pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+    echo "setup: cargo is missing; install Rust with rustup (https://rustup.rs)" >&2
+    exit 1
+fi
+if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x target/venv/bin/python ]; then
+    mkdir -p target
+    "$PY" -m venv target/venv
+fi
+if ! target/venv/bin/python -c "import pydicom, pylibjpeg, libjpeg, openjpeg, rle, numpy" 2>/dev/null; then
+    target/venv/bin/pip install -q --disable-pip-version-check \
+        pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 \
+        pylibjpeg-rle==2.2.0 "numpy>=1.26"
+fi
+
+mkdir -p target/testdata
+cd target/testdata
+if [ ! -d pydicom-3.0.2/pydicom/data/test_files ] || [ ! -d pydicom-data-1.0.0/data_store/data ]; then
+    ../venv/bin/pip download -q --disable-pip-version-check --no-deps -d . pydicom==3.0.2 pydicom-data==1.0.0
+    ../venv/bin/python - <<'PY'
+import zipfile
+for wheel, prefix, dest in [
+    ("pydicom-3.0.2-py3-none-any.whl", "pydicom/data/", "pydicom-3.0.2"),
+    ("pydicom_data-1.0.0-py3-none-any.whl", "data_store/data/", "pydicom-data-1.0.0"),
+]:
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(dest, [n for n in z.namelist() if n.startswith(prefix)])
+PY
+fi
+echo "setup: ready (DCMTK $(dcm2pnm --version 2>/dev/null | head -1 | awk '{print $3}'), pydicom $(../venv/bin/python -c 'import pydicom; print(pydicom.__version__)'))"

@@ -3,7 +3,7 @@
 
 use super::RawFrame;
 use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, PhotometricInterpretation, Samples};
+use crate::image::{ImageDescription, PhotometricInterpretation};
 
 const CODEC: &str = "JPEG 2000";
 
@@ -46,15 +46,17 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
         }
     }
     let n = (w as usize) * (h as usize);
+    // Straight into the model's lane (masked, sign-extended), in one pass.
+    let signed = desc.signed && desc.photometric_interpretation.is_monochrome();
     let samples = if spp == 1 {
-        comps[0].data()[..n].to_vec()
+        super::lane_from_i32(&comps[0].data()[..n], desc, signed)
     } else {
         let (r, g, b) = (comps[0].data(), comps[1].data(), comps[2].data());
         let mut v = Vec::with_capacity(3 * n);
         for i in 0..n {
             v.extend_from_slice(&[r[i], g[i], b[i]]);
         }
-        v
+        super::lane_from_i32(&v, desc, false)
     };
     // OpenJPEG applies the inverse multiple-component transform of YBR_ICT / YBR_RCT.
     let ybr = match desc.photometric_interpretation {
@@ -62,7 +64,7 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
         _ => super::declared_ybr(desc),
     };
     Ok(RawFrame {
-        samples: Samples::I32(samples),
+        samples,
         components: spp,
         ybr,
     })

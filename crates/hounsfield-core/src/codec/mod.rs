@@ -51,75 +51,85 @@ pub(crate) fn interleave_planes(samples: Samples) -> Samples {
     }
 }
 
-/// Masks to Bits Stored (taken from High Bit down) and sign-extends two's complement.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StoredValue {
-    shift: u32,
-    mask: i64,
-    sign: Option<i64>,
-}
-
-impl StoredValue {
-    pub fn new(desc: &ImageDescription, signed: bool) -> Self {
-        let bs = u32::from(desc.bits_stored);
-        StoredValue {
-            shift: u32::from(desc.high_bit) + 1 - bs,
-            mask: (1i64 << bs) - 1,
-            sign: signed.then(|| 1i64 << bs),
-        }
-    }
-
-    /// Whether values of `bits` bits, unsigned, pass through unchanged.
-    fn is_identity_for(&self, bits: u32, signed_lane: bool) -> bool {
-        self.shift == 0 && self.mask == (1i64 << bits) - 1 && self.sign.is_some() == signed_lane
-    }
-
-    #[inline]
-    pub fn apply(&self, raw: i64) -> i64 {
-        let v = (raw >> self.shift) & self.mask;
-        match self.sign {
-            Some(s) if v >= s >> 1 => v - s,
-            _ => v,
-        }
-    }
-}
-
-fn map<T: Copy>(v: &[T], f: fn(T) -> i64, sv: StoredValue) -> impl Iterator<Item = i64> + '_ {
-    v.iter().map(move |&x| sv.apply(f(x)))
-}
-
-/// Re-expresses `samples` as stored values in the lane Bits Allocated calls for.
-fn to_lane(samples: Samples, desc: &ImageDescription, signed: bool) -> Samples {
-    let sv = StoredValue::new(desc, signed);
-    // Fast paths: the codec's lane is already the model's lane and masking is a no-op.
-    match (&samples, desc.bits_allocated, signed) {
-        (Samples::U8(_), 1 | 8, false)
-            if sv.is_identity_for(8, false) || desc.bits_allocated == 1 =>
-        {
-            return samples;
-        }
-        (Samples::U16(_), 16, false) if sv.is_identity_for(16, false) => return samples,
-        (Samples::U32(_), 32, false) if sv.is_identity_for(32, false) && desc.bits_stored > 16 => {
-            return samples;
-        }
-        _ => {}
-    }
-    let values: Box<dyn Iterator<Item = i64> + '_> = match &samples {
-        Samples::U8(v) => Box::new(map(v, i64::from, sv)),
-        Samples::I16(v) => Box::new(map(v, i64::from, sv)),
-        Samples::U16(v) => Box::new(map(v, i64::from, sv)),
-        Samples::U32(v) => Box::new(map(v, i64::from, sv)),
-        Samples::I32(v) => Box::new(map(v, i64::from, sv)),
-        Samples::F32(_) | Samples::F64(_) => return samples,
-    };
+/// Stored values from signed 32-bit codec output (OpenJPEG), in one pass: the lane and
+/// masking of [`to_lane`].
+pub(crate) fn lane_from_i32(v: &[i32], desc: &ImageDescription, signed: bool) -> Samples {
+    let bs = u32::from(desc.bits_stored).clamp(1, 32);
+    let shift = u32::from(desc.high_bit) + 1 - bs;
+    let mask = u32::MAX >> (32 - bs);
     let wide = desc.bits_allocated == 32 && desc.bits_stored > 16;
+    let up = 32 - bs;
+    let unsigned = |x: &i32| ((*x as u32) >> shift) & mask;
+    let extended = |x: &i32| ((((*x as u32) >> shift) << up) as i32) >> up;
     match (desc.bits_allocated, signed, wide) {
-        (1 | 8, false, _) => Samples::U8(values.map(|x| x as u8).collect()),
-        (1 | 8, true, _) => Samples::I16(values.map(|x| x as i16).collect()),
-        (_, false, false) => Samples::U16(values.map(|x| x as u16).collect()),
-        (_, true, false) => Samples::I16(values.map(|x| x as i16).collect()),
-        (_, false, true) => Samples::U32(values.map(|x| x as u32).collect()),
-        (_, true, true) => Samples::I32(values.map(|x| x as i32).collect()),
+        (1 | 8, false, _) => Samples::U8(v.iter().map(|x| unsigned(x) as u8).collect()),
+        (1 | 8, true, _) => Samples::I16(v.iter().map(|x| extended(x) as i16).collect()),
+        (_, false, false) => Samples::U16(v.iter().map(|x| unsigned(x) as u16).collect()),
+        (_, true, false) => Samples::I16(v.iter().map(|x| extended(x) as i16).collect()),
+        (_, false, true) => Samples::U32(v.iter().map(unsigned).collect()),
+        (_, true, true) => Samples::I32(v.iter().map(extended).collect()),
+    }
+}
+
+/// Applies `f` to every sample seen as its raw bits (u32), collecting the results.
+fn collect<D>(s: &Samples, f: impl Fn(u32) -> D) -> Vec<D> {
+    match s {
+        Samples::U8(v) => v.iter().map(|&x| f(u32::from(x))).collect(),
+        Samples::I16(v) => v.iter().map(|&x| f(u32::from(x as u16))).collect(),
+        Samples::U16(v) => v.iter().map(|&x| f(u32::from(x))).collect(),
+        Samples::U32(v) => v.iter().map(|&x| f(x)).collect(),
+        Samples::I32(v) => v.iter().map(|&x| f(x as u32)).collect(),
+        Samples::F32(_) | Samples::F64(_) => Vec::new(),
+    }
+}
+
+/// Re-expresses `samples` as stored values (PS3.5 8.1.1): the Bits Stored bits ending at
+/// High Bit, sign-extended for two's complement data, in the lane Bits Allocated calls
+/// for (8 → u8 or i16, 16 → u16 or i16, 32 → u32 or i32, or 16-bit lanes when at most 16
+/// bits are stored).
+fn to_lane(samples: Samples, desc: &ImageDescription, signed: bool) -> Samples {
+    let bs = u32::from(desc.bits_stored).clamp(1, 32);
+    let shift = u32::from(desc.high_bit) + 1 - bs;
+    let mask = u32::MAX >> (32 - bs);
+    let unsigned = move |r: u32| (r >> shift) & mask;
+    let extended = move |r: u32| (((r >> shift) << (32 - bs)) as i32) >> (32 - bs);
+    let identity = shift == 0;
+    let wide = desc.bits_allocated == 32 && desc.bits_stored > 16;
+    match (samples, desc.bits_allocated, signed, wide) {
+        (s @ (Samples::F32(_) | Samples::F64(_)), ..) => s,
+        // Same lane: mask in place (nothing to do when the bits are all stored bits).
+        (Samples::U8(mut v), 1 | 8, false, _) => {
+            if !(identity && bs == 8) && desc.bits_allocated != 1 {
+                let (s8, m8) = (shift.min(7) as u8, mask as u8);
+                v.iter_mut().for_each(|x| *x = (*x >> s8) & m8);
+            }
+            Samples::U8(v)
+        }
+        (Samples::U16(mut v), 16 | 32, false, false) => {
+            if !(identity && bs == 16) {
+                // In 16-bit arithmetic, which vectorises without widening.
+                let (s16, m16) = (shift.min(15) as u16, mask as u16);
+                v.iter_mut().for_each(|x| *x = (*x >> s16) & m16);
+            }
+            Samples::U16(v)
+        }
+        (Samples::U32(mut v), 32, false, true) => {
+            if !(identity && bs == 32) {
+                v.iter_mut().for_each(|x| *x = unsigned(*x));
+            }
+            Samples::U32(v)
+        }
+        (s, 1 | 8, false, _) => Samples::U8(collect(&s, |r| unsigned(r) as u8)),
+        (s, 1 | 8, true, _) => Samples::I16(collect(&s, |r| extended(r) as i16)),
+        (s, _, false, false) => Samples::U16(collect(&s, |r| unsigned(r) as u16)),
+        (Samples::U16(v), _, true, false) => {
+            // Sign extension from bit bs-1 of the shifted value, in 16-bit arithmetic.
+            let (s16, up) = (shift.min(15) as u16, (16 - bs.min(16)) as u16);
+            Samples::I16(v.into_iter().map(|x| (((x >> s16) << up) as i16) >> up).collect())
+        }
+        (s, _, true, false) => Samples::I16(collect(&s, |r| extended(r) as i16)),
+        (s, _, false, true) => Samples::U32(collect(&s, unsigned)),
+        (s, _, true, true) => Samples::I32(collect(&s, extended)),
     }
 }
 

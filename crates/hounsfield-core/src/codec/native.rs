@@ -79,32 +79,24 @@ pub(crate) fn decode(
         }
         16 => {
             let start = (start_bit / 8) as usize;
-            let b = &value[start..start + 2 * n];
-            Samples::U16(if layout.big_endian {
-                b.chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect()
-            } else {
-                b.chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect()
-            })
+            let mut v = vec![0u16; n];
+            bytemuck::cast_slice_mut::<u16, u8>(&mut v).copy_from_slice(&value[start..start + 2 * n]);
+            if layout.big_endian != cfg!(target_endian = "big") {
+                v.iter_mut().for_each(|x| *x = x.swap_bytes());
+            }
+            Samples::U16(v)
         }
         32 => {
             let start = (start_bit / 8) as usize;
-            let b = &value[start..start + 4 * n];
-            let rd = |c: &[u8]| {
-                let a = [c[0], c[1], c[2], c[3]];
-                if layout.big_endian {
-                    u32::from_be_bytes(a)
-                } else {
-                    u32::from_le_bytes(a)
-                }
-            };
+            let mut v = vec![0u32; n];
+            bytemuck::cast_slice_mut::<u32, u8>(&mut v).copy_from_slice(&value[start..start + 4 * n]);
+            if layout.big_endian != cfg!(target_endian = "big") {
+                v.iter_mut().for_each(|x| *x = x.swap_bytes());
+            }
             if desc.float {
-                Samples::F32(b.chunks_exact(4).map(|c| f32::from_bits(rd(c))).collect())
+                Samples::F32(v.into_iter().map(f32::from_bits).collect())
             } else {
-                Samples::U32(b.chunks_exact(4).map(rd).collect())
+                Samples::U32(v)
             }
         }
         64 => {

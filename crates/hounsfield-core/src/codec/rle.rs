@@ -44,32 +44,57 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     }
     let pixels = desc.pixels() as usize;
     let offsets: Vec<usize> = (1..=segments).map(word).collect();
-    // Byte planes, then assembled into samples.
-    let mut plane = vec![0u8; pixels];
-    let total = pixels * spp;
-    let mut values = vec![0u32; total];
-    for (s, &start) in offsets.iter().enumerate() {
+    // Each segment is one byte plane (most significant first, sample after sample).
+    let decode_segment = |s: usize, plane: &mut [u8]| -> KResult<()> {
+        let start = offsets[s];
         let end = offsets.get(s + 1).copied().unwrap_or(data.len());
         if start < 64 || start > end || end > data.len() {
             return Err(err(format!("segment {s} has an invalid offset {start}")));
         }
-        let produced = unpack_bits(&data[start..end], &mut plane);
+        let produced = unpack_bits(&data[start..end], plane);
         if produced < pixels {
-            return Err(err(format!(
-                "segment {s} decodes to {produced} bytes, {pixels} expected"
-            )));
+            return Err(err(format!("segment {s} decodes to {produced} bytes, {pixels} expected")));
         }
-        let sample = s / bytes_per_sample;
-        let shift = 8 * (bytes_per_sample - 1 - s % bytes_per_sample);
-        // Samples are planar in RLE; build the interleaved order directly.
-        for (p, &b) in plane.iter().enumerate() {
-            values[p * spp + sample] |= u32::from(b) << shift;
-        }
-    }
+        Ok(())
+    };
+    let mut plane = vec![0u8; pixels];
     let samples = match bytes_per_sample {
-        1 => Samples::U8(values.into_iter().map(|v| v as u8).collect()),
-        2 => Samples::U16(values.into_iter().map(|v| v as u16).collect()),
-        _ => Samples::U32(values),
+        1 if spp == 1 => {
+            decode_segment(0, &mut plane)?;
+            Samples::U8(plane)
+        }
+        1 => {
+            let mut out = vec![0u8; pixels * spp];
+            for s in 0..spp {
+                decode_segment(s, &mut plane)?;
+                for (o, &b) in out[s..].iter_mut().step_by(spp).zip(&plane) {
+                    *o = b;
+                }
+            }
+            Samples::U8(out)
+        }
+        2 => {
+            let mut out = vec![0u16; pixels * spp];
+            for s in 0..2 * spp {
+                decode_segment(s, &mut plane)?;
+                let shift = if s % 2 == 0 { 8 } else { 0 };
+                for (o, &b) in out[s / 2..].iter_mut().step_by(spp).zip(&plane) {
+                    *o |= u16::from(b) << shift;
+                }
+            }
+            Samples::U16(out)
+        }
+        _ => {
+            let mut out = vec![0u32; pixels * spp];
+            for s in 0..4 * spp {
+                decode_segment(s, &mut plane)?;
+                let shift = 8 * (3 - s % 4);
+                for (o, &b) in out[s / 4..].iter_mut().step_by(spp).zip(&plane) {
+                    *o |= u32::from(b) << shift;
+                }
+            }
+            Samples::U32(out)
+        }
     };
     Ok(RawFrame {
         samples,

@@ -6,7 +6,7 @@
 //! `scripts/test.sh` builds the module first
 //! (`cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe`).
 
-use hounsfield_conformance::{corpus, missing, root};
+use hounsfield_conformance::{corpus, generated_corpus, missing, root};
 use hounsfield_core::DicomFile;
 use std::process::Command;
 
@@ -27,6 +27,17 @@ const FILES: &[&str] = &[
     "pydicom/ExplVR_BigEnd.dcm",
 ];
 
+const GENERATED: &[&str] = &[
+    "CT_small--htj2k",
+    "US1_UNCR--htj2k-lossy",
+    "emri_small--htj2k-rpcl",
+    "US1_UNCR--jls-none",
+    "SC_rgb_16bit--jls-sample",
+    "US1_UNCR--jpeg-prog",
+    "RG3_UNCR--jpeg-prog12",
+    "CT_small--jpeg-ll-sv7",
+];
+
 #[test]
 fn wasm_build_decodes_like_native() {
     let Some(corpus) = corpus() else {
@@ -36,7 +47,8 @@ fn wasm_build_decodes_like_native() {
     if !module.exists() {
         return missing("the WebAssembly probe module");
     }
-    let paths: Vec<_> = FILES
+    let mut labels: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
+    let mut paths: Vec<_> = FILES
         .iter()
         .map(|l| {
             corpus
@@ -47,6 +59,18 @@ fn wasm_build_decodes_like_native() {
                 .clone()
         })
         .collect();
+    // HTJ2K, progressive JPEG and uninterleaved colour JPEG-LS from the generated corpus.
+    let Some(generated) = generated_corpus(&corpus) else {
+        return missing("the generated corpus (encoders)");
+    };
+    for name in GENERATED {
+        let e = generated
+            .iter()
+            .find(|e| e["name"] == *name && e.get("error").is_none())
+            .unwrap_or_else(|| panic!("{name} was not generated"));
+        labels.push(name.to_string());
+        paths.push(e["path"].as_str().unwrap_or_default().into());
+    }
     let out = root().join("target/oracle/wasm");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("out dir");
@@ -60,7 +84,7 @@ fn wasm_build_decodes_like_native() {
         Err(e) => return missing(&format!("Node.js ({e})")),
         Ok(s) => assert!(s.success(), "node failed"),
     }
-    for (i, (label, path)) in FILES.iter().zip(&paths).enumerate() {
+    for (i, (label, path)) in labels.iter().zip(&paths).enumerate() {
         let native = DicomFile::open(path)
             .and_then(|f| f.decode_frame(0))
             .unwrap_or_else(|e| panic!("{e}"));

@@ -209,6 +209,49 @@ fn load_reference(dir: &Path) -> Reference {
     }
 }
 
+/// The sources of the generated corpus (`tests/scripts/generate_corpus.py`).
+pub const GENERATED_SOURCES: &[&str] = &[
+    "pydicom/CT_small.dcm",
+    "pydicom/MR_small.dcm",
+    "shared/mr-12bit/12bitUnsigned.dcm",
+    "pydicom-data/SC_rgb.dcm",
+    "pydicom-data/US1_UNCR.dcm",
+    "pydicom-data/emri_small.dcm",
+    "pydicom-data/RG3_UNCR.dcm",
+    "pydicom-data/SC_rgb_16bit.dcm",
+    "pydicom-data/OBXXXX1A.dcm",
+];
+
+/// Runs the corpus generator (cached under `target/generated`) and returns its manifest
+/// entries. `None` when the encoders or Python are missing.
+pub fn generated_corpus(corpus: &[CorpusFile]) -> Option<Vec<serde_json::Value>> {
+    if !python().exists() || Command::new("ojph_compress").arg("-h").output().is_err() {
+        return None;
+    }
+    let sources: Vec<PathBuf> = GENERATED_SOURCES
+        .iter()
+        .map(|l| {
+            corpus
+                .iter()
+                .find(|f| f.label == *l)
+                .map(|f| f.path.clone())
+        })
+        .collect::<Option<_>>()?;
+    let out = root().join("target/generated");
+    let status = Command::new(python())
+        .arg(root().join("tests/scripts/generate_corpus.py"))
+        .arg(&out)
+        .args(&sources)
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
+    manifest["files"].as_array().cloned()
+}
+
 /// Decompresses a corpus file with DCMTK (`dcmdjpeg` for JPEG, `dcmdjpls` for JPEG-LS,
 /// `dcmdrle` for RLE, `dcmconv +te` for native data; GDCM's `gdcmconv --raw` for JPEG
 /// 2000, which DCMTK does not decode) into `target/oracle/dcmtk/`,

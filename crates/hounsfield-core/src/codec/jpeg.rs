@@ -1,10 +1,9 @@
-//! JPEG (ISO/IEC 10918-1). Sequential DCT (8 and 12-bit) and lossless frames go to this
-//! crate's own decoder ([`super::jpeg_own`]), which is bit-exact with IJG libjpeg; the
-//! retired progressive processes go to `jpeg-decoder`.
+//! JPEG (ISO/IEC 10918-1): header inspection and the colour-space rules; decoding is
+//! this crate's own decoder ([`super::jpeg_own`]), bit-exact with IJG libjpeg.
 
 use super::RawFrame;
 use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, PhotometricInterpretation, Samples};
+use crate::image::{ImageDescription, PhotometricInterpretation};
 
 pub(crate) const CODEC: &str = "JPEG";
 
@@ -24,10 +23,6 @@ pub(crate) struct JpegHeader {
 impl JpegHeader {
     pub fn arithmetic(&self) -> bool {
         self.sof >= 0xC9
-    }
-
-    pub fn progressive(&self) -> bool {
-        matches!(self.sof, 0xC2 | 0xC6 | 0xCA | 0xCE)
     }
 }
 
@@ -119,30 +114,5 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     if header.arithmetic() {
         return Err(err("arithmetic-coded JPEG is not supported".into()));
     }
-    if !header.progressive() {
-        return super::jpeg_own::decode(data, desc, frame);
-    }
-    let ycbcr = spp == 3 && stream_is_ycbcr(&header, &desc.photometric_interpretation);
-    let mut decoder = jpeg_decoder::Decoder::new(data);
-    decoder.set_max_decoding_buffer_size(desc.pixels() as usize * spp);
-    // No colour conversion in the codec: `RGB` only interleaves the components (its
-    // `None` mode writes them plane after plane). YCbCr is converted like native YBR_FULL.
-    decoder.set_color_transform(if spp == 1 {
-        jpeg_decoder::ColorTransform::Grayscale
-    } else {
-        jpeg_decoder::ColorTransform::RGB
-    });
-    let pixels = decoder.decode().map_err(|e| err(e.to_string()))?;
-    let expected = desc.pixels() as usize * spp;
-    if pixels.len() != expected {
-        return Err(err(format!(
-            "decoded {} samples, {expected} expected",
-            pixels.len()
-        )));
-    }
-    Ok(RawFrame {
-        samples: Samples::U8(pixels),
-        components: spp,
-        ybr: ycbcr.then_some(PhotometricInterpretation::YbrFull),
-    })
+    super::jpeg_own::decode(data, desc, frame)
 }

@@ -125,7 +125,11 @@ fn to_lane(samples: Samples, desc: &ImageDescription, signed: bool) -> Samples {
         (Samples::U16(v), _, true, false) => {
             // Sign extension from bit bs-1 of the shifted value, in 16-bit arithmetic.
             let (s16, up) = (shift.min(15) as u16, (16 - bs.min(16)) as u16);
-            Samples::I16(v.into_iter().map(|x| (((x >> s16) << up) as i16) >> up).collect())
+            Samples::I16(
+                v.into_iter()
+                    .map(|x| (((x >> s16) << up) as i16) >> up)
+                    .collect(),
+            )
         }
         (s, _, true, false) => Samples::I16(collect(&s, |r| extended(r) as i16)),
         (s, _, false, true) => Samples::U32(collect(&s, unsigned)),

@@ -80,7 +80,8 @@ pub(crate) fn decode(
         16 => {
             let start = (start_bit / 8) as usize;
             let mut v = vec![0u16; n];
-            bytemuck::cast_slice_mut::<u16, u8>(&mut v).copy_from_slice(&value[start..start + 2 * n]);
+            bytemuck::cast_slice_mut::<u16, u8>(&mut v)
+                .copy_from_slice(&value[start..start + 2 * n]);
             if layout.big_endian != cfg!(target_endian = "big") {
                 v.iter_mut().for_each(|x| *x = x.swap_bytes());
             }
@@ -89,7 +90,8 @@ pub(crate) fn decode(
         32 => {
             let start = (start_bit / 8) as usize;
             let mut v = vec![0u32; n];
-            bytemuck::cast_slice_mut::<u32, u8>(&mut v).copy_from_slice(&value[start..start + 4 * n]);
+            bytemuck::cast_slice_mut::<u32, u8>(&mut v)
+                .copy_from_slice(&value[start..start + 4 * n]);
             if layout.big_endian != cfg!(target_endian = "big") {
                 v.iter_mut().for_each(|x| *x = x.swap_bytes());
             }

@@ -53,7 +53,9 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
         }
         let produced = unpack_bits(&data[start..end], plane);
         if produced < pixels {
-            return Err(err(format!("segment {s} decodes to {produced} bytes, {pixels} expected")));
+            return Err(err(format!(
+                "segment {s} decodes to {produced} bytes, {pixels} expected"
+            )));
         }
         Ok(())
     };

@@ -3,7 +3,8 @@
 # what is already there. Safe to run again.
 #
 #  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Python's
-#    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source);
+#    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source),
+#    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one);
 #  - the wasm32-unknown-unknown Rust target;
 #  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
@@ -14,7 +15,8 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs gcc g++ make pkg-config)
+packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs gcc g++ make pkg-config
+          mesa-vulkan-drivers libvulkan1)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

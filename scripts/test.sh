@@ -4,20 +4,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-test-env.sh
+# Vulkan loaders want a runtime directory; lavapipe needs nothing else.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 
 step() { echo; echo "=== $* ==="; }
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-wasm-probe -- -D warnings
-step "cargo check --target wasm32-unknown-unknown -p hounsfield-core"
+cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-render -p hounsfield-wasm-probe -- -D warnings
+step "cargo check --target wasm32-unknown-unknown (core, renderer)"
 cargo check --target wasm32-unknown-unknown -p hounsfield-core
+cargo check --target wasm32-unknown-unknown -p hounsfield-render
 step "WebAssembly probe module"
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe
 step "unit and doc tests"
 cargo test --workspace --exclude hounsfield-conformance
-step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node)"
+step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference on the GPU)"
 cargo test -p hounsfield-conformance -- --nocapture --test-threads 1
 echo
 echo "all tests passed"

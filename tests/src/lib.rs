@@ -6,6 +6,8 @@
 //! corpus or oracle is a test failure (with the command that installs it), never a skip,
 //! unless `HOUNSFIELD_ALLOW_MISSING_ORACLES=1` is set for a quick local run.
 
+pub mod display;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

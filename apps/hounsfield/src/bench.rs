@@ -1,12 +1,17 @@
 //! `hounsfield bench`: benchmarks that print tables (never pass/fail).
 
 use clap::Subcommand;
-use hounsfield_core::DicomFile;
+use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, render_view};
+use hounsfield_core::view::View;
+use hounsfield_core::{DicomFile, DisplayParameters, Frame, FrameColor, Samples};
+use hounsfield_render::DrawState;
+use hounsfield_render::headless::Headless;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 const PYDICOM_BENCH: &str = include_str!("bench_pydicom.py");
+const NUMPY_WINDOW: &str = include_str!("bench_numpy.py");
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -23,6 +28,22 @@ pub enum BenchCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
+    /// Time to re-render after a window change (render + submit + wait) on the GPU, against
+    /// the CPU reference and a NumPy windowing at the same output size.
+    Window {
+        /// Images to time (default: a 512 x 512 CT of ../shared/data, the largest file of
+        /// the corpus and a synthetic 4096 x 4096 image).
+        files: Vec<PathBuf>,
+        /// Output size.
+        #[arg(long, default_value = "1280x1024", value_parser = crate::render::parse_size_arg)]
+        size: (u32, u32),
+        /// Window changes per image (the median is reported).
+        #[arg(long, default_value_t = 30)]
+        repeats: usize,
+        /// Python with NumPy (default: $HOUNSFIELD_PYTHON, target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
@@ -32,6 +53,12 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             repeats,
             python,
         } => decode(&files, repeats.max(1), python),
+        BenchCommand::Window {
+            files,
+            size,
+            repeats,
+            python,
+        } => window(&files, size, repeats.max(3), python),
     }
 }
 
@@ -158,5 +185,176 @@ fn decode(files: &[PathBuf], repeats: usize, python: Option<PathBuf>) -> Result<
             "\nratio = pydicom ms / ours (1 thread); geometric mean {geo:.2}x, worst {min:.2}x"
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A grey image to time: a name, the frame and its display parameters.
+fn window_inputs(files: &[PathBuf]) -> Result<Vec<(String, Frame, DisplayParameters)>, String> {
+    let mut out = Vec::new();
+    let defaults = [
+        PathBuf::from("../shared/data/ct-philips-brain/I100"),
+        PathBuf::from("target/testdata/pydicom-data-1.0.0/data_store/data/RG1_UNCR.dcm"),
+    ];
+    let paths: Vec<PathBuf> = if files.is_empty() {
+        defaults.to_vec()
+    } else {
+        files.to_vec()
+    };
+    for p in &paths {
+        let f = DicomFile::open(p).map_err(|e| e.to_string())?;
+        let frame = f.decode_frame(0).map_err(|e| e.to_string())?;
+        let params = f.display_parameters(0).map_err(|e| e.to_string())?;
+        let name = p
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push((name, frame, params));
+    }
+    if files.is_empty() {
+        // Synthetic 4096 x 4096 unsigned 16-bit: a ramp with structure.
+        let n = 4096usize;
+        let samples: Vec<u16> = (0..n * n)
+            .map(|i| {
+                let (x, y) = (i % n, i / n);
+                ((x * 7 + y * 3 + (x ^ y) % 97) % 4096) as u16
+            })
+            .collect();
+        let frame = Frame {
+            width: n as u32,
+            height: n as u32,
+            color: FrameColor::Monochrome,
+            samples: Samples::U16(samples),
+            bits_stored: 12,
+            signed: false,
+        };
+        let params = out
+            .first()
+            .map(|(_, _, p)| DisplayParameters {
+                modality_lut: hounsfield_core::ModalityLut::Identity,
+                windows: Vec::new(),
+                voi_luts: Vec::new(),
+                palette: None,
+                supplemental_palette: false,
+                bits_stored: 12,
+                signed: false,
+                photometric_interpretation: hounsfield_core::PhotometricInterpretation::Monochrome2,
+                ..p.clone()
+            })
+            .ok_or("no reference parameters")?;
+        out.push(("synthetic 4096x4096".into(), frame, params));
+    }
+    Ok(out)
+}
+
+fn numpy_ms(
+    python: &Path,
+    frame: &Frame,
+    pipe: &GreyPipeline,
+    size: (u32, u32),
+    repeats: usize,
+) -> Option<f64> {
+    use std::io::Write;
+    let (center, width) = pipe.window()?;
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(NUMPY_WINDOW)
+        .args([
+            frame.width.to_string(),
+            frame.height.to_string(),
+            size.0.to_string(),
+            size.1.to_string(),
+            center.to_string(),
+            width.to_string(),
+            repeats.to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    let bytes: Vec<u8> = (0..frame.samples.len())
+        .flat_map(|i| (frame.samples.get_f64(i) as i32).to_le_bytes())
+        .collect();
+    child.stdin.take()?.write_all(&bytes).ok()?;
+    let out = child.wait_with_output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+fn window(
+    files: &[PathBuf],
+    size: (u32, u32),
+    repeats: usize,
+    python: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let python = find_python(python);
+    let mut gpu = Headless::new().map_err(|e| e.to_string())?;
+    println!(
+        "GPU: {} ({:?}); output {} x {}; {repeats} window changes per image\n",
+        gpu.adapter_info().name,
+        gpu.adapter_info().device_type,
+        size.0,
+        size.1
+    );
+    println!(
+        "{:<24} {:>11} {:>10} {:>10} {:>8} {:>11} {:>10} {:>9}",
+        "image", "size", "upload", "GPU", "GPU fps", "CPU ref", "NumPy", "vs NumPy"
+    );
+    println!("{}", "-".repeat(100));
+    for (name, frame, params) in window_inputs(files)? {
+        let pipe = GreyPipeline::resolve(&params, &frame, &RenderOptions::default())
+            .map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let mut image = gpu
+            .renderer()
+            .upload(std::slice::from_ref(&frame), None)
+            .map_err(|e| e.to_string())?;
+        let mut state = DrawState {
+            pipeline: Some(pipe.clone()),
+            ..DrawState::new(View::fit(size.0, size.1))
+        };
+        gpu.render(&mut image, &state).map_err(|e| e.to_string())?;
+        let upload_ms = t.elapsed().as_secs_f64() * 1e3;
+        let (c0, w0) = pipe.window().unwrap_or((0.0, 1.0));
+        let mut times = Vec::with_capacity(repeats);
+        for i in 0..repeats {
+            if let Some(p) = state.pipeline.as_mut() {
+                p.voi = hounsfield_core::pipeline::Voi::Window {
+                    center: c0 + i as f64,
+                    width: w0,
+                    function: hounsfield_core::VoiLutFunction::Linear,
+                };
+            }
+            let t = Instant::now();
+            gpu.render(&mut image, &state).map_err(|e| e.to_string())?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let gpu_ms = median(times);
+        let cpu_ms = time_ms(3, || {
+            render_view(
+                &frame,
+                &params,
+                &RenderOptions::default(),
+                &View::fit(size.0, size.1),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })?;
+        let np = numpy_ms(&python, &frame, &pipe, size, repeats.min(10));
+        println!(
+            "{:<24} {:>11} {:>8.1}ms {:>8.2}ms {:>8.0} {:>9.1}ms {:>10} {:>9}",
+            name.chars().take(24).collect::<String>(),
+            format!("{}x{}", frame.width, frame.height),
+            upload_ms,
+            gpu_ms,
+            1000.0 / gpu_ms,
+            cpu_ms,
+            np.map(|m| format!("{m:.1}ms"))
+                .unwrap_or_else(|| "-".into()),
+            np.map(|m| format!("{:.1}x", m / gpu_ms))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    println!(
+        "\nGPU = render + submit + wait after a window change (no re-upload); upload = first upload and draw."
+    );
     Ok(ExitCode::SUCCESS)
 }

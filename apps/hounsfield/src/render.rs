@@ -1,8 +1,12 @@
-//! `hounsfield render`.
+//! `hounsfield render`: one frame to PNG, through the GPU renderer (default) or the CPU
+//! reference (`--cpu`), with the same options.
 
 use clap::{Args, ValueEnum};
-use hounsfield_core::pipeline::{RenderOptions, RenderedImage, VoiSelection, render_frame};
-use hounsfield_core::{DicomFile, VoiLutFunction};
+use hounsfield_core::pipeline::{
+    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, render_frame, render_view,
+};
+use hounsfield_core::view::{Filter, View};
+use hounsfield_core::{DicomFile, FrameColor, VoiLutFunction, presets};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,6 +15,12 @@ pub enum VoiFunctionArg {
     Linear,
     LinearExact,
     Sigmoid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FilterArg {
+    Nearest,
+    Linear,
 }
 
 #[derive(Args)]
@@ -24,8 +34,11 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = 1)]
     pub frame: usize,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
-    #[arg(long, value_parser = parse_window, allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
+    /// A named CT window: brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone.
+    #[arg(long)]
+    pub preset: Option<String>,
     /// VOI LUT Function for windows (overrides the file's).
     #[arg(long, value_enum)]
     pub voi_function: Option<VoiFunctionArg>,
@@ -38,25 +51,55 @@ pub struct RenderArgs {
     /// Window over the modality values present in the frame.
     #[arg(long)]
     pub data_range: bool,
-    /// Invert grey levels (on top of MONOCHROME1 / Presentation LUT Shape).
+    /// Invert (on top of MONOCHROME1 / Presentation LUT Shape).
     #[arg(long)]
     pub invert: bool,
-    /// Render with the CPU reference pipeline.
+    /// Output size "WxH" (default: the image's own size); the image is fitted into it.
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Magnification relative to fitting.
+    #[arg(long, default_value_t = 1.0)]
+    pub zoom: f64,
+    /// Translation "X,Y" in output pixels.
+    #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
+    pub pan: Option<(f64, f64)>,
+    /// Sampling of stored values between pixel centres.
+    #[arg(long, value_enum, default_value = "nearest")]
+    pub filter: FilterArg,
+    /// Render with the CPU reference pipeline instead of the GPU.
     #[arg(long)]
     pub cpu: bool,
 }
 
-fn parse_window(s: &str) -> Result<(f64, f64), String> {
-    let (c, w) = s.split_once(',').ok_or("expected CENTER,WIDTH")?;
-    let c: f64 = c.trim().parse().map_err(|_| format!("bad center {c:?}"))?;
-    let w: f64 = w.trim().parse().map_err(|_| format!("bad width {w:?}"))?;
-    Ok((c, w))
+fn parse_pair(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or("expected two numbers separated by a comma")?;
+    let a: f64 = a.trim().parse().map_err(|_| format!("bad number {a:?}"))?;
+    let b: f64 = b.trim().parse().map_err(|_| format!("bad number {b:?}"))?;
+    Ok((a, b))
+}
+
+/// Parses "WxH" (for other commands' arguments).
+pub fn parse_size_arg(s: &str) -> Result<(u32, u32), String> {
+    parse_size(s)
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT")?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width {w:?}"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height {h:?}"))?;
+    if w == 0 || h == 0 || w > 16384 || h > 16384 {
+        return Err("sizes run from 1 to 16384".into());
+    }
+    Ok((w, h))
 }
 
 impl RenderArgs {
     pub fn options(&self) -> Result<RenderOptions, String> {
         let chosen = [
             self.window.is_some(),
+            self.preset.is_some(),
             self.voi_lut.is_some(),
             self.file_window.is_some(),
             self.data_range,
@@ -65,12 +108,23 @@ impl RenderArgs {
         .filter(|&&b| b)
         .count();
         if chosen > 1 {
-            return Err("choose one of --window, --voi-lut, --file-window, --data-range".into());
+            return Err(
+                "choose one of --window, --preset, --voi-lut, --file-window, --data-range".into(),
+            );
         }
         let one_based =
             |n: usize, what: &str| n.checked_sub(1).ok_or(format!("{what} numbers start at 1"));
         let voi = if let Some((center, width)) = self.window {
             VoiSelection::Window { center, width }
+        } else if let Some(name) = &self.preset {
+            let p = presets::find(name).ok_or_else(|| {
+                let names: Vec<&str> = presets::CT.iter().map(|p| p.name).collect();
+                format!("unknown preset {name:?}; presets: {}", names.join(", "))
+            })?;
+            VoiSelection::Window {
+                center: p.center,
+                width: p.width,
+            }
         } else if let Some(n) = self.voi_lut {
             VoiSelection::VoiLut(one_based(n, "--voi-lut")?)
         } else if let Some(n) = self.file_window {
@@ -90,6 +144,26 @@ impl RenderArgs {
             invert: self.invert,
         })
     }
+
+    /// The view, or None for the image at its own size with no transformation.
+    pub fn view(&self, columns: u32, rows: u32) -> Option<View> {
+        let plain = self.size.is_none()
+            && self.zoom == 1.0
+            && self.pan.is_none()
+            && matches!(self.filter, FilterArg::Nearest);
+        if plain {
+            return None;
+        }
+        let (w, h) = self.size.unwrap_or((columns, rows));
+        let mut v = View::fit(w, h);
+        v.zoom = self.zoom;
+        v.pan = self.pan.map_or([0.0, 0.0], |(x, y)| [x, y]);
+        v.filter = match self.filter {
+            FilterArg::Nearest => Filter::Nearest,
+            FilterArg::Linear => Filter::Linear,
+        };
+        Some(v)
+    }
 }
 
 /// Renders frame `frame` (0-based) of `file` with the CPU reference.
@@ -97,10 +171,63 @@ pub fn render_cpu(
     file: &DicomFile,
     frame: usize,
     options: &RenderOptions,
+    view: Option<&View>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
-    render_frame(&decoded, &params, options).map_err(|e| format!("{}: {e}", file.name()))
+    let r = match view {
+        None => render_frame(&decoded, &params, options),
+        Some(v) => render_view(&decoded, &params, options, v),
+    };
+    r.map_err(|e| format!("{}: {e}", file.name()))
+}
+
+/// Renders frame `frame` (0-based) of `file` on the GPU (headless).
+pub fn render_gpu(
+    gpu: &mut hounsfield_render::headless::Headless,
+    file: &DicomFile,
+    frame: usize,
+    options: &RenderOptions,
+    view: &View,
+) -> Result<RenderedImage, String> {
+    let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
+    let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
+    let pipeline = match decoded.color {
+        FrameColor::Monochrome => Some(
+            GreyPipeline::resolve(&params, &decoded, options)
+                .map_err(|e| format!("{}: {e}", file.name()))?,
+        ),
+        _ => None,
+    };
+    let mut image = gpu
+        .renderer()
+        .upload(std::slice::from_ref(&decoded), params.palette.as_ref())
+        .map_err(|e| format!("{}: {e}", file.name()))?;
+    let state = hounsfield_render::DrawState {
+        frame: 0,
+        pipeline: pipeline.clone(),
+        invert: options.invert,
+        view: *view,
+        background: [0.0, 0.0, 0.0, 1.0],
+        paint_background: true,
+    };
+    let rgba = gpu
+        .render_rgba(&mut image, &state)
+        .map_err(|e| format!("{}: {e}", file.name()))?;
+    let colour = decoded.color != FrameColor::Monochrome
+        || (params.supplemental_palette && params.palette.is_some());
+    let channels = if colour { 3 } else { 1 };
+    let pixels = rgba
+        .chunks_exact(4)
+        .flat_map(|p| p[..channels].to_vec())
+        .collect();
+    Ok(RenderedImage {
+        width: view.width,
+        height: view.height,
+        channels: channels as u8,
+        pixels,
+        pipeline,
+    })
 }
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
@@ -110,8 +237,17 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .frame
         .checked_sub(1)
         .ok_or("--frame numbers start at 1")?;
-    let image = render_cpu(&file, frame, &options)?;
-    write_png(&args.output, &image)?;
+    let image = file.image().map_err(|e| e.to_string())?;
+    let view = args.view(image.columns, image.rows);
+    let rendered = if args.cpu {
+        render_cpu(&file, frame, &options, view.as_ref())?
+    } else {
+        let mut gpu = hounsfield_render::headless::Headless::new()
+            .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;
+        let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
+        render_gpu(&mut gpu, &file, frame, &options, &view)?
+    };
+    write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)
 }
 

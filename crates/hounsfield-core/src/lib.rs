@@ -26,8 +26,10 @@ mod image;
 mod lut;
 pub mod pipeline;
 mod pixels;
+pub mod presets;
 mod summary;
 mod transfer_syntax;
+pub mod view;
 mod walk;
 #[cfg(target_arch = "wasm32")]
 mod wasm_alloc;

@@ -7,11 +7,15 @@
 //! theirs, so that the GPU renderer can be tested against it value by value. It is the
 //! oracle for the GPU, not the fast path: frames with at most 16-bit samples are mapped
 //! through a table of the same function, larger ones value by value.
+//!
+//! Fractional values (rescaled or interpolated) index tables after rounding half to even,
+//! as WGSL's `round` does, so that both sides pick the same entry.
 
 use crate::display::{DisplayParameters, ModalityLut, VoiLutFunction};
 use crate::error::ErrorKind;
 use crate::image::{Frame, FrameColor, Samples};
 use crate::lut::Lut;
+use crate::view::{Filter, View};
 
 /// Which VOI transformation to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -66,7 +70,7 @@ pub fn modality_transform(modality: &ModalityLut, stored: f64) -> f64 {
         ModalityLut::Rescale {
             slope, intercept, ..
         } => stored * slope + intercept,
-        ModalityLut::Table { lut, .. } => f64::from(lut.lookup(stored.round() as i64)),
+        ModalityLut::Table { lut, .. } => f64::from(lut.lookup(stored.round_ties_even() as i64)),
     }
 }
 
@@ -111,7 +115,7 @@ pub fn voi_sigmoid(x: f64, center: f64, width: f64) -> f64 {
 /// Stage 3, a VOI LUT table (C.11.2.1.1): output in [0, 1].
 #[inline]
 pub fn voi_table(x: f64, lut: &Lut) -> f64 {
-    f64::from(lut.lookup(x.round() as i64)) / lut.max_output()
+    f64::from(lut.lookup(x.round_ties_even() as i64)) / lut.max_output()
 }
 
 /// Stage 3: modality value → normalised display value in [0, 1].
@@ -351,4 +355,125 @@ fn map_grey(samples: &Samples, pipe: &GreyPipeline) -> Vec<u8> {
         }
         s => (0..s.len()).map(|i| pipe.display(s.get_f64(i))).collect(),
     }
+}
+
+/// Stage 1 for a view: the sample at image position `img` (f32, as the shader computes
+/// it): the containing pixel, or the bilinear interpolation of stored values.
+/// Returns `None` outside the image.
+pub fn sample(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> Option<f32> {
+    let (w, h) = (frame.width as f32, frame.height as f32);
+    if !(img[0] >= 0.0 && img[1] >= 0.0 && img[0] < w && img[1] < h) {
+        return None;
+    }
+    let ch = frame.channels();
+    let load = |x: i64, y: i64| -> f32 {
+        let x = x.clamp(0, i64::from(frame.width) - 1) as usize;
+        let y = y.clamp(0, i64::from(frame.height) - 1) as usize;
+        frame
+            .samples
+            .get_f64((y * frame.width as usize + x) * ch + channel) as f32
+    };
+    let linear = filter == Filter::Linear && frame.color != FrameColor::PaletteIndex;
+    if !linear {
+        return Some(load(img[0].floor() as i64, img[1].floor() as i64));
+    }
+    let s = [img[0] - 0.5, img[1] - 0.5];
+    let (x0, y0) = (s[0].floor(), s[1].floor());
+    let (fx, fy) = (s[0] - x0, s[1] - y0);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let (v00, v10, v01, v11) = (
+        load(x0, y0),
+        load(x0 + 1, y0),
+        load(x0, y0 + 1),
+        load(x0 + 1, y0 + 1),
+    );
+    let top = (v10 - v00).mul_add(fx, v00);
+    let bottom = (v11 - v01).mul_add(fx, v01);
+    Some((bottom - top).mul_add(fy, top))
+}
+
+/// Renders a frame through the reference pipeline as seen through `view`: the oracle of
+/// the GPU renderer for zoom, pan, flips, rotation, non-square pixels and filtering.
+/// Outside the image the output is black.
+pub fn render_view(
+    frame: &Frame,
+    params: &DisplayParameters,
+    options: &RenderOptions,
+    view: &View,
+) -> Result<RenderedImage, ErrorKind> {
+    let map = view.mapping(frame.width, frame.height);
+    let (ow, oh) = (view.width as usize, view.height as usize);
+    let grey = frame.color == FrameColor::Monochrome;
+    let supplemental = grey && params.supplemental_palette && params.palette.is_some();
+    let channels: usize = if grey && !supplemental { 1 } else { 3 };
+    let pipe = if grey {
+        Some(GreyPipeline::resolve(params, frame, options)?)
+    } else {
+        None
+    };
+    let palette = params.palette.as_ref();
+    if frame.color == FrameColor::PaletteIndex && palette.is_none() {
+        return Err(ErrorKind::MissingAttribute(
+            "Palette Color Lookup Table Descriptor",
+        ));
+    }
+    let max = ((1u64 << frame.bits_stored.min(32)) - 1) as f64;
+    let mut out = vec![0u8; ow * oh * channels];
+    for y in 0..oh {
+        for x in 0..ow {
+            let img = map.image_at(x as f32 + 0.5, y as f32 + 0.5);
+            let o = &mut out[(y * ow + x) * channels..][..channels];
+            match frame.color {
+                FrameColor::Monochrome => {
+                    let Some(v) = sample(frame, img, view.filter, 0) else {
+                        continue;
+                    };
+                    let p = pipe
+                        .as_ref()
+                        .ok_or(ErrorKind::Unsupported("no grey pipeline".into()))?;
+                    // A supplemental palette colours the stored values it covers; the
+                    // nearest stored value decides.
+                    let nearest = sample(frame, img, Filter::Nearest, 0).unwrap_or(v);
+                    let index = nearest.round_ties_even() as i64;
+                    match palette {
+                        Some(pal) if supplemental && pal.covers(index) => {
+                            o.copy_from_slice(&palette_lookup(pal, index))
+                        }
+                        _ => {
+                            let g = p.display(f64::from(v));
+                            o.iter_mut().for_each(|c| *c = g);
+                        }
+                    }
+                }
+                FrameColor::PaletteIndex => {
+                    let Some(v) = sample(frame, img, view.filter, 0) else {
+                        continue;
+                    };
+                    let pal = palette.ok_or(ErrorKind::MissingAttribute(
+                        "Palette Color Lookup Table Descriptor",
+                    ))?;
+                    let rgb = palette_lookup(pal, v.round_ties_even() as i64);
+                    for c in 0..3 {
+                        o[c] = if options.invert { 255 - rgb[c] } else { rgb[c] };
+                    }
+                }
+                FrameColor::Rgb => {
+                    for (c, oc) in o.iter_mut().enumerate() {
+                        let Some(v) = sample(frame, img, view.filter, c) else {
+                            continue;
+                        };
+                        let y = f64::from(v) / max;
+                        *oc = output_encode(if options.invert { 1.0 - y } else { y });
+                    }
+                }
+            }
+        }
+    }
+    Ok(RenderedImage {
+        width: view.width,
+        height: view.height,
+        channels: channels as u8,
+        pixels: out,
+        pipeline: pipe,
+    })
 }

@@ -1,0 +1,65 @@
+//! Window presets radiologists expect (center / width in HU for CT).
+
+/// A named window.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Preset {
+    pub name: &'static str,
+    pub center: f64,
+    pub width: f64,
+}
+
+/// The CT presets, in the order of the viewer's keys 1 to 8.
+///
+/// ```
+/// let lung = hounsfield_core::presets::find("lung").unwrap();
+/// assert_eq!((lung.center, lung.width), (-600.0, 1500.0));
+/// ```
+pub const CT: &[Preset] = &[
+    Preset {
+        name: "brain",
+        center: 40.0,
+        width: 80.0,
+    },
+    Preset {
+        name: "subdural",
+        center: 75.0,
+        width: 215.0,
+    },
+    Preset {
+        name: "stroke",
+        center: 40.0,
+        width: 40.0,
+    },
+    Preset {
+        name: "lung",
+        center: -600.0,
+        width: 1500.0,
+    },
+    Preset {
+        name: "mediastinum",
+        center: 50.0,
+        width: 350.0,
+    },
+    Preset {
+        name: "abdomen",
+        center: 40.0,
+        width: 400.0,
+    },
+    Preset {
+        name: "liver",
+        center: 60.0,
+        width: 160.0,
+    },
+    Preset {
+        name: "bone",
+        center: 400.0,
+        width: 1800.0,
+    },
+];
+
+/// A CT preset by name (case-insensitive).
+pub fn find(name: &str) -> Option<Preset> {
+    CT.iter()
+        .copied()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+}

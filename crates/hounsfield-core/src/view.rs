@@ -1,0 +1,236 @@
+//! The view transform: which image position each output pixel shows.
+//!
+//! Output pixel centres map to image coordinates by an affine function,
+//! `img = fma(p.y, axis_y, fma(p.x, axis_x, origin))`, evaluated in f32 with fused
+//! multiply-adds by both the CPU reference and the WGSL shader, so that both sample the
+//! same image positions. Image pixel `i` covers `[i, i + 1)`.
+//!
+//! Sample points are moved by [`SAMPLE_BIAS`] of a pixel along both image axes. Without
+//! it, simple zoom factors put sample points exactly on pixel boundaries, where a GPU
+//! that does not fuse the multiply-adds picks the neighbouring pixel (or breaks a
+//! rounding tie the other way) and the GPU and the reference would disagree.
+
+/// The offset, in image pixels, of every sample point (see the module documentation).
+pub const SAMPLE_BIAS: f64 = 1.0 / 512.0;
+
+/// How stored values between pixel centres are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum Filter {
+    /// The value of the pixel the position falls in.
+    #[default]
+    Nearest,
+    /// Bilinear interpolation of stored values (before any windowing); palette indices
+    /// are never interpolated.
+    Linear,
+}
+
+/// A view of an image in an output rectangle.
+///
+/// ```
+/// use hounsfield_core::view::View;
+/// // A 512 x 512 image in a 1024 x 512 viewport: fitted, centred, 1 pixel = 1 pixel.
+/// let m = View::fit(1024, 512).mapping(512, 512);
+/// let [x, y] = m.image_at(512.5, 0.5);
+/// assert!((x - 256.5).abs() < 0.01 && (y - 0.5).abs() < 0.01);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct View {
+    /// Output size in pixels.
+    pub width: u32,
+    pub height: u32,
+    /// Magnification relative to fitting the image in the output (1 = fit).
+    pub zoom: f64,
+    /// Translation in output pixels.
+    pub pan: [f64; 2],
+    /// Mirror left-right / top-bottom (applied before rotation).
+    pub flip_horizontal: bool,
+    pub flip_vertical: bool,
+    /// Clockwise quarter turns (0..=3).
+    pub rotation: u8,
+    /// Height of a pixel relative to its width (row spacing / column spacing, from Pixel
+    /// Spacing or Pixel Aspect Ratio); 1 for square pixels.
+    pub pixel_aspect: f64,
+    pub filter: Filter,
+}
+
+/// The affine mapping of output pixel centres to image coordinates, in f32.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Mapping {
+    pub origin: [f32; 2],
+    pub axis_x: [f32; 2],
+    pub axis_y: [f32; 2],
+}
+
+impl Mapping {
+    /// The image coordinate shown at output position (x, y) (pixel centres at +0.5).
+    #[inline]
+    pub fn image_at(&self, x: f32, y: f32) -> [f32; 2] {
+        [
+            y.mul_add(self.axis_y[0], x.mul_add(self.axis_x[0], self.origin[0])),
+            y.mul_add(self.axis_y[1], x.mul_add(self.axis_x[1], self.origin[1])),
+        ]
+    }
+}
+
+impl View {
+    /// The image fitted into a `width` x `height` output, nearest sampling.
+    pub fn fit(width: u32, height: u32) -> View {
+        View {
+            width,
+            height,
+            zoom: 1.0,
+            pan: [0.0, 0.0],
+            flip_horizontal: false,
+            flip_vertical: false,
+            rotation: 0,
+            pixel_aspect: 1.0,
+            filter: Filter::Nearest,
+        }
+    }
+
+    /// One output pixel per image pixel, the image at the top left.
+    pub fn native(columns: u32, rows: u32) -> View {
+        View::fit(columns, rows)
+    }
+
+    /// Output pixels per image column at the current zoom.
+    pub fn scale(&self, columns: u32, rows: u32) -> f64 {
+        let aspect = if self.pixel_aspect > 0.0 {
+            self.pixel_aspect
+        } else {
+            1.0
+        };
+        let (w, h) = (f64::from(columns), f64::from(rows) * aspect);
+        let (w, h) = if self.rotation % 2 == 1 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        let fit = (f64::from(self.width) / w).min(f64::from(self.height) / h);
+        fit * self.zoom
+    }
+
+    /// The mapping of output pixels to image coordinates in f64: origin, x axis, y axis.
+    fn mapping_f64(&self, columns: u32, rows: u32) -> [[f64; 2]; 3] {
+        let aspect = if self.pixel_aspect > 0.0 {
+            self.pixel_aspect
+        } else {
+            1.0
+        };
+        let s = self.scale(columns, rows);
+        // Output offset d from the viewport centre (minus pan) -> rotate back -> unflip ->
+        // physical offset / s -> image offset (rows shrink by the aspect).
+        let (sin, cos) = match self.rotation % 4 {
+            0 => (0.0, 1.0),
+            1 => (1.0, 0.0),
+            2 => (0.0, -1.0),
+            _ => (-1.0, 0.0),
+        };
+        let fx = if self.flip_horizontal { -1.0 } else { 1.0 };
+        let fy = if self.flip_vertical { -1.0 } else { 1.0 };
+        // Inverse rotation of (dx, dy) by the clockwise angle: (cos dx + sin dy, -sin dx + cos dy).
+        let ax = [cos * fx / s, -sin * fy / (s * aspect)];
+        let ay = [sin * fx / s, cos * fy / (s * aspect)];
+        let c_out = [
+            f64::from(self.width) / 2.0 + self.pan[0],
+            f64::from(self.height) / 2.0 + self.pan[1],
+        ];
+        let c_img = [f64::from(columns) / 2.0, f64::from(rows) / 2.0];
+        let origin = [
+            c_img[0] - c_out[0] * ax[0] - c_out[1] * ay[0] + SAMPLE_BIAS,
+            c_img[1] - c_out[0] * ax[1] - c_out[1] * ay[1] + SAMPLE_BIAS,
+        ];
+        [origin, ax, ay]
+    }
+
+    /// The mapping of output pixels to image coordinates for a `columns` x `rows` image.
+    pub fn mapping(&self, columns: u32, rows: u32) -> Mapping {
+        let [o, ax, ay] = self.mapping_f64(columns, rows);
+        Mapping {
+            origin: [o[0] as f32, o[1] as f32],
+            axis_x: [ax[0] as f32, ax[1] as f32],
+            axis_y: [ay[0] as f32, ay[1] as f32],
+        }
+    }
+
+    /// The inverse of [`mapping`](Self::mapping): where image position `q` lands in the
+    /// output, `origin + q.x * axis_x + q.y * axis_y` (computed in f64, then rounded).
+    pub fn placement(&self, columns: u32, rows: u32) -> Mapping {
+        let [o, ax, ay] = self.mapping_f64(columns, rows);
+        let det = ax[0] * ay[1] - ay[0] * ax[1];
+        let fx = [ay[1] / det, -ax[1] / det];
+        let fy = [-ay[0] / det, ax[0] / det];
+        let origin = [
+            -(fx[0] * o[0] + fy[0] * o[1]),
+            -(fx[1] * o[0] + fy[1] * o[1]),
+        ];
+        Mapping {
+            origin: [origin[0] as f32, origin[1] as f32],
+            axis_x: [fx[0] as f32, fx[1] as f32],
+            axis_y: [fy[0] as f32, fy[1] as f32],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(m: &Mapping, x: f32, y: f32) -> [f32; 2] {
+        let [a, b] = m.image_at(x, y);
+        [a - SAMPLE_BIAS as f32, b - SAMPLE_BIAS as f32]
+    }
+
+    #[test]
+    fn native_view_is_identity() {
+        let m = View::native(7, 5).mapping(7, 5);
+        assert_eq!(at(&m, 0.5, 0.5), [0.5, 0.5]);
+        assert_eq!(at(&m, 6.5, 4.5), [6.5, 4.5]);
+    }
+
+    #[test]
+    fn rotation_and_flip() {
+        // A quarter turn clockwise: the top-left output pixel shows the bottom-left image pixel.
+        let mut v = View::native(4, 4);
+        v.rotation = 1;
+        let m = v.mapping(4, 4);
+        assert_eq!(at(&m, 0.5, 0.5), [0.5, 3.5]);
+        let mut v = View::native(4, 4);
+        v.flip_horizontal = true;
+        assert_eq!(at(&v.mapping(4, 4), 0.5, 0.5), [3.5, 0.5]);
+    }
+
+    #[test]
+    fn placement_inverts_mapping() {
+        let mut v = View::fit(333, 217);
+        v.zoom = 1.7;
+        v.rotation = 3;
+        v.flip_vertical = true;
+        v.pan = [12.0, -5.5];
+        v.pixel_aspect = 1.3;
+        let (m, p) = (v.mapping(100, 80), v.placement(100, 80));
+        for (x, y) in [(0.5f32, 0.5f32), (100.0, 50.0), (332.5, 216.5)] {
+            let q = m.image_at(x, y);
+            let back = p.image_at(q[0], q[1]);
+            assert!(
+                (back[0] - x).abs() < 1e-3 && (back[1] - y).abs() < 1e-3,
+                "{x},{y} -> {q:?} -> {back:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn zoom_and_aspect() {
+        let mut v = View::fit(200, 200);
+        v.zoom = 2.0;
+        // 100 x 100 image, fit scale 2, zoom 2: 4 output pixels per image pixel around the centre.
+        let m = v.mapping(100, 100);
+        assert_eq!(at(&m, 100.0, 100.0), [50.0, 50.0]);
+        assert_eq!(at(&m, 104.0, 100.0), [51.0, 50.0]);
+        let mut v = View::fit(100, 200);
+        v.pixel_aspect = 2.0;
+        // Rows twice as tall: a 100 x 100 image fills 100 x 200.
+        let m = v.mapping(100, 100);
+        assert_eq!(at(&m, 0.5, 1.0), [0.5, 0.5]);
+    }
+}

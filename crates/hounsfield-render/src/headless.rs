@@ -1,0 +1,292 @@
+//! Headless rendering (native only): a device of its own, an offscreen `Rgba8Unorm`
+//! target, and read-back of the pixels with rows unpadded from wgpu's 256-byte alignment.
+
+use crate::{DrawState, GpuImage, RenderError, Renderer};
+
+/// A GPU device, a renderer for `Rgba8Unorm` and an offscreen target.
+///
+/// ```no_run
+/// use hounsfield_render::headless::Headless;
+/// let mut gpu = Headless::new()?;
+/// println!("rendering on {}", gpu.adapter_info().name);
+/// # Ok::<(), hounsfield_render::RenderError>(())
+/// ```
+pub struct Headless {
+    /// Set by the device-lost callback.
+    lost: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    renderer: Renderer,
+    target: Option<Target>,
+}
+
+struct Target {
+    size: (u32, u32),
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    buffer: wgpu::Buffer,
+    padded_row: u32,
+}
+
+/// Bytes per row of a copy to a buffer: `width * 4` rounded up to 256.
+pub fn padded_bytes_per_row(width: u32) -> u32 {
+    let unpadded = width * 4;
+    unpadded.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
+}
+
+impl Headless {
+    /// Opens the default adapter (on machines without a GPU, Mesa's lavapipe when
+    /// installed) with the adapter's own texture limits.
+    pub fn new() -> Result<Headless, RenderError> {
+        Self::with_limits(None)
+    }
+
+    /// Like [`new`](Self::new), with the largest 2D texture and the most array layers
+    /// capped at `limits` (to exercise tiling and frame chunks, as on a browser's 8192).
+    pub fn with_limits(cap: Option<(u32, u32)>) -> Result<Headless, RenderError> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            apply_limit_buckets: false,
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let mut limits = adapter.limits();
+        if let Some((dim, layers)) = cap {
+            limits.max_texture_dimension_2d = limits.max_texture_dimension_2d.min(dim);
+            limits.max_texture_array_layers = limits.max_texture_array_layers.min(layers);
+        }
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("hounsfield headless"),
+            required_features: wgpu::Features::empty(),
+            required_limits: wgpu::Limits {
+                max_texture_dimension_2d: limits.max_texture_dimension_2d,
+                max_texture_array_layers: limits.max_texture_array_layers,
+                ..wgpu::Limits::downlevel_defaults()
+            },
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let lost = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let flag = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut l) = flag.lock() {
+                *l = Some(format!("{reason:?}: {message}"));
+            }
+        });
+        let renderer = Renderer::new(&device, &queue, wgpu::TextureFormat::Rgba8Unorm);
+        Ok(Headless {
+            lost,
+            device,
+            queue,
+            info,
+            renderer,
+            target: None,
+        })
+    }
+
+    /// The adapter in use.
+    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
+        &self.info
+    }
+
+    /// The renderer (for uploads).
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// The device.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// `Err(DeviceLost)` once the device is lost: drop this and create a new one.
+    pub fn check(&self) -> Result<(), RenderError> {
+        match self.lost.lock().ok().and_then(|l| l.clone()) {
+            Some(why) => Err(RenderError::DeviceLost(why)),
+            None => Ok(()),
+        }
+    }
+
+    fn check_size(&self, width: u32, height: u32) -> Result<(), RenderError> {
+        let max = self.device.limits().max_texture_dimension_2d;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(RenderError::TooLarge(format!(
+                "an output of {width} x {height} (the device allows 1 to {max} per side)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn target(&mut self, width: u32, height: u32) -> &Target {
+        if self
+            .target
+            .as_ref()
+            .is_none_or(|t| t.size != (width, height))
+        {
+            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("hounsfield offscreen"),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+                view_formats: &[],
+            });
+            let padded_row = padded_bytes_per_row(width);
+            let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("hounsfield readback"),
+                size: u64::from(padded_row) * u64::from(height),
+                usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+                mapped_at_creation: false,
+            });
+            let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+            self.target = Some(Target {
+                size: (width, height),
+                texture,
+                view,
+                buffer,
+                padded_row,
+            });
+        }
+        self.target.as_ref().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Renders and waits (render + submit + wait), without reading back: what a window
+    /// does on a window/level change.
+    pub fn render(&mut self, image: &mut GpuImage, state: &DrawState) -> Result<(), RenderError> {
+        self.check()?;
+        let (w, h) = (state.view.width, state.view.height);
+        self.check_size(w, h)?;
+        self.target(w, h);
+        let t = self
+            .target
+            .as_ref()
+            .ok_or_else(|| RenderError::Readback("no target".into()))?;
+        let index = self
+            .renderer
+            .render_to_view(image, state, &t.view, [0, 0, w, h])?;
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: None,
+            })
+            .map_err(|e| RenderError::DeviceLost(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Renders `image` as `state` says into a `state.view.width` x `height` RGBA image and
+    /// reads it back (rows tightly packed).
+    pub fn render_rgba(
+        &mut self,
+        image: &mut GpuImage,
+        state: &DrawState,
+    ) -> Result<Vec<u8>, RenderError> {
+        let (w, h) = (state.view.width, state.view.height);
+        self.target(w, h);
+        let t = self
+            .target
+            .as_ref()
+            .ok_or_else(|| RenderError::Readback("no target".into()))?;
+        self.renderer.prepare(image, state, [0, 0, w, h])?;
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield headless"),
+            });
+        {
+            let [r, g, b, a] = state.background;
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("hounsfield headless"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &t.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: f64::from(r),
+                            g: f64::from(g),
+                            b: f64::from(b),
+                            a: f64::from(a),
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            let state = DrawState {
+                paint_background: false,
+                ..state.clone()
+            };
+            self.renderer.draw(&mut pass, image, &state, [0, 0, w, h]);
+        }
+        encoder.copy_texture_to_buffer(
+            t.texture.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &t.buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(t.padded_row),
+                    rows_per_image: Some(h),
+                },
+            },
+            wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+        );
+        let index = self.queue.submit([encoder.finish()]);
+        let slice = t.buffer.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: None,
+            })
+            .map_err(|e| RenderError::DeviceLost(e.to_string()))?;
+        rx.recv()
+            .map_err(|e| RenderError::Readback(e.to_string()))?
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let mut out = Vec::with_capacity((w * h * 4) as usize);
+        {
+            let data = slice
+                .get_mapped_range()
+                .map_err(|e| RenderError::Readback(e.to_string()))?;
+            for row in data.chunks(t.padded_row as usize).take(h as usize) {
+                out.extend_from_slice(&row[..(w * 4) as usize]);
+            }
+        }
+        t.buffer.unmap();
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padded_bytes_per_row;
+
+    #[test]
+    fn rows_pad_to_256_bytes() {
+        assert_eq!(padded_bytes_per_row(64), 256);
+        assert_eq!(padded_bytes_per_row(65), 512);
+        assert_eq!(padded_bytes_per_row(333), 1536);
+    }
+}

@@ -1,0 +1,251 @@
+// The DICOM display pipeline (PS3.3 C.11, PS3.14) on the GPU, stage by stage, with the
+// names of the CPU reference (hounsfield-core, src/pipeline.rs):
+//
+//   sample_stored -> modality_transform -> voi_transform -> presentation_transform
+//          -> palette_lookup (colour-mapped values) -> output_encode
+//
+// The image holds raw stored values in an integer (or float) texture array, one layer per
+// frame; every display change is a change of `Params`. This file is a template: the
+// renderer replaces SAMPLE_TYPE with u32, i32 or f32 and SAMPLE_KIND with the kind of the
+// image texture (0 grey, 1 RGB, 2 palette indices) before compiling it.
+//
+// Which stages exist (filter, modality and VOI kinds, supplemental palette) is fixed per
+// pipeline by override constants, so that a compiler can drop the stages not in use: a
+// CPU rasteriser such as lavapipe otherwise runs every branch under a mask. Switching VOI
+// function selects another (cached) pipeline; changing the window changes only `Params`.
+
+// One definition of the parameter block, mirrored by `Params` in crates/hounsfield-render
+// (checked by a test of its size and offsets).
+struct Params {
+    background: vec4<f32>,
+    // View, output -> image: the image coordinate of output pixel centre p (relative to
+    // the viewport) is fma(p.y, axis_y, fma(p.x, axis_x, origin)), as the CPU reference
+    // computes it; pixel i covers [i, i + 1).
+    origin: vec2<f32>,
+    axis_x: vec2<f32>,
+    axis_y: vec2<f32>,
+    // View, image -> output: where image position q lands, out_origin + q.x * out_axis_x
+    // + q.y * out_axis_y; places the tile's quad (coverage only).
+    out_origin: vec2<f32>,
+    out_axis_x: vec2<f32>,
+    out_axis_y: vec2<f32>,
+    viewport_origin: vec2<f32>,
+    image_size: vec2<f32>,
+    viewport_size: vec2<f32>,
+    // The part of the image this tile draws, and where its texture starts.
+    tile_min: vec2<f32>,
+    tile_max: vec2<f32>,
+    texture_origin: vec2<f32>,
+    layer: u32,
+    filter_mode: u32,       // 0 nearest, 1 bilinear on stored values
+    modality_kind: u32,     // 0 identity, 1 rescale, 2 table
+    voi_kind: u32,          // 0 LINEAR, 1 LINEAR_EXACT, 2 SIGMOID, 3 table
+    slope: f32,
+    intercept: f32,
+    modality_first: i32,
+    modality_len: u32,
+    center: f32,
+    width: f32,
+    voi_first: i32,
+    voi_len: u32,
+    voi_max: f32,
+    inverse: u32,           // presentation: 1 = INVERSE
+    invert_color: u32,      // colour and palette images: 1 = inverted
+    palette_first: i32,
+    palette_len: u32,
+    supplemental: u32,      // 1 = supplemental palette over a grey image
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var image_texture: texture_2d_array<SAMPLE_TYPE>;
+@group(0) @binding(2) var modality_lut: texture_2d<u32>;
+@group(0) @binding(3) var voi_lut: texture_2d<u32>;
+@group(0) @binding(4) var palette_texture: texture_2d<f32>;
+
+const KIND: u32 = SAMPLE_KIND;
+override FILTER_MODE: u32 = 0u;
+override MODALITY_KIND: u32 = 0u;
+override VOI_KIND: u32 = 0u;
+override SUPPLEMENTAL: u32 = 0u;
+
+// The tile's part of the image as two triangles, placed by the forward view transform.
+// Only coverage comes from them: vertex positions are snapped to the rasteriser's grid,
+// so the image coordinate is computed per fragment from its exact pixel centre.
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+    var corners = array<vec2<u32>, 6>(
+        vec2<u32>(0u, 0u), vec2<u32>(1u, 0u), vec2<u32>(0u, 1u),
+        vec2<u32>(0u, 1u), vec2<u32>(1u, 0u), vec2<u32>(1u, 1u),
+    );
+    let c = corners[i];
+    let q = vec2<f32>(
+        select(params.tile_min.x, params.tile_max.x, c.x == 1u),
+        select(params.tile_min.y, params.tile_max.y, c.y == 1u),
+    );
+    let p = params.out_origin + q.x * params.out_axis_x + q.y * params.out_axis_y;
+    let ndc = vec2<f32>(p.x / params.viewport_size.x * 2.0 - 1.0, 1.0 - p.y / params.viewport_size.y * 2.0);
+    return vec4<f32>(ndc, 0.0, 1.0);
+}
+
+// The whole viewport in the background colour (for callers that draw into their own pass).
+@vertex
+fn vs_background(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+    let x = f32(i32(i & 1u) * 4 - 1);
+    let y = f32(i32(i & 2u) * 2 - 1);
+    return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+@fragment
+fn fs_background() -> @location(0) vec4<f32> {
+    return params.background;
+}
+
+// Entry i of a table stored 256 entries per row.
+fn table_entry(t: texture_2d<u32>, i: u32) -> u32 {
+    return textureLoad(t, vec2<i32>(i32(i % 256u), i32(i / 256u)), 0).r;
+}
+
+// Stage 1: one stored value (texture coordinates relative to the image).
+fn load_texel(c: vec2<i32>) -> vec4<f32> {
+    let t = c - vec2<i32>(params.texture_origin);
+    return vec4<f32>(textureLoad(image_texture, t, i32(params.layer), 0));
+}
+
+// The pixel containing `img`, kept inside the tile (rasterisation keeps fragments inside
+// its quad; this guards the edges).
+fn nearest_texel(img: vec2<f32>) -> vec2<i32> {
+    return clamp(vec2<i32>(floor(img)), vec2<i32>(params.tile_min), vec2<i32>(params.tile_max) - vec2<i32>(1));
+}
+
+fn clamp_texel(c: vec2<i32>) -> vec2<i32> {
+    return clamp(c, vec2<i32>(0), vec2<i32>(params.image_size) - vec2<i32>(1));
+}
+
+// Stage 1, sampling: nearest, or bilinear on stored values (integer textures cannot be
+// filtered; interpolation happens before any windowing).
+fn sample_stored(img: vec2<f32>) -> vec4<f32> {
+    if (FILTER_MODE == 0u) {
+        return load_texel(nearest_texel(img));
+    }
+    let s = img - vec2<f32>(0.5);
+    let i0 = vec2<i32>(floor(s));
+    let f = s - floor(s);
+    let v00 = load_texel(clamp_texel(i0));
+    let v10 = load_texel(clamp_texel(i0 + vec2<i32>(1, 0)));
+    let v01 = load_texel(clamp_texel(i0 + vec2<i32>(0, 1)));
+    let v11 = load_texel(clamp_texel(i0 + vec2<i32>(1, 1)));
+    let top = fma(v10 - v00, vec4<f32>(f.x), v00);
+    let bottom = fma(v11 - v01, vec4<f32>(f.x), v01);
+    return fma(bottom - top, vec4<f32>(f.y), top);
+}
+
+// Stage 2 (C.11.1): stored value -> modality value.
+fn modality_transform(stored: f32) -> f32 {
+    if (MODALITY_KIND == 1u) {
+        return fma(stored, params.slope, params.intercept);
+    }
+    if (MODALITY_KIND == 2u) {
+        let i = clamp(i32(round(stored)) - params.modality_first, 0, i32(params.modality_len) - 1);
+        return f32(table_entry(modality_lut, u32(i)));
+    }
+    return stored;
+}
+
+// Stage 3 (C.11.2): modality value -> normalised display value in [0, 1].
+fn voi_transform(x: f32) -> f32 {
+    let c = params.center;
+    let w = params.width;
+    switch VOI_KIND {
+        case 0u: {
+            // LINEAR (C.11.2.1.2.1); widths below 1 act as 1.
+            let w1 = max(w - 1.0, 0.0);
+            let cc = c - 0.5;
+            if (x <= cc - w1 / 2.0) {
+                return 0.0;
+            }
+            if (x > cc + w1 / 2.0) {
+                return 1.0;
+            }
+            return (x - cc) / w1 + 0.5;
+        }
+        case 1u: {
+            // LINEAR_EXACT (C.11.2.1.3.2).
+            if (w <= 0.0) {
+                return select(1.0, 0.0, x <= c);
+            }
+            if (x <= c - w / 2.0) {
+                return 0.0;
+            }
+            if (x > c + w / 2.0) {
+                return 1.0;
+            }
+            return (x - c) / w + 0.5;
+        }
+        case 2u: {
+            // SIGMOID (C.11.2.1.3.1).
+            if (w <= 0.0) {
+                return select(1.0, 0.0, x <= c);
+            }
+            return 1.0 / (1.0 + exp(-4.0 * (x - c) / w));
+        }
+        default: {
+            // A VOI LUT table (C.11.2.1.1).
+            let i = clamp(i32(round(x)) - params.voi_first, 0, i32(params.voi_len) - 1);
+            return f32(table_entry(voi_lut, u32(i))) / params.voi_max;
+        }
+    }
+}
+
+// Stage 4 (C.11.6): the Presentation LUT, identity or INVERSE.
+fn presentation_transform(y: f32) -> f32 {
+    return select(y, 1.0 - y, params.inverse == 1u);
+}
+
+// Stage 5: a palette index -> RGB (8-bit entries, as the CPU reference scales them).
+fn palette_lookup(index: i32) -> vec3<f32> {
+    let i = clamp(index - params.palette_first, 0, i32(params.palette_len) - 1);
+    return textureLoad(palette_texture, vec2<i32>(i % 256, i / 256), 0).rgb;
+}
+
+fn palette_covers(index: i32) -> bool {
+    return index >= params.palette_first && index < params.palette_first + i32(params.palette_len);
+}
+
+// Stage 6: rounds to the 8-bit level the CPU reference produces.
+fn output_encode(y: vec3<f32>) -> vec3<f32> {
+    return floor(clamp(y, vec3<f32>(0.0), vec3<f32>(1.0)) * 255.0 + 0.5) / 255.0;
+}
+
+@fragment
+fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    let p = position.xy - params.viewport_origin;
+    let img = fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
+    let v = sample_stored(img);
+    var rgb: vec3<f32>;
+    if (KIND == 1u) {
+        // RGB, 8 bits per sample after the exact conversion at upload.
+        rgb = select(v.rgb, vec3<f32>(1.0) - v.rgb, params.invert_color == 1u);
+        rgb = output_encode(rgb);
+    } else if (KIND == 2u) {
+        rgb = palette_lookup(i32(round(v.r)));
+        rgb = output_encode(select(rgb, vec3<f32>(1.0) - rgb, params.invert_color == 1u));
+    } else {
+        // A supplemental palette colours the stored values it covers: the nearest stored
+        // value decides (palette indices are never interpolated).
+        var index = 0;
+        if (SUPPLEMENTAL == 1u) {
+            index = i32(round(load_texel(nearest_texel(img)).r));
+        }
+        if (SUPPLEMENTAL == 1u && palette_covers(index)) {
+            rgb = output_encode(palette_lookup(index));
+        } else {
+            let y = presentation_transform(voi_transform(modality_transform(v.r)));
+            rgb = output_encode(vec3<f32>(y));
+        }
+    }
+    return vec4<f32>(rgb, 1.0);
+}

@@ -4,7 +4,8 @@
 #
 #  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Python's
 #    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source),
-#    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one);
+#    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one); Xvfb, xdotool,
+#    ImageMagick and the X client libraries (the viewer's end-to-end test in a window);
 #  - the wasm32-unknown-unknown Rust target;
 #  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
@@ -16,7 +17,9 @@ sudo_if_needed() {
 }
 
 packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs gcc g++ make pkg-config
-          mesa-vulkan-drivers libvulkan1)
+          mesa-vulkan-drivers libvulkan1
+          xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
+          libxkbcommon-x11-0)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

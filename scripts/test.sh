@@ -19,7 +19,9 @@ cargo check --target wasm32-unknown-unknown -p hounsfield-render
 step "WebAssembly probe module"
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe
 step "unit and doc tests"
-cargo test --workspace --exclude hounsfield-conformance
+cargo test --workspace --exclude hounsfield-conformance -- --skip e2e::
+step "viewer end to end (Xvfb, xdotool, screen captures)"
+cargo test -p hounsfield --test viewer_e2e -- --nocapture --test-threads 1
 step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference on the GPU)"
 cargo test -p hounsfield-conformance -- --nocapture --test-threads 1
 echo

@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
-# Installs what is missing and shows the embedded real sample (CT_small.dcm): its
-# description, and a PNG rendered through the display pipeline.
+# Installs what is missing and starts the viewer on its embedded real sample
+# (pydicom's CT_small.dcm). Extra arguments are passed on: `bash scripts/view.sh DIR`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+sudo_if_needed() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Vulkan (Mesa's drivers include lavapipe, a CPU device for machines without a GPU) and
+# the X11 / Wayland client libraries the window opens with.
+packages=(mesa-vulkan-drivers libvulkan1 libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6
+          libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 gcc make)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "view: installing ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 if ! command -v cargo >/dev/null; then
     echo "view: cargo is missing; install Rust with rustup (https://rustup.rs)" >&2
     exit 1
 fi
-sample=apps/hounsfield/assets/CT_small.dcm
 cargo build --release -p hounsfield
-./target/release/hounsfield info "$sample"
-./target/release/hounsfield render "$sample" --window 40,400 -o target/CT_small.png
-echo "rendered target/CT_small.png"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    echo "view: no display (DISPLAY / WAYLAND_DISPLAY unset), so no window can open here." >&2
+    echo "view: rendering the sample headless instead: target/CT_small.png" >&2
+    ./target/release/hounsfield render apps/hounsfield/assets/CT_small.dcm -o target/CT_small.png
+    exit 0
+fi
+exec ./target/release/hounsfield "$@"

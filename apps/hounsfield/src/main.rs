@@ -1,19 +1,55 @@
-//! `hounsfield`: the Hounsfield command line (info, render, bench).
+//! `hounsfield`: the Hounsfield viewer (`hounsfield [PATH...]`) and command line (info,
+//! render, bench).
 
 mod bench;
 mod info;
 mod render;
+mod viewer;
+
+/// pydicom's `CT_small.dcm` (MIT licence, see `assets/LICENSE-pydicom.txt`): what the
+/// viewer shows when started without a path.
+pub const SAMPLE: &[u8] = include_bytes!("../assets/CT_small.dcm");
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Hounsfield: exact DICOM pixels, rendered fast.
+///
+/// Without a subcommand, opens the viewer on the given files and folders (or, with no
+/// path, on an embedded sample CT).
 #[derive(Parser)]
-#[command(name = "hounsfield", version, about)]
+#[command(
+    name = "hounsfield",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    view: ViewArgs,
+}
+
+/// Options of the viewer.
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// DICOM files and folders (searched recursively) to open.
+    paths: Vec<PathBuf>,
+    /// Window size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_parser = render::parse_size_arg)]
+    size: Option<(u32, u32)>,
+    /// Write the time of every drawn frame (ms, until the GPU is done) to this file.
+    #[arg(long)]
+    frame_log: Option<PathBuf>,
+    /// Keep a JSON description of the screen (window, slice, series, image area) in
+    /// this file, for scripts and tests.
+    #[arg(long)]
+    status_file: Option<PathBuf>,
+    /// Folder where Ctrl+S saves views (default: the current folder).
+    #[arg(long, default_value = ".")]
+    save_dir: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -37,11 +73,32 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_max_level(if std::env::var_os("HOUNSFIELD_DEBUG").is_some() {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        })
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Info { files, json } => info::run(&files, json),
-        Command::Render(args) => render::run(&args),
-        Command::Bench { what } => bench::run(what),
+        Some(Command::Info { files, json }) => info::run(&files, json),
+        Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Bench { what }) => bench::run(what),
+        None => {
+            let v = cli.view;
+            viewer::run(viewer::Options {
+                paths: v.paths,
+                size: v.size,
+                frame_log: v.frame_log,
+                status_file: v.status_file,
+                save_dir: v.save_dir,
+            })
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| e.to_string())
+        }
     };
     match result {
         Ok(code) => code,

@@ -19,7 +19,8 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(source_name: impl Into<String>, kind: ErrorKind) -> Self {
+    /// An error of `kind` about the source named `source_name`.
+    pub fn new(source_name: impl Into<String>, kind: ErrorKind) -> Self {
         Error {
             source_name: source_name.into(),
             kind,

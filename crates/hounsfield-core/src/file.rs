@@ -93,6 +93,24 @@ impl DicomFile {
         Self::from_bytes(name, data)
     }
 
+    /// Whether a file starting with `prefix` (its first 132 bytes or more) can be DICOM
+    /// Part 10 or a bare data set, so that a folder scan can skip other files without
+    /// reading them whole.
+    ///
+    /// ```
+    /// use hounsfield_core::DicomFile;
+    /// let mut part10 = vec![0u8; 128];
+    /// part10.extend_from_slice(b"DICM\x02\x00\x00\x00UL\x04\x00");
+    /// assert!(DicomFile::may_be_dicom(&part10));
+    /// assert!(!DicomFile::may_be_dicom(b"\x89PNG\r\n\x1a\n........"));
+    /// ```
+    pub fn may_be_dicom(prefix: &[u8]) -> bool {
+        (prefix.len() >= 132 && &prefix[128..132] == b"DICM")
+            || prefix.starts_with(b"DICM")
+            || (prefix.len() >= 8 && prefix[0] == 0x02 && prefix[1] == 0x00)
+            || plausible_data_set(prefix)
+    }
+
     fn parse(name: &str, data: Vec<u8>) -> KResult<DicomFile> {
         let mut notes = Vec::new();
         let mut meta = FileMeta::default();

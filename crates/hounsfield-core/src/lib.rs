@@ -19,6 +19,7 @@ mod attrs;
 mod codec;
 mod color;
 mod display;
+mod elements;
 mod error;
 mod file;
 mod frames;
@@ -27,6 +28,7 @@ mod lut;
 pub mod pipeline;
 mod pixels;
 pub mod presets;
+pub mod series;
 mod summary;
 mod transfer_syntax;
 pub mod view;
@@ -38,6 +40,7 @@ pub use attrs::Attributes;
 pub use display::{
     DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
 };
+pub use elements::ElementNode;
 pub use error::{Error, ErrorKind, Result};
 pub use file::{DicomFile, FileMeta};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};

@@ -63,3 +63,21 @@ pub fn find(name: &str) -> Option<Preset> {
         .copied()
         .find(|p| p.name.eq_ignore_ascii_case(name))
 }
+
+/// Window change per point of a window/level drag for data whose modality values span
+/// `lo..=hi`: the whole range in 1024 points, so that a drag across a typical viewport
+/// sweeps the data once, whatever its units.
+///
+/// ```
+/// use hounsfield_core::presets::window_drag_sensitivity;
+/// assert_eq!(window_drag_sensitivity(-1024.0, 3071.0), 4.0);
+/// assert_eq!(window_drag_sensitivity(0.0, 0.0), 1.0 / 1024.0);
+/// ```
+pub fn window_drag_sensitivity(lo: f64, hi: f64) -> f64 {
+    let span = hi - lo + 1.0;
+    if span.is_finite() && span >= 1.0 {
+        span / 1024.0
+    } else {
+        1.0 / 1024.0
+    }
+}

@@ -128,6 +128,30 @@ impl DicomFile {
         }
     }
 
+    /// The intended time between frames for cine display, in milliseconds: Frame Time
+    /// (0018,1063), else 1000 / Cine Rate (0018,0040), else 1000 / Recommended Display
+    /// Frame Rate (0008,2144). `None` when the object gives none (or nonsense).
+    pub fn frame_time_ms(&self) -> Option<f64> {
+        let a = self.attributes();
+        let positive = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0);
+        positive(a.float(tags::FRAME_TIME, "Frame Time").ok().flatten())
+            .or_else(|| {
+                positive(a.float(tags::CINE_RATE, "Cine Rate").ok().flatten()).map(|r| 1000.0 / r)
+            })
+            .or_else(|| {
+                positive(
+                    a.float(
+                        tags::RECOMMENDED_DISPLAY_FRAME_RATE,
+                        "Recommended Display Frame Rate",
+                    )
+                    .ok()
+                    .flatten(),
+                )
+                .map(|r| 1000.0 / r)
+            })
+            .filter(|t| *t <= 60_000.0)
+    }
+
     /// A summary of the object; problems with the image are reported inside it.
     pub fn summary(&self) -> Summary {
         let image = self.image();

@@ -15,7 +15,6 @@ pub struct Headless {
     /// Set by the device-lost callback.
     lost: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     device: wgpu::Device,
-    queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     renderer: Renderer,
     target: Option<Target>,
@@ -84,7 +83,6 @@ impl Headless {
         Ok(Headless {
             lost,
             device,
-            queue,
             info,
             renderer,
             target: None,
@@ -130,35 +128,12 @@ impl Headless {
             .as_ref()
             .is_none_or(|t| t.size != (width, height))
         {
-            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("hounsfield offscreen"),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8Unorm,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            });
-            let padded_row = padded_bytes_per_row(width);
-            let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("hounsfield readback"),
-                size: u64::from(padded_row) * u64::from(height),
-                usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-                mapped_at_creation: false,
-            });
-            let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-            self.target = Some(Target {
-                size: (width, height),
-                texture,
-                view,
-                buffer,
-                padded_row,
-            });
+            self.target = Some(Target::new(
+                &self.device,
+                wgpu::TextureFormat::Rgba8Unorm,
+                width,
+                height,
+            ));
         }
         self.target.as_ref().unwrap_or_else(|| unreachable!())
     }
@@ -193,90 +168,168 @@ impl Headless {
         image: &mut GpuImage,
         state: &DrawState,
     ) -> Result<Vec<u8>, RenderError> {
+        self.check()?;
         let (w, h) = (state.view.width, state.view.height);
+        self.check_size(w, h)?;
         self.target(w, h);
         let t = self
             .target
             .as_ref()
             .ok_or_else(|| RenderError::Readback("no target".into()))?;
-        self.renderer.prepare(image, state, [0, 0, w, h])?;
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hounsfield headless"),
-            });
-        {
-            let [r, g, b, a] = state.background;
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hounsfield headless"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &t.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: f64::from(r),
-                            g: f64::from(g),
-                            b: f64::from(b),
-                            a: f64::from(a),
-                        }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            let state = DrawState {
-                paint_background: false,
-                ..state.clone()
-            };
-            self.renderer.draw(&mut pass, image, &state, [0, 0, w, h]);
-        }
-        encoder.copy_texture_to_buffer(
-            t.texture.as_image_copy(),
-            wgpu::TexelCopyBufferInfo {
-                buffer: &t.buffer,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(t.padded_row),
-                    rows_per_image: Some(h),
-                },
-            },
-            wgpu::Extent3d {
-                width: w,
-                height: h,
+        read_into(&self.renderer, image, state, t)
+    }
+}
+
+impl Target {
+    fn new(device: &wgpu::Device, format: wgpu::TextureFormat, width: u32, height: u32) -> Target {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hounsfield offscreen"),
+            size: wgpu::Extent3d {
+                width,
+                height,
                 depth_or_array_layers: 1,
             },
-        );
-        let index = self.queue.submit([encoder.finish()]);
-        let slice = t.buffer.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
         });
-        self.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(index),
-                timeout: None,
-            })
-            .map_err(|e| RenderError::DeviceLost(e.to_string()))?;
-        rx.recv()
-            .map_err(|e| RenderError::Readback(e.to_string()))?
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        let mut out = Vec::with_capacity((w * h * 4) as usize);
-        {
-            let data = slice
-                .get_mapped_range()
-                .map_err(|e| RenderError::Readback(e.to_string()))?;
-            for row in data.chunks(t.padded_row as usize).take(h as usize) {
-                out.extend_from_slice(&row[..(w * 4) as usize]);
-            }
+        let padded_row = padded_bytes_per_row(width);
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("hounsfield readback"),
+            size: u64::from(padded_row) * u64::from(height),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        Target {
+            size: (width, height),
+            texture,
+            view,
+            buffer,
+            padded_row,
         }
-        t.buffer.unmap();
-        Ok(out)
     }
+}
+
+/// Renders `image` with any renderer (a window's, say) into an offscreen texture of the
+/// renderer's format and reads it back as RGBA rows, tightly packed: how a viewer saves
+/// exactly what it shows. The renderer's format must be `Rgba8Unorm` or `Bgra8Unorm`.
+pub fn render_rgba(
+    renderer: &Renderer,
+    image: &mut GpuImage,
+    state: &DrawState,
+) -> Result<Vec<u8>, RenderError> {
+    let (w, h) = (state.view.width, state.view.height);
+    let max = renderer.device.limits().max_texture_dimension_2d;
+    if w == 0 || h == 0 || w > max || h > max {
+        return Err(RenderError::TooLarge(format!(
+            "an output of {w} x {h} (the device allows 1 to {max} per side)"
+        )));
+    }
+    let target = Target::new(&renderer.device, renderer.format(), w, h);
+    read_into(renderer, image, state, &target)
+}
+
+fn read_into(
+    renderer: &Renderer,
+    image: &mut GpuImage,
+    state: &DrawState,
+    t: &Target,
+) -> Result<Vec<u8>, RenderError> {
+    let swap = match t.texture.format() {
+        wgpu::TextureFormat::Rgba8Unorm => false,
+        wgpu::TextureFormat::Bgra8Unorm => true,
+        other => {
+            return Err(RenderError::Readback(format!(
+                "cannot read back {other:?} as RGBA"
+            )));
+        }
+    };
+    let (w, h) = t.size;
+    let (device, queue) = (&renderer.device, &renderer.queue);
+    renderer.prepare(image, state, [0, 0, w, h])?;
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+        label: Some("hounsfield offscreen"),
+    });
+    {
+        let [r, g, b, a] = state.background;
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("hounsfield offscreen"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &t.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: f64::from(r),
+                        g: f64::from(g),
+                        b: f64::from(b),
+                        a: f64::from(a),
+                    }),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        let state = DrawState {
+            paint_background: false,
+            ..state.clone()
+        };
+        renderer.draw(&mut pass, image, &state, [0, 0, w, h]);
+    }
+    encoder.copy_texture_to_buffer(
+        t.texture.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &t.buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(t.padded_row),
+                rows_per_image: Some(h),
+            },
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
+    let index = queue.submit([encoder.finish()]);
+    let slice = t.buffer.slice(..);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    device
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: None,
+        })
+        .map_err(|e| RenderError::DeviceLost(e.to_string()))?;
+    rx.recv()
+        .map_err(|e| RenderError::Readback(e.to_string()))?
+        .map_err(|e| RenderError::Readback(e.to_string()))?;
+    let mut out = Vec::with_capacity((w * h * 4) as usize);
+    {
+        let data = slice
+            .get_mapped_range()
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        for row in data.chunks(t.padded_row as usize).take(h as usize) {
+            out.extend_from_slice(&row[..(w * 4) as usize]);
+        }
+    }
+    t.buffer.unmap();
+    if swap {
+        for px in out.chunks_exact_mut(4) {
+            px.swap(0, 2);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

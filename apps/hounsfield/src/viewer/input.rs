@@ -1,0 +1,301 @@
+//! Input to action: the viewer's mouse and keyboard conventions, with no window.
+//!
+//! The window layer turns winit/egui events into [`Input`]s; [`action_for`] maps each one
+//! to an [`Action`] following the conventions of radiology viewers:
+//!
+//! | input | action |
+//! | --- | --- |
+//! | left drag | window/level: horizontal = width, vertical = centre |
+//! | right drag | zoom (up = in) |
+//! | middle drag, Shift + left drag | pan |
+//! | wheel, Up/Down, Left/Right | previous / next slice or frame |
+//! | PgUp / PgDn, Home / End | 10 slices back / on, first / last |
+//! | Ctrl + wheel | zoom |
+//! | double click | fit |
+//! | 1 - 9 | window presets |
+//! | I, R, F, V | invert, reset, flip left-right, flip top-bottom |
+//! | Space | cine play / pause |
+//! | Tab / Shift + Tab | next / previous series |
+//! | H (or F1), T, S | help, tag browser, series list |
+//! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
+//! | files dropped on the window | open them |
+
+use std::path::PathBuf;
+
+/// A mouse button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Left,
+    Right,
+    Middle,
+}
+
+/// Modifier keys held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Modifiers {
+    pub ctrl: bool,
+    pub shift: bool,
+    pub alt: bool,
+}
+
+/// Keys the viewer reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A digit key 0-9.
+    Digit(u8),
+    /// A letter key, lower case.
+    Letter(char),
+    Space,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Tab,
+    Escape,
+    F1,
+}
+
+/// One input event over the image area (or, for keys and drops, anywhere).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The pointer moved by `delta` (points) while `button` is held.
+    Drag {
+        button: Button,
+        delta: [f32; 2],
+        modifiers: Modifiers,
+    },
+    /// Wheel turned by `lines` notches (positive = away from the user, "up").
+    Scroll {
+        lines: f32,
+        modifiers: Modifiers,
+    },
+    DoubleClick,
+    Key {
+        key: Key,
+        modifiers: Modifiers,
+    },
+    /// Files or folders dropped on the window.
+    Dropped(Vec<PathBuf>),
+}
+
+/// What the viewer does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Window change in points dragged: `dx` widens, `dy` raises the centre.
+    AdjustWindow {
+        dx: f32,
+        dy: f32,
+    },
+    /// Multiply the zoom.
+    Zoom(f64),
+    /// Move the image by points.
+    Pan {
+        dx: f32,
+        dy: f32,
+    },
+    /// Move through slices / frames.
+    Slice(i64),
+    FirstSlice,
+    LastSlice,
+    Fit,
+    /// Preset key 1-9.
+    Preset(u8),
+    Invert,
+    Reset,
+    FlipHorizontal,
+    FlipVertical,
+    ToggleCine,
+    NextSeries,
+    PreviousSeries,
+    ToggleHelp,
+    ToggleTags,
+    ToggleSeriesList,
+    OpenDialog,
+    Save,
+    Open(Vec<PathBuf>),
+    /// Close overlays (help).
+    Dismiss,
+}
+
+/// Zoom factor per point of right-drag.
+const ZOOM_PER_POINT: f64 = 0.01;
+/// Zoom factor per wheel notch with Ctrl.
+const ZOOM_PER_NOTCH: f64 = 1.1;
+
+/// The action for one input, if any.
+pub fn action_for(input: &Input) -> Option<Action> {
+    Some(match input {
+        Input::Drag {
+            button,
+            delta: [dx, dy],
+            modifiers,
+        } => match button {
+            Button::Left if modifiers.shift => Action::Pan { dx: *dx, dy: *dy },
+            Button::Left => Action::AdjustWindow { dx: *dx, dy: *dy },
+            Button::Middle => Action::Pan { dx: *dx, dy: *dy },
+            Button::Right => Action::Zoom((-f64::from(*dy) * ZOOM_PER_POINT).exp()),
+        },
+        Input::Scroll { lines, modifiers } => {
+            if *lines == 0.0 {
+                return None;
+            }
+            if modifiers.ctrl {
+                Action::Zoom(ZOOM_PER_NOTCH.powf(f64::from(*lines)))
+            } else {
+                // Wheel towards the user (down) goes to the next slice.
+                let steps = -lines.round() as i64;
+                if steps == 0 {
+                    return None;
+                }
+                Action::Slice(steps)
+            }
+        }
+        Input::DoubleClick => Action::Fit,
+        Input::Dropped(paths) if paths.is_empty() => return None,
+        Input::Dropped(paths) => Action::Open(paths.clone()),
+        Input::Key { key, modifiers } => match (key, modifiers.ctrl) {
+            (Key::Letter('o'), true) => Action::OpenDialog,
+            (Key::Letter('s'), true) => Action::Save,
+            (_, true) => return None,
+            (Key::Digit(d @ 1..=9), false) => Action::Preset(*d),
+            (Key::Letter('i'), _) => Action::Invert,
+            (Key::Letter('r'), _) => Action::Reset,
+            (Key::Letter('f'), _) => Action::FlipHorizontal,
+            (Key::Letter('v'), _) => Action::FlipVertical,
+            (Key::Letter('h'), _) | (Key::F1, _) => Action::ToggleHelp,
+            (Key::Letter('t'), _) => Action::ToggleTags,
+            (Key::Letter('s'), _) => Action::ToggleSeriesList,
+            (Key::Space, _) => Action::ToggleCine,
+            (Key::Up | Key::Left, _) => Action::Slice(-1),
+            (Key::Down | Key::Right, _) => Action::Slice(1),
+            (Key::PageUp, _) => Action::Slice(-10),
+            (Key::PageDown, _) => Action::Slice(10),
+            (Key::Home, _) => Action::FirstSlice,
+            (Key::End, _) => Action::LastSlice,
+            (Key::Tab, _) if modifiers.shift => Action::PreviousSeries,
+            (Key::Tab, _) => Action::NextSeries,
+            (Key::Escape, _) => Action::Dismiss,
+            _ => return None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(key: Key) -> Input {
+        Input::Key {
+            key,
+            modifiers: Modifiers::default(),
+        }
+    }
+
+    fn ctrl(key: Key) -> Input {
+        Input::Key {
+            key,
+            modifiers: Modifiers {
+                ctrl: true,
+                ..Modifiers::default()
+            },
+        }
+    }
+
+    fn drag(button: Button, dx: f32, dy: f32, shift: bool) -> Input {
+        Input::Drag {
+            button,
+            delta: [dx, dy],
+            modifiers: Modifiers {
+                shift,
+                ..Modifiers::default()
+            },
+        }
+    }
+
+    #[test]
+    fn drags_follow_radiology_conventions() {
+        assert_eq!(
+            action_for(&drag(Button::Left, 3.0, -2.0, false)),
+            Some(Action::AdjustWindow { dx: 3.0, dy: -2.0 })
+        );
+        assert_eq!(
+            action_for(&drag(Button::Left, 3.0, -2.0, true)),
+            Some(Action::Pan { dx: 3.0, dy: -2.0 })
+        );
+        assert_eq!(
+            action_for(&drag(Button::Middle, 1.0, 1.0, false)),
+            Some(Action::Pan { dx: 1.0, dy: 1.0 })
+        );
+        // Dragging up zooms in, down zooms out, by reciprocal factors.
+        let Some(Action::Zoom(up)) = action_for(&drag(Button::Right, 0.0, -50.0, false)) else {
+            panic!("right drag must zoom");
+        };
+        let Some(Action::Zoom(down)) = action_for(&drag(Button::Right, 0.0, 50.0, false)) else {
+            panic!("right drag must zoom");
+        };
+        assert!(up > 1.0 && down < 1.0 && (up * down - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn wheel_and_keys_move_through_slices() {
+        let scroll = |lines, ctrl| Input::Scroll {
+            lines,
+            modifiers: Modifiers {
+                ctrl,
+                ..Modifiers::default()
+            },
+        };
+        assert_eq!(action_for(&scroll(-1.0, false)), Some(Action::Slice(1)));
+        assert_eq!(action_for(&scroll(2.0, false)), Some(Action::Slice(-2)));
+        assert_eq!(action_for(&scroll(0.0, false)), None);
+        assert!(matches!(action_for(&scroll(1.0, true)), Some(Action::Zoom(z)) if z > 1.0));
+        assert_eq!(action_for(&key(Key::Down)), Some(Action::Slice(1)));
+        assert_eq!(action_for(&key(Key::Up)), Some(Action::Slice(-1)));
+        assert_eq!(action_for(&key(Key::PageDown)), Some(Action::Slice(10)));
+        assert_eq!(action_for(&key(Key::Home)), Some(Action::FirstSlice));
+        assert_eq!(action_for(&key(Key::End)), Some(Action::LastSlice));
+    }
+
+    #[test]
+    fn keys_map_to_commands() {
+        for d in 1..=9 {
+            assert_eq!(action_for(&key(Key::Digit(d))), Some(Action::Preset(d)));
+        }
+        assert_eq!(action_for(&key(Key::Digit(0))), None);
+        assert_eq!(action_for(&key(Key::Letter('i'))), Some(Action::Invert));
+        assert_eq!(action_for(&key(Key::Letter('r'))), Some(Action::Reset));
+        assert_eq!(
+            action_for(&key(Key::Letter('f'))),
+            Some(Action::FlipHorizontal)
+        );
+        assert_eq!(
+            action_for(&key(Key::Letter('v'))),
+            Some(Action::FlipVertical)
+        );
+        assert_eq!(action_for(&key(Key::Space)), Some(Action::ToggleCine));
+        assert_eq!(action_for(&key(Key::Letter('h'))), Some(Action::ToggleHelp));
+        assert_eq!(action_for(&key(Key::Letter('t'))), Some(Action::ToggleTags));
+        assert_eq!(action_for(&ctrl(Key::Letter('s'))), Some(Action::Save));
+        assert_eq!(
+            action_for(&ctrl(Key::Letter('o'))),
+            Some(Action::OpenDialog)
+        );
+        // Ctrl with another key does nothing (no accidental preset on Ctrl+1).
+        assert_eq!(action_for(&ctrl(Key::Digit(1))), None);
+        assert_eq!(action_for(&Input::DoubleClick), Some(Action::Fit));
+    }
+
+    #[test]
+    fn dropped_files_open() {
+        let paths = vec![PathBuf::from("/data/ct"), PathBuf::from("/data/x.dcm")];
+        assert_eq!(
+            action_for(&Input::Dropped(paths.clone())),
+            Some(Action::Open(paths))
+        );
+        assert_eq!(action_for(&Input::Dropped(Vec::new())), None);
+    }
+}

@@ -1,0 +1,260 @@
+//! Loading off the UI thread: sources (paths, folders, bytes) to parsed instances and
+//! decoded frames, reported one event at a time so that the first image shows while the
+//! rest of a series decodes.
+
+use super::model::DecodedImage;
+use hounsfield_core::DicomFile;
+use hounsfield_core::series::InstanceInfo;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Where instances come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file, or a folder searched recursively.
+    Path(PathBuf),
+    /// An object in memory (the embedded sample, a download).
+    Bytes { name: String, data: Arc<[u8]> },
+}
+
+/// What a load reports.
+#[derive(Debug)]
+pub enum LoadEvent {
+    /// The sources were expanded to `files` candidate files.
+    Found { files: usize },
+    /// A file that is not a displayable DICOM image, and why.
+    Skipped { reason: String },
+    /// An instance read (not decoded yet).
+    Parsed {
+        batch: u64,
+        id: u64,
+        file: Arc<DicomFile>,
+        info: Box<InstanceInfo>,
+    },
+    /// Its frames, decoded.
+    Decoded {
+        id: u64,
+        result: Result<Arc<DecodedImage>, String>,
+    },
+    /// Everything of the batch is done.
+    Finished {
+        batch: u64,
+        elapsed: std::time::Duration,
+    },
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Files of `sources`, folders expanded recursively (sorted by name, symbolic links to
+/// folders followed once), with the problems met.
+pub fn expand(sources: Vec<Source>) -> (Vec<Source>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    fn walk(
+        dir: &Path,
+        out: &mut Vec<Source>,
+        problems: &mut Vec<String>,
+        seen: &mut std::collections::HashSet<PathBuf>,
+    ) {
+        let Ok(canonical) = dir.canonicalize() else {
+            problems.push(format!("{}: cannot open the folder", dir.display()));
+            return;
+        };
+        if !seen.insert(canonical) {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(format!("{}: {e}", dir.display()));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                walk(&p, out, problems, seen);
+            } else if p.is_file() {
+                out.push(Source::Path(p));
+            }
+        }
+    }
+    for s in sources {
+        match s {
+            Source::Path(p) if p.is_dir() => walk(&p, &mut out, &mut problems, &mut seen),
+            Source::Path(p) if p.is_file() => out.push(Source::Path(p)),
+            Source::Path(p) => problems.push(format!("{}: no such file or folder", p.display())),
+            bytes => out.push(bytes),
+        }
+    }
+    (out, problems)
+}
+
+fn read_source(source: &Source) -> Result<DicomFile, String> {
+    match source {
+        Source::Bytes { name, data } => {
+            DicomFile::from_bytes(name.clone(), data.to_vec()).map_err(|e| e.to_string())
+        }
+        Source::Path(p) => {
+            // Look at the start first: folders hold other files too, and those are not
+            // read whole.
+            let mut prefix = Vec::with_capacity(132);
+            std::fs::File::open(p)
+                .and_then(|f| f.take(132).read_to_end(&mut prefix))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            if !DicomFile::may_be_dicom(&prefix) {
+                return Err(format!("{}: not a DICOM file, skipped", p.display()));
+            }
+            DicomFile::open(p).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Loads `sources` on a thread of its own (decoding on as many workers as there are
+/// cores) and reports through `sink`. Returns at once.
+pub fn spawn(
+    batch: u64,
+    sources: Vec<Source>,
+    sink: impl Fn(LoadEvent) + Send + Sync + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(format!("hounsfield load {batch}"))
+        .spawn(move || run(batch, sources, &sink))
+        .unwrap_or_else(|e| panic!("cannot start a loader thread: {e}"))
+}
+
+/// The load itself, on the calling thread.
+pub fn run(batch: u64, sources: Vec<Source>, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
+    let start = std::time::Instant::now();
+    let (files, problems) = expand(sources);
+    sink(LoadEvent::Found { files: files.len() });
+    for reason in problems {
+        sink(LoadEvent::Skipped { reason });
+    }
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(source) = files.get(i) else {
+                        break;
+                    };
+                    load_one(batch, source, sink);
+                }
+            });
+        }
+    });
+    sink(LoadEvent::Finished {
+        batch,
+        elapsed: start.elapsed(),
+    });
+}
+
+fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
+    let file = match read_source(source) {
+        Ok(f) => f,
+        Err(reason) => {
+            sink(LoadEvent::Skipped { reason });
+            return;
+        }
+    };
+    if !file.has_pixel_data() {
+        let what = file
+            .identification()
+            .sop_class_uid
+            .map(|uid| format!(" (SOP class {uid})"))
+            .unwrap_or_default();
+        sink(LoadEvent::Skipped {
+            reason: format!(
+                "{}: no image in this DICOM object{what}, skipped",
+                file.name()
+            ),
+        });
+        return;
+    }
+    let file = Arc::new(file);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    sink(LoadEvent::Parsed {
+        batch,
+        id,
+        file: file.clone(),
+        info: Box::new(InstanceInfo::from_file(&file)),
+    });
+    let result = DecodedImage::decode(&file)
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    sink(LoadEvent::Decoded { id, result });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn data(rel: &str) -> PathBuf {
+        hounsfield_conformance::shared_data_dir().join(rel)
+    }
+
+    #[test]
+    fn folders_are_searched_and_other_files_skipped() {
+        let dir = data("ct-philips-brain");
+        if !dir.is_dir() {
+            hounsfield_conformance::missing(&dir.display().to_string());
+            return;
+        }
+        let events = Mutex::new(Vec::new());
+        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        let tmp = std::env::temp_dir().join(format!("hounsfield-loader-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.join("notes.txt"), b"not an image").unwrap_or_else(|e| panic!("{e}"));
+        run(
+            1,
+            vec![
+                Source::Path(dir),
+                Source::Path(tmp.clone()),
+                Source::Path(PathBuf::from("/nonexistent/hounsfield")),
+            ],
+            &sink,
+        );
+        let _ = std::fs::remove_dir_all(&tmp);
+        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
+        let found = events.iter().find_map(|e| match e {
+            LoadEvent::Found { files, .. } => Some(*files),
+            _ => None,
+        });
+        assert_eq!(found, Some(30), "28 slices, DIRFILE and notes.txt");
+        let skipped: Vec<&String> = events
+            .iter()
+            .filter_map(|e| match e {
+                LoadEvent::Skipped { reason, .. } => Some(reason),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(
+            skipped
+                .iter()
+                .any(|r| r.contains("DIRFILE") && r.contains("no image"))
+        );
+        assert!(
+            skipped
+                .iter()
+                .any(|r| r.contains("notes.txt") && r.contains("not a DICOM"))
+        );
+        assert!(skipped.iter().any(|r| r.contains("no such file")));
+        let decoded = events
+            .iter()
+            .filter(|e| matches!(e, LoadEvent::Decoded { result: Ok(_), .. }))
+            .count();
+        assert_eq!(decoded, 28);
+        assert!(matches!(events.last(), Some(LoadEvent::Finished { .. })));
+    }
+}

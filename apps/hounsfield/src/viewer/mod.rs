@@ -1,0 +1,799 @@
+//! The native viewer: a winit window, the GPU renderer of `hounsfield-render` drawing the
+//! image, egui (egui-winit + egui-wgpu, on the same wgpu device and render pass) for
+//! panels and overlays. Loading runs on other threads; the window redraws only when
+//! something changed.
+
+pub mod input;
+pub mod loader;
+pub mod model;
+mod ui;
+
+use hounsfield_render::{DrawState, GpuImage, Renderer};
+use loader::{LoadEvent, Source};
+use model::{Effect, Instance, Model};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use winit::application::ApplicationHandler;
+use winit::event::WindowEvent;
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy};
+use winit::window::{Window, WindowId};
+
+/// How the viewer starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Files and folders to open; empty opens the embedded sample.
+    pub paths: Vec<PathBuf>,
+    /// Inner window size in physical pixels.
+    pub size: Option<(u32, u32)>,
+    /// Write one line per drawn frame, in milliseconds: the whole redraw (input, UI,
+    /// GPU work waited for, presentation), then its parts: input and UI, acquiring the
+    /// swapchain image, recording + GPU execution, presentation; then whether an image
+    /// was drawn. (With this set, each frame waits for the GPU to finish.)
+    pub frame_log: Option<PathBuf>,
+    /// Keep a JSON description of what is on screen in this file (for automation).
+    pub status_file: Option<PathBuf>,
+    /// Where Ctrl+S saves.
+    pub save_dir: PathBuf,
+}
+
+/// Background of the image area (linear RGBA).
+const BACKGROUND: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
+
+enum UserEvent {
+    Load(LoadEvent),
+    DialogPicked(Vec<PathBuf>),
+}
+
+struct Gfx {
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    config: wgpu::SurfaceConfiguration,
+    renderer: Renderer,
+    egui_renderer: egui_wgpu::Renderer,
+    egui_state: egui_winit::State,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+struct App {
+    options: Options,
+    proxy: Arc<Mutex<EventLoopProxy<UserEvent>>>,
+    gfx: Option<Gfx>,
+    egui: egui::Context,
+    ui: ui::UiState,
+    model: Model,
+    images: HashMap<u64, GpuImage>,
+    /// Instances whose upload failed (not retried every frame).
+    upload_failed: std::collections::HashSet<u64>,
+    next_batch: u64,
+    pending: Vec<Source>,
+    frame_log: Option<std::io::BufWriter<std::fs::File>>,
+    frames_drawn: u64,
+    next_cine: Option<Instant>,
+    repaint_at: Option<Instant>,
+    failure: Option<String>,
+    dialog_open: bool,
+}
+
+/// Runs the viewer until its window closes.
+pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    let event_loop = EventLoop::<UserEvent>::with_user_event().build()?;
+    event_loop.set_control_flow(ControlFlow::Wait);
+    let proxy = Arc::new(Mutex::new(event_loop.create_proxy()));
+    let frame_log = match &options.frame_log {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| format!("cannot write the frame log {}: {e}", p.display()),
+        )?)),
+        None => None,
+    };
+    let pending = if options.paths.is_empty() {
+        vec![Source::Bytes {
+            name: "CT_small.dcm (embedded sample)".into(),
+            data: Arc::from(crate::SAMPLE),
+        }]
+    } else {
+        options.paths.iter().cloned().map(Source::Path).collect()
+    };
+    let mut app = App {
+        options,
+        proxy,
+        gfx: None,
+        egui: egui::Context::default(),
+        ui: ui::UiState::default(),
+        model: Model::new(),
+        images: HashMap::new(),
+        upload_failed: Default::default(),
+        next_batch: 0,
+        pending,
+        frame_log,
+        frames_drawn: 0,
+        next_cine: None,
+        repaint_at: None,
+        failure: None,
+        dialog_open: false,
+    };
+    if app.options.paths.is_empty() {
+        app.model.message(
+            "Showing the embedded sample (pydicom's CT_small.dcm). Open your own with Ctrl+O, by dropping files or folders on the window, or `hounsfield PATH...`.",
+        );
+    }
+    event_loop.run_app(&mut app)?;
+    match app.failure {
+        Some(f) => Err(f.into()),
+        None => Ok(()),
+    }
+}
+
+impl App {
+    fn open(&mut self, sources: Vec<Source>) {
+        if sources.is_empty() {
+            return;
+        }
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.model.progress.loads += 1;
+        if !self.model.instances.is_empty() {
+            self.model.focus_batch = Some(batch);
+        }
+        let proxy = self.proxy.clone();
+        loader::spawn(batch, sources, move |e| {
+            if let Ok(p) = proxy.lock() {
+                let _ = p.send_event(UserEvent::Load(e));
+            }
+        });
+    }
+
+    fn init_gfx(&mut self, event_loop: &ActiveEventLoop) -> Result<(), String> {
+        let (w, h) = self.options.size.unwrap_or((1280, 900));
+        let attributes = Window::default_attributes()
+            .with_title("Hounsfield")
+            .with_inner_size(winit::dpi::PhysicalSize::new(w, h));
+        let window = Arc::new(
+            event_loop
+                .create_window(attributes)
+                .map_err(|e| format!("cannot create a window: {e}"))?,
+        );
+        let instance = wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(window.clone())),
+        );
+        let surface = instance
+            .create_surface(window.clone())
+            .map_err(|e| format!("cannot draw into the window: {e}"))?;
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: Some(&surface),
+            apply_limit_buckets: false,
+        }))
+        .map_err(|e| {
+            format!(
+                "no GPU adapter for the window ({e}); on machines without a GPU install Mesa's lavapipe (Debian: mesa-vulkan-drivers)"
+            )
+        })?;
+        let info = adapter.get_info();
+        tracing::info!("rendering on {} ({:?})", info.name, info.backend);
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("hounsfield viewer"),
+            required_features: wgpu::Features::empty(),
+            required_limits: wgpu::Limits {
+                max_texture_dimension_2d: limits.max_texture_dimension_2d,
+                max_texture_array_layers: limits.max_texture_array_layers,
+                ..wgpu::Limits::downlevel_defaults()
+            },
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| format!("cannot open the GPU device: {e}"))?;
+        let lost = Arc::new(Mutex::new(None));
+        let flag = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut l) = flag.lock() {
+                *l = Some(format!("{reason:?}: {message}"));
+            }
+        });
+        let caps = surface.get_capabilities(&adapter);
+        // The display pipeline writes display values; a non-sRGB target shows them as they
+        // are (an sRGB one would re-encode them).
+        let format = caps
+            .formats
+            .iter()
+            .copied()
+            .find(|f| {
+                matches!(
+                    f,
+                    wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Rgba8Unorm
+                )
+            })
+            .or_else(|| caps.formats.first().map(|f| f.remove_srgb_suffix()))
+            .ok_or("the window surface offers no format")?;
+        let size = window.inner_size();
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            color_space: wgpu::SurfaceColorSpace::Auto,
+            width: size.width.max(1),
+            height: size.height.max(1),
+            present_mode: wgpu::PresentMode::AutoVsync,
+            desired_maximum_frame_latency: 1,
+            alpha_mode: caps
+                .alpha_modes
+                .first()
+                .copied()
+                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+            view_formats: vec![],
+        };
+        surface.configure(&device, &config);
+        let renderer = Renderer::new(&device, &queue, format);
+        let egui_renderer = egui_wgpu::Renderer::new(
+            &device,
+            format,
+            egui_wgpu::RendererOptions {
+                dithering: false,
+                ..Default::default()
+            },
+        );
+        self.egui.set_visuals(egui::Visuals::dark());
+        let egui_state = egui_winit::State::new(
+            self.egui.clone(),
+            egui::ViewportId::ROOT,
+            &window,
+            Some(window.scale_factor() as f32),
+            None,
+            Some(limits.max_texture_dimension_2d as usize),
+        );
+        self.gfx = Some(Gfx {
+            window,
+            surface,
+            device,
+            queue,
+            config,
+            renderer,
+            egui_renderer,
+            egui_state,
+            lost,
+        });
+        Ok(())
+    }
+
+    fn request_redraw(&self) {
+        if let Some(g) = &self.gfx {
+            g.window.request_redraw();
+        }
+    }
+
+    fn on_load(&mut self, event: LoadEvent) {
+        let p = &mut self.model.progress;
+        match event {
+            LoadEvent::Found { files, .. } => p.files_found += files,
+            LoadEvent::Skipped { reason, .. } => {
+                p.files_done += 1;
+                tracing::warn!("{reason}");
+                self.model.message(reason);
+            }
+            LoadEvent::Parsed {
+                batch,
+                id,
+                file,
+                info,
+            } => {
+                p.files_done += 1;
+                p.frames_total += info.frames.max(1) as usize;
+                self.model.add_instance(Instance {
+                    id,
+                    batch,
+                    info: *info,
+                    file,
+                    image: None,
+                    error: None,
+                });
+            }
+            LoadEvent::Decoded { id, result } => {
+                let frames = self
+                    .model
+                    .instance(id)
+                    .map_or(1, |i| i.info.frames.max(1) as usize);
+                self.model.progress.frames_decoded += frames;
+                if let Err(e) = &result {
+                    tracing::error!("{e}");
+                }
+                self.model.set_decoded(id, result);
+            }
+            LoadEvent::Finished { batch, elapsed } => {
+                p.loads = p.loads.saturating_sub(1);
+                if self.model.focus_batch == Some(batch) {
+                    self.model.focus_batch = None;
+                }
+                if p.loads == 0 {
+                    let n = self.model.instances.len();
+                    let msg = format!(
+                        "{n} image{} open ({} series); last load took {:.2} s",
+                        if n == 1 { "" } else { "s" },
+                        self.model.series.len(),
+                        elapsed.as_secs_f64()
+                    );
+                    self.model.message(msg);
+                }
+            }
+        }
+        self.request_redraw();
+    }
+
+    fn open_dialog(&mut self) {
+        if self.dialog_open {
+            return;
+        }
+        self.dialog_open = true;
+        let proxy = self.proxy.clone();
+        // The dialog blocks; it runs on a thread of its own so the window keeps drawing.
+        let spawned = std::thread::Builder::new()
+            .name("hounsfield file dialog".into())
+            .spawn(move || {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open DICOM files")
+                    .pick_files()
+                    .unwrap_or_default();
+                if let Ok(p) = proxy.lock() {
+                    let _ = p.send_event(UserEvent::DialogPicked(picked));
+                }
+            });
+        if let Err(e) = spawned {
+            self.dialog_open = false;
+            self.model.message(format!(
+                "cannot show a file dialog ({e}); drop files on the window"
+            ));
+        }
+    }
+
+    /// Saves what the image area shows, at its size, as PNG in the save folder.
+    fn save(&mut self, viewport: [u32; 4]) {
+        let result = (|| -> Result<PathBuf, String> {
+            let gfx = self.gfx.as_ref().ok_or("no window")?;
+            let state = self.draw_state(viewport).ok_or("no image on screen")?;
+            let id = self
+                .model
+                .current
+                .map(|c| c.id)
+                .ok_or("no image on screen")?;
+            let image = self
+                .images
+                .get_mut(&id)
+                .ok_or("the image is not uploaded yet")?;
+            let rgba = hounsfield_render::headless::render_rgba(&gfx.renderer, image, &state)
+                .map_err(|e| e.to_string())?;
+            let (pos, _) = self.model.slice_position();
+            let series = self
+                .model
+                .current_image()
+                .and_then(|(i, _, _)| i.info.series_number)
+                .map_or_else(|| "x".to_string(), |n| n.to_string());
+            let dir = &self.options.save_dir;
+            let mut path = dir.join(format!("hounsfield-series{series}-image{}.png", pos + 1));
+            let mut k = 2;
+            while path.exists() {
+                path = dir.join(format!(
+                    "hounsfield-series{series}-image{}-{k}.png",
+                    pos + 1
+                ));
+                k += 1;
+            }
+            let rgb: Vec<u8> = rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
+            let image = hounsfield_core::pipeline::RenderedImage {
+                width: state.view.width,
+                height: state.view.height,
+                channels: 3,
+                pixels: rgb,
+                pipeline: None,
+            };
+            crate::render::write_png(&path, &image)?;
+            Ok(path)
+        })();
+        match result {
+            Ok(p) => self
+                .model
+                .message(format!("saved the view to {}", p.display())),
+            Err(e) => self.model.message(format!("cannot save the view: {e}")),
+        }
+    }
+
+    fn draw_state(&self, viewport: [u32; 4]) -> Option<DrawState> {
+        let current = self.model.current?;
+        self.model.current_image()?;
+        Some(DrawState {
+            frame: current.frame,
+            pipeline: self.model.pipeline(),
+            invert: self.model.view.invert,
+            view: self.model.view_for(viewport[2].max(1), viewport[3].max(1)),
+            background: BACKGROUND,
+            paint_background: true,
+        })
+    }
+
+    /// Uploads the image on screen if it is not on the GPU yet.
+    fn ensure_uploaded(&mut self) {
+        let Some((inst, image, _)) = self.model.current_image() else {
+            return;
+        };
+        let id = inst.id;
+        if self.images.contains_key(&id) || self.upload_failed.contains(&id) {
+            return;
+        }
+        let Some(gfx) = &self.gfx else {
+            return;
+        };
+        match gfx.renderer.upload(&image.frames, image.palette.as_ref()) {
+            Ok(gpu) => {
+                self.images.insert(id, gpu);
+            }
+            Err(e) => {
+                let msg = format!("{}: cannot show the image: {e}", inst.file.name());
+                self.upload_failed.insert(id);
+                tracing::error!("{msg}");
+                self.model.message(msg);
+            }
+        }
+    }
+
+    fn redraw(&mut self, event_loop: &ActiveEventLoop) {
+        let start = Instant::now();
+        let Some(gfx) = self.gfx.as_mut() else {
+            return;
+        };
+        if let Some(why) = gfx.lost.lock().ok().and_then(|l| l.clone()) {
+            // Recreate the device and every upload.
+            tracing::error!("GPU device lost ({why}); recreating it");
+            self.gfx = None;
+            self.images.clear();
+            if let Err(e) = self.init_gfx(event_loop) {
+                self.failure = Some(e);
+                event_loop.exit();
+            }
+            self.request_redraw();
+            return;
+        }
+        let raw = gfx.egui_state.take_egui_input(&gfx.window);
+        // Input over the image first, once per frame; then the UI pass paints the result.
+        let mut effects = Vec::new();
+        for input in ui::inputs_from_raw(&raw, &self.egui, &mut self.ui) {
+            if let Some(action) = input::action_for(&input)
+                && let Some(effect) = self.model.apply(action)
+            {
+                effects.push(effect);
+            }
+        }
+        let mut out = ui::UiOutput::default();
+        let mut full = self.egui.run_ui(raw, |ui| {
+            out = ui::build(ui, &self.model, &mut self.ui);
+        });
+        let panel_changes = !out.actions.is_empty() || out.select_series.is_some();
+        for action in std::mem::take(&mut out.actions) {
+            if let Some(effect) = self.model.apply(action) {
+                effects.push(effect);
+            }
+        }
+        if let Some(i) = out.select_series {
+            self.model.select_series(i);
+        }
+        if panel_changes {
+            self.request_redraw();
+        }
+        let ppp = full.pixels_per_point;
+        let Some(gfx) = self.gfx.as_mut() else {
+            return;
+        };
+        gfx.egui_state
+            .handle_platform_output(&gfx.window, full.platform_output);
+        let (sw, sh) = (gfx.config.width, gfx.config.height);
+        let r = out.viewport;
+        let x0 = ((r.min.x * ppp).round().max(0.0) as u32).min(sw);
+        let y0 = ((r.min.y * ppp).round().max(0.0) as u32).min(sh);
+        let x1 = ((r.max.x * ppp).round().max(0.0) as u32).clamp(x0, sw);
+        let y1 = ((r.max.y * ppp).round().max(0.0) as u32).clamp(y0, sh);
+        let viewport = [x0, y0, x1 - x0, y1 - y0];
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::OpenDialog => self.open_dialog(),
+                Effect::Save => {
+                    self.ensure_uploaded();
+                    self.save(viewport);
+                }
+                Effect::Open(paths) => {
+                    self.open(paths.into_iter().map(Source::Path).collect());
+                }
+            }
+        }
+        self.ensure_uploaded();
+        let state = self.draw_state(viewport);
+        let Some(gfx) = self.gfx.as_mut() else {
+            return;
+        };
+        let mut drawn_image = None;
+        if let (Some(state), Some(current)) = (&state, self.model.current)
+            && viewport[2] > 0
+            && viewport[3] > 0
+            && let Some(image) = self.images.get_mut(&current.id)
+        {
+            match gfx.renderer.prepare(image, state, viewport) {
+                Ok(()) => drawn_image = Some(current.id),
+                Err(e) => self.model.message(format!("cannot draw: {e}")),
+            }
+        }
+        let primitives = self.egui.tessellate(full.shapes, ppp);
+        let screen = egui_wgpu::ScreenDescriptor {
+            size_in_pixels: [sw, sh],
+            pixels_per_point: ppp,
+        };
+        for (id, deltas) in full.textures_delta.set.drain() {
+            for delta in &deltas {
+                gfx.egui_renderer
+                    .update_texture(&gfx.device, &gfx.queue, id, delta);
+            }
+        }
+        // Freed after painting (or at once when this frame is skipped).
+        let free: Vec<egui::TextureId> = full.textures_delta.free.drain().collect();
+        let t_ui = start.elapsed();
+        let frame = match gfx.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                for id in &free {
+                    gfx.egui_renderer.free_texture(id);
+                }
+                gfx.surface.configure(&gfx.device, &gfx.config);
+                gfx.window.request_redraw();
+                return;
+            }
+            other => {
+                for id in &free {
+                    gfx.egui_renderer.free_texture(id);
+                }
+                tracing::warn!("skipping a frame: {other:?}");
+                gfx.window.request_redraw();
+                return;
+            }
+        };
+        let t_acquired = start.elapsed();
+        let target = frame
+            .texture
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        let mut encoder = gfx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield frame"),
+            });
+        let user_buffers = gfx.egui_renderer.update_buffers(
+            &gfx.device,
+            &gfx.queue,
+            &mut encoder,
+            &primitives,
+            &screen,
+        );
+        {
+            // Panels paint no fill (see `ui::panel_frame`): the clear colour is theirs, and
+            // the renderer paints the image area's background itself.
+            let [r, g, b, a] = ui::panel_color(&self.egui);
+            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("hounsfield frame"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: f64::from(r),
+                            g: f64::from(g),
+                            b: f64::from(b),
+                            a: f64::from(a),
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            let mut pass = pass.forget_lifetime();
+            if let (Some(id), Some(state)) = (drawn_image, &state)
+                && let Some(image) = self.images.get(&id)
+            {
+                gfx.renderer.draw(&mut pass, image, state, viewport);
+            }
+            gfx.egui_renderer.render(&mut pass, &primitives, &screen);
+        }
+        let index = gfx
+            .queue
+            .submit(user_buffers.into_iter().chain([encoder.finish()]));
+        if self.frame_log.is_some() {
+            let _ = gfx.device.poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: Some(Duration::from_secs(5)),
+            });
+        }
+        let t_gpu = start.elapsed();
+        gfx.window.pre_present_notify();
+        gfx.queue.present(frame);
+        for id in &free {
+            gfx.egui_renderer.free_texture(id);
+        }
+        self.frames_drawn += 1;
+        let elapsed = start.elapsed();
+        if let Some(log) = &mut self.frame_log {
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let _ = writeln!(
+                log,
+                "{:.3} {:.3} {:.3} {:.3} {:.3} {}",
+                ms(elapsed),
+                ms(t_ui),
+                ms(t_acquired - t_ui),
+                ms(t_gpu - t_acquired),
+                ms(elapsed - t_gpu),
+                drawn_image.is_some()
+            );
+            let _ = log.flush();
+        }
+        self.write_status(viewport, &out, ppp, drawn_image.is_some());
+        // What comes next: egui animations, cine.
+        let repaint = full
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .map_or(Duration::MAX, |v| v.repaint_delay);
+        self.repaint_at = if repaint == Duration::ZERO {
+            self.request_redraw();
+            None
+        } else if repaint < Duration::from_secs(3600) {
+            Some(Instant::now() + repaint)
+        } else {
+            None
+        };
+        if self.model.cine {
+            if self.next_cine.is_none() {
+                self.next_cine = Some(
+                    Instant::now()
+                        + Duration::from_secs_f64(self.model.cine_interval_ms() / 1000.0),
+                );
+            }
+        } else {
+            self.next_cine = None;
+        }
+    }
+
+    fn write_status(&self, viewport: [u32; 4], out: &ui::UiOutput, ppp: f32, drawn: bool) {
+        let Some(path) = &self.options.status_file else {
+            return;
+        };
+        let m = &self.model;
+        let (pos, count) = m.slice_position();
+        let current = m.current_image();
+        let rect = |r: &egui::Rect| {
+            [
+                (r.min.x * ppp).floor(),
+                (r.min.y * ppp).floor(),
+                (r.width() * ppp).ceil() + 1.0,
+                (r.height() * ppp).ceil() + 1.0,
+            ]
+        };
+        let status = serde_json::json!({
+            "loaded": m.progress.loads == 0 && m.instances.iter().all(|i| i.image.is_some() || i.error.is_some()),
+            "progress": m.progress,
+            "frames_drawn": self.frames_drawn,
+            "image_drawn": drawn,
+            "series": m.series.iter().map(|s| serde_json::json!({
+                "label": s.label(),
+                "series_instance_uid": s.series_instance_uid,
+                "instances": s.instances.iter().map(|&i| m.instances[i].file.name()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "current_series": m.current_series_index(),
+            "slice": pos,
+            "slices": count,
+            "file": current.map(|(i, _, _)| i.file.name()),
+            "frame": current.map(|(_, _, f)| f),
+            "frames": current.map(|(_, d, _)| d.frames.len()),
+            "window": m.window(),
+            "window_label": m.view.window_label,
+            "invert": m.view.invert,
+            "zoom": m.view.zoom,
+            "pan": m.view.pan,
+            "flip_horizontal": m.view.flip_horizontal,
+            "flip_vertical": m.view.flip_vertical,
+            "cine": m.cine,
+            "viewport": viewport,
+            "overlays": out.overlays.iter().map(rect).collect::<Vec<_>>(),
+            "messages": m.messages,
+            "help": m.show_help,
+            "tags": m.show_tags,
+        });
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, status.to_string()).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+}
+
+impl ApplicationHandler<UserEvent> for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.gfx.is_some() {
+            return;
+        }
+        if let Err(e) = self.init_gfx(event_loop) {
+            self.failure = Some(e);
+            event_loop.exit();
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.open(pending);
+        self.request_redraw();
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        let Some(gfx) = self.gfx.as_mut() else {
+            return;
+        };
+        let response = gfx.egui_state.on_window_event(&gfx.window, &event);
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::Resized(size) => {
+                gfx.config.width = size.width.max(1);
+                gfx.config.height = size.height.max(1);
+                gfx.surface.configure(&gfx.device, &gfx.config);
+                gfx.window.request_redraw();
+            }
+            WindowEvent::RedrawRequested => self.redraw(event_loop),
+            _ => {
+                if response.repaint {
+                    gfx.window.request_redraw();
+                }
+            }
+        }
+    }
+
+    fn user_event(&mut self, _event_loop: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::Load(e) => self.on_load(e),
+            UserEvent::DialogPicked(paths) => {
+                self.dialog_open = false;
+                if paths.is_empty() {
+                    self.model.message(
+                        "no files chosen (without a desktop file dialog, i.e. no xdg-desktop-portal or zenity, drop files on the window or pass them on the command line)",
+                    );
+                }
+                self.open(paths.into_iter().map(Source::Path).collect());
+                self.request_redraw();
+            }
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        let now = Instant::now();
+        if let Some(t) = self.next_cine
+            && now >= t
+        {
+            self.model.cine_step();
+            self.next_cine =
+                Some(now + Duration::from_secs_f64(self.model.cine_interval_ms() / 1000.0));
+            self.request_redraw();
+        }
+        if let Some(t) = self.repaint_at
+            && now >= t
+        {
+            self.repaint_at = None;
+            self.request_redraw();
+        }
+        let wake = [self.next_cine, self.repaint_at]
+            .into_iter()
+            .flatten()
+            .min();
+        event_loop.set_control_flow(match wake {
+            Some(t) => ControlFlow::WaitUntil(t),
+            None => ControlFlow::Wait,
+        });
+    }
+}

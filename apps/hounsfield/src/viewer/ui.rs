@@ -1,0 +1,646 @@
+//! The viewer's panels and overlays (egui): series list, tag browser, status bar with
+//! progress, corner overlays, help.
+//!
+//! Input over the image is read from the frame's raw input *before* the UI pass
+//! ([`inputs_from_raw`]) and applied to the model once, so that the overlays and the
+//! image of a frame agree, and so that egui's extra layout passes (which replay the same
+//! input) cannot apply a drag or a key twice. Clicks on panel widgets come back as
+//! [`UiOutput`] and are applied after the pass for the same reason.
+
+use super::input::{Action, Button, Input, Key, Modifiers};
+use super::model::Model;
+use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Vec2};
+use hounsfield_core::ElementNode;
+
+/// What one pass of the UI produced.
+#[derive(Debug)]
+pub struct UiOutput {
+    /// The image area, in points.
+    pub viewport: Rect,
+    /// Areas covered by overlay text, in points.
+    pub overlays: Vec<Rect>,
+    /// Actions from panel widgets (buttons), applied after the pass.
+    pub actions: Vec<Action>,
+    /// A series picked in the list.
+    pub select_series: Option<usize>,
+}
+
+impl Default for UiOutput {
+    fn default() -> Self {
+        UiOutput {
+            viewport: Rect::NOTHING,
+            overlays: Vec::new(),
+            actions: Vec::new(),
+            select_series: None,
+        }
+    }
+}
+
+/// State the UI keeps between frames.
+#[derive(Default)]
+pub struct UiState {
+    /// Fractional wheel notches not yet turned into slices.
+    scroll: f32,
+    /// The tag browser's filter.
+    filter: String,
+    /// Elements of the instance in the tag browser.
+    tags: Option<(u64, Vec<ElementNode>)>,
+    /// The button held since a press on the image, and the last pointer position.
+    drag: Option<(Button, Pos2)>,
+    /// The last pointer position.
+    pointer: Option<Pos2>,
+    /// Time and place of the last left press (for double clicks).
+    last_press: Option<(f64, Pos2)>,
+    /// The image area of the last frame, in points.
+    viewport: Option<Rect>,
+    /// Modifier keys held.
+    modifiers: egui::Modifiers,
+}
+
+const HELP: &[(&str, &str)] = &[
+    (
+        "Left drag",
+        "window / level (horizontal: width, vertical: centre)",
+    ),
+    ("Right drag", "zoom (up: in)"),
+    ("Middle drag, Shift + left drag", "pan"),
+    (
+        "Wheel, Up / Down, Left / Right",
+        "previous / next slice or frame",
+    ),
+    (
+        "PgUp / PgDn, Home / End",
+        "10 slices back / on, first / last",
+    ),
+    ("Ctrl + wheel", "zoom"),
+    ("Double click", "fit to the window"),
+    (
+        "1 - 9",
+        "presets (CT: brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone, file); otherwise the file's windows, then min-max",
+    ),
+    ("I", "invert"),
+    ("R", "reset window, zoom, pan, flips"),
+    ("F / V", "flip left-right / top-bottom"),
+    ("Space", "cine play / pause"),
+    ("Tab / Shift + Tab", "next / previous series"),
+    ("S / T", "series list / tag browser"),
+    ("Ctrl + O", "open files"),
+    ("Ctrl + S", "save the view as PNG"),
+    ("H, F1 / Esc", "this help / close it"),
+    ("Drop files or folders", "open them"),
+];
+
+fn key_of(key: egui::Key) -> Option<Key> {
+    use egui::Key as K;
+    Some(match key {
+        K::Num0 => Key::Digit(0),
+        K::Num1 => Key::Digit(1),
+        K::Num2 => Key::Digit(2),
+        K::Num3 => Key::Digit(3),
+        K::Num4 => Key::Digit(4),
+        K::Num5 => Key::Digit(5),
+        K::Num6 => Key::Digit(6),
+        K::Num7 => Key::Digit(7),
+        K::Num8 => Key::Digit(8),
+        K::Num9 => Key::Digit(9),
+        K::Space => Key::Space,
+        K::ArrowUp => Key::Up,
+        K::ArrowDown => Key::Down,
+        K::ArrowLeft => Key::Left,
+        K::ArrowRight => Key::Right,
+        K::PageUp => Key::PageUp,
+        K::PageDown => Key::PageDown,
+        K::Home => Key::Home,
+        K::End => Key::End,
+        K::Tab => Key::Tab,
+        K::Escape => Key::Escape,
+        K::F1 => Key::F1,
+        other => {
+            let name = other.name();
+            let mut chars = name.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_alphabetic() => Key::Letter(c.to_ascii_lowercase()),
+                _ => return None,
+            }
+        }
+    })
+}
+
+fn modifiers_of(m: egui::Modifiers) -> Modifiers {
+    Modifiers {
+        ctrl: m.ctrl || m.command,
+        shift: m.shift,
+        alt: m.alt,
+    }
+}
+
+/// Builds the whole UI for one frame (it may run more than once per frame: it only
+/// paints and reports).
+pub fn build(ui: &mut egui::Ui, model: &Model, state: &mut UiState) -> UiOutput {
+    let mut out = UiOutput::default();
+    let ctx = ui.ctx().clone();
+    status_bar(ui, model, &mut out);
+    if model.show_series && !model.series.is_empty() {
+        series_panel(ui, model, &mut out);
+    }
+    if model.show_tags {
+        tag_panel(ui, model, state);
+    }
+    egui::CentralPanel::default()
+        .frame(egui::Frame::NONE)
+        .show(ui, |ui| {
+            let rect = ui.max_rect();
+            out.viewport = rect;
+            let response = ui.allocate_rect(rect, Sense::hover());
+            overlays(ui, model, rect, response.hover_pos(), &mut out);
+        });
+    state.viewport = Some(out.viewport);
+    if model.show_help {
+        help_window(&ctx, model, &mut out);
+    }
+    out
+}
+
+fn button_of(b: egui::PointerButton) -> Option<Button> {
+    match b {
+        egui::PointerButton::Primary => Some(Button::Left),
+        egui::PointerButton::Secondary => Some(Button::Right),
+        egui::PointerButton::Middle => Some(Button::Middle),
+        _ => None,
+    }
+}
+
+/// Longest time between the presses of a double click, seconds.
+const DOUBLE_CLICK_S: f64 = 0.4;
+/// Farthest distance between the presses of a double click, points.
+const DOUBLE_CLICK_DIST: f32 = 6.0;
+
+/// The inputs of this frame that concern the image (drags and wheel over it, double
+/// clicks on it, keys unless a text field has the keyboard, dropped files), from the
+/// raw input and the layout of the previous frame.
+pub fn inputs_from_raw(
+    raw: &egui::RawInput,
+    ctx: &egui::Context,
+    state: &mut UiState,
+) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let keyboard = !ctx.egui_wants_keyboard_input();
+    let over_image = |pos: Pos2| {
+        state.viewport.is_some_and(|r| r.contains(pos))
+            && ctx
+                .layer_id_at(pos)
+                .is_none_or(|l| l.order == egui::Order::Background)
+    };
+    let now = raw.time.unwrap_or(0.0);
+    for event in &raw.events {
+        let modifiers = modifiers_of(state.modifiers);
+        match event {
+            egui::Event::ModifiersChanged(m) => state.modifiers = *m,
+            egui::Event::PointerMoved(pos) => {
+                state.pointer = Some(*pos);
+                if let Some((button, last)) = state.drag {
+                    let d = *pos - last;
+                    if d != Vec2::ZERO {
+                        inputs.push(Input::Drag {
+                            button,
+                            delta: [d.x, d.y],
+                            modifiers,
+                        });
+                    }
+                    state.drag = Some((button, *pos));
+                }
+            }
+            egui::Event::PointerButton {
+                pos,
+                button,
+                pressed: true,
+                ..
+            } if state.drag.is_none() && over_image(*pos) => {
+                state.drag = button_of(*button).map(|b| (b, *pos));
+                if *button == egui::PointerButton::Primary {
+                    if let Some((t, p)) = state.last_press
+                        && now - t <= DOUBLE_CLICK_S
+                        && p.distance(*pos) <= DOUBLE_CLICK_DIST
+                    {
+                        inputs.push(Input::DoubleClick);
+                        state.last_press = None;
+                    } else {
+                        state.last_press = Some((now, *pos));
+                    }
+                }
+            }
+            egui::Event::PointerButton {
+                button,
+                pressed: false,
+                ..
+            } if state
+                .drag
+                .is_some_and(|(b, _)| Some(b) == button_of(*button)) =>
+            {
+                state.drag = None;
+            }
+            egui::Event::PointerGone => {
+                state.drag = None;
+                state.pointer = None;
+            }
+            egui::Event::MouseWheel {
+                unit,
+                delta,
+                modifiers,
+                ..
+            } if state.pointer.is_some_and(over_image) => {
+                let lines = match unit {
+                    egui::MouseWheelUnit::Line => delta.y,
+                    egui::MouseWheelUnit::Point => delta.y / 50.0,
+                    egui::MouseWheelUnit::Page => delta.y * 10.0,
+                };
+                state.scroll += lines;
+                let whole = state.scroll.trunc();
+                if whole != 0.0 {
+                    state.scroll -= whole;
+                    inputs.push(Input::Scroll {
+                        lines: whole,
+                        modifiers: modifiers_of(*modifiers),
+                    });
+                }
+            }
+            egui::Event::Key {
+                key,
+                pressed: true,
+                modifiers,
+                ..
+            } if keyboard => {
+                if let Some(key) = key_of(*key) {
+                    inputs.push(Input::Key {
+                        key,
+                        modifiers: modifiers_of(*modifiers),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let dropped: Vec<std::path::PathBuf> = raw
+        .dropped_files
+        .iter()
+        .map(|f| f.path().to_path_buf())
+        .collect();
+    if !dropped.is_empty() {
+        inputs.push(Input::Dropped(dropped));
+    }
+    inputs
+}
+
+/// Panels paint no fill: the window's clear colour is the panel colour already (see
+/// [`panel_color`]), and on a CPU Vulkan device a full-height panel fill costs more than
+/// drawing the image.
+fn panel_frame(ui: &egui::Ui) -> egui::Frame {
+    egui::Frame::side_top_panel(ui.style()).fill(Color32::TRANSPARENT)
+}
+
+/// The colour of panels, as 0-1 components of the (non-sRGB) target.
+pub fn panel_color(ctx: &egui::Context) -> [f32; 4] {
+    let c = ctx.global_style().visuals.panel_fill;
+    [
+        f32::from(c.r()) / 255.0,
+        f32::from(c.g()) / 255.0,
+        f32::from(c.b()) / 255.0,
+        1.0,
+    ]
+}
+
+fn status_bar(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
+    egui::Panel::bottom("status")
+        .frame(panel_frame(ui))
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button("Open…").on_hover_text("Ctrl+O").clicked() {
+                    out.actions.push(Action::OpenDialog);
+                }
+                if ui.button("Help").on_hover_text("H").clicked() {
+                    out.actions.push(Action::ToggleHelp);
+                }
+                let p = &model.progress;
+                if p.loads > 0 {
+                    ui.add(
+                        egui::ProgressBar::new(p.fraction())
+                            .desired_width(220.0)
+                            .text(format!(
+                                "files {}/{}  frames {}/{}",
+                                p.files_done, p.files_found, p.frames_decoded, p.frames_total
+                            )),
+                    );
+                }
+                if let Some(last) = model.messages.last() {
+                    let n = model.messages.len();
+                    ui.label(RichText::new(last).small()).on_hover_ui(|ui| {
+                        for m in model.messages.iter().rev().take(30) {
+                            ui.label(m);
+                        }
+                        if n > 30 {
+                            ui.label(format!("… {} more in the log", n - 30));
+                        }
+                    });
+                }
+            });
+        });
+}
+
+fn series_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
+    let mut select = None;
+    egui::Panel::left("series")
+        .frame(panel_frame(ui))
+        .resizable(true)
+        .default_size(230.0)
+        .show(ui, |ui| {
+            ui.heading("Series");
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let current = model.current_series_index();
+                let mut last_study = None;
+                for (i, s) in model.series.iter().enumerate() {
+                    if last_study != Some(&s.study_instance_uid) {
+                        last_study = Some(&s.study_instance_uid);
+                        let first = s.instances.first().map(|&k| &model.instances[k].info);
+                        let patient = first
+                            .and_then(|f| f.patient_name.clone())
+                            .unwrap_or_else(|| "(no patient name)".into());
+                        let study = first
+                            .map(|f| {
+                                format!(
+                                    "{} {}",
+                                    f.study_date.clone().unwrap_or_default(),
+                                    f.study_description.clone().unwrap_or_default()
+                                )
+                            })
+                            .unwrap_or_default();
+                        ui.separator();
+                        ui.label(RichText::new(patient).strong());
+                        ui.label(RichText::new(study.trim()).small());
+                    }
+                    let decoded = s
+                        .instances
+                        .iter()
+                        .filter(|&&k| model.instances[k].image.is_some())
+                        .count();
+                    let mut label = s.label();
+                    if decoded < s.instances.len() {
+                        label.push_str(&format!(" — {decoded}/{} decoded", s.instances.len()));
+                    }
+                    if ui.selectable_label(current == Some(i), label).clicked() {
+                        select = Some(i);
+                    }
+                }
+            });
+        });
+    out.select_series = select;
+}
+
+fn matches_filter(node: &ElementNode, filter: &str) -> bool {
+    filter.is_empty()
+        || node.name.to_lowercase().contains(filter)
+        || node.tag_text().to_lowercase().contains(filter)
+        || node.value.to_lowercase().contains(filter)
+        || node
+            .items
+            .iter()
+            .any(|item| item.iter().any(|n| matches_filter(n, filter)))
+}
+
+fn element_rows(ui: &mut egui::Ui, nodes: &[ElementNode], filter: &str, path: &str) {
+    for (k, node) in nodes.iter().enumerate() {
+        if !matches_filter(node, filter) {
+            continue;
+        }
+        let head = format!("{} {} {}", node.tag_text(), node.vr, node.name);
+        if node.items.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(head).monospace().small());
+                ui.label(RichText::new(&node.value).small());
+            });
+        } else {
+            let id = format!("{path}/{k}");
+            egui::CollapsingHeader::new(
+                RichText::new(format!("{head} {}", node.value))
+                    .monospace()
+                    .small(),
+            )
+            .id_salt(&id)
+            .default_open(!filter.is_empty())
+            .show(ui, |ui| {
+                for (n, item) in node.items.iter().enumerate() {
+                    egui::CollapsingHeader::new(RichText::new(format!("Item {}", n + 1)).small())
+                        .id_salt(format!("{id}/{n}"))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            element_rows(ui, item, filter, &format!("{id}/{n}"))
+                        });
+                }
+            });
+        }
+    }
+}
+
+fn tag_panel(ui: &mut egui::Ui, model: &Model, state: &mut UiState) {
+    egui::Panel::right("tags")
+        .frame(panel_frame(ui))
+        .resizable(true)
+        .default_size(420.0)
+        .show(ui, |ui| {
+            ui.heading("Tags");
+            ui.horizontal(|ui| {
+                ui.label("Filter");
+                ui.text_edit_singleline(&mut state.filter);
+            });
+            let Some(current) = model.current else {
+                ui.label("No image open.");
+                return;
+            };
+            if state.tags.as_ref().map(|t| t.0) != Some(current.id) {
+                state.tags = model
+                    .instance(current.id)
+                    .map(|i| (current.id, i.file.elements()));
+            }
+            if let Some(inst) = model.instance(current.id) {
+                ui.label(RichText::new(inst.file.name()).small());
+            }
+            let filter = state.filter.to_lowercase();
+            egui::ScrollArea::both().show(ui, |ui| {
+                if let Some((_, nodes)) = &state.tags {
+                    element_rows(ui, nodes, &filter, "root");
+                }
+            });
+        });
+}
+
+fn help_window(ctx: &egui::Context, model: &Model, out: &mut UiOutput) {
+    let mut open = model.show_help;
+    egui::Window::new("Hounsfield — keys and mouse")
+        .open(&mut open)
+        .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("help").striped(true).show(ui, |ui| {
+                for (k, v) in HELP {
+                    ui.label(RichText::new(*k).strong());
+                    ui.label(*v);
+                    ui.end_row();
+                }
+            });
+        });
+    if !open {
+        out.actions.push(Action::Dismiss);
+    }
+}
+
+/// Paints `lines` in a corner of `rect` with a shadow; returns the area covered.
+fn corner(ui: &egui::Ui, rect: Rect, align: Align2, lines: &[String]) -> Option<Rect> {
+    let text: String = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    if text.is_empty() {
+        return None;
+    }
+    let margin = 6.0;
+    let anchor = Pos2::new(
+        match align.x() {
+            egui::Align::Min => rect.min.x + margin,
+            egui::Align::Center => rect.center().x,
+            egui::Align::Max => rect.max.x - margin,
+        },
+        match align.y() {
+            egui::Align::Min => rect.min.y + margin,
+            egui::Align::Center => rect.center().y,
+            egui::Align::Max => rect.max.y - margin,
+        },
+    );
+    let painter = ui.painter_at(rect);
+    let font = FontId::proportional(13.0);
+    let shadow = painter.text(
+        anchor + Vec2::splat(1.0),
+        align,
+        &text,
+        font.clone(),
+        Color32::BLACK,
+    );
+    let main = painter.text(anchor, align, &text, font, Color32::from_rgb(235, 225, 120));
+    Some(shadow.union(main).expand(1.0))
+}
+
+fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: &mut UiOutput) {
+    let Some((inst, image, frame)) = model.current_image() else {
+        let text = if model.progress.loads > 0 {
+            "Loading…".to_string()
+        } else {
+            "Drop DICOM files or folders here, or press Ctrl+O to open them.\nH shows the keys."
+                .to_string()
+        };
+        if let Some(r) = corner(ui, rect, Align2::CENTER_CENTER, &[text]) {
+            out.overlays.push(r);
+        }
+        return;
+    };
+    let info = &inst.info;
+    let or = |v: &Option<String>| v.clone().unwrap_or_default();
+    let top_left = vec![
+        or(&info.patient_name),
+        or(&info.patient_id),
+        or(&info.study_description),
+        or(&info.study_date),
+    ];
+    let top_right = vec![
+        format!(
+            "{}{}",
+            info.series_number
+                .map(|n| format!("Series {n}  "))
+                .unwrap_or_default(),
+            or(&info.series_description)
+        ),
+        format!(
+            "{}{}",
+            or(&info.modality),
+            info.instance_number
+                .map(|n| format!("  Instance {n}"))
+                .unwrap_or_default()
+        ),
+        format!("{} x {}", info.columns, info.rows),
+    ];
+    let (pos, count) = model.slice_position();
+    let mut bottom_left = Vec::new();
+    match model.pipeline() {
+        Some(p) => match p.window() {
+            Some((c, w)) => bottom_left.push(format!(
+                "W {}  L {}{}",
+                trim(w),
+                trim(c),
+                model
+                    .view
+                    .window_label
+                    .as_ref()
+                    .map(|l| format!("  ({l})"))
+                    .unwrap_or_default()
+            )),
+            None => bottom_left.push("VOI LUT".into()),
+        },
+        None => bottom_left.push("colour".into()),
+    }
+    if model.view.invert {
+        bottom_left.push("inverted".into());
+    }
+    let mut zoom_line = format!("Zoom {:.0}%", model.view.zoom * 100.0);
+    if model.view.flip_horizontal {
+        zoom_line.push_str("  flipped L-R");
+    }
+    if model.view.flip_vertical {
+        zoom_line.push_str("  flipped T-B");
+    }
+    bottom_left.push(zoom_line);
+    let frames = image.frames.len();
+    let mut slice_line = format!("Image {}/{}", pos + 1, count);
+    if frames > 1 {
+        slice_line.push_str(&format!("  (frame {}/{frames})", frame + 1));
+    }
+    if model.cine {
+        slice_line.push_str("  ▶ cine");
+    }
+    bottom_left.push(slice_line);
+    if let Some(z) = model.slice_location() {
+        bottom_left.push(format!("Pos {z:.2} mm"));
+    }
+    let mut bottom_right = Vec::new();
+    if let Some(p) = hover.filter(|p| rect.contains(*p)) {
+        let ppp = ui.ctx().pixels_per_point();
+        let (w, h) = (
+            (rect.width() * ppp).round().max(1.0) as u32,
+            (rect.height() * ppp).round().max(1.0) as u32,
+        );
+        let f = &image.frames[frame];
+        let m = model.view_for(w, h).mapping(f.width, f.height);
+        let img = m.image_at((p.x - rect.min.x) * ppp, (p.y - rect.min.y) * ppp);
+        if let Some((x, y, v)) = model.value_at(img) {
+            bottom_right.push(format!("x {x}  y {y}"));
+            bottom_right.push(v);
+        }
+    }
+    for (align, lines) in [
+        (Align2::LEFT_TOP, top_left),
+        (Align2::RIGHT_TOP, top_right),
+        (Align2::LEFT_BOTTOM, bottom_left),
+        (Align2::RIGHT_BOTTOM, bottom_right),
+    ] {
+        if let Some(r) = corner(ui, rect, align, &lines) {
+            out.overlays.push(r);
+        }
+    }
+}
+
+fn trim(v: f64) -> String {
+    if (v - v.round()).abs() < 0.005 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}

@@ -1,0 +1,326 @@
+//! Grouping instances into studies and series, and ordering their slices.
+//!
+//! Instances are grouped by Study Instance UID and Series Instance UID, then split when a
+//! series mixes image sizes or orientations. Slices are ordered by the projection of
+//! Image Position (Patient) on the slice normal (the cross product of the row and column
+//! direction cosines), never by file name or Instance Number; those only break ties and
+//! order instances without geometry.
+//!
+//! ```
+//! use hounsfield_core::series::{InstanceInfo, group_series};
+//! let slice = |z: f64, n: &str| InstanceInfo {
+//!     name: n.into(),
+//!     series_instance_uid: Some("1.2.3".into()),
+//!     rows: 2, columns: 2, frames: 1,
+//!     image_orientation_patient: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+//!     image_position_patient: Some([0.0, 0.0, z]),
+//!     ..InstanceInfo::default()
+//! };
+//! let series = group_series(&[slice(10.0, "a"), slice(-5.0, "b"), slice(2.5, "c")]);
+//! assert_eq!(series.len(), 1);
+//! assert_eq!(series[0].instances, vec![1, 2, 0]);
+//! ```
+
+use crate::file::DicomFile;
+use dicom_dictionary_std::tags;
+
+/// What grouping and ordering need to know of one instance.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct InstanceInfo {
+    /// File name or other label, for messages and the last tie break.
+    pub name: String,
+    pub patient_name: Option<String>,
+    pub patient_id: Option<String>,
+    pub study_instance_uid: Option<String>,
+    pub study_description: Option<String>,
+    pub study_date: Option<String>,
+    pub series_instance_uid: Option<String>,
+    pub series_number: Option<i64>,
+    pub series_description: Option<String>,
+    pub modality: Option<String>,
+    pub sop_instance_uid: Option<String>,
+    pub instance_number: Option<i64>,
+    pub rows: u32,
+    pub columns: u32,
+    pub frames: u32,
+    /// Image Orientation (Patient) of the first frame.
+    pub image_orientation_patient: Option<[f64; 6]>,
+    /// Image Position (Patient) of the first frame.
+    pub image_position_patient: Option<[f64; 3]>,
+}
+
+impl InstanceInfo {
+    /// Reads the identification and geometry of `file`.
+    pub fn from_file(file: &DicomFile) -> InstanceInfo {
+        let id = file.identification();
+        let geometry = file.geometry(0);
+        let a = file.attributes();
+        let image = file.image().ok();
+        InstanceInfo {
+            name: file.name().to_string(),
+            patient_name: id.patient_name,
+            patient_id: id.patient_id,
+            study_instance_uid: id.study_instance_uid,
+            study_description: id.study_description,
+            study_date: id.study_date,
+            series_instance_uid: id.series_instance_uid,
+            series_number: a.int(tags::SERIES_NUMBER, "Series Number").ok().flatten(),
+            series_description: id.series_description,
+            modality: id.modality,
+            sop_instance_uid: id.sop_instance_uid,
+            instance_number: a
+                .int(tags::INSTANCE_NUMBER, "Instance Number")
+                .ok()
+                .flatten(),
+            rows: image.map_or(0, |d| d.rows),
+            columns: image.map_or(0, |d| d.columns),
+            frames: image.map_or(0, |d| d.number_of_frames),
+            image_orientation_patient: geometry.image_orientation_patient,
+            image_position_patient: geometry.image_position_patient,
+        }
+    }
+
+    /// The slice normal (row direction x column direction), if the orientation is usable.
+    pub fn normal(&self) -> Option<[f64; 3]> {
+        let o = self.image_orientation_patient?;
+        let n = cross([o[0], o[1], o[2]], [o[3], o[4], o[5]]);
+        let len = dot(n, n).sqrt();
+        (len > 1e-6).then(|| [n[0] / len, n[1] / len, n[2] / len])
+    }
+}
+
+/// One series (or one consistent part of a series): the indices of its instances in
+/// slice order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Series {
+    pub study_instance_uid: Option<String>,
+    pub series_instance_uid: Option<String>,
+    pub series_number: Option<i64>,
+    pub series_description: Option<String>,
+    pub modality: Option<String>,
+    /// Which part of a series split by size or orientation (0 when not split).
+    pub part: usize,
+    /// Indices into the slice given to [`group_series`], in slice order.
+    pub instances: Vec<usize>,
+    /// Whether the order comes from positions along the slice normal (else from Instance
+    /// Number and name).
+    pub ordered_by_position: bool,
+}
+
+impl Series {
+    /// A one-line label: number, description, modality and instance count.
+    pub fn label(&self) -> String {
+        let mut s = String::new();
+        if let Some(n) = self.series_number {
+            s.push_str(&format!("#{n} "));
+        }
+        s.push_str(
+            self.series_description
+                .as_deref()
+                .unwrap_or("(no description)"),
+        );
+        if self.part > 0 {
+            s.push_str(&format!(" [part {}]", self.part + 1));
+        }
+        if let Some(m) = &self.modality {
+            s.push_str(&format!(" {m}"));
+        }
+        s.push_str(&format!(
+            " ({} image{})",
+            self.instances.len(),
+            if self.instances.len() == 1 { "" } else { "s" }
+        ));
+        s
+    }
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// Orientations closer than this (in direction cosines) are the same.
+const ORIENTATION_TOLERANCE: f64 = 1e-3;
+
+fn same_orientation(a: Option<[f64; 6]>, b: Option<[f64; 6]>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .zip(b.iter())
+            .all(|(x, y)| (x - y).abs() <= ORIENTATION_TOLERANCE),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Groups `instances` by study and series, splits series that mix image sizes or
+/// orientations, and orders each one's slices. Series come in order of study, then
+/// series number, then UID; the result is the same whatever the order of the input.
+pub fn group_series(instances: &[InstanceInfo]) -> Vec<Series> {
+    // Group by (study, series), deterministically.
+    let mut order: Vec<usize> = (0..instances.len()).collect();
+    let key = |i: usize| {
+        let x = &instances[i];
+        (
+            x.study_instance_uid.clone(),
+            x.series_number,
+            x.series_instance_uid.clone(),
+        )
+    };
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| tie_break(instances, a, b)));
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let k = key(order[start]);
+        let mut end = start + 1;
+        while end < order.len() && key(order[end]) == k {
+            end += 1;
+        }
+        // Split by size and orientation, in order of first appearance.
+        let mut parts: Vec<Vec<usize>> = Vec::new();
+        for &i in &order[start..end] {
+            let x = &instances[i];
+            match parts.iter_mut().find(|p| {
+                let y = &instances[p[0]];
+                (y.rows, y.columns) == (x.rows, x.columns)
+                    && same_orientation(y.image_orientation_patient, x.image_orientation_patient)
+            }) {
+                Some(p) => p.push(i),
+                None => parts.push(vec![i]),
+            }
+        }
+        for (part, mut members) in parts.into_iter().enumerate() {
+            let ordered_by_position = sort_slices(instances, &mut members);
+            let first = &instances[members[0]];
+            out.push(Series {
+                study_instance_uid: first.study_instance_uid.clone(),
+                series_instance_uid: first.series_instance_uid.clone(),
+                series_number: first.series_number,
+                series_description: first.series_description.clone(),
+                modality: first.modality.clone(),
+                part,
+                instances: members,
+                ordered_by_position,
+            });
+        }
+        start = end;
+    }
+    out
+}
+
+fn tie_break(instances: &[InstanceInfo], a: usize, b: usize) -> std::cmp::Ordering {
+    let (x, y) = (&instances[a], &instances[b]);
+    x.instance_number
+        .cmp(&y.instance_number)
+        .then_with(|| x.name.cmp(&y.name))
+        .then_with(|| x.sop_instance_uid.cmp(&y.sop_instance_uid))
+        .then(a.cmp(&b))
+}
+
+/// Orders `members` along the slice normal when every one has a position and the
+/// orientation is usable; returns whether it did.
+fn sort_slices(instances: &[InstanceInfo], members: &mut [usize]) -> bool {
+    let normal = instances[members[0]].normal();
+    let distance =
+        |i: usize| -> Option<f64> { Some(dot(normal?, instances[i].image_position_patient?)) };
+    if members
+        .iter()
+        .all(|&i| distance(i).is_some_and(f64::is_finite))
+    {
+        members.sort_by(|&a, &b| {
+            let (da, db) = (distance(a).unwrap_or(0.0), distance(b).unwrap_or(0.0));
+            da.total_cmp(&db).then_with(|| tie_break(instances, a, b))
+        });
+        true
+    } else {
+        members.sort_by(|&a, &b| tie_break(instances, a, b));
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(series: &str, z: f64, number: i64, name: &str) -> InstanceInfo {
+        InstanceInfo {
+            name: name.into(),
+            study_instance_uid: Some("1".into()),
+            series_instance_uid: Some(series.into()),
+            instance_number: Some(number),
+            rows: 4,
+            columns: 4,
+            frames: 1,
+            image_orientation_patient: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+            image_position_patient: Some([0.0, 0.0, z]),
+            ..InstanceInfo::default()
+        }
+    }
+
+    #[test]
+    fn orders_by_position_not_by_number_or_name() {
+        let v = [
+            slice("a", 5.0, 1, "z"),
+            slice("a", -5.0, 3, "x"),
+            slice("a", 0.0, 2, "y"),
+        ];
+        let s = group_series(&v);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].ordered_by_position);
+        assert_eq!(s[0].instances, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn grouping_does_not_depend_on_input_order() {
+        let v = vec![
+            slice("b", 1.0, 1, "b1"),
+            slice("a", 2.0, 1, "a2"),
+            slice("a", 1.0, 2, "a1"),
+            slice("b", 0.0, 2, "b0"),
+        ];
+        let names = |v: &[InstanceInfo]| {
+            group_series(v)
+                .iter()
+                .map(|s| s.instances.iter().map(|&i| v[i].name.clone()).collect())
+                .collect::<Vec<Vec<String>>>()
+        };
+        let mut reversed = v.clone();
+        reversed.reverse();
+        assert_eq!(names(&v), names(&reversed));
+        assert_eq!(names(&v), vec![vec!["a1", "a2"], vec!["b0", "b1"]]);
+    }
+
+    #[test]
+    fn mixed_sizes_and_orientations_split() {
+        let mut other_size = slice("a", 3.0, 3, "c");
+        other_size.rows = 8;
+        let mut sagittal = slice("a", 4.0, 4, "d");
+        sagittal.image_orientation_patient = Some([0.0, 1.0, 0.0, 0.0, 0.0, -1.0]);
+        let v = [
+            slice("a", 1.0, 1, "a"),
+            other_size,
+            sagittal,
+            slice("a", 0.0, 2, "b"),
+        ];
+        let s = group_series(&v);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].instances, vec![3, 0]);
+        assert_eq!((s[1].part, s[2].part), (1, 2));
+    }
+
+    #[test]
+    fn without_positions_instance_number_orders() {
+        let mut v = vec![slice("a", 0.0, 2, "p"), slice("a", 0.0, 1, "q")];
+        v[0].image_position_patient = None;
+        let s = group_series(&v);
+        assert!(!s[0].ordered_by_position);
+        assert_eq!(s[0].instances, vec![1, 0]);
+    }
+}

@@ -67,6 +67,8 @@ struct Params {
 @group(0) @binding(4) var palette_texture: texture_2d<f32>;
 
 const KIND: u32 = SAMPLE_KIND;
+// Float samples below this are no data (hounsfield_core::volume::NO_DATA_BELOW).
+const NO_DATA_BELOW: f32 = -1.0e30;
 override FILTER_MODE: u32 = 0u;
 override MODALITY_KIND: u32 = 0u;
 override VOI_KIND: u32 = 0u;
@@ -239,6 +241,10 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
         var index = 0;
         if (SUPPLEMENTAL == 1u) {
             index = i32(round(load_texel(nearest_texel(img)).r));
+        }
+        if (v.r < NO_DATA_BELOW) {
+            // A resampled plane outside its volume (float images only).
+            return params.background;
         }
         if (SUPPLEMENTAL == 1u && palette_covers(index)) {
             rgb = output_encode(palette_lookup(index));

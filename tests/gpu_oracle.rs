@@ -11,7 +11,7 @@
 //! and are skipped with a loud message otherwise.
 
 use hounsfield_conformance::display::{Renderer, Row, check_file};
-use hounsfield_conformance::{corpus, missing, print_table, root};
+use hounsfield_conformance::{corpus, gpu, missing, print_table, root};
 use hounsfield_core::pipeline::{
     GreyPipeline, RenderOptions, RenderedImage, VoiSelection, modality_range, render_view,
 };
@@ -20,31 +20,6 @@ use hounsfield_core::{DicomFile, DisplayParameters, Frame, FrameColor, VoiLutFun
 use hounsfield_render::headless::Headless;
 use hounsfield_render::{DrawState, GpuImage};
 use std::cell::RefCell;
-
-fn gpu() -> Option<Headless> {
-    match Headless::new() {
-        Ok(g) => {
-            println!(
-                "GPU: {} ({:?}, {:?})",
-                g.adapter_info().name,
-                g.adapter_info().backend,
-                g.adapter_info().device_type
-            );
-            Some(g)
-        }
-        Err(e) => {
-            if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!(
-                    "no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e} (install mesa-vulkan-drivers)"
-                );
-            }
-            eprintln!(
-                "\n*** SKIPPED: no GPU adapter ({e}); install mesa-vulkan-drivers for lavapipe ***\n"
-            );
-            None
-        }
-    }
-}
 
 /// Renders on the GPU, re-uploading only when the frame changes.
 struct GpuRenderer {

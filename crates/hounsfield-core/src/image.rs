@@ -359,7 +359,8 @@ impl Samples {
         }
     }
 
-    /// Minimum and maximum sample (None when empty).
+    /// Minimum and maximum sample (None when empty; no-data samples of float frames left
+    /// out).
     pub fn min_max(&self) -> Option<(f64, f64)> {
         fn mm<T: Copy + PartialOrd + Into<f64>>(v: &[T]) -> Option<(f64, f64)> {
             let mut it = v.iter().copied();
@@ -381,7 +382,16 @@ impl Samples {
             Samples::U16(v) => mm(v),
             Samples::U32(v) => mm(v),
             Samples::I32(v) => mm(v),
-            Samples::F32(v) => mm(v),
+            Samples::F32(v) => {
+                // Resampled planes mark samples outside their volume as no data.
+                let data = v
+                    .iter()
+                    .copied()
+                    .filter(|x| *x >= crate::volume::NO_DATA_BELOW);
+                let lo = data.clone().fold(f32::INFINITY, f32::min);
+                let hi = data.fold(f32::NEG_INFINITY, f32::max);
+                (lo <= hi).then_some((f64::from(lo), f64::from(hi)))
+            }
             Samples::F64(v) => {
                 let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);

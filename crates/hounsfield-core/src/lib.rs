@@ -22,6 +22,8 @@ mod display;
 mod elements;
 mod error;
 mod file;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod folder;
 mod frames;
 mod image;
 mod lut;
@@ -32,6 +34,7 @@ pub mod series;
 mod summary;
 mod transfer_syntax;
 pub mod view;
+pub mod volume;
 mod walk;
 #[cfg(target_arch = "wasm32")]
 mod wasm_alloc;
@@ -49,5 +52,7 @@ pub use pixels::MAX_FRAME_BYTES;
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};
 
+/// A data element tag (group, element).
+pub use dicom_core::Tag;
 /// Re-exported tag constants of the DICOM standard dictionary.
 pub use dicom_dictionary_std::tags;

@@ -359,8 +359,13 @@ fn map_grey(samples: &Samples, pipe: &GreyPipeline) -> Vec<u8> {
 
 /// Stage 1 for a view: the sample at image position `img` (f32, as the shader computes
 /// it): the containing pixel, or the bilinear interpolation of stored values.
-/// Returns `None` outside the image.
+/// Returns `None` outside the image, and where a float frame has no data (a resampled
+/// plane outside its volume, [`crate::volume::NO_DATA`]).
 pub fn sample(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> Option<f32> {
+    sample_any(frame, img, filter, channel).filter(|v| *v >= crate::volume::NO_DATA_BELOW)
+}
+
+fn sample_any(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> Option<f32> {
     let (w, h) = (frame.width as f32, frame.height as f32);
     if !(img[0] >= 0.0 && img[1] >= 0.0 && img[0] < w && img[1] < h) {
         return None;

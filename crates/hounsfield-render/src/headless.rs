@@ -65,6 +65,7 @@ impl Headless {
             required_limits: wgpu::Limits {
                 max_texture_dimension_2d: limits.max_texture_dimension_2d,
                 max_texture_array_layers: limits.max_texture_array_layers,
+                max_texture_dimension_3d: limits.max_texture_dimension_3d,
                 ..wgpu::Limits::downlevel_defaults()
             },
             experimental_features: wgpu::ExperimentalFeatures::disabled(),

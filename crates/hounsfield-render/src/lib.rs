@@ -34,6 +34,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod headless;
 mod params;
+pub mod volume;
 
 pub use params::{DISPLAY_WGSL, Params, display_shader};
 
@@ -135,6 +136,7 @@ pub struct Renderer {
     pipelines: std::sync::Mutex<std::collections::HashMap<PipelineKey, wgpu::RenderPipeline>>,
     empty_table: wgpu::TextureView,
     empty_palette: wgpu::TextureView,
+    mpr: volume::MprPipelines,
 }
 
 /// What to draw: the frame, the grey pipeline (modality, VOI, presentation) resolved
@@ -206,6 +208,8 @@ pub struct GpuImage {
     pipeline: Option<(wgpu::RenderPipeline, wgpu::RenderPipeline)>,
     /// Bytes uploaded (image texels), for reports.
     pub uploaded_bytes: u64,
+    /// The texture of an image rendered on the GPU (a resampled plane).
+    render_target: Option<wgpu::Texture>,
 }
 
 impl GpuImage {
@@ -381,6 +385,7 @@ impl Renderer {
             pipelines: std::sync::Mutex::new(std::collections::HashMap::new()),
             empty_table: table_texture(device, queue, &[0]),
             empty_palette: palette_texture(device, queue, None),
+            mpr: volume::MprPipelines::new(device),
         }
     }
 
@@ -663,7 +668,61 @@ impl Renderer {
             stale: true,
             pipeline: None,
             uploaded_bytes: uploaded,
+            render_target: None,
         })
+    }
+
+    /// A `width` x `height` float image the GPU renders into (one frame, one tile).
+    fn float_target(&self, width: u32, height: u32) -> GpuImage {
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hounsfield plane"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2Array),
+            ..Default::default()
+        });
+        let uniforms = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("hounsfield params"),
+            size: std::mem::size_of::<Params>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        GpuImage {
+            kind: TexKind::Float,
+            width,
+            height,
+            frames: 1,
+            chunks: vec![Chunk {
+                first_frame: 0,
+                frames: 1,
+                tiles: vec![Tile {
+                    view,
+                    owned_min: [0, 0],
+                    owned_max: [width, height],
+                    texture_origin: [0, 0],
+                    uniforms,
+                    bind_group: None,
+                }],
+            }],
+            palette: None,
+            modality_table: None,
+            voi_table: None,
+            stale: true,
+            pipeline: None,
+            uploaded_bytes: 0,
+            render_target: Some(texture),
+        }
     }
 
     /// Uploads the modality and VOI tables `state` uses when they changed, and rebuilds

@@ -53,30 +53,34 @@ pub fn display_shader(sample_type: &str, kind: u32) -> String {
         .replace("SAMPLE_KIND", &format!("{kind}u"))
 }
 
+/// Size and member offsets of struct `name` in WGSL `source`, as naga lays it out.
+#[cfg(test)]
+pub(crate) fn wgsl_struct_layout(source: &str, name: &str) -> (u32, Vec<(String, u32)>) {
+    let module = naga::front::wgsl::parse_str(source).expect("the shader parses");
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).expect("layout");
+    for (_, ty) in module.types.iter() {
+        if ty.name.as_deref() == Some(name)
+            && let naga::TypeInner::Struct { members, span } = &ty.inner
+        {
+            return (
+                *span,
+                members
+                    .iter()
+                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+                    .collect(),
+            );
+        }
+    }
+    panic!("no {name} struct in the shader");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn wgsl_layout() -> (u32, Vec<(String, u32)>) {
-        let module =
-            naga::front::wgsl::parse_str(&display_shader("u32", 0)).expect("the shader parses");
-        let mut layouter = naga::proc::Layouter::default();
-        layouter.update(module.to_ctx()).expect("layout");
-        for (handle, ty) in module.types.iter() {
-            if ty.name.as_deref() == Some("Params")
-                && let naga::TypeInner::Struct { members, span } = &ty.inner
-            {
-                let _ = handle;
-                return (
-                    *span,
-                    members
-                        .iter()
-                        .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
-                        .collect(),
-                );
-            }
-        }
-        panic!("no Params struct in the shader");
+        wgsl_struct_layout(&display_shader("u32", 0), "Params")
     }
 
     #[test]

@@ -1,0 +1,489 @@
+//! Volumes on the GPU: the voxels uploaded once as a 3D integer texture (16-bit, exact),
+//! planes resampled through them by `shaders/mpr.wgsl` into float images that the display
+//! pipeline then shows like any other image (window, inversion, zoom, pan: no
+//! resampling again).
+
+use crate::{GpuImage, RenderError, Renderer, TexKind};
+use bytemuck::{Pod, Zeroable};
+use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeData};
+
+/// The WGSL source of the plane resampling shader.
+pub const MPR_WGSL: &str = include_str!("../../../shaders/mpr.wgsl");
+
+/// The plane resampling shader for a volume texture of `sample_type` (`u32`, `i32`, `f32`).
+pub fn mpr_shader(sample_type: &str) -> String {
+    MPR_WGSL.replace("SAMPLE_TYPE", sample_type)
+}
+
+/// The uniform block `MprParams` of `shaders/mpr.wgsl`, field for field.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
+pub struct MprParams {
+    pub column: [f32; 4],
+    pub row: [f32; 4],
+    pub distance: [f32; 4],
+    pub end_margin: [f32; 2],
+    pub uniform_spacing: f32,
+    pub slices: u32,
+    pub columns: u32,
+    pub rows: u32,
+    pub samples: u32,
+    pub ascending: u32,
+}
+
+/// Most slab samples the shader takes.
+pub const MAX_SLAB_SAMPLES: usize = 512;
+
+/// A volume on the GPU.
+pub struct GpuVolume {
+    kind: TexKind,
+    columns: u32,
+    rows: u32,
+    slices: u32,
+    uniform: bool,
+    bind_group: wgpu::BindGroup,
+    params: wgpu::Buffer,
+    offsets: wgpu::Buffer,
+    /// Bytes uploaded (voxels), for reports.
+    pub uploaded_bytes: u64,
+}
+
+impl GpuVolume {
+    /// Columns, rows and slices.
+    pub fn size(&self) -> (u32, u32, u32) {
+        (self.columns, self.rows, self.slices)
+    }
+}
+
+pub(crate) struct MprPipelines {
+    layouts: Vec<(
+        TexKind,
+        wgpu::BindGroupLayout,
+        wgpu::PipelineLayout,
+        wgpu::ShaderModule,
+    )>,
+    cache: std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32), wgpu::RenderPipeline>>,
+}
+
+impl MprPipelines {
+    pub(crate) fn new(device: &wgpu::Device) -> MprPipelines {
+        let layouts = [TexKind::Uint, TexKind::Sint, TexKind::Float]
+            .into_iter()
+            .map(|kind| {
+                let (sample_type, _) = kind.shader();
+                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some("hounsfield mpr"),
+                    source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type).into()),
+                });
+                let uniform = |binding, size: usize| wgpu::BindGroupLayoutEntry {
+                    binding,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(size as u64),
+                    },
+                    count: None,
+                };
+                let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
+                    binding,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type,
+                        view_dimension: dim,
+                        multisampled: false,
+                    },
+                    count: None,
+                };
+                let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("hounsfield mpr"),
+                    entries: &[
+                        uniform(0, std::mem::size_of::<MprParams>()),
+                        texture(1, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                        texture(
+                            2,
+                            wgpu::TextureSampleType::Float { filterable: false },
+                            wgpu::TextureViewDimension::D2,
+                        ),
+                        uniform(3, MAX_SLAB_SAMPLES * 4),
+                    ],
+                });
+                let pipeline_layout =
+                    device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                        label: Some("hounsfield mpr"),
+                        bind_group_layouts: &[Some(&layout)],
+                        immediate_size: 0,
+                    });
+                (kind, layout, pipeline_layout, module)
+            })
+            .collect();
+        MprPipelines {
+            layouts,
+            cache: Default::default(),
+        }
+    }
+
+    fn layout(
+        &self,
+        kind: TexKind,
+    ) -> &(
+        TexKind,
+        wgpu::BindGroupLayout,
+        wgpu::PipelineLayout,
+        wgpu::ShaderModule,
+    ) {
+        self.layouts
+            .iter()
+            .find(|l| l.0 == kind)
+            .unwrap_or(&self.layouts[0])
+    }
+
+    fn pipeline(
+        &self,
+        device: &wgpu::Device,
+        kind: TexKind,
+        slab: u32,
+        uniform: u32,
+    ) -> wgpu::RenderPipeline {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&(kind, slab, uniform)) {
+            return p.clone();
+        }
+        let (_, _, layout, module) = self.layout(kind);
+        let constants = [
+            ("SLAB_MODE", f64::from(slab)),
+            ("UNIFORM", f64::from(uniform)),
+        ];
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("hounsfield mpr"),
+            layout: Some(layout),
+            vertex: wgpu::VertexState {
+                module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module,
+                entry_point: Some("fs_main"),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: wgpu::TextureFormat::R32Float,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        cache.insert((kind, slab, uniform), pipeline.clone());
+        pipeline
+    }
+}
+
+fn slice_table_texture(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    stack: &Stack,
+) -> wgpu::TextureView {
+    let table = stack.slice_table();
+    let rows = table.len().div_ceil(256).max(1);
+    let mut data = vec![0f32; rows * 256 * 4];
+    for (k, e) in table.iter().enumerate() {
+        data[4 * k..4 * k + 3].copy_from_slice(e);
+    }
+    let size = wgpu::Extent3d {
+        width: 256,
+        height: rows as u32,
+        depth_or_array_layers: 1,
+    };
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("hounsfield slice table"),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba32Float,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(&data),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(256 * 16),
+            rows_per_image: Some(rows as u32),
+        },
+        size,
+    );
+    texture.create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+impl Renderer {
+    /// Uploads the voxels of `volume` once, as a 3D texture (`R16Uint`, `R16Sint` or
+    /// `R32Float`), with its slice table.
+    pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
+        let s = &volume.stack;
+        let (w, h, n) = (s.columns, s.rows, s.slices.len() as u32);
+        let max = self.device.limits().max_texture_dimension_3d;
+        if n == 0 {
+            return Err(RenderError::Frames("a volume without slices".into()));
+        }
+        if w > max || h > max || n > max {
+            return Err(RenderError::TooLarge(format!(
+                "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side)"
+            )));
+        }
+        let (format, kind, bytes): (_, _, &[u8]) = match &volume.data {
+            VolumeData::U16(v) => (
+                wgpu::TextureFormat::R16Uint,
+                TexKind::Uint,
+                bytemuck::cast_slice(v),
+            ),
+            VolumeData::I16(v) => (
+                wgpu::TextureFormat::R16Sint,
+                TexKind::Sint,
+                bytemuck::cast_slice(v),
+            ),
+            VolumeData::F32(v) => (
+                wgpu::TextureFormat::R32Float,
+                TexKind::Float,
+                bytemuck::cast_slice(v),
+            ),
+        };
+        let bpp = format.block_copy_size(None).unwrap_or(2);
+        if bytes.len() as u64 != u64::from(w) * u64::from(h) * u64::from(n) * u64::from(bpp) {
+            return Err(RenderError::Frames(
+                "the voxels do not fill the volume".into(),
+            ));
+        }
+        let size = wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: n,
+        };
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hounsfield volume"),
+            size,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        // Slice by slice: one write per slice keeps staging buffers small.
+        let slice_bytes = (w * h * bpp) as usize;
+        for k in 0..n {
+            self.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d { x: 0, y: 0, z: k },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                &bytes[k as usize * slice_bytes..][..slice_bytes],
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(w * bpp),
+                    rows_per_image: Some(h),
+                },
+                wgpu::Extent3d {
+                    width: w,
+                    height: h,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let table = slice_table_texture(&self.device, &self.queue, s);
+        let params = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("hounsfield mpr params"),
+            size: std::mem::size_of::<MprParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let offsets = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("hounsfield slab offsets"),
+            size: (MAX_SLAB_SAMPLES * 4) as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let (_, layout, _, _) = self.mpr.layout(kind);
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("hounsfield mpr"),
+            layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: params.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&table),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: offsets.as_entire_binding(),
+                },
+            ],
+        });
+        Ok(GpuVolume {
+            kind,
+            columns: w,
+            rows: h,
+            slices: n,
+            uniform: s.uniform(),
+            bind_group,
+            params,
+            offsets,
+            uploaded_bytes: bytes.len() as u64,
+        })
+    }
+
+    /// Resamples a `columns` x `rows` plane through `volume` as `sampling` describes
+    /// (from [`Volume::sampling`] or [`Stack::sampling`]) into a float image for
+    /// [`prepare`](Self::prepare) / [`draw`](Self::draw) with the volume's Modality LUT.
+    /// Reuses `previous`' texture when the size matches. Submits the work; never waits.
+    pub fn resample(
+        &self,
+        volume: &GpuVolume,
+        sampling: &Sampling,
+        mode: Option<SlabMode>,
+        (columns, rows): (u32, u32),
+        previous: Option<GpuImage>,
+    ) -> Result<GpuImage, RenderError> {
+        let max = self.device.limits().max_texture_dimension_2d;
+        if columns == 0 || rows == 0 || columns > max || rows > max {
+            return Err(RenderError::TooLarge(format!(
+                "a {columns} x {rows} plane (the device allows 1 to {max} per side)"
+            )));
+        }
+        if sampling.slices.len() != volume.slices as usize {
+            return Err(RenderError::Frames(
+                "the sampling is for another volume".into(),
+            ));
+        }
+        let samples = sampling.slab_offsets.len().clamp(1, MAX_SLAB_SAMPLES);
+        let p = MprParams {
+            column: sampling.column,
+            row: sampling.row,
+            distance: sampling.distance,
+            end_margin: sampling.end_margin,
+            uniform_spacing: sampling.uniform_spacing,
+            slices: volume.slices,
+            columns: volume.columns,
+            rows: volume.rows,
+            samples: samples as u32,
+            ascending: u32::from(sampling.ascending),
+        };
+        self.queue
+            .write_buffer(&volume.params, 0, bytemuck::bytes_of(&p));
+        let mut offsets = vec![0f32; MAX_SLAB_SAMPLES];
+        offsets[..samples].copy_from_slice(&sampling.slab_offsets[..samples]);
+        self.queue
+            .write_buffer(&volume.offsets, 0, bytemuck::cast_slice(&offsets));
+        let slab = match mode {
+            None => 0,
+            Some(SlabMode::Mip) => 1,
+            Some(SlabMode::MinIp) => 2,
+            Some(SlabMode::Mean) => 3,
+        };
+        let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
+        let pipeline = self.mpr.pipeline(&self.device, volume.kind, slab, uniform);
+        let mut image = match previous {
+            Some(img) if img.size() == (columns, rows) && img.render_target.is_some() => img,
+            _ => self.float_target(columns, rows),
+        };
+        let target = image
+            .render_target
+            .as_ref()
+            .ok_or_else(|| RenderError::Frames("no render target".into()))?
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield mpr"),
+            });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("hounsfield mpr"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &volume.bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.queue.submit([encoder.finish()]);
+        image.stale = true;
+        Ok(image)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mpr_params_match_the_shader_layout() {
+        let (size, members) = crate::params::wgsl_struct_layout(&mpr_shader("i32"), "MprParams");
+        assert_eq!(size as usize, std::mem::size_of::<MprParams>());
+        let rust = [
+            ("column", std::mem::offset_of!(MprParams, column)),
+            ("row", std::mem::offset_of!(MprParams, row)),
+            ("distance", std::mem::offset_of!(MprParams, distance)),
+            ("end_margin", std::mem::offset_of!(MprParams, end_margin)),
+            (
+                "uniform_spacing",
+                std::mem::offset_of!(MprParams, uniform_spacing),
+            ),
+            ("slices", std::mem::offset_of!(MprParams, slices)),
+            ("columns", std::mem::offset_of!(MprParams, columns)),
+            ("rows", std::mem::offset_of!(MprParams, rows)),
+            ("samples", std::mem::offset_of!(MprParams, samples)),
+            ("ascending", std::mem::offset_of!(MprParams, ascending)),
+        ];
+        assert_eq!(members.len(), rust.len());
+        for ((wname, woff), (rname, roff)) in members.iter().zip(rust) {
+            assert_eq!(wname, rname, "field order");
+            assert_eq!(*woff as usize, roff, "offset of {rname}");
+        }
+    }
+
+    #[test]
+    fn every_mpr_variant_compiles() {
+        for t in ["u32", "i32", "f32"] {
+            let module = naga::front::wgsl::parse_str(&mpr_shader(t))
+                .unwrap_or_else(|e| panic!("{t}: {}", e.emit_to_string(MPR_WGSL)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::empty(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{t}: {e:?}"));
+        }
+    }
+}

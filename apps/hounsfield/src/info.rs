@@ -1,10 +1,14 @@
 //! `hounsfield info`.
 
+use hounsfield_core::folder::Catalog;
 use hounsfield_core::{DicomFile, ModalityLut, Summary};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(files: &[PathBuf], json: bool) -> Result<ExitCode, String> {
+    if files.iter().any(|p| p.is_dir()) {
+        return run_folders(files, json);
+    }
     let mut failed = false;
     let mut out = Vec::new();
     for path in files {
@@ -184,4 +188,106 @@ fn print_text(s: &Summary) {
     for n in &s.notes {
         println!("  note           {n}");
     }
+}
+
+/// `info FOLDER...`: the series found, each assembled as a volume.
+fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
+    let catalog = Catalog::scan(paths);
+    let mut out = Vec::new();
+    for (i, series) in catalog.series.iter().enumerate() {
+        let first = &catalog.instances[series.instances[0]];
+        let stack = catalog.stack(i);
+        let mut entry = serde_json::json!({
+            "series": i + 1,
+            "study_instance_uid": series.study_instance_uid,
+            "series_instance_uid": series.series_instance_uid,
+            "series_number": series.series_number,
+            "series_description": series.series_description,
+            "modality": series.modality,
+            "part": series.part,
+            "instances": series.instances.len(),
+            "files": series.instances.iter().map(|&k| catalog.paths[k].display().to_string()).collect::<Vec<_>>(),
+            "rows": first.rows,
+            "columns": first.columns,
+        });
+        match &stack {
+            Ok(stack) => {
+                let r = &stack.report;
+                entry["slices"] = r.slices.into();
+                entry["volume"] = (r.slices > 1).into();
+                let (plane, oblique) = stack.acquisition_plane();
+                entry["orientation"] = plane.into();
+                entry["obliquity_degrees"] = oblique.into();
+                entry["row_direction"] = serde_json::json!(stack.row_direction);
+                entry["column_direction"] = serde_json::json!(stack.column_direction);
+                entry["normal"] = serde_json::json!(stack.normal);
+                entry["pixel_spacing"] = serde_json::json!(stack.pixel_spacing);
+                entry["positions"] =
+                    serde_json::json!(stack.slices.iter().map(|s| s.distance).collect::<Vec<_>>());
+                entry["image_positions"] =
+                    serde_json::json!(stack.slices.iter().map(|s| s.position).collect::<Vec<_>>());
+                entry["spacing"] = match r.spacing {
+                    Some((lo, hi)) => serde_json::json!({ "min": lo, "max": hi }),
+                    None => serde_json::Value::Null,
+                };
+                entry["tilt_degrees"] = r.tilt_degrees.into();
+                entry["warnings"] = serde_json::json!(r.warnings);
+            }
+            Err(e) => {
+                entry["volume"] = false.into();
+                entry["warnings"] = serde_json::json!([format!("not a volume: {e}")]);
+            }
+        }
+        if json {
+            out.push(entry);
+        } else {
+            println!(
+                "series {} {}: {} x {}",
+                i + 1,
+                series.label(),
+                first.columns,
+                first.rows
+            );
+            match &stack {
+                Ok(stack) => {
+                    let r = &stack.report;
+                    let (plane, oblique) = stack.acquisition_plane();
+                    println!(
+                        "  volume         {} slices, {plane} ({oblique:.1} degrees oblique), normal {:.3?}",
+                        r.slices, stack.normal
+                    );
+                    if let (Some(a), Some(b)) = (stack.slices.first(), stack.slices.last()) {
+                        println!(
+                            "  positions      {:.2} to {:.2} mm along the normal",
+                            a.distance, b.distance
+                        );
+                    }
+                    if let Some((lo, hi)) = r.spacing {
+                        println!("  spacing        {lo:.2} to {hi:.2} mm");
+                    }
+                    println!("  tilt           {:.2} degrees", r.tilt_degrees);
+                    for w in &r.warnings {
+                        println!("  warning        {w}");
+                    }
+                }
+                Err(e) => println!("  warning        not a volume: {e}"),
+            }
+        }
+    }
+    if json {
+        let doc = serde_json::json!({ "series": out, "skipped": catalog.skipped });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+        );
+    } else {
+        for s in &catalog.skipped {
+            println!("skipped {s}");
+        }
+    }
+    Ok(if catalog.series.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

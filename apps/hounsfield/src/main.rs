@@ -3,6 +3,7 @@
 
 mod bench;
 mod info;
+mod mpr;
 mod render;
 mod viewer;
 
@@ -56,7 +57,7 @@ struct ViewArgs {
 enum Command {
     /// Describe DICOM files: patient, study, series, image, windows, geometry.
     Info {
-        /// Files to describe.
+        /// Files to describe; with a folder, the series found (each assembled as a volume).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print JSON (one object per file, in an array).
@@ -64,7 +65,7 @@ enum Command {
         json: bool,
     },
     /// Render one frame to PNG through the display pipeline.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Benchmarks that print tables.
     Bench {
         #[command(subcommand)]
@@ -73,6 +74,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like other command-line tools, end quietly when the reader of our output goes away
+    // (`hounsfield info DIR | head`) instead of failing on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)

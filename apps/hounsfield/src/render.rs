@@ -25,7 +25,7 @@ pub enum FilterArg {
 
 #[derive(Args)]
 pub struct RenderArgs {
-    /// The DICOM file.
+    /// The DICOM file, or a folder (or multi-frame file) to cut a plane through a series volume.
     pub file: PathBuf,
     /// Output PNG.
     #[arg(short, long)]
@@ -69,6 +69,27 @@ pub struct RenderArgs {
     /// Render with the CPU reference pipeline instead of the GPU.
     #[arg(long)]
     pub cpu: bool,
+    /// Cut a plane through the series volume: axial, sagittal or coronal.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub plane: Option<String>,
+    /// Slice number of that plane, 1-based (default: the middle one).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub slice: Option<usize>,
+    /// Plane position as a patient coordinate in mm (z for axial, x for sagittal, y for coronal; LPS).
+    #[arg(long, allow_hyphen_values = true, help_heading = "Volumes (MPR)")]
+    pub position: Option<f64>,
+    /// Slab thickness in mm, combined with --mode.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub slab: Option<f64>,
+    /// Slab projection: mip, minip or mean (default mip).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub mode: Option<String>,
+    /// Which series of the folder, 1-based, in the order `info FOLDER` lists them.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub series: Option<usize>,
+    /// Show patient left on screen left (default: radiological, patient left on screen right).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub neurological: bool,
 }
 
 fn parse_pair(s: &str) -> Result<(f64, f64), String> {
@@ -231,6 +252,9 @@ pub fn render_gpu(
 }
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
+    if args.file.is_dir() || args.plane.is_some() || args.slab.is_some() {
+        return crate::mpr::run(args);
+    }
     let options = args.options()?;
     let file = DicomFile::open(&args.file).map_err(|e| e.to_string())?;
     let frame = args

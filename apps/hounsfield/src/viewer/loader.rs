@@ -4,9 +4,9 @@
 
 use super::model::DecodedImage;
 use hounsfield_core::DicomFile;
+use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -47,50 +47,20 @@ pub enum LoadEvent {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Files of `sources`, folders expanded recursively (sorted by name, symbolic links to
-/// folders followed once), with the problems met.
+/// Files of `sources`, folders expanded recursively (see [`folder::expand`]), with the
+/// problems met. Sources in memory are kept as they are, after the files.
 pub fn expand(sources: Vec<Source>) -> (Vec<Source>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    fn walk(
-        dir: &Path,
-        out: &mut Vec<Source>,
-        problems: &mut Vec<String>,
-        seen: &mut std::collections::HashSet<PathBuf>,
-    ) {
-        let Ok(canonical) = dir.canonicalize() else {
-            problems.push(format!("{}: cannot open the folder", dir.display()));
-            return;
-        };
-        if !seen.insert(canonical) {
-            return;
-        }
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                problems.push(format!("{}: {e}", dir.display()));
-                return;
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                walk(&p, out, problems, seen);
-            } else if p.is_file() {
-                out.push(Source::Path(p));
-            }
-        }
-    }
+    let mut paths = Vec::new();
+    let mut bytes = Vec::new();
     for s in sources {
         match s {
-            Source::Path(p) if p.is_dir() => walk(&p, &mut out, &mut problems, &mut seen),
-            Source::Path(p) if p.is_file() => out.push(Source::Path(p)),
-            Source::Path(p) => problems.push(format!("{}: no such file or folder", p.display())),
-            bytes => out.push(bytes),
+            Source::Path(p) => paths.push(p),
+            other => bytes.push(other),
         }
     }
+    let (files, problems) = folder::expand(&paths);
+    let mut out: Vec<Source> = files.into_iter().map(Source::Path).collect();
+    out.extend(bytes);
     (out, problems)
 }
 
@@ -99,18 +69,8 @@ fn read_source(source: &Source) -> Result<DicomFile, String> {
         Source::Bytes { name, data } => {
             DicomFile::from_bytes(name.clone(), data.to_vec()).map_err(|e| e.to_string())
         }
-        Source::Path(p) => {
-            // Look at the start first: folders hold other files too, and those are not
-            // read whole.
-            let mut prefix = Vec::with_capacity(132);
-            std::fs::File::open(p)
-                .and_then(|f| f.take(132).read_to_end(&mut prefix))
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            if !DicomFile::may_be_dicom(&prefix) {
-                return Err(format!("{}: not a DICOM file, skipped", p.display()));
-            }
-            DicomFile::open(p).map_err(|e| e.to_string())
-        }
+        // Looks at the start first: folders hold other files too, and those are not read whole.
+        Source::Path(p) => folder::open_if_dicom(p),
     }
 }
 

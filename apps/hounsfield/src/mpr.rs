@@ -1,0 +1,161 @@
+//! `hounsfield render FOLDER --plane ...`: a plane (or slab) through a series volume.
+
+use crate::render::{RenderArgs, write_png};
+use hounsfield_core::folder::Catalog;
+use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, RenderedImage, render_view};
+use hounsfield_core::view::View;
+use hounsfield_core::volume::{Convention, Orientation, Plane, Slab, SlabMode, Volume, resample};
+use hounsfield_core::{DicomFile, DisplayParameters};
+use std::process::ExitCode;
+
+/// The plane the arguments ask for: orientation, and where along its normal.
+pub fn plane_for(volume: &Volume, args: &RenderArgs) -> Result<(Plane, String), String> {
+    let orientation = match &args.plane {
+        Some(p) => Orientation::parse(p)
+            .ok_or_else(|| format!("unknown plane {p:?}: axial, sagittal or coronal"))?,
+        None => Orientation::Axial,
+    };
+    let convention = if args.neurological {
+        Convention::Neurological
+    } else {
+        Convention::Radiological
+    };
+    let (u, v) = orientation.axes(convention);
+    let stack = &volume.stack;
+    let probe = stack.plane(u, v, stack.center());
+    let positions = stack.plane_positions(probe.normal);
+    let position = match (args.slice, args.position) {
+        (Some(_), Some(_)) => return Err("choose --slice or --position".into()),
+        (Some(k), None) => *k
+            .checked_sub(1)
+            .and_then(|k| positions.get(k))
+            .ok_or_else(|| format!("--slice {k}: the plane has slices 1 to {}", positions.len()))?,
+        (None, Some(mm)) => {
+            // The patient coordinate along the plane's axis: z, x or y (LPS).
+            let axis = match orientation {
+                Orientation::Axial => 2,
+                Orientation::Sagittal => 0,
+                Orientation::Coronal => 1,
+            };
+            mm * probe.normal[axis].signum()
+        }
+        (None, None) => positions
+            .get(positions.len() / 2)
+            .copied()
+            .unwrap_or_default(),
+    };
+    let plane = stack.plane_at(u, v, position);
+    let k = positions
+        .iter()
+        .enumerate()
+        .min_by(|a, b| (a.1 - position).abs().total_cmp(&(b.1 - position).abs()))
+        .map_or(0, |(k, _)| k + 1);
+    let description = format!(
+        "{orientation:?} plane {} x {} ({:.3} mm pixels), slice {k} of {}, {:.2} mm along the normal",
+        plane.columns,
+        plane.rows,
+        plane.spacing,
+        positions.len(),
+        position
+    );
+    Ok((plane, description))
+}
+
+/// The display parameters of a volume: the first slice's (windows, VOI LUTs, VOI LUT
+/// Function, presentation) with the volume's Modality LUT.
+pub fn volume_display(
+    volume: &Volume,
+    first: &DicomFile,
+    frame: usize,
+) -> Result<DisplayParameters, String> {
+    let mut p = first.display_parameters(frame).map_err(|e| e.to_string())?;
+    p.modality_lut = volume.modality.clone();
+    p.palette = None;
+    p.supplemental_palette = false;
+    Ok(p)
+}
+
+pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
+    let options: RenderOptions = args.options()?;
+    let catalog = Catalog::scan(std::slice::from_ref(&args.file));
+    for s in &catalog.skipped {
+        eprintln!("hounsfield: {s}");
+    }
+    if catalog.series.is_empty() {
+        return Err(format!("{}: no DICOM images", args.file.display()));
+    }
+    let index = args.series.unwrap_or(1);
+    let series = index
+        .checked_sub(1)
+        .filter(|i| *i < catalog.series.len())
+        .ok_or_else(|| {
+            format!(
+                "--series {index}: the folder has series 1 to {}",
+                catalog.series.len()
+            )
+        })?;
+    let volume = catalog.volume(series)?;
+    for w in &volume.stack.report.warnings {
+        eprintln!("hounsfield: {w}");
+    }
+    let (plane, description) = plane_for(&volume, args)?;
+    eprintln!("hounsfield: {description}");
+    let slab = match (args.slab, &args.mode) {
+        (Some(t), mode) => Some(Slab {
+            thickness: t,
+            mode: match mode {
+                Some(m) => SlabMode::parse(m)
+                    .ok_or_else(|| format!("unknown --mode {m:?}: mip, minip or mean"))?,
+                None => SlabMode::Mip,
+            },
+        }),
+        (None, Some(_)) => return Err("--mode needs --slab MM".into()),
+        (None, None) => None,
+    };
+    let first_slice = &volume.stack.slices[0];
+    let first = DicomFile::open(&catalog.paths[first_slice.instance]).map_err(|e| e.to_string())?;
+    let params = volume_display(&volume, &first, first_slice.frame)?;
+    let frame = resample(&volume, &plane, slab);
+    let view = args
+        .view(plane.columns, plane.rows)
+        .unwrap_or_else(|| View::native(plane.columns, plane.rows));
+    let pipeline = GreyPipeline::resolve(&params, &frame, &options).map_err(|e| e.to_string())?;
+    let rendered = if args.cpu {
+        render_view(&frame, &params, &options, &view).map_err(|e| e.to_string())?
+    } else {
+        let mut gpu = hounsfield_render::headless::Headless::new()
+            .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;
+        let gv = gpu
+            .renderer()
+            .upload_volume(&volume)
+            .map_err(|e| e.to_string())?;
+        let mut image = gpu
+            .renderer()
+            .resample(
+                &gv,
+                &volume.sampling(&plane, slab),
+                slab.map(|s| s.mode),
+                (plane.columns, plane.rows),
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+        let state = hounsfield_render::DrawState {
+            pipeline: Some(pipeline.clone()),
+            ..hounsfield_render::DrawState::new(view)
+        };
+        let rgba = gpu
+            .render_rgba(&mut image, &state)
+            .map_err(|e| e.to_string())?;
+        RenderedImage {
+            width: view.width,
+            height: view.height,
+            channels: 1,
+            pixels: rgba.chunks_exact(4).map(|p| p[0]).collect(),
+            pipeline: Some(pipeline),
+        }
+    };
+    write_png(&args.output, &rendered)?;
+    let [right, left, bottom, top] = plane.edge_labels();
+    eprintln!("hounsfield: orientation: left {left}, right {right}, top {top}, bottom {bottom}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,231 @@
+//! `hounsfield info FOLDER` and `hounsfield render FOLDER --plane ...` as users run them:
+//! the JSON report against the scanner's own tags, the GPU plane against `--cpu`, and
+//! clear errors for impossible requests.
+
+use hounsfield_conformance::{gpu, missing, shared_data_dir};
+use hounsfield_core::{DicomFile, tags};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn folder(rel: &str) -> Option<PathBuf> {
+    let p = shared_data_dir().join(rel);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        missing(&p.display().to_string());
+        None
+    }
+}
+
+fn hounsfield(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hounsfield"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .expect("run hounsfield")
+}
+
+fn grey_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    buf.truncate(info.buffer_size());
+    assert_eq!(
+        info.color_type,
+        png::ColorType::Grayscale,
+        "{}",
+        path.display()
+    );
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn info_folder_json_reports_order_spacing_and_tilt() {
+    let Some(dir) = folder("ct-ge-tilt") else {
+        return;
+    };
+    let out = hounsfield(&["info", dir.to_str().unwrap_or_default(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let series = doc["series"].as_array().expect("series array");
+    assert_eq!(series.len(), 1, "one series in ct-ge-tilt");
+    let s = &series[0];
+    let files: Vec<PathBuf> = s["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(s["slices"], 28);
+    // The scanner's Slice Location increases along the sorted positions, and the
+    // positions are strictly increasing.
+    let positions: Vec<f64> = s["positions"]
+        .as_array()
+        .expect("positions")
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    assert_eq!(positions.len(), 28);
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    let first = DicomFile::open(&files[0]).expect("open");
+    let gantry = first
+        .attributes()
+        .float(tags::GANTRY_DETECTOR_TILT, "Gantry/Detector Tilt")
+        .ok()
+        .flatten()
+        .expect("Gantry/Detector Tilt");
+    let tilt = s["tilt_degrees"].as_f64().expect("tilt");
+    assert!(
+        (tilt - gantry.abs()).abs() < 0.05,
+        "tilt {tilt} vs tag {gantry}"
+    );
+    let warnings = s["warnings"].to_string();
+    assert!(warnings.contains("gantry tilt"), "{warnings}");
+    assert!(warnings.contains("variable slice spacing"), "{warnings}");
+    let (lo, hi) = (
+        s["spacing"]["min"].as_f64().expect("min"),
+        s["spacing"]["max"].as_f64().expect("max"),
+    );
+    let steps: Vec<f64> = positions.windows(2).map(|w| w[1] - w[0]).collect();
+    let (slo, shi) = steps
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    assert!((lo - slo).abs() < 1e-9 && (hi - shi).abs() < 1e-9);
+    assert!(
+        lo > 1.0 && lo < 1.2 && hi > 6.9 && hi < 7.1,
+        "spacing {lo}..{hi}"
+    );
+}
+
+#[test]
+fn render_folder_plane_gpu_equals_cpu() {
+    let (Some(tilt), Some(pacman)) = (folder("ct-ge-tilt"), folder("synthetic-pacman")) else {
+        return;
+    };
+    if gpu().is_none() {
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("hounsfield-cli-volume-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let cases: Vec<(PathBuf, Vec<&str>)> = vec![
+        (
+            tilt.clone(),
+            vec!["--plane", "sagittal", "--window", "40,400"],
+        ),
+        (
+            tilt.clone(),
+            vec!["--plane", "coronal", "--slice", "200", "--preset", "bone"],
+        ),
+        (
+            tilt,
+            vec![
+                "--plane",
+                "axial",
+                "--position",
+                "20",
+                "--slab",
+                "8",
+                "--mode",
+                "mean",
+            ],
+        ),
+        (
+            pacman,
+            vec![
+                "--plane", "coronal", "--slab", "12", "--mode", "mip", "--size", "301x203",
+            ],
+        ),
+    ];
+    for (k, (dir, extra)) in cases.iter().enumerate() {
+        let mut outputs = Vec::new();
+        for cpu in [false, true] {
+            let out_path = tmp.join(format!("{k}-{cpu}.png"));
+            let mut args = vec![
+                "render",
+                dir.to_str().unwrap_or_default(),
+                "-o",
+                out_path.to_str().unwrap_or_default(),
+            ];
+            args.extend(extra.iter());
+            if cpu {
+                args.push("--cpu");
+            }
+            let out = hounsfield(&args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            outputs.push(grey_png(&out_path));
+        }
+        let (g, c) = (&outputs[0], &outputs[1]);
+        assert_eq!((g.0, g.1), (c.0, c.1), "case {k}: sizes differ");
+        let max =
+            g.2.iter()
+                .zip(&c.2)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap_or(0);
+        let lit = c.2.iter().filter(|&&v| v > 0).count();
+        println!(
+            "case {k} {extra:?}: {} x {}, max |GPU - CPU| = {max}, {lit} lit pixels",
+            g.0, g.1
+        );
+        assert!(max <= 1, "case {k} {extra:?}: max |GPU - CPU| = {max}");
+        assert!(
+            lit > (g.0 * g.1 / 20) as usize,
+            "case {k}: nearly empty image"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn render_folder_rejects_impossible_requests_clearly() {
+    let Some(dir) = folder("ct-ge-tilt") else {
+        return;
+    };
+    let d = dir.to_str().unwrap_or_default();
+    let tmp = std::env::temp_dir().join("hounsfield-cli-volume-never-written.png");
+    let _ = std::fs::remove_file(&tmp);
+    let o = tmp.to_str().unwrap_or_default();
+    for (args, expect) in [
+        (vec!["--plane", "diagonal"], "unknown plane"),
+        (
+            vec!["--plane", "axial", "--slice", "100000"],
+            "--slice 100000",
+        ),
+        (
+            vec!["--plane", "axial", "--slice", "3", "--position", "1"],
+            "--slice or --position",
+        ),
+        (
+            vec!["--plane", "axial", "--mode", "mip"],
+            "--mode needs --slab",
+        ),
+        (
+            vec!["--plane", "axial", "--slab", "5", "--mode", "median"],
+            "unknown --mode",
+        ),
+        (vec!["--series", "7"], "--series 7"),
+    ] {
+        let mut all = vec!["render", d, "-o", o, "--cpu"];
+        all.extend(args.iter());
+        let out = hounsfield(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{all:?} succeeded");
+        assert!(err.contains(expect), "{all:?}: {err}");
+        assert!(!err.contains("panicked"), "{all:?}: {err}");
+    }
+    assert!(!tmp.exists());
+}

@@ -729,6 +729,15 @@ impl SlabMode {
             _ => None,
         }
     }
+
+    /// The usual abbreviation: `MIP`, `MinIP`, `mean`.
+    pub fn label(self) -> &'static str {
+        match self {
+            SlabMode::Mip => "MIP",
+            SlabMode::MinIp => "MinIP",
+            SlabMode::Mean => "mean",
+        }
+    }
 }
 
 /// A slab: `samples` planes evenly over `thickness` mm centred on the plane.
@@ -1005,6 +1014,27 @@ pub fn resample(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Frame {
     plane_frame(plane, out)
 }
 
+/// The voxel value (stored units, trilinear) at patient point `p` (mm), as the planes
+/// through it show it; None outside the volume.
+pub fn value_at(volume: &Volume, p: [f64; 3]) -> Option<f32> {
+    let s = &volume.stack;
+    // A one-pixel plane centred on `p`, parallel to the slices.
+    let plane = Plane {
+        origin: p,
+        u: s.row_direction,
+        v: s.column_direction,
+        normal: s.normal,
+        columns: 1,
+        rows: 1,
+        spacing: s.min_spacing().max(1e-3),
+    };
+    let g = volume.sampling(&plane, None);
+    if g.slices.is_empty() {
+        return None;
+    }
+    trilinear(volume, &g, 0.5, 0.5, 0.0)
+}
+
 /// Combines the slab samples as the shader does.
 fn combine(
     g: &Sampling,
@@ -1170,6 +1200,12 @@ mod tests {
         assert_eq!(at([1.0, 1.0, 0.0]), Some(11.0));
         assert_eq!(at([1.0, 1.0, 1.0]), Some(101.0));
         assert_eq!(at([1.0, 3.0, 1.0]), Some(121.0));
+        // The point sampler agrees, and interpolates between slices along the normal.
+        assert_eq!(value_at(&v, [1.0, 1.0, 0.0]), Some(11.0));
+        assert_eq!(value_at(&v, [1.0, 3.0, 1.0]), Some(121.0));
+        assert_eq!(value_at(&v, [2.0, 2.0, 1.0]), Some(112.0));
+        assert_eq!(value_at(&v, [1.0, 1.5, 0.5]), Some(61.0));
+        assert_eq!(value_at(&v, [1.0, 1.0, 9.0]), None);
     }
 
     #[test]

@@ -19,6 +19,10 @@
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
 //! | files dropped on the window | open them |
+//! | M | layout: images, axial/sagittal/coronal planes, both |
+//! | click in a plane | move the crosshair there (the other planes follow) |
+//! | Ctrl + left drag in a plane | rotate the other planes about it (oblique) |
+//! | B | slab: thin, MIP, MinIP, mean |
 
 use std::path::PathBuf;
 
@@ -74,6 +78,12 @@ pub enum Input {
         modifiers: Modifiers,
     },
     DoubleClick,
+    /// A left click without a drag at `at` (pixels from the top left of the pane under
+    /// it, whose size is `size` pixels).
+    Click {
+        at: [f32; 2],
+        size: [u32; 2],
+    },
     Key {
         key: Key,
         modifiers: Modifiers,
@@ -119,6 +129,26 @@ pub enum Action {
     Open(Vec<PathBuf>),
     /// Close overlays (help).
     Dismiss,
+    /// Switch to this layout, or the next one.
+    Layout(Option<super::mpr::Layout>),
+    /// Move the crosshair to a point of the plane under the pointer (see [`Input::Click`]).
+    Crosshair {
+        at: [f32; 2],
+        size: [u32; 2],
+    },
+    /// Rotate the other planes about the plane under the pointer (points dragged).
+    Rotate(f32),
+    /// Cycle the slab mode.
+    CycleSlab,
+    /// Set the slab: thickness (mm) and mode, or thin planes.
+    Slab(Option<hounsfield_core::volume::Slab>),
+    /// Show slice `index` of plane `plane`.
+    GoToPlaneSlice {
+        plane: usize,
+        index: usize,
+    },
+    /// Patient left on screen left (true) or right (false, radiological).
+    Neurological(bool),
 }
 
 /// Zoom factor per point of right-drag.
@@ -135,6 +165,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             modifiers,
         } => match button {
             Button::Left if modifiers.shift => Action::Pan { dx: *dx, dy: *dy },
+            Button::Left if modifiers.ctrl => Action::Rotate(*dx),
             Button::Left => Action::AdjustWindow { dx: *dx, dy: *dy },
             Button::Middle => Action::Pan { dx: *dx, dy: *dy },
             Button::Right => Action::Zoom((-f64::from(*dy) * ZOOM_PER_POINT).exp()),
@@ -155,6 +186,10 @@ pub fn action_for(input: &Input) -> Option<Action> {
             }
         }
         Input::DoubleClick => Action::Fit,
+        Input::Click { at, size } => Action::Crosshair {
+            at: *at,
+            size: *size,
+        },
         Input::Dropped(paths) if paths.is_empty() => return None,
         Input::Dropped(paths) => Action::Open(paths.clone()),
         Input::Key { key, modifiers } => match (key, modifiers.ctrl) {
@@ -169,6 +204,8 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('h'), _) | (Key::F1, _) => Action::ToggleHelp,
             (Key::Letter('t'), _) => Action::ToggleTags,
             (Key::Letter('s'), _) => Action::ToggleSeriesList,
+            (Key::Letter('m'), _) => Action::Layout(None),
+            (Key::Letter('b'), _) => Action::CycleSlab,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),
             (Key::Down | Key::Right, _) => Action::Slice(1),
@@ -287,6 +324,34 @@ mod tests {
         // Ctrl with another key does nothing (no accidental preset on Ctrl+1).
         assert_eq!(action_for(&ctrl(Key::Digit(1))), None);
         assert_eq!(action_for(&Input::DoubleClick), Some(Action::Fit));
+    }
+
+    #[test]
+    fn planes_take_clicks_rotation_layout_and_slab_keys() {
+        assert_eq!(
+            action_for(&Input::Click {
+                at: [10.5, 20.5],
+                size: [300, 200]
+            }),
+            Some(Action::Crosshair {
+                at: [10.5, 20.5],
+                size: [300, 200]
+            })
+        );
+        let ctrl_drag = Input::Drag {
+            button: Button::Left,
+            delta: [5.0, 1.0],
+            modifiers: Modifiers {
+                ctrl: true,
+                ..Modifiers::default()
+            },
+        };
+        assert_eq!(action_for(&ctrl_drag), Some(Action::Rotate(5.0)));
+        assert_eq!(
+            action_for(&key(Key::Letter('m'))),
+            Some(Action::Layout(None))
+        );
+        assert_eq!(action_for(&key(Key::Letter('b'))), Some(Action::CycleSlab));
     }
 
     #[test]

@@ -6,11 +6,15 @@
 pub mod input;
 pub mod loader;
 pub mod model;
+pub mod mpr;
 mod ui;
 
+use hounsfield_core::volume::{Plane, Slab, Volume};
+use hounsfield_render::volume::GpuVolume;
 use hounsfield_render::{DrawState, GpuImage, Renderer};
 use loader::{LoadEvent, Source};
 use model::{Effect, Instance, Model};
+use mpr::Pane;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -77,6 +81,24 @@ struct App {
     repaint_at: Option<Instant>,
     failure: Option<String>,
     dialog_open: bool,
+    /// The volume of the planes on the GPU, and the volume it was made from.
+    volume: Option<(Arc<Volume>, GpuVolume)>,
+    /// Per plane view: what its image shows, and the image.
+    planes: [Option<(PlaneKey, GpuImage)>; 3],
+}
+
+/// What a resampled plane image shows.
+#[derive(Debug, Clone, PartialEq)]
+struct PlaneKey {
+    plane: Plane,
+    slab: Option<Slab>,
+}
+
+/// A pane to draw this frame: its viewport (pixels) and draw state.
+struct PaneDraw {
+    pane: Pane,
+    viewport: [u32; 4],
+    state: DrawState,
 }
 
 /// Runs the viewer until its window closes.
@@ -115,6 +137,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         repaint_at: None,
         failure: None,
         dialog_open: false,
+        volume: None,
+        planes: [None, None, None],
     };
     if app.options.paths.is_empty() {
         app.model.message(
@@ -351,36 +375,64 @@ impl App {
         }
     }
 
-    /// Saves what the image area shows, at its size, as PNG in the save folder.
-    fn save(&mut self, viewport: [u32; 4]) {
+    /// Saves what the pane under the pointer (else the first) shows, at its size, as PNG
+    /// in the save folder.
+    fn save(&mut self, panes: &[(Pane, [u32; 4])]) {
         let result = (|| -> Result<PathBuf, String> {
-            let gfx = self.gfx.as_ref().ok_or("no window")?;
-            let state = self.draw_state(viewport).ok_or("no image on screen")?;
-            let id = self
-                .model
-                .current
-                .map(|c| c.id)
-                .ok_or("no image on screen")?;
-            let image = self
-                .images
-                .get_mut(&id)
-                .ok_or("the image is not uploaded yet")?;
-            let rgba = hounsfield_render::headless::render_rgba(&gfx.renderer, image, &state)
-                .map_err(|e| e.to_string())?;
-            let (pos, _) = self.model.slice_position();
+            let &(pane, viewport) = panes
+                .iter()
+                .find(|(p, _)| *p == self.model.active_pane)
+                .or(panes.first())
+                .ok_or("no image area")?;
             let series = self
                 .model
                 .current_image()
                 .and_then(|(i, _, _)| i.info.series_number)
                 .map_or_else(|| "x".to_string(), |n| n.to_string());
+            let (state, name) = match pane {
+                Pane::Stack => {
+                    let (pos, _) = self.model.slice_position();
+                    (
+                        self.draw_state(viewport).ok_or("no image on screen")?,
+                        format!("hounsfield-series{series}-image{}", pos + 1),
+                    )
+                }
+                Pane::Plane(k) => {
+                    let state = self
+                        .prepare_plane(k, viewport)
+                        .ok_or("no plane on screen")?;
+                    let slice = self.model.mpr.as_ref().map_or(0, |m| m.slices(k).1 + 1);
+                    let orientation = format!("{:?}", mpr::ORIENTATIONS[k]).to_lowercase();
+                    (
+                        state,
+                        format!("hounsfield-series{series}-{orientation}{slice}"),
+                    )
+                }
+            };
+            let gfx = self.gfx.as_ref().ok_or("no window")?;
+            let image = match pane {
+                Pane::Stack => {
+                    let id = self
+                        .model
+                        .current
+                        .map(|c| c.id)
+                        .ok_or("no image on screen")?;
+                    self.images
+                        .get_mut(&id)
+                        .ok_or("the image is not uploaded yet")?
+                }
+                Pane::Plane(k) => self.planes[k]
+                    .as_mut()
+                    .map(|(_, i)| i)
+                    .ok_or("no plane on screen")?,
+            };
+            let rgba = hounsfield_render::headless::render_rgba(&gfx.renderer, image, &state)
+                .map_err(|e| e.to_string())?;
             let dir = &self.options.save_dir;
-            let mut path = dir.join(format!("hounsfield-series{series}-image{}.png", pos + 1));
+            let mut path = dir.join(format!("{name}.png"));
             let mut k = 2;
             while path.exists() {
-                path = dir.join(format!(
-                    "hounsfield-series{series}-image{}-{k}.png",
-                    pos + 1
-                ));
+                path = dir.join(format!("{name}-{k}.png"));
                 k += 1;
             }
             let rgb: Vec<u8> = rgba
@@ -402,6 +454,106 @@ impl App {
                 .model
                 .message(format!("saved the view to {}", p.display())),
             Err(e) => self.model.message(format!("cannot save the view: {e}")),
+        }
+    }
+
+    /// Prepares the draw of every pane; returns those to draw.
+    fn prepare_panes(&mut self, panes: &[(Pane, [u32; 4])]) -> Vec<PaneDraw> {
+        let mut draws = Vec::new();
+        for &(pane, viewport) in panes {
+            if viewport[2] == 0 || viewport[3] == 0 {
+                continue;
+            }
+            let state = match pane {
+                Pane::Stack => {
+                    let (Some(state), Some(current), Some(gfx)) =
+                        (self.draw_state(viewport), self.model.current, &self.gfx)
+                    else {
+                        continue;
+                    };
+                    let Some(image) = self.images.get_mut(&current.id) else {
+                        continue;
+                    };
+                    match gfx.renderer.prepare(image, &state, viewport) {
+                        Ok(()) => Some(state),
+                        Err(e) => {
+                            self.model.message(format!("cannot draw: {e}"));
+                            None
+                        }
+                    }
+                }
+                Pane::Plane(k) => self.prepare_plane(k, viewport),
+            };
+            if let Some(state) = state {
+                draws.push(PaneDraw {
+                    pane,
+                    viewport,
+                    state,
+                });
+            }
+        }
+        draws
+    }
+
+    /// Uploads the volume if needed, resamples plane `k` if it changed, and prepares its
+    /// draw at `viewport`.
+    fn prepare_plane(&mut self, k: usize, viewport: [u32; 4]) -> Option<DrawState> {
+        let gfx = self.gfx.as_ref()?;
+        let volume = self.model.mpr.as_ref()?.volume.clone();
+        if !self
+            .volume
+            .as_ref()
+            .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
+        {
+            self.volume = None;
+            self.planes = [None, None, None];
+            match gfx.renderer.upload_volume(&volume) {
+                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
+                Err(e) => {
+                    let msg = format!("cannot put the volume on the GPU: {e}");
+                    self.model.message(msg.clone());
+                    self.model.mpr = None;
+                    self.model.mpr_note = Some(msg);
+                    return None;
+                }
+            }
+        }
+        let mpr = self.model.mpr.as_ref()?;
+        let plane = mpr.plane(k);
+        let slab = mpr.slab();
+        let key = PlaneKey { plane, slab };
+        if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
+            let previous = self.planes[k].take().map(|(_, image)| image);
+            let (_, gpu) = self.volume.as_ref()?;
+            match gfx.renderer.resample(
+                gpu,
+                &volume.sampling(&plane, slab),
+                slab.map(|s| s.mode),
+                (plane.columns, plane.rows),
+                previous,
+            ) {
+                Ok(image) => self.planes[k] = Some((key, image)),
+                Err(e) => {
+                    self.model.message(format!("cannot compute the plane: {e}"));
+                    return None;
+                }
+            }
+        }
+        let state = DrawState {
+            frame: 0,
+            pipeline: self.model.mpr_pipeline(),
+            invert: false,
+            view: mpr.view(k, viewport[2], viewport[3]),
+            background: BACKGROUND,
+            paint_background: true,
+        };
+        let (_, image) = self.planes[k].as_mut()?;
+        match gfx.renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                self.model.message(format!("cannot draw the plane: {e}"));
+                None
+            }
         }
     }
 
@@ -463,7 +615,10 @@ impl App {
         let raw = gfx.egui_state.take_egui_input(&gfx.window);
         // Input over the image first, once per frame; then the UI pass paints the result.
         let mut effects = Vec::new();
-        for input in ui::inputs_from_raw(&raw, &self.egui, &mut self.ui) {
+        for (input, pane) in ui::inputs_from_raw(&raw, &self.egui, &mut self.ui) {
+            if let Some(pane) = pane {
+                self.model.active_pane = pane;
+            }
             if let Some(action) = input::action_for(&input)
                 && let Some(effect) = self.model.apply(action)
             {
@@ -493,18 +648,25 @@ impl App {
         gfx.egui_state
             .handle_platform_output(&gfx.window, full.platform_output);
         let (sw, sh) = (gfx.config.width, gfx.config.height);
-        let r = out.viewport;
-        let x0 = ((r.min.x * ppp).round().max(0.0) as u32).min(sw);
-        let y0 = ((r.min.y * ppp).round().max(0.0) as u32).min(sh);
-        let x1 = ((r.max.x * ppp).round().max(0.0) as u32).clamp(x0, sw);
-        let y1 = ((r.max.y * ppp).round().max(0.0) as u32).clamp(y0, sh);
-        let viewport = [x0, y0, x1 - x0, y1 - y0];
+        let clamp = |v: [u32; 4]| {
+            let x0 = v[0].min(sw);
+            let y0 = v[1].min(sh);
+            let x1 = (v[0] + v[2]).clamp(x0, sw);
+            let y1 = (v[1] + v[3]).clamp(y0, sh);
+            [x0, y0, x1 - x0, y1 - y0]
+        };
+        let viewport = clamp(ui::pixels_of(out.viewport, ppp));
+        let panes: Vec<(Pane, [u32; 4])> = out
+            .panes
+            .iter()
+            .map(|(p, r)| (*p, clamp(ui::pixels_of(*r, ppp))))
+            .collect();
         for effect in effects.drain(..) {
             match effect {
                 Effect::OpenDialog => self.open_dialog(),
                 Effect::Save => {
                     self.ensure_uploaded();
-                    self.save(viewport);
+                    self.save(&panes);
                 }
                 Effect::Open(paths) => {
                     self.open(paths.into_iter().map(Source::Path).collect());
@@ -512,21 +674,11 @@ impl App {
             }
         }
         self.ensure_uploaded();
-        let state = self.draw_state(viewport);
+        let draws = self.prepare_panes(&panes);
+        let drawn_image = draws.iter().any(|d| d.pane == Pane::Stack);
         let Some(gfx) = self.gfx.as_mut() else {
             return;
         };
-        let mut drawn_image = None;
-        if let (Some(state), Some(current)) = (&state, self.model.current)
-            && viewport[2] > 0
-            && viewport[3] > 0
-            && let Some(image) = self.images.get_mut(&current.id)
-        {
-            match gfx.renderer.prepare(image, state, viewport) {
-                Ok(()) => drawn_image = Some(current.id),
-                Err(e) => self.model.message(format!("cannot draw: {e}")),
-            }
-        }
         let primitives = self.egui.tessellate(full.shapes, ppp);
         let screen = egui_wgpu::ScreenDescriptor {
             size_in_pixels: [sw, sh],
@@ -603,10 +755,14 @@ impl App {
                 multiview_mask: None,
             });
             let mut pass = pass.forget_lifetime();
-            if let (Some(id), Some(state)) = (drawn_image, &state)
-                && let Some(image) = self.images.get(&id)
-            {
-                gfx.renderer.draw(&mut pass, image, state, viewport);
+            for d in &draws {
+                let image = match d.pane {
+                    Pane::Stack => self.model.current.and_then(|c| self.images.get(&c.id)),
+                    Pane::Plane(k) => self.planes[k].as_ref().map(|(_, i)| i),
+                };
+                if let Some(image) = image {
+                    gfx.renderer.draw(&mut pass, image, &d.state, d.viewport);
+                }
             }
             gfx.egui_renderer.render(&mut pass, &primitives, &screen);
         }
@@ -637,11 +793,11 @@ impl App {
                 ms(t_acquired - t_ui),
                 ms(t_gpu - t_acquired),
                 ms(elapsed - t_gpu),
-                drawn_image.is_some()
+                drawn_image
             );
             let _ = log.flush();
         }
-        self.write_status(viewport, &out, ppp, drawn_image.is_some());
+        self.write_status(viewport, &panes, &out, ppp, drawn_image);
         // What comes next: egui animations, cine.
         let repaint = full
             .viewport_output
@@ -667,7 +823,42 @@ impl App {
         }
     }
 
-    fn write_status(&self, viewport: [u32; 4], out: &ui::UiOutput, ppp: f32, drawn: bool) {
+    /// The planes, for the status file.
+    fn mpr_status(&self) -> serde_json::Value {
+        let Some(x) = &self.model.mpr else {
+            return serde_json::Value::Null;
+        };
+        let planes: Vec<serde_json::Value> = (0..3)
+            .map(|k| {
+                let (positions, index) = x.slices(k);
+                serde_json::json!({
+                    "orientation": mpr::ORIENTATIONS[k],
+                    "standard": x.is_standard(k),
+                    "slice": index,
+                    "slices": positions.len(),
+                    "zoom": x.views[k].zoom,
+                    "plane": x.plane(k),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "crosshair": x.crosshair,
+            "slab": x.slab(),
+            "convention": x.convention,
+            "volume_slices": x.volume.stack.slices.len(),
+            "planes_drawn": self.planes.iter().map(Option::is_some).collect::<Vec<_>>(),
+            "planes": planes,
+        })
+    }
+
+    fn write_status(
+        &self,
+        viewport: [u32; 4],
+        panes: &[(Pane, [u32; 4])],
+        out: &ui::UiOutput,
+        ppp: f32,
+        drawn: bool,
+    ) {
         let Some(path) = &self.options.status_file else {
             return;
         };
@@ -711,6 +902,12 @@ impl App {
             "messages": m.messages,
             "help": m.show_help,
             "tags": m.show_tags,
+            "hover_value": out.hover_value,
+            "layout": m.layout,
+            "panes": panes.iter().map(|(p, v)| serde_json::json!({"pane": p, "viewport": v})).collect::<Vec<_>>(),
+            "active_pane": m.active_pane,
+            "mpr_note": m.mpr_note,
+            "mpr": self.mpr_status(),
         });
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, status.to_string()).is_ok() {

@@ -4,9 +4,11 @@
 //! [`Effect`].
 
 use super::input::Action;
+use super::mpr::{Layout, MprState, Pane};
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, Voi, modality_range};
 use hounsfield_core::series::{InstanceInfo, Series, group_series};
 use hounsfield_core::view::{Filter, View};
+use hounsfield_core::volume::{Convention, Stack, StackInput, Volume};
 use hounsfield_core::{DicomFile, Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -208,6 +210,18 @@ pub struct Model {
     /// in the series takes the screen: a folder opens at its first slice, whatever order
     /// the files decode in.
     pub follow_first: bool,
+    /// How the image area is divided.
+    pub layout: Layout,
+    /// The planes through the volume of the series on screen, once it is built.
+    pub mpr: Option<MprState>,
+    /// The series the volume belongs to.
+    mpr_series: Option<(Option<String>, Option<String>, usize)>,
+    /// Why there are no planes (yet), for the plane panes.
+    pub mpr_note: Option<String>,
+    /// The pane under the pointer when the input being applied happened.
+    pub active_pane: Pane,
+    /// Orientation convention of the planes.
+    pub convention: Convention,
 }
 
 /// Messages kept in memory.
@@ -280,6 +294,134 @@ impl Model {
                 self.instances[index].error = Some(e);
             }
         }
+        self.ensure_volume();
+    }
+
+    /// Builds the volume of the series on screen when a plane layout needs it and every
+    /// slice is decoded; otherwise says why not in [`mpr_note`](Self::mpr_note).
+    pub fn ensure_volume(&mut self) {
+        if self.layout == Layout::Stack {
+            return;
+        }
+        let Some(si) = self.current_series_index() else {
+            self.mpr = None;
+            self.mpr_note = Some("no series".into());
+            return;
+        };
+        let key = Self::series_key(&self.series[si]);
+        if self.mpr.is_some() && self.mpr_series.as_ref() == Some(&key) {
+            return;
+        }
+        if self.mpr_series.as_ref() != Some(&key) {
+            self.mpr = None;
+        }
+        let members = self.series[si].instances.clone();
+        let decoded = members
+            .iter()
+            .filter(|&&i| self.instances[i].image.is_some())
+            .count();
+        if let Some(i) = members.iter().find(|&&i| self.instances[i].error.is_some()) {
+            self.mpr_note = Some(format!(
+                "no volume: {} did not decode",
+                self.instances[*i].file.name()
+            ));
+            self.mpr_series = Some(key);
+            return;
+        }
+        if decoded < members.len() {
+            self.mpr_note = Some(format!(
+                "the planes appear when all images are decoded ({decoded} of {})",
+                members.len()
+            ));
+            return;
+        }
+        self.mpr_series = Some(key);
+        match self.build_volume(&members) {
+            Ok(volume) => {
+                let warnings = volume.stack.report.warnings.clone();
+                for w in warnings {
+                    self.message(format!("volume: {w}"));
+                }
+                self.mpr = Some(MprState::new(Arc::new(volume), self.convention));
+                self.mpr_note = None;
+            }
+            Err(e) => {
+                self.mpr_note = Some(format!("no volume: {e}"));
+                self.message(format!("no volume for this series: {e}"));
+            }
+        }
+    }
+
+    fn build_volume(&self, members: &[usize]) -> Result<Volume, String> {
+        let inputs: Vec<StackInput> = members
+            .iter()
+            .flat_map(|&i| StackInput::from_file(i, &self.instances[i].file))
+            .collect();
+        let stack = Stack::assemble(&inputs)?;
+        if stack.slices.len() < 2 {
+            return Err("a single slice: 2D only".into());
+        }
+        let order: Vec<(usize, usize)> =
+            stack.slices.iter().map(|s| (s.instance, s.frame)).collect();
+        Volume::from_frames(stack, |k| {
+            let (i, f) = order[k];
+            let image = self.instances.get(i)?.image.as_ref()?;
+            let frame = image.frames.get(f)?;
+            let pipe = image.pipelines.get(f)?.as_ref()?;
+            Some((frame, &pipe.modality))
+        })
+    }
+
+    /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.
+    pub fn mpr_pipeline(&self) -> Option<GreyPipeline> {
+        let mpr = self.mpr.as_ref()?;
+        let mut pipe = self.pipeline()?;
+        pipe.modality = mpr.volume.modality.clone();
+        Some(pipe)
+    }
+
+    /// The modality value at patient point `p` of the volume, as text with units.
+    pub fn volume_value_at(&self, p: [f64; 3]) -> Option<String> {
+        let mpr = self.mpr.as_ref()?;
+        let v = hounsfield_core::volume::value_at(&mpr.volume, p)?;
+        let m = hounsfield_core::pipeline::modality_transform(&mpr.volume.modality, f64::from(v));
+        let units = self
+            .current_image()
+            .and_then(|(_, d, _)| d.units.clone())
+            .unwrap_or_default();
+        Some(
+            format!("{} {units}", fmt_value((m * 100.0).round() / 100.0))
+                .trim_end()
+                .to_string(),
+        )
+    }
+
+    /// Applies `action` to plane `k`; false when it is not a plane action.
+    fn apply_to_plane(&mut self, k: usize, action: &Action) -> bool {
+        let Some(m) = self.mpr.as_mut() else {
+            return false;
+        };
+        match action {
+            Action::Slice(d) => m.step(k, *d),
+            Action::FirstSlice => m.go_to(k, 0),
+            Action::LastSlice => m.go_to(k, usize::MAX),
+            Action::Zoom(f) => {
+                let v = &mut m.views[k];
+                let z = (v.zoom * f).clamp(0.05, 64.0);
+                let f = z / v.zoom;
+                v.zoom = z;
+                v.pan = [v.pan[0] * f, v.pan[1] * f];
+            }
+            Action::Pan { dx, dy } => {
+                m.views[k].pan[0] += f64::from(*dx);
+                m.views[k].pan[1] += f64::from(*dy);
+            }
+            Action::Fit => m.views[k] = Default::default(),
+            Action::Crosshair { at, size } => m.click(k, *at, *size),
+            Action::Rotate(dx) => m.rotate(k, f64::from(*dx) * 0.01),
+            _ => return false,
+        }
+        true
     }
 
     fn show_instance(&mut self, index: usize) {
@@ -332,6 +474,7 @@ impl Model {
         self.follow_first = true;
         self.view.window = None;
         self.view.window_label = None;
+        self.ensure_volume();
     }
 
     /// The slices of the series on screen, in order: each instance's frames.
@@ -511,6 +654,12 @@ impl Model {
 
     /// Performs `action`; returns what the window layer must do, if anything.
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        if let Pane::Plane(k) = self.active_pane
+            && self.layout != Layout::Stack
+            && self.apply_to_plane(k, &action)
+        {
+            return None;
+        }
         if matches!(
             action,
             Action::Slice(_) | Action::FirstSlice | Action::LastSlice | Action::ToggleCine
@@ -542,6 +691,9 @@ impl Model {
                 self.view = ViewSettings {
                     filter: self.view.filter,
                     ..ViewSettings::default()
+                };
+                if let Some(m) = &mut self.mpr {
+                    m.reset();
                 }
             }
             Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
@@ -566,6 +718,39 @@ impl Model {
             Action::OpenDialog => return Some(Effect::OpenDialog),
             Action::Save => return Some(Effect::Save),
             Action::Open(paths) => return Some(Effect::Open(paths)),
+            Action::Layout(layout) => {
+                self.layout = layout.unwrap_or_else(|| self.layout.next());
+                self.ensure_volume();
+            }
+            Action::CycleSlab => {
+                if let Some(m) = &mut self.mpr {
+                    m.cycle_slab();
+                }
+            }
+            Action::Slab(slab) => {
+                if let Some(m) = &mut self.mpr {
+                    m.slab = slab;
+                }
+            }
+            Action::GoToPlaneSlice { plane, index } => {
+                if let Some(m) = &mut self.mpr
+                    && plane < 3
+                {
+                    m.go_to(plane, index);
+                }
+            }
+            Action::Neurological(on) => {
+                self.convention = if on {
+                    Convention::Neurological
+                } else {
+                    Convention::Radiological
+                };
+                if let Some(m) = &mut self.mpr {
+                    m.set_convention(self.convention);
+                }
+            }
+            // Plane actions outside a plane.
+            Action::Crosshair { .. } | Action::Rotate(_) => {}
         }
         None
     }

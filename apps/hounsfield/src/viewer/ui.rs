@@ -9,6 +9,7 @@
 
 use super::input::{Action, Button, Input, Key, Modifiers};
 use super::model::Model;
+use super::mpr::{self, Layout, Pane};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Vec2};
 use hounsfield_core::ElementNode;
 
@@ -23,6 +24,10 @@ pub struct UiOutput {
     pub actions: Vec<Action>,
     /// A series picked in the list.
     pub select_series: Option<usize>,
+    /// The panes of the image area, in points.
+    pub panes: Vec<(Pane, Rect)>,
+    /// Whether a value under the pointer is shown.
+    pub hover_value: bool,
 }
 
 impl Default for UiOutput {
@@ -32,6 +37,8 @@ impl Default for UiOutput {
             overlays: Vec::new(),
             actions: Vec::new(),
             select_series: None,
+            panes: Vec::new(),
+            hover_value: false,
         }
     }
 }
@@ -55,6 +62,10 @@ pub struct UiState {
     viewport: Option<Rect>,
     /// Modifier keys held.
     modifiers: egui::Modifiers,
+    /// The panes of the last frame, in points.
+    panes: Vec<(Pane, Rect)>,
+    /// Where the left button went down, and how far the pointer moved since (points).
+    press: Option<(Pos2, f32)>,
 }
 
 const HELP: &[(&str, &str)] = &[
@@ -88,6 +99,19 @@ const HELP: &[(&str, &str)] = &[
     ("Ctrl + S", "save the view as PNG"),
     ("H, F1 / Esc", "this help / close it"),
     ("Drop files or folders", "open them"),
+    (
+        "M",
+        "layout: images / axial, sagittal, coronal / both (2 x 2)",
+    ),
+    (
+        "Click in a plane",
+        "move the crosshair there (the others follow)",
+    ),
+    (
+        "Ctrl + left drag in a plane",
+        "rotate the other planes (oblique)",
+    ),
+    ("B", "slab: thin / MIP / MinIP / mean"),
 ];
 
 fn key_of(key: egui::Key) -> Option<Key> {
@@ -146,15 +170,36 @@ pub fn build(ui: &mut egui::Ui, model: &Model, state: &mut UiState) -> UiOutput 
     if model.show_tags {
         tag_panel(ui, model, state);
     }
+    if model.layout != Layout::Stack {
+        planes_panel(ui, model, &mut out);
+    }
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(ui, |ui| {
             let rect = ui.max_rect();
             out.viewport = rect;
             let response = ui.allocate_rect(rect, Sense::hover());
-            overlays(ui, model, rect, response.hover_pos(), &mut out);
+            let hover = response.hover_pos();
+            let area = [rect.min.x, rect.min.y, rect.width(), rect.height()];
+            for (pane, [x, y, w, h]) in model.layout.panes(area) {
+                let r = Rect::from_min_size(Pos2::new(x, y), Vec2::new(w, h));
+                out.panes.push((pane, r));
+                match pane {
+                    Pane::Stack => overlays(ui, model, r, hover, &mut out),
+                    Pane::Plane(k) => plane_overlays(ui, model, k, r, hover, &mut out),
+                }
+            }
+            if out.panes.len() > 1 {
+                // Thin separators between panes.
+                let painter = ui.painter_at(rect);
+                let stroke = egui::Stroke::new(1.0, Color32::from_gray(90));
+                for (_, r) in &out.panes {
+                    painter.rect_stroke(*r, 0.0, stroke, egui::StrokeKind::Inside);
+                }
+            }
         });
     state.viewport = Some(out.viewport);
+    state.panes = out.panes.clone();
     if model.show_help {
         help_window(&ctx, model, &mut out);
     }
@@ -175,22 +220,38 @@ const DOUBLE_CLICK_S: f64 = 0.4;
 /// Farthest distance between the presses of a double click, points.
 const DOUBLE_CLICK_DIST: f32 = 6.0;
 
+/// A pane's rectangle (points) in target pixels `[x, y, width, height]`, rounded as the
+/// renderer's viewports are.
+pub fn pixels_of(r: Rect, ppp: f32) -> [u32; 4] {
+    let x0 = (r.min.x * ppp).round().max(0.0) as u32;
+    let y0 = (r.min.y * ppp).round().max(0.0) as u32;
+    let x1 = ((r.max.x * ppp).round().max(0.0) as u32).max(x0);
+    let y1 = ((r.max.y * ppp).round().max(0.0) as u32).max(y0);
+    [x0, y0, x1 - x0, y1 - y0]
+}
+
+/// Farthest the pointer may move between press and release for a click, points.
+const CLICK_DIST: f32 = 3.0;
+
 /// The inputs of this frame that concern the image (drags and wheel over it, double
 /// clicks on it, keys unless a text field has the keyboard, dropped files), from the
-/// raw input and the layout of the previous frame.
+/// raw input and the layout of the previous frame, each with the pane it happened in.
 pub fn inputs_from_raw(
     raw: &egui::RawInput,
     ctx: &egui::Context,
     state: &mut UiState,
-) -> Vec<Input> {
+) -> Vec<(Input, Option<Pane>)> {
     let mut inputs = Vec::new();
     let keyboard = !ctx.egui_wants_keyboard_input();
+    let ppp = ctx.pixels_per_point();
     let over_image = |pos: Pos2| {
         state.viewport.is_some_and(|r| r.contains(pos))
             && ctx
                 .layer_id_at(pos)
                 .is_none_or(|l| l.order == egui::Order::Background)
     };
+    let pane_at =
+        |panes: &[(Pane, Rect)], pos: Pos2| panes.iter().find(|(_, r)| r.contains(pos)).copied();
     let now = raw.time.unwrap_or(0.0);
     for event in &raw.events {
         let modifiers = modifiers_of(state.modifiers);
@@ -201,11 +262,22 @@ pub fn inputs_from_raw(
                 if let Some((button, last)) = state.drag {
                     let d = *pos - last;
                     if d != Vec2::ZERO {
-                        inputs.push(Input::Drag {
-                            button,
-                            delta: [d.x, d.y],
-                            modifiers,
-                        });
+                        if let Some((_, moved)) = &mut state.press {
+                            *moved += d.length();
+                        }
+                        let pane = state
+                            .press
+                            .and_then(|(p, _)| pane_at(&state.panes, p))
+                            .or_else(|| pane_at(&state.panes, last))
+                            .map(|(p, _)| p);
+                        inputs.push((
+                            Input::Drag {
+                                button,
+                                delta: [d.x, d.y],
+                                modifiers,
+                            },
+                            pane,
+                        ));
                     }
                     state.drag = Some((button, *pos));
                 }
@@ -217,12 +289,14 @@ pub fn inputs_from_raw(
                 ..
             } if state.drag.is_none() && over_image(*pos) => {
                 state.drag = button_of(*button).map(|b| (b, *pos));
+                let pane = pane_at(&state.panes, *pos).map(|(p, _)| p);
                 if *button == egui::PointerButton::Primary {
+                    state.press = Some((*pos, 0.0));
                     if let Some((t, p)) = state.last_press
                         && now - t <= DOUBLE_CLICK_S
                         && p.distance(*pos) <= DOUBLE_CLICK_DIST
                     {
-                        inputs.push(Input::DoubleClick);
+                        inputs.push((Input::DoubleClick, pane));
                         state.last_press = None;
                     } else {
                         state.last_press = Some((now, *pos));
@@ -230,6 +304,7 @@ pub fn inputs_from_raw(
                 }
             }
             egui::Event::PointerButton {
+                pos,
                 button,
                 pressed: false,
                 ..
@@ -238,10 +313,30 @@ pub fn inputs_from_raw(
                 .is_some_and(|(b, _)| Some(b) == button_of(*button)) =>
             {
                 state.drag = None;
+                if *button == egui::PointerButton::Primary
+                    && let Some((start, moved)) = state.press.take()
+                    && moved <= CLICK_DIST
+                    && start.distance(*pos) <= CLICK_DIST
+                    && let Some((pane, r)) = pane_at(&state.panes, start)
+                {
+                    let [px, py, w, h] = pixels_of(r, ppp);
+                    inputs.push((
+                        Input::Click {
+                            // The centre of the device pixel under the pointer.
+                            at: [
+                                start.x * ppp - px as f32 + 0.5,
+                                start.y * ppp - py as f32 + 0.5,
+                            ],
+                            size: [w, h],
+                        },
+                        Some(pane),
+                    ));
+                }
             }
             egui::Event::PointerGone => {
                 state.drag = None;
                 state.pointer = None;
+                state.press = None;
             }
             egui::Event::MouseWheel {
                 unit,
@@ -258,10 +353,17 @@ pub fn inputs_from_raw(
                 let whole = state.scroll.trunc();
                 if whole != 0.0 {
                     state.scroll -= whole;
-                    inputs.push(Input::Scroll {
-                        lines: whole,
-                        modifiers: modifiers_of(*modifiers),
-                    });
+                    let pane = state
+                        .pointer
+                        .and_then(|p| pane_at(&state.panes, p))
+                        .map(|(p, _)| p);
+                    inputs.push((
+                        Input::Scroll {
+                            lines: whole,
+                            modifiers: modifiers_of(*modifiers),
+                        },
+                        pane,
+                    ));
                 }
             }
             egui::Event::Key {
@@ -271,10 +373,17 @@ pub fn inputs_from_raw(
                 ..
             } if keyboard => {
                 if let Some(key) = key_of(*key) {
-                    inputs.push(Input::Key {
-                        key,
-                        modifiers: modifiers_of(*modifiers),
-                    });
+                    let pane = state
+                        .pointer
+                        .and_then(|p| pane_at(&state.panes, p))
+                        .map(|(p, _)| p);
+                    inputs.push((
+                        Input::Key {
+                            key,
+                            modifiers: modifiers_of(*modifiers),
+                        },
+                        pane,
+                    ));
                 }
             }
             _ => {}
@@ -286,7 +395,7 @@ pub fn inputs_from_raw(
         .map(|f| f.path().to_path_buf())
         .collect();
     if !dropped.is_empty() {
-        inputs.push(Input::Dropped(dropped));
+        inputs.push((Input::Dropped(dropped), None));
     }
     inputs
 }
@@ -619,11 +728,39 @@ fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: 
         );
         let f = &image.frames[frame];
         let m = model.view_for(w, h).mapping(f.width, f.height);
-        let img = m.image_at((p.x - rect.min.x) * ppp, (p.y - rect.min.y) * ppp);
+        // At the centre of the device pixel under the pointer.
+        let img = m.image_at(
+            (p.x - rect.min.x) * ppp + 0.5,
+            (p.y - rect.min.y) * ppp + 0.5,
+        );
         if let Some((x, y, v)) = model.value_at(img) {
             bottom_right.push(format!("x {x}  y {y}"));
             bottom_right.push(v);
+            out.hover_value = true;
         }
+    }
+    if let Some(o) = info.image_orientation_patient {
+        // Orientation letters from Image Orientation (Patient), after the view's flips.
+        let sign = |flip: bool| if flip { -1.0 } else { 1.0 };
+        let (fx, fy) = (
+            sign(model.view.flip_horizontal),
+            sign(model.view.flip_vertical),
+        );
+        let right = [o[0] * fx, o[1] * fx, o[2] * fx];
+        let down = [o[3] * fy, o[4] * fy, o[5] * fy];
+        let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
+        use hounsfield_core::volume::orientation_label as label;
+        edge_labels(
+            ui,
+            rect,
+            [
+                label(right),
+                label(neg(right)),
+                label(down),
+                label(neg(down)),
+            ],
+            out,
+        );
     }
     for (align, lines) in [
         (Align2::LEFT_TOP, top_left),
@@ -635,6 +772,257 @@ fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: 
             out.overlays.push(r);
         }
     }
+}
+
+/// Paints orientation letters `[right, left, bottom, top]` at the edge midpoints of `r`.
+fn edge_labels(ui: &egui::Ui, r: Rect, labels: [String; 4], out: &mut UiOutput) {
+    let painter = ui.painter_at(r);
+    let [right, left, bottom, top] = labels;
+    let font = FontId::proportional(14.0);
+    let color = Color32::from_rgb(235, 225, 120);
+    for (text, pos, align) in [
+        (
+            left,
+            Pos2::new(r.min.x + 4.0, r.center().y),
+            Align2::LEFT_CENTER,
+        ),
+        (
+            right,
+            Pos2::new(r.max.x - 4.0, r.center().y),
+            Align2::RIGHT_CENTER,
+        ),
+        (
+            top,
+            Pos2::new(r.center().x, r.min.y + 4.0),
+            Align2::CENTER_TOP,
+        ),
+        (
+            bottom,
+            Pos2::new(r.center().x, r.max.y - 4.0),
+            Align2::CENTER_BOTTOM,
+        ),
+    ] {
+        if text.is_empty() {
+            continue;
+        }
+        let a = painter.text(
+            pos + Vec2::splat(1.0),
+            align,
+            &text,
+            font.clone(),
+            Color32::BLACK,
+        );
+        let b = painter.text(pos, align, &text, font.clone(), color);
+        out.overlays.push(a.union(b).expand(1.0));
+    }
+}
+
+/// Screen position (points) of plane `k`'s pixel (i, j) in pane `r`.
+fn plane_to_screen(model: &Model, k: usize, r: Rect, ppp: f32, ij: [f64; 2]) -> Option<Pos2> {
+    let m = model.mpr.as_ref()?;
+    let plane = m.plane(k);
+    let [_, _, w, h] = pixels_of(r, ppp);
+    let place = m.view(k, w, h).placement(plane.columns, plane.rows);
+    let (qx, qy) = (ij[0] as f32 + 0.5, ij[1] as f32 + 0.5);
+    let x = place.origin[0] + qx * place.axis_x[0] + qy * place.axis_y[0];
+    let y = place.origin[1] + qx * place.axis_x[1] + qy * place.axis_y[1];
+    Some(Pos2::new(r.min.x + x / ppp, r.min.y + y / ppp))
+}
+
+/// The overlays of plane `k` in pane `r`: crosshair lines, orientation letters, slice,
+/// slab, window and the value under the pointer.
+fn plane_overlays(
+    ui: &egui::Ui,
+    model: &Model,
+    k: usize,
+    r: Rect,
+    hover: Option<Pos2>,
+    out: &mut UiOutput,
+) {
+    let Some(m) = &model.mpr else {
+        let text = model
+            .mpr_note
+            .clone()
+            .unwrap_or_else(|| "Building the volume…".into());
+        if let Some(c) = corner(ui, r, Align2::CENTER_CENTER, &[text]) {
+            out.overlays.push(c);
+        }
+        return;
+    };
+    let ppp = ui.ctx().pixels_per_point();
+    let plane = m.plane(k);
+    let painter = ui.painter_at(r);
+    // Crosshair: the other planes' lines through the crosshair, with a gap around it.
+    let (at, lines) = m.crosshair_in(k);
+    if let Some(c) = plane_to_screen(model, k, r, ppp, at) {
+        for (j, d) in lines {
+            let Some(e) = plane_to_screen(model, k, r, ppp, [at[0] + d[0], at[1] + d[1]]) else {
+                continue;
+            };
+            let dir = (e - c).normalized();
+            if !dir.x.is_finite() || !dir.y.is_finite() {
+                continue;
+            }
+            let [cr, cg, cb] = mpr::COLORS[j];
+            let stroke = egui::Stroke::new(1.0, Color32::from_rgb(cr, cg, cb));
+            let far = r.width() + r.height();
+            let gap = 10.0;
+            painter.line_segment([c - dir * far, c - dir * gap], stroke);
+            painter.line_segment([c + dir * gap, c + dir * far], stroke);
+        }
+    }
+    edge_labels(ui, r, plane.edge_labels(), out);
+    let name = format!("{:?}", mpr::ORIENTATIONS[k]);
+    let (positions, index) = m.slices(k);
+    let n = m.normal(k);
+    let depth = m.crosshair[0] * n[0] + m.crosshair[1] * n[1] + m.crosshair[2] * n[2];
+    let mut top_left = vec![
+        if m.is_standard(k) {
+            name
+        } else {
+            format!("Oblique ({name})")
+        },
+        format!("Slice {}/{}  {depth:.1} mm", index + 1, positions.len()),
+    ];
+    if let Some(slab) = m.slab() {
+        top_left.push(format!(
+            "{} slab {:.1} mm",
+            slab.mode.label(),
+            slab.thickness
+        ));
+    }
+    let mut bottom_left = Vec::new();
+    if let Some((c, w)) = model.mpr_pipeline().and_then(|p| p.window()) {
+        bottom_left.push(format!("W {}  L {}", trim(w), trim(c)));
+    }
+    bottom_left.push(format!("Zoom {:.0}%", m.views[k].zoom * 100.0));
+    let mut bottom_right = Vec::new();
+    if let Some(p) = hover.filter(|p| r.contains(*p)) {
+        let [_, _, w, h] = pixels_of(r, ppp);
+        let img = m
+            .view(k, w, h)
+            .mapping(plane.columns, plane.rows)
+            .image_at((p.x - r.min.x) * ppp + 0.5, (p.y - r.min.y) * ppp + 0.5);
+        let q = plane.position(f64::from(img[0]) - 0.5, f64::from(img[1]) - 0.5);
+        if let Some(v) = model.volume_value_at(q) {
+            bottom_right.push(format!("({:.1}, {:.1}, {:.1}) mm", q[0], q[1], q[2]));
+            bottom_right.push(v);
+            out.hover_value = true;
+        }
+    }
+    for (align, lines) in [
+        (Align2::LEFT_TOP, top_left),
+        (Align2::LEFT_BOTTOM, bottom_left),
+        (Align2::RIGHT_BOTTOM, bottom_right),
+    ] {
+        if let Some(c) = corner(ui, r, align, &lines) {
+            out.overlays.push(c);
+        }
+    }
+}
+
+/// The planes' controls: layout, convention, slab, one slider per plane, reset.
+fn planes_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
+    egui::Panel::right("planes")
+        .frame(panel_frame(ui))
+        .resizable(false)
+        .default_size(230.0)
+        .show(ui, |ui| {
+            ui.heading("Planes");
+            for layout in [Layout::Stack, Layout::Planes, Layout::Grid] {
+                if ui
+                    .selectable_label(model.layout == layout, layout.label())
+                    .on_hover_text("M")
+                    .clicked()
+                {
+                    out.actions.push(Action::Layout(Some(layout)));
+                }
+            }
+            ui.separator();
+            let Some(m) = &model.mpr else {
+                ui.label(model.mpr_note.clone().unwrap_or_default());
+                return;
+            };
+            let mut neuro = model.convention == hounsfield_core::volume::Convention::Neurological;
+            if ui
+                .checkbox(&mut neuro, "Patient left on screen left")
+                .on_hover_text("Neurological convention; radiology viewers show the patient's left on the right")
+                .changed()
+            {
+                out.actions.push(Action::Neurological(neuro));
+            }
+            ui.separator();
+            ui.label("Slab (B)");
+            let mut mode = m.slab().map(|s| s.mode);
+            let thickness = m.slab.map_or(10.0, |s| s.thickness);
+            ui.horizontal(|ui| {
+                use hounsfield_core::volume::SlabMode;
+                for (label, value) in [
+                    ("thin", None),
+                    ("MIP", Some(SlabMode::Mip)),
+                    ("MinIP", Some(SlabMode::MinIp)),
+                    ("mean", Some(SlabMode::Mean)),
+                ] {
+                    ui.radio_value(&mut mode, value, label);
+                }
+            });
+            let mut t = thickness;
+            let slider = ui.add_enabled(
+                mode.is_some(),
+                egui::Slider::new(&mut t, 1.0..=100.0)
+                    .logarithmic(true)
+                    .suffix(" mm")
+                    .text("thickness"),
+            );
+            if mode != m.slab().map(|s| s.mode) || slider.changed() {
+                out.actions.push(Action::Slab(mode.map(|mode| {
+                    hounsfield_core::volume::Slab { thickness: t, mode }
+                })));
+            }
+            ui.separator();
+            for k in 0..3 {
+                let (positions, index) = m.slices(k);
+                let [r, g, b] = mpr::COLORS[k];
+                ui.label(
+                    RichText::new(format!("{:?}", mpr::ORIENTATIONS[k]))
+                        .color(Color32::from_rgb(r, g, b)),
+                );
+                let mut i = index + 1;
+                let n = positions.len().max(1);
+                if ui
+                    .add(egui::Slider::new(&mut i, 1..=n).text("slice"))
+                    .changed()
+                {
+                    out.actions.push(Action::GoToPlaneSlice {
+                        plane: k,
+                        index: i - 1,
+                    });
+                }
+            }
+            ui.separator();
+            if ui.button("Reset planes").on_hover_text("R").clicked() {
+                out.actions.push(Action::Reset);
+            }
+            let report = &m.volume.stack.report;
+            ui.label(
+                RichText::new(format!(
+                    "{} slices, {}",
+                    report.slices,
+                    report
+                        .spacing
+                        .map(|(lo, hi)| if hi - lo > 0.01 {
+                            format!("spacing {lo:.2} to {hi:.2} mm")
+                        } else {
+                            format!("spacing {hi:.2} mm")
+                        })
+                        .unwrap_or_default()
+                ))
+                .small(),
+            );
+            for w in &report.warnings {
+                ui.label(RichText::new(w).small().color(Color32::from_rgb(230, 180, 80)));
+            }
+        });
 }
 
 fn trim(v: f64) -> String {

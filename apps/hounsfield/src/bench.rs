@@ -12,6 +12,7 @@ use std::time::Instant;
 
 const PYDICOM_BENCH: &str = include_str!("bench_pydicom.py");
 const NUMPY_WINDOW: &str = include_str!("bench_numpy.py");
+const VOLUME_PY: &str = include_str!("bench_volume.py");
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -44,6 +45,26 @@ pub enum BenchCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
+    /// A series folder to a volume: time to the first slice, to the whole volume, and peak
+    /// memory, against pydicom + NumPy reading and stacking the same folder in the same run.
+    Volume {
+        /// The series folder (default: a 512 x 512 CT series of --slices slices built under
+        /// target/bench from ../shared/data/ct-philips-brain).
+        folder: Option<PathBuf>,
+        /// Slices of the built series.
+        #[arg(long, default_value_t = 141)]
+        slices: usize,
+        /// Runs of each side, each in a fresh process (medians are reported, after one
+        /// run that warms the page cache).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Python with pydicom and NumPy (default: $HOUNSFIELD_PYTHON, target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
+    /// One measured load of `bench volume`, in its own process; prints JSON.
+    #[command(hide = true)]
+    VolumeRun { folder: PathBuf },
 }
 
 pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
@@ -59,7 +80,184 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             repeats,
             python,
         } => window(&files, size, repeats.max(3), python),
+        BenchCommand::Volume {
+            folder,
+            slices,
+            runs,
+            python,
+        } => volume(folder, slices.max(2), runs.max(1), python),
+        BenchCommand::VolumeRun { folder } => volume_run(&folder),
     }
+}
+
+/// Peak resident memory of this process so far (VmHWM), KiB; 0 where unknown.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn volume_run(folder: &Path) -> Result<ExitCode, String> {
+    use hounsfield_core::folder::{Catalog, expand, open_if_dicom};
+    let base = peak_rss_kb();
+    let start = Instant::now();
+    // The first slice as the viewer shows it: the first DICOM file by name, decoded.
+    let (files, _) = expand(&[folder.to_path_buf()]);
+    let first = files
+        .iter()
+        .find_map(|p| open_if_dicom(p).ok())
+        .ok_or_else(|| format!("{}: no DICOM file", folder.display()))?;
+    let frame = first.decode_frame(0).map_err(|e| e.to_string())?;
+    let first_ms = start.elapsed().as_secs_f64() * 1e3;
+    drop((frame, first));
+    let catalog = Catalog::scan(&[folder.to_path_buf()]);
+    let volume = catalog.volume(0)?;
+    let volume_ms = start.elapsed().as_secs_f64() * 1e3;
+    println!(
+        "{}",
+        serde_json::json!({
+            "first_ms": first_ms,
+            "volume_ms": volume_ms,
+            "rss_base_kb": base,
+            "rss_peak_kb": peak_rss_kb(),
+            "volume_bytes": volume.data.bytes(),
+            "slices": volume.stack.slices.len(),
+            "threads": rayon::current_num_threads(),
+        })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn json_of(out: std::process::Output, who: &str) -> Result<serde_json::Value, String> {
+    if !out.status.success() {
+        return Err(format!(
+            "{who} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or_default();
+    serde_json::from_str(line).map_err(|e| format!("{who}: {e}: {line}"))
+}
+
+fn volume(
+    folder: Option<PathBuf>,
+    slices: usize,
+    runs: usize,
+    python: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let python = find_python(python);
+    let folder = match folder {
+        Some(f) => f,
+        None => {
+            let dst = PathBuf::from("target/bench").join(format!("ct-philips-{slices}"));
+            if !dst.is_dir() {
+                let src = std::env::var_os("HOUNSFIELD_SHARED_DATA")
+                    .map_or_else(|| PathBuf::from("../shared/data"), PathBuf::from)
+                    .join("ct-philips-brain");
+                eprintln!(
+                    "building a {slices}-slice series from {} in {} ...",
+                    src.display(),
+                    dst.display()
+                );
+                let out = Command::new(&python)
+                    .arg("-c")
+                    .arg(VOLUME_PY)
+                    .arg("build")
+                    .arg(&src)
+                    .arg(&dst)
+                    .arg(slices.to_string())
+                    .output()
+                    .map_err(|e| format!("{}: {e}", python.display()))?;
+                if !out.status.success() {
+                    let _ = std::fs::remove_dir_all(&dst);
+                    return Err(format!(
+                        "cannot build the series: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                }
+            }
+            dst
+        }
+    };
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let ours = || {
+        Command::new(&exe)
+            .args(["bench", "volume-run"])
+            .arg(&folder)
+            .output()
+            .map_err(|e| e.to_string())
+            .and_then(|o| json_of(o, "hounsfield"))
+    };
+    let theirs = || {
+        Command::new(&python)
+            .arg("-c")
+            .arg(VOLUME_PY)
+            .arg("read")
+            .arg(&folder)
+            .output()
+            .map_err(|e| e.to_string())
+            .and_then(|o| json_of(o, "pydicom"))
+    };
+    // Warm the page cache for both.
+    let first = ours()?;
+    let py_ok = theirs();
+    let mut us = Vec::new();
+    let mut py = Vec::new();
+    for _ in 0..runs {
+        us.push(ours()?);
+        if py_ok.is_ok() {
+            py.push(theirs()?);
+        }
+    }
+    let med = |v: &[serde_json::Value], key: &str| {
+        median(v.iter().filter_map(|x| x[key].as_f64()).collect())
+    };
+    let volume_mb = first["volume_bytes"].as_f64().unwrap_or(0.0) / 1048576.0;
+    println!(
+        "{}: {} slices, volume {volume_mb:.1} MiB; {runs} runs each in a fresh process, warm page cache, medians; {} decoding threads\n",
+        folder.display(),
+        first["slices"],
+        first["threads"]
+    );
+    println!(
+        "{:<16} {:>14} {:>14} {:>16} {:>18}",
+        "", "first slice", "full volume", "peak RSS", "peak - baseline"
+    );
+    let row = |name: &str, v: &[serde_json::Value]| {
+        let peak = med(v, "rss_peak_kb") / 1024.0;
+        let base = med(v, "rss_base_kb") / 1024.0;
+        println!(
+            "{name:<16} {:>11.1} ms {:>11.1} ms {:>12.1} MiB {:>9.1} MiB {:>4.2}x",
+            med(v, "first_ms"),
+            med(v, "volume_ms"),
+            peak,
+            peak - base,
+            (peak - base) / volume_mb.max(1e-9)
+        );
+    };
+    row("hounsfield", &us);
+    match &py_ok {
+        Ok(_) => {
+            row("pydicom+NumPy", &py);
+            println!(
+                "\nspeed-up: first slice {:.1}x, full volume {:.1}x (pydicom + NumPy import time, {:.0} ms, not counted)",
+                med(&py, "first_ms") / med(&us, "first_ms"),
+                med(&py, "volume_ms") / med(&us, "volume_ms"),
+                med(&py, "imports_ms")
+            );
+        }
+        Err(e) => println!("pydicom + NumPy: not measured ({e})"),
+    }
+    println!(
+        "targets: first slice <= 150 ms, 141 slices <= 1 s, peak memory <= 1.3x the volume plus a fixed overhead (the baseline)"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

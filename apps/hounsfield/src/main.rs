@@ -7,9 +7,8 @@ mod mpr;
 mod render;
 mod viewer;
 
-/// pydicom's `CT_small.dcm` (MIT licence, see `assets/LICENSE-pydicom.txt`): what the
-/// viewer shows when started without a path.
-pub const SAMPLE: &[u8] = include_bytes!("../assets/CT_small.dcm");
+/// pydicom's `CT_small.dcm` (MIT licence): what the viewer shows when started without a path.
+pub use hounsfield_viewer::SAMPLE;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

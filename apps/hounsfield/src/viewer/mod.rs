@@ -3,10 +3,8 @@
 //! panels and overlays. Loading runs on other threads; the window redraws only when
 //! something changed.
 
-pub mod input;
+pub use hounsfield_viewer::{input, model, mpr};
 pub mod loader;
-pub mod model;
-pub mod mpr;
 mod ui;
 
 use hounsfield_core::volume::{Plane, Slab, Volume};

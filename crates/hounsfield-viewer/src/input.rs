@@ -130,7 +130,7 @@ pub enum Action {
     /// Close overlays (help).
     Dismiss,
     /// Switch to this layout, or the next one.
-    Layout(Option<super::mpr::Layout>),
+    Layout(Option<crate::mpr::Layout>),
     /// Move the crosshair to a point of the plane under the pointer (see [`Input::Click`]).
     Crosshair {
         at: [f32; 2],

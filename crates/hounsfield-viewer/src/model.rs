@@ -3,8 +3,8 @@
 //! [`Action`]; what needs the window (dialogs, saving, loading) comes back as an
 //! [`Effect`].
 
-use super::input::Action;
-use super::mpr::{Layout, MprState, Pane};
+use crate::input::Action;
+use crate::mpr::{Layout, MprState, Pane};
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, Voi, modality_range};
 use hounsfield_core::series::{InstanceInfo, Series, group_series};
 use hounsfield_core::view::{Filter, View};

@@ -17,6 +17,8 @@
 pub mod input;
 pub mod model;
 pub mod mpr;
+#[cfg(feature = "gpu")]
+pub mod scene;
 
 /// pydicom's `CT_small.dcm` (MIT licence, see `assets/LICENSE-pydicom.txt`): what the
 /// viewers show when started without a file.

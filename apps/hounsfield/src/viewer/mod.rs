@@ -7,13 +7,11 @@ pub use hounsfield_viewer::{input, model, mpr};
 pub mod loader;
 mod ui;
 
-use hounsfield_core::volume::{Plane, Slab, Volume};
-use hounsfield_render::volume::GpuVolume;
-use hounsfield_render::{DrawState, GpuImage, Renderer};
+use hounsfield_render::Renderer;
+use hounsfield_viewer::scene::Scene;
 use loader::{LoadEvent, Source};
 use model::{Effect, Instance, Model};
 use mpr::Pane;
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -41,9 +39,6 @@ pub struct Options {
     pub save_dir: PathBuf,
 }
 
-/// Background of the image area (linear RGBA).
-const BACKGROUND: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
-
 enum UserEvent {
     Load(LoadEvent),
     DialogPicked(Vec<PathBuf>),
@@ -68,9 +63,8 @@ struct App {
     egui: egui::Context,
     ui: ui::UiState,
     model: Model,
-    images: HashMap<u64, GpuImage>,
-    /// Instances whose upload failed (not retried every frame).
-    upload_failed: std::collections::HashSet<u64>,
+    /// What is on the GPU, and how panes are drawn.
+    scene: Scene,
     next_batch: u64,
     pending: Vec<Source>,
     frame_log: Option<std::io::BufWriter<std::fs::File>>,
@@ -79,24 +73,6 @@ struct App {
     repaint_at: Option<Instant>,
     failure: Option<String>,
     dialog_open: bool,
-    /// The volume of the planes on the GPU, and the volume it was made from.
-    volume: Option<(Arc<Volume>, GpuVolume)>,
-    /// Per plane view: what its image shows, and the image.
-    planes: [Option<(PlaneKey, GpuImage)>; 3],
-}
-
-/// What a resampled plane image shows.
-#[derive(Debug, Clone, PartialEq)]
-struct PlaneKey {
-    plane: Plane,
-    slab: Option<Slab>,
-}
-
-/// A pane to draw this frame: its viewport (pixels) and draw state.
-struct PaneDraw {
-    pane: Pane,
-    viewport: [u32; 4],
-    state: DrawState,
 }
 
 /// Runs the viewer until its window closes.
@@ -125,8 +101,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         egui: egui::Context::default(),
         ui: ui::UiState::default(),
         model: Model::new(),
-        images: HashMap::new(),
-        upload_failed: Default::default(),
+        scene: Scene::default(),
         next_batch: 0,
         pending,
         frame_log,
@@ -135,8 +110,6 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         repaint_at: None,
         failure: None,
         dialog_open: false,
-        volume: None,
-        planes: [None, None, None],
     };
     if app.options.paths.is_empty() {
         app.model.message(
@@ -387,17 +360,19 @@ impl App {
                 .current_image()
                 .and_then(|(i, _, _)| i.info.series_number)
                 .map_or_else(|| "x".to_string(), |n| n.to_string());
+            let gfx = self.gfx.as_ref().ok_or("no window")?;
             let (state, name) = match pane {
                 Pane::Stack => {
                     let (pos, _) = self.model.slice_position();
                     (
-                        self.draw_state(viewport).ok_or("no image on screen")?,
+                        Scene::stack_state(&self.model, viewport).ok_or("no image on screen")?,
                         format!("hounsfield-series{series}-image{}", pos + 1),
                     )
                 }
                 Pane::Plane(k) => {
                     let state = self
-                        .prepare_plane(k, viewport)
+                        .scene
+                        .prepare_plane(&gfx.renderer, &mut self.model, k, viewport)
                         .ok_or("no plane on screen")?;
                     let slice = self.model.mpr.as_ref().map_or(0, |m| m.slices(k).1 + 1);
                     let orientation = format!("{:?}", mpr::ORIENTATIONS[k]).to_lowercase();
@@ -407,23 +382,10 @@ impl App {
                     )
                 }
             };
-            let gfx = self.gfx.as_ref().ok_or("no window")?;
-            let image = match pane {
-                Pane::Stack => {
-                    let id = self
-                        .model
-                        .current
-                        .map(|c| c.id)
-                        .ok_or("no image on screen")?;
-                    self.images
-                        .get_mut(&id)
-                        .ok_or("the image is not uploaded yet")?
-                }
-                Pane::Plane(k) => self.planes[k]
-                    .as_mut()
-                    .map(|(_, i)| i)
-                    .ok_or("no plane on screen")?,
-            };
+            let image = self
+                .scene
+                .image(&self.model, pane)
+                .ok_or("the image is not on the GPU yet")?;
             let rgba = hounsfield_render::headless::render_rgba(&gfx.renderer, image, &state)
                 .map_err(|e| e.to_string())?;
             let dir = &self.options.save_dir;
@@ -455,144 +417,6 @@ impl App {
         }
     }
 
-    /// Prepares the draw of every pane; returns those to draw.
-    fn prepare_panes(&mut self, panes: &[(Pane, [u32; 4])]) -> Vec<PaneDraw> {
-        let mut draws = Vec::new();
-        for &(pane, viewport) in panes {
-            if viewport[2] == 0 || viewport[3] == 0 {
-                continue;
-            }
-            let state = match pane {
-                Pane::Stack => {
-                    let (Some(state), Some(current), Some(gfx)) =
-                        (self.draw_state(viewport), self.model.current, &self.gfx)
-                    else {
-                        continue;
-                    };
-                    let Some(image) = self.images.get_mut(&current.id) else {
-                        continue;
-                    };
-                    match gfx.renderer.prepare(image, &state, viewport) {
-                        Ok(()) => Some(state),
-                        Err(e) => {
-                            self.model.message(format!("cannot draw: {e}"));
-                            None
-                        }
-                    }
-                }
-                Pane::Plane(k) => self.prepare_plane(k, viewport),
-            };
-            if let Some(state) = state {
-                draws.push(PaneDraw {
-                    pane,
-                    viewport,
-                    state,
-                });
-            }
-        }
-        draws
-    }
-
-    /// Uploads the volume if needed, resamples plane `k` if it changed, and prepares its
-    /// draw at `viewport`.
-    fn prepare_plane(&mut self, k: usize, viewport: [u32; 4]) -> Option<DrawState> {
-        let gfx = self.gfx.as_ref()?;
-        let volume = self.model.mpr.as_ref()?.volume.clone();
-        if !self
-            .volume
-            .as_ref()
-            .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
-        {
-            self.volume = None;
-            self.planes = [None, None, None];
-            match gfx.renderer.upload_volume(&volume) {
-                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
-                Err(e) => {
-                    let msg = format!("cannot put the volume on the GPU: {e}");
-                    self.model.message(msg.clone());
-                    self.model.mpr = None;
-                    self.model.mpr_note = Some(msg);
-                    return None;
-                }
-            }
-        }
-        let mpr = self.model.mpr.as_ref()?;
-        let plane = mpr.plane(k);
-        let slab = mpr.slab();
-        let key = PlaneKey { plane, slab };
-        if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
-            let previous = self.planes[k].take().map(|(_, image)| image);
-            let (_, gpu) = self.volume.as_ref()?;
-            match gfx.renderer.resample(
-                gpu,
-                &volume.sampling(&plane, slab),
-                slab.map(|s| s.mode),
-                (plane.columns, plane.rows),
-                previous,
-            ) {
-                Ok(image) => self.planes[k] = Some((key, image)),
-                Err(e) => {
-                    self.model.message(format!("cannot compute the plane: {e}"));
-                    return None;
-                }
-            }
-        }
-        let state = DrawState {
-            frame: 0,
-            pipeline: self.model.mpr_pipeline(),
-            invert: false,
-            view: mpr.view(k, viewport[2], viewport[3]),
-            background: BACKGROUND,
-            paint_background: true,
-        };
-        let (_, image) = self.planes[k].as_mut()?;
-        match gfx.renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                self.model.message(format!("cannot draw the plane: {e}"));
-                None
-            }
-        }
-    }
-
-    fn draw_state(&self, viewport: [u32; 4]) -> Option<DrawState> {
-        let current = self.model.current?;
-        self.model.current_image()?;
-        Some(DrawState {
-            frame: current.frame,
-            pipeline: self.model.pipeline(),
-            invert: self.model.view.invert,
-            view: self.model.view_for(viewport[2].max(1), viewport[3].max(1)),
-            background: BACKGROUND,
-            paint_background: true,
-        })
-    }
-
-    /// Uploads the image on screen if it is not on the GPU yet.
-    fn ensure_uploaded(&mut self) {
-        let Some((inst, image, _)) = self.model.current_image() else {
-            return;
-        };
-        let id = inst.id;
-        if self.images.contains_key(&id) || self.upload_failed.contains(&id) {
-            return;
-        }
-        let Some(gfx) = &self.gfx else {
-            return;
-        };
-        match gfx.renderer.upload(&image.frames, image.palette.as_ref()) {
-            Ok(gpu) => {
-                self.images.insert(id, gpu);
-            }
-            Err(e) => {
-                let msg = format!("{}: cannot show the image: {e}", inst.file.name());
-                self.upload_failed.insert(id);
-                tracing::error!("{msg}");
-                self.model.message(msg);
-            }
-        }
-    }
-
     fn redraw(&mut self, event_loop: &ActiveEventLoop) {
         let start = Instant::now();
         let Some(gfx) = self.gfx.as_mut() else {
@@ -602,7 +426,7 @@ impl App {
             // Recreate the device and every upload.
             tracing::error!("GPU device lost ({why}); recreating it");
             self.gfx = None;
-            self.images.clear();
+            self.scene.clear();
             if let Err(e) = self.init_gfx(event_loop) {
                 self.failure = Some(e);
                 event_loop.exit();
@@ -663,7 +487,9 @@ impl App {
             match effect {
                 Effect::OpenDialog => self.open_dialog(),
                 Effect::Save => {
-                    self.ensure_uploaded();
+                    if let Some(gfx) = &self.gfx {
+                        self.scene.ensure_uploaded(&gfx.renderer, &mut self.model);
+                    }
                     self.save(&panes);
                 }
                 Effect::Open(paths) => {
@@ -671,8 +497,10 @@ impl App {
                 }
             }
         }
-        self.ensure_uploaded();
-        let draws = self.prepare_panes(&panes);
+        let draws = match &self.gfx {
+            Some(gfx) => self.scene.prepare(&gfx.renderer, &mut self.model, &panes),
+            None => Vec::new(),
+        };
         let drawn_image = draws.iter().any(|d| d.pane == Pane::Stack);
         let Some(gfx) = self.gfx.as_mut() else {
             return;
@@ -753,15 +581,8 @@ impl App {
                 multiview_mask: None,
             });
             let mut pass = pass.forget_lifetime();
-            for d in &draws {
-                let image = match d.pane {
-                    Pane::Stack => self.model.current.and_then(|c| self.images.get(&c.id)),
-                    Pane::Plane(k) => self.planes[k].as_ref().map(|(_, i)| i),
-                };
-                if let Some(image) = image {
-                    gfx.renderer.draw(&mut pass, image, &d.state, d.viewport);
-                }
-            }
+            self.scene
+                .draw(&gfx.renderer, &mut pass, &self.model, &draws);
             gfx.egui_renderer.render(&mut pass, &primitives, &screen);
         }
         let index = gfx
@@ -844,7 +665,7 @@ impl App {
             "slab": x.slab(),
             "convention": x.convention,
             "volume_slices": x.volume.stack.slices.len(),
-            "planes_drawn": self.planes.iter().map(Option::is_some).collect::<Vec<_>>(),
+            "planes_drawn": (0..3).map(|k| self.scene.plane_ready(k)).collect::<Vec<_>>(),
             "planes": planes,
         })
     }

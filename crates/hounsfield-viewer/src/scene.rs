@@ -1,0 +1,246 @@
+//! What the viewers keep on the GPU for a [`Model`], and how they draw its panes: the
+//! frames of each instance uploaded once when first shown, the series volume as one 3D
+//! texture, and one resampled image per plane view, recomputed only when its plane or
+//! slab changes. Platform-free: the caller owns the device, the surface and the render
+//! pass.
+//!
+//! ```no_run
+//! # fn frame(renderer: &hounsfield_render::Renderer, pass: &mut wgpu::RenderPass<'_>) {
+//! use hounsfield_viewer::model::Model;
+//! use hounsfield_viewer::mpr::Pane;
+//! use hounsfield_viewer::scene::Scene;
+//! let mut model = Model::new();
+//! let mut scene = Scene::default();
+//! // Each frame: the panes of the image area in target pixels, then one render pass.
+//! let panes = [(Pane::Stack, [0, 0, 800, 600])];
+//! let draws = scene.prepare(renderer, &mut model, &panes);
+//! scene.draw(renderer, pass, &model, &draws);
+//! # }
+//! ```
+
+use crate::model::Model;
+use crate::mpr::Pane;
+use hounsfield_core::volume::{Plane, Slab, Volume};
+use hounsfield_render::volume::GpuVolume;
+use hounsfield_render::{DrawState, GpuImage, Renderer};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The background of the image area (linear RGBA).
+pub const BACKGROUND: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
+
+/// What a resampled plane image shows.
+#[derive(Debug, Clone, PartialEq)]
+struct PlaneKey {
+    plane: Plane,
+    slab: Option<Slab>,
+}
+
+/// A pane to draw this frame: its viewport (target pixels) and draw state.
+#[derive(Debug, Clone)]
+pub struct PaneDraw {
+    pub pane: Pane,
+    pub viewport: [u32; 4],
+    pub state: DrawState,
+}
+
+/// The GPU side of a [`Model`].
+#[derive(Default)]
+pub struct Scene {
+    images: HashMap<u64, GpuImage>,
+    /// Instances whose upload failed (not retried every frame).
+    upload_failed: HashSet<u64>,
+    /// The volume of the planes on the GPU, and the volume it was made from.
+    volume: Option<(Arc<Volume>, GpuVolume)>,
+    /// Per plane view: what its image shows, and the image.
+    planes: [Option<(PlaneKey, GpuImage)>; 3],
+}
+
+impl Scene {
+    /// Forgets every upload (after the device was lost and recreated).
+    pub fn clear(&mut self) {
+        *self = Scene::default();
+    }
+
+    /// Whether plane `k`'s image exists.
+    pub fn plane_ready(&self, k: usize) -> bool {
+        self.planes.get(k).is_some_and(Option::is_some)
+    }
+
+    /// The draw state of the slice on screen in a viewport of `viewport` pixels.
+    pub fn stack_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
+        let current = model.current?;
+        model.current_image()?;
+        Some(DrawState {
+            frame: current.frame,
+            pipeline: model.pipeline(),
+            invert: model.view.invert,
+            view: model.view_for(viewport[2].max(1), viewport[3].max(1)),
+            background: BACKGROUND,
+            paint_background: true,
+        })
+    }
+
+    /// Uploads the slice on screen if it is not on the GPU yet (a failure is reported
+    /// once, as a message).
+    pub fn ensure_uploaded(&mut self, renderer: &Renderer, model: &mut Model) {
+        let Some((inst, image, _)) = model.current_image() else {
+            return;
+        };
+        let id = inst.id;
+        if self.images.contains_key(&id) || self.upload_failed.contains(&id) {
+            return;
+        }
+        match renderer.upload(&image.frames, image.palette.as_ref()) {
+            Ok(gpu) => {
+                self.images.insert(id, gpu);
+            }
+            Err(e) => {
+                let msg = format!("{}: cannot show the image: {e}", inst.file.name());
+                self.upload_failed.insert(id);
+                model.message(msg);
+            }
+        }
+    }
+
+    /// Prepares the draw of every pane (`[x, y, width, height]` in target pixels);
+    /// returns those to draw.
+    pub fn prepare(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        panes: &[(Pane, [u32; 4])],
+    ) -> Vec<PaneDraw> {
+        self.ensure_uploaded(renderer, model);
+        let mut draws = Vec::new();
+        for &(pane, viewport) in panes {
+            if viewport[2] == 0 || viewport[3] == 0 {
+                continue;
+            }
+            let state = match pane {
+                Pane::Stack => self.prepare_stack(renderer, model, viewport),
+                Pane::Plane(k) => self.prepare_plane(renderer, model, k, viewport),
+            };
+            if let Some(state) = state {
+                draws.push(PaneDraw {
+                    pane,
+                    viewport,
+                    state,
+                });
+            }
+        }
+        draws
+    }
+
+    fn prepare_stack(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let state = Self::stack_state(model, viewport)?;
+        let image = self.images.get_mut(&model.current?.id)?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Uploads the volume if needed, resamples plane `k` if it changed, and prepares its
+    /// draw at `viewport`.
+    pub fn prepare_plane(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        k: usize,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let volume = model.mpr.as_ref()?.volume.clone();
+        if !self
+            .volume
+            .as_ref()
+            .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
+        {
+            self.volume = None;
+            self.planes = [None, None, None];
+            match renderer.upload_volume(&volume) {
+                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
+                Err(e) => {
+                    let msg = format!("cannot put the volume on the GPU: {e}");
+                    model.message(msg.clone());
+                    model.mpr = None;
+                    model.mpr_note = Some(msg);
+                    return None;
+                }
+            }
+        }
+        let mpr = model.mpr.as_ref()?;
+        let plane = mpr.plane(k);
+        let slab = mpr.slab();
+        let view = mpr.view(k, viewport[2], viewport[3]);
+        let key = PlaneKey { plane, slab };
+        if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
+            let previous = self.planes[k].take().map(|(_, image)| image);
+            let (_, gpu) = self.volume.as_ref()?;
+            match renderer.resample(
+                gpu,
+                &volume.sampling(&plane, slab),
+                slab.map(|s| s.mode),
+                (plane.columns, plane.rows),
+                previous,
+            ) {
+                Ok(image) => self.planes[k] = Some((key, image)),
+                Err(e) => {
+                    model.message(format!("cannot compute the plane: {e}"));
+                    return None;
+                }
+            }
+        }
+        let state = DrawState {
+            frame: 0,
+            pipeline: model.mpr_pipeline(),
+            invert: false,
+            view,
+            background: BACKGROUND,
+            paint_background: true,
+        };
+        let (_, image) = self.planes[k].as_mut()?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw the plane: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The image a pane shows, as the last [`prepare`](Self::prepare) left it.
+    pub fn image(&mut self, model: &Model, pane: Pane) -> Option<&mut GpuImage> {
+        match pane {
+            Pane::Stack => self.images.get_mut(&model.current?.id),
+            Pane::Plane(k) => self.planes.get_mut(k)?.as_mut().map(|(_, i)| i),
+        }
+    }
+
+    /// Records the prepared draws into `pass`.
+    pub fn draw(
+        &self,
+        renderer: &Renderer,
+        pass: &mut wgpu::RenderPass<'_>,
+        model: &Model,
+        draws: &[PaneDraw],
+    ) {
+        for d in draws {
+            let image = match d.pane {
+                Pane::Stack => model.current.and_then(|c| self.images.get(&c.id)),
+                Pane::Plane(k) => self.planes.get(k).and_then(|p| p.as_ref().map(|(_, i)| i)),
+            };
+            if let Some(image) = image {
+                renderer.draw(pass, image, &d.state, d.viewport);
+            }
+        }
+    }
+}

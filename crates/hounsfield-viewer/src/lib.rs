@@ -17,6 +17,7 @@
 pub mod input;
 pub mod model;
 pub mod mpr;
+pub mod overlay;
 #[cfg(feature = "gpu")]
 pub mod scene;
 

@@ -12,6 +12,7 @@ use super::model::Model;
 use super::mpr::{self, Layout, Pane};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Vec2};
 use hounsfield_core::ElementNode;
+use hounsfield_viewer::overlay::{self, PaneOverlay};
 
 /// What one pass of the UI produced.
 #[derive(Debug)]
@@ -639,139 +640,40 @@ fn corner(ui: &egui::Ui, rect: Rect, align: Align2, lines: &[String]) -> Option<
     Some(shadow.union(main).expand(1.0))
 }
 
-fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: &mut UiOutput) {
-    let Some((inst, image, frame)) = model.current_image() else {
-        let text = if model.progress.loads > 0 {
-            "Loading…".to_string()
-        } else {
-            "Drop DICOM files or folders here, or press Ctrl+O to open them.\nH shows the keys."
-                .to_string()
-        };
-        if let Some(r) = corner(ui, rect, Align2::CENTER_CENTER, &[text]) {
-            out.overlays.push(r);
+/// The pointer in pane `r`'s device pixels (at the centre of the pixel under it).
+fn pane_pointer(r: Rect, hover: Option<Pos2>, ppp: f32) -> Option<[f32; 2]> {
+    hover
+        .filter(|p| r.contains(*p))
+        .map(|p| [(p.x - r.min.x) * ppp + 0.5, (p.y - r.min.y) * ppp + 0.5])
+}
+
+/// Paints a pane's overlay text in `r`.
+fn paint_overlay(ui: &egui::Ui, r: Rect, o: PaneOverlay, out: &mut UiOutput) {
+    if let Some(text) = o.center {
+        if let Some(c) = corner(ui, r, Align2::CENTER_CENTER, &[text]) {
+            out.overlays.push(c);
         }
         return;
-    };
-    let info = &inst.info;
-    let or = |v: &Option<String>| v.clone().unwrap_or_default();
-    let top_left = vec![
-        or(&info.patient_name),
-        or(&info.patient_id),
-        or(&info.study_description),
-        or(&info.study_date),
-    ];
-    let top_right = vec![
-        format!(
-            "{}{}",
-            info.series_number
-                .map(|n| format!("Series {n}  "))
-                .unwrap_or_default(),
-            or(&info.series_description)
-        ),
-        format!(
-            "{}{}",
-            or(&info.modality),
-            info.instance_number
-                .map(|n| format!("  Instance {n}"))
-                .unwrap_or_default()
-        ),
-        format!("{} x {}", info.columns, info.rows),
-    ];
-    let (pos, count) = model.slice_position();
-    let mut bottom_left = Vec::new();
-    match model.pipeline() {
-        Some(p) => match p.window() {
-            Some((c, w)) => bottom_left.push(format!(
-                "W {}  L {}{}",
-                trim(w),
-                trim(c),
-                model
-                    .view
-                    .window_label
-                    .as_ref()
-                    .map(|l| format!("  ({l})"))
-                    .unwrap_or_default()
-            )),
-            None => bottom_left.push("VOI LUT".into()),
-        },
-        None => bottom_left.push("colour".into()),
     }
-    if model.view.invert {
-        bottom_left.push("inverted".into());
-    }
-    let mut zoom_line = format!("Zoom {:.0}%", model.view.zoom * 100.0);
-    if model.view.flip_horizontal {
-        zoom_line.push_str("  flipped L-R");
-    }
-    if model.view.flip_vertical {
-        zoom_line.push_str("  flipped T-B");
-    }
-    bottom_left.push(zoom_line);
-    let frames = image.frames.len();
-    let mut slice_line = format!("Image {}/{}", pos + 1, count);
-    if frames > 1 {
-        slice_line.push_str(&format!("  (frame {}/{frames})", frame + 1));
-    }
-    if model.cine {
-        slice_line.push_str("  ▶ cine");
-    }
-    bottom_left.push(slice_line);
-    if let Some(z) = model.slice_location() {
-        bottom_left.push(format!("Pos {z:.2} mm"));
-    }
-    let mut bottom_right = Vec::new();
-    if let Some(p) = hover.filter(|p| rect.contains(*p)) {
-        let ppp = ui.ctx().pixels_per_point();
-        let (w, h) = (
-            (rect.width() * ppp).round().max(1.0) as u32,
-            (rect.height() * ppp).round().max(1.0) as u32,
-        );
-        let f = &image.frames[frame];
-        let m = model.view_for(w, h).mapping(f.width, f.height);
-        // At the centre of the device pixel under the pointer.
-        let img = m.image_at(
-            (p.x - rect.min.x) * ppp + 0.5,
-            (p.y - rect.min.y) * ppp + 0.5,
-        );
-        if let Some((x, y, v)) = model.value_at(img) {
-            bottom_right.push(format!("x {x}  y {y}"));
-            bottom_right.push(v);
-            out.hover_value = true;
-        }
-    }
-    if let Some(o) = info.image_orientation_patient {
-        // Orientation letters from Image Orientation (Patient), after the view's flips.
-        let sign = |flip: bool| if flip { -1.0 } else { 1.0 };
-        let (fx, fy) = (
-            sign(model.view.flip_horizontal),
-            sign(model.view.flip_vertical),
-        );
-        let right = [o[0] * fx, o[1] * fx, o[2] * fx];
-        let down = [o[3] * fy, o[4] * fy, o[5] * fy];
-        let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
-        use hounsfield_core::volume::orientation_label as label;
-        edge_labels(
-            ui,
-            rect,
-            [
-                label(right),
-                label(neg(right)),
-                label(down),
-                label(neg(down)),
-            ],
-            out,
-        );
-    }
+    edge_labels(ui, r, o.edges, out);
     for (align, lines) in [
-        (Align2::LEFT_TOP, top_left),
-        (Align2::RIGHT_TOP, top_right),
-        (Align2::LEFT_BOTTOM, bottom_left),
-        (Align2::RIGHT_BOTTOM, bottom_right),
+        (Align2::LEFT_TOP, o.top_left),
+        (Align2::RIGHT_TOP, o.top_right),
+        (Align2::LEFT_BOTTOM, o.bottom_left),
+        (Align2::RIGHT_BOTTOM, o.bottom_right),
     ] {
-        if let Some(r) = corner(ui, rect, align, &lines) {
-            out.overlays.push(r);
+        if let Some(c) = corner(ui, r, align, &lines) {
+            out.overlays.push(c);
         }
     }
+    out.hover_value |= o.hover_value;
+}
+
+fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: &mut UiOutput) {
+    let ppp = ui.ctx().pixels_per_point();
+    let [_, _, w, h] = pixels_of(rect, ppp);
+    let o = overlay::stack_overlay(model, [w, h], pane_pointer(rect, hover, ppp), true);
+    paint_overlay(ui, rect, o, out);
 }
 
 /// Paints orientation letters `[right, left, bottom, top]` at the edge midpoints of `r`.
@@ -817,20 +719,6 @@ fn edge_labels(ui: &egui::Ui, r: Rect, labels: [String; 4], out: &mut UiOutput) 
     }
 }
 
-/// Screen position (points) of plane `k`'s pixel (i, j) in pane `r`.
-fn plane_to_screen(model: &Model, k: usize, r: Rect, ppp: f32, ij: [f64; 2]) -> Option<Pos2> {
-    let m = model.mpr.as_ref()?;
-    let plane = m.plane(k);
-    let [_, _, w, h] = pixels_of(r, ppp);
-    let place = m.view(k, w, h).placement(plane.columns, plane.rows);
-    let (qx, qy) = (ij[0] as f32 + 0.5, ij[1] as f32 + 0.5);
-    let x = place.origin[0] + qx * place.axis_x[0] + qy * place.axis_y[0];
-    let y = place.origin[1] + qx * place.axis_x[1] + qy * place.axis_y[1];
-    Some(Pos2::new(r.min.x + x / ppp, r.min.y + y / ppp))
-}
-
-/// The overlays of plane `k` in pane `r`: crosshair lines, orientation letters, slice,
-/// slab, window and the value under the pointer.
 fn plane_overlays(
     ui: &egui::Ui,
     model: &Model,
@@ -839,86 +727,25 @@ fn plane_overlays(
     hover: Option<Pos2>,
     out: &mut UiOutput,
 ) {
-    let Some(m) = &model.mpr else {
-        let text = model
-            .mpr_note
-            .clone()
-            .unwrap_or_else(|| "Building the volume…".into());
-        if let Some(c) = corner(ui, r, Align2::CENTER_CENTER, &[text]) {
-            out.overlays.push(c);
-        }
-        return;
-    };
     let ppp = ui.ctx().pixels_per_point();
-    let plane = m.plane(k);
-    let painter = ui.painter_at(r);
+    let [_, _, w, h] = pixels_of(r, ppp);
     // Crosshair: the other planes' lines through the crosshair, with a gap around it.
-    let (at, lines) = m.crosshair_in(k);
-    if let Some(c) = plane_to_screen(model, k, r, ppp, at) {
-        for (j, d) in lines {
-            let Some(e) = plane_to_screen(model, k, r, ppp, [at[0] + d[0], at[1] + d[1]]) else {
-                continue;
-            };
-            let dir = (e - c).normalized();
-            if !dir.x.is_finite() || !dir.y.is_finite() {
-                continue;
-            }
-            let [cr, cg, cb] = mpr::COLORS[j];
-            let stroke = egui::Stroke::new(1.0, Color32::from_rgb(cr, cg, cb));
-            let far = r.width() + r.height();
-            let gap = 10.0;
-            painter.line_segment([c - dir * far, c - dir * gap], stroke);
-            painter.line_segment([c + dir * gap, c + dir * far], stroke);
+    let painter = ui.painter_at(r);
+    for ([cr, cg, cb], c, e) in overlay::crosshair_lines(model, k, [w, h]) {
+        let c = Pos2::new(r.min.x + c[0] / ppp, r.min.y + c[1] / ppp);
+        let e = Pos2::new(r.min.x + e[0] / ppp, r.min.y + e[1] / ppp);
+        let dir = (e - c).normalized();
+        if !dir.x.is_finite() || !dir.y.is_finite() {
+            continue;
         }
+        let stroke = egui::Stroke::new(1.0, Color32::from_rgb(cr, cg, cb));
+        let far = r.width() + r.height();
+        let gap = 10.0;
+        painter.line_segment([c - dir * far, c - dir * gap], stroke);
+        painter.line_segment([c + dir * gap, c + dir * far], stroke);
     }
-    edge_labels(ui, r, plane.edge_labels(), out);
-    let name = format!("{:?}", mpr::ORIENTATIONS[k]);
-    let (positions, index) = m.slices(k);
-    let n = m.normal(k);
-    let depth = m.crosshair[0] * n[0] + m.crosshair[1] * n[1] + m.crosshair[2] * n[2];
-    let mut top_left = vec![
-        if m.is_standard(k) {
-            name
-        } else {
-            format!("Oblique ({name})")
-        },
-        format!("Slice {}/{}  {depth:.1} mm", index + 1, positions.len()),
-    ];
-    if let Some(slab) = m.slab() {
-        top_left.push(format!(
-            "{} slab {:.1} mm",
-            slab.mode.label(),
-            slab.thickness
-        ));
-    }
-    let mut bottom_left = Vec::new();
-    if let Some((c, w)) = model.mpr_pipeline().and_then(|p| p.window()) {
-        bottom_left.push(format!("W {}  L {}", trim(w), trim(c)));
-    }
-    bottom_left.push(format!("Zoom {:.0}%", m.views[k].zoom * 100.0));
-    let mut bottom_right = Vec::new();
-    if let Some(p) = hover.filter(|p| r.contains(*p)) {
-        let [_, _, w, h] = pixels_of(r, ppp);
-        let img = m
-            .view(k, w, h)
-            .mapping(plane.columns, plane.rows)
-            .image_at((p.x - r.min.x) * ppp + 0.5, (p.y - r.min.y) * ppp + 0.5);
-        let q = plane.position(f64::from(img[0]) - 0.5, f64::from(img[1]) - 0.5);
-        if let Some(v) = model.volume_value_at(q) {
-            bottom_right.push(format!("({:.1}, {:.1}, {:.1}) mm", q[0], q[1], q[2]));
-            bottom_right.push(v);
-            out.hover_value = true;
-        }
-    }
-    for (align, lines) in [
-        (Align2::LEFT_TOP, top_left),
-        (Align2::LEFT_BOTTOM, bottom_left),
-        (Align2::RIGHT_BOTTOM, bottom_right),
-    ] {
-        if let Some(c) = corner(ui, r, align, &lines) {
-            out.overlays.push(c);
-        }
-    }
+    let o = overlay::plane_overlay(model, k, [w, h], pane_pointer(r, hover, ppp));
+    paint_overlay(ui, r, o, out);
 }
 
 /// The planes' controls: layout, convention, slab, one slider per plane, reset.
@@ -1023,12 +850,4 @@ fn planes_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 ui.label(RichText::new(w).small().color(Color32::from_rgb(230, 180, 80)));
             }
         });
-}
-
-fn trim(v: f64) -> String {
-    if (v - v.round()).abs() < 0.005 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
 }

@@ -1,0 +1,256 @@
+//! The text a viewer shows over its panes: corner lines, orientation letters and the
+//! value under the pointer, as plain strings (each platform paints them its own way; the
+//! browser as DOM text, never as HTML).
+//!
+//! ```
+//! use hounsfield_viewer::model::Model;
+//! use hounsfield_viewer::overlay::stack_overlay;
+//! let model = Model::new();
+//! let o = stack_overlay(&model, [512, 512], None, false);
+//! assert!(o.center.is_some()); // nothing open: the hint in the middle
+//! ```
+
+use crate::model::Model;
+use crate::mpr;
+use hounsfield_core::volume::orientation_label;
+
+/// The text of one pane.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PaneOverlay {
+    pub top_left: Vec<String>,
+    pub top_right: Vec<String>,
+    pub bottom_left: Vec<String>,
+    pub bottom_right: Vec<String>,
+    /// Orientation letters at the right, left, bottom and top edges (empty when unknown).
+    pub edges: [String; 4],
+    /// A message in the middle (nothing open, loading, why no planes).
+    pub center: Option<String>,
+    /// Whether `bottom_right` holds the value under the pointer.
+    pub hover_value: bool,
+}
+
+/// A number as a window value: no decimals when whole.
+pub fn trim(v: f64) -> String {
+    if (v - v.round()).abs() < 0.005 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The overlay of the series' images in a pane of `size` pixels, with the pointer at
+/// `pointer` (pixels from the pane's top left, device pixel centres) if over it.
+/// `drop_hint` adds how to open files to the empty-pane message.
+pub fn stack_overlay(
+    model: &Model,
+    size: [u32; 2],
+    pointer: Option<[f32; 2]>,
+    drop_hint: bool,
+) -> PaneOverlay {
+    let mut o = PaneOverlay::default();
+    let Some((inst, image, frame)) = model.current_image() else {
+        o.center = Some(if model.progress.loads > 0 {
+            "Loading…".to_string()
+        } else if drop_hint {
+            "Drop DICOM files or folders here, or press Ctrl+O to open them.\nH shows the keys."
+                .to_string()
+        } else {
+            "Open DICOM files or folders to view them.".to_string()
+        });
+        return o;
+    };
+    let info = &inst.info;
+    let or = |v: &Option<String>| v.clone().unwrap_or_default();
+    o.top_left = vec![
+        or(&info.patient_name),
+        or(&info.patient_id),
+        or(&info.study_description),
+        or(&info.study_date),
+    ];
+    o.top_right = vec![
+        format!(
+            "{}{}",
+            info.series_number
+                .map(|n| format!("Series {n}  "))
+                .unwrap_or_default(),
+            or(&info.series_description)
+        ),
+        format!(
+            "{}{}",
+            or(&info.modality),
+            info.instance_number
+                .map(|n| format!("  Instance {n}"))
+                .unwrap_or_default()
+        ),
+        format!("{} x {}", info.columns, info.rows),
+    ];
+    let (pos, count) = model.slice_position();
+    match model.pipeline() {
+        Some(p) => match p.window() {
+            Some((c, w)) => o.bottom_left.push(format!(
+                "W {}  L {}{}",
+                trim(w),
+                trim(c),
+                model
+                    .view
+                    .window_label
+                    .as_ref()
+                    .map(|l| format!("  ({l})"))
+                    .unwrap_or_default()
+            )),
+            None => o.bottom_left.push("VOI LUT".into()),
+        },
+        None => o.bottom_left.push("colour".into()),
+    }
+    if model.view.invert {
+        o.bottom_left.push("inverted".into());
+    }
+    let mut zoom_line = format!("Zoom {:.0}%", model.view.zoom * 100.0);
+    if model.view.flip_horizontal {
+        zoom_line.push_str("  flipped L-R");
+    }
+    if model.view.flip_vertical {
+        zoom_line.push_str("  flipped T-B");
+    }
+    o.bottom_left.push(zoom_line);
+    let frames = image.frames.len();
+    let mut slice_line = format!("Image {}/{}", pos + 1, count);
+    if frames > 1 {
+        slice_line.push_str(&format!("  (frame {}/{frames})", frame + 1));
+    }
+    if model.cine {
+        slice_line.push_str("  ▶ cine");
+    }
+    o.bottom_left.push(slice_line);
+    if let Some(z) = model.slice_location() {
+        o.bottom_left.push(format!("Pos {z:.2} mm"));
+    }
+    if let Some([x, y]) = pointer {
+        let f = &image.frames[frame];
+        let img = model
+            .view_for(size[0].max(1), size[1].max(1))
+            .mapping(f.width, f.height)
+            .image_at(x, y);
+        if let Some((x, y, v)) = model.value_at(img) {
+            o.bottom_right.push(format!("x {x}  y {y}"));
+            o.bottom_right.push(v);
+            o.hover_value = true;
+        }
+    }
+    if let Some(d) = info.image_orientation_patient {
+        // Orientation letters from Image Orientation (Patient), after the view's flips.
+        let sign = |flip: bool| if flip { -1.0 } else { 1.0 };
+        let (fx, fy) = (
+            sign(model.view.flip_horizontal),
+            sign(model.view.flip_vertical),
+        );
+        let right = [d[0] * fx, d[1] * fx, d[2] * fx];
+        let down = [d[3] * fy, d[4] * fy, d[5] * fy];
+        let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
+        o.edges = [
+            orientation_label(right),
+            orientation_label(neg(right)),
+            orientation_label(down),
+            orientation_label(neg(down)),
+        ];
+    }
+    o
+}
+
+/// The overlay of plane view `k` in a pane of `size` pixels, with the pointer at
+/// `pointer` (pixels from the pane's top left) if over it.
+pub fn plane_overlay(
+    model: &Model,
+    k: usize,
+    size: [u32; 2],
+    pointer: Option<[f32; 2]>,
+) -> PaneOverlay {
+    let mut o = PaneOverlay::default();
+    let Some(m) = &model.mpr else {
+        o.center = Some(
+            model
+                .mpr_note
+                .clone()
+                .unwrap_or_else(|| "Building the volume…".into()),
+        );
+        return o;
+    };
+    let plane = m.plane(k);
+    o.edges = plane.edge_labels();
+    let name = format!("{:?}", mpr::ORIENTATIONS[k]);
+    let (positions, index) = m.slices(k);
+    let n = m.normal(k);
+    let depth = m.crosshair[0] * n[0] + m.crosshair[1] * n[1] + m.crosshair[2] * n[2];
+    o.top_left = vec![
+        if m.is_standard(k) {
+            name
+        } else {
+            format!("Oblique ({name})")
+        },
+        format!("Slice {}/{}  {depth:.1} mm", index + 1, positions.len()),
+    ];
+    if let Some(slab) = m.slab() {
+        o.top_left.push(format!(
+            "{} slab {:.1} mm",
+            slab.mode.label(),
+            slab.thickness
+        ));
+    }
+    if let Some((c, w)) = model.mpr_pipeline().and_then(|p| p.window()) {
+        o.bottom_left.push(format!("W {}  L {}", trim(w), trim(c)));
+    }
+    o.bottom_left
+        .push(format!("Zoom {:.0}%", m.views[k].zoom * 100.0));
+    if let Some([x, y]) = pointer {
+        let img = m
+            .view(k, size[0].max(1), size[1].max(1))
+            .mapping(plane.columns, plane.rows)
+            .image_at(x, y);
+        let q = plane.position(f64::from(img[0]) - 0.5, f64::from(img[1]) - 0.5);
+        if let Some(v) = model.volume_value_at(q) {
+            o.bottom_right
+                .push(format!("({:.1}, {:.1}, {:.1}) mm", q[0], q[1], q[2]));
+            o.bottom_right.push(v);
+            o.hover_value = true;
+        }
+    }
+    o
+}
+
+/// Where plane `k` shows its pixel (i, j) (plane pixel centres at integers), in pixels
+/// from the top left of a pane of `size` pixels.
+pub fn plane_to_pane(model: &Model, k: usize, size: [u32; 2], ij: [f64; 2]) -> Option<[f32; 2]> {
+    let m = model.mpr.as_ref()?;
+    let plane = m.plane(k);
+    let place = m
+        .view(k, size[0].max(1), size[1].max(1))
+        .placement(plane.columns, plane.rows);
+    let (qx, qy) = (ij[0] as f32 + 0.5, ij[1] as f32 + 0.5);
+    Some([
+        place.origin[0] + qx * place.axis_x[0] + qy * place.axis_y[0],
+        place.origin[1] + qx * place.axis_x[1] + qy * place.axis_y[1],
+    ])
+}
+
+/// The crosshair lines of plane view `k` in a pane of `size` pixels: for each other plane,
+/// its colour and two points of its line (pane pixels), through the crosshair.
+pub fn crosshair_lines(
+    model: &Model,
+    k: usize,
+    size: [u32; 2],
+) -> Vec<([u8; 3], [f32; 2], [f32; 2])> {
+    let Some(m) = &model.mpr else {
+        return Vec::new();
+    };
+    let (at, lines) = m.crosshair_in(k);
+    let Some(c) = plane_to_pane(model, k, size, at) else {
+        return Vec::new();
+    };
+    lines
+        .into_iter()
+        .filter_map(|(j, d)| {
+            let e = plane_to_pane(model, k, size, [at[0] + d[0], at[1] + d[1]])?;
+            (e != c).then_some((mpr::COLORS[j], c, e))
+        })
+        .collect()
+}

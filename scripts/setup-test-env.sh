@@ -6,6 +6,8 @@
 #    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source),
 #    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one); Xvfb, xdotool,
 #    ImageMagick and the X client libraries (the viewer's end-to-end test in a window);
+#    Chromium and npm (the browser build's end-to-end test; wasm-opt and Playwright come
+#    from npm, wasm-bindgen-cli from cargo, both installed by apps/hounsfield-web/build.sh);
 #  - the wasm32-unknown-unknown Rust target;
 #  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
@@ -16,7 +18,7 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs gcc g++ make pkg-config
+packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs npm chromium gcc g++ make pkg-config
           mesa-vulkan-drivers libvulkan1
           xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
           libxkbcommon-x11-0)

@@ -12,7 +12,8 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-render -p hounsfield-wasm-probe -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
+    -p hounsfield-web -p hounsfield-wasm-probe -- -D warnings
 step "cargo check --target wasm32-unknown-unknown (core, renderer)"
 cargo check --target wasm32-unknown-unknown -p hounsfield-core
 cargo check --target wasm32-unknown-unknown -p hounsfield-render
@@ -24,5 +25,8 @@ step "viewer end to end (Xvfb, xdotool, screen captures)"
 cargo test -p hounsfield --test viewer_e2e -- --nocapture --test-threads 1
 step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference on the GPU)"
 cargo test -p hounsfield-conformance -- --nocapture --test-threads 1
+step "browser build (wasm-bindgen, wasm-opt) and its end-to-end test in headless Chromium"
+bash apps/hounsfield-web/build.sh
+HOUNSFIELD_BIN="$(pwd)/target/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 echo
 echo "all tests passed"

@@ -39,7 +39,15 @@ pub struct DecodedImage {
 impl DecodedImage {
     /// Decodes every frame of `file` and resolves its display parameters.
     pub fn decode(file: &DicomFile) -> Result<DecodedImage, hounsfield_core::Error> {
-        let frames = file.decode_all_frames()?;
+        Self::from_frames(file, file.decode_all_frames()?)
+    }
+
+    /// The frames of `file`, decoded elsewhere (another thread, a Web Worker), with the
+    /// display parameters resolved.
+    pub fn from_frames(
+        file: &DicomFile,
+        frames: Vec<Frame>,
+    ) -> Result<DecodedImage, hounsfield_core::Error> {
         let mut pipelines = Vec::with_capacity(frames.len());
         let mut windows = Vec::new();
         let mut range = (f64::INFINITY, f64::NEG_INFINITY);
@@ -253,6 +261,70 @@ impl Model {
     /// The instance with this id.
     pub fn instance(&self, id: u64) -> Option<&Instance> {
         self.index_of(id).map(|i| &self.instances[i])
+    }
+
+    /// Load `batch` begins; when images are open already, its first image will take the
+    /// screen.
+    pub fn begin_load(&mut self, batch: u64) {
+        self.progress.loads += 1;
+        if !self.instances.is_empty() {
+            self.focus_batch = Some(batch);
+        }
+    }
+
+    /// A load found `files` candidate files.
+    pub fn files_found(&mut self, files: usize) {
+        self.progress.files_found += files;
+    }
+
+    /// A file was not an image; says why.
+    pub fn file_skipped(&mut self, reason: String) {
+        self.progress.files_done += 1;
+        tracing::warn!("{reason}");
+        self.message(reason);
+    }
+
+    /// An instance of load `batch` was read (its pixels are decoding).
+    pub fn file_parsed(&mut self, batch: u64, id: u64, file: Arc<DicomFile>, info: InstanceInfo) {
+        self.progress.files_done += 1;
+        self.progress.frames_total += info.frames.max(1) as usize;
+        self.add_instance(Instance {
+            id,
+            batch,
+            info,
+            file,
+            image: None,
+            error: None,
+        });
+    }
+
+    /// The frames of instance `id` were decoded (or not).
+    pub fn file_decoded(&mut self, id: u64, result: Result<Arc<DecodedImage>, String>) {
+        let frames = self
+            .instance(id)
+            .map_or(1, |i| i.info.frames.max(1) as usize);
+        self.progress.frames_decoded += frames;
+        if let Err(e) = &result {
+            tracing::error!("{e}");
+        }
+        self.set_decoded(id, result);
+    }
+
+    /// Load `batch` is done, after `seconds`.
+    pub fn load_finished(&mut self, batch: u64, seconds: f64) {
+        self.progress.loads = self.progress.loads.saturating_sub(1);
+        if self.focus_batch == Some(batch) {
+            self.focus_batch = None;
+        }
+        if self.progress.loads == 0 {
+            let n = self.instances.len();
+            let msg = format!(
+                "{n} image{} open ({} series); last load took {seconds:.2} s",
+                if n == 1 { "" } else { "s" },
+                self.series.len(),
+            );
+            self.message(msg);
+        }
     }
 
     /// Adds a parsed instance and regroups the series.

@@ -10,7 +10,7 @@ mod ui;
 use hounsfield_render::Renderer;
 use hounsfield_viewer::scene::Scene;
 use loader::{LoadEvent, Source};
-use model::{Effect, Instance, Model};
+use model::{Effect, Model};
 use mpr::Pane;
 use std::io::Write;
 use std::path::PathBuf;
@@ -130,10 +130,7 @@ impl App {
         }
         let batch = self.next_batch;
         self.next_batch += 1;
-        self.model.progress.loads += 1;
-        if !self.model.instances.is_empty() {
-            self.model.focus_batch = Some(batch);
-        }
+        self.model.begin_load(batch);
         let proxy = self.proxy.clone();
         loader::spawn(batch, sources, move |e| {
             if let Ok(p) = proxy.lock() {
@@ -264,58 +261,18 @@ impl App {
     }
 
     fn on_load(&mut self, event: LoadEvent) {
-        let p = &mut self.model.progress;
+        let m = &mut self.model;
         match event {
-            LoadEvent::Found { files, .. } => p.files_found += files,
-            LoadEvent::Skipped { reason, .. } => {
-                p.files_done += 1;
-                tracing::warn!("{reason}");
-                self.model.message(reason);
-            }
+            LoadEvent::Found { files, .. } => m.files_found(files),
+            LoadEvent::Skipped { reason, .. } => m.file_skipped(reason),
             LoadEvent::Parsed {
                 batch,
                 id,
                 file,
                 info,
-            } => {
-                p.files_done += 1;
-                p.frames_total += info.frames.max(1) as usize;
-                self.model.add_instance(Instance {
-                    id,
-                    batch,
-                    info: *info,
-                    file,
-                    image: None,
-                    error: None,
-                });
-            }
-            LoadEvent::Decoded { id, result } => {
-                let frames = self
-                    .model
-                    .instance(id)
-                    .map_or(1, |i| i.info.frames.max(1) as usize);
-                self.model.progress.frames_decoded += frames;
-                if let Err(e) = &result {
-                    tracing::error!("{e}");
-                }
-                self.model.set_decoded(id, result);
-            }
-            LoadEvent::Finished { batch, elapsed } => {
-                p.loads = p.loads.saturating_sub(1);
-                if self.model.focus_batch == Some(batch) {
-                    self.model.focus_batch = None;
-                }
-                if p.loads == 0 {
-                    let n = self.model.instances.len();
-                    let msg = format!(
-                        "{n} image{} open ({} series); last load took {:.2} s",
-                        if n == 1 { "" } else { "s" },
-                        self.model.series.len(),
-                        elapsed.as_secs_f64()
-                    );
-                    self.model.message(msg);
-                }
-            }
+            } => m.file_parsed(batch, id, file, *info),
+            LoadEvent::Decoded { id, result } => m.file_decoded(id, result),
+            LoadEvent::Finished { batch, elapsed } => m.load_finished(batch, elapsed.as_secs_f64()),
         }
         self.request_redraw();
     }

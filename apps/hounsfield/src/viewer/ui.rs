@@ -69,51 +69,6 @@ pub struct UiState {
     press: Option<(Pos2, f32)>,
 }
 
-const HELP: &[(&str, &str)] = &[
-    (
-        "Left drag",
-        "window / level (horizontal: width, vertical: centre)",
-    ),
-    ("Right drag", "zoom (up: in)"),
-    ("Middle drag, Shift + left drag", "pan"),
-    (
-        "Wheel, Up / Down, Left / Right",
-        "previous / next slice or frame",
-    ),
-    (
-        "PgUp / PgDn, Home / End",
-        "10 slices back / on, first / last",
-    ),
-    ("Ctrl + wheel", "zoom"),
-    ("Double click", "fit to the window"),
-    (
-        "1 - 9",
-        "presets (CT: brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone, file); otherwise the file's windows, then min-max",
-    ),
-    ("I", "invert"),
-    ("R", "reset window, zoom, pan, flips"),
-    ("F / V", "flip left-right / top-bottom"),
-    ("Space", "cine play / pause"),
-    ("Tab / Shift + Tab", "next / previous series"),
-    ("S / T", "series list / tag browser"),
-    ("Ctrl + O", "open files"),
-    ("Ctrl + S", "save the view as PNG"),
-    ("H, F1 / Esc", "this help / close it"),
-    ("Drop files or folders", "open them"),
-    (
-        "M",
-        "layout: images / axial, sagittal, coronal / both (2 x 2)",
-    ),
-    (
-        "Click in a plane",
-        "move the crosshair there (the others follow)",
-    ),
-    (
-        "Ctrl + left drag in a plane",
-        "rotate the other planes (oblique)",
-    ),
-    ("B", "slab: thin / MIP / MinIP / mean"),
-];
 
 fn key_of(key: egui::Key) -> Option<Key> {
     use egui::Key as K;
@@ -591,7 +546,7 @@ fn help_window(ctx: &egui::Context, model: &Model, out: &mut UiOutput) {
         .resizable(false)
         .show(ctx, |ui| {
             egui::Grid::new("help").striped(true).show(ui, |ui| {
-                for (k, v) in HELP {
+                for (k, v) in hounsfield_viewer::input::HELP {
                     ui.label(RichText::new(*k).strong());
                     ui.label(*v);
                     ui.end_row();

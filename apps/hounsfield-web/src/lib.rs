@@ -1,0 +1,716 @@
+//! Hounsfield in the browser: the core, the renderer and the viewer state of the native
+//! viewer, compiled to WebAssembly and drawing with WebGPU into the page's canvas.
+//!
+//! The page (`web/app.js`) owns the DOM: it feeds files to [`WebViewer::add_file`],
+//! sends their bytes to Web Workers that call [`decode_frames`] (decoding off the page's
+//! thread, buffers transferred, not copied), hands the frames back with
+//! [`WebViewer::set_frames`], forwards mouse, touch and keyboard events, and paints the
+//! overlay text of [`WebViewer::overlay`] as DOM text (never HTML).
+//!
+//! Built for `wasm32-unknown-unknown` only (`apps/hounsfield-web/build.sh`); natively the
+//! crate is empty.
+#![cfg(target_arch = "wasm32")]
+
+use hounsfield_core::{DicomFile, Frame, FrameColor, Samples};
+use hounsfield_render::Renderer;
+use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
+use hounsfield_viewer::model::{DecodedImage, Effect, Model};
+use hounsfield_viewer::mpr::{Layout, Pane};
+use hounsfield_viewer::overlay;
+use hounsfield_viewer::scene::Scene;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+/// The embedded sample (pydicom's `CT_small.dcm`, MIT licence).
+#[wasm_bindgen]
+pub fn sample() -> Vec<u8> {
+    hounsfield_viewer::SAMPLE.to_vec()
+}
+
+/// Decodes every frame of a DICOM file (in a Web Worker): an array of
+/// `{width, height, color, lane, bits_stored, signed, data}` with `data` an ArrayBuffer of
+/// little-endian samples, ready to transfer back to the page.
+#[wasm_bindgen]
+pub fn decode_frames(name: String, bytes: Vec<u8>) -> Result<js_sys::Array, JsValue> {
+    let file = DicomFile::from_bytes(name, bytes).map_err(js_err)?;
+    let frames = file.decode_all_frames().map_err(js_err)?;
+    let out = js_sys::Array::new();
+    for f in frames {
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+        set("width", f.width.into())?;
+        set("height", f.height.into())?;
+        set(
+            "color",
+            match f.color {
+                FrameColor::Monochrome => "mono",
+                FrameColor::Rgb => "rgb",
+                FrameColor::PaletteIndex => "palette",
+            }
+            .into(),
+        )?;
+        set(
+            "lane",
+            match &f.samples {
+                Samples::U8(_) => "u8",
+                Samples::I16(_) => "i16",
+                Samples::U16(_) => "u16",
+                Samples::U32(_) => "u32",
+                Samples::I32(_) => "i32",
+                Samples::F32(_) => "f32",
+                Samples::F64(_) => "f64",
+            }
+            .into(),
+        )?;
+        set("bits_stored", f.bits_stored.into())?;
+        set("signed", f.signed.into())?;
+        let bytes = f.samples.to_le_bytes();
+        set("data", js_sys::Uint8Array::from(bytes.as_slice()).buffer().into())?;
+        out.push(&o);
+    }
+    Ok(out)
+}
+
+/// Rebuilds a frame from [`decode_frames`]' description and bytes.
+fn frame_of(o: &JsValue) -> Result<Frame, String> {
+    let get = |k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).map_err(|_| format!("no {k}"));
+    let num = |k: &str| get(k)?.as_f64().ok_or(format!("bad {k}"));
+    let text = |k: &str| get(k)?.as_string().ok_or(format!("bad {k}"));
+    let width = num("width")? as u32;
+    let height = num("height")? as u32;
+    let data = js_sys::Uint8Array::new(&get("data")?).to_vec();
+    fn lanes<const N: usize, T>(b: &[u8], f: fn([u8; N]) -> T) -> Vec<T> {
+        b.chunks_exact(N)
+            .map(|c| f(c.try_into().unwrap_or([0; N])))
+            .collect()
+    }
+    let samples = match text("lane")?.as_str() {
+        "u8" => Samples::U8(data),
+        "i16" => Samples::I16(lanes(&data, i16::from_le_bytes)),
+        "u16" => Samples::U16(lanes(&data, u16::from_le_bytes)),
+        "u32" => Samples::U32(lanes(&data, u32::from_le_bytes)),
+        "i32" => Samples::I32(lanes(&data, i32::from_le_bytes)),
+        "f32" => Samples::F32(lanes(&data, f32::from_le_bytes)),
+        "f64" => Samples::F64(lanes(&data, f64::from_le_bytes)),
+        other => return Err(format!("unknown lane {other}")),
+    };
+    let color = match text("color")?.as_str() {
+        "rgb" => FrameColor::Rgb,
+        "palette" => FrameColor::PaletteIndex,
+        _ => FrameColor::Monochrome,
+    };
+    let frame = Frame {
+        width,
+        height,
+        color,
+        samples,
+        bits_stored: num("bits_stored")? as u16,
+        signed: get("signed")?.is_truthy(),
+    };
+    let expected = width as usize * height as usize * frame.channels();
+    if frame.samples.len() != expected {
+        return Err(format!(
+            "{} samples for a {width} x {height} frame",
+            frame.samples.len()
+        ));
+    }
+    Ok(frame)
+}
+
+/// Farthest the pointer may move between press and release for a click (CSS pixels).
+const CLICK_DIST: f32 = 3.0;
+
+/// The viewer of one canvas.
+#[wasm_bindgen]
+pub struct WebViewer {
+    model: Model,
+    scene: Scene,
+    surface: wgpu::Surface<'static>,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    config: wgpu::SurfaceConfiguration,
+    renderer: Renderer,
+    adapter: String,
+    /// Device pixels per CSS pixel.
+    dpr: f32,
+    next_id: u64,
+    next_batch: u64,
+    /// Held button and last position (CSS pixels).
+    drag: Option<(Button, [f32; 2])>,
+    /// Where the left button went down, and how far the pointer moved since.
+    press: Option<([f32; 2], f32)>,
+    pointer: Option<[f32; 2]>,
+    scroll: f32,
+    frames_drawn: u64,
+    image_drawn: bool,
+}
+
+/// Creates the viewer on `canvas` with WebGPU. Fails with a message naming what is
+/// missing when the browser offers no WebGPU adapter.
+#[wasm_bindgen]
+pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebViewer, JsValue> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::BROWSER_WEBGPU,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let (width, height) = (canvas.width().max(1), canvas.height().max(1));
+    let surface = instance
+        .create_surface(wgpu::SurfaceTarget::Canvas(canvas))
+        .map_err(|e| js_err(format!("cannot use the canvas for WebGPU: {e}")))?;
+    let adapter = instance
+        .request_adapter(&wgpu::RequestAdapterOptions {
+            compatible_surface: Some(&surface),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| js_err(format!("this browser offers no WebGPU adapter ({e})")))?;
+    let limits = adapter.limits();
+    let (device, queue) = adapter
+        .request_device(&wgpu::DeviceDescriptor {
+            label: Some("hounsfield web"),
+            required_features: wgpu::Features::empty(),
+            required_limits: wgpu::Limits {
+                max_texture_dimension_2d: limits.max_texture_dimension_2d,
+                max_texture_array_layers: limits.max_texture_array_layers,
+                max_texture_dimension_3d: limits.max_texture_dimension_3d,
+                ..wgpu::Limits::downlevel_defaults()
+            },
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        })
+        .await
+        .map_err(|e| js_err(format!("cannot open the WebGPU device: {e}")))?;
+    let caps = surface.get_capabilities(&adapter);
+    // Grey levels must reach the screen as the pipeline computed them: a non-sRGB format.
+    let format = caps
+        .formats
+        .iter()
+        .copied()
+        .find(|f| matches!(f, wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Bgra8Unorm))
+        .or_else(|| caps.formats.first().copied())
+        .ok_or_else(|| js_err("the canvas offers no texture format"))?;
+    let config = wgpu::SurfaceConfiguration {
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        format,
+        width,
+        height,
+        present_mode: wgpu::PresentMode::Fifo,
+        desired_maximum_frame_latency: 2,
+        alpha_mode: wgpu::CompositeAlphaMode::Opaque,
+        view_formats: vec![],
+        color_space: wgpu::SurfaceColorSpace::Auto,
+    };
+    surface.configure(&device, &config);
+    let renderer = Renderer::new(&device, &queue, format);
+    let info = adapter.get_info();
+    Ok(WebViewer {
+        model: Model::new(),
+        scene: Scene::default(),
+        surface,
+        device,
+        queue,
+        config,
+        renderer,
+        adapter: format!("{} ({:?})", info.name, info.backend),
+        dpr: 1.0,
+        next_id: 1,
+        next_batch: 0,
+        drag: None,
+        press: None,
+        pointer: None,
+        scroll: 0.0,
+        frames_drawn: 0,
+        image_drawn: false,
+    })
+}
+
+fn key_of(key: &str) -> Option<Key> {
+    Some(match key {
+        "ArrowUp" => Key::Up,
+        "ArrowDown" => Key::Down,
+        "ArrowLeft" => Key::Left,
+        "ArrowRight" => Key::Right,
+        "PageUp" => Key::PageUp,
+        "PageDown" => Key::PageDown,
+        "Home" => Key::Home,
+        "End" => Key::End,
+        "Tab" => Key::Tab,
+        "Escape" => Key::Escape,
+        "F1" => Key::F1,
+        " " => Key::Space,
+        k => {
+            let mut chars = k.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_digit() => Key::Digit(c as u8 - b'0'),
+                (Some(c), None) if c.is_ascii_alphabetic() => Key::Letter(c.to_ascii_lowercase()),
+                _ => return None,
+            }
+        }
+    })
+}
+
+fn button_of(b: i32) -> Option<Button> {
+    match b {
+        0 => Some(Button::Left),
+        1 => Some(Button::Middle),
+        2 => Some(Button::Right),
+        _ => None,
+    }
+}
+
+fn effect_name(e: Option<Effect>) -> String {
+    match e {
+        Some(Effect::OpenDialog) => "open".into(),
+        Some(Effect::Save) => "save".into(),
+        Some(Effect::Open(_)) | None => String::new(),
+    }
+}
+
+impl WebViewer {
+    /// The panes of the canvas, in device pixels.
+    fn panes(&self) -> Vec<(Pane, [u32; 4])> {
+        let (w, h) = (self.config.width as f32, self.config.height as f32);
+        self.model
+            .layout
+            .panes([0.0, 0.0, w, h])
+            .into_iter()
+            .map(|(p, [x, y, w, h])| (p, [x as u32, y as u32, w as u32, h as u32]))
+            .collect()
+    }
+
+    /// The pane under CSS position `p`, and its rectangle in device pixels.
+    fn pane_at(&self, p: [f32; 2]) -> Option<(Pane, [u32; 4])> {
+        let (x, y) = (p[0] * self.dpr, p[1] * self.dpr);
+        self.panes().into_iter().find(|(_, r)| {
+            x >= r[0] as f32
+                && y >= r[1] as f32
+                && x < (r[0] + r[2]) as f32
+                && y < (r[1] + r[3]) as f32
+        })
+    }
+
+    /// Applies one input that happened at CSS position `at` (if any); returns the
+    /// effect's name for the page ("open", "save" or "").
+    fn input(&mut self, input: Input, at: Option<[f32; 2]>) -> String {
+        if let Some((pane, _)) = at.and_then(|p| self.pane_at(p)) {
+            self.model.active_pane = pane;
+        }
+        let effect = action_for(&input).and_then(|a| self.model.apply(a));
+        effect_name(effect)
+    }
+}
+
+#[wasm_bindgen]
+impl WebViewer {
+    /// The adapter in use, in words.
+    pub fn adapter(&self) -> String {
+        self.adapter.clone()
+    }
+
+    /// The canvas now has `width` x `height` device pixels, `dpr` per CSS pixel.
+    pub fn resize(&mut self, width: u32, height: u32, dpr: f32) {
+        self.dpr = if dpr > 0.0 { dpr } else { 1.0 };
+        let max = self.device.limits().max_texture_dimension_2d;
+        self.config.width = width.clamp(1, max);
+        self.config.height = height.clamp(1, max);
+        self.surface.configure(&self.device, &self.config);
+    }
+
+    /// A load of `files` files begins; returns its batch number.
+    pub fn begin_load(&mut self, files: u32) -> f64 {
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.model.begin_load(batch);
+        self.model.files_found(files as usize);
+        batch as f64
+    }
+
+    /// Reads the header of a file of load `batch`; returns its id for [`set_frames`](Self::set_frames),
+    /// or -1 when it is not a DICOM image (a message says why).
+    pub fn add_file(&mut self, batch: f64, name: String, bytes: Vec<u8>) -> f64 {
+        if !DicomFile::may_be_dicom(&bytes[..bytes.len().min(132)]) {
+            self.model
+                .file_skipped(format!("{name}: not a DICOM file, skipped"));
+            return -1.0;
+        }
+        match DicomFile::from_bytes(name.clone(), bytes) {
+            Ok(file) if file.has_pixel_data() => {
+                let id = self.next_id;
+                self.next_id += 1;
+                let info = hounsfield_core::series::InstanceInfo::from_file(&file);
+                self.model
+                    .file_parsed(batch as u64, id, Arc::new(file), info);
+                id as f64
+            }
+            Ok(_) => {
+                self.model
+                    .file_skipped(format!("{name}: no image in this DICOM object, skipped"));
+                -1.0
+            }
+            Err(e) => {
+                self.model.file_skipped(e.to_string());
+                -1.0
+            }
+        }
+    }
+
+    /// The frames of file `id`, decoded by a worker ([`decode_frames`]' array).
+    pub fn set_frames(&mut self, id: f64, frames: js_sys::Array) {
+        let id = id as u64;
+        let result = (|| {
+            let file = self
+                .model
+                .instance(id)
+                .map(|i| i.file.clone())
+                .ok_or("unknown file")?;
+            let frames: Vec<Frame> = frames
+                .iter()
+                .map(|f| frame_of(&f))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{}: {e}", file.name()))?;
+            DecodedImage::from_frames(&file, frames)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })();
+        self.model.file_decoded(id, result);
+    }
+
+    /// File `id` could not be decoded.
+    pub fn set_failed(&mut self, id: f64, message: String) {
+        self.model.file_decoded(id as u64, Err(message));
+    }
+
+    /// Load `batch` is done, after `seconds`.
+    pub fn finish_load(&mut self, batch: f64, seconds: f64) {
+        self.model.load_finished(batch as u64, seconds);
+    }
+
+    /// A button went down at CSS position (x, y) of the canvas.
+    pub fn pointer_down(&mut self, x: f32, y: f32, button: i32) {
+        self.pointer = Some([x, y]);
+        if self.drag.is_none() {
+            self.drag = button_of(button).map(|b| (b, [x, y]));
+            if button == 0 {
+                self.press = Some(([x, y], 0.0));
+            }
+            if let Some((pane, _)) = self.pane_at([x, y]) {
+                self.model.active_pane = pane;
+            }
+        }
+    }
+
+    /// The pointer moved to (x, y); drags act with the modifiers held.
+    pub fn pointer_move(&mut self, x: f32, y: f32, shift: bool, ctrl: bool) {
+        self.pointer = Some([x, y]);
+        let Some((button, last)) = self.drag else {
+            return;
+        };
+        let d = [x - last[0], y - last[1]];
+        if d == [0.0, 0.0] {
+            return;
+        }
+        if let Some((_, moved)) = &mut self.press {
+            *moved += (d[0] * d[0] + d[1] * d[1]).sqrt();
+        }
+        self.drag = Some((button, [x, y]));
+        let modifiers = Modifiers {
+            ctrl,
+            shift,
+            alt: false,
+        };
+        let start = self.press.map(|(p, _)| p).unwrap_or(last);
+        self.input(
+            Input::Drag {
+                button,
+                delta: d,
+                modifiers,
+            },
+            Some(start),
+        );
+    }
+
+    /// A button went up at (x, y): ends a drag; a left press that did not move is a click
+    /// (it moves the crosshair in a plane).
+    pub fn pointer_up(&mut self, x: f32, y: f32, button: i32) {
+        if self.drag.is_some_and(|(b, _)| Some(b) == button_of(button)) {
+            self.drag = None;
+        }
+        if button != 0 {
+            return;
+        }
+        if let Some((start, moved)) = self.press.take()
+            && moved <= CLICK_DIST
+            && ((x - start[0]).powi(2) + (y - start[1]).powi(2)).sqrt() <= CLICK_DIST
+            && let Some((pane, r)) = self.pane_at(start)
+        {
+            let at = [
+                start[0] * self.dpr - r[0] as f32 + 0.5,
+                start[1] * self.dpr - r[1] as f32 + 0.5,
+            ];
+            self.model.active_pane = pane;
+            self.input(Input::Click { at, size: [r[2], r[3]] }, None);
+        }
+    }
+
+    /// The pointer left the canvas.
+    pub fn pointer_leave(&mut self) {
+        self.pointer = None;
+    }
+
+    /// A double click at (x, y): fit.
+    pub fn double_click(&mut self, x: f32, y: f32) {
+        self.input(Input::DoubleClick, Some([x, y]));
+    }
+
+    /// The wheel turned by `lines` notches (positive = away from the user) at (x, y).
+    pub fn wheel(&mut self, lines: f32, x: f32, y: f32, ctrl: bool) {
+        self.scroll += lines;
+        let whole = self.scroll.trunc();
+        if whole == 0.0 {
+            return;
+        }
+        self.scroll -= whole;
+        self.input(
+            Input::Scroll {
+                lines: whole,
+                modifiers: Modifiers {
+                    ctrl,
+                    ..Modifiers::default()
+                },
+            },
+            Some([x, y]),
+        );
+    }
+
+    /// A key (`KeyboardEvent.key`) went down; returns "open" or "save" when the page must
+    /// act, "" otherwise, and "ignored" for keys the viewer does not use.
+    pub fn key(&mut self, key: String, ctrl: bool, shift: bool) -> String {
+        let Some(k) = key_of(&key) else {
+            return "ignored".into();
+        };
+        let input = Input::Key {
+            key: k,
+            modifiers: Modifiers {
+                ctrl,
+                shift,
+                alt: false,
+            },
+        };
+        if action_for(&input).is_none() {
+            return "ignored".into();
+        }
+        let at = self.pointer;
+        self.input(input, at)
+    }
+
+    /// Sets the window (centre, width) in modality units.
+    pub fn set_window(&mut self, center: f64, width: f64) {
+        if width > 0.0 && center.is_finite() {
+            self.model.view.window = Some((center, width));
+            self.model.view.window_label = None;
+        }
+    }
+
+    /// Shows series `index` (in the order of [`series`](Self::series)).
+    pub fn select_series(&mut self, index: u32) {
+        self.model.select_series(index as usize);
+    }
+
+    /// Layout 0 (images), 1 (three planes) or 2 (both).
+    pub fn set_layout(&mut self, layout: u32) {
+        let layout = match layout {
+            1 => Layout::Planes,
+            2 => Layout::Grid,
+            _ => Layout::Stack,
+        };
+        self.model.apply(Action::Layout(Some(layout)));
+    }
+
+    /// Advances cine by one slice; returns the time to the next step (ms), or -1 when
+    /// cine is off.
+    pub fn cine_step(&mut self) -> f64 {
+        if !self.model.cine {
+            return -1.0;
+        }
+        self.model.cine_step();
+        self.model.cine_interval_ms()
+    }
+
+    /// The time between cine steps (ms) when cine is on, else -1.
+    pub fn cine_interval(&self) -> f64 {
+        if self.model.cine {
+            self.model.cine_interval_ms()
+        } else {
+            -1.0
+        }
+    }
+
+    /// Draws the panes into the canvas.
+    pub fn render(&mut self) -> Result<(), JsValue> {
+        let panes = self.panes();
+        let draws = self.scene.prepare(&self.renderer, &mut self.model, &panes);
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            _ => {
+                self.surface.configure(&self.device, &self.config);
+                return Ok(());
+            }
+        };
+        let target = frame
+            .texture
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield web frame"),
+            });
+        {
+            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("hounsfield web frame"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            let mut pass = pass.forget_lifetime();
+            self.scene
+                .draw(&self.renderer, &mut pass, &self.model, &draws);
+        }
+        self.queue.submit([encoder.finish()]);
+        self.queue.present(frame);
+        self.frames_drawn += 1;
+        self.image_drawn = draws.iter().any(|d| d.pane == Pane::Stack)
+            || (self.model.layout == Layout::Planes && !draws.is_empty());
+        Ok(())
+    }
+
+    /// What is on screen, as JSON: `loaded`, `frames`, `frame`, `window`, and more.
+    pub fn status(&self) -> String {
+        let m = &self.model;
+        let current = m.current_image();
+        let (slice, slices) = m.slice_position();
+        let loaded = m.progress.loads == 0
+            && !m.instances.is_empty()
+            && m.instances.iter().all(|i| i.image.is_some() || i.error.is_some())
+            && self.image_drawn;
+        serde_json::json!({
+            "loaded": loaded,
+            "frames": current.map(|(_, d, _)| d.frames.len()),
+            "frame": current.map(|(_, _, f)| f),
+            "window": m.window(),
+            "window_label": m.view.window_label,
+            "file": current.map(|(i, _, _)| i.file.name()),
+            "slice": slice,
+            "slices": slices,
+            "series": m.series.len(),
+            "current_series": m.current_series_index(),
+            "invert": m.view.invert,
+            "zoom": m.view.zoom,
+            "cine": m.cine,
+            "layout": m.layout,
+            "progress": m.progress,
+            "canvas": [self.config.width, self.config.height],
+            "frames_drawn": self.frames_drawn,
+            "image_drawn": self.image_drawn,
+            "adapter": self.adapter,
+            "messages": m.messages.iter().rev().take(20).rev().collect::<Vec<_>>(),
+            "crosshair": m.mpr.as_ref().map(|x| x.crosshair),
+            "help": m.show_help,
+            "tags_panel": m.show_tags,
+            "series_panel": m.show_series,
+            "mpr_note": m.mpr_note,
+        })
+        .to_string()
+    }
+
+    /// The overlay of every pane, as JSON: its rectangle in CSS pixels, its text
+    /// (`hounsfield_viewer::overlay::PaneOverlay`) and crosshair lines.
+    pub fn overlay(&self) -> String {
+        let pointer = self.pointer;
+        let panes: Vec<serde_json::Value> = self
+            .panes()
+            .into_iter()
+            .map(|(pane, r)| {
+                let size = [r[2], r[3]];
+                let local = pointer
+                    .map(|p| [p[0] * self.dpr - r[0] as f32 + 0.5, p[1] * self.dpr - r[1] as f32 + 0.5])
+                    .filter(|p| p[0] >= 0.0 && p[1] >= 0.0 && p[0] < r[2] as f32 && p[1] < r[3] as f32);
+                let (text, lines) = match pane {
+                    Pane::Stack => (overlay::stack_overlay(&self.model, size, local, false), Vec::new()),
+                    Pane::Plane(k) => (
+                        overlay::plane_overlay(&self.model, k, size, local),
+                        overlay::crosshair_lines(&self.model, k, size),
+                    ),
+                };
+                let css = |v: u32| v as f32 / self.dpr;
+                serde_json::json!({
+                    "pane": pane,
+                    "rect": [css(r[0]), css(r[1]), css(r[2]), css(r[3])],
+                    "text": text,
+                    "lines": lines.iter().map(|(c, a, b)| serde_json::json!({
+                        "color": c,
+                        "from": [a[0] / self.dpr, a[1] / self.dpr],
+                        "to": [b[0] / self.dpr, b[1] / self.dpr],
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({ "panes": panes }).to_string()
+    }
+
+    /// The series, as JSON: `[{label, current, decoded, instances}]`.
+    pub fn series(&self) -> String {
+        let m = &self.model;
+        let current = m.current_series_index();
+        let list: Vec<serde_json::Value> = m
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                serde_json::json!({
+                    "label": s.label(),
+                    "current": current == Some(i),
+                    "instances": s.instances.len(),
+                    "decoded": s.instances.iter().filter(|&&k| m.instances[k].image.is_some()).count(),
+                })
+            })
+            .collect();
+        serde_json::Value::from(list).to_string()
+    }
+
+    /// Every element of the instance on screen, sequences nested, as JSON.
+    pub fn tags(&self) -> String {
+        let Some(c) = self.model.current else {
+            return "[]".into();
+        };
+        let Some(inst) = self.model.instance(c.id) else {
+            return "[]".into();
+        };
+        serde_json::to_string(&inst.file.elements()).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The help table: `[[input, action], ...]`.
+    pub fn help() -> String {
+        serde_json::to_string(hounsfield_viewer::input::HELP).unwrap_or_else(|_| "[]".into())
+    }
+}

@@ -1,0 +1,322 @@
+// The browser viewer end to end, in Debian's Chromium (headless, WebGPU on SwiftShader)
+// driven by Playwright: the page built by `apps/hounsfield-web/build.sh` is served from a
+// local server with test data, and every check compares the canvas with the native
+// `hounsfield render` (GPU) or its CPU reference (`--cpu`) of the same file, window and
+// size, within 2 grey levels.
+//
+//   node apps/hounsfield-web/tests/e2e.mjs
+//
+// Environment: HOUNSFIELD_BIN (default target/release/hounsfield), HOUNSFIELD_SHARED_DATA,
+// HOUNSFIELD_TESTDATA, HOUNSFIELD_PYTHON, CHROMIUM (default /usr/bin/chromium).
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const require = createRequire(path.join(root, 'target/node/'));
+const { chromium } = require('playwright-core');
+
+const bin = process.env.HOUNSFIELD_BIN || path.join(root, 'target/release/hounsfield');
+const shared = process.env.HOUNSFIELD_SHARED_DATA || path.join(root, '../shared/data');
+const testdata = process.env.HOUNSFIELD_TESTDATA || path.join(root, 'target/testdata');
+const python = process.env.HOUNSFIELD_PYTHON || path.join(root, 'target/venv/bin/python');
+const dist = path.join(root, 'dist/web');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hounsfield-web-e2e-'));
+const pydicomFiles = path.join(testdata, 'pydicom-3.0.2/pydicom/data/test_files');
+const pydicomData = path.join(testdata, 'pydicom-data-1.0.0/data_store/data');
+
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+}
+
+for (const [p, what] of [
+  [path.join(dist, 'index.html'), 'the built page (bash apps/hounsfield-web/build.sh)'],
+  [bin, 'the native hounsfield binary (cargo build --release -p hounsfield)'],
+  [shared, '../shared/data'],
+  [pydicomFiles, 'the pydicom wheel (bash scripts/setup-test-env.sh)'],
+]) {
+  if (!fs.existsSync(p)) {
+    console.error(`missing: ${what} at ${p}`);
+    process.exit(1);
+  }
+}
+
+// ---- a small PNG reader (8-bit grey, grey+alpha, RGB, RGBA; not interlaced) ----
+function readPng(file) {
+  const buf = fs.readFileSync(file);
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let type = 0;
+  const idat = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const kind = buf.toString('latin1', pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (kind === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      if (data[8] !== 8 || data[12] !== 0) throw new Error(`${file}: unsupported PNG`);
+      type = data[9];
+    } else if (kind === 'IDAT') idat.push(data);
+    pos += 12 + len;
+  }
+  const channels = { 0: 1, 4: 2, 2: 3, 6: 4 }[type];
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? out[y * stride + x - channels] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
+      let v = line[x];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[y * stride + x] = v & 255;
+    }
+  }
+  // As RGB.
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    for (let k = 0; k < 3; k++) rgb[i * 3 + k] = out[i * channels + (channels < 3 ? 0 : k)];
+  }
+  return { width, height, rgb };
+}
+
+// The native render of `file` at the canvas size, with `args`.
+function nativeRender(file, size, args) {
+  const out = path.join(tmp, `native-${Math.random().toString(36).slice(2)}.png`);
+  execFileSync(bin, ['render', file, '-o', out, '--size', `${size[0]}x${size[1]}`, '--filter', 'linear', ...args], {
+    env: { ...process.env, XDG_RUNTIME_DIR: tmp },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return readPng(out);
+}
+
+// Largest difference between the canvas (RGBA) and a native render (RGB).
+function maxDiff(pixels, ref) {
+  if (pixels.width !== ref.width || pixels.height !== ref.height) return 999;
+  let worst = 0;
+  for (let i = 0; i < ref.width * ref.height; i++) {
+    for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(pixels.data[i * 4 + k] - ref.rgb[i * 3 + k]));
+  }
+  return worst;
+}
+
+// ---- a file with markup in Patient's Name, for the XSS check ----
+const xssFile = path.join(tmp, 'xss.dcm');
+execFileSync(python, [
+  '-c',
+  'import sys, pydicom; ds = pydicom.dcmread(sys.argv[1]); ds.PatientName = sys.argv[3]; ds.save_as(sys.argv[2])',
+  path.join(pydicomFiles, 'CT_small.dcm'),
+  xssFile,
+  '<img src=x onerror=alert(1)>',
+]);
+
+// ---- the server ----
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+const mounts = [
+  ['/shared/', shared],
+  ['/pydicom/', pydicomFiles],
+  ['/pydicom-data/', pydicomData],
+  ['/gen/', tmp],
+  ['/', dist],
+];
+const server = http.createServer((req, res) => {
+  const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const [prefix, dir] = mounts.find(([p]) => url.startsWith(p));
+  const file = path.join(dir, url.slice(prefix.length) || 'index.html');
+  if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1100, height: 760 },
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--enable-unsafe-webgpu',
+    '--enable-features=Vulkan',
+    '--use-vulkan=swiftshader',
+    '--use-angle=swiftshader',
+  ],
+});
+const page = context.pages()[0] || (await context.newPage());
+let dialogs = 0;
+page.on('dialog', (d) => {
+  dialogs++;
+  d.dismiss();
+});
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('console', (m) => {
+  if (m.type() === 'error') errors.push(m.text());
+});
+
+const status = () => page.evaluate(() => window.hounsfield.status());
+async function waitFor(what, ok, timeout = 60000) {
+  const t = Date.now();
+  for (;;) {
+    const s = await status();
+    if (ok(s)) return s;
+    if (s.error) throw new Error(`${what}: ${s.error}`);
+    if (Date.now() - t > timeout) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(50);
+  }
+}
+const pixels = () => page.evaluate(() => window.hounsfield.pixels());
+const same = (a, b) => Math.abs(a - b) < 1e-6;
+
+try {
+  // 1. ?url= loads a real CT; the canvas equals the native GPU render at the file's window.
+  const ct = path.join(shared, 'ct-philips-brain/I100');
+  const t0 = Date.now();
+  await page.goto(`${base}/?url=/shared/ct-philips-brain/I100`);
+  let s = await waitFor('the first image', (s) => s.loaded);
+  const firstMs = Date.now() - t0;
+  console.log(`adapter: ${s.adapter}; canvas ${s.canvas[0]} x ${s.canvas[1]}`);
+  const size = s.canvas;
+  let px = await pixels();
+  let d = maxDiff(px, nativeRender(ct, size, ['--window', `${s.window[0]},${s.window[1]}`]));
+  check(d <= 2, `?url= CT at the file's window ${s.window}: max diff ${d} vs native render`);
+
+  // 2. A left drag of (+120, +60) CSS pixels: width + 120 s, centre + 60 s with
+  //    s = data range / 1024 (the data range from pydicom), and the pixels follow the CPU reference.
+  const range = JSON.parse(
+    execFileSync(python, [
+      '-c',
+      'import sys, json, pydicom, numpy as np; ds = pydicom.dcmread(sys.argv[1]); a = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept); print(json.dumps([float(a.min()), float(a.max())]))',
+      ct,
+    ]).toString(),
+  );
+  const sens = (range[1] - range[0] + 1) / 1024;
+  const before = s.window;
+  const box = await page.locator('#viewport').boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 30; i++) await page.mouse.move(cx + 4 * i, cy + 2 * i);
+  await page.mouse.up();
+  const expected = [before[0] + 60 * sens, before[1] + 120 * sens];
+  s = await waitFor('the dragged window', (s) => same(s.window[0], expected[0]) && same(s.window[1], expected[1]), 10000).catch(async (e) => {
+    check(false, `${e.message}; expected ${expected}`);
+    return status();
+  });
+  px = await pixels();
+  d = maxDiff(px, nativeRender(ct, size, ['--cpu', '--window', `${s.window[0]},${s.window[1]}`]));
+  check(d <= 2, `drag: window ${before} -> ${s.window} (expected ${expected.map((v) => v.toFixed(3))}); max diff ${d} vs CPU reference`);
+
+  // 3. Preset 4 (lung).
+  await page.keyboard.press('4');
+  s = await waitFor('the lung preset', (s) => s.window[0] === -600 && s.window[1] === 1500, 10000);
+  px = await pixels();
+  d = maxDiff(px, nativeRender(ct, size, ['--preset', 'lung']));
+  check(d <= 2, `preset 4: window ${s.window}; max diff ${d} vs native render`);
+
+  // Re-render speed at this size (SwiftShader: a CPU device; reported, not asserted).
+  const fps = await page.evaluate(() => {
+    const h = window.hounsfield;
+    const t = performance.now();
+    for (let i = 0; i < 20; i++) {
+      h.setWindow(40 + i, 400);
+      h.pixels();
+    }
+    return 20000 / (performance.now() - t);
+  });
+
+  // 4. A multi-frame file: the wheel moves through its frames.
+  const mf = path.join(pydicomData, 'emri_small.dcm');
+  await page.evaluate(() => window.hounsfield.open('/pydicom-data/emri_small.dcm'));
+  s = await waitFor('the multi-frame file', (s) => s.loaded && s.frames === 10);
+  await page.mouse.move(cx, cy);
+  await page.mouse.wheel(0, 100);
+  await page.mouse.wheel(0, 100);
+  s = await waitFor('two frames on', (s) => s.frame === 2, 10000);
+  px = await pixels();
+  d = maxDiff(px, nativeRender(mf, size, ['--frame', '3', '--window', `${s.window[0]},${s.window[1]}`]));
+  check(d <= 2, `multi-frame: frame ${s.frame + 1}/${s.frames} after two wheel notches; max diff ${d}`);
+
+  // 5. Files and a folder through the file inputs.
+  await page.goto(`${base}/?empty`);
+  await waitFor('the empty page', (s) => s.canvas !== undefined);
+  await page.setInputFiles('#folder', path.join(shared, 'ct-philips-brain'));
+  s = await waitFor('the folder', (s) => s.loaded && s.slices === 28);
+  check(s.series === 1 && s.slices === 28, `folder input: ${s.series} series, ${s.slices} slices`);
+  await page.keyboard.press('End');
+  s = await waitFor('the last slice', (s) => s.slice === 27, 10000);
+  check(s.slice === 27, 'End goes to the last slice of the folder');
+  await page.setInputFiles('#files', [path.join(pydicomFiles, 'CT_small.dcm'), path.join(pydicomFiles, 'MR_small.dcm')]);
+  s = await waitFor('two files', (s) => s.loaded && s.series === 3);
+  check(s.series === 3, `file input with two files: ${s.series} series in all`);
+
+  // 6. Syntaxes decoded in the browser render like native: colour JPEG-LS, JPEG 2000,
+  //    RLE, 12-bit JPEG.
+  for (const [url, file] of [
+    ['/pydicom/SC_rgb_jls_lossy_sample.dcm', path.join(pydicomFiles, 'SC_rgb_jls_lossy_sample.dcm')],
+    ['/pydicom/MR_small_jp2klossless.dcm', path.join(pydicomFiles, 'MR_small_jp2klossless.dcm')],
+    ['/pydicom-data/US1_J2KI.dcm', path.join(pydicomData, 'US1_J2KI.dcm')],
+    ['/pydicom/MR_small_RLE.dcm', path.join(pydicomFiles, 'MR_small_RLE.dcm')],
+    ['/pydicom/JPGExtended.dcm', path.join(pydicomFiles, 'JPGExtended.dcm')],
+  ]) {
+    await page.goto(`${base}/?url=${url}`);
+    s = await waitFor(url, (s) => s.loaded);
+    px = await pixels();
+    const args = s.window ? ['--window', `${s.window[0]},${s.window[1]}`] : [];
+    d = maxDiff(px, nativeRender(file, s.canvas, args));
+    check(d <= 2, `${path.basename(file)}: max diff ${d} vs native render`);
+  }
+
+  // 7. Markup in a Patient's Name is text: shown literally, no element, no script.
+  await page.goto(`${base}/?url=/gen/xss.dcm`);
+  s = await waitFor('the XSS file', (s) => s.loaded);
+  await page.waitForTimeout(300);
+  const overlayText = await page.locator('#overlay').innerText();
+  const images = await page.locator('#overlay img, #series img').count();
+  check(
+    overlayText.includes('<img src=x onerror=alert(1)>') && images === 0 && dialogs === 0,
+    `Patient's Name with markup shown as text (${images} img elements, ${dialogs} dialogs)`,
+  );
+
+  console.log(`\ntime to first image (512 x 512 CT via ?url=, including WebGPU start): ${firstMs} ms`);
+  console.log(`window/level re-render at ${size[0]} x ${size[1]} in headless Chromium (SwiftShader): ${fps.toFixed(1)} frames/s`);
+  check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
+} catch (e) {
+  check(false, String(e.stack || e));
+} finally {
+  await context.close();
+  server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(failures ? `\n${failures} check(s) failed` : '\nall browser checks passed');
+process.exit(failures ? 1 : 0);

@@ -41,7 +41,9 @@ override SLAB_MODE: u32 = 0u;
 // 1 when the slices are equally spaced (no search for the slice).
 override UNIFORM: u32 = 0u;
 
-const NO_DATA: f32 = -3.4028235e38;
+// No data (hounsfield_core::volume::NO_DATA). Not the lowest f32: shaders pass through
+// naga, whose WGSL output rounds that to a decimal browsers reject as out of range.
+const NO_DATA: f32 = -1.0e38;
 
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
@@ -165,7 +167,8 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     if (params.ascending == 0u) {
         sign = -1.0;
     }
-    var best = -3.4028235e38;
+    // Below any sample (samples are never below NO_DATA).
+    var best = -1.0e38;
     var sum = 0.0;
     var count = 0u;
     for (var n = 0u; n < params.samples; n = n + 1u) {

@@ -74,7 +74,10 @@ pub fn decode_frames(name: String, bytes: Vec<u8>) -> Result<js_sys::Array, JsVa
         set("bits_stored", f.bits_stored.into())?;
         set("signed", f.signed.into())?;
         let bytes = f.samples.to_le_bytes();
-        set("data", js_sys::Uint8Array::from(bytes.as_slice()).buffer().into())?;
+        set(
+            "data",
+            js_sys::Uint8Array::from(bytes.as_slice()).buffer().into(),
+        )?;
         out.push(&o);
     }
     Ok(out)
@@ -82,7 +85,8 @@ pub fn decode_frames(name: String, bytes: Vec<u8>) -> Result<js_sys::Array, JsVa
 
 /// Rebuilds a frame from [`decode_frames`]' description and bytes.
 fn frame_of(o: &JsValue) -> Result<Frame, String> {
-    let get = |k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).map_err(|_| format!("no {k}"));
+    let get =
+        |k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).map_err(|_| format!("no {k}"));
     let num = |k: &str| get(k)?.as_f64().ok_or(format!("bad {k}"));
     let text = |k: &str| get(k)?.as_string().ok_or(format!("bad {k}"));
     let width = num("width")? as u32;
@@ -196,7 +200,12 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
         .formats
         .iter()
         .copied()
-        .find(|f| matches!(f, wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Bgra8Unorm))
+        .find(|f| {
+            matches!(
+                f,
+                wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Bgra8Unorm
+            )
+        })
         .or_else(|| caps.formats.first().copied())
         .ok_or_else(|| js_err("the canvas offers no texture format"))?;
     let config = wgpu::SurfaceConfiguration {
@@ -458,7 +467,13 @@ impl WebViewer {
                 start[1] * self.dpr - r[1] as f32 + 0.5,
             ];
             self.model.active_pane = pane;
-            self.input(Input::Click { at, size: [r[2], r[3]] }, None);
+            self.input(
+                Input::Click {
+                    at,
+                    size: [r[2], r[3]],
+                },
+                None,
+            );
         }
     }
 
@@ -611,7 +626,9 @@ impl WebViewer {
         let (slice, slices) = m.slice_position();
         let loaded = m.progress.loads == 0
             && !m.instances.is_empty()
-            && m.instances.iter().all(|i| i.image.is_some() || i.error.is_some())
+            && m.instances
+                .iter()
+                .all(|i| i.image.is_some() || i.error.is_some())
             && self.image_drawn;
         serde_json::json!({
             "loaded": loaded,
@@ -653,10 +670,20 @@ impl WebViewer {
             .map(|(pane, r)| {
                 let size = [r[2], r[3]];
                 let local = pointer
-                    .map(|p| [p[0] * self.dpr - r[0] as f32 + 0.5, p[1] * self.dpr - r[1] as f32 + 0.5])
-                    .filter(|p| p[0] >= 0.0 && p[1] >= 0.0 && p[0] < r[2] as f32 && p[1] < r[3] as f32);
+                    .map(|p| {
+                        [
+                            p[0] * self.dpr - r[0] as f32 + 0.5,
+                            p[1] * self.dpr - r[1] as f32 + 0.5,
+                        ]
+                    })
+                    .filter(|p| {
+                        p[0] >= 0.0 && p[1] >= 0.0 && p[0] < r[2] as f32 && p[1] < r[3] as f32
+                    });
                 let (text, lines) = match pane {
-                    Pane::Stack => (overlay::stack_overlay(&self.model, size, local, false), Vec::new()),
+                    Pane::Stack => (
+                        overlay::stack_overlay(&self.model, size, local, false),
+                        Vec::new(),
+                    ),
                     Pane::Plane(k) => (
                         overlay::plane_overlay(&self.model, k, size, local),
                         overlay::crosshair_lines(&self.model, k, size),

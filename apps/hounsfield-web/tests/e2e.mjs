@@ -111,12 +111,18 @@ function nativeRender(file, size, args) {
   return readPng(out);
 }
 
-// Largest difference between the canvas (RGBA) and a native render (RGB).
-function maxDiff(pixels, ref) {
-  if (pixels.width !== ref.width || pixels.height !== ref.height) return 999;
+// Largest difference between the canvas (RGBA) and a native render (RGB), over the whole
+// canvas or the rectangle `rect` of it (device pixels) that `ref` covers.
+function maxDiff(pixels, ref, rect = [0, 0, pixels.width, pixels.height]) {
+  const [x0, y0, w, h] = rect;
+  if (w !== ref.width || h !== ref.height) return 999;
   let worst = 0;
-  for (let i = 0; i < ref.width * ref.height; i++) {
-    for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(pixels.data[i * 4 + k] - ref.rgb[i * 3 + k]));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = ((y0 + y) * pixels.width + x0 + x) * 4;
+      const j = (y * w + x) * 3;
+      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(pixels.data[i + k] - ref.rgb[j + k]));
+    }
   }
   return worst;
 }
@@ -276,6 +282,23 @@ try {
   await page.keyboard.press('End');
   s = await waitFor('the last slice', (s) => s.slice === 27, 10000);
   check(s.slice === 27, 'End goes to the last slice of the folder');
+  // The planes of the folder (M): the sagittal pane equals the native plane through the
+  // same point.
+  await page.keyboard.press('m');
+  s = await waitFor('the planes', (s) => s.layout === 'Planes' && s.crosshair && s.image_drawn, 20000);
+  const panes = await page.evaluate(() => window.hounsfield.panes());
+  const sag = panes.find((p) => p.pane && p.pane.Plane === 1).rect.map(Math.round);
+  px = await pixels();
+  d = maxDiff(
+    px,
+    nativeRender(path.join(shared, 'ct-philips-brain'), [sag[2], sag[3]], [
+      '--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.window[0]},${s.window[1]}`,
+    ]),
+    sag,
+  );
+  check(d <= 2, `M: sagittal pane ${sag[2]} x ${sag[3]} through x = ${s.crosshair[0].toFixed(2)} mm; max diff ${d} vs native plane`);
+  await page.keyboard.press('m');
+  await page.keyboard.press('m');
   await page.setInputFiles('#files', [path.join(pydicomFiles, 'CT_small.dcm'), path.join(pydicomFiles, 'MR_small.dcm')]);
   s = await waitFor('two files', (s) => s.loaded && s.series === 3);
   check(s.series === 3, `file input with two files: ${s.series} series in all`);

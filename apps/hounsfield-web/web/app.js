@@ -430,6 +430,10 @@ window.hounsfield = {
     if (!viewer) return { loaded: false, error: failure };
     return { ...JSON.parse(viewer.status()), error: failure };
   },
+  // The panes of the canvas: [{pane, rect: [x, y, width, height] in CSS pixels}].
+  panes() {
+    return JSON.parse(viewer.overlay()).panes.map((p) => ({ pane: p.pane, rect: p.rect }));
+  },
   // The canvas pixels as drawn now (RGBA rows), read in the same task as the render.
   pixels() {
     viewer.render();

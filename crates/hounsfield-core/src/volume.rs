@@ -37,7 +37,7 @@ use dicom_dictionary_std::tags;
 
 /// Marks plane samples outside the volume. Renderers show values below
 /// [`NO_DATA_BELOW`] as background.
-pub const NO_DATA: f32 = f32::MIN;
+pub const NO_DATA: f32 = -1.0e38;
 /// Samples below this are no data (also after interpolation with [`NO_DATA`]).
 pub const NO_DATA_BELOW: f32 = -1.0e30;
 

@@ -69,7 +69,6 @@ pub struct UiState {
     press: Option<(Pos2, f32)>,
 }
 
-
 fn key_of(key: egui::Key) -> Option<Key> {
     use egui::Key as K;
     Some(match key {

@@ -18,7 +18,7 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs npm chromium gcc g++ make pkg-config
+packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs npm chromium chromium-driver gcc g++ make pkg-config
           mesa-vulkan-drivers libvulkan1
           xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
           libxkbcommon-x11-0)

@@ -25,8 +25,13 @@ step "viewer end to end (Xvfb, xdotool, screen captures)"
 cargo test -p hounsfield --test viewer_e2e -- --nocapture --test-threads 1
 step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference on the GPU)"
 cargo test -p hounsfield-conformance -- --nocapture --test-threads 1
+step "the core's WebAssembly tests in headless Chromium (wasm-bindgen-test-runner, chromedriver)"
+bash apps/hounsfield-web/build.sh --tools-only
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+    cargo test --target wasm32-unknown-unknown -p hounsfield-core --test browser
 step "browser build (wasm-bindgen, wasm-opt) and its end-to-end test in headless Chromium"
 bash apps/hounsfield-web/build.sh
+cargo build -p hounsfield --profile test
 HOUNSFIELD_BIN="$(pwd)/target/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 echo
 echo "all tests passed"

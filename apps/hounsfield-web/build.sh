@@ -2,7 +2,7 @@
 # Builds the browser viewer into dist/web (static files: index.html, app.js, worker.js,
 # style.css, the wasm-bindgen glue and the optimised wasm). Installs what is missing: the
 # wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, and binaryen's wasm-opt
-# (npm package, under target/node).
+# (npm package, under target/node), with Playwright for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -20,6 +20,8 @@ if [ ! -x target/node/node_modules/.bin/wasm-opt ]; then
     mkdir -p target/node
     npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.65.1
 fi
+# `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
+[ "${1:-}" = "--tools-only" ] && exit 0
 
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-web
 rm -rf dist/web

@@ -18,7 +18,7 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip nodejs npm chromium chromium-driver gcc g++ make pkg-config
+packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip chromium chromium-driver gcc g++ make pkg-config
           mesa-vulkan-drivers libvulkan1
           xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
           libxkbcommon-x11-0)
@@ -26,6 +26,10 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm from Debian unless some other Node.js (e.g. NodeSource's, which brings
+# its own npm) is there already.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     sudo_if_needed apt-get update -qq

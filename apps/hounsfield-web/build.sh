@@ -18,7 +18,7 @@ fi
 if [ ! -x target/node/node_modules/.bin/wasm-opt ]; then
     command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 1; }
     mkdir -p target/node
-    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.65.1
+    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1
 fi
 # `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
 [ "${1:-}" = "--tools-only" ] && exit 0

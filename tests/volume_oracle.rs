@@ -2,7 +2,7 @@
 //! layouts that must not matter, GPU planes and slabs against the CPU resampling, and
 //! the PACSMAN phantom against its reference picture.
 
-use hounsfield_conformance::{gpu, missing, print_table, shared_data_dir};
+use hounsfield_conformance::{gpu, print_table, shared};
 use hounsfield_core::folder::Catalog;
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, VoiSelection, render_view};
 use hounsfield_core::view::View;
@@ -14,16 +14,6 @@ use hounsfield_core::{
 };
 use hounsfield_render::DrawState;
 use std::path::{Path, PathBuf};
-
-fn folder(rel: &str) -> Option<PathBuf> {
-    let p = shared_data_dir().join(rel);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        missing(&p.display().to_string());
-        None
-    }
-}
 
 fn float_tag(path: &Path, tag: hounsfield_core::Tag, name: &'static str) -> f64 {
     let f = DicomFile::open(path).unwrap_or_else(|e| panic!("{e}"));
@@ -37,9 +27,9 @@ fn float_tag(path: &Path, tag: hounsfield_core::Tag, name: &'static str) -> f64 
 #[test]
 fn real_series_assemble_with_order_spacing_and_tilt() {
     let (Some(tilt), Some(brain), Some(pacman)) = (
-        folder("ct-ge-tilt"),
-        folder("ct-philips-brain"),
-        folder("synthetic-pacman"),
+        shared("ct-ge-tilt"),
+        shared("ct-philips-brain"),
+        shared("synthetic-pacman"),
     ) else {
         return;
     };
@@ -141,7 +131,7 @@ fn real_series_assemble_with_order_spacing_and_tilt() {
 
 #[test]
 fn shuffled_names_and_mixed_folders_give_the_same_volumes() {
-    let (Some(tilt), Some(brain)) = (folder("ct-ge-tilt"), folder("ct-philips-brain")) else {
+    let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
         return;
     };
     let reference: Vec<Volume> = [&brain, &tilt]
@@ -250,7 +240,7 @@ fn cpu_plane(v: &Volume, plane: &Plane, slab: Option<Slab>, window: (f64, f64)) 
 
 #[test]
 fn gpu_planes_and_slabs_match_the_cpu_resampling() {
-    let (Some(tilt), Some(brain)) = (folder("ct-ge-tilt"), folder("ct-philips-brain")) else {
+    let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
         return;
     };
     let Some(mut gpu) = gpu() else { return };
@@ -410,7 +400,7 @@ fn read_png_rgb(path: &Path) -> (usize, usize, Vec<u8>) {
 
 #[test]
 fn pacsman_cuts_agree_with_the_reference_picture() {
-    let Some(dir) = folder("synthetic-pacman") else {
+    let Some(dir) = shared("synthetic-pacman") else {
         return;
     };
     let picture = dir.join("pacsman-orthogonal-cuts.png");

@@ -31,6 +31,47 @@ pub fn shared_data_dir() -> PathBuf {
         .map_or_else(|| root().join("../shared/data"), PathBuf::from)
 }
 
+/// `rel` under the shared data (a file or a folder); when absent, a failure (or a loud
+/// skip where allowed, see [`missing`]) and `None`.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = shared_data_dir().join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        missing(&p.display().to_string());
+        None
+    }
+}
+
+/// Reads an 8-bit PNG (grey, grey + alpha, RGB or RGBA) as RGB rows: width, height, bytes.
+pub fn read_png_rgb(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    buf.truncate(info.buffer_size());
+    let rgb = match info.color_type.samples() {
+        3 => buf,
+        4 => buf
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        1 => buf.iter().flat_map(|&g| [g, g, g]).collect(),
+        2 => buf
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0]])
+            .collect(),
+        n => panic!("{}: {n} channels", path.display()),
+    };
+    (info.width, info.height, rgb)
+}
+
 /// The Python of the test virtual environment (`HOUNSFIELD_PYTHON` overrides).
 pub fn python() -> PathBuf {
     std::env::var_os("HOUNSFIELD_PYTHON")

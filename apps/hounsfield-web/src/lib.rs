@@ -58,19 +58,7 @@ pub fn decode_frames(name: String, bytes: Vec<u8>) -> Result<js_sys::Array, JsVa
             }
             .into(),
         )?;
-        set(
-            "lane",
-            match &f.samples {
-                Samples::U8(_) => "u8",
-                Samples::I16(_) => "i16",
-                Samples::U16(_) => "u16",
-                Samples::U32(_) => "u32",
-                Samples::I32(_) => "i32",
-                Samples::F32(_) => "f32",
-                Samples::F64(_) => "f64",
-            }
-            .into(),
-        )?;
+        set("lane", f.samples.lane().into())?;
         set("bits_stored", f.bits_stored.into())?;
         set("signed", f.signed.into())?;
         let bytes = f.samples.to_le_bytes();
@@ -92,21 +80,8 @@ fn frame_of(o: &JsValue) -> Result<Frame, String> {
     let width = num("width")? as u32;
     let height = num("height")? as u32;
     let data = js_sys::Uint8Array::new(&get("data")?).to_vec();
-    fn lanes<const N: usize, T>(b: &[u8], f: fn([u8; N]) -> T) -> Vec<T> {
-        b.chunks_exact(N)
-            .map(|c| f(c.try_into().unwrap_or([0; N])))
-            .collect()
-    }
-    let samples = match text("lane")?.as_str() {
-        "u8" => Samples::U8(data),
-        "i16" => Samples::I16(lanes(&data, i16::from_le_bytes)),
-        "u16" => Samples::U16(lanes(&data, u16::from_le_bytes)),
-        "u32" => Samples::U32(lanes(&data, u32::from_le_bytes)),
-        "i32" => Samples::I32(lanes(&data, i32::from_le_bytes)),
-        "f32" => Samples::F32(lanes(&data, f32::from_le_bytes)),
-        "f64" => Samples::F64(lanes(&data, f64::from_le_bytes)),
-        other => return Err(format!("unknown lane {other}")),
-    };
+    let lane = text("lane")?;
+    let samples = Samples::from_le_bytes(&lane, &data).ok_or(format!("bad {lane} samples"))?;
     let color = match text("color")?.as_str() {
         "rgb" => FrameColor::Rgb,
         "palette" => FrameColor::PaletteIndex,
@@ -177,21 +152,11 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
         })
         .await
         .map_err(|e| js_err(format!("this browser offers no WebGPU adapter ({e})")))?;
-    let limits = adapter.limits();
     let (device, queue) = adapter
-        .request_device(&wgpu::DeviceDescriptor {
-            label: Some("hounsfield web"),
-            required_features: wgpu::Features::empty(),
-            required_limits: wgpu::Limits {
-                max_texture_dimension_2d: limits.max_texture_dimension_2d,
-                max_texture_array_layers: limits.max_texture_array_layers,
-                max_texture_dimension_3d: limits.max_texture_dimension_3d,
-                ..wgpu::Limits::downlevel_defaults()
-            },
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        })
+        .request_device(&hounsfield_render::device_descriptor(
+            &adapter.limits(),
+            "hounsfield web",
+        ))
         .await
         .map_err(|e| js_err(format!("cannot open the WebGPU device: {e}")))?;
     let caps = surface.get_capabilities(&adapter);
@@ -591,22 +556,12 @@ impl WebViewer {
                 label: Some("hounsfield web frame"),
             });
         {
-            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hounsfield web frame"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let pass = hounsfield_render::clear_pass(
+                &mut encoder,
+                &target,
+                [0.0, 0.0, 0.0, 1.0],
+                "hounsfield web frame",
+            );
             let mut pass = pass.forget_lifetime();
             self.scene
                 .draw(&self.renderer, &mut pass, &self.model, &draws);

@@ -2,20 +2,10 @@
 //! the JSON report against the scanner's own tags, the GPU plane against `--cpu`, and
 //! clear errors for impossible requests.
 
-use hounsfield_conformance::{gpu, missing, shared_data_dir};
+use hounsfield_conformance::{gpu, read_png_rgb, shared};
 use hounsfield_core::{DicomFile, tags};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn folder(rel: &str) -> Option<PathBuf> {
-    let p = shared_data_dir().join(rel);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        missing(&p.display().to_string());
-        None
-    }
-}
 
 fn hounsfield(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hounsfield"))
@@ -25,29 +15,15 @@ fn hounsfield(args: &[&str]) -> Output {
         .expect("run hounsfield")
 }
 
+/// A grey PNG's pixels (one channel of the RGB rows).
 fn grey_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
-        .read_info()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader
-        .next_frame(&mut buf)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    buf.truncate(info.buffer_size());
-    assert_eq!(
-        info.color_type,
-        png::ColorType::Grayscale,
-        "{}",
-        path.display()
-    );
-    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
-    (info.width, info.height, buf)
+    let (w, h, rgb) = read_png_rgb(path);
+    (w, h, rgb.chunks_exact(3).map(|p| p[0]).collect())
 }
 
 #[test]
 fn info_folder_json_reports_order_spacing_and_tilt() {
-    let Some(dir) = folder("ct-ge-tilt") else {
+    let Some(dir) = shared("ct-ge-tilt") else {
         return;
     };
     let out = hounsfield(&["info", dir.to_str().unwrap_or_default(), "--json"]);
@@ -109,7 +85,7 @@ fn info_folder_json_reports_order_spacing_and_tilt() {
 
 #[test]
 fn render_folder_plane_gpu_equals_cpu() {
-    let (Some(tilt), Some(pacman)) = (folder("ct-ge-tilt"), folder("synthetic-pacman")) else {
+    let (Some(tilt), Some(pacman)) = (shared("ct-ge-tilt"), shared("synthetic-pacman")) else {
         return;
     };
     if gpu().is_none() {
@@ -192,7 +168,7 @@ fn render_folder_plane_gpu_equals_cpu() {
 
 #[test]
 fn render_folder_rejects_impossible_requests_clearly() {
-    let Some(dir) = folder("ct-ge-tilt") else {
+    let Some(dir) = shared("ct-ge-tilt") else {
         return;
     };
     let d = dir.to_str().unwrap_or_default();

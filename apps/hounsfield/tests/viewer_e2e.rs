@@ -7,6 +7,7 @@
 //! Needs `Xvfb`, `xdotool` and `import` (Debian: xvfb, xdotool, imagemagick; installed by
 //! `scripts/setup-test-env.sh`) and a Vulkan device (lavapipe).
 
+use hounsfield_conformance::{read_png_rgb, shared};
 use hounsfield_core::pipeline::{RenderOptions, VoiSelection, modality_range, render_view};
 use hounsfield_core::presets::window_drag_sensitivity;
 use hounsfield_core::view::{Filter, View};
@@ -127,35 +128,6 @@ impl Drop for Xvfb {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn read_png_rgb(path: &Path) -> (u32, u32, Vec<u8>) {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder
-        .read_info()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader
-        .next_frame(&mut buf)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    buf.truncate(info.buffer_size());
-    let channels = info.color_type.samples();
-    let rgb = match channels {
-        3 => buf,
-        4 => buf
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        1 => buf.iter().flat_map(|&g| [g, g, g]).collect(),
-        2 => buf
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0]])
-            .collect(),
-        n => panic!("{}: {n} channels", path.display()),
-    };
-    (info.width, info.height, rgb)
 }
 
 struct Viewer {
@@ -368,16 +340,6 @@ fn median(v: &mut [f64]) -> f64 {
         f64::NAN
     } else {
         v[v.len() / 2]
-    }
-}
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = hounsfield_conformance::shared_data_dir().join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        hounsfield_conformance::missing(&p.display().to_string());
-        None
     }
 }
 

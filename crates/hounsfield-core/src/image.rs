@@ -402,6 +402,43 @@ impl Samples {
 
     /// The samples as little-endian bytes (for hashing and comparisons).
     pub fn to_le_bytes(&self) -> Vec<u8> {
+        self.le_bytes()
+    }
+
+    /// The inverse of [`to_le_bytes`](Self::to_le_bytes): samples of lane `lane` (as
+    /// [`lane`](Self::lane) names it) from little-endian bytes; None for an unknown lane
+    /// or a length that is not a whole number of samples.
+    ///
+    /// ```
+    /// use hounsfield_core::Samples;
+    /// let s = Samples::I16(vec![-2, 300]);
+    /// assert_eq!(Samples::from_le_bytes(s.lane(), &s.to_le_bytes()), Some(s));
+    /// ```
+    pub fn from_le_bytes(lane: &str, bytes: &[u8]) -> Option<Samples> {
+        fn lanes<const N: usize, T>(b: &[u8], f: fn([u8; N]) -> T) -> Option<Vec<T>> {
+            b.len().is_multiple_of(N).then(|| {
+                b.chunks_exact(N)
+                    .map(|c| {
+                        let mut a = [0u8; N];
+                        a.copy_from_slice(c);
+                        f(a)
+                    })
+                    .collect()
+            })
+        }
+        Some(match lane {
+            "u8" => Samples::U8(bytes.to_vec()),
+            "i16" => Samples::I16(lanes(bytes, i16::from_le_bytes)?),
+            "u16" => Samples::U16(lanes(bytes, u16::from_le_bytes)?),
+            "u32" => Samples::U32(lanes(bytes, u32::from_le_bytes)?),
+            "i32" => Samples::I32(lanes(bytes, i32::from_le_bytes)?),
+            "f32" => Samples::F32(lanes(bytes, f32::from_le_bytes)?),
+            "f64" => Samples::F64(lanes(bytes, f64::from_le_bytes)?),
+            _ => return None,
+        })
+    }
+
+    fn le_bytes(&self) -> Vec<u8> {
         match self {
             Samples::U8(v) => v.clone(),
             Samples::I16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),

@@ -25,6 +25,7 @@ mod file;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod folder;
 mod frames;
+pub mod geometry;
 mod image;
 mod lut;
 pub mod pipeline;

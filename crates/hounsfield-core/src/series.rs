@@ -23,6 +23,7 @@
 //! ```
 
 use crate::file::DicomFile;
+use crate::geometry::{cross, dot};
 use dicom_dictionary_std::tags;
 
 /// What grouping and ordering need to know of one instance.
@@ -139,18 +140,6 @@ impl Series {
         ));
         s
     }
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// Orientations closer than this (in direction cosines) are the same.

@@ -31,6 +31,7 @@
 
 use crate::display::ModalityLut;
 use crate::file::DicomFile;
+use crate::geometry::{cross, dot, normalize};
 use crate::image::{Frame, FrameColor, Samples};
 use crate::pipeline::modality_transform;
 use dicom_dictionary_std::tags;
@@ -110,23 +111,6 @@ impl StackInput {
             })
             .collect()
     }
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn normalize(a: [f64; 3]) -> Option<[f64; 3]> {
-    let l = dot(a, a).sqrt();
-    (l > 1e-9 && l.is_finite()).then(|| [a[0] / l, a[1] / l, a[2] / l])
 }
 
 fn normal_of(o: Option<[f64; 6]>) -> Option<[f64; 3]> {

@@ -59,19 +59,9 @@ impl Headless {
             limits.max_texture_dimension_2d = limits.max_texture_dimension_2d.min(dim);
             limits.max_texture_array_layers = limits.max_texture_array_layers.min(layers);
         }
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("hounsfield headless"),
-            required_features: wgpu::Features::empty(),
-            required_limits: wgpu::Limits {
-                max_texture_dimension_2d: limits.max_texture_dimension_2d,
-                max_texture_array_layers: limits.max_texture_array_layers,
-                max_texture_dimension_3d: limits.max_texture_dimension_3d,
-                ..wgpu::Limits::downlevel_defaults()
-            },
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        }))
+        let (device, queue) = pollster::block_on(
+            adapter.request_device(&crate::device_descriptor(&limits, "hounsfield headless")),
+        )
         .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
         let lost = std::sync::Arc::new(std::sync::Mutex::new(None));
         let flag = lost.clone();
@@ -256,28 +246,12 @@ fn read_into(
         label: Some("hounsfield offscreen"),
     });
     {
-        let [r, g, b, a] = state.background;
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("hounsfield offscreen"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &t.view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color {
-                        r: f64::from(r),
-                        g: f64::from(g),
-                        b: f64::from(b),
-                        a: f64::from(a),
-                    }),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = crate::clear_pass(
+            &mut encoder,
+            &t.view,
+            state.background,
+            "hounsfield offscreen",
+        );
         let state = DrawState {
             paint_background: false,
             ..state.clone()

@@ -139,6 +139,58 @@ pub struct Renderer {
     mpr: volume::MprPipelines,
 }
 
+/// The device Hounsfield asks an adapter for: no optional features, wgpu's downlevel
+/// limits (which browsers and small GPUs meet) with the largest textures of `limits`
+/// (the adapter's, for big images and volumes).
+///
+/// ```no_run
+/// # async fn open(adapter: wgpu::Adapter) -> Result<(), wgpu::RequestDeviceError> {
+/// let descriptor = hounsfield_render::device_descriptor(&adapter.limits(), "my app");
+/// let (device, queue) = adapter.request_device(&descriptor).await?;
+/// # Ok(()) }
+/// ```
+pub fn device_descriptor<'a>(limits: &wgpu::Limits, label: &'a str) -> wgpu::DeviceDescriptor<'a> {
+    wgpu::DeviceDescriptor {
+        label: Some(label),
+        required_features: wgpu::Features::empty(),
+        required_limits: wgpu::Limits {
+            max_texture_dimension_2d: limits.max_texture_dimension_2d,
+            max_texture_array_layers: limits.max_texture_array_layers,
+            max_texture_dimension_3d: limits.max_texture_dimension_3d,
+            ..wgpu::Limits::downlevel_defaults()
+        },
+        experimental_features: wgpu::ExperimentalFeatures::disabled(),
+        memory_hints: wgpu::MemoryHints::Performance,
+        trace: wgpu::Trace::Off,
+    }
+}
+
+/// Begins a render pass into `target` that first clears it to `clear` (linear RGBA).
+pub fn clear_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    target: &wgpu::TextureView,
+    clear: [f32; 4],
+    label: &str,
+) -> wgpu::RenderPass<'e> {
+    let [r, g, b, a] = clear.map(f64::from);
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view: target,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
+}
+
 /// What to draw: the frame, the grey pipeline (modality, VOI, presentation) resolved
 /// exactly as for the CPU reference, colour inversion, the view and the background.
 #[derive(Debug, Clone, PartialEq)]
@@ -967,28 +1019,7 @@ impl Renderer {
                 label: Some("hounsfield render"),
             });
         {
-            let [r, g, b, a] = state.background;
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hounsfield render"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: target,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: f64::from(r),
-                            g: f64::from(g),
-                            b: f64::from(b),
-                            a: f64::from(a),
-                        }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass = clear_pass(&mut encoder, target, state.background, "hounsfield render");
             // The clear painted the background already.
             let state = DrawState {
                 paint_background: false,

@@ -417,22 +417,12 @@ impl Renderer {
                 label: Some("hounsfield mpr"),
             });
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hounsfield mpr"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass = crate::clear_pass(
+                &mut encoder,
+                &target,
+                [0.0, 0.0, 0.0, 1.0],
+                "hounsfield mpr",
+            );
             pass.set_pipeline(&pipeline);
             pass.set_bind_group(0, &volume.bind_group, &[]);
             pass.draw(0..3, 0..1);

@@ -2,6 +2,7 @@
 //! three planes through a linked crosshair (rotatable for oblique planes), their slices,
 //! zoom and pan, and the slab.
 
+use hounsfield_core::geometry::{cross, dot};
 use hounsfield_core::view::{Filter, View};
 use hounsfield_core::volume::{Convention, Orientation, Plane, Slab, SlabMode, Volume};
 use std::sync::Arc;
@@ -117,18 +118,6 @@ pub struct MprState {
     /// Slab thickness (mm) and mode; `None` = thin planes.
     pub slab: Option<Slab>,
     pub convention: Convention,
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 /// `v` rotated by `angle` (radians) about the unit axis `n` (Rodrigues).

@@ -168,20 +168,9 @@ impl App {
         })?;
         let info = adapter.get_info();
         tracing::info!("rendering on {} ({:?})", info.name, info.backend);
-        let limits = adapter.limits();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("hounsfield viewer"),
-            required_features: wgpu::Features::empty(),
-            required_limits: wgpu::Limits {
-                max_texture_dimension_2d: limits.max_texture_dimension_2d,
-                max_texture_array_layers: limits.max_texture_array_layers,
-                max_texture_dimension_3d: limits.max_texture_dimension_3d,
-                ..wgpu::Limits::downlevel_defaults()
-            },
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        }))
+        let (device, queue) = pollster::block_on(adapter.request_device(
+            &hounsfield_render::device_descriptor(&adapter.limits(), "hounsfield viewer"),
+        ))
         .map_err(|e| format!("cannot open the GPU device: {e}"))?;
         let lost = Arc::new(Mutex::new(None));
         let flag = lost.clone();
@@ -238,7 +227,7 @@ impl App {
             &window,
             Some(window.scale_factor() as f32),
             None,
-            Some(limits.max_texture_dimension_2d as usize),
+            Some(device.limits().max_texture_dimension_2d as usize),
         );
         self.gfx = Some(Gfx {
             window,
@@ -516,27 +505,12 @@ impl App {
             // Panels paint no fill (see `ui::panel_frame`): the clear colour is theirs, and
             // the renderer paints the image area's background itself.
             let [r, g, b, a] = ui::panel_color(&self.egui);
-            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hounsfield frame"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: f64::from(r),
-                            g: f64::from(g),
-                            b: f64::from(b),
-                            a: f64::from(a),
-                        }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let pass = hounsfield_render::clear_pass(
+                &mut encoder,
+                &target,
+                [r, g, b, a],
+                "hounsfield frame",
+            );
             let mut pass = pass.forget_lifetime();
             self.scene
                 .draw(&gfx.renderer, &mut pass, &self.model, &draws);

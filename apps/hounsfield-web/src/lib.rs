@@ -160,30 +160,9 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
         .await
         .map_err(|e| js_err(format!("cannot open the WebGPU device: {e}")))?;
     let caps = surface.get_capabilities(&adapter);
-    // Grey levels must reach the screen as the pipeline computed them: a non-sRGB format.
-    let format = caps
-        .formats
-        .iter()
-        .copied()
-        .find(|f| {
-            matches!(
-                f,
-                wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Bgra8Unorm
-            )
-        })
-        .or_else(|| caps.formats.first().copied())
+    let config = hounsfield_render::surface_config(&caps, width, height)
         .ok_or_else(|| js_err("the canvas offers no texture format"))?;
-    let config = wgpu::SurfaceConfiguration {
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        format,
-        width,
-        height,
-        present_mode: wgpu::PresentMode::Fifo,
-        desired_maximum_frame_latency: 2,
-        alpha_mode: wgpu::CompositeAlphaMode::Opaque,
-        view_formats: vec![],
-        color_space: wgpu::SurfaceColorSpace::Auto,
-    };
+    let format = config.format;
     surface.configure(&device, &config);
     let renderer = Renderer::new(&device, &queue, format);
     let info = adapter.get_info();

@@ -165,6 +165,46 @@ pub fn device_descriptor<'a>(limits: &wgpu::Limits, label: &'a str) -> wgpu::Dev
     }
 }
 
+/// A surface configuration for a `width` x `height` window or canvas whose grey levels
+/// reach the screen as the pipeline computed them: an 8-bit non-sRGB format (an sRGB one
+/// would encode the output a second time). None when the surface offers no format.
+pub fn surface_config(
+    caps: &wgpu::SurfaceCapabilities,
+    width: u32,
+    height: u32,
+) -> Option<wgpu::SurfaceConfiguration> {
+    let format = caps
+        .formats
+        .iter()
+        .copied()
+        .find(|f| {
+            matches!(
+                f,
+                wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Rgba8Unorm
+            )
+        })
+        .or_else(|| caps.formats.first().map(|f| f.remove_srgb_suffix()))?;
+    let alpha_mode = if caps.alpha_modes.contains(&wgpu::CompositeAlphaMode::Opaque) {
+        wgpu::CompositeAlphaMode::Opaque
+    } else {
+        caps.alpha_modes
+            .first()
+            .copied()
+            .unwrap_or(wgpu::CompositeAlphaMode::Auto)
+    };
+    Some(wgpu::SurfaceConfiguration {
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        format,
+        color_space: wgpu::SurfaceColorSpace::Auto,
+        width: width.max(1),
+        height: height.max(1),
+        present_mode: wgpu::PresentMode::AutoVsync,
+        desired_maximum_frame_latency: 1,
+        alpha_mode,
+        view_formats: vec![],
+    })
+}
+
 /// Begins a render pass into `target` that first clears it to `clear` (linear RGBA).
 pub fn clear_pass<'e>(
     encoder: &'e mut wgpu::CommandEncoder,

@@ -182,34 +182,10 @@ impl App {
         let caps = surface.get_capabilities(&adapter);
         // The display pipeline writes display values; a non-sRGB target shows them as they
         // are (an sRGB one would re-encode them).
-        let format = caps
-            .formats
-            .iter()
-            .copied()
-            .find(|f| {
-                matches!(
-                    f,
-                    wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Rgba8Unorm
-                )
-            })
-            .or_else(|| caps.formats.first().map(|f| f.remove_srgb_suffix()))
-            .ok_or("the window surface offers no format")?;
         let size = window.inner_size();
-        let config = wgpu::SurfaceConfiguration {
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            format,
-            color_space: wgpu::SurfaceColorSpace::Auto,
-            width: size.width.max(1),
-            height: size.height.max(1),
-            present_mode: wgpu::PresentMode::AutoVsync,
-            desired_maximum_frame_latency: 1,
-            alpha_mode: caps
-                .alpha_modes
-                .first()
-                .copied()
-                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
-            view_formats: vec![],
-        };
+        let config = hounsfield_render::surface_config(&caps, size.width, size.height)
+            .ok_or("the window surface offers no format")?;
+        let format = config.format;
         surface.configure(&device, &config);
         let renderer = Renderer::new(&device, &queue, format);
         let egui_renderer = egui_wgpu::Renderer::new(

@@ -303,6 +303,13 @@ try {
   s = await waitFor('two files', (s) => s.loaded && s.series === 3);
   check(s.series === 3, `file input with two files: ${s.series} series in all`);
 
+  // A series by ?manifest= (URLs relative to the manifest, in reverse name order).
+  const names = fs.readdirSync(path.join(shared, 'ct-philips-brain')).sort().reverse();
+  fs.writeFileSync(path.join(tmp, 'series.json'), JSON.stringify({ urls: names.map((n) => `../shared/ct-philips-brain/${n}`) }));
+  await page.goto(`${base}/?manifest=/gen/series.json`);
+  s = await waitFor('the manifest series', (s) => s.loaded && s.slices === 28);
+  check(s.series === 1 && s.slices === 28 && s.slice === 0, `?manifest=: ${s.series} series, ${s.slices} slices, shown from slice ${s.slice + 1}`);
+
   // 6. Syntaxes decoded in the browser render like native: colour JPEG-LS, JPEG 2000,
   //    RLE, 12-bit JPEG.
   for (const [url, file] of [

@@ -29,7 +29,7 @@ cargo build --release -p hounsfield
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "view: no display (DISPLAY / WAYLAND_DISPLAY unset), so no window can open here." >&2
     echo "view: rendering the sample headless instead: target/CT_small.png" >&2
-    ./target/release/hounsfield render apps/hounsfield/assets/CT_small.dcm -o target/CT_small.png
+    ./target/release/hounsfield render crates/hounsfield-viewer/assets/CT_small.dcm -o target/CT_small.png
     exit 0
 fi
 exec ./target/release/hounsfield "$@"

@@ -477,17 +477,8 @@ impl Model {
             Action::Slice(d) => m.step(k, *d),
             Action::FirstSlice => m.go_to(k, 0),
             Action::LastSlice => m.go_to(k, usize::MAX),
-            Action::Zoom(f) => {
-                let v = &mut m.views[k];
-                let z = (v.zoom * f).clamp(0.05, 64.0);
-                let f = z / v.zoom;
-                v.zoom = z;
-                v.pan = [v.pan[0] * f, v.pan[1] * f];
-            }
-            Action::Pan { dx, dy } => {
-                m.views[k].pan[0] += f64::from(*dx);
-                m.views[k].pan[1] += f64::from(*dy);
-            }
+            Action::Zoom(f) => zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *f),
+            Action::Pan { dx, dy } => pan_by(&mut m.views[k].pan, *dx, *dy),
             Action::Fit => m.views[k] = Default::default(),
             Action::Crosshair { at, size } => m.click(k, *at, *size),
             Action::Rotate(dx) => m.rotate(k, f64::from(*dx) * 0.01),
@@ -740,16 +731,8 @@ impl Model {
         }
         match action {
             Action::AdjustWindow { dx, dy } => self.adjust_window(dx, dy),
-            Action::Zoom(f) => {
-                let z = (self.view.zoom * f).clamp(0.05, 64.0);
-                let f = z / self.view.zoom;
-                self.view.zoom = z;
-                self.view.pan = [self.view.pan[0] * f, self.view.pan[1] * f];
-            }
-            Action::Pan { dx, dy } => {
-                self.view.pan[0] += f64::from(dx);
-                self.view.pan[1] += f64::from(dy);
-            }
+            Action::Zoom(f) => zoom_by(&mut self.view.zoom, &mut self.view.pan, f),
+            Action::Pan { dx, dy } => pan_by(&mut self.view.pan, dx, dy),
             Action::Slice(d) => self.step(d, false),
             Action::FirstSlice => self.step(i64::MIN / 2, false),
             Action::LastSlice => self.step(i64::MAX / 2, false),
@@ -870,6 +853,21 @@ impl Model {
         let n = image.normal?;
         Some(p[0] * n[0] + p[1] * n[1] + p[2] * n[2])
     }
+}
+
+/// Multiplies `zoom` by `f` (kept within 5% to 6400%), scaling `pan` with it so that the
+/// point at the viewport centre stays put. The same for the images and every plane.
+fn zoom_by(zoom: &mut f64, pan: &mut [f64; 2], f: f64) {
+    let z = (*zoom * f).clamp(0.05, 64.0);
+    let f = z / *zoom;
+    *zoom = z;
+    *pan = [pan[0] * f, pan[1] * f];
+}
+
+/// Moves `pan` by points dragged.
+fn pan_by(pan: &mut [f64; 2], dx: f32, dy: f32) {
+    pan[0] += f64::from(dx);
+    pan[1] += f64::from(dy);
 }
 
 fn fmt_value(v: f64) -> String {

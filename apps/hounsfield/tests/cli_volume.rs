@@ -77,9 +77,28 @@ fn info_folder_json_reports_order_spacing_and_tilt() {
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
     assert!((lo - slo).abs() < 1e-9 && (hi - shi).abs() < 1e-9);
+    // The scanner's own word: steps of Slice Location (along the table) times the cosine
+    // of the gantry tilt are the steps along the slice normal.
+    let cos = gantry.to_radians().cos();
+    let locations: Vec<f64> = files
+        .iter()
+        .map(|f| {
+            DicomFile::open(f)
+                .expect("open")
+                .attributes()
+                .float(tags::SLICE_LOCATION, "Slice Location")
+                .ok()
+                .flatten()
+                .expect("Slice Location")
+        })
+        .collect();
+    let tag_steps: Vec<f64> = locations.windows(2).map(|w| (w[1] - w[0]) * cos).collect();
+    let (tlo, thi) = tag_steps
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
     assert!(
-        lo > 1.0 && lo < 1.2 && hi > 6.9 && hi < 7.1,
-        "spacing {lo}..{hi}"
+        (lo - tlo).abs() < 0.01 && (hi - thi).abs() < 0.01,
+        "spacing {lo}..{hi} mm, the tags say {tlo}..{thi} mm"
     );
 }
 

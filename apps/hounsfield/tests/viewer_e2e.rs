@@ -271,11 +271,27 @@ fn view_of(file: &DicomFile, w: u32, h: u32) -> View {
 /// Compares the image area of `screen` with `reference` (RGB or grey, viewport-sized),
 /// skipping overlay text; returns the largest difference and how many pixels compared.
 fn compare(screen: &[u8], s: &Value, reference: &[u8], ref_channels: usize) -> (u8, usize) {
-    let [x0, y0, w, h] = viewport(s);
+    compare_region(screen, s, viewport(s), reference, ref_channels, 0, false)
+}
+
+/// Compares `rect` of `screen` (pixels; `margin` pixels in from its edges) with
+/// `reference` (RGB or grey rows of the rectangle's size), skipping overlay text and,
+/// with `grey_only`, coloured pixels (crosshair lines); returns the largest difference
+/// and how many pixels compared.
+fn compare_region(
+    screen: &[u8],
+    s: &Value,
+    rect: [u32; 4],
+    reference: &[u8],
+    ref_channels: usize,
+    margin: u32,
+    grey_only: bool,
+) -> (u8, usize) {
+    let [x0, y0, w, h] = rect;
     let skip = overlays(s);
     let (mut worst, mut n) = (0u8, 0usize);
-    for y in 0..h {
-        for x in 0..w {
+    for y in margin..h.saturating_sub(margin) {
+        for x in margin..w.saturating_sub(margin) {
             let (sx, sy) = (x0 + x, y0 + y);
             let (fx, fy) = (f64::from(sx), f64::from(sy));
             if skip.iter().any(|r| {
@@ -287,10 +303,14 @@ fn compare(screen: &[u8], s: &Value, reference: &[u8], ref_channels: usize) -> (
                 continue;
             }
             let si = ((sy * SCREEN.0 + sx) * 3) as usize;
+            let px = &screen[si..si + 3];
+            if grey_only && (px[0] != px[1] || px[1] != px[2]) {
+                continue;
+            }
             let ri = ((y * w + x) as usize) * ref_channels;
-            for c in 0..3 {
+            for (c, &p) in px.iter().enumerate() {
                 let r = reference[ri + if ref_channels == 1 { 0 } else { c }];
-                worst = worst.max(screen[si + c].abs_diff(r));
+                worst = worst.max(p.abs_diff(r));
             }
             n += 1;
         }
@@ -368,32 +388,8 @@ fn pane(s: &Value, plane: Option<usize>) -> [u32; 4] {
 /// skipping overlay text and coloured pixels (crosshair lines); returns the largest
 /// difference and how many pixels compared.
 fn compare_pane(screen: &[u8], s: &Value, rect: [u32; 4], reference: &[u8]) -> (u8, usize) {
-    let [x0, y0, w, h] = rect;
-    let skip = overlays(s);
-    let (mut worst, mut n) = (0u8, 0usize);
     // Pane borders are painted over the image's outermost pixels.
-    for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
-            let (sx, sy) = (x0 + x, y0 + y);
-            let (fx, fy) = (f64::from(sx), f64::from(sy));
-            if skip.iter().any(|r| {
-                fx >= r[0] - 2.0
-                    && fx < r[0] + r[2] + 2.0
-                    && fy >= r[1] - 2.0
-                    && fy < r[1] + r[3] + 2.0
-            }) {
-                continue;
-            }
-            let si = ((sy * SCREEN.0 + sx) * 3) as usize;
-            let px = &screen[si..si + 3];
-            if px[0] != px[1] || px[1] != px[2] {
-                continue;
-            }
-            worst = worst.max(px[0].abs_diff(reference[(y * w + x) as usize]));
-            n += 1;
-        }
-    }
-    (worst, n)
+    compare_region(screen, s, rect, reference, 1, 1, true)
 }
 
 /// The CPU reference of a plane pane: the CPU resampling of `plane` through `volume`

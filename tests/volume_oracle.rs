@@ -42,7 +42,11 @@ fn real_series_assemble_with_order_spacing_and_tilt() {
     assert_eq!(c.series.len(), 1);
     let stack = c.stack(0).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stack.slices.len(), 28);
-    let paths: Vec<&PathBuf> = stack.slices.iter().map(|s| &c.paths[s.instance]).collect();
+    let paths: Vec<&Path> = stack
+        .slices
+        .iter()
+        .map(|s| c.path(s.instance).expect("a file"))
+        .collect();
     let locations: Vec<f64> = paths
         .iter()
         .map(|p| float_tag(p, tags::SLICE_LOCATION, "Slice Location"))
@@ -91,7 +95,7 @@ fn real_series_assemble_with_order_spacing_and_tilt() {
     );
     let stack = c.stack(0).unwrap_or_else(|e| panic!("{e}"));
     let between = float_tag(
-        &c.paths[0],
+        c.path(0).expect("a file"),
         tags::SPACING_BETWEEN_SLICES,
         "Spacing Between Slices",
     );

@@ -663,8 +663,9 @@ mod e2e {
         let catalog = Catalog::scan(std::slice::from_ref(&dir));
         let volume = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
         let first_slice = &volume.stack.slices[0];
-        let first =
-            DicomFile::open(&catalog.paths[first_slice.instance]).unwrap_or_else(|e| panic!("{e}"));
+        let first = catalog
+            .open(first_slice.instance)
+            .unwrap_or_else(|e| panic!("{e}"));
         let orientations = [
             Orientation::Axial,
             Orientation::Sagittal,

@@ -70,6 +70,9 @@ pub enum ErrorKind {
     /// The object has no pixel data to decode.
     #[error("no pixel data in this object")]
     NoPixelData,
+    /// The pixel data is described but has not been fetched from its source yet.
+    #[error("the pixel data has not been fetched yet")]
+    PixelDataPending,
     /// The transfer syntax is known but no decoder is available for it.
     #[error("unsupported transfer syntax {uid} ({name})")]
     UnsupportedTransferSyntax { uid: String, name: String },

@@ -24,6 +24,22 @@ pub(crate) enum PixelLocation {
     },
     /// Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009).
     Float { value: Range<usize>, double: bool },
+    /// Pixel data that exists at its source but has not been fetched (a header built
+    /// from DICOMweb metadata): the image is described, its frames cannot be decoded.
+    Pending,
+}
+
+/// The pixel data given to [`DicomFile::from_dataset`], already split from its data set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodedPixels {
+    /// The pixel data exists at the source but has not been fetched yet: the image can
+    /// be described (size, geometry, windows), decoding a frame is an error.
+    Pending,
+    /// Native pixel data: every frame, in the transfer syntax's byte order. `word_vr`
+    /// is true when the element's VR is OW.
+    Native { bytes: Vec<u8>, word_vr: bool },
+    /// Encapsulated pixel data: each frame's complete encoded bitstream, in frame order.
+    Frames(Vec<Vec<u8>>),
 }
 
 /// The File Meta Information (group 0002), as far as it is present.
@@ -81,6 +97,128 @@ impl DicomFile {
             Ok(f) => Ok(f),
             Err(kind) => Err(Error::new(name, kind)),
         }
+    }
+
+    /// Builds an object from a data set that was read some other way (DICOMweb
+    /// metadata, say) and its pixel data, encoded in `transfer_syntax_uid`.
+    ///
+    /// Nothing is re-encoded: the frames keep the bytes the source sent, and decode
+    /// exactly as they would from a Part 10 file holding them.
+    ///
+    /// ```
+    /// use hounsfield_core::{DicomFile, EncodedPixels, tags};
+    /// use dicom_core::{DataElement, PrimitiveValue, VR};
+    /// use dicom_object::InMemDicomObject;
+    /// let mut ds = InMemDicomObject::new_empty();
+    /// for (tag, v) in [(tags::ROWS, 2u16), (tags::COLUMNS, 2), (tags::BITS_ALLOCATED, 8),
+    ///                  (tags::BITS_STORED, 8), (tags::HIGH_BIT, 7), (tags::SAMPLES_PER_PIXEL, 1),
+    ///                  (tags::PIXEL_REPRESENTATION, 0)] {
+    ///     ds.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
+    /// }
+    /// ds.put(DataElement::new(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"));
+    /// let pixels = EncodedPixels::Native { bytes: vec![1, 2, 3, 4], word_vr: false };
+    /// let file = DicomFile::from_dataset("example", ds, "1.2.840.10008.1.2.1", pixels)?;
+    /// assert_eq!(file.decode_frame(0)?.samples.len(), 4);
+    /// # Ok::<(), hounsfield_core::Error>(())
+    /// ```
+    pub fn from_dataset(
+        name: impl Into<String>,
+        dataset: InMemDicomObject,
+        transfer_syntax_uid: &str,
+        pixels: EncodedPixels,
+    ) -> Result<DicomFile, Error> {
+        let name = name.into();
+        let ts = TransferSyntax::from_uid(transfer_syntax_uid);
+        if ts.deflated {
+            return Err(Error::new(
+                name,
+                ErrorKind::Unsupported("frames in a deflated transfer syntax".into()),
+            ));
+        }
+        let a = Attributes::new(&dataset);
+        use dicom_dictionary_std::tags;
+        let meta = FileMeta {
+            preamble: false,
+            transfer_syntax_uid: Some(ts.uid.clone()),
+            media_storage_sop_class_uid: a.string(tags::SOP_CLASS_UID),
+            media_storage_sop_instance_uid: a.string(tags::SOP_INSTANCE_UID),
+            implementation_class_uid: None,
+            implementation_version_name: None,
+        };
+        let (data, pixel) = match pixels {
+            EncodedPixels::Pending => (Vec::new(), PixelLocation::Pending),
+            EncodedPixels::Native { bytes, word_vr } => {
+                if ts.is_encapsulated() {
+                    return Err(Error::new(
+                        name,
+                        ErrorKind::Unsupported(format!(
+                            "native pixel data in the encapsulated transfer syntax {}",
+                            ts.name
+                        )),
+                    ));
+                }
+                let value = 0..bytes.len();
+                (bytes, PixelLocation::Native { value, word_vr })
+            }
+            EncodedPixels::Frames(frames) => {
+                if !ts.is_encapsulated() {
+                    // Native frames sent one by one are simply concatenated.
+                    let bytes = frames.concat();
+                    let value = 0..bytes.len();
+                    (
+                        bytes,
+                        PixelLocation::Native {
+                            value,
+                            word_vr: true,
+                        },
+                    )
+                } else {
+                    // Laid out as in a file: each fragment an item (FFFE,E000) with its length.
+                    let mut data = Vec::with_capacity(frames.iter().map(|f| f.len() + 8).sum());
+                    let mut fragments = Vec::with_capacity(frames.len());
+                    for f in &frames {
+                        let len = u32::try_from(f.len()).map_err(|_| {
+                            Error::new(
+                                name.clone(),
+                                ErrorKind::TooLarge("an encoded frame of 4 GiB or more".into()),
+                            )
+                        })?;
+                        data.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+                        data.extend_from_slice(&len.to_le_bytes());
+                        fragments.push(data.len()..data.len() + f.len());
+                        data.extend_from_slice(f);
+                    }
+                    (
+                        data,
+                        PixelLocation::Encapsulated {
+                            offset_table: 0..0,
+                            fragments,
+                        },
+                    )
+                }
+            }
+        };
+        let file = DicomFile {
+            name,
+            data,
+            meta,
+            transfer_syntax: ts,
+            dataset,
+            pixel: Some(pixel),
+            notes: Vec::new(),
+            layout: std::sync::OnceLock::new(),
+        };
+        // Fail now, naming the object, when the frames cannot fill the image.
+        if !file.is_pending() {
+            file.image()?;
+        }
+        Ok(file)
+    }
+
+    /// Whether the pixel data is described but not fetched yet (see
+    /// [`EncodedPixels::Pending`]).
+    pub fn is_pending(&self) -> bool {
+        matches!(self.pixel, Some(PixelLocation::Pending))
     }
 
     /// Opens a file from a path (not available in the browser build).
@@ -291,6 +429,11 @@ impl DicomFile {
             notes,
             layout: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The size of the object's encoded bytes as held in memory.
+    pub fn encoded_len(&self) -> usize {
+        self.data.len()
     }
 
     /// The name given when opening (a path, a URL, ...).

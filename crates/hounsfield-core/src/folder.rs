@@ -8,6 +8,7 @@ use crate::volume::{Stack, StackInput, Volume, VolumeData};
 use crate::{Frame, ModalityLut, Samples};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Files under `paths` (folders searched recursively, in name order; symbolic links to
 /// folders followed once), and the problems met (missing paths, unreadable folders).
@@ -70,10 +71,39 @@ pub fn open_if_dicom(path: &Path) -> Result<DicomFile, String> {
     DicomFile::open(path).map_err(|e| e.to_string())
 }
 
-/// The images under some paths, grouped into series, without their pixels.
+/// Where an instance of a [`Catalog`] is read from.
+#[derive(Debug, Clone)]
+pub enum InstanceSource {
+    /// A file, opened again whenever its pixels are needed (no file stays in memory).
+    Path(PathBuf),
+    /// An object already in memory (fetched over the network, say).
+    Memory(Arc<DicomFile>),
+}
+
+impl InstanceSource {
+    /// The path or the object's name, for messages and listings.
+    pub fn name(&self) -> String {
+        match self {
+            InstanceSource::Path(p) => p.display().to_string(),
+            InstanceSource::Memory(f) => f.name().to_string(),
+        }
+    }
+
+    /// The object, read from its file when it has one.
+    pub fn open(&self) -> Result<Arc<DicomFile>, String> {
+        match self {
+            InstanceSource::Path(p) => DicomFile::open(p).map(Arc::new).map_err(|e| e.to_string()),
+            InstanceSource::Memory(f) => Ok(f.clone()),
+        }
+    }
+}
+
+/// The images under some paths (or given in memory), grouped into series, without their
+/// pixels.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    pub paths: Vec<PathBuf>,
+    /// Per instance: where it is read from.
+    pub sources: Vec<InstanceSource>,
     pub instances: Vec<InstanceInfo>,
     /// Per instance: its slices (one per frame) with geometry.
     pub slices: Vec<Vec<StackInput>>,
@@ -86,14 +116,11 @@ impl Catalog {
     /// Reads the headers of every file under `paths` (in parallel when the `parallel`
     /// feature is on), keeping no file in memory.
     pub fn scan(paths: &[PathBuf]) -> Catalog {
-        let (files, mut skipped) = expand(paths);
-        let read = |(i, p): (usize, &PathBuf)| -> Result<(PathBuf, InstanceInfo, Vec<StackInput>), String> {
+        let (files, skipped) = expand(paths);
+        let read = |(i, p): (usize, &PathBuf)| -> Result<(InstanceSource, InstanceInfo, Vec<StackInput>), String> {
             let file = open_if_dicom(p)?;
-            if !file.has_pixel_data() {
-                return Err(format!("{}: no image in this DICOM object, skipped", p.display()));
-            }
-            let info = InstanceInfo::from_file(&file);
-            Ok((p.clone(), info, StackInput::from_file(i, &file)))
+            let (info, slices) = describe(i, &file)?;
+            Ok((InstanceSource::Path(p.clone()), info, slices))
         };
         #[cfg(feature = "parallel")]
         let results: Vec<_> = {
@@ -102,15 +129,37 @@ impl Catalog {
         };
         #[cfg(not(feature = "parallel"))]
         let results: Vec<_> = files.iter().enumerate().map(read).collect();
+        Self::collect(results, skipped)
+    }
+
+    /// Groups objects already in memory (headers alone are enough, see
+    /// [`crate::EncodedPixels::Pending`]) like [`Catalog::scan`] groups files.
+    pub fn from_files(files: Vec<Arc<DicomFile>>) -> Catalog {
+        let results = files
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let (info, slices) = describe(i, &f)?;
+                Ok((InstanceSource::Memory(f), info, slices))
+            })
+            .collect();
+        Self::collect(results, Vec::new())
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        results: Vec<Result<(InstanceSource, InstanceInfo, Vec<StackInput>), String>>,
+        mut skipped: Vec<String>,
+    ) -> Catalog {
         let mut catalog = Catalog::default();
         for r in results {
             match r {
-                Ok((p, info, mut slices)) => {
-                    let index = catalog.paths.len();
+                Ok((source, info, mut slices)) => {
+                    let index = catalog.sources.len();
                     for s in &mut slices {
                         s.instance = index;
                     }
-                    catalog.paths.push(p);
+                    catalog.sources.push(source);
                     catalog.instances.push(info);
                     catalog.slices.push(slices);
                 }
@@ -133,18 +182,45 @@ impl Catalog {
         Stack::assemble(&inputs)
     }
 
+    /// The file of instance `index`, when it was read from one.
+    pub fn path(&self, index: usize) -> Option<&Path> {
+        match self.sources.get(index)? {
+            InstanceSource::Path(p) => Some(p),
+            InstanceSource::Memory(_) => None,
+        }
+    }
+
+    /// Instance `index`, read from its source.
+    pub fn open(&self, index: usize) -> Result<Arc<DicomFile>, String> {
+        self.sources.get(index).ok_or("no such instance")?.open()
+    }
+
     /// Decodes series `index` into a volume: every slice decoded straight into its place
     /// (in parallel with the `parallel` feature), one file in memory per worker.
     pub fn volume(&self, index: usize) -> Result<Volume, String> {
         let stack = self.stack(index)?;
-        load_volume(stack, |i| &self.paths[i])
+        load_volume(stack, |i| self.open(i))
     }
 }
 
-/// Fills a volume for `stack`, reading slice k's instance from `path(instance)`.
-pub fn load_volume<'a>(
+/// What a catalog keeps of one object: its identity and its slices.
+fn describe(i: usize, file: &DicomFile) -> Result<(InstanceInfo, Vec<StackInput>), String> {
+    if !file.has_pixel_data() {
+        return Err(format!(
+            "{}: no image in this DICOM object, skipped",
+            file.name()
+        ));
+    }
+    Ok((
+        InstanceInfo::from_file(file),
+        StackInput::from_file(i, file),
+    ))
+}
+
+/// Fills a volume for `stack`, reading slice k's instance with `open(instance)`.
+pub fn load_volume(
     stack: Stack,
-    path: impl Fn(usize) -> &'a Path + Sync,
+    open: impl Fn(usize) -> Result<Arc<DicomFile>, String> + Sync,
 ) -> Result<Volume, String> {
     let per = stack.columns as usize * stack.rows as usize;
     let n = stack.slices.len();
@@ -153,7 +229,7 @@ pub fn load_volume<'a>(
         .ok_or("the volume is too large")?;
     let decode = |k: usize| -> Result<(Frame, ModalityLut), String> {
         let s = &stack.slices[k];
-        let file = DicomFile::open(path(s.instance)).map_err(|e| e.to_string())?;
+        let file = open(s.instance)?;
         let frame = file.decode_frame(s.frame).map_err(|e| e.to_string())?;
         let params = file
             .display_parameters(s.frame)

@@ -46,7 +46,7 @@ pub use display::{
 };
 pub use elements::ElementNode;
 pub use error::{Error, ErrorKind, Result};
-pub use file::{DicomFile, FileMeta};
+pub use file::{DicomFile, EncodedPixels, FileMeta};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
 pub use lut::{Lut, PaletteColorLut};
 pub use pixels::MAX_FRAME_BYTES;

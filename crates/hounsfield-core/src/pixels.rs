@@ -64,6 +64,7 @@ impl DicomFile {
                     self.transfer_syntax.codec,
                 )?)
             }
+            PixelLocation::Pending => None,
             PixelLocation::Native { value, .. } | PixelLocation::Float { value, .. } => {
                 // All frames must be present: fail early with the sizes, as a user reads them.
                 let needed = codec::native::native_frame_bits(&desc)
@@ -149,6 +150,7 @@ impl DicomFile {
             (Some(PixelLocation::Native { value, .. } | PixelLocation::Float { value, .. }), _) => {
                 Ok(Cow::Borrowed(&self.data[value.clone()]))
             }
+            (Some(PixelLocation::Pending), _) => Err(ErrorKind::PixelDataPending),
             _ => Err(ErrorKind::NoPixelData),
         }
     }
@@ -186,6 +188,7 @@ impl DicomFile {
                 };
                 codec::native::decode(&self.data[value.clone()], desc, index, &layout)?
             }
+            PixelLocation::Pending => return Err(ErrorKind::PixelDataPending),
             PixelLocation::Encapsulated { .. } => {
                 let bytes = self.encoded_frame_k(index)?;
                 match self.transfer_syntax.codec {

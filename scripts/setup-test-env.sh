@@ -2,14 +2,16 @@
 # Installs what the build and the tests need on a fresh Debian machine; does nothing for
 # what is already there. Safe to run again.
 #
-#  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Python's
+#  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Orthanc and
+#    its DICOMweb plugin (the PACS of the DICOMweb tests, started by the tests), Python's
 #    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source),
 #    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one); Xvfb, xdotool,
 #    ImageMagick and the X client libraries (the viewer's end-to-end test in a window);
 #    Chromium and npm (the browser build's end-to-end test; wasm-opt and Playwright come
 #    from npm, wasm-bindgen-cli from cargo, both installed by apps/hounsfield-web/build.sh);
 #  - the wasm32-unknown-unknown Rust target;
-#  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle);
+#  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle), and
+#    dicomweb-client (the peer of `bench dicomweb`);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,7 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools python3-venv python3-pip chromium chromium-driver gcc g++ make pkg-config
+packages=(dcmtk libgdcm-tools openjph-tools orthanc orthanc-dicomweb python3-venv python3-pip chromium chromium-driver gcc g++ make pkg-config
           mesa-vulkan-drivers libvulkan1
           xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
           libxkbcommon-x11-0)
@@ -49,10 +51,10 @@ if [ ! -x target/venv/bin/python ]; then
     mkdir -p target
     "$PY" -m venv target/venv
 fi
-if ! target/venv/bin/python -c "import pydicom, pylibjpeg, libjpeg, openjpeg, rle, numpy" 2>/dev/null; then
+if ! target/venv/bin/python -c "import pydicom, pylibjpeg, libjpeg, openjpeg, rle, numpy, dicomweb_client" 2>/dev/null; then
     target/venv/bin/pip install -q --disable-pip-version-check \
         pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 \
-        pylibjpeg-rle==2.2.0 "numpy>=1.26"
+        pylibjpeg-rle==2.2.0 "numpy>=1.26" dicomweb-client==0.61.2
 fi
 
 mkdir -p target/testdata

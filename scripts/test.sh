@@ -13,10 +13,11 @@ cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
-    -p hounsfield-web -p hounsfield-wasm-probe -- -D warnings
-step "cargo check --target wasm32-unknown-unknown (core, renderer)"
+    -p hounsfield-dicomweb -p hounsfield-web -p hounsfield-wasm-probe -- -D warnings
+step "cargo check --target wasm32-unknown-unknown (core, renderer, DICOMweb client)"
 cargo check --target wasm32-unknown-unknown -p hounsfield-core
 cargo check --target wasm32-unknown-unknown -p hounsfield-render
+cargo check --target wasm32-unknown-unknown -p hounsfield-dicomweb
 step "WebAssembly probe module"
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe
 step "unit and doc tests"

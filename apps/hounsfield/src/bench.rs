@@ -62,6 +62,19 @@ pub enum BenchCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
+    /// A series over DICOMweb (ROOT/studies/UID/series/UID): time to the first image and
+    /// to the whole series decoded, against Python's dicomweb-client + pydicom in the same
+    /// run.
+    Dicomweb {
+        url: String,
+        /// Runs of each side (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Python with dicomweb-client, pydicom and pylibjpeg (default: $HOUNSFIELD_PYTHON,
+        /// target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
     /// One measured load of `bench volume`, in its own process; prints JSON.
     #[command(hide = true)]
     VolumeRun { folder: PathBuf },
@@ -87,6 +100,9 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             python,
         } => volume(folder, slices.max(2), runs.max(1), python),
         BenchCommand::VolumeRun { folder } => volume_run(&folder),
+        BenchCommand::Dicomweb { url, runs, python } => {
+            crate::bench_dicomweb::run(&url, runs.max(1), &find_python(python))
+        }
     }
 }
 
@@ -260,7 +276,7 @@ fn volume(
     Ok(ExitCode::SUCCESS)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

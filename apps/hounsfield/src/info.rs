@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(files: &[PathBuf], json: bool) -> Result<ExitCode, String> {
-    if files.iter().any(|p| p.is_dir()) {
+    if files
+        .iter()
+        .any(|p| p.is_dir() || crate::dicomweb::is_dicomweb(p))
+    {
         return run_folders(files, json);
     }
     let mut failed = false;
@@ -192,7 +195,15 @@ fn print_text(s: &Summary) {
 
 /// `info FOLDER...`: the series found, each assembled as a volume.
 fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
-    let catalog = Catalog::scan(paths);
+    let catalog = if let [one] = paths
+        && crate::dicomweb::is_dicomweb(one)
+    {
+        crate::dicomweb::catalog(one)?
+    } else if paths.iter().any(|p| crate::dicomweb::is_dicomweb(p)) {
+        return Err("give one DICOMweb URL, or folders and files".into());
+    } else {
+        Catalog::scan(paths)
+    };
     let mut out = Vec::new();
     for (i, series) in catalog.series.iter().enumerate() {
         let first = &catalog.instances[series.instances[0]];
@@ -206,7 +217,7 @@ fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
             "modality": series.modality,
             "part": series.part,
             "instances": series.instances.len(),
-            "files": series.instances.iter().map(|&k| catalog.paths[k].display().to_string()).collect::<Vec<_>>(),
+            "files": series.instances.iter().map(|&k| catalog.sources[k].name()).collect::<Vec<_>>(),
             "rows": first.rows,
             "columns": first.columns,
         });

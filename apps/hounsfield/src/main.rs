@@ -1,7 +1,9 @@
 //! `hounsfield`: the Hounsfield viewer (`hounsfield [PATH...]`) and command line (info,
-//! render, bench).
+//! render, query, bench).
 
 mod bench;
+mod bench_dicomweb;
+mod dicomweb;
 mod info;
 mod mpr;
 mod render;
@@ -56,13 +58,16 @@ struct ViewArgs {
 enum Command {
     /// Describe DICOM files: patient, study, series, image, windows, geometry.
     Info {
-        /// Files to describe; with a folder, the series found (each assembled as a volume).
+        /// Files to describe; with a folder or a DICOMweb study/series URL
+        /// (ROOT/studies/UID[/series/UID]), the series found, each assembled as a volume.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print JSON (one object per file, in an array).
         #[arg(long)]
         json: bool,
     },
+    /// Search a DICOMweb server (QIDO-RS): studies, or the series of one study.
+    Query(Box<dicomweb::QueryArgs>),
     /// Render one frame to PNG through the display pipeline.
     Render(Box<render::RenderArgs>),
     /// Benchmarks that print tables.
@@ -93,6 +98,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Info { files, json }) => info::run(&files, json),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Query(args)) => dicomweb::query(&args),
         Some(Command::Bench { what }) => bench::run(what),
         None => {
             let v = cli.view;

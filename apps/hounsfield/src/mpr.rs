@@ -75,25 +75,73 @@ pub fn volume_display(
     Ok(p)
 }
 
-pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
-    let options: RenderOptions = args.options()?;
-    let catalog = Catalog::scan(std::slice::from_ref(&args.file));
-    for s in &catalog.skipped {
-        eprintln!("hounsfield: {s}");
-    }
+/// The series `--series N` (1-based, default 1) of the catalog, checked.
+fn series_index(catalog: &Catalog, args: &RenderArgs) -> Result<usize, String> {
     if catalog.series.is_empty() {
         return Err(format!("{}: no DICOM images", args.file.display()));
     }
     let index = args.series.unwrap_or(1);
-    let series = index
+    index
         .checked_sub(1)
         .filter(|i| *i < catalog.series.len())
         .ok_or_else(|| {
             format!(
-                "--series {index}: the folder has series 1 to {}",
+                "--series {index}: the source has series 1 to {}",
                 catalog.series.len()
             )
-        })?;
+        })
+}
+
+/// The catalog of the folder, or of the DICOMweb study/series with the pixels of the
+/// chosen series fetched.
+fn series_catalog(args: &RenderArgs) -> Result<Catalog, String> {
+    if !crate::dicomweb::is_dicomweb(&args.file) {
+        return Ok(Catalog::scan(std::slice::from_ref(&args.file)));
+    }
+    let mut remote = crate::dicomweb::Remote::open(&args.file.to_string_lossy())?;
+    let index = series_index(&remote.catalog, args)?;
+    remote.fetch_series(index, 0)?;
+    Ok(remote.catalog)
+}
+
+/// `render URL` without a plane: the first image of the series in slice order (the
+/// first instance when the series is not a volume), fetched alone.
+pub fn remote_image(args: &RenderArgs) -> Result<std::sync::Arc<DicomFile>, String> {
+    let remote = crate::dicomweb::Remote::open(&args.file.to_string_lossy())?;
+    let index = series_index(&remote.catalog, args)?;
+    let first = match remote.catalog.stack(index) {
+        Ok(stack) => stack.slices.first().map(|s| s.instance),
+        Err(_) => None,
+    }
+    .or_else(|| remote.catalog.series[index].instances.first().copied())
+    .ok_or("the series has no instances")?;
+    let position = remote.catalog.series[index]
+        .instances
+        .iter()
+        .position(|&i| i == first)
+        .unwrap_or(0);
+    let series = remote.catalog.series[index].instances.clone();
+    let metas: Vec<_> = series.iter().map(|&k| remote.metas[k].clone()).collect();
+    let files = hounsfield_dicomweb::block_on(remote.server.fetch_instances(
+        &metas,
+        &[position],
+        &|_| {},
+        &Default::default(),
+    ));
+    files
+        .into_iter()
+        .nth(position)
+        .ok_or("the series has no instances")?
+        .map_err(|e| e.to_string())
+}
+
+pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
+    let options: RenderOptions = args.options()?;
+    let catalog = series_catalog(args)?;
+    for s in &catalog.skipped {
+        eprintln!("hounsfield: {s}");
+    }
+    let series = series_index(&catalog, args)?;
     let volume = catalog.volume(series)?;
     for w in &volume.stack.report.warnings {
         eprintln!("hounsfield: {w}");
@@ -113,7 +161,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         (None, None) => None,
     };
     let first_slice = &volume.stack.slices[0];
-    let first = DicomFile::open(&catalog.paths[first_slice.instance]).map_err(|e| e.to_string())?;
+    let first = catalog.open(first_slice.instance)?;
     let params = volume_display(&volume, &first, first_slice.frame)?;
     let frame = resample(&volume, &plane, slab);
     let view = args

@@ -25,7 +25,8 @@ pub enum FilterArg {
 
 #[derive(Args)]
 pub struct RenderArgs {
-    /// The DICOM file, or a folder (or multi-frame file) to cut a plane through a series volume.
+    /// The DICOM file, or a folder (or multi-frame file) to cut a plane through a series
+    /// volume, or a DICOMweb study/series URL (ROOT/studies/UID[/series/UID]).
     pub file: PathBuf,
     /// Output PNG.
     #[arg(short, long)]
@@ -256,7 +257,11 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         return crate::mpr::run(args);
     }
     let options = args.options()?;
-    let file = DicomFile::open(&args.file).map_err(|e| e.to_string())?;
+    let file = if crate::dicomweb::is_dicomweb(&args.file) {
+        crate::mpr::remote_image(args)?
+    } else {
+        std::sync::Arc::new(DicomFile::open(&args.file).map_err(|e| e.to_string())?)
+    };
     let frame = args
         .frame
         .checked_sub(1)

@@ -1,0 +1,110 @@
+//! `hounsfield bench dicomweb URL`: a series over DICOMweb, time to the first image and to
+//! the whole series decoded, against Python's dicomweb-client + pydicom in the same run.
+
+use crate::dicomweb::connect;
+use hounsfield_core::folder::Catalog;
+use hounsfield_dicomweb::{Cancel, Server, block_on, outward};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const PYTHON_CLIENT: &str = r#"
+import json, sys, time
+from dicomweb_client.api import DICOMwebClient
+root, study, series = sys.argv[1:4]
+t0 = time.perf_counter()
+c = DICOMwebClient(url=root)
+meta = c.retrieve_series_metadata(study, series)
+sop = meta[0]["00080018"]["Value"][0]
+ds = c.retrieve_instance(study, series, sop)
+ds.pixel_array
+first = time.perf_counter() - t0
+t0 = time.perf_counter()
+c = DICOMwebClient(url=root)
+n = 0
+for ds in c.retrieve_series(study, series):
+    ds.pixel_array
+    n += 1
+whole = time.perf_counter() - t0
+print(json.dumps({"first_ms": first * 1e3, "whole_ms": whole * 1e3, "instances": n}))
+"#;
+
+/// One load: metadata, the first slice (middle of the stack) decoded, then everything.
+fn ours(url: &str) -> Result<(f64, f64, usize), String> {
+    let t0 = Instant::now();
+    let (server, parsed): (Server, _) = connect(url)?;
+    let (study, series) = match (parsed.study.as_deref(), parsed.series.as_deref()) {
+        (Some(a), Some(b)) => (a.to_string(), b.to_string()),
+        _ => return Err("bench dicomweb needs ROOT/studies/UID/series/UID".into()),
+    };
+    let metas = block_on(server.series_metadata(&study, &series)).map_err(|e| e.to_string())?;
+    let catalog = Catalog::from_files(metas.iter().map(|m| m.header.clone()).collect());
+    let stack = catalog.stack(0)?;
+    let middle = stack.slices[stack.slices.len() / 2].instance;
+    let first = block_on(server.fetch_instance(&metas[middle])).map_err(|e| e.to_string())?;
+    first.decode_frame(0).map_err(|e| e.to_string())?;
+    let first_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let order = outward(metas.len(), middle);
+    let files = block_on(server.fetch_instances(&metas, &order, &|_| {}, &Cancel::default()));
+    let files = files
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let n = files.len();
+    Catalog::from_files(files).volume(0)?;
+    Ok((first_ms, t0.elapsed().as_secs_f64() * 1e3, n))
+}
+
+pub fn run(url: &str, runs: usize, python: &Path) -> Result<ExitCode, String> {
+    let parsed = hounsfield_dicomweb::DicomWebUrl::parse(url).map_err(|e| e.to_string())?;
+    let (mut first, mut whole, mut n) = (Vec::new(), Vec::new(), 0);
+    let (mut py_first, mut py_whole) = (Vec::new(), Vec::new());
+    let mut py_error = None;
+    for _ in 0..runs {
+        let (f, w, k) = ours(url)?;
+        first.push(f);
+        whole.push(w);
+        n = k;
+        let out = Command::new(python)
+            .arg("-c")
+            .arg(PYTHON_CLIENT)
+            .arg(&parsed.root)
+            .arg(parsed.study.as_deref().unwrap_or_default())
+            .arg(parsed.series.as_deref().unwrap_or_default())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())?;
+                py_first.push(v["first_ms"].as_f64().unwrap_or(f64::NAN));
+                py_whole.push(v["whole_ms"].as_f64().unwrap_or(f64::NAN));
+            }
+            Ok(o) => py_error = Some(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+            Err(e) => py_error = Some(format!("{}: {e}", python.display())),
+        }
+    }
+    let med = |v: Vec<f64>| crate::bench::median(v);
+    println!(
+        "series: {n} instances from {} (median of {runs} runs)",
+        parsed.root
+    );
+    println!("| | Hounsfield | dicomweb-client + pydicom | ratio |");
+    println!("| --- | ---: | ---: | ---: |");
+    let (f, w) = (med(first), med(whole));
+    match py_error {
+        None => {
+            let (pf, pw) = (med(py_first), med(py_whole));
+            println!("| first image | {f:.0} ms | {pf:.0} ms | {:.1}x |", pf / f);
+            println!(
+                "| whole series decoded | {w:.0} ms | {pw:.0} ms | {:.1}x |",
+                pw / w
+            );
+        }
+        Some(e) => {
+            println!("| first image | {f:.0} ms | (failed) | |");
+            println!("| whole series decoded | {w:.0} ms | (failed) | |");
+            eprintln!("hounsfield: the Python client failed: {e}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -33,6 +33,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER
 step "browser build (wasm-bindgen, wasm-opt) and its end-to-end test in headless Chromium"
 bash apps/hounsfield-web/build.sh
 cargo build -p hounsfield --profile test
-HOUNSFIELD_BIN="$(pwd)/target/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 echo
 echo "all tests passed"

@@ -24,10 +24,12 @@ fi
 [ "${1:-}" = "--tools-only" ] && exit 0
 
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-web
+# Build outputs live where cargo puts them (CARGO_TARGET_DIR when set).
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rm -rf dist/web
 mkdir -p dist/web
 wasm-bindgen --target web --no-typescript --out-dir dist/web \
-    target/wasm32-unknown-unknown/release/hounsfield_web.wasm
+    "$target_dir/wasm32-unknown-unknown/release/hounsfield_web.wasm"
 target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \

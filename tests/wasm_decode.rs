@@ -43,7 +43,10 @@ fn wasm_build_decodes_like_native() {
     let Some(corpus) = corpus() else {
         return missing("the test corpus");
     };
-    let module = root().join("target/wasm32-unknown-unknown/release/hounsfield_wasm_probe.wasm");
+    // Where cargo put it: CARGO_TARGET_DIR when set, else the workspace's target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), std::path::PathBuf::from);
+    let module = target.join("wasm32-unknown-unknown/release/hounsfield_wasm_probe.wasm");
     if !module.exists() {
         return missing("the WebAssembly probe module");
     }

@@ -376,35 +376,17 @@ impl Server {
         let what = self.request_name(&url);
         let mut out = Vec::with_capacity(objects.len());
         for obj in objects {
-            let metadata::Prepared {
-                json,
-                pixel_vr,
-                bulk,
-                skipped,
-            } = metadata::prepare(obj)
+            let mut prepared = metadata::prepare(obj)
                 .map_err(|m| Error::new(&self.root, what.clone(), ErrorKind::Protocol(m)))?;
-            // Some servers (Orthanc 1.10 for compressed instances) leave Pixel Data out of
-            // the metadata: an object with Rows and Columns is an image all the same.
-            let image = pixel_vr.is_some()
-                || (json.get("00280010").is_some() && json.get("00280011").is_some());
-            if !image {
+            if !prepared.is_image() {
                 continue; // not an image (a report, a presentation state)
             }
-            let mut fetched = Vec::with_capacity(bulk.len());
-            for b in bulk {
+            let mut fetched = Vec::with_capacity(prepared.bulk.len());
+            for b in std::mem::take(&mut prepared.bulk) {
                 let bytes = self.bulk(&b.uri).await?;
                 fetched.push((b, bytes));
             }
-            let sop = qido::values(&json, "00080018").into_iter().next();
-            let st = qido::values(&json, "0020000D").into_iter().next();
-            let se = qido::values(&json, "0020000E").into_iter().next();
-            let name = match (st, se, sop) {
-                (Some(a), Some(b), Some(c)) => {
-                    format!("{}/studies/{a}/series/{b}/instances/{c}", self.root)
-                }
-                _ => url.clone(),
-            };
-            let meta = metadata::instance(&name, json, pixel_vr, fetched, skipped)
+            let meta = metadata::instance(&self.root, prepared, fetched)
                 .map_err(|m| Error::new(&self.root, what.clone(), ErrorKind::Dicom(m)))?;
             out.push(meta);
         }
@@ -416,8 +398,7 @@ impl Server {
     /// credentials never go to a host the user did not name.
     async fn bulk(&self, uri: &str) -> Result<Vec<u8>, Error> {
         let url = self.same_origin(uri);
-        let (media, mut parts) = self.get_multipart(&url, ACCEPT_FRAMES).await?;
-        let _ = media;
+        let (_, mut parts) = self.get_multipart(&url, ACCEPT_FRAMES).await?;
         if parts.len() != 1 {
             return Err(Error::new(
                 &self.root,
@@ -495,27 +476,25 @@ impl Server {
         if let Some(f) = self.lock_cache().get(&meta.sop_instance_uid) {
             return Ok(f);
         }
-        let base = format!(
-            "{}/studies/{}/series/{}/instances/{}",
-            self.root, meta.study_instance_uid, meta.series_instance_uid, meta.sop_instance_uid
-        );
         let frame_list: Vec<String> = (1..=meta.frames).map(|f| f.to_string()).collect();
-        let frames_url = format!("{base}/frames/{}", frame_list.join(","));
-        let mut tried = Vec::new();
+        let frames_url = format!("{}/frames/{}", meta.url, frame_list.join(","));
+        let mut first_failure = None;
         for accept in [ACCEPT_FRAMES_STORED, ACCEPT_FRAMES] {
-            match self.frames(&frames_url, accept, meta, &base).await {
+            match self.frames(&frames_url, accept, meta).await {
                 Ok(f) => return Ok(self.remember(meta, f)),
                 Err(e) if e.is_auth() || matches!(e.kind, ErrorKind::Unreachable(_)) => {
                     return Err(e);
                 }
-                Err(e) => tried.push(e),
+                Err(e) => {
+                    first_failure.get_or_insert(e);
+                }
             }
         }
         // Last: the whole instance.
-        match self.whole_instance(&base).await {
+        match self.whole_instance(&meta.url).await {
             Ok(f) => Ok(self.remember(meta, f)),
             Err(mut e) => {
-                if let Some(first) = tried.first() {
+                if let Some(first) = &first_failure {
                     e.kind = match e.kind {
                         ErrorKind::Status { status, reason } => ErrorKind::Status {
                             status,
@@ -545,7 +524,6 @@ impl Server {
         url: &str,
         accept: &str,
         meta: &InstanceMeta,
-        name: &str,
     ) -> Result<DicomFile, Error> {
         let (media, parts) = self.get_multipart(url, accept).await?;
         let what = self.request_name(url);
@@ -587,7 +565,7 @@ impl Server {
                 word_vr: meta.pixel_ow,
             }
         };
-        DicomFile::from_dataset(name, meta.dataset.clone(), &syntax, pixels)
+        DicomFile::from_dataset(&meta.url, meta.header.dataset().clone(), &syntax, pixels)
             .map_err(|e| Error::new(&self.root, what.clone(), ErrorKind::Dicom(e.to_string())))
     }
 

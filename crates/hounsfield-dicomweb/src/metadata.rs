@@ -17,17 +17,17 @@ pub struct InstanceMeta {
     pub study_instance_uid: String,
     pub series_instance_uid: String,
     pub sop_instance_uid: String,
+    /// The instance's resource, `ROOT/studies/.../series/.../instances/...` (also the
+    /// name of its objects in messages).
+    pub url: String,
     /// Number of Frames (1 when absent).
     pub frames: u32,
-    /// The data set without pixel data (standard bulk data filled in).
-    pub dataset: InMemDicomObject,
     /// The object as a hounsfield-core file whose pixels are pending: enough to group
-    /// series, assemble volumes and choose windows before any pixels arrive.
+    /// series, assemble volumes and choose windows before any pixels arrive. Its data
+    /// set (standard bulk data filled in) is the one the fetched object gets.
     pub header: Arc<DicomFile>,
     /// Whether Pixel Data is OW (matters for big endian frames).
     pub pixel_ow: bool,
-    /// Transfer Syntax UID when the metadata carries one (most servers leave it out).
-    pub transfer_syntax_uid: Option<String>,
     /// Bulk data elements left out (private ones, and ones nested in sequences).
     pub skipped_bulk: Vec<String>,
 }
@@ -50,6 +50,16 @@ pub(crate) struct Prepared {
     pub bulk: Vec<BulkData>,
     /// What was left out, for notes.
     pub skipped: Vec<String>,
+}
+
+impl Prepared {
+    /// Whether the object is an image. Some servers (Orthanc 1.10 for compressed
+    /// instances) leave Pixel Data out of the metadata: an object with Rows and Columns
+    /// is an image all the same.
+    pub fn is_image(&self) -> bool {
+        self.pixel_vr.is_some()
+            || (self.json.get("00280010").is_some() && self.json.get("00280011").is_some())
+    }
 }
 
 /// Splits one instance's DICOM JSON into the parts the client handles itself: Pixel Data
@@ -132,14 +142,18 @@ fn parse_tag(s: &str) -> Option<Tag> {
     Some(Tag((v >> 16) as u16, v as u16))
 }
 
-/// Builds the instance from its prepared JSON and the fetched bulk data.
+/// Builds the instance of server `root` from its prepared JSON and the fetched bulk data.
 pub(crate) fn instance(
-    name: &str,
-    json: Value,
-    pixel_vr: Option<String>,
+    root: &str,
+    prepared: Prepared,
     bulk: Vec<(BulkData, Vec<u8>)>,
-    skipped_bulk: Vec<String>,
 ) -> Result<InstanceMeta, String> {
+    let Prepared {
+        json,
+        pixel_vr,
+        skipped,
+        ..
+    } = prepared;
     let uid = |tag: &str, what: &str| {
         values(&json, tag)
             .into_iter()
@@ -150,6 +164,10 @@ pub(crate) fn instance(
     let study_instance_uid = uid("0020000D", "Study Instance UID")?;
     let series_instance_uid = uid("0020000E", "Series Instance UID")?;
     let sop_instance_uid = uid("00080018", "SOP Instance UID")?;
+    let url = format!(
+        "{root}/studies/{study_instance_uid}/series/{series_instance_uid}/instances/{sop_instance_uid}"
+    );
+    // Most servers leave the Transfer Syntax UID out of the metadata.
     let transfer_syntax_uid = values(&json, "00020010").into_iter().next();
     let mut dataset: InMemDicomObject =
         dicom_json::from_value(json).map_err(|e| format!("DICOM JSON: {e}"))?;
@@ -162,8 +180,8 @@ pub(crate) fn instance(
         .flatten()
         .map_or(1, |n| n.clamp(1, i64::from(u32::MAX)) as u32);
     let header = DicomFile::from_dataset(
-        name,
-        dataset.clone(),
+        url.as_str(),
+        dataset,
         transfer_syntax_uid
             .as_deref()
             .unwrap_or(EXPLICIT_VR_LITTLE_ENDIAN),
@@ -179,11 +197,10 @@ pub(crate) fn instance(
         study_instance_uid,
         series_instance_uid,
         sop_instance_uid,
+        url,
         frames,
-        dataset,
         header: Arc::new(header),
         pixel_ow,
-        transfer_syntax_uid,
-        skipped_bulk,
+        skipped_bulk: skipped,
     })
 }

@@ -38,7 +38,8 @@ pub enum EncodedPixels {
     /// Native pixel data: every frame, in the transfer syntax's byte order. `word_vr`
     /// is true when the element's VR is OW.
     Native { bytes: Vec<u8>, word_vr: bool },
-    /// Encapsulated pixel data: each frame's complete encoded bitstream, in frame order.
+    /// Encapsulated pixel data (an encapsulated transfer syntax only): each frame's
+    /// complete encoded bitstream, in frame order.
     Frames(Vec<Vec<u8>>),
 }
 
@@ -162,40 +163,36 @@ impl DicomFile {
             }
             EncodedPixels::Frames(frames) => {
                 if !ts.is_encapsulated() {
-                    // Native frames sent one by one are simply concatenated.
-                    let bytes = frames.concat();
-                    let value = 0..bytes.len();
-                    (
-                        bytes,
-                        PixelLocation::Native {
-                            value,
-                            word_vr: true,
-                        },
-                    )
-                } else {
-                    // Laid out as in a file: each fragment an item (FFFE,E000) with its length.
-                    let mut data = Vec::with_capacity(frames.iter().map(|f| f.len() + 8).sum());
-                    let mut fragments = Vec::with_capacity(frames.len());
-                    for f in &frames {
-                        let len = u32::try_from(f.len()).map_err(|_| {
-                            Error::new(
-                                name.clone(),
-                                ErrorKind::TooLarge("an encoded frame of 4 GiB or more".into()),
-                            )
-                        })?;
-                        data.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
-                        data.extend_from_slice(&len.to_le_bytes());
-                        fragments.push(data.len()..data.len() + f.len());
-                        data.extend_from_slice(f);
-                    }
-                    (
-                        data,
-                        PixelLocation::Encapsulated {
-                            offset_table: 0..0,
-                            fragments,
-                        },
-                    )
+                    return Err(Error::new(
+                        name,
+                        ErrorKind::Unsupported(format!(
+                            "encapsulated frames in the native transfer syntax {}",
+                            ts.name
+                        )),
+                    ));
                 }
+                // Laid out as in a file: each fragment an item (FFFE,E000) with its length.
+                let mut data = Vec::with_capacity(frames.iter().map(|f| f.len() + 8).sum());
+                let mut fragments = Vec::with_capacity(frames.len());
+                for f in &frames {
+                    let len = u32::try_from(f.len()).map_err(|_| {
+                        Error::new(
+                            name.clone(),
+                            ErrorKind::TooLarge("an encoded frame of 4 GiB or more".into()),
+                        )
+                    })?;
+                    data.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+                    data.extend_from_slice(&len.to_le_bytes());
+                    fragments.push(data.len()..data.len() + f.len());
+                    data.extend_from_slice(f);
+                }
+                (
+                    data,
+                    PixelLocation::Encapsulated {
+                        offset_table: 0..0,
+                        fragments,
+                    },
+                )
             }
         };
         let file = DicomFile {

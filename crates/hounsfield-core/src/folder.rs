@@ -117,7 +117,7 @@ impl Catalog {
     /// feature is on), keeping no file in memory.
     pub fn scan(paths: &[PathBuf]) -> Catalog {
         let (files, skipped) = expand(paths);
-        let read = |(i, p): (usize, &PathBuf)| -> Result<(InstanceSource, InstanceInfo, Vec<StackInput>), String> {
+        let read = |(i, p): (usize, &PathBuf)| -> Result<Described, String> {
             let file = open_if_dicom(p)?;
             let (info, slices) = describe(i, &file)?;
             Ok((InstanceSource::Path(p.clone()), info, slices))
@@ -146,11 +146,7 @@ impl Catalog {
         Self::collect(results, Vec::new())
     }
 
-    #[allow(clippy::type_complexity)]
-    fn collect(
-        results: Vec<Result<(InstanceSource, InstanceInfo, Vec<StackInput>), String>>,
-        mut skipped: Vec<String>,
-    ) -> Catalog {
+    fn collect(results: Vec<Result<Described, String>>, mut skipped: Vec<String>) -> Catalog {
         let mut catalog = Catalog::default();
         for r in results {
             match r {
@@ -202,6 +198,9 @@ impl Catalog {
         load_volume(stack, |i| self.open(i))
     }
 }
+
+/// One instance as a catalog keeps it: its source, its identity and its slices.
+type Described = (InstanceSource, InstanceInfo, Vec<StackInput>);
 
 /// What a catalog keeps of one object: its identity and its slices.
 fn describe(i: usize, file: &DicomFile) -> Result<(InstanceInfo, Vec<StackInput>), String> {

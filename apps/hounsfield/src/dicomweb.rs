@@ -1,6 +1,7 @@
 //! DICOMweb on the command line: `query`, and URLs wherever a folder is accepted
 //! (`info`, `render`, `bench dicomweb`).
 
+use hounsfield_core::DicomFile;
 use hounsfield_core::folder::{Catalog, InstanceSource};
 use hounsfield_dicomweb::{
     Cancel, DicomWebUrl, InstanceMeta, Options, Server, StudyQuery, block_on, is_url, outward,
@@ -8,6 +9,7 @@ use hounsfield_dicomweb::{
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// `hounsfield query ROOT ...`.
 #[derive(clap::Args)]
@@ -48,14 +50,10 @@ pub fn is_dicomweb(p: &Path) -> bool {
     p.to_str().is_some_and(is_url)
 }
 
-/// A server for `url`, with credentials from the URL or the environment.
+/// A server for `url`, with credentials from the environment, else from the URL.
 pub fn connect(url: &str) -> Result<(Server, DicomWebUrl), String> {
     let parsed = DicomWebUrl::parse(url).map_err(|e| e.to_string())?;
-    let mut options = Options::from_env();
-    if options.auth.is_none() {
-        options.auth = parsed.auth.clone();
-    }
-    let server = Server::new(&parsed.root, options).map_err(|e| e.to_string())?;
+    let server = Server::new(url, Options::from_env()).map_err(|e| e.to_string())?;
     Ok((server, parsed))
 }
 
@@ -197,6 +195,7 @@ impl Remote {
             &progress,
             &Cancel::default(),
         ));
+        let total = series.len();
         let mut failures = Vec::new();
         for k in series {
             match &files[k] {
@@ -207,20 +206,23 @@ impl Remote {
         match failures.len() {
             0 => Ok(()),
             n => Err(format!(
-                "{n} of {} instances could not be fetched; first: {}",
-                files.len(),
+                "{n} of {total} instances could not be fetched; first: {}",
                 failures[0]
             )),
         }
     }
-}
 
-/// The catalog of a folder or of a DICOMweb study/series (headers only).
-pub fn catalog(source: &Path) -> Result<Catalog, String> {
-    if is_dicomweb(source) {
-        let url = source.to_str().unwrap_or_default();
-        Remote::open(url).map(|r| r.catalog)
-    } else {
-        Ok(Catalog::scan(&[source.to_path_buf()]))
+    /// The first image of series `index` in slice order (its first instance when the
+    /// series is not a volume), fetched alone.
+    pub fn first_image(&self, index: usize) -> Result<Arc<DicomFile>, String> {
+        let series = self.catalog.series.get(index).ok_or("no such series")?;
+        let first = self
+            .catalog
+            .stack(index)
+            .ok()
+            .and_then(|stack| stack.slices.first().map(|s| s.instance))
+            .or_else(|| series.instances.first().copied())
+            .ok_or("the series has no instances")?;
+        block_on(self.server.fetch_instance(&self.metas[first])).map_err(|e| e.to_string())
     }
 }

@@ -195,14 +195,14 @@ fn print_text(s: &Summary) {
 
 /// `info FOLDER...`: the series found, each assembled as a volume.
 fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
-    let catalog = if let [one] = paths
-        && crate::dicomweb::is_dicomweb(one)
-    {
-        crate::dicomweb::catalog(one)?
-    } else if paths.iter().any(|p| crate::dicomweb::is_dicomweb(p)) {
-        return Err("give one DICOMweb URL, or folders and files".into());
-    } else {
-        Catalog::scan(paths)
+    let catalog = match paths {
+        [one] if crate::dicomweb::is_dicomweb(one) => {
+            crate::dicomweb::Remote::open(&one.to_string_lossy())?.catalog
+        }
+        _ if paths.iter().any(|p| crate::dicomweb::is_dicomweb(p)) => {
+            return Err("give one DICOMweb URL, or folders and files".into());
+        }
+        _ => Catalog::scan(paths),
     };
     let mut out = Vec::new();
     for (i, series) in catalog.series.iter().enumerate() {

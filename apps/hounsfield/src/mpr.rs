@@ -104,35 +104,10 @@ fn series_catalog(args: &RenderArgs) -> Result<Catalog, String> {
     Ok(remote.catalog)
 }
 
-/// `render URL` without a plane: the first image of the series in slice order (the
-/// first instance when the series is not a volume), fetched alone.
+/// `render URL` without a plane: the first image of the chosen series.
 pub fn remote_image(args: &RenderArgs) -> Result<std::sync::Arc<DicomFile>, String> {
     let remote = crate::dicomweb::Remote::open(&args.file.to_string_lossy())?;
-    let index = series_index(&remote.catalog, args)?;
-    let first = match remote.catalog.stack(index) {
-        Ok(stack) => stack.slices.first().map(|s| s.instance),
-        Err(_) => None,
-    }
-    .or_else(|| remote.catalog.series[index].instances.first().copied())
-    .ok_or("the series has no instances")?;
-    let position = remote.catalog.series[index]
-        .instances
-        .iter()
-        .position(|&i| i == first)
-        .unwrap_or(0);
-    let series = remote.catalog.series[index].instances.clone();
-    let metas: Vec<_> = series.iter().map(|&k| remote.metas[k].clone()).collect();
-    let files = hounsfield_dicomweb::block_on(remote.server.fetch_instances(
-        &metas,
-        &[position],
-        &|_| {},
-        &Default::default(),
-    ));
-    files
-        .into_iter()
-        .nth(position)
-        .ok_or("the series has no instances")?
-        .map_err(|e| e.to_string())
+    remote.first_image(series_index(&remote.catalog, args)?)
 }
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {

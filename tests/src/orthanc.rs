@@ -97,7 +97,11 @@ impl Orthanc {
         let auth = self
             .credentials
             .as_ref()
-            .map(|(u, p)| format!("Authorization: Basic {}\r\n", base64(&format!("{u}:{p}"))))
+            .map(|(u, p)| {
+                use base64::Engine;
+                let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                format!("Authorization: Basic {token}\r\n")
+            })
             .unwrap_or_default();
         write!(
             s,
@@ -159,23 +163,4 @@ impl Drop for Orthanc {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(self.dir.join("db"));
     }
-}
-
-fn base64(s: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

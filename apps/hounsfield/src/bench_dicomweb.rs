@@ -2,10 +2,12 @@
 //! the whole series decoded, against Python's dicomweb-client + pydicom in the same run.
 
 use crate::dicomweb::connect;
+use hounsfield_core::DicomFile;
 use hounsfield_core::folder::Catalog;
-use hounsfield_dicomweb::{Cancel, Server, block_on, outward};
+use hounsfield_dicomweb::{Cancel, Server, block_on, display_order};
 use std::path::Path;
 use std::process::{Command, ExitCode};
+use std::sync::Arc;
 use std::time::Instant;
 
 const PYTHON_CLIENT: &str = r#"
@@ -29,30 +31,49 @@ whole = time.perf_counter() - t0
 print(json.dumps({"first_ms": first * 1e3, "whole_ms": whole * 1e3, "instances": n}))
 "#;
 
-/// One load: metadata, the first slice (middle of the stack) decoded, then everything.
+/// One load as the viewer does it ([`Server::load`]): metadata, the first slice in stack
+/// order decoded, then everything, assembled into a volume.
 fn ours(url: &str) -> Result<(f64, f64, usize), String> {
     let t0 = Instant::now();
     let (server, parsed): (Server, _) = connect(url)?;
-    let (study, series) = match (parsed.study.as_deref(), parsed.series.as_deref()) {
-        (Some(a), Some(b)) => (a.to_string(), b.to_string()),
-        _ => return Err("bench dicomweb needs ROOT/studies/UID/series/UID".into()),
-    };
-    let metas = block_on(server.series_metadata(&study, &series)).map_err(|e| e.to_string())?;
-    let catalog = Catalog::from_files(metas.iter().map(|m| m.header.clone()).collect());
-    let stack = catalog.stack(0)?;
-    let middle = stack.slices[stack.slices.len() / 2].instance;
-    let first = block_on(server.fetch_instance(&metas[middle])).map_err(|e| e.to_string())?;
-    first.decode_frame(0).map_err(|e| e.to_string())?;
-    let first_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let order = outward(metas.len(), middle);
-    let files = block_on(server.fetch_instances(&metas, &order, &|_| {}, &Cancel::default()));
-    let files = files
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    if parsed.series.is_none() {
+        return Err("bench dicomweb needs ROOT/studies/UID/series/UID".into());
+    }
+    let mut files: Vec<(usize, Arc<DicomFile>)> = Vec::new();
+    let mut first_ms = None;
+    let mut failure = None;
+    block_on(server.load(
+        &parsed,
+        &mut |metas| display_order(metas),
+        &mut |k, r| match r {
+            Ok(f) => {
+                if first_ms.is_none() {
+                    if let Err(e) = f.decode_frame(0) {
+                        failure.get_or_insert(e.to_string());
+                    }
+                    first_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
+                }
+                files.push((k, f));
+            }
+            Err(e) => {
+                failure.get_or_insert(e.to_string());
+            }
+        },
+        &Cancel::default(),
+    ))
+    .map_err(|e| e.to_string())?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    files.sort_by_key(|(k, _)| *k);
+    let files: Vec<Arc<DicomFile>> = files.into_iter().map(|(_, f)| f).collect();
     let n = files.len();
     Catalog::from_files(files).volume(0)?;
-    Ok((first_ms, t0.elapsed().as_secs_f64() * 1e3, n))
+    Ok((
+        first_ms.unwrap_or(f64::NAN),
+        t0.elapsed().as_secs_f64() * 1e3,
+        n,
+    ))
 }
 
 pub fn run(url: &str, runs: usize, python: &Path) -> Result<ExitCode, String> {

@@ -139,21 +139,19 @@ pub struct Remote {
 impl Remote {
     pub fn open(url: &str) -> Result<Remote, String> {
         let (server, parsed) = connect(url)?;
-        let study = parsed.study.as_deref().ok_or_else(|| {
-            format!(
-                "{}: name a study or a series (ROOT/studies/UID[/series/UID]); `hounsfield query ROOT` lists them",
-                parsed.root
-            )
-        })?;
-        let mut metas = match parsed.series.as_deref() {
-            Some(series) => block_on(server.series_metadata(study, series)),
-            None => block_on(server.study_metadata(study)),
-        }
-        .map_err(|e| e.to_string())?;
-        if let Some(sop) = parsed.instance.as_deref() {
-            metas.retain(|m| m.sop_instance_uid == sop);
-        }
+        let metas = block_on(server.open(&parsed)).map_err(|e| e.to_string())?;
         let catalog = Catalog::from_files(metas.iter().map(|m| m.header.clone()).collect());
+        // The catalog leaves out what it cannot describe: keep `metas` index for index
+        // with its instances.
+        let metas = catalog
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                InstanceSource::Memory(f) => metas.iter().find(|m| Arc::ptr_eq(&m.header, f)),
+                InstanceSource::Path(_) => None,
+            })
+            .cloned()
+            .collect();
         Ok(Remote {
             server,
             metas,

@@ -649,6 +649,102 @@ mod e2e {
     }
 
     #[test]
+    fn dicomweb_study_browser_opens_a_series_equal_to_the_files() {
+        use hounsfield_conformance::orthanc::Orthanc;
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let Some(dir) = shared("ct-philips-brain") else {
+            return;
+        };
+        let Some(orthanc) = Orthanc::start(None) else {
+            return;
+        };
+        let (files, _) = hounsfield_core::folder::expand(std::slice::from_ref(&dir));
+        let mut by_sop = std::collections::HashMap::new();
+        for f in &files {
+            if let Ok(d) = DicomFile::open(f)
+                && d.has_pixel_data()
+            {
+                orthanc.upload(f);
+                if let Some(uid) = d.identification().sop_instance_uid {
+                    by_sop.insert(uid, f.clone());
+                }
+            }
+        }
+        assert_eq!(by_sop.len(), 28);
+        let x = Xvfb::start();
+        let mut viewer = Viewer::start(&x, "dicomweb", &[PathBuf::from(orthanc.root())]);
+        let click = |r: &Value| {
+            let r: Vec<f64> = r
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            assert_eq!(r.len(), 4, "a rectangle: {r:?}");
+            let (cx, cy) = ((r[0] + r[2] / 2.0) as u32, (r[1] + r[3] / 2.0) as u32);
+            x.xdotool(&["mousemove", &cx.to_string(), &cy.to_string()]);
+            x.xdotool(&["click", "1"]);
+        };
+
+        // 1. `hounsfield ROOT` starts with the browser, which searches at once.
+        let s = viewer.wait("the study list", |s| {
+            s["browser"]["studies"] == 1 && s["browser"]["study_rows"][0].is_array()
+        });
+        assert_eq!(s["browser"]["open"], true);
+        // 2. A click on the study lists its series, with a thumbnail.
+        click(&s["browser"]["study_rows"][0]);
+        let s = viewer.wait("the series list", |s| {
+            s["browser"]["series"] == 1
+                && s["browser"]["thumbnails"] == 1
+                && s["browser"]["series_open"][0].is_array()
+        });
+        // 3. Open: the series loads, shown from its first slice, like the folder.
+        click(&s["browser"]["series_open"][0]);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the series from the server", |s| {
+            s["loaded"] == true
+                && s["image_drawn"] == true
+                && s["slices"] == 28
+                && s["browser"]["open"] == false
+        });
+        assert_eq!(s["series"].as_array().map(Vec::len), Some(1), "{s}");
+        assert_eq!(s["slice"], 0);
+        let url = s["file"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no file in {s}"));
+        assert!(url.starts_with(&orthanc.root()), "{url}");
+        let sop = url.rsplit('/').next().unwrap_or_default();
+        let path = by_sop
+            .get(sop)
+            .unwrap_or_else(|| panic!("{sop} is not one of the uploaded files"));
+        // The first slice in stack order, as the core orders the folder.
+        let catalog = hounsfield_core::folder::Catalog::scan(std::slice::from_ref(&dir));
+        let stack = catalog.stack(0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(catalog.path(stack.slices[0].instance), Some(path.as_path()));
+        let file = DicomFile::open(path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
+        let file_window = (params.windows[0].center, params.windows[0].width);
+        assert_eq!(window(&s), file_window);
+        let [_, _, w, h] = viewport(&s);
+        let screen = x.capture(&viewer.dir);
+        let reference = gpu_reference(
+            &file,
+            &frame,
+            file_window.0,
+            file_window.1,
+            view_of(&file, w, h),
+        );
+        let (worst, n) = compare(&screen, &s, &reference, 3);
+        println!(
+            "series over DICOMweb: first slice vs headless GPU render of the file: max diff {worst} over {n} pixels"
+        );
+        assert!(n > (w * h / 2) as usize, "too few pixels compared");
+        assert!(worst <= 2, "the slice from the server differs by {worst}");
+    }
+
+    #[test]
     fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
         use hounsfield_core::folder::Catalog;
         use hounsfield_core::volume::{Convention, Orientation, Slab, SlabMode};

@@ -433,6 +433,12 @@ impl DicomFile {
         self.data.len()
     }
 
+    /// The same object under another name (what messages about it say).
+    pub fn with_name(mut self, name: impl Into<String>) -> DicomFile {
+        self.name = name.into();
+        self
+    }
+
     /// The name given when opening (a path, a URL, ...).
     pub fn name(&self) -> &str {
         &self.name

@@ -30,6 +30,11 @@ impl Cache {
         })
     }
 
+    /// Whether `key` is held (without counting as a use).
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
     pub fn put(&mut self, key: String, file: Arc<DicomFile>, bytes: usize) {
         if bytes > self.budget {
             return;

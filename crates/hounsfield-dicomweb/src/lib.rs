@@ -24,15 +24,16 @@ mod error;
 pub mod metadata;
 pub mod multipart;
 mod qido;
+mod retrieve;
 mod url;
 
 pub use error::{Error, ErrorKind};
 pub use metadata::InstanceMeta;
 pub use qido::{InstanceResult, SeriesResult, StudyQuery, StudyResult};
-pub use url::{DicomWebUrl, is_url};
+pub use retrieve::display_order;
+pub use url::{DicomWebUrl, is_url, redact};
 
 use cache::Cache;
-use futures_util::StreamExt;
 use hounsfield_core::{DicomFile, EncodedPixels, TransferSyntax};
 use metadata::EXPLICIT_VR_LITTLE_ENDIAN;
 use multipart::MediaType;
@@ -196,7 +197,8 @@ const ACCEPT_JSON: &str = "application/dicom+json";
 const ACCEPT_FRAMES_STORED: &str =
     "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*";
 const ACCEPT_FRAMES: &str = "multipart/related; type=\"application/octet-stream\"";
-const ACCEPT_INSTANCE: &str = "multipart/related; type=\"application/dicom\"; transfer-syntax=*";
+pub(crate) const ACCEPT_INSTANCE: &str =
+    "multipart/related; type=\"application/dicom\"; transfer-syntax=*";
 
 impl Server {
     /// A server at service root `root` (`http://host:port/dicom-web`). Credentials in
@@ -227,13 +229,13 @@ impl Server {
         &self.options
     }
 
-    fn request_name(&self, url: &str) -> String {
+    pub(crate) fn request_name(&self, url: &str) -> String {
         format!("GET {}", url.strip_prefix(&self.root).unwrap_or(url))
     }
 
-    /// GET `url` with `accept`; the body and its media type, or an error naming the
-    /// request and the status.
-    async fn get(&self, url: &str, accept: &str) -> Result<(MediaType, Vec<u8>), Error> {
+    /// GET `url` with `accept`; the response once its status says success, or an error
+    /// naming the request and the status.
+    async fn send(&self, url: &str, accept: &str) -> Result<(MediaType, reqwest::Response), Error> {
         let what = self.request_name(url);
         let err = |kind| Error::new(&self.root, what.clone(), kind);
         let mut rb = self.http.get(url).header("Accept", accept);
@@ -262,13 +264,44 @@ impl Server {
                 reason: status.canonical_reason().unwrap_or("").to_string(),
             }));
         }
-        let body = resp.bytes().await.map_err(|e| {
-            err(ErrorKind::Protocol(format!(
-                "the body was cut short: {}",
-                describe_reqwest(&e)
-            )))
-        })?;
-        Ok((media, body.to_vec()))
+        Ok((media, resp))
+    }
+
+    fn cut_short(&self, url: &str, e: &reqwest::Error) -> Error {
+        Error::new(
+            &self.root,
+            self.request_name(url),
+            ErrorKind::Protocol(format!("the body was cut short: {}", describe_reqwest(e))),
+        )
+    }
+
+    /// GET `url` with `accept`; the body and its media type, or an error naming the
+    /// request and the status.
+    async fn get(&self, url: &str, accept: &str) -> Result<(MediaType, Vec<u8>), Error> {
+        let (media, resp) = self.send(url, accept).await?;
+        let body = resp.bytes().await.map_err(|e| self.cut_short(url, &e))?;
+        Ok((media, Vec::from(body)))
+    }
+
+    /// Like [`get_multipart`](Self::get_multipart), but gives up (None) once the body
+    /// passes `max_bytes` (read at each chunk: another task may lower it), so that an
+    /// answer of unknown size is never held whole beyond that.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) async fn get_multipart_capped(
+        &self,
+        url: &str,
+        accept: &str,
+        max_bytes: &std::cell::Cell<usize>,
+    ) -> Result<Option<Vec<multipart::Part>>, Error> {
+        let (media, mut resp) = self.send(url, accept).await?;
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.cut_short(url, &e))? {
+            if body.len() + chunk.len() > max_bytes.get() {
+                return Ok(None);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        self.split_multipart(url, &media, &body).map(Some)
     }
 
     async fn get_json(&self, url: &str) -> Result<Vec<Value>, Error> {
@@ -291,12 +324,22 @@ impl Server {
         }
     }
 
-    async fn get_multipart(
+    pub(crate) async fn get_multipart(
         &self,
         url: &str,
         accept: &str,
     ) -> Result<(MediaType, Vec<multipart::Part>), Error> {
         let (media, body) = self.get(url, accept).await?;
+        let parts = self.split_multipart(url, &media, &body)?;
+        Ok((media, parts))
+    }
+
+    fn split_multipart(
+        &self,
+        url: &str,
+        media: &MediaType,
+        body: &[u8],
+    ) -> Result<Vec<multipart::Part>, Error> {
         let protocol =
             |m: String| Error::new(&self.root, self.request_name(url), ErrorKind::Protocol(m));
         if media.essence != "multipart/related" {
@@ -308,11 +351,10 @@ impl Server {
         let boundary = media
             .param("boundary")
             .ok_or_else(|| protocol("multipart/related without a boundary".into()))?;
-        let parts = multipart::parse(&body, boundary).map_err(protocol)?;
-        Ok((media, parts))
+        multipart::parse(body, boundary).map_err(protocol)
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.root)
     }
 
@@ -370,7 +412,7 @@ impl Server {
         self.metadata(&format!("/studies/{study}/metadata")).await
     }
 
-    async fn metadata(&self, path: &str) -> Result<Vec<InstanceMeta>, Error> {
+    pub(crate) async fn metadata(&self, path: &str) -> Result<Vec<InstanceMeta>, Error> {
         let url = self.url(path);
         let objects = self.get_json(&url).await?;
         let what = self.request_name(&url);
@@ -424,54 +466,6 @@ impl Server {
         }
     }
 
-    /// Fetches the pixels of `metas[k]` for every k of `order` (the slice on screen
-    /// first), `concurrency` requests at a time, each as a decodable object; results are
-    /// in the order of `metas` (instances not in `order` are `Cancelled`).
-    ///
-    /// Frames come in their stored encoding (`transfer-syntax=*`) and decode locally;
-    /// a server that cannot send them so is asked for its transcoding, then for the
-    /// whole instance. Fetched instances are cached (bounded in bytes), so a second
-    /// fetch of the same series costs nothing; failed ones are fetched again.
-    pub async fn fetch_instances(
-        &self,
-        metas: &[InstanceMeta],
-        order: &[usize],
-        progress: &(dyn Fn(Progress) + Sync),
-        cancel: &Cancel,
-    ) -> Vec<Result<Arc<DicomFile>, Error>> {
-        let mut out: Vec<Result<Arc<DicomFile>, Error>> = metas
-            .iter()
-            .map(|_| Err(Error::new(&self.root, "", ErrorKind::Cancelled)))
-            .collect();
-        let mut seen = vec![false; metas.len()];
-        let wanted: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&k| k < metas.len() && !std::mem::replace(&mut seen[k], true))
-            .collect();
-        let total = wanted.len();
-        let mut done = 0;
-        let mut bytes = 0u64;
-        let mut stream = futures_util::stream::iter(wanted)
-            .map(|k| async move {
-                if cancel.is_cancelled() {
-                    return (k, Err(Error::new(&self.root, "", ErrorKind::Cancelled)));
-                }
-                (k, self.fetch_instance(&metas[k]).await)
-            })
-            .buffer_unordered(self.options.concurrency);
-        while let Some((k, r)) = stream.next().await {
-            done += 1;
-            if let Ok(f) = &r {
-                bytes += f.encoded_len() as u64;
-            }
-            out[k] = r;
-            progress(Progress { done, total, bytes });
-        }
-        out
-    }
-
-    /// The pixels of one instance (see [`Server::fetch_instances`]).
     pub async fn fetch_instance(&self, meta: &InstanceMeta) -> Result<Arc<DicomFile>, Error> {
         if let Some(f) = self.lock_cache().get(&meta.sop_instance_uid) {
             return Ok(f);
@@ -508,11 +502,11 @@ impl Server {
         }
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+    pub(crate) fn lock_cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn remember(&self, meta: &InstanceMeta, f: DicomFile) -> Arc<DicomFile> {
+    pub(crate) fn remember(&self, meta: &InstanceMeta, f: DicomFile) -> Arc<DicomFile> {
         let f = Arc::new(f);
         self.lock_cache()
             .put(meta.sop_instance_uid.clone(), f.clone(), f.encoded_len());

@@ -138,7 +138,11 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// `s` with any `user:password@` removed, for messages.
-pub(crate) fn redact(s: &str) -> String {
+///
+/// ```
+/// assert_eq!(hounsfield_dicomweb::redact("http://ann:pw@pacs/wado"), "http://pacs/wado");
+/// ```
+pub fn redact(s: &str) -> String {
     match (s.find("://"), s.find('@')) {
         (Some(a), Some(b)) if b > a && !s[a + 3..b].contains('/') => {
             format!("{}{}", &s[..a + 3], &s[b + 1..])

@@ -310,6 +310,22 @@ impl Model {
         self.set_decoded(id, result);
     }
 
+    /// Instances `ids` will get no pixels (their load was cancelled): they are marked
+    /// so, with one message for all.
+    pub fn instances_cancelled(&mut self, ids: &[u64], reason: String) {
+        for &id in ids {
+            if let Some(index) = self.index_of(id) {
+                let inst = &mut self.instances[index];
+                if inst.image.is_none() && inst.error.is_none() {
+                    self.progress.frames_decoded += inst.info.frames.max(1) as usize;
+                    inst.error = Some("not fetched: its load was cancelled".into());
+                }
+            }
+        }
+        tracing::warn!("{reason}");
+        self.message(reason);
+    }
+
     /// Load `batch` is done, after `seconds`.
     pub fn load_finished(&mut self, batch: u64, seconds: f64) {
         self.progress.loads = self.progress.loads.saturating_sub(1);

@@ -6,8 +6,13 @@ use super::model::DecodedImage;
 use hounsfield_core::DicomFile;
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
+use hounsfield_dicomweb::{
+    Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on, display_order, redact,
+};
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Where instances come from.
@@ -17,6 +22,9 @@ pub enum Source {
     Path(PathBuf),
     /// An object in memory (the embedded sample, a download).
     Bytes { name: String, data: Arc<[u8]> },
+    /// A DICOMweb study, series or instance (`ROOT/studies/UID[/series/UID]`), with how to
+    /// reach the server.
+    DicomWeb { url: String, options: Options },
 }
 
 /// What a load reports.
@@ -38,6 +46,9 @@ pub enum LoadEvent {
         id: u64,
         result: Result<Arc<DecodedImage>, String>,
     },
+    /// Instances announced by `Parsed` whose pixels will not come: the load was
+    /// cancelled (another series was opened from the server).
+    Cancelled { ids: Vec<u64>, reason: String },
     /// Everything of the batch is done.
     Finished {
         batch: u64,
@@ -71,6 +82,7 @@ fn read_source(source: &Source) -> Result<DicomFile, String> {
         }
         // Looks at the start first: folders hold other files too, and those are not read whole.
         Source::Path(p) => folder::open_if_dicom(p),
+        Source::DicomWeb { url, .. } => Err(format!("{}: not a file", redact(url))),
     }
 }
 
@@ -79,17 +91,28 @@ fn read_source(source: &Source) -> Result<DicomFile, String> {
 pub fn spawn(
     batch: u64,
     sources: Vec<Source>,
+    cancel: Cancel,
     sink: impl Fn(LoadEvent) + Send + Sync + 'static,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("hounsfield load {batch}"))
-        .spawn(move || run(batch, sources, &sink))
+        .spawn(move || run(batch, sources, &cancel, &sink))
         .unwrap_or_else(|e| panic!("cannot start a loader thread: {e}"))
 }
 
+type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
+
 /// The load itself, on the calling thread.
-pub fn run(batch: u64, sources: Vec<Source>, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
+pub fn run(batch: u64, sources: Vec<Source>, cancel: &Cancel, sink: Sink) {
     let start = std::time::Instant::now();
+    let (remote, sources): (Vec<Source>, Vec<Source>) = sources
+        .into_iter()
+        .partition(|s| matches!(s, Source::DicomWeb { .. }));
+    for source in remote {
+        if let Source::DicomWeb { url, options } = source {
+            load_dicomweb(batch, &url, options, cancel, sink);
+        }
+    }
     let (files, problems) = expand(sources);
     sink(LoadEvent::Found { files: files.len() });
     for reason in problems {
@@ -116,6 +139,102 @@ pub fn run(batch: u64, sources: Vec<Source>, sink: &(dyn Fn(LoadEvent) + Send + 
         batch,
         elapsed: start.elapsed(),
     });
+}
+
+/// A DICOMweb study or series: every instance announced from the metadata, then the
+/// pixels (the first slice in stack order first), decoded on as many workers as there are
+/// cores as they arrive.
+fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink: Sink) {
+    let name = redact(url);
+    let opened = DicomWebUrl::parse(url).and_then(|u| Ok((Server::new(url, options)?, u)));
+    let (server, parsed) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            sink(LoadEvent::Skipped {
+                reason: e.to_string(),
+            });
+            return;
+        }
+    };
+    let ids: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+    let mut cancelled = Vec::new();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, Arc<DicomFile>)>();
+    let rx = Mutex::new(rx);
+    let result = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let rx = &rx;
+            scope.spawn(move || {
+                loop {
+                    let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((id, file)) = job else {
+                        break;
+                    };
+                    let result = DecodedImage::decode(&file)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
+                    sink(LoadEvent::Decoded { id, result });
+                }
+            });
+        }
+        let result = block_on(server.load(
+            &parsed,
+            &mut |metas| {
+                sink(LoadEvent::Found { files: metas.len() });
+                *ids.borrow_mut() = metas
+                    .iter()
+                    .map(|m| {
+                        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+                        sink(LoadEvent::Parsed {
+                            batch,
+                            id,
+                            file: m.header.clone(),
+                            info: Box::new(InstanceInfo::from_file(&m.header)),
+                        });
+                        id
+                    })
+                    .collect();
+                display_order(metas)
+            },
+            &mut |k, r| {
+                let id = ids.borrow()[k];
+                match r {
+                    Ok(file) => {
+                        let _ = tx.send((id, file));
+                    }
+                    Err(e) if matches!(e.kind, ErrorKind::Cancelled) => cancelled.push(id),
+                    Err(e) => sink(LoadEvent::Decoded {
+                        id,
+                        result: Err(e.to_string()),
+                    }),
+                }
+            },
+            cancel,
+        ));
+        drop(tx);
+        result
+    });
+    let ids = ids.into_inner();
+    match result {
+        Err(e) => sink(LoadEvent::Skipped {
+            reason: e.to_string(),
+        }),
+        Ok(()) if ids.is_empty() => sink(LoadEvent::Skipped {
+            reason: format!("{name}: no images there"),
+        }),
+        Ok(()) => {}
+    }
+    if !cancelled.is_empty() {
+        let reason = format!(
+            "{name}: loading stopped for another series; {} of {} instances not fetched (open it again to fetch them)",
+            cancelled.len(),
+            ids.len()
+        );
+        sink(LoadEvent::Cancelled {
+            ids: cancelled,
+            reason,
+        });
+    }
 }
 
 fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
@@ -157,6 +276,7 @@ fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
     use std::sync::Mutex;
 
     fn data(rel: &str) -> PathBuf {
@@ -182,6 +302,7 @@ mod tests {
                 Source::Path(tmp.clone()),
                 Source::Path(PathBuf::from("/nonexistent/hounsfield")),
             ],
+            &Cancel::default(),
             &sink,
         );
         let _ = std::fs::remove_dir_all(&tmp);

@@ -4,9 +4,11 @@
 //! something changed.
 
 pub use hounsfield_viewer::{input, model, mpr};
+mod browser;
 pub mod loader;
 mod ui;
 
+use hounsfield_dicomweb::Cancel;
 use hounsfield_render::Renderer;
 use hounsfield_viewer::scene::Scene;
 use loader::{LoadEvent, Source};
@@ -41,6 +43,7 @@ pub struct Options {
 
 enum UserEvent {
     Load(LoadEvent),
+    Browser(browser::Reply),
     DialogPicked(Vec<PathBuf>),
 }
 
@@ -73,6 +76,10 @@ struct App {
     repaint_at: Option<Instant>,
     failure: Option<String>,
     dialog_open: bool,
+    /// Cancels the load from a DICOMweb server in progress.
+    remote_load: Option<Cancel>,
+    /// The DICOMweb study browser.
+    browser: browser::Browser,
 }
 
 /// Runs the viewer until its window closes.
@@ -86,14 +93,30 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         )?)),
         None => None,
     };
-    let pending = if options.paths.is_empty() {
-        vec![Source::Bytes {
+    // Paths, DICOMweb studies and series to open; a service root alone opens the browser.
+    let mut browser = browser::Browser::default();
+    let mut pending = Vec::new();
+    for p in &options.paths {
+        match p.to_str().filter(|s| hounsfield_dicomweb::is_url(s)) {
+            Some(url) => match hounsfield_dicomweb::DicomWebUrl::parse(url) {
+                Ok(u) if u.study.is_none() => {
+                    browser = browser::Browser::on(url);
+                }
+                Ok(_) => pending.push(Source::DicomWeb {
+                    url: url.to_string(),
+                    options: hounsfield_dicomweb::Options::from_env(),
+                }),
+                Err(e) => return Err(e.to_string().into()),
+            },
+            None => pending.push(Source::Path(p.clone())),
+        }
+    }
+    if options.paths.is_empty() {
+        pending.push(Source::Bytes {
             name: "CT_small.dcm (embedded sample)".into(),
             data: Arc::from(crate::SAMPLE),
-        }]
-    } else {
-        options.paths.iter().cloned().map(Source::Path).collect()
-    };
+        });
+    }
     let mut app = App {
         options,
         proxy,
@@ -110,6 +133,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         repaint_at: None,
         failure: None,
         dialog_open: false,
+        remote_load: None,
+        browser,
     };
     if app.options.paths.is_empty() {
         app.model.message(
@@ -131,8 +156,17 @@ impl App {
         let batch = self.next_batch;
         self.next_batch += 1;
         self.model.begin_load(batch);
+        // Opening something from a server stops what is still coming from one.
+        let cancel = if sources.iter().any(|s| matches!(s, Source::DicomWeb { .. })) {
+            if let Some(previous) = self.remote_load.replace(Cancel::default()) {
+                previous.cancel();
+            }
+            self.remote_load.clone().unwrap_or_default()
+        } else {
+            Cancel::default()
+        };
         let proxy = self.proxy.clone();
-        loader::spawn(batch, sources, move |e| {
+        loader::spawn(batch, sources, cancel, move |e| {
             if let Ok(p) = proxy.lock() {
                 let _ = p.send_event(UserEvent::Load(e));
             }
@@ -237,7 +271,23 @@ impl App {
                 info,
             } => m.file_parsed(batch, id, file, *info),
             LoadEvent::Decoded { id, result } => m.file_decoded(id, result),
+            LoadEvent::Cancelled { ids, reason } => m.instances_cancelled(&ids, reason),
             LoadEvent::Finished { batch, elapsed } => m.load_finished(batch, elapsed.as_secs_f64()),
+        }
+        self.request_redraw();
+    }
+
+    /// Runs a request of the study browser; opens what it names.
+    fn browser_request(&mut self, request: browser::Request) {
+        let proxy = self.proxy.clone();
+        let send = move |reply| {
+            if let Ok(p) = proxy.lock() {
+                let _ = p.send_event(UserEvent::Browser(reply));
+            }
+        };
+        if let Some(url) = self.browser.start(request, send) {
+            let options = self.browser.options();
+            self.open(vec![Source::DicomWeb { url, options }]);
         }
         self.request_redraw();
     }
@@ -370,9 +420,18 @@ impl App {
             }
         }
         let mut out = ui::UiOutput::default();
+        let mut requests = Vec::new();
         let mut full = self.egui.run_ui(raw, |ui| {
             out = ui::build(ui, &self.model, &mut self.ui);
+            requests = self.browser.show(ui.ctx());
         });
+        if out.toggle_browser {
+            self.browser.open = !self.browser.open;
+            self.request_redraw();
+        }
+        for request in requests {
+            self.browser_request(request);
+        }
         let panel_changes = !out.actions.is_empty() || out.select_series.is_some();
         for action in std::mem::take(&mut out.actions) {
             if let Some(effect) = self.model.apply(action) {
@@ -634,6 +693,7 @@ impl App {
             "active_pane": m.active_pane,
             "mpr_note": m.mpr_note,
             "mpr": self.mpr_status(),
+            "browser": self.browser.status(|r| rect(r)),
         });
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, status.to_string()).is_ok() {
@@ -654,6 +714,9 @@ impl ApplicationHandler<UserEvent> for App {
         }
         let pending = std::mem::take(&mut self.pending);
         self.open(pending);
+        if self.browser.open && !self.browser.root.is_empty() {
+            self.browser_request(browser::Request::Search);
+        }
         self.request_redraw();
     }
 
@@ -682,6 +745,10 @@ impl ApplicationHandler<UserEvent> for App {
     fn user_event(&mut self, _event_loop: &ActiveEventLoop, event: UserEvent) {
         match event {
             UserEvent::Load(e) => self.on_load(e),
+            UserEvent::Browser(reply) => {
+                self.browser.on_reply(&self.egui, reply);
+                self.request_redraw();
+            }
             UserEvent::DialogPicked(paths) => {
                 self.dialog_open = false;
                 if paths.is_empty() {

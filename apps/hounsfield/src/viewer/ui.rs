@@ -29,6 +29,8 @@ pub struct UiOutput {
     pub panes: Vec<(Pane, Rect)>,
     /// Whether a value under the pointer is shown.
     pub hover_value: bool,
+    /// The DICOMweb button was clicked.
+    pub toggle_browser: bool,
 }
 
 impl Default for UiOutput {
@@ -40,6 +42,7 @@ impl Default for UiOutput {
             select_series: None,
             panes: Vec::new(),
             hover_value: false,
+            toggle_browser: false,
         }
     }
 }
@@ -380,6 +383,13 @@ fn status_bar(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
             ui.horizontal(|ui| {
                 if ui.button("Open…").on_hover_text("Ctrl+O").clicked() {
                     out.actions.push(Action::OpenDialog);
+                }
+                if ui
+                    .button("DICOMweb…")
+                    .on_hover_text("search and open studies on a DICOMweb server (PACS)")
+                    .clicked()
+                {
+                    out.toggle_browser = true;
                 }
                 if ui.button("Help").on_hover_text("H").clicked() {
                     out.actions.push(Action::ToggleHelp);

@@ -21,6 +21,9 @@ use hounsfield_viewer::scene::Scene;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
+mod remote;
+pub use remote::{DicomWeb, RemoteLoad};
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -336,6 +339,45 @@ impl WebViewer {
                 .map_err(|e| e.to_string())
         })();
         self.model.file_decoded(id, result);
+    }
+
+    /// Adds the instances of `remote` to load `batch` from their metadata alone (series,
+    /// geometry and windows before any pixel); returns their ids, index for index.
+    pub fn add_remote(&mut self, batch: f64, remote: &RemoteLoad) -> Vec<f64> {
+        (0..remote.count())
+            .filter_map(|k| remote.header(k))
+            .map(|file| {
+                let id = self.next_id;
+                self.next_id += 1;
+                let info = hounsfield_core::series::InstanceInfo::from_file(&file);
+                self.model.file_parsed(batch as u64, id, file, info);
+                id as f64
+            })
+            .collect()
+    }
+
+    /// Instance `k` of `remote` (viewer id `id`) arrived: decodes it (on this thread)
+    /// into the viewer.
+    pub fn take_remote(&mut self, remote: &RemoteLoad, k: usize, id: f64) {
+        let id = id as u64;
+        match remote.take(k) {
+            None => {}
+            Some(Ok(file)) => {
+                let result = DecodedImage::decode(&file)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string());
+                self.model.file_decoded(id, result);
+            }
+            Some(Err(e)) if matches!(e.kind, hounsfield_dicomweb::ErrorKind::Cancelled) => {
+                self.model.instances_cancelled(&[id], None);
+            }
+            Some(Err(e)) => self.model.file_decoded(id, Err(e.to_string())),
+        }
+    }
+
+    /// Adds a message to the status line.
+    pub fn message(&mut self, text: String) {
+        self.model.message(text);
     }
 
     /// File `id` could not be decoded.

@@ -9,9 +9,10 @@
 // Environment: HOUNSFIELD_BIN (default target/release/hounsfield), HOUNSFIELD_SHARED_DATA,
 // HOUNSFIELD_TESTDATA, HOUNSFIELD_PYTHON, CHROMIUM (default /usr/bin/chromium).
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -202,6 +203,64 @@ async function waitFor(what, ok, timeout = 60000) {
   }
 }
 const pixels = () => page.evaluate(() => window.hounsfield.pixels());
+
+// Orthanc on free ports with its own storage under tmp, serving dist/web at /web.
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
+  const port = s.address().port;
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+async function startOrthanc() {
+  const binary = ['/usr/sbin/Orthanc', '/usr/bin/Orthanc'].find((p) => fs.existsSync(p));
+  const plugins = ['/usr/share/orthanc/plugins/libOrthancDicomWeb.so', '/usr/share/orthanc/plugins/libServeFolders.so'];
+  if (!binary || !plugins.every((p) => fs.existsSync(p))) return null;
+  const port = await freePort();
+  const dir = path.join(tmp, 'orthanc');
+  fs.mkdirSync(dir, { recursive: true });
+  const config = {
+    Name: 'hounsfield-web-test',
+    StorageDirectory: path.join(dir, 'db'),
+    IndexDirectory: path.join(dir, 'db'),
+    HttpPort: port,
+    DicomPort: await freePort(),
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    Plugins: plugins,
+    DicomWeb: { Enable: true, Root: '/dicom-web/' },
+    ServeFolders: { AllowCache: false, Extensions: { '.wasm': 'application/wasm', '.js': 'text/javascript' }, Folders: { '/web': dist } },
+  };
+  fs.writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
+  const child = spawn(binary, [path.join(dir, 'orthanc.json')], { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'orthanc.log'), 'w')] });
+  const base = `http://127.0.0.1:${port}`;
+  const t = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/system`)).ok) break;
+    } catch {}
+    if (Date.now() - t > 30000) {
+      child.kill();
+      throw new Error(`Orthanc did not start: ${fs.readFileSync(path.join(dir, 'orthanc.log'), 'utf8').slice(-2000)}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  return {
+    base,
+    async upload(file) {
+      const r = await fetch(`${base}/instances`, { method: 'POST', body: fs.readFileSync(file) });
+      if (!r.ok) throw new Error(`upload ${file}: HTTP ${r.status}`);
+    },
+    async json(p) {
+      const r = await fetch(`${base}${p}`, { headers: { Accept: 'application/dicom+json' } });
+      if (!r.ok) throw new Error(`GET ${p}: HTTP ${r.status}`);
+      return r.json();
+    },
+    stop() {
+      child.kill();
+    },
+  };
+}
 const same = (a, b) => Math.abs(a - b) < 1e-6;
 
 try {
@@ -337,6 +396,59 @@ try {
     overlayText.includes('<img src=x onerror=alert(1)>') && images === 0 && dialogs === 0,
     `Patient's Name with markup shown as text (${images} img elements, ${dialogs} dialogs)`,
   );
+
+  // 8. DICOMweb from a real Orthanc, same origin (its ServeFolders plugin serves the
+  //    page): a series by ?dicomweb=&study=&series=, then through the study panel; the
+  //    first slice equals the native render of the same file from disk.
+  const orthanc = await startOrthanc();
+  if (!orthanc) {
+    check(false, 'Orthanc with its DICOMweb and ServeFolders plugins (Debian orthanc, orthanc-dicomweb) is needed for the DICOMweb checks');
+  } else {
+    try {
+      const dir = path.join(shared, 'ct-philips-brain');
+      const bySop = JSON.parse(
+        execFileSync(python, [
+          '-c',
+          'import sys, os, json, pydicom\nout = {}\nfor n in sorted(os.listdir(sys.argv[1])):\n    ds = pydicom.dcmread(os.path.join(sys.argv[1], n), stop_before_pixels=True, force=True)\n    if "PixelData" in ds or "Rows" in ds: out[str(ds.SOPInstanceUID)] = os.path.join(sys.argv[1], n)\nprint(json.dumps(out))',
+          dir,
+        ]).toString(),
+      );
+      for (const file of Object.values(bySop)) await orthanc.upload(file);
+      const studies = await orthanc.json('/dicom-web/studies');
+      const study = studies[0]['0020000D'].Value[0];
+      const series = (await orthanc.json(`/dicom-web/studies/${study}/series`))[0]['0020000E'].Value[0];
+      const compareFirst = async (what) => {
+        const t = Date.now();
+        let st = await waitFor(what, (st) => st.loaded && st.slices === 28, 60000);
+        const loadedMs = Date.now() - t;
+        // The series list appears with the series: let the canvas settle at its size.
+        await page.waitForTimeout(300);
+        const px = await pixels();
+        st = await status();
+        const sop = (st.file || '').split('/').pop();
+        const file = bySop[sop];
+        const d = file ? maxDiff(px, nativeRender(file, [px.width, px.height], ['--window', `${st.window[0]},${st.window[1]}`])) : 999;
+        console.log(`${what}: all 28 slices decoded ${loadedMs} ms after the page loaded`);
+        check(
+          file && st.series === 1 && st.slice === 0 && d <= 2,
+          `${what}: ${st.series} series, ${st.slices} slices, shown from slice ${st.slice + 1} (${file ? path.basename(file) : 'unknown ' + sop}); max diff ${d} vs native render of the file`,
+        );
+      };
+      await page.goto(`${orthanc.base}/web/index.html?dicomweb=/dicom-web&study=${study}&series=${series}`);
+      await compareFirst('?dicomweb= series from Orthanc');
+      await page.goto(`${orthanc.base}/web/index.html?dicomweb=/dicom-web`);
+      await page.waitForSelector('#dw-studies tbody tr', { timeout: 30000 });
+      const rows = await page.locator('#dw-studies tbody tr').count();
+      check(rows === 1, `study panel: ${rows} study found`);
+      await page.locator('#dw-studies tbody tr').first().click();
+      await page.waitForSelector('#dw-series canvas[data-drawn="true"]', { timeout: 30000 });
+      await page.locator('.dw-open').first().click();
+      await compareFirst('study panel: the series opened');
+      check(await page.locator('#dicomweb').isHidden(), 'the panel closes when a series opens');
+    } finally {
+      orthanc.stop();
+    }
+  }
 
   console.log(`\ntime to first image (512 x 512 CT via ?url=, including WebGPU start): ${firstMs} ms`);
   console.log(`window/level re-render at ${size[0]} x ${size[1]} in headless Chromium (SwiftShader): ${fps.toFixed(1)} frames/s`);

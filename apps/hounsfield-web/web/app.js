@@ -1,7 +1,7 @@
 // The page around the WebAssembly viewer: files, folders and URLs in, decoding in
 // workers, events to the viewer, overlay text and panels as DOM text (never HTML), and
 // the `window.hounsfield` API for embedding and automation.
-import init, { create_viewer, sample, WebViewer } from './hounsfield_web.js';
+import init, { create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('viewport');
@@ -136,6 +136,151 @@ async function openManifest(url) {
   const json = await r.json();
   const urls = Array.isArray(json) ? json : json.urls || [];
   return openSources(urls.map((u) => urlSource(new URL(u, new URL(url, location.href)).href)));
+}
+
+// ---- DICOMweb ----
+// The server of the panel's fields (or of `root`); credentials stay in memory.
+function dicomweb(root) {
+  const abs = new URL(root || $('dw-root').value || '/dicom-web', location.href).href.replace(/\/+$/, '');
+  $('dw-root').value = abs;
+  return new DicomWeb(abs, $('dw-user').value || undefined, $('dw-password').value || undefined, undefined);
+}
+
+let remoteLoad = null; // the load from a server in progress (cancelled by the next)
+// Opens a study or series URL (ROOT/studies/UID[/series/UID]): instances from the
+// metadata first, then the pixels as they arrive, the first slice first.
+async function openDicomWeb(url, server) {
+  if (!viewer) return;
+  if (remoteLoad) remoteLoad.cancel();
+  const started = performance.now();
+  message(`reading the metadata of ${url} …`);
+  let remote;
+  try {
+    remote = await (server || dicomweb(url.replace(/\/studies\/.*$/, ''))).open(url);
+  } catch (e) {
+    message(String(e));
+    return;
+  }
+  if (remote.count() === 0) {
+    message(`${url}: no images there`);
+    return;
+  }
+  remoteLoad = remote;
+  const batch = viewer.begin_load(remote.count());
+  const ids = viewer.add_remote(batch, remote);
+  dirty = true;
+  await remote.fetch((k) => {
+    viewer.take_remote(remote, k, ids[k]);
+    dirty = true;
+  });
+  viewer.finish_load(batch, (performance.now() - started) / 1000);
+  if (remoteLoad === remote) remoteLoad = null;
+  dirty = true;
+}
+
+function cell(tr, text) {
+  const td = document.createElement('td');
+  td.textContent = text === undefined || text === null ? '' : String(text);
+  tr.append(td);
+  return td;
+}
+
+async function searchStudies() {
+  let server;
+  try {
+    server = dicomweb();
+  } catch (e) {
+    $('dw-note').textContent = String(e);
+    return;
+  }
+  const field = (id) => $(id).value.trim() || undefined;
+  const query = {
+    patient_name: field('dw-patient-name'),
+    patient_id: field('dw-patient-id'),
+    study_date: field('dw-study-date'),
+    modality: field('dw-modality'),
+    accession_number: field('dw-accession'),
+    limit: 200,
+  };
+  $('dw-note').textContent = 'searching…';
+  const body = $('dw-studies').tBodies[0];
+  body.replaceChildren();
+  $('dw-series-box').hidden = true;
+  let studies;
+  try {
+    studies = JSON.parse(await server.search_studies(JSON.stringify(query)));
+  } catch (e) {
+    $('dw-note').textContent = String(e);
+    return;
+  }
+  $('dw-note').textContent = `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} found`;
+  for (const st of studies) {
+    const tr = document.createElement('tr');
+    cell(tr, st.patient_name || '(no name)');
+    cell(tr, st.patient_id);
+    cell(tr, st.study_date);
+    cell(tr, st.modalities.join('\\'));
+    cell(tr, st.study_description);
+    cell(tr, st.number_of_series);
+    tr.onclick = () => {
+      for (const r of body.rows) r.className = r === tr ? 'current' : '';
+      listSeries(server, st.study_instance_uid);
+    };
+    body.append(tr);
+  }
+}
+
+async function listSeries(server, study) {
+  const box = $('dw-series-box');
+  const body = $('dw-series').tBodies[0];
+  body.replaceChildren();
+  box.hidden = false;
+  const studyUrl = `${server.root()}/studies/${study}`;
+  $('dw-open-study').onclick = () => {
+    $('dicomweb').hidden = true;
+    openDicomWeb(studyUrl, server);
+  };
+  let series;
+  try {
+    series = JSON.parse(await server.search_series(study));
+  } catch (e) {
+    $('dw-note').textContent = String(e);
+    return;
+  }
+  $('dw-note').textContent = `${series.length} series in the study`;
+  const thumbs = [];
+  for (const se of series) {
+    const tr = document.createElement('tr');
+    const canvasCell = cell(tr, '');
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 64;
+    canvasCell.append(c);
+    cell(tr, se.series_number);
+    cell(tr, se.modality);
+    cell(tr, se.series_description);
+    cell(tr, `${se.number_of_instances ?? '?'} images`);
+    const b = document.createElement('button');
+    b.textContent = 'Open';
+    b.className = 'dw-open';
+    b.onclick = () => {
+      $('dicomweb').hidden = true;
+      openDicomWeb(`${studyUrl}/series/${se.series_instance_uid}`, server);
+    };
+    cell(tr, '').append(b);
+    body.append(tr);
+    thumbs.push([c, se.series_instance_uid]);
+  }
+  // Thumbnails one after another, after the list is up.
+  for (const [c, uid] of thumbs) {
+    try {
+      const t = await server.thumbnail(study, uid, 64);
+      c.getContext('2d').putImageData(new ImageData(t.rgba, t.width, t.height), 0, 0);
+      c.dataset.drawn = 'true';
+    } catch (e) {
+      c.title = String(e);
+    }
+  }
 }
 
 // Folders dropped: walk the entries.
@@ -388,6 +533,16 @@ function wire() {
   });
   $('files').addEventListener('change', (e) => open(e.target.files));
   $('folder').addEventListener('change', (e) => open(e.target.files));
+  $('dicomweb-toggle').onclick = () => {
+    $('dicomweb').hidden = !$('dicomweb').hidden;
+  };
+  $('dw-close').onclick = () => {
+    $('dicomweb').hidden = true;
+  };
+  $('dicomweb-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    searchStudies();
+  });
   $('layout').onclick = () => act(viewer.key('m', false, false)) || (dirty = true);
   $('tags-toggle').onclick = () => act(viewer.key('t', false, false)) || (dirty = true);
   $('help-toggle').onclick = () => act(viewer.key('h', false, false)) || (dirty = true);
@@ -422,6 +577,12 @@ function wire() {
 window.hounsfield = {
   open,
   openManifest,
+  // A DICOMweb study or series URL; credentials as {user, password} or {token}.
+  openDicomWeb(url, auth = {}) {
+    const root = url.replace(/\/studies\/.*$/, '');
+    const abs = new URL(root, location.href).href.replace(/\/+$/, '');
+    return openDicomWeb(new URL(url, location.href).href, new DicomWeb(abs, auth.user, auth.password, auth.token));
+  },
   setWindow(center, width) {
     viewer.set_window(center, width);
     dirty = true;
@@ -466,7 +627,19 @@ async function main() {
   requestAnimationFrame(tick);
   const params = new URLSearchParams(location.search);
   try {
-    if (params.get('url')) await open(params.get('url'));
+    if (params.get('dicomweb')) {
+      const root = params.get('dicomweb');
+      const study = params.get('study');
+      const series = params.get('series');
+      const server = dicomweb(root);
+      if (study) {
+        const url = `${server.root()}/studies/${study}${series ? `/series/${series}` : ''}`;
+        await openDicomWeb(url, server);
+      } else {
+        $('dicomweb').hidden = false;
+        await searchStudies();
+      }
+    } else if (params.get('url')) await open(params.get('url'));
     else if (params.get('manifest')) await openManifest(params.get('manifest'));
     else if (!params.has('empty')) {
       const bytes = sample();

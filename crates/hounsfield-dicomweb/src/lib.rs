@@ -30,7 +30,7 @@ mod url;
 pub use error::{Error, ErrorKind};
 pub use metadata::InstanceMeta;
 pub use qido::{InstanceResult, SeriesResult, StudyQuery, StudyResult};
-pub use retrieve::display_order;
+pub use retrieve::{Fetched, display_order};
 pub use url::{DicomWebUrl, is_url, redact};
 
 use cache::Cache;

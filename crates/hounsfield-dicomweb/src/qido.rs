@@ -1,6 +1,6 @@
 //! QIDO-RS: searching studies, series and instances (PS3.18 10.6).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A study search. Empty fields match everything.
@@ -11,7 +11,8 @@ use serde_json::Value;
 ///                      limit: Some(50), ..Default::default() };
 /// assert!(q.parameters().unwrap().contains(&("PatientName".to_string(), "DOE^J*".to_string())));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StudyQuery {
     /// Patient's Name; `*` and `?` are wildcards (PS3.4 C.2.2.2.4).
     pub patient_name: Option<String>,

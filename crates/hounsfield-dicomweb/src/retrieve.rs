@@ -7,7 +7,10 @@ use crate::{
 };
 use futures_util::StreamExt;
 use hounsfield_core::DicomFile;
-use hounsfield_core::folder::{Catalog, InstanceSource};
+use hounsfield_core::series::{InstanceInfo, group_series};
+use hounsfield_core::volume::{Stack, StackInput};
+use hounsfield_core::pipeline::{RenderOptions, RenderedImage, render_view};
+use hounsfield_core::view::{Filter, View};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -301,6 +304,46 @@ impl Server {
     }
 }
 
+impl Server {
+    /// A thumbnail of a series, `size` x `size` pixels: its middle instance (by Instance
+    /// Number), fetched alone, drawn through the display pipeline with the file's window
+    /// (grey or RGB, see [`RenderedImage::channels`]).
+    pub async fn series_thumbnail(
+        &self,
+        study: &str,
+        series: &str,
+        size: u32,
+    ) -> Result<RenderedImage, Error> {
+        let instances = self.search_instances(study, series).await?;
+        let dicom = |m: String| Error::new(&self.root, "thumbnail", ErrorKind::Dicom(m));
+        let middle = instances
+            .get(instances.len() / 2)
+            .ok_or_else(|| dicom(format!("series {series} has no instances")))?;
+        let url = DicomWebUrl {
+            root: self.root.clone(),
+            study: Some(study.to_string()),
+            series: Some(series.to_string()),
+            instance: Some(middle.sop_instance_uid.clone()),
+            auth: None,
+        };
+        let metas = self.open(&url).await?;
+        let meta = metas
+            .first()
+            .ok_or_else(|| dicom(format!("{}: not an image", url.root)))?;
+        let file = self.fetch_instance(meta).await?;
+        let frame = file.decode_frame(0).map_err(|e| dicom(e.to_string()))?;
+        let params = file
+            .display_parameters(0)
+            .map_err(|e| dicom(e.to_string()))?;
+        let view = View {
+            filter: Filter::Linear,
+            ..View::fit(size, size)
+        };
+        render_view(&frame, &params, &RenderOptions::default(), &view)
+            .map_err(|e| dicom(format!("{}: {e}", file.name())))
+    }
+}
+
 /// `order` split by series, each group in `order`'s order, the groups in the order of
 /// their first member.
 fn series_groups(metas: &[InstanceMeta], order: &[usize]) -> Vec<Vec<usize>> {
@@ -326,7 +369,7 @@ fn estimated_bytes(metas: &[InstanceMeta], group: &[usize]) -> u64 {
     group
         .iter()
         .map(|&k| {
-            let id = hounsfield_core::series::InstanceInfo::from_file(&metas[k].header);
+            let id = InstanceInfo::from_file(&metas[k].header);
             u64::from(id.rows) * u64::from(id.columns) * u64::from(id.frames.max(1)) * 4
         })
         .sum()
@@ -346,32 +389,23 @@ fn estimated_bytes(metas: &[InstanceMeta], group: &[usize]) -> u64 {
 /// # Ok::<(), hounsfield_dicomweb::Error>(())
 /// ```
 pub fn display_order(metas: &[InstanceMeta]) -> Vec<usize> {
-    let catalog = Catalog::from_files(metas.iter().map(|m| m.header.clone()).collect());
-    // Catalog indices to `metas` indices (the catalog leaves out what it cannot describe).
-    let by_object: HashMap<*const DicomFile, usize> = metas
+    let infos: Vec<InstanceInfo> = metas
         .iter()
-        .enumerate()
-        .map(|(k, m)| (Arc::as_ptr(&m.header), k))
-        .collect();
-    let to_meta: Vec<Option<usize>> = catalog
-        .sources
-        .iter()
-        .map(|s| match s {
-            InstanceSource::Memory(f) => by_object.get(&Arc::as_ptr(f)).copied(),
-            InstanceSource::Path(_) => None,
-        })
+        .map(|m| InstanceInfo::from_file(&m.header))
         .collect();
     let mut seen = vec![false; metas.len()];
     let mut order = Vec::with_capacity(metas.len());
-    for (i, series) in catalog.series.iter().enumerate() {
-        let stacked: Vec<usize> = catalog
-            .stack(i)
+    for series in group_series(&infos) {
+        let inputs: Vec<StackInput> = series
+            .instances
+            .iter()
+            .flat_map(|&k| StackInput::from_file(k, &metas[k].header))
+            .collect();
+        let stacked: Vec<usize> = Stack::assemble(&inputs)
             .map(|s| s.slices.iter().map(|s| s.instance).collect())
             .unwrap_or_default();
-        for c in stacked.into_iter().chain(series.instances.iter().copied()) {
-            if let Some(k) = to_meta.get(c).copied().flatten()
-                && !std::mem::replace(&mut seen[k], true)
-            {
+        for k in stacked.into_iter().chain(series.instances.iter().copied()) {
+            if k < seen.len() && !std::mem::replace(&mut seen[k], true) {
                 order.push(k);
             }
         }

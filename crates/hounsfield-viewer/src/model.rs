@@ -311,8 +311,8 @@ impl Model {
     }
 
     /// Instances `ids` will get no pixels (their load was cancelled): they are marked
-    /// so, with one message for all.
-    pub fn instances_cancelled(&mut self, ids: &[u64], reason: String) {
+    /// so, with one message for all (`reason`, when given).
+    pub fn instances_cancelled(&mut self, ids: &[u64], reason: Option<String>) {
         for &id in ids {
             if let Some(index) = self.index_of(id) {
                 let inst = &mut self.instances[index];
@@ -322,8 +322,10 @@ impl Model {
                 }
             }
         }
-        tracing::warn!("{reason}");
-        self.message(reason);
+        if let Some(reason) = reason {
+            tracing::warn!("{reason}");
+            self.message(reason);
+        }
     }
 
     /// Load `batch` is done, after `seconds`.

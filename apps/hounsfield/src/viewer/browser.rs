@@ -4,10 +4,8 @@
 //! retrievals of `hounsfield-dicomweb`) and come back as [`Reply`] events.
 
 use egui::{Rect, RichText};
-use hounsfield_core::pipeline::{RenderOptions, render_view};
-use hounsfield_core::view::{Filter, View};
 use hounsfield_dicomweb::{
-    Auth, DicomWebUrl, Options, SeriesResult, Server, StudyQuery, StudyResult, block_on,
+    Auth, Options, SeriesResult, Server, StudyQuery, StudyResult, block_on,
 };
 use std::collections::HashMap;
 
@@ -386,34 +384,9 @@ impl Browser {
     }
 }
 
-/// A thumbnail of a series: its middle instance (by Instance Number), fetched alone and
-/// drawn through the display pipeline with the file's window.
+/// A thumbnail of a series, for egui.
 fn thumbnail(server: &Server, study: &str, series: &str) -> Result<egui::ColorImage, String> {
-    let mut instances =
-        block_on(server.search_instances(study, series)).map_err(|e| e.to_string())?;
-    instances.sort_by_key(|i| i.instance_number);
-    let middle = instances
-        .get(instances.len() / 2)
-        .ok_or("no instances")?
-        .sop_instance_uid
-        .clone();
-    let url = DicomWebUrl {
-        root: server.root().to_string(),
-        study: Some(study.to_string()),
-        series: Some(series.to_string()),
-        instance: Some(middle),
-        auth: None,
-    };
-    let metas = block_on(server.open(&url)).map_err(|e| e.to_string())?;
-    let meta = metas.first().ok_or("not an image")?;
-    let file = block_on(server.fetch_instance(meta)).map_err(|e| e.to_string())?;
-    let frame = file.decode_frame(0).map_err(|e| e.to_string())?;
-    let params = file.display_parameters(0).map_err(|e| e.to_string())?;
-    let view = View {
-        filter: Filter::Linear,
-        ..View::fit(THUMBNAIL, THUMBNAIL)
-    };
-    let image = render_view(&frame, &params, &RenderOptions::default(), &view)
+    let image = block_on(server.series_thumbnail(study, series, THUMBNAIL))
         .map_err(|e| e.to_string())?;
     let size = [image.width as usize, image.height as usize];
     Ok(match image.channels {

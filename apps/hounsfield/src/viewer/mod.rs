@@ -271,7 +271,7 @@ impl App {
                 info,
             } => m.file_parsed(batch, id, file, *info),
             LoadEvent::Decoded { id, result } => m.file_decoded(id, result),
-            LoadEvent::Cancelled { ids, reason } => m.instances_cancelled(&ids, reason),
+            LoadEvent::Cancelled { ids, reason } => m.instances_cancelled(&ids, Some(reason)),
             LoadEvent::Finished { batch, elapsed } => m.load_finished(batch, elapsed.as_secs_f64()),
         }
         self.request_redraw();

@@ -6,8 +6,7 @@
 
 use hounsfield_core::DicomFile;
 use hounsfield_dicomweb::{
-    Auth, Cancel, DicomWebUrl, Fetched, InstanceMeta, Options, Server, StudyQuery,
-    display_order,
+    Auth, Cancel, DicomWebUrl, Fetched, InstanceMeta, Options, Server, StudyQuery, display_order,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,7 +35,10 @@ impl DicomWeb {
         password: Option<String>,
         token: Option<String>,
     ) -> Result<DicomWeb, JsValue> {
-        let auth = match (user.filter(|u| !u.is_empty()), token.filter(|t| !t.is_empty())) {
+        let auth = match (
+            user.filter(|u| !u.is_empty()),
+            token.filter(|t| !t.is_empty()),
+        ) {
             (Some(user), _) => Some(Auth::Basic {
                 user,
                 password: password.unwrap_or_default(),

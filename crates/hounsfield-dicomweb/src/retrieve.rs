@@ -7,10 +7,10 @@ use crate::{
 };
 use futures_util::StreamExt;
 use hounsfield_core::DicomFile;
-use hounsfield_core::series::{InstanceInfo, group_series};
-use hounsfield_core::volume::{Stack, StackInput};
 use hounsfield_core::pipeline::{RenderOptions, RenderedImage, render_view};
+use hounsfield_core::series::{InstanceInfo, group_series};
 use hounsfield_core::view::{Filter, View};
+use hounsfield_core::volume::{Stack, StackInput};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;

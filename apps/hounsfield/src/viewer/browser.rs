@@ -4,9 +4,7 @@
 //! retrievals of `hounsfield-dicomweb`) and come back as [`Reply`] events.
 
 use egui::{Rect, RichText};
-use hounsfield_dicomweb::{
-    Auth, Options, SeriesResult, Server, StudyQuery, StudyResult, block_on,
-};
+use hounsfield_dicomweb::{Auth, Options, SeriesResult, Server, StudyQuery, StudyResult, block_on};
 use std::collections::HashMap;
 
 /// Side of a series thumbnail, in pixels.
@@ -137,7 +135,7 @@ impl Browser {
                 self.series.clear();
                 Box::new(move || {
                     let r = block_on(server.search_series(&study)).map_err(|e| e.to_string());
-                    let found = r.as_ref().map(|s| s.clone()).unwrap_or_default();
+                    let found = r.clone().unwrap_or_default();
                     send(Reply::Series(generation, study.clone(), r));
                     for s in found {
                         let t = thumbnail(&server, &study, &s.series_instance_uid);
@@ -386,8 +384,8 @@ impl Browser {
 
 /// A thumbnail of a series, for egui.
 fn thumbnail(server: &Server, study: &str, series: &str) -> Result<egui::ColorImage, String> {
-    let image = block_on(server.series_thumbnail(study, series, THUMBNAIL))
-        .map_err(|e| e.to_string())?;
+    let image =
+        block_on(server.series_thumbnail(study, series, THUMBNAIL)).map_err(|e| e.to_string())?;
     let size = [image.width as usize, image.height as usize];
     Ok(match image.channels {
         1 => egui::ColorImage::from_gray(size, &image.pixels),

@@ -276,7 +276,6 @@ fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
     use std::sync::Mutex;
 
     fn data(rel: &str) -> PathBuf {

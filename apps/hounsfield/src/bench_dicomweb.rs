@@ -2,12 +2,10 @@
 //! the whole series decoded, against Python's dicomweb-client + pydicom in the same run.
 
 use crate::dicomweb::connect;
-use hounsfield_core::DicomFile;
-use hounsfield_core::folder::Catalog;
 use hounsfield_dicomweb::{Cancel, Server, block_on, display_order};
 use std::path::Path;
 use std::process::{Command, ExitCode};
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Instant;
 
 const PYTHON_CLIENT: &str = r#"
@@ -31,46 +29,67 @@ whole = time.perf_counter() - t0
 print(json.dumps({"first_ms": first * 1e3, "whole_ms": whole * 1e3, "instances": n}))
 "#;
 
-/// One load as the viewer does it ([`Server::load`]): metadata, the first slice in stack
-/// order decoded, then everything, assembled into a volume.
+/// One load as the viewer does it ([`Server::load`]): metadata, then every instance
+/// decoded as it arrives (on the other cores, as the viewer's loader does), like the
+/// Python client's `pixel_array` of each instance. Returns the time to the first slice
+/// in display order decoded, to the last instance decoded, and the instance count.
 fn ours(url: &str) -> Result<(f64, f64, usize), String> {
     let t0 = Instant::now();
     let (server, parsed): (Server, _) = connect(url)?;
     if parsed.series.is_none() {
         return Err("bench dicomweb needs ROOT/studies/UID/series/UID".into());
     }
-    let mut files: Vec<(usize, Arc<DicomFile>)> = Vec::new();
-    let mut first_ms = None;
-    let mut failure = None;
-    block_on(server.load(
-        &parsed,
-        &mut |metas| display_order(metas),
-        &mut |k, r| match r {
-            Ok(f) => {
-                if first_ms.is_none() {
-                    if let Err(e) = f.decode_frame(0) {
-                        failure.get_or_insert(e.to_string());
+    let first_ms: Mutex<Option<f64>> = Mutex::new(None);
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    let fail = |e: String| {
+        failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e);
+    };
+    let mut n = 0;
+    let result = rayon::scope(|scope| {
+        let first_k = std::cell::Cell::new(None);
+        block_on(server.load(
+            &parsed,
+            &mut |metas| {
+                let order = display_order(metas);
+                first_k.set(order.first().copied());
+                order
+            },
+            &mut |k, r| match r {
+                Ok(f) => {
+                    n += 1;
+                    let fail = &fail;
+                    if first_k.get() == Some(k) {
+                        // The slice on screen: decoded at once, ahead of the rest.
+                        match f.decode_all_frames() {
+                            Ok(_) => {
+                                *first_ms.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some(t0.elapsed().as_secs_f64() * 1e3);
+                            }
+                            Err(e) => fail(e.to_string()),
+                        }
+                    } else {
+                        scope.spawn(move |_| {
+                            if let Err(e) = f.decode_all_frames() {
+                                fail(e.to_string());
+                            }
+                        });
                     }
-                    first_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
                 }
-                files.push((k, f));
-            }
-            Err(e) => {
-                failure.get_or_insert(e.to_string());
-            }
-        },
-        &Cancel::default(),
-    ))
-    .map_err(|e| e.to_string())?;
-    if let Some(e) = failure {
+                Err(e) => fail(e.to_string()),
+            },
+            &Cancel::default(),
+        ))
+    });
+    result.map_err(|e| e.to_string())?;
+    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    files.sort_by_key(|(k, _)| *k);
-    let files: Vec<Arc<DicomFile>> = files.into_iter().map(|(_, f)| f).collect();
-    let n = files.len();
-    Catalog::from_files(files).volume(0)?;
+    let first = first_ms.into_inner().unwrap_or_else(|p| p.into_inner());
     Ok((
-        first_ms.unwrap_or(f64::NAN),
+        first.unwrap_or(f64::NAN),
         t0.elapsed().as_secs_f64() * 1e3,
         n,
     ))

@@ -283,25 +283,41 @@ impl Server {
         Ok((media, Vec::from(body)))
     }
 
-    /// Like [`get_multipart`](Self::get_multipart), but gives up (None) once the body
-    /// passes `max_bytes` (read at each chunk: another task may lower it), so that an
-    /// answer of unknown size is never held whole beyond that.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) async fn get_multipart_capped(
+    /// GET a multipart body and hand each part to `on_part` as soon as it is complete
+    /// (natively, as the body arrives; in the browser, once it is in), so that a long
+    /// answer is never held whole. The body must end with its closing delimiter. Stops
+    /// reading, without error, once `on_part` answers false.
+    pub(crate) async fn get_parts(
         &self,
         url: &str,
         accept: &str,
-        max_bytes: &std::cell::Cell<usize>,
-    ) -> Result<Option<Vec<multipart::Part>>, Error> {
-        let (media, mut resp) = self.send(url, accept).await?;
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.cut_short(url, &e))? {
-            if body.len() + chunk.len() > max_bytes.get() {
-                return Ok(None);
+        on_part: &mut dyn FnMut(multipart::Part) -> bool,
+    ) -> Result<(), Error> {
+        let (media, resp) = self.send(url, accept).await?;
+        let mut splitter = self.splitter(url, &media)?;
+        let protocol =
+            |m: String| Error::new(&self.root, self.request_name(url), ErrorKind::Protocol(m));
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut resp = resp;
+            while let Some(chunk) = resp.chunk().await.map_err(|e| self.cut_short(url, &e))? {
+                for part in splitter.push(&chunk).map_err(protocol)? {
+                    if !on_part(part) {
+                        return Ok(());
+                    }
+                }
             }
-            body.extend_from_slice(&chunk);
         }
-        self.split_multipart(url, &media, &body).map(Some)
+        #[cfg(target_arch = "wasm32")]
+        {
+            let body = resp.bytes().await.map_err(|e| self.cut_short(url, &e))?;
+            for part in splitter.push(&body).map_err(protocol)? {
+                if !on_part(part) {
+                    return Ok(());
+                }
+            }
+        }
+        splitter.finish().map_err(protocol)
     }
 
     async fn get_json(&self, url: &str) -> Result<Vec<Value>, Error> {
@@ -340,6 +356,17 @@ impl Server {
         media: &MediaType,
         body: &[u8],
     ) -> Result<Vec<multipart::Part>, Error> {
+        let mut splitter = self.splitter(url, media)?;
+        let protocol =
+            |m: String| Error::new(&self.root, self.request_name(url), ErrorKind::Protocol(m));
+        let parts = splitter.push(body).map_err(protocol)?;
+        splitter.finish().map_err(protocol)?;
+        Ok(parts)
+    }
+
+    /// A splitter for a body of type `media`, which must be `multipart/related` with a
+    /// boundary.
+    fn splitter(&self, url: &str, media: &MediaType) -> Result<multipart::Splitter, Error> {
         let protocol =
             |m: String| Error::new(&self.root, self.request_name(url), ErrorKind::Protocol(m));
         if media.essence != "multipart/related" {
@@ -351,7 +378,7 @@ impl Server {
         let boundary = media
             .param("boundary")
             .ok_or_else(|| protocol("multipart/related without a boundary".into()))?;
-        multipart::parse(body, boundary).map_err(protocol)
+        multipart::Splitter::new(boundary).map_err(protocol)
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -140,6 +140,7 @@ impl Part {
 /// Accepts CRLF and bare LF line ends, a preamble and an epilogue, and transport padding
 /// after boundaries. A body without its closing delimiter (`--boundary--`) is an error
 /// naming the part that was cut, so a truncated transfer never passes as fewer frames.
+/// (The whole body at once; [`Splitter`] takes it as it arrives.)
 ///
 /// ```
 /// use hounsfield_dicomweb::multipart::parse;
@@ -152,96 +153,214 @@ impl Part {
 /// # Ok::<(), String>(())
 /// ```
 pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
-    if boundary.is_empty() || boundary.len() > 200 {
-        return Err(format!(
-            "the multipart boundary has {} characters (1 to 200 allowed)",
-            boundary.len()
-        ));
+    let mut splitter = Splitter::new(boundary)?;
+    let parts = splitter.push(body)?;
+    splitter.finish()?;
+    Ok(parts)
+}
+
+/// The largest part a [`Splitter`] holds while waiting for its end.
+const MAX_PART_BYTES: usize = 1 << 30;
+
+/// Splits a `multipart/related` body into parts as its bytes arrive: each part is handed
+/// over as soon as the delimiter after it is in, so a long answer (a whole series) is
+/// never held whole and its first instances can be used while the rest travels. The
+/// same rules as [`parse`]; [`finish`](Self::finish) says whether the body was complete.
+///
+/// ```
+/// use hounsfield_dicomweb::multipart::Splitter;
+/// let body = b"--b\r\n\r\nAB\r\n--b\r\n\r\nCD\r\n--b--\r\n";
+/// let mut s = Splitter::new("b")?;
+/// let mut parts = Vec::new();
+/// for byte in body.chunks(1) {
+///     parts.extend(s.push(byte)?);
+/// }
+/// s.finish()?;
+/// assert_eq!(parts.len(), 2);
+/// # Ok::<(), String>(())
+/// ```
+pub struct Splitter {
+    delimiter: Vec<u8>,
+    finder: memchr::memmem::Finder<'static>,
+    /// Bytes not handed over yet: from the delimiter of the part in progress on, once
+    /// the preamble is behind.
+    buf: Vec<u8>,
+    /// Whether `buf` starts at a delimiter.
+    started: bool,
+    /// Where the search for the next delimiter resumes (no delimiter starts before it).
+    scan_from: usize,
+    closed: bool,
+    parts: usize,
+    seen: u64,
+}
+
+impl Splitter {
+    /// A splitter for `boundary` (1 to 200 characters).
+    pub fn new(boundary: &str) -> Result<Splitter, String> {
+        if boundary.is_empty() || boundary.len() > 200 {
+            return Err(format!(
+                "the multipart boundary has {} characters (1 to 200 allowed)",
+                boundary.len()
+            ));
+        }
+        let delimiter = format!("--{boundary}").into_bytes();
+        Ok(Splitter {
+            finder: memchr::memmem::Finder::new(&delimiter).into_owned(),
+            delimiter,
+            buf: Vec::new(),
+            started: false,
+            scan_from: 0,
+            closed: false,
+            parts: 0,
+            seen: 0,
+        })
     }
-    let delimiter = format!("--{boundary}");
-    let finder = memchr::memmem::Finder::new(delimiter.as_bytes());
-    // Delimiters count only at the start of the body or of a line.
-    let find_from = |from: usize| -> Option<usize> {
+
+    /// A delimiter at the start of `buf` or of a line, from `from` on.
+    fn find_delimiter(&self, from: usize) -> Option<usize> {
         let mut at = from;
-        while let Some(k) = finder.find(&body[at..]) {
+        while let Some(k) = self.finder.find(self.buf.get(at..)?) {
             let pos = at + k;
-            if pos == 0 || body[pos - 1] == b'\n' {
+            if pos == 0 || self.buf[pos - 1] == b'\n' {
                 return Some(pos);
             }
             at = pos + 1;
         }
         None
-    };
-    let mut pos = find_from(0).ok_or("no multipart boundary in the body")?;
-    let mut parts = Vec::new();
-    loop {
-        let mut i = pos + delimiter.len();
-        if body[i..].starts_with(b"--") {
-            return Ok(parts);
+    }
+
+    /// Takes the next bytes of the body; returns the parts completed by them.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<Part>, String> {
+        self.seen += chunk.len() as u64;
+        let mut out = Vec::new();
+        if self.closed {
+            return Ok(out); // the epilogue
         }
-        while i < body.len() && (body[i] == b' ' || body[i] == b'\t') {
-            i += 1;
-        }
-        if body[i..].starts_with(b"\r\n") {
-            i += 2;
-        } else if body[i..].starts_with(b"\n") {
-            i += 1;
-        } else {
-            return Err(format!(
-                "part {} is cut short after its boundary (body of {} bytes)",
-                parts.len() + 1,
-                body.len()
-            ));
-        }
-        // Headers, up to an empty line.
-        let mut headers = Vec::new();
+        self.buf.extend_from_slice(chunk);
+        let d = self.delimiter.len();
         loop {
-            let line_end = memchr::memchr(b'\n', &body[i..])
-                .map(|k| i + k)
-                .ok_or_else(|| format!("the headers of part {} are cut short", parts.len() + 1))?;
-            let line = &body[i..line_end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            i = line_end + 1;
-            if line.is_empty() {
-                break;
+            if !self.started {
+                match self.find_delimiter(self.scan_from) {
+                    Some(p) => {
+                        self.buf.drain(..p);
+                        self.started = true;
+                        self.scan_from = 0;
+                    }
+                    None => {
+                        // Keep what may be the start of a delimiter (and the line end
+                        // before it).
+                        let keep = d + 1;
+                        if self.buf.len() > keep {
+                            self.buf.drain(..self.buf.len() - keep);
+                        }
+                        self.scan_from = 0;
+                        return Ok(out);
+                    }
+                }
             }
-            let line = String::from_utf8_lossy(line);
-            if let Some((n, v)) = line.split_once(':') {
-                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+            // `buf` starts with a delimiter: the closing one, or a part's.
+            let buf = &self.buf;
+            let mut i = d;
+            if buf.len() < i + 2 {
+                return Ok(out);
             }
-        }
-        let next = find_from(i).ok_or_else(|| {
-            format!(
-                "part {} has no closing boundary: the body ({} bytes) was cut short",
-                parts.len() + 1,
-                body.len()
-            )
-        })?;
-        // The line break before the delimiter belongs to it.
-        let mut end = next;
-        if end > i && body[end - 1] == b'\n' {
-            end -= 1;
-            if end > i && body[end - 1] == b'\r' {
+            if buf[i..].starts_with(b"--") {
+                self.closed = true;
+                self.buf = Vec::new();
+                return Ok(out);
+            }
+            while i < buf.len() && (buf[i] == b' ' || buf[i] == b'\t') {
+                i += 1;
+            }
+            if buf[i..].starts_with(b"\r\n") {
+                i += 2;
+            } else if buf[i..].starts_with(b"\n") {
+                i += 1;
+            } else if i + 1 >= buf.len() {
+                return Ok(out); // padding or a line end still to come
+            } else {
+                return Err(format!(
+                    "part {} is cut short after its boundary",
+                    self.parts + 1
+                ));
+            }
+            // Headers, up to an empty line.
+            let mut headers = Vec::new();
+            loop {
+                let Some(line_end) = memchr::memchr(b'\n', &buf[i..]).map(|k| i + k) else {
+                    return self.wait(out);
+                };
+                let line = &buf[i..line_end];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                i = line_end + 1;
+                if line.is_empty() {
+                    break;
+                }
+                let line = String::from_utf8_lossy(line);
+                if let Some((n, v)) = line.split_once(':') {
+                    headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+                }
+            }
+            let Some(next) = self.find_delimiter(self.scan_from.max(i)) else {
+                self.scan_from = self.buf.len().saturating_sub(d).max(i);
+                return self.wait(out);
+            };
+            // The line break before the delimiter belongs to it.
+            let buf = &self.buf;
+            let mut end = next;
+            if end > i && buf[end - 1] == b'\n' {
                 end -= 1;
+                if end > i && buf[end - 1] == b'\r' {
+                    end -= 1;
+                }
             }
+            let part = Part {
+                headers,
+                body: buf[i..end].to_vec(),
+            };
+            if let Some(n) = part
+                .header("content-length")
+                .and_then(|v| v.parse::<usize>().ok())
+                && n != part.body.len()
+            {
+                return Err(format!(
+                    "part {} says Content-Length {n} but holds {} bytes",
+                    self.parts + 1,
+                    part.body.len()
+                ));
+            }
+            self.parts += 1;
+            out.push(part);
+            self.buf.drain(..next);
+            self.scan_from = 0;
         }
-        let part = Part {
-            headers,
-            body: body[i..end].to_vec(),
-        };
-        if let Some(n) = part
-            .header("content-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            && n != part.body.len()
-        {
+    }
+
+    /// Waits for more bytes, unless the part in progress is already too large to hold.
+    fn wait(&self, out: Vec<Part>) -> Result<Vec<Part>, String> {
+        if self.buf.len() > MAX_PART_BYTES {
             return Err(format!(
-                "part {} says Content-Length {n} but holds {} bytes",
-                parts.len() + 1,
-                part.body.len()
+                "part {} is larger than {} MiB",
+                self.parts + 1,
+                MAX_PART_BYTES >> 20
             ));
         }
-        parts.push(part);
-        pos = next;
+        Ok(out)
+    }
+
+    /// The body ended: an error unless its closing delimiter came.
+    pub fn finish(&self) -> Result<(), String> {
+        if self.closed {
+            Ok(())
+        } else if !self.started {
+            Err("no multipart boundary in the body".into())
+        } else {
+            Err(format!(
+                "part {} has no closing boundary: the body ({} bytes) was cut short",
+                self.parts + 1,
+                self.seen
+            ))
+        }
     }
 }
 
@@ -312,6 +431,36 @@ mod tests {
             );
         }
         assert_eq!(parse(&full, boundary).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn bytes_in_any_chunks_give_the_same_parts() {
+        let boundary = "a8ab69c6-2493-4b56-8f53-2e4583335c0f";
+        let a: &[u8] = b"\r\n\x00\xff--a8ab69c6\r\n";
+        let b: &[u8] = format!("x--{boundary}y\r").into_bytes().leak();
+        for nl in ["\r\n", "\n"] {
+            let full = body(boundary, &[a, b, b""], nl);
+            let whole = parse(&full, boundary).unwrap();
+            assert_eq!(whole.len(), 3);
+            for size in [1, 2, 3, 7, 40, 41, 1000] {
+                let mut s = Splitter::new(boundary).unwrap();
+                let mut parts = Vec::new();
+                for c in full.chunks(size) {
+                    parts.extend(s.push(c).unwrap());
+                }
+                s.finish().unwrap();
+                assert_eq!(parts, whole, "chunks of {size} bytes ({nl:?})");
+            }
+            // Cut anywhere before the closing delimiter: finish says so.
+            let close = full.len() - format!("--{nl}epilogue").len();
+            for cut in [0, 10, close / 2, close - 1] {
+                let mut s = Splitter::new(boundary).unwrap();
+                for c in full[..cut].chunks(5) {
+                    s.push(c).unwrap();
+                }
+                assert!(s.finish().is_err(), "cut at {cut}");
+            }
+        }
     }
 
     #[test]

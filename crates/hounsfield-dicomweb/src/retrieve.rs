@@ -4,6 +4,7 @@
 
 use crate::{
     ACCEPT_INSTANCE, Cancel, DicomWebUrl, Error, ErrorKind, InstanceMeta, Progress, Server,
+    multipart,
 };
 use futures_util::StreamExt;
 use hounsfield_core::DicomFile;
@@ -15,10 +16,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The rest of a series comes in one request when its pixels are estimated at no more
-/// than this (the whole response is held in memory while it is split)...
-const SERIES_REQUEST_MAX_BYTES: u64 = 256 << 20;
-/// ... and at least this many of its instances are still to fetch.
+/// The rest of a series comes in one request when at least this many of its instances
+/// are still to fetch.
 const SERIES_REQUEST_MIN_INSTANCES: usize = 3;
 
 /// One fetched instance, or why it could not be.
@@ -59,10 +58,11 @@ impl Server {
     /// first, e.g. [`display_order`]); then the pixels, each handed to `on_each` as it
     /// arrives (see [`fetch_each`](Self::fetch_each)).
     ///
-    /// For a series (natively), the whole series is asked for in one request at the same
-    /// time as its metadata, so that the pixels travel while the metadata is read; that
-    /// request is given up once the metadata says the series is larger than 256 MiB (or
-    /// its body passes that), and the instances come one request each.
+    /// For a series, the whole series is asked for in one request (`application/dicom`,
+    /// stored syntaxes) at the same time as its metadata, so that the pixels travel while
+    /// the metadata is read; its instances are handed over one by one as the body arrives
+    /// (natively), the first slice in display order is also asked for alone so that it
+    /// shows at once, and whatever the series request did not bring is asked for alone.
     pub async fn load(
         &self,
         url: &DicomWebUrl,
@@ -70,7 +70,6 @@ impl Server {
         on_each: &mut dyn FnMut(usize, Fetched),
         cancel: &Cancel,
     ) -> Result<(), Error> {
-        #[cfg(not(target_arch = "wasm32"))]
         if let (Some(study), Some(series), None) = (&url.study, &url.series, &url.instance) {
             return self
                 .load_series(url, study, series, on_metadata, on_each, cancel)
@@ -82,7 +81,6 @@ impl Server {
         Ok(())
     }
 
-    #[cfg(not(target_arch = "wasm32"))]
     async fn load_series(
         &self,
         url: &DicomWebUrl,
@@ -92,71 +90,118 @@ impl Server {
         on_each: &mut dyn FnMut(usize, Fetched),
         cancel: &Cancel,
     ) -> Result<(), Error> {
-        let cap = std::cell::Cell::new(SERIES_REQUEST_MAX_BYTES as usize);
         let on_each = RefCell::new(on_each);
+        // Filled once the metadata is in; instances that arrive before wait in `early`.
+        let metas: RefCell<Vec<InstanceMeta>> = RefCell::new(Vec::new());
+        let by_uid: RefCell<Option<HashMap<String, usize>>> = RefCell::new(None);
+        let delivered: RefCell<Vec<bool>> = RefCell::new(Vec::new());
+        let early: RefCell<Vec<DicomFile>> = RefCell::new(Vec::new());
+        let take_in = |file: DicomFile| {
+            let k = match by_uid.borrow().as_ref() {
+                None => {
+                    early.borrow_mut().push(file);
+                    return;
+                }
+                Some(map) => file
+                    .identification()
+                    .sop_instance_uid
+                    .and_then(|uid| map.get(&uid).copied()),
+            };
+            let Some(k) = k else {
+                return; // not one of the series' images
+            };
+            if std::mem::replace(&mut delivered.borrow_mut()[k], true) {
+                return;
+            }
+            let f = {
+                let metas = metas.borrow();
+                self.remember(&metas[k], file.with_name(metas[k].url.clone()))
+            };
+            (on_each.borrow_mut())(k, Ok(f));
+        };
         let head = async {
-            let metas = self.open(url).await?;
-            if estimated_bytes(&metas, &(0..metas.len()).collect::<Vec<_>>())
-                > SERIES_REQUEST_MAX_BYTES
-            {
-                cap.set(0); // too large to hold whole: the other request gives up
+            let found = self.open(url).await?;
+            let order = on_metadata(&found);
+            *delivered.borrow_mut() = vec![false; found.len()];
+            *by_uid.borrow_mut() = Some(
+                found
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| (m.sop_instance_uid.clone(), k))
+                    .collect(),
+            );
+            let first = order
+                .first()
+                .copied()
+                .filter(|&k| k < found.len())
+                .map(|k| (k, found[k].clone()));
+            *metas.borrow_mut() = found;
+            for f in early.take() {
+                take_in(f);
             }
-            let order = on_metadata(&metas);
-            let first = order.first().copied().filter(|&k| k < metas.len());
-            if let Some(k) = first {
-                let r = self.fetch_unless_cancelled(&metas[k], cancel).await;
-                (on_each.borrow_mut())(k, r);
-            }
-            Ok::<_, Error>((metas, order, first))
-        };
-        let whole = async {
-            let path = format!("/studies/{study}/series/{series}");
-            self.get_multipart_capped(&self.url(&path), ACCEPT_INSTANCE, &cap)
-                .await
-        };
-        let (head, whole) = futures_util::future::join(head, whole).await;
-        let (metas, order, first) = head?;
-        if let Ok(Some(parts)) = whole {
-            let by_uid: HashMap<&str, usize> = metas
-                .iter()
-                .enumerate()
-                .map(|(k, m)| (m.sop_instance_uid.as_str(), k))
-                .collect();
-            for part in parts {
-                if let Ok(file) = DicomFile::from_bytes(url.root.as_str(), part.body)
-                    && let Some(k) = file
-                        .identification()
-                        .sop_instance_uid
-                        .and_then(|uid| by_uid.get(uid.as_str()).copied())
-                {
-                    self.remember(&metas[k], file.with_name(metas[k].url.clone()));
+            let first = first.filter(|(k, _)| !delivered.borrow()[*k]);
+            if let Some((k, meta)) = first {
+                let r = self.fetch_unless_cancelled(&meta, cancel).await;
+                if !std::mem::replace(&mut delivered.borrow_mut()[k], true) {
+                    (on_each.borrow_mut())(k, r);
                 }
             }
-        }
-        // What the series request brought is in the cache now; the rest is asked for.
-        let rest: Vec<usize> = order.into_iter().filter(|&k| Some(k) != first).collect();
+            Ok::<_, Error>(order)
+        };
+        let whole = async {
+            let path = self.url(&format!("/studies/{study}/series/{series}"));
+            let mut on_part = |part: multipart::Part| {
+                if let Ok(file) = DicomFile::from_bytes(path.as_str(), part.body) {
+                    take_in(file);
+                }
+                !cancel.is_cancelled()
+            };
+            self.get_parts(&path, ACCEPT_INSTANCE, &mut on_part).await
+        };
+        let (order, _) = futures_util::future::join(head, whole).await;
+        let order = order?;
+        // What the series request did not bring (it failed, or left some out), alone.
+        let delivered = delivered.into_inner();
+        let rest: Vec<usize> = order
+            .into_iter()
+            .filter(|&k| delivered.get(k) == Some(&false))
+            .collect();
+        let metas = metas.into_inner();
         let on_each = on_each.into_inner();
-        self.fetch_each(&metas, &rest, on_each, cancel).await;
+        self.fetch_each_with(&metas, &rest, on_each, cancel, false)
+            .await;
         Ok(())
     }
 
     /// Fetches the pixels of `metas[k]` for every k of `order` and hands each result to
     /// `on_each` as it arrives: `order[0]` alone first (the slice on screen shows while
-    /// the rest comes), then the rest of each series in one request when it is not too
-    /// large, else `concurrency` instance requests at a time, in `order`.
+    /// the rest comes), then the rest of each series in one request (its instances handed
+    /// over as the body arrives), instances that request did not bring one request each,
+    /// `concurrency` at a time, in `order`.
     ///
     /// Frames come in their stored encoding (`transfer-syntax=*`) and decode locally;
     /// a server that cannot send them so is asked for its transcoding, then for the
-    /// whole instance; a series request that fails falls back to instance requests.
-    /// Fetched instances are cached (bounded in bytes), so a second fetch of the same
-    /// series costs nothing; failed ones are fetched again. Once `cancel` is set, what has
-    /// not started ends with [`ErrorKind::Cancelled`].
+    /// whole instance. Fetched instances are cached (bounded in bytes), so a second
+    /// fetch of the same series costs nothing; failed ones are fetched again. Once `cancel`
+    /// is set, what has not started ends with [`ErrorKind::Cancelled`].
     pub async fn fetch_each(
         &self,
         metas: &[InstanceMeta],
         order: &[usize],
         on_each: &mut dyn FnMut(usize, Fetched),
         cancel: &Cancel,
+    ) {
+        self.fetch_each_with(metas, order, on_each, cancel, true)
+            .await;
+    }
+
+    async fn fetch_each_with(
+        &self,
+        metas: &[InstanceMeta],
+        order: &[usize],
+        on_each: &mut dyn FnMut(usize, Fetched),
+        cancel: &Cancel,
+        series_requests: bool,
     ) {
         let mut seen = vec![false; metas.len()];
         let wanted: Vec<usize> = order
@@ -187,9 +232,7 @@ impl Server {
                         .partition(|&&k| cache.contains(&metas[k].sop_instance_uid))
                 };
                 singles.extend(cached);
-                if uncached.len() < SERIES_REQUEST_MIN_INSTANCES
-                    || estimated_bytes(metas, &uncached) > SERIES_REQUEST_MAX_BYTES
-                {
+                if !series_requests || uncached.len() < SERIES_REQUEST_MIN_INSTANCES {
                     singles.extend(uncached);
                     continue;
                 }
@@ -199,22 +242,23 @@ impl Server {
                     }
                     continue;
                 }
-                match self.series_at_once(metas, &uncached).await {
-                    Ok(mut found) => {
-                        for k in uncached {
-                            match found.remove(&k) {
-                                Some(f) => deliver(k, Ok(f)),
-                                None => singles.push(k), // not in the response: asked alone
-                            }
-                        }
-                    }
+                let mut done = vec![false; metas.len()];
+                let result = self
+                    .series_at_once(metas, &uncached, cancel, &mut |k, f| {
+                        done[k] = true;
+                        deliver(k, Ok(f));
+                    })
+                    .await;
+                let missing = uncached.into_iter().filter(|&k| !done[k]);
+                match result {
                     Err(e) if e.is_auth() || matches!(e.kind, ErrorKind::Unreachable(_)) => {
-                        for k in uncached {
+                        for k in missing {
                             deliver(k, Err(e.clone()));
                         }
                     }
-                    // The server cannot send the series so (or sent it wrong): one by one.
-                    Err(_) => singles.extend(uncached),
+                    // Not in the response, or the server cannot send the series so (or
+                    // sent it wrong): one by one.
+                    _ => singles.extend(missing),
                 }
             }
             let mut stream = futures_util::stream::iter(singles)
@@ -268,39 +312,38 @@ impl Server {
     }
 
     /// The instances `group` (all of one series) from one request for the whole series
-    /// as `application/dicom` in their stored syntax, by SOP Instance UID. Parts that do
-    /// not parse or that are not asked for are left out.
+    /// as `application/dicom` in their stored syntax, each handed to `on_file` as it
+    /// arrives (matched by SOP Instance UID). Parts that do not parse or that are not
+    /// asked for are left out; the request stops once `cancel` is set.
     async fn series_at_once(
         &self,
         metas: &[InstanceMeta],
         group: &[usize],
-    ) -> Result<HashMap<usize, Arc<DicomFile>>, Error> {
+        cancel: &Cancel,
+        on_file: &mut dyn FnMut(usize, Arc<DicomFile>),
+    ) -> Result<(), Error> {
         let m = &metas[group[0]];
         let url = self.url(&format!(
             "/studies/{}/series/{}",
             m.study_instance_uid, m.series_instance_uid
         ));
-        let (_, parts) = self.get_multipart(&url, ACCEPT_INSTANCE).await?;
         let by_uid: HashMap<&str, usize> = group
             .iter()
             .map(|&k| (metas[k].sop_instance_uid.as_str(), k))
             .collect();
-        let mut out = HashMap::with_capacity(group.len());
-        for part in parts {
-            let Ok(file) = DicomFile::from_bytes(url.as_str(), part.body) else {
-                continue;
-            };
-            let Some(k) = file
-                .identification()
-                .sop_instance_uid
-                .and_then(|uid| by_uid.get(uid.as_str()).copied())
-            else {
-                continue;
-            };
-            let file = file.with_name(metas[k].url.clone());
-            out.insert(k, self.remember(&metas[k], file));
-        }
-        Ok(out)
+        let mut on_part = |part: multipart::Part| {
+            if let Ok(file) = DicomFile::from_bytes(url.as_str(), part.body)
+                && let Some(k) = file
+                    .identification()
+                    .sop_instance_uid
+                    .and_then(|uid| by_uid.get(uid.as_str()).copied())
+            {
+                let f = self.remember(&metas[k], file.with_name(metas[k].url.clone()));
+                on_file(k, f);
+            }
+            !cancel.is_cancelled()
+        };
+        self.get_parts(&url, ACCEPT_INSTANCE, &mut on_part).await
     }
 }
 
@@ -361,18 +404,6 @@ fn series_groups(metas: &[InstanceMeta], order: &[usize]) -> Vec<Vec<usize>> {
         groups[g].push(k);
     }
     groups
-}
-
-/// An upper bound of the pixel bytes of `group` (4 bytes a sample point, as for 32-bit
-/// grey or 8-bit RGBA), from the headers.
-fn estimated_bytes(metas: &[InstanceMeta], group: &[usize]) -> u64 {
-    group
-        .iter()
-        .map(|&k| {
-            let id = InstanceInfo::from_file(&metas[k].header);
-            u64::from(id.rows) * u64::from(id.columns) * u64::from(id.frames.max(1)) * 4
-        })
-        .sum()
 }
 
 /// The order in which a viewer wants `metas`' pixels: series by series as they are

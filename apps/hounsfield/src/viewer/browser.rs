@@ -75,6 +75,19 @@ impl Browser {
         }
     }
 
+    /// Shows the browser on `root` asking for a user and password (a request was
+    /// refused, `reason` says how).
+    pub fn ask_credentials(&mut self, root: &str, reason: String) {
+        if self.root != root {
+            *self = Browser {
+                user: std::mem::take(&mut self.user),
+                ..Browser::on(root)
+            };
+        }
+        self.open = true;
+        self.note = format!("{reason}: enter a user and password, then search and open again");
+    }
+
     /// How to reach the server: the credentials typed in, else the environment's.
     pub fn options(&self) -> Options {
         let mut options = Options::from_env();

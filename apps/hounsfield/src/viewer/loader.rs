@@ -46,6 +46,9 @@ pub enum LoadEvent {
         id: u64,
         result: Result<Arc<DecodedImage>, String>,
     },
+    /// A DICOMweb server refused the credentials (or asked for some): the viewer asks
+    /// the user for them.
+    Credentials { root: String, reason: String },
     /// Instances announced by `Parsed` whose pixels will not come: the load was
     /// cancelled (another series was opened from the server).
     Cancelled { ids: Vec<u64>, reason: String },
@@ -216,6 +219,10 @@ fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink:
     });
     let ids = ids.into_inner();
     match result {
+        Err(e) if e.is_auth() => sink(LoadEvent::Credentials {
+            root: parsed.root.clone(),
+            reason: e.to_string(),
+        }),
         Err(e) => sink(LoadEvent::Skipped {
             reason: e.to_string(),
         }),

@@ -272,6 +272,10 @@ impl App {
             } => m.file_parsed(batch, id, file, *info),
             LoadEvent::Decoded { id, result } => m.file_decoded(id, result),
             LoadEvent::Cancelled { ids, reason } => m.instances_cancelled(&ids, Some(reason)),
+            LoadEvent::Credentials { root, reason } => {
+                m.message(reason.clone());
+                self.browser.ask_credentials(&root, reason);
+            }
             LoadEvent::Finished { batch, elapsed } => m.load_finished(batch, elapsed.as_secs_f64()),
         }
         self.request_redraw();

@@ -35,5 +35,7 @@ bash apps/hounsfield-web/build.sh
 cargo build -p hounsfield --profile test
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
+step "browser extension (Chromium with dist/extension loaded; web-ext lint of the Firefox build)"
+HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/extension.mjs
 echo
 echo "all tests passed"

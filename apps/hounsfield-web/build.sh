@@ -2,7 +2,9 @@
 # Builds the browser viewer into dist/web (static files: index.html, app.js, worker.js,
 # style.css, the wasm-bindgen glue and the optimised wasm). Installs what is missing: the
 # wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, and binaryen's wasm-opt
-# (npm package, under target/node), with Playwright for the browser test.
+# (npm package, under target/node), with Playwright for the browser tests and Mozilla's
+# web-ext for linting the Firefox extension. Also writes the extension (dist/extension,
+# dist/extension-firefox and their zips).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -15,10 +17,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
     echo "installing wasm-bindgen-cli $version (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$version"
 fi
-if [ ! -x target/node/node_modules/.bin/wasm-opt ]; then
+if [ ! -x target/node/node_modules/.bin/wasm-opt ] || [ ! -x target/node/node_modules/.bin/web-ext ]; then
     command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 1; }
     mkdir -p target/node
-    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1
+    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1 web-ext@10.7.0
 fi
 # `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
 [ "${1:-}" = "--tools-only" ] && exit 0
@@ -39,3 +41,15 @@ wasm=$(stat -c %s dist/web/hounsfield_web_bg.wasm)
 total=$(cat dist/web/* | gzip -9 | wc -c)
 echo "dist/web: wasm $((wasm / 1024)) KiB; everything gzipped $((total / 1024)) KiB"
 echo "serve it with: bash apps/hounsfield-web/serve.sh (http://127.0.0.1:8080/)"
+# The browser extension: the same page, wasm and workers, with a background script and
+# one manifest source made into the Chromium and Firefox variants; a zip of each.
+node apps/hounsfield-web/extension/package.mjs
+python3 - <<'PY'
+import os, zipfile
+for d, z in [("dist/extension", "dist/hounsfield-extension-chromium.zip"),
+             ("dist/extension-firefox", "dist/hounsfield-extension-firefox.zip")]:
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as f:
+        for name in sorted(os.listdir(d)):
+            f.write(os.path.join(d, name), name)
+    print(f"{z}: {os.path.getsize(z) // 1024} KiB")
+PY

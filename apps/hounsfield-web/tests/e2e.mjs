@@ -15,12 +15,12 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
 const { chromium } = require('playwright-core');
+import { CHROMIUM_ARGS, maxDiff, nativeRenderer } from './common.mjs';
 
 const bin = process.env.HOUNSFIELD_BIN || path.join(root, 'target/release/hounsfield');
 const shared = process.env.HOUNSFIELD_SHARED_DATA || path.join(root, '../shared/data');
@@ -31,6 +31,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hounsfield-web-e2e-'));
 const pydicomFiles = path.join(testdata, 'pydicom-3.0.2/pydicom/data/test_files');
 const pydicomData = path.join(testdata, 'pydicom-data-1.0.0/data_store/data');
 
+const nativeRender = nativeRenderer(bin, tmp);
 let failures = 0;
 function check(ok, what) {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -47,85 +48,6 @@ for (const [p, what] of [
     console.error(`missing: ${what} at ${p}`);
     process.exit(1);
   }
-}
-
-// ---- a small PNG reader (8-bit grey, grey+alpha, RGB, RGBA; not interlaced) ----
-function readPng(file) {
-  const buf = fs.readFileSync(file);
-  let pos = 8;
-  let width = 0;
-  let height = 0;
-  let type = 0;
-  const idat = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const kind = buf.toString('latin1', pos + 4, pos + 8);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
-    if (kind === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      if (data[8] !== 8 || data[12] !== 0) throw new Error(`${file}: unsupported PNG`);
-      type = data[9];
-    } else if (kind === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const channels = { 0: 1, 4: 2, 2: 3, 6: 4 }[type];
-  const raw = zlib.inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const out = Buffer.alloc(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? out[y * stride + x - channels] : 0;
-      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
-      let v = line[x];
-      if (filter === 1) v += a;
-      else if (filter === 2) v += b;
-      else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      out[y * stride + x] = v & 255;
-    }
-  }
-  // As RGB.
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    for (let k = 0; k < 3; k++) rgb[i * 3 + k] = out[i * channels + (channels < 3 ? 0 : k)];
-  }
-  return { width, height, rgb };
-}
-
-// The native render of `file` at the canvas size, with `args`.
-function nativeRender(file, size, args) {
-  const out = path.join(tmp, `native-${Math.random().toString(36).slice(2)}.png`);
-  execFileSync(bin, ['render', file, '-o', out, '--size', `${size[0]}x${size[1]}`, '--filter', 'linear', ...args], {
-    env: { ...process.env, XDG_RUNTIME_DIR: tmp },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return readPng(out);
-}
-
-// Largest difference between the canvas (RGBA) and a native render (RGB), over the whole
-// canvas or the rectangle `rect` of it (device pixels) that `ref` covers.
-function maxDiff(pixels, ref, rect = [0, 0, pixels.width, pixels.height]) {
-  const [x0, y0, w, h] = rect;
-  if (w !== ref.width || h !== ref.height) return 999;
-  let worst = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = ((y0 + y) * pixels.width + x0 + x) * 4;
-      const j = (y * w + x) * 3;
-      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(pixels.data[i + k] - ref.rgb[j + k]));
-    }
-  }
-  return worst;
 }
 
 // ---- a file with markup in Patient's Name, for the XSS check ----
@@ -165,19 +87,7 @@ const context = await chromium.launchPersistentContext(path.join(tmp, 'profile')
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   viewport: { width: 1100, height: 760 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--use-vulkan=swiftshader',
-    '--use-angle=swiftshader',
-  ],
+  args: ['--headless', ...CHROMIUM_ARGS],
 });
 const page = context.pages()[0] || (await context.newPage());
 let dialogs = 0;

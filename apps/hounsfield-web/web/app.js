@@ -107,12 +107,50 @@ function openSources(sources) {
   });
 }
 
+// In the extension, reading another site's files takes the user's permission, asked for
+// once per site with a click (optional host permissions); a site that sends CORS headers
+// needs none.
+async function fetchChecked(url) {
+  try {
+    return await fetch(url);
+  } catch (e) {
+    const perms = globalThis.chrome?.permissions;
+    const abs = new URL(url, location.href);
+    if (perms && /^(https?|file):$/.test(abs.protocol)) {
+      const origin = abs.protocol === 'file:' ? 'file:///*' : `${abs.origin}/*`;
+      if (!(await perms.contains({ origins: [origin] }))) {
+        askPermission(origin, abs.href);
+        throw new Error(`Hounsfield may not read ${origin.replace('/*', '')} yet: allow it with the button above`);
+      }
+    }
+    throw e;
+  }
+}
+
+function askPermission(origin, url) {
+  $('permission').hidden = false;
+  $('permission-text').textContent = `Hounsfield needs your permission to read files from ${origin.replace('/*', '')}.`;
+  $('permission-allow').onclick = async () => {
+    if (await globalThis.chrome.permissions.request({ origins: [origin] })) {
+      $('permission').hidden = true;
+      openSource(url);
+    }
+  };
+}
+
+// A URL to open: a DICOMweb study or series, else a file (WADO-URI included).
+function openSource(url) {
+  const path = new URL(url, location.href).pathname;
+  if (/\/studies\/[0-9.]+(\/series\/[0-9.]+)?\/?$/.test(path)) return window.hounsfield.openDicomWeb(url);
+  return open(url);
+}
+
 function urlSource(url) {
   const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
   return {
     name,
     bytes: async () => {
-      const r = await fetch(url);
+      const r = await fetchChecked(url);
       if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
       return r.arrayBuffer();
     },
@@ -627,7 +665,10 @@ async function main() {
   requestAnimationFrame(tick);
   const params = new URLSearchParams(location.search);
   try {
-    if (params.get('dicomweb')) {
+    // `#src=URL` (the extension: a link, a download or the context menu), the URL as it was.
+    const src = location.hash.startsWith('#src=') ? location.hash.slice(5) : null;
+    if (src) await openSource(src);
+    else if (params.get('dicomweb')) {
       const root = params.get('dicomweb');
       const study = params.get('study');
       const series = params.get('series');

@@ -742,6 +742,41 @@ mod e2e {
         );
         assert!(n > (w * h / 2) as usize, "too few pixels compared");
         assert!(worst <= 2, "the slice from the server differs by {worst}");
+
+        // 4. Faults: a series the server does not have, opened with the one it has: a
+        //    message naming the server and the status, the viewer stays up, and the good
+        //    series loads whole.
+        drop(viewer);
+        let good = url
+            .rsplit_once("/instances/")
+            .map_or(url, |(series, _)| series);
+        let missing = format!(
+            "{}/series/1.2.3.4.5.6.7.8.9",
+            good.rsplit_once("/series/")
+                .map_or(good, |(study, _)| study)
+        );
+        let mut viewer = Viewer::start(
+            &x,
+            "dicomweb-faults",
+            &[PathBuf::from(&missing), PathBuf::from(good)],
+        );
+        let s = viewer.wait("the good series beside the missing one", |s| {
+            s["loaded"] == true && s["image_drawn"] == true && s["slices"] == 28
+        });
+        let messages: Vec<&str> = s["messages"]
+            .as_array()
+            .map(|m| m.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(&orthanc.root()) && m.contains("404")),
+            "no message names the server and the 404: {messages:?}"
+        );
+        assert!(
+            viewer.child.try_wait().ok().flatten().is_none(),
+            "the viewer exited"
+        );
     }
 
     #[test]

@@ -34,7 +34,9 @@ step "browser build (wasm-bindgen, wasm-opt) and its end-to-end test in headless
 bash apps/hounsfield-web/build.sh
 cargo build -p hounsfield --profile test
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
+# Both drawing paths of the page: WebGPU (on SwiftShader here) and the CPU pipeline.
+HOUNSFIELD_RENDERER=webgpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
+HOUNSFIELD_RENDERER=cpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 step "browser extension (Chromium with dist/extension loaded; web-ext lint of the Firefox build)"
 HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/extension.mjs
 echo

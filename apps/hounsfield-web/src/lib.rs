@@ -13,6 +13,7 @@
 
 use hounsfield_core::{DicomFile, Frame, FrameColor, Samples};
 use hounsfield_render::Renderer;
+use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
@@ -111,16 +112,39 @@ fn frame_of(o: &JsValue) -> Result<Frame, String> {
 /// Farthest the pointer may move between press and release for a click (CSS pixels).
 const CLICK_DIST: f32 = 3.0;
 
-/// The viewer of one canvas.
-#[wasm_bindgen]
-pub struct WebViewer {
-    model: Model,
+/// What draws: WebGPU, or the CPU reference pipeline into a 2D canvas.
+enum Backend {
+    Gpu(Box<Gpu>),
+    Cpu(Box<Cpu>),
+}
+
+struct Gpu {
     scene: Scene,
     surface: wgpu::Surface<'static>,
     device: wgpu::Device,
     queue: wgpu::Queue,
     config: wgpu::SurfaceConfiguration,
     renderer: Renderer,
+}
+
+struct Cpu {
+    scene: CpuScene,
+    context: web_sys::CanvasRenderingContext2d,
+    /// The RGBA frame, kept between frames.
+    rgba: Vec<u8>,
+}
+
+/// The largest canvas side drawn (the CPU path has no texture limit of its own).
+const MAX_CANVAS: u32 = 8192;
+
+/// The viewer of one canvas.
+#[wasm_bindgen]
+pub struct WebViewer {
+    model: Model,
+    backend: Backend,
+    /// The canvas size in device pixels.
+    width: u32,
+    height: u32,
     adapter: String,
     /// Device pixels per CSS pixel.
     dpr: f32,
@@ -169,25 +193,42 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
     surface.configure(&device, &config);
     let renderer = Renderer::new(&device, &queue, format);
     let info = adapter.get_info();
-    Ok(WebViewer {
-        model: Model::new(),
-        scene: Scene::default(),
-        surface,
-        device,
-        queue,
-        config,
-        renderer,
-        adapter: format!("{} ({:?})", info.name, info.backend),
-        dpr: 1.0,
-        next_id: 1,
-        next_batch: 0,
-        drag: None,
-        press: None,
-        pointer: None,
-        scroll: 0.0,
-        frames_drawn: 0,
-        image_drawn: false,
-    })
+    Ok(WebViewer::with(
+        Backend::Gpu(Box::new(Gpu {
+            scene: Scene::default(),
+            surface,
+            device,
+            queue,
+            config,
+            renderer,
+        })),
+        width,
+        height,
+        format!("{} ({:?})", info.name, info.backend),
+    ))
+}
+
+/// Creates the viewer on `canvas` drawing on the CPU (the core's reference pipeline
+/// into a 2D canvas): for browsers without WebGPU, or whose WebGPU runs in software.
+#[wasm_bindgen]
+pub fn create_cpu_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebViewer, JsValue> {
+    let (width, height) = (canvas.width().max(1), canvas.height().max(1));
+    let context = canvas
+        .get_context("2d")
+        .map_err(|_| js_err("the canvas offers no 2D context"))?
+        .ok_or_else(|| js_err("the canvas offers no 2D context (it draws with WebGPU already)"))?
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .map_err(|_| js_err("the canvas offers no 2D context"))?;
+    Ok(WebViewer::with(
+        Backend::Cpu(Box::new(Cpu {
+            scene: CpuScene::default(),
+            context,
+            rgba: Vec::new(),
+        })),
+        width,
+        height,
+        "CPU (reference pipeline)".into(),
+    ))
 }
 
 fn key_of(key: &str) -> Option<Key> {
@@ -233,9 +274,28 @@ fn effect_name(e: Option<Effect>) -> String {
 }
 
 impl WebViewer {
+    fn with(backend: Backend, width: u32, height: u32, adapter: String) -> WebViewer {
+        WebViewer {
+            model: Model::new(),
+            backend,
+            width,
+            height,
+            adapter,
+            dpr: 1.0,
+            next_id: 1,
+            next_batch: 0,
+            drag: None,
+            press: None,
+            pointer: None,
+            scroll: 0.0,
+            frames_drawn: 0,
+            image_drawn: false,
+        }
+    }
+
     /// The panes of the canvas, in device pixels.
     fn panes(&self) -> Vec<(Pane, [u32; 4])> {
-        let (w, h) = (self.config.width as f32, self.config.height as f32);
+        let (w, h) = (self.width as f32, self.height as f32);
         self.model
             .layout
             .panes([0.0, 0.0, w, h])
@@ -273,13 +333,28 @@ impl WebViewer {
         self.adapter.clone()
     }
 
+    /// What draws: "webgpu" or "cpu".
+    pub fn renderer(&self) -> String {
+        match self.backend {
+            Backend::Gpu(_) => "webgpu".into(),
+            Backend::Cpu(_) => "cpu".into(),
+        }
+    }
+
     /// The canvas now has `width` x `height` device pixels, `dpr` per CSS pixel.
     pub fn resize(&mut self, width: u32, height: u32, dpr: f32) {
         self.dpr = if dpr > 0.0 { dpr } else { 1.0 };
-        let max = self.device.limits().max_texture_dimension_2d;
-        self.config.width = width.clamp(1, max);
-        self.config.height = height.clamp(1, max);
-        self.surface.configure(&self.device, &self.config);
+        let max = match &self.backend {
+            Backend::Gpu(g) => g.device.limits().max_texture_dimension_2d,
+            Backend::Cpu(_) => MAX_CANVAS,
+        };
+        self.width = width.clamp(1, max);
+        self.height = height.clamp(1, max);
+        if let Backend::Gpu(g) = &mut self.backend {
+            g.config.width = self.width;
+            g.config.height = self.height;
+            g.surface.configure(&g.device, &g.config);
+        }
     }
 
     /// A load of `files` files begins; returns its batch number.
@@ -559,19 +634,49 @@ impl WebViewer {
     /// Draws the panes into the canvas.
     pub fn render(&mut self) -> Result<(), JsValue> {
         let panes = self.panes();
-        let draws = self.scene.prepare(&self.renderer, &mut self.model, &panes);
-        let frame = match self.surface.get_current_texture() {
+        let drawn = match &mut self.backend {
+            Backend::Gpu(g) => match Self::render_gpu(g, &mut self.model, &panes) {
+                Some(drawn) => drawn,
+                None => return Ok(()),
+            },
+            Backend::Cpu(c) => {
+                let drawn = c.scene.render(
+                    &mut self.model,
+                    &panes,
+                    self.width,
+                    self.height,
+                    &mut c.rgba,
+                );
+                let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+                    wasm_bindgen::Clamped(&c.rgba),
+                    self.width,
+                    self.height,
+                )?;
+                c.context.put_image_data(&data, 0.0, 0.0)?;
+                drawn
+            }
+        };
+        self.frames_drawn += 1;
+        self.image_drawn = drawn;
+        Ok(())
+    }
+
+    /// One WebGPU frame; whether an image was drawn (None when the surface was not
+    /// ready and nothing was drawn).
+    fn render_gpu(g: &mut Gpu, model: &mut Model, panes: &[(Pane, [u32; 4])]) -> Option<bool> {
+        let draws = g.scene.prepare(&g.renderer, model, panes);
+        let frame = match g.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f)
             | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
             _ => {
-                self.surface.configure(&self.device, &self.config);
-                return Ok(());
+                g.surface.configure(&g.device, &g.config);
+                return None;
             }
         };
         let target = frame
             .texture
             .create_view(&wgpu::TextureViewDescriptor::default());
-        let mut encoder = self
+        let mut encoder = g
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("hounsfield web frame"),
@@ -584,15 +689,14 @@ impl WebViewer {
                 "hounsfield web frame",
             );
             let mut pass = pass.forget_lifetime();
-            self.scene
-                .draw(&self.renderer, &mut pass, &self.model, &draws);
+            g.scene.draw(&g.renderer, &mut pass, model, &draws);
         }
-        self.queue.submit([encoder.finish()]);
-        self.queue.present(frame);
-        self.frames_drawn += 1;
-        self.image_drawn = draws.iter().any(|d| d.pane == Pane::Stack)
-            || (self.model.layout == Layout::Planes && !draws.is_empty());
-        Ok(())
+        g.queue.submit([encoder.finish()]);
+        g.queue.present(frame);
+        Some(
+            draws.iter().any(|d| d.pane == Pane::Stack)
+                || (model.layout == Layout::Planes && !draws.is_empty()),
+        )
     }
 
     /// What is on screen, as JSON: `loaded`, `frames`, `frame`, `window`, and more.
@@ -622,7 +726,8 @@ impl WebViewer {
             "cine": m.cine,
             "layout": m.layout,
             "progress": m.progress,
-            "canvas": [self.config.width, self.config.height],
+            "canvas": [self.width, self.height],
+            "renderer": self.renderer(),
             "frames_drawn": self.frames_drawn,
             "image_drawn": self.image_drawn,
             "adapter": self.adapter,

@@ -1,10 +1,10 @@
 // The page around the WebAssembly viewer: files, folders and URLs in, decoding in
 // workers, events to the viewer, overlay text and panels as DOM text (never HTML), and
 // the `window.hounsfield` API for embedding and automation.
-import init, { create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
+import init, { create_cpu_viewer, create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
 
 const $ = (id) => document.getElementById(id);
-const canvas = $('viewport');
+let canvas = $('viewport');
 const lines = $('lines');
 const overlay = $('overlay');
 let viewer = null;
@@ -625,6 +625,13 @@ window.hounsfield = {
     viewer.set_window(center, width);
     dirty = true;
   },
+  // Reloads the page drawing with 'cpu' or 'webgpu' (or 'auto').
+  setRenderer(path) {
+    const params = new URLSearchParams(location.search);
+    if (path === 'auto') params.delete('renderer');
+    else params.set('renderer', path);
+    location.search = params.toString();
+  },
   status() {
     if (!viewer) return { loaded: false, error: failure };
     return { ...JSON.parse(viewer.status()), error: failure };
@@ -632,6 +639,11 @@ window.hounsfield = {
   // The panes of the canvas: [{pane, rect: [x, y, width, height] in CSS pixels}].
   panes() {
     return JSON.parse(viewer.overlay()).panes.map((p) => ({ pane: p.pane, rect: p.rect }));
+  },
+  // Draws now (what the next animation frame would do), for timing and automation.
+  render() {
+    viewer.render();
+    dirty = false;
   },
   // The canvas pixels as drawn now (RGBA rows), read in the same task as the render.
   pixels() {
@@ -645,20 +657,46 @@ window.hounsfield = {
   },
 };
 
+// Which path draws: `?renderer=cpu|webgpu` (or `window.hounsfield.setRenderer`) forces
+// one; otherwise WebGPU on a hardware adapter, and the CPU reference pipeline where WebGPU
+// is missing, fails, or runs in software (a fallback adapter, SwiftShader, llvmpipe).
+async function choosePath(forced) {
+  if (forced === 'cpu') return 'cpu';
+  if (forced === 'webgpu' || forced === 'gpu') return 'webgpu';
+  if (!navigator.gpu) return 'cpu';
+  try {
+    const a = await navigator.gpu.requestAdapter();
+    if (!a) return 'cpu';
+    const i = a.info || {};
+    const text = `${i.vendor || ''} ${i.architecture || ''} ${i.device || ''} ${i.description || ''}`;
+    if (a.isFallbackAdapter || i.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(text)) return 'cpu';
+  } catch {
+    return 'cpu';
+  }
+  return 'webgpu';
+}
+
 async function main() {
   await init();
-  if (!navigator.gpu) {
-    fatal(
-      'This browser does not offer WebGPU, which Hounsfield draws with.\n' +
-        'Use a current Chrome, Edge or Safari, or Firefox with WebGPU enabled.',
-    );
-    return;
+  const path = await choosePath(new URLSearchParams(location.search).get('renderer'));
+  if (path === 'webgpu') {
+    try {
+      viewer = await create_viewer(canvas);
+    } catch (e) {
+      console.warn(`WebGPU is not usable here (${e}); drawing on the CPU`);
+      // A canvas that has a WebGPU context cannot give a 2D one: a fresh canvas.
+      const fresh = canvas.cloneNode();
+      canvas.replaceWith(fresh);
+      canvas = fresh;
+    }
   }
-  try {
-    viewer = await create_viewer(canvas);
-  } catch (e) {
-    fatal(`WebGPU is not available here: ${e}`);
-    return;
+  if (!viewer) {
+    try {
+      viewer = create_cpu_viewer(canvas);
+    } catch (e) {
+      fatal(`Cannot draw in this page: ${e}`);
+      return;
+    }
   }
   wire();
   resize();

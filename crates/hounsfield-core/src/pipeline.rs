@@ -406,17 +406,53 @@ pub fn render_view(
     options: &RenderOptions,
     view: &View,
 ) -> Result<RenderedImage, ErrorKind> {
-    let map = view.mapping(frame.width, frame.height);
-    let (ow, oh) = (view.width as usize, view.height as usize);
     let grey = frame.color == FrameColor::Monochrome;
-    let supplemental = grey && params.supplemental_palette && params.palette.is_some();
-    let channels: usize = if grey && !supplemental { 1 } else { 3 };
     let pipe = if grey {
         Some(GreyPipeline::resolve(params, frame, options)?)
     } else {
         None
     };
-    let palette = params.palette.as_ref();
+    let supplemental = grey && params.supplemental_palette && params.palette.is_some();
+    let mut image = render_view_with(
+        frame,
+        pipe.as_ref(),
+        params.palette.as_ref(),
+        supplemental,
+        options.invert,
+        view,
+    )?;
+    image.pipeline = pipe;
+    Ok(image)
+}
+
+/// [`render_view`] with the grey pipeline already resolved (`pipe`, for grey frames; a
+/// viewer's window and inversion are in it), the palette of palette-colour frames (and,
+/// with `supplemental`, of grey frames it colours), and `invert` for colour frames. What
+/// the viewers draw when they draw on the CPU.
+///
+/// ```
+/// use hounsfield_core::{Frame, FrameColor, Samples};
+/// use hounsfield_core::pipeline::{GreyPipeline, render_view_with};
+/// use hounsfield_core::view::View;
+/// let frame = Frame { width: 2, height: 1, color: FrameColor::Rgb,
+///                     samples: Samples::U8(vec![255, 0, 0, 0, 0, 255]), bits_stored: 8, signed: false };
+/// let image = render_view_with(&frame, None, None, false, false, &View::native(2, 1))?;
+/// assert_eq!(image.pixels, vec![255, 0, 0, 0, 0, 255]);
+/// # Ok::<(), hounsfield_core::ErrorKind>(())
+/// ```
+pub fn render_view_with(
+    frame: &Frame,
+    pipe: Option<&GreyPipeline>,
+    palette: Option<&crate::lut::PaletteColorLut>,
+    supplemental: bool,
+    invert: bool,
+    view: &View,
+) -> Result<RenderedImage, ErrorKind> {
+    let map = view.mapping(frame.width, frame.height);
+    let (ow, oh) = (view.width as usize, view.height as usize);
+    let grey = frame.color == FrameColor::Monochrome;
+    let supplemental = grey && supplemental && palette.is_some();
+    let channels: usize = if grey && !supplemental { 1 } else { 3 };
     if frame.color == FrameColor::PaletteIndex && palette.is_none() {
         return Err(ErrorKind::MissingAttribute(
             "Palette Color Lookup Table Descriptor",
@@ -433,9 +469,7 @@ pub fn render_view(
                     let Some(v) = sample(frame, img, view.filter, 0) else {
                         continue;
                     };
-                    let p = pipe
-                        .as_ref()
-                        .ok_or(ErrorKind::Unsupported("no grey pipeline".into()))?;
+                    let p = pipe.ok_or(ErrorKind::Unsupported("no grey pipeline".into()))?;
                     // A supplemental palette colours the stored values it covers; the
                     // nearest stored value decides.
                     let nearest = sample(frame, img, Filter::Nearest, 0).unwrap_or(v);
@@ -459,7 +493,7 @@ pub fn render_view(
                     ))?;
                     let rgb = palette_lookup(pal, v.round_ties_even() as i64);
                     for c in 0..3 {
-                        o[c] = if options.invert { 255 - rgb[c] } else { rgb[c] };
+                        o[c] = if invert { 255 - rgb[c] } else { rgb[c] };
                     }
                 }
                 FrameColor::Rgb => {
@@ -468,7 +502,7 @@ pub fn render_view(
                             continue;
                         };
                         let y = f64::from(v) / max;
-                        *oc = output_encode(if options.invert { 1.0 - y } else { y });
+                        *oc = output_encode(if invert { 1.0 - y } else { y });
                     }
                 }
             }
@@ -479,6 +513,6 @@ pub fn render_view(
         height: view.height,
         channels: channels as u8,
         pixels: out,
-        pipeline: pipe,
+        pipeline: pipe.cloned(),
     })
 }

@@ -14,6 +14,7 @@
 //! assert_eq!(action_for(&press), Some(Action::Preset(4)));
 //! ```
 
+pub mod cpu_scene;
 pub mod input;
 pub mod model;
 pub mod mpr;

@@ -1,0 +1,145 @@
+//! Drawing on the CPU: the panes of the model through the core's reference pipeline into
+//! an RGBA buffer, for viewers without a usable GPU (the page where WebGPU is missing or
+//! runs in software). Exact by construction: the same code is the GPU renderer's oracle.
+//!
+//! ```
+//! use hounsfield_viewer::cpu_scene::CpuScene;
+//! use hounsfield_viewer::model::Model;
+//! let mut model = Model::new();
+//! let mut rgba = Vec::new();
+//! let panes = model.layout.panes([0.0, 0.0, 64.0, 48.0]);
+//! let panes: Vec<_> = panes.into_iter().map(|(p, r)| (p, r.map(|v| v as u32))).collect();
+//! let drawn = CpuScene::default().render(&mut model, &panes, 64, 48, &mut rgba);
+//! assert!(!drawn); // nothing open: a black canvas
+//! assert_eq!(rgba.len(), 64 * 48 * 4);
+//! ```
+
+use crate::model::Model;
+use crate::mpr::{Layout, Pane};
+use hounsfield_core::pipeline::{RenderedImage, render_view_with};
+use hounsfield_core::volume::{Plane, Slab, Volume, resample};
+use hounsfield_core::{ErrorKind, Frame, FrameColor};
+use std::sync::Arc;
+
+/// A plane's position and slab, and its resampled values.
+type PlaneImage = ((Plane, Option<Slab>), Frame);
+
+/// What stays between frames: each plane resampled once per position (a window change
+/// only re-maps it), and the last error (said once).
+#[derive(Default)]
+pub struct CpuScene {
+    volume: Option<Arc<Volume>>,
+    planes: [Option<PlaneImage>; 3],
+    last_error: Option<String>,
+}
+
+impl CpuScene {
+    /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
+    /// into `rgba` (resized to the target, black where nothing is drawn); returns whether
+    /// an image was drawn.
+    pub fn render(
+        &mut self,
+        model: &mut Model,
+        panes: &[(Pane, [u32; 4])],
+        width: u32,
+        height: u32,
+        rgba: &mut Vec<u8>,
+    ) -> bool {
+        rgba.clear();
+        rgba.resize(width as usize * height as usize * 4, 0);
+        rgba.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+        let mut drawn = false;
+        for &(pane, r) in panes {
+            if r[2] == 0 || r[3] == 0 {
+                continue;
+            }
+            let image = match pane {
+                Pane::Stack => Self::stack(model, r),
+                Pane::Plane(k) => self.plane(model, k, r),
+            };
+            match image {
+                Some(Ok(image)) => {
+                    blit(rgba, width, height, &image, r);
+                    drawn |= pane == Pane::Stack || model.layout == Layout::Planes;
+                }
+                Some(Err(e)) => {
+                    let msg = format!("cannot draw: {e}");
+                    if self.last_error.as_ref() != Some(&msg) {
+                        model.message(msg.clone());
+                        self.last_error = Some(msg);
+                    }
+                }
+                None => {}
+            }
+        }
+        drawn
+    }
+
+    fn stack(model: &Model, r: [u32; 4]) -> Option<Result<RenderedImage, ErrorKind>> {
+        let (_, image, index) = model.current_image()?;
+        let frame = image.frames.get(index)?;
+        let pipe = model.pipeline();
+        let view = model.view_for(r[2], r[3]);
+        let supplemental = frame.color == FrameColor::Monochrome && image.palette.is_some();
+        Some(render_view_with(
+            frame,
+            pipe.as_ref(),
+            image.palette.as_ref(),
+            supplemental,
+            model.view.invert,
+            &view,
+        ))
+    }
+
+    fn plane(
+        &mut self,
+        model: &Model,
+        k: usize,
+        r: [u32; 4],
+    ) -> Option<Result<RenderedImage, ErrorKind>> {
+        let mpr = model.mpr.as_ref()?;
+        if !self
+            .volume
+            .as_ref()
+            .is_some_and(|v| Arc::ptr_eq(v, &mpr.volume))
+        {
+            self.volume = Some(mpr.volume.clone());
+            self.planes = [None, None, None];
+        }
+        let key = (mpr.plane(k), mpr.slab());
+        if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
+            let frame = resample(&mpr.volume, &key.0, key.1);
+            self.planes[k] = Some((key, frame));
+        }
+        let (_, frame) = self.planes[k].as_ref()?;
+        let pipe = model.mpr_pipeline();
+        let view = mpr.view(k, r[2], r[3]);
+        Some(render_view_with(
+            frame,
+            pipe.as_ref(),
+            None,
+            false,
+            false,
+            &view,
+        ))
+    }
+}
+
+/// Copies a grey or RGB image into the RGBA target at `r`, clipped to the target.
+fn blit(rgba: &mut [u8], width: u32, height: u32, image: &RenderedImage, r: [u32; 4]) {
+    let channels = image.channels as usize;
+    let w = (image.width as usize).min(width.saturating_sub(r[0]) as usize);
+    let h = (image.height as usize).min(height.saturating_sub(r[1]) as usize);
+    for y in 0..h {
+        let src = &image.pixels[y * image.width as usize * channels..][..w * channels];
+        let at = ((r[1] as usize + y) * width as usize + r[0] as usize) * 4;
+        let dst = &mut rgba[at..at + w * 4];
+        for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(channels)) {
+            if channels == 1 {
+                d[..3].fill(s[0]);
+            } else {
+                d[..3].copy_from_slice(&s[..3]);
+            }
+        }
+    }
+}

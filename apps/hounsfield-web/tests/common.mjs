@@ -76,7 +76,9 @@ export function readPng(file) {
 // (PNG files under `tmp`).
 export const nativeRenderer = (bin, tmp) => (file, size, args) => {
   const out = path.join(tmp, `native-${Math.random().toString(36).slice(2)}.png`);
-  execFileSync(bin, ['render', file, '-o', out, '--size', `${size[0]}x${size[1]}`, '--filter', 'linear', ...args], {
+  // The GPU unless the caller asks for the CPU reference (`--cpu`).
+  const renderer = args.includes('--cpu') ? [] : ['--renderer', 'gpu'];
+  execFileSync(bin, ['render', file, '-o', out, '--size', `${size[0]}x${size[1]}`, '--filter', 'linear', ...renderer, ...args], {
     env: { ...process.env, XDG_RUNTIME_DIR: tmp },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

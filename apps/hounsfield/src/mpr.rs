@@ -143,7 +143,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .view(plane.columns, plane.rows)
         .unwrap_or_else(|| View::native(plane.columns, plane.rows));
     let pipeline = GreyPipeline::resolve(&params, &frame, &options).map_err(|e| e.to_string())?;
-    let rendered = if args.cpu {
+    let rendered = if args.use_cpu() {
         render_view(&frame, &params, &options, &view).map_err(|e| e.to_string())?
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()

@@ -17,6 +17,13 @@ pub enum VoiFunctionArg {
     Sigmoid,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum RendererArg {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FilterArg {
     Nearest,
@@ -67,7 +74,12 @@ pub struct RenderArgs {
     /// Sampling of stored values between pixel centres.
     #[arg(long, value_enum, default_value = "nearest")]
     pub filter: FilterArg,
-    /// Render with the CPU reference pipeline instead of the GPU.
+    /// What renders: the GPU, the CPU reference pipeline, or auto (the CPU when this
+    /// machine's only adapters are CPU devices such as lavapipe, where starting one costs
+    /// more than the image).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub renderer: RendererArg,
+    /// Render with the CPU reference pipeline (same as --renderer cpu).
     #[arg(long)]
     pub cpu: bool,
     /// Cut a plane through the series volume: axial, sagittal or coronal.
@@ -118,6 +130,29 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 impl RenderArgs {
+    /// Whether the CPU reference pipeline renders (`--cpu`, `--renderer cpu`, or `auto`
+    /// on a machine whose adapters are all CPU devices; `auto` says what it chose).
+    pub fn use_cpu(&self) -> bool {
+        if self.cpu {
+            return true;
+        }
+        match self.renderer {
+            RendererArg::Cpu => true,
+            RendererArg::Gpu => false,
+            RendererArg::Auto => {
+                let cpu = hounsfield_render::headless::Headless::only_cpu_adapters();
+                tracing::info!(
+                    "--renderer auto: {}",
+                    if cpu {
+                        "the CPU reference pipeline (the only adapters are CPU devices)"
+                    } else {
+                        "the GPU"
+                    }
+                );
+                cpu
+            }
+        }
+    }
     pub fn options(&self) -> Result<RenderOptions, String> {
         let chosen = [
             self.window.is_some(),
@@ -268,7 +303,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .ok_or("--frame numbers start at 1")?;
     let image = file.image().map_err(|e| e.to_string())?;
     let view = args.view(image.columns, image.rows);
-    let rendered = if args.cpu {
+    let rendered = if args.use_cpu() {
         render_cpu(&file, frame, &options, view.as_ref())?
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()

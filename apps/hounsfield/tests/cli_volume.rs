@@ -152,9 +152,7 @@ fn render_folder_plane_gpu_equals_cpu() {
                 out_path.to_str().unwrap_or_default(),
             ];
             args.extend(extra.iter());
-            if cpu {
-                args.push("--cpu");
-            }
+            args.push(if cpu { "--cpu" } else { "--renderer=gpu" });
             let out = hounsfield(&args);
             assert!(
                 out.status.success(),
@@ -223,4 +221,71 @@ fn render_folder_rejects_impossible_requests_clearly() {
         assert!(!err.contains("panicked"), "{all:?}: {err}");
     }
     assert!(!tmp.exists());
+}
+
+/// `render --renderer`: `cpu` is the CPU reference byte for byte (as `--cpu`), `gpu` the GPU
+/// (within 1 of it), and `auto` takes the CPU exactly when the machine's only adapters are
+/// CPU devices, says so, and gives that path's PNG. Prints both paths' times.
+#[test]
+fn renderer_choice_for_one_shot_renders() {
+    let Some(file) = shared("ct-philips-brain/I100") else {
+        return;
+    };
+    if gpu().is_none() {
+        return;
+    }
+    let dir = hounsfield_conformance::root().join("target/cli-renderer");
+    std::fs::create_dir_all(&dir).expect("output folder");
+    let run = |name: &str, extra: &[&str]| -> (Vec<u8>, String, f64) {
+        let out = dir.join(format!("{name}.png"));
+        let mut args = vec![
+            "render",
+            file.to_str().unwrap_or_default(),
+            "-o",
+            out.to_str().unwrap_or_default(),
+            "--size",
+            "700x600",
+            "--filter",
+            "linear",
+        ];
+        args.extend(extra);
+        let t = std::time::Instant::now();
+        let o = hounsfield(&args);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let bytes = std::fs::read(&out).expect("the PNG");
+        (bytes, String::from_utf8_lossy(&o.stderr).into_owned(), ms)
+    };
+    let (cpu_flag, _, _) = run("cpu-flag", &["--cpu"]);
+    let (cpu, _, cpu_ms) = run("cpu", &["--renderer", "cpu"]);
+    assert_eq!(cpu, cpu_flag, "--renderer cpu differs from --cpu");
+    let (gpu_png, _, gpu_ms) = run("gpu", &["--renderer", "gpu"]);
+    let (_, _, g) = grey_png(&dir.join("gpu.png"));
+    let (_, _, c) = grey_png(&dir.join("cpu.png"));
+    let worst = g.iter().zip(&c).map(|(a, b)| a.abs_diff(*b)).max();
+    assert_eq!(g.len(), c.len());
+    assert!(worst <= Some(1), "GPU vs CPU reference: {worst:?}");
+    let only_cpu = hounsfield_render::headless::Headless::only_cpu_adapters();
+    let (auto, stderr, auto_ms) = run("auto", &[]);
+    if only_cpu {
+        assert!(
+            stderr.contains("--renderer auto: the CPU reference pipeline"),
+            "auto did not take the CPU: {stderr}"
+        );
+        assert_eq!(auto, cpu, "auto (CPU) differs from --renderer cpu");
+    } else {
+        assert!(
+            stderr.contains("--renderer auto: the GPU"),
+            "auto did not take the GPU: {stderr}"
+        );
+        assert_eq!(auto, gpu_png, "auto (GPU) differs from --renderer gpu");
+    }
+    println!(
+        "one 700 x 600 render of a 512 x 512 CT, whole process: CPU {cpu_ms:.0} ms, GPU {gpu_ms:.0} ms, auto ({}) {auto_ms:.0} ms",
+        if only_cpu { "CPU" } else { "GPU" }
+    );
 }

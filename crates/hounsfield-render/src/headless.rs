@@ -41,6 +41,17 @@ impl Headless {
         Self::with_limits(None)
     }
 
+    /// Whether every adapter of this machine is a CPU device (Mesa's lavapipe or
+    /// llvmpipe, SwiftShader), or there is none: then one image renders sooner with the
+    /// CPU reference pipeline than by starting such a device.
+    pub fn only_cpu_adapters() -> bool {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+            .iter()
+            .all(|a| a.get_info().device_type == wgpu::DeviceType::Cpu)
+    }
+
     /// Like [`new`](Self::new), with the largest 2D texture and the most array layers
     /// capped at `limits` (to exercise tiling and frame chunks, as on a browser's 8192).
     pub fn with_limits(cap: Option<(u32, u32)>) -> Result<Headless, RenderError> {

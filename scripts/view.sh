@@ -26,10 +26,13 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 cargo build --release -p hounsfield
+# Where cargo put it (CARGO_TARGET_DIR when set).
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "view: no display (DISPLAY / WAYLAND_DISPLAY unset), so no window can open here." >&2
     echo "view: rendering the sample headless instead: target/CT_small.png" >&2
-    ./target/release/hounsfield render crates/hounsfield-viewer/assets/CT_small.dcm -o target/CT_small.png
+    mkdir -p target
+    "$target_dir/release/hounsfield" render crates/hounsfield-viewer/assets/CT_small.dcm -o target/CT_small.png
     exit 0
 fi
-exec ./target/release/hounsfield "$@"
+exec "$target_dir/release/hounsfield" "$@"

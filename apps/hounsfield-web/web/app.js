@@ -223,7 +223,9 @@ function cell(tr, text) {
   return td;
 }
 
-async function searchStudies() {
+// Studies per page of results; "Next" asks for the following page of the same search.
+const PAGE = 100;
+async function searchStudies(offset = 0) {
   let server;
   try {
     server = dicomweb();
@@ -238,12 +240,16 @@ async function searchStudies() {
     study_date: field('dw-study-date'),
     modality: field('dw-modality'),
     accession_number: field('dw-accession'),
-    limit: 200,
+    limit: PAGE,
+    offset: offset || undefined,
   };
   $('dw-note').textContent = 'searching…';
   const body = $('dw-studies').tBodies[0];
-  body.replaceChildren();
-  $('dw-series-box').hidden = true;
+  $('dw-more').hidden = true;
+  if (offset === 0) {
+    body.replaceChildren();
+    $('dw-series-box').hidden = true;
+  }
   let studies;
   try {
     studies = JSON.parse(await server.search_studies(JSON.stringify(query)));
@@ -251,7 +257,12 @@ async function searchStudies() {
     $('dw-note').textContent = String(e);
     return;
   }
-  $('dw-note').textContent = `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} found`;
+  const n = offset + studies.length;
+  const more = studies.length === PAGE;
+  $('dw-note').textContent = `${n} ${n === 1 ? 'study' : 'studies'} found${more ? ' (more on the server)' : ''}`;
+  $('dw-more').hidden = !more;
+  $('dw-more').textContent = `Next ${PAGE} studies`;
+  $('dw-more').onclick = () => searchStudies(n);
   for (const st of studies) {
     const tr = document.createElement('tr');
     cell(tr, st.patient_name || '(no name)');
@@ -579,7 +590,7 @@ function wire() {
   };
   $('dicomweb-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    searchStudies();
+    searchStudies(0);
   });
   $('layout').onclick = () => act(viewer.key('m', false, false)) || (dirty = true);
   $('tags-toggle').onclick = () => act(viewer.key('t', false, false)) || (dirty = true);

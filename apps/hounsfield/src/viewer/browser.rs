@@ -9,12 +9,16 @@ use std::collections::HashMap;
 
 /// Side of a series thumbnail, in pixels.
 const THUMBNAIL: u32 = 64;
+/// Studies asked for per page of results.
+const PAGE: usize = 100;
 
 /// What the browser asks the application to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     /// Search studies with the fields as they are.
     Search,
+    /// The next page of the same search.
+    More,
     /// List the series of this study (and fetch their thumbnails).
     Series(String),
     /// Open this study or series URL in the viewer.
@@ -23,7 +27,8 @@ pub enum Request {
 
 /// An answer from a request thread.
 pub enum Reply {
-    Studies(u64, Result<Vec<StudyResult>, String>),
+    /// Studies found from `offset` on.
+    Studies(u64, usize, Result<Vec<StudyResult>, String>),
     Series(u64, String, Result<Vec<SeriesResult>, String>),
     Thumbnail(u64, String, Result<egui::ColorImage, String>),
 }
@@ -55,6 +60,8 @@ pub struct Browser {
     thumbnails: HashMap<String, Thumb>,
     /// Requests in flight.
     busy: usize,
+    /// The last page of studies was full: the server may have more.
+    more: bool,
     /// The last outcome, for the user.
     pub note: String,
     /// Answers to older requests than this are dropped.
@@ -100,7 +107,7 @@ impl Browser {
         options
     }
 
-    fn query(&self) -> StudyQuery {
+    fn query(&self, offset: usize) -> StudyQuery {
         let field = |s: &String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         StudyQuery {
             patient_name: field(&self.patient_name),
@@ -108,7 +115,8 @@ impl Browser {
             study_date: field(&self.study_date),
             modality: field(&self.modality),
             accession_number: field(&self.accession_number),
-            limit: Some(200),
+            limit: Some(PAGE),
+            offset: (offset > 0).then_some(offset),
             ..StudyQuery::default()
         }
     }
@@ -135,12 +143,17 @@ impl Browser {
         let generation = self.generation;
         self.busy += 1;
         let job: Box<dyn FnOnce() + Send> = match request {
-            Request::Search => {
+            Request::Search | Request::More => {
+                let offset = if request == Request::More {
+                    self.studies.len()
+                } else {
+                    0
+                };
                 self.note = "searching…".into();
-                let query = self.query();
+                let query = self.query(offset);
                 Box::new(move || {
                     let r = block_on(server.search_studies(&query)).map_err(|e| e.to_string());
-                    send(Reply::Studies(generation, r));
+                    send(Reply::Studies(generation, offset, r));
                 })
             }
             Request::Series(study) => {
@@ -171,24 +184,35 @@ impl Browser {
     /// Takes an answer in.
     pub fn on_reply(&mut self, ctx: &egui::Context, reply: Reply) {
         match reply {
-            Reply::Studies(generation, r) => {
+            Reply::Studies(generation, offset, r) => {
                 self.busy = self.busy.saturating_sub(1);
                 if generation != self.generation {
                     return;
                 }
                 match r {
                     Ok(studies) => {
+                        self.more = studies.len() == PAGE;
+                        if offset == 0 {
+                            self.studies = studies;
+                            self.study = None;
+                            self.series.clear();
+                        } else {
+                            self.studies.truncate(offset);
+                            self.studies.extend(studies);
+                        }
+                        let n = self.studies.len();
                         self.note = format!(
-                            "{} stud{} found",
-                            studies.len(),
-                            if studies.len() == 1 { "y" } else { "ies" }
+                            "{n} stud{} found{}",
+                            if n == 1 { "y" } else { "ies" },
+                            if self.more {
+                                " (more on the server)"
+                            } else {
+                                ""
+                            }
                         );
-                        self.studies = studies;
                     }
                     Err(e) => self.note = e,
                 }
-                self.study = None;
-                self.series.clear();
             }
             Reply::Series(generation, study, r) => {
                 self.busy = self.busy.saturating_sub(1);
@@ -290,6 +314,9 @@ impl Browser {
     }
 
     fn study_table(&mut self, ui: &mut egui::Ui, requests: &mut Vec<Request>) {
+        if self.more && ui.button(format!("Next {PAGE} studies")).clicked() {
+            requests.push(Request::More);
+        }
         egui::ScrollArea::vertical()
             .id_salt("studies")
             .max_height(220.0)

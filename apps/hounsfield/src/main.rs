@@ -52,6 +52,10 @@ struct ViewArgs {
     /// Folder where Ctrl+S saves views (default: the current folder).
     #[arg(long, default_value = ".")]
     save_dir: PathBuf,
+    /// What draws the images: the GPU, or the CPU reference pipeline (auto: the GPU; the
+    /// window, panels and text are drawn with the GPU device in any case).
+    #[arg(long, value_enum, default_value = "auto")]
+    renderer: render::RendererArg,
 }
 
 #[derive(Subcommand)]
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
                 frame_log: v.frame_log,
                 status_file: v.status_file,
                 save_dir: v.save_dir,
+                cpu_images: v.renderer == render::RendererArg::Cpu,
             })
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| e.to_string())

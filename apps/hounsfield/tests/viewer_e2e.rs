@@ -780,6 +780,55 @@ mod e2e {
     }
 
     #[test]
+    fn cpu_renderer_shows_the_cpu_reference() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let Some(path) = shared("ct-philips-brain/I100") else {
+            return;
+        };
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let x = Xvfb::start();
+        let mut viewer = Viewer::start(
+            &x,
+            "cpu",
+            &[
+                path.clone(),
+                PathBuf::from("--renderer"),
+                PathBuf::from("cpu"),
+            ],
+        );
+        // The file's window, then the lung preset: the screen is the CPU reference.
+        let s = viewer.wait("the first image", |s| s["image_drawn"] == true);
+        assert_eq!(s["renderer"], "cpu");
+        let [_, _, w, h] = viewport(&s);
+        let view = view_of(&file, w, h);
+        let (c, wd) = window(&s);
+        let screen = x.capture(&viewer.dir);
+        let (worst, n) = compare(&screen, &s, &cpu_reference(&file, &frame, c, wd, view), 1);
+        println!("--renderer cpu: screen vs CPU reference: max diff {worst} over {n} pixels");
+        assert!(n > (w * h / 2) as usize, "too few pixels compared");
+        assert!(
+            worst <= 1,
+            "--renderer cpu differs from the CPU reference by {worst}"
+        );
+        x.focus_viewer();
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        x.xdotool(&["key", "4"]);
+        let s = viewer.wait("the lung preset", |s| window(s) == (-600.0, 1500.0));
+        let screen = x.capture(&viewer.dir);
+        let (worst, _) = compare(
+            &screen,
+            &s,
+            &cpu_reference(&file, &frame, -600.0, 1500.0, view),
+            1,
+        );
+        assert!(worst <= 1, "lung preset on the CPU differs by {worst}");
+    }
+
+    #[test]
     fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
         use hounsfield_core::folder::Catalog;
         use hounsfield_core::volume::{Convention, Orientation, Slab, SlabMode};

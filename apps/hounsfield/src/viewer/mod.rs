@@ -10,6 +10,7 @@ mod ui;
 
 use hounsfield_dicomweb::Cancel;
 use hounsfield_render::Renderer;
+use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::scene::Scene;
 use loader::{LoadEvent, Source};
 use model::{Effect, Model};
@@ -39,6 +40,9 @@ pub struct Options {
     pub status_file: Option<PathBuf>,
     /// Where Ctrl+S saves.
     pub save_dir: PathBuf,
+    /// Draw the images with the CPU reference pipeline (uploaded as one RGB image a
+    /// frame) instead of the GPU pipeline.
+    pub cpu_images: bool,
 }
 
 enum UserEvent {
@@ -80,6 +84,8 @@ struct App {
     remote_load: Option<Cancel>,
     /// The DICOMweb study browser.
     browser: browser::Browser,
+    /// The CPU drawing of the images (`--renderer cpu`) and its RGBA frame.
+    cpu: Option<(CpuScene, Vec<u8>)>,
 }
 
 /// Runs the viewer until its window closes.
@@ -135,7 +141,11 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         dialog_open: false,
         remote_load: None,
         browser,
+        cpu: None,
     };
+    if app.options.cpu_images {
+        app.cpu = Some((CpuScene::default(), Vec::new()));
+    }
     if app.options.paths.is_empty() {
         app.model.message(
             "Showing the embedded sample (pydicom's CT_small.dcm). Open your own with Ctrl+O, by dropping files or folders on the window, or `hounsfield PATH...`.",
@@ -482,11 +492,28 @@ impl App {
                 }
             }
         }
-        let draws = match &self.gfx {
-            Some(gfx) => self.scene.prepare(&gfx.renderer, &mut self.model, &panes),
-            None => Vec::new(),
+        let (draws, cpu_image) = match (&self.gfx, &mut self.cpu) {
+            (Some(gfx), Some((scene, rgba))) => (
+                Vec::new(),
+                cpu_frame(
+                    &gfx.renderer,
+                    scene,
+                    rgba,
+                    &mut self.model,
+                    &panes,
+                    viewport,
+                ),
+            ),
+            (Some(gfx), None) => (
+                self.scene.prepare(&gfx.renderer, &mut self.model, &panes),
+                None,
+            ),
+            (None, _) => (Vec::new(), None),
         };
-        let drawn_image = draws.iter().any(|d| d.pane == Pane::Stack);
+        let drawn_image = match &cpu_image {
+            Some((_, _, drawn)) => *drawn,
+            None => draws.iter().any(|d| d.pane == Pane::Stack),
+        };
         let Some(gfx) = self.gfx.as_mut() else {
             return;
         };
@@ -551,8 +578,12 @@ impl App {
                 "hounsfield frame",
             );
             let mut pass = pass.forget_lifetime();
-            self.scene
-                .draw(&gfx.renderer, &mut pass, &self.model, &draws);
+            match &cpu_image {
+                Some((image, state, _)) => gfx.renderer.draw(&mut pass, image, state, viewport),
+                None => self
+                    .scene
+                    .draw(&gfx.renderer, &mut pass, &self.model, &draws),
+            }
             gfx.egui_renderer.render(&mut pass, &primitives, &screen);
         }
         let index = gfx
@@ -698,12 +729,69 @@ impl App {
             "mpr_note": m.mpr_note,
             "mpr": self.mpr_status(),
             "browser": self.browser.status(|r| rect(r)),
+            "renderer": if self.cpu.is_some() { "cpu" } else { "gpu" },
         });
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, status.to_string()).is_ok() {
             let _ = std::fs::rename(&tmp, path);
         }
     }
+}
+
+/// The image area drawn on the CPU (`--renderer cpu`): the panes through the reference
+/// pipeline into one RGBA frame, uploaded as an 8-bit RGB image and drawn one to one
+/// (an exact copy); with whether an image was drawn.
+fn cpu_frame(
+    renderer: &Renderer,
+    scene: &mut CpuScene,
+    rgba: &mut Vec<u8>,
+    model: &mut Model,
+    panes: &[(Pane, [u32; 4])],
+    viewport: [u32; 4],
+) -> Option<(
+    hounsfield_render::GpuImage,
+    hounsfield_render::DrawState,
+    bool,
+)> {
+    let [vx, vy, vw, vh] = viewport;
+    if vw == 0 || vh == 0 {
+        return None;
+    }
+    let local: Vec<(Pane, [u32; 4])> = panes
+        .iter()
+        .map(|&(p, r)| {
+            (
+                p,
+                [r[0].saturating_sub(vx), r[1].saturating_sub(vy), r[2], r[3]],
+            )
+        })
+        .collect();
+    let drawn = scene.render(model, &local, vw, vh, rgba);
+    let frame = hounsfield_core::Frame {
+        width: vw,
+        height: vh,
+        color: hounsfield_core::FrameColor::Rgb,
+        samples: hounsfield_core::Samples::U8(
+            rgba.chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
+        ),
+        bits_stored: 8,
+        signed: false,
+    };
+    let state = hounsfield_render::DrawState::new(hounsfield_core::view::View::native(vw, vh));
+    let mut image = match renderer.upload(&[frame], None) {
+        Ok(i) => i,
+        Err(e) => {
+            model.message(format!("cannot show the image: {e}"));
+            return None;
+        }
+    };
+    if let Err(e) = renderer.prepare(&mut image, &state, viewport) {
+        model.message(format!("cannot draw: {e}"));
+        return None;
+    }
+    Some((image, state, drawn))
 }
 
 impl ApplicationHandler<UserEvent> for App {

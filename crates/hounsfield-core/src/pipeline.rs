@@ -458,45 +458,42 @@ pub fn render_view_with(
             "Palette Color Lookup Table Descriptor",
         ));
     }
+    if grey && pipe.is_none() {
+        return Err(ErrorKind::Unsupported("no grey pipeline".into()));
+    }
     let max = ((1u64 << frame.bits_stored.min(32)) - 1) as f64;
-    let mut out = vec![0u8; ow * oh * channels];
-    for y in 0..oh {
-        for x in 0..ow {
+    // One output row; rows are independent (and drawn on all cores with `parallel`).
+    let row = |y: usize, row: &mut [u8]| {
+        for (x, o) in row.chunks_exact_mut(channels).enumerate() {
             let img = map.image_at(x as f32 + 0.5, y as f32 + 0.5);
-            let o = &mut out[(y * ow + x) * channels..][..channels];
-            match frame.color {
-                FrameColor::Monochrome => {
+            match (frame.color, pipe, palette) {
+                (FrameColor::Monochrome, Some(p), _) => {
                     let Some(v) = sample(frame, img, view.filter, 0) else {
                         continue;
                     };
-                    let p = pipe.ok_or(ErrorKind::Unsupported("no grey pipeline".into()))?;
                     // A supplemental palette colours the stored values it covers; the
                     // nearest stored value decides.
-                    let nearest = sample(frame, img, Filter::Nearest, 0).unwrap_or(v);
-                    let index = nearest.round_ties_even() as i64;
-                    match palette {
-                        Some(pal) if supplemental && pal.covers(index) => {
-                            o.copy_from_slice(&palette_lookup(pal, index))
-                        }
-                        _ => {
-                            let g = p.display(f64::from(v));
-                            o.iter_mut().for_each(|c| *c = g);
+                    if let (true, Some(pal)) = (supplemental, palette) {
+                        let nearest = sample(frame, img, Filter::Nearest, 0).unwrap_or(v);
+                        let index = nearest.round_ties_even() as i64;
+                        if pal.covers(index) {
+                            o.copy_from_slice(&palette_lookup(pal, index));
+                            continue;
                         }
                     }
+                    let g = p.display(f64::from(v));
+                    o.iter_mut().for_each(|c| *c = g);
                 }
-                FrameColor::PaletteIndex => {
+                (FrameColor::PaletteIndex, _, Some(pal)) => {
                     let Some(v) = sample(frame, img, view.filter, 0) else {
                         continue;
                     };
-                    let pal = palette.ok_or(ErrorKind::MissingAttribute(
-                        "Palette Color Lookup Table Descriptor",
-                    ))?;
                     let rgb = palette_lookup(pal, v.round_ties_even() as i64);
                     for c in 0..3 {
                         o[c] = if invert { 255 - rgb[c] } else { rgb[c] };
                     }
                 }
-                FrameColor::Rgb => {
+                (FrameColor::Rgb, _, _) => {
                     for (c, oc) in o.iter_mut().enumerate() {
                         let Some(v) = sample(frame, img, view.filter, c) else {
                             continue;
@@ -505,9 +502,23 @@ pub fn render_view_with(
                         *oc = output_encode(if invert { 1.0 - y } else { y });
                     }
                 }
+                _ => {} // excluded above
             }
         }
+    };
+    let mut out = vec![0u8; ow * oh * channels];
+    let stride = (ow * channels).max(1);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(stride)
+            .enumerate()
+            .for_each(|(y, r)| row(y, r));
     }
+    #[cfg(not(feature = "parallel"))]
+    out.chunks_mut(stride)
+        .enumerate()
+        .for_each(|(y, r)| row(y, r));
     Ok(RenderedImage {
         width: view.width,
         height: view.height,

@@ -508,14 +508,14 @@ pub fn render_view_with(
     };
     let mut out = vec![0u8; ow * oh * channels];
     let stride = (ow * channels).max(1);
-    #[cfg(feature = "parallel")]
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
         out.par_chunks_mut(stride)
             .enumerate()
             .for_each(|(y, r)| row(y, r));
     }
-    #[cfg(not(feature = "parallel"))]
+    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
     out.chunks_mut(stride)
         .enumerate()
         .for_each(|(y, r)| row(y, r));

@@ -11,7 +11,7 @@
 //! crate is empty.
 #![cfg(target_arch = "wasm32")]
 
-use hounsfield_core::{DicomFile, Frame, FrameColor, Samples};
+use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
@@ -22,7 +22,10 @@ use hounsfield_viewer::scene::Scene;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
+mod frames;
 mod remote;
+pub use frames::decode_frames;
+use frames::frame_of;
 pub use remote::{DicomWeb, RemoteLoad};
 
 #[wasm_bindgen(start)]
@@ -38,75 +41,6 @@ fn js_err(e: impl std::fmt::Display) -> JsValue {
 #[wasm_bindgen]
 pub fn sample() -> Vec<u8> {
     hounsfield_viewer::SAMPLE.to_vec()
-}
-
-/// Decodes every frame of a DICOM file (in a Web Worker): an array of
-/// `{width, height, color, lane, bits_stored, signed, data}` with `data` an ArrayBuffer of
-/// little-endian samples, ready to transfer back to the page.
-#[wasm_bindgen]
-pub fn decode_frames(name: String, bytes: Vec<u8>) -> Result<js_sys::Array, JsValue> {
-    let file = DicomFile::from_bytes(name, bytes).map_err(js_err)?;
-    let frames = file.decode_all_frames().map_err(js_err)?;
-    let out = js_sys::Array::new();
-    for f in frames {
-        let o = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-        set("width", f.width.into())?;
-        set("height", f.height.into())?;
-        set(
-            "color",
-            match f.color {
-                FrameColor::Monochrome => "mono",
-                FrameColor::Rgb => "rgb",
-                FrameColor::PaletteIndex => "palette",
-            }
-            .into(),
-        )?;
-        set("lane", f.samples.lane().into())?;
-        set("bits_stored", f.bits_stored.into())?;
-        set("signed", f.signed.into())?;
-        let bytes = f.samples.to_le_bytes();
-        set(
-            "data",
-            js_sys::Uint8Array::from(bytes.as_slice()).buffer().into(),
-        )?;
-        out.push(&o);
-    }
-    Ok(out)
-}
-
-/// Rebuilds a frame from [`decode_frames`]' description and bytes.
-fn frame_of(o: &JsValue) -> Result<Frame, String> {
-    let get =
-        |k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).map_err(|_| format!("no {k}"));
-    let num = |k: &str| get(k)?.as_f64().ok_or(format!("bad {k}"));
-    let text = |k: &str| get(k)?.as_string().ok_or(format!("bad {k}"));
-    let width = num("width")? as u32;
-    let height = num("height")? as u32;
-    let data = js_sys::Uint8Array::new(&get("data")?).to_vec();
-    let lane = text("lane")?;
-    let samples = Samples::from_le_bytes(&lane, &data).ok_or(format!("bad {lane} samples"))?;
-    let color = match text("color")?.as_str() {
-        "rgb" => FrameColor::Rgb,
-        "palette" => FrameColor::PaletteIndex,
-        _ => FrameColor::Monochrome,
-    };
-    let frame = Frame {
-        width,
-        height,
-        color,
-        samples,
-        bits_stored: num("bits_stored")? as u16,
-        signed: get("signed")?.is_truthy(),
-    };
-    let expected = width as usize * height as usize * frame.channels();
-    if frame.samples.len() != expected {
-        return Err(format!(
-            "{} samples for a {width} x {height} frame",
-            frame.samples.len()
-        ));
-    }
-    Ok(frame)
 }
 
 /// Farthest the pointer may move between press and release for a click (CSS pixels).

@@ -5,7 +5,9 @@
 
 pub use hounsfield_viewer::{input, model, mpr};
 mod browser;
+mod draw_cpu;
 pub mod loader;
+mod status;
 mod ui;
 
 use hounsfield_dicomweb::Cancel;
@@ -495,7 +497,7 @@ impl App {
         let (draws, cpu_image) = match (&self.gfx, &mut self.cpu) {
             (Some(gfx), Some((scene, rgba))) => (
                 Vec::new(),
-                cpu_frame(
+                draw_cpu::cpu_frame(
                     &gfx.renderer,
                     scene,
                     rgba,
@@ -642,156 +644,6 @@ impl App {
             self.next_cine = None;
         }
     }
-
-    /// The planes, for the status file.
-    fn mpr_status(&self) -> serde_json::Value {
-        let Some(x) = &self.model.mpr else {
-            return serde_json::Value::Null;
-        };
-        let planes: Vec<serde_json::Value> = (0..3)
-            .map(|k| {
-                let (positions, index) = x.slices(k);
-                serde_json::json!({
-                    "orientation": mpr::ORIENTATIONS[k],
-                    "standard": x.is_standard(k),
-                    "slice": index,
-                    "slices": positions.len(),
-                    "zoom": x.views[k].zoom,
-                    "plane": x.plane(k),
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "crosshair": x.crosshair,
-            "slab": x.slab(),
-            "convention": x.convention,
-            "volume_slices": x.volume.stack.slices.len(),
-            "planes_drawn": (0..3).map(|k| self.scene.plane_ready(k)).collect::<Vec<_>>(),
-            "planes": planes,
-        })
-    }
-
-    fn write_status(
-        &self,
-        viewport: [u32; 4],
-        panes: &[(Pane, [u32; 4])],
-        out: &ui::UiOutput,
-        ppp: f32,
-        drawn: bool,
-    ) {
-        let Some(path) = &self.options.status_file else {
-            return;
-        };
-        let m = &self.model;
-        let (pos, count) = m.slice_position();
-        let current = m.current_image();
-        let rect = |r: &egui::Rect| {
-            [
-                (r.min.x * ppp).floor(),
-                (r.min.y * ppp).floor(),
-                (r.width() * ppp).ceil() + 1.0,
-                (r.height() * ppp).ceil() + 1.0,
-            ]
-        };
-        let status = serde_json::json!({
-            "loaded": m.progress.loads == 0 && m.instances.iter().all(|i| i.image.is_some() || i.error.is_some()),
-            "progress": m.progress,
-            "frames_drawn": self.frames_drawn,
-            "image_drawn": drawn,
-            "series": m.series.iter().map(|s| serde_json::json!({
-                "label": s.label(),
-                "series_instance_uid": s.series_instance_uid,
-                "instances": s.instances.iter().map(|&i| m.instances[i].file.name()).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "current_series": m.current_series_index(),
-            "slice": pos,
-            "slices": count,
-            "file": current.map(|(i, _, _)| i.file.name()),
-            "frame": current.map(|(_, _, f)| f),
-            "frames": current.map(|(_, d, _)| d.frames.len()),
-            "window": m.window(),
-            "window_label": m.view.window_label,
-            "invert": m.view.invert,
-            "zoom": m.view.zoom,
-            "pan": m.view.pan,
-            "flip_horizontal": m.view.flip_horizontal,
-            "flip_vertical": m.view.flip_vertical,
-            "cine": m.cine,
-            "viewport": viewport,
-            "overlays": out.overlays.iter().map(rect).collect::<Vec<_>>(),
-            "messages": m.messages,
-            "help": m.show_help,
-            "tags": m.show_tags,
-            "hover_value": out.hover_value,
-            "layout": m.layout,
-            "panes": panes.iter().map(|(p, v)| serde_json::json!({"pane": p, "viewport": v})).collect::<Vec<_>>(),
-            "active_pane": m.active_pane,
-            "mpr_note": m.mpr_note,
-            "mpr": self.mpr_status(),
-            "browser": self.browser.status(|r| rect(r)),
-            "renderer": if self.cpu.is_some() { "cpu" } else { "gpu" },
-        });
-        let tmp = path.with_extension("tmp");
-        if std::fs::write(&tmp, status.to_string()).is_ok() {
-            let _ = std::fs::rename(&tmp, path);
-        }
-    }
-}
-
-/// The image area drawn on the CPU (`--renderer cpu`): the panes through the reference
-/// pipeline into one RGBA frame, uploaded as an 8-bit RGB image and drawn one to one
-/// (an exact copy); with whether an image was drawn.
-fn cpu_frame(
-    renderer: &Renderer,
-    scene: &mut CpuScene,
-    rgba: &mut Vec<u8>,
-    model: &mut Model,
-    panes: &[(Pane, [u32; 4])],
-    viewport: [u32; 4],
-) -> Option<(
-    hounsfield_render::GpuImage,
-    hounsfield_render::DrawState,
-    bool,
-)> {
-    let [vx, vy, vw, vh] = viewport;
-    if vw == 0 || vh == 0 {
-        return None;
-    }
-    let local: Vec<(Pane, [u32; 4])> = panes
-        .iter()
-        .map(|&(p, r)| {
-            (
-                p,
-                [r[0].saturating_sub(vx), r[1].saturating_sub(vy), r[2], r[3]],
-            )
-        })
-        .collect();
-    let drawn = scene.render(model, &local, vw, vh, rgba);
-    let frame = hounsfield_core::Frame {
-        width: vw,
-        height: vh,
-        color: hounsfield_core::FrameColor::Rgb,
-        samples: hounsfield_core::Samples::U8(
-            rgba.chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect(),
-        ),
-        bits_stored: 8,
-        signed: false,
-    };
-    let state = hounsfield_render::DrawState::new(hounsfield_core::view::View::native(vw, vh));
-    let mut image = match renderer.upload(&[frame], None) {
-        Ok(i) => i,
-        Err(e) => {
-            model.message(format!("cannot show the image: {e}"));
-            return None;
-        }
-    };
-    if let Err(e) = renderer.prepare(&mut image, &state, viewport) {
-        model.message(format!("cannot draw: {e}"));
-        return None;
-    }
-    Some((image, state, drawn))
 }
 
 impl ApplicationHandler<UserEvent> for App {

@@ -4,6 +4,7 @@
 //! adds its instances to the viewer with [`WebViewer::add_remote`](crate::WebViewer), and
 //! hands each fetched instance over with `take_remote` as it arrives.
 
+use crate::js_err;
 use hounsfield_core::DicomFile;
 use hounsfield_dicomweb::{
     Auth, Cancel, DicomWebUrl, Fetched, InstanceMeta, Options, Server, StudyQuery, display_order,
@@ -13,10 +14,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-
-fn js_err(e: impl std::fmt::Display) -> JsValue {
-    JsValue::from_str(&e.to_string())
-}
 
 /// A DICOMweb server, for the page.
 #[wasm_bindgen]

@@ -5,6 +5,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
+// Prints each check; `failures()` counts the failed ones.
+export function checker() {
+  let failed = 0;
+  const check = (ok, what) => {
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    if (!ok) failed++;
+  };
+  return { check, failures: () => failed };
+}
+
+// Exits with a message naming what is missing when a prerequisite ([path, what]) is absent.
+export function requirePaths(prerequisites) {
+  for (const [p, what] of prerequisites) {
+    if (!fs.existsSync(p)) {
+      console.error(`missing: ${what} at ${p}`);
+      process.exit(1);
+    }
+  }
+}
+
 // Debian's Chromium, headless, WebGPU on SwiftShader (a CPU Vulkan device).
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
 const { chromium } = require('playwright-core');
-import { CHROMIUM_ARGS, maxDiff, nativeRenderer } from './common.mjs';
+import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths } from './common.mjs';
 
 const bin = process.env.HOUNSFIELD_BIN || path.join(root, 'target/release/hounsfield');
 const shared = process.env.HOUNSFIELD_SHARED_DATA || path.join(root, '../shared/data');
@@ -37,23 +37,14 @@ const nativeRender = nativeRenderer(bin, tmp);
 const renderer = process.env.HOUNSFIELD_RENDERER || '';
 const withRenderer = (u) => (renderer ? `${u}${u.includes('?') ? '&' : '?'}renderer=${renderer}` : u);
 console.log(`drawing path: ${renderer || 'chosen by the page'}`);
-let failures = 0;
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures++;
-}
+const { check, failures } = checker();
 
-for (const [p, what] of [
+requirePaths([
   [path.join(dist, 'index.html'), 'the built page (bash apps/hounsfield-web/build.sh)'],
   [bin, 'the native hounsfield binary (cargo build --release -p hounsfield)'],
   [shared, '../shared/data'],
   [pydicomFiles, 'the pydicom wheel (bash scripts/setup-test-env.sh)'],
-]) {
-  if (!fs.existsSync(p)) {
-    console.error(`missing: ${what} at ${p}`);
-    process.exit(1);
-  }
-}
+]);
 
 // ---- a file with markup in Patient's Name, for the XSS check ----
 const xssFile = path.join(tmp, 'xss.dcm');
@@ -399,5 +390,5 @@ try {
   server.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(failures ? `\n${failures} check(s) failed` : '\nall browser checks passed');
-process.exit(failures ? 1 : 0);
+console.log(failures() ? `\n${failures()} check(s) failed` : '\nall browser checks passed');
+process.exit(failures() ? 1 : 0);

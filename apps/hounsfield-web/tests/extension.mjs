@@ -18,7 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, maxDiff, nativeRenderer } from './common.mjs';
+import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths } from './common.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
@@ -35,23 +35,14 @@ const pydicomFiles = path.join(testdata, 'pydicom-3.0.2/pydicom/data/test_files'
 const pydicomData = path.join(testdata, 'pydicom-data-1.0.0/data_store/data');
 const nativeRender = nativeRenderer(bin, tmp);
 
-let failures = 0;
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures++;
-}
+const { check, failures } = checker();
 
-for (const [p, what] of [
+requirePaths([
   [path.join(ext, 'manifest.json'), 'the extension (bash apps/hounsfield-web/build.sh)'],
   [bin, 'the native hounsfield binary'],
   [shared, '../shared/data'],
   [pydicomFiles, 'the pydicom wheel (bash scripts/setup-test-env.sh)'],
-]) {
-  if (!fs.existsSync(p)) {
-    console.error(`missing: ${what} at ${p}`);
-    process.exit(1);
-  }
-}
+]);
 
 // ---- 1. The manifests and the content security policy.
 const manifest = JSON.parse(fs.readFileSync(path.join(ext, 'manifest.json'), 'utf8'));
@@ -237,5 +228,5 @@ try {
   closed.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(failures ? `\n${failures} check(s) failed` : '\nall extension checks passed');
-process.exit(failures ? 1 : 0);
+console.log(failures() ? `\n${failures()} check(s) failed` : '\nall extension checks passed');
+process.exit(failures() ? 1 : 0);

@@ -17,13 +17,16 @@ pub enum ModalityLut {
     Identity,
     /// Rescale Slope and Intercept (0028,1053), (0028,1052).
     Rescale {
+        /// Rescale Slope (0028,1053).
         slope: f64,
+        /// Rescale Intercept (0028,1052).
         intercept: f64,
         /// Rescale Type (0028,1054), e.g. "HU".
         rescale_type: Option<String>,
     },
     /// Modality LUT Sequence (0028,3000).
     Table {
+        /// The table's entries, first stored value mapped and bits per entry.
         lut: Lut,
         /// Modality LUT Type (0028,3004).
         lut_type: Option<String>,
@@ -59,25 +62,33 @@ impl VoiLutFunction {
 /// Window Center & Width Explanation (0028,1055).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VoiWindow {
+    /// Window Center (0028,1050), in modality units.
     pub center: f64,
+    /// Window Width (0028,1051), in modality units.
     pub width: f64,
+    /// Window Center & Width Explanation (0028,1055), e.g. "BRAIN".
     pub explanation: Option<String>,
 }
 
 /// Presentation LUT Shape (2050,0020).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum PresentationLutShape {
+    /// Output as computed.
     Identity,
+    /// Output inverted (minimum displayed white).
     Inverse,
 }
 
 /// Everything the display pipeline needs for one frame, as the object specifies it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DisplayParameters {
+    /// Photometric Interpretation (0028,0004).
     pub photometric_interpretation: PhotometricInterpretation,
+    /// The Modality LUT stage: rescale or table (identity when absent).
     pub modality_lut: ModalityLut,
     /// Every window of the file for this frame, in order.
     pub windows: Vec<VoiWindow>,
+    /// VOI LUT Function (0028,1056) of the windows: LINEAR (default), LINEAR_EXACT or SIGMOID.
     pub voi_lut_function: VoiLutFunction,
     /// VOI LUT Sequence (0028,3010) tables.
     pub voi_luts: Vec<Lut>,
@@ -90,6 +101,7 @@ pub struct DisplayParameters {
     pub supplemental_palette: bool,
     /// Bits Stored and signedness of the samples (for data ranges and colour scaling).
     pub bits_stored: u16,
+    /// Pixel Representation (0028,0103) is 1: samples are two's complement.
     pub signed: bool,
 }
 

@@ -46,14 +46,23 @@ pub enum ErrorKind {
     /// The data ends before a structure that it announces.
     #[error("truncated: {what} at byte {offset} needs {needed} bytes, only {available} remain")]
     Truncated {
+        /// What was being read.
         what: String,
+        /// Where it starts in the data (bytes).
         offset: usize,
+        /// Bytes it needs.
         needed: u64,
+        /// Bytes left.
         available: usize,
     },
     /// A structural problem in the encoding (bad lengths, missing delimiters, bad VR).
     #[error("malformed data set at byte {offset}: {problem}")]
-    Malformed { offset: usize, problem: String },
+    Malformed {
+        /// Where (bytes from the start of the data).
+        offset: usize,
+        /// What is wrong.
+        problem: String,
+    },
     /// dicom-object could not parse the attributes.
     #[error("could not parse the data set: {0}")]
     Parse(String),
@@ -63,8 +72,11 @@ pub enum ErrorKind {
     /// An attribute has a value that cannot be used.
     #[error("invalid {name} {value:?}: {reason}")]
     InvalidAttribute {
+        /// The attribute's keyword.
         name: &'static str,
+        /// Its value, as read.
         value: String,
+        /// Why it cannot be used.
         reason: String,
     },
     /// The object has no pixel data to decode.
@@ -75,25 +87,41 @@ pub enum ErrorKind {
     PixelDataPending,
     /// The transfer syntax is known but no decoder is available for it.
     #[error("unsupported transfer syntax {uid} ({name})")]
-    UnsupportedTransferSyntax { uid: String, name: String },
+    UnsupportedTransferSyntax {
+        /// Transfer Syntax UID (0002,0010).
+        uid: String,
+        /// Its name.
+        name: String,
+    },
     /// The pixel layout is valid DICOM but not supported.
     #[error("unsupported pixel data: {0}")]
     Unsupported(String),
     /// Native pixel data has fewer bytes than the image attributes require.
     #[error("pixel data holds {actual} bytes but {expected} are needed for {what}")]
     PixelDataSize {
+        /// Bytes the image attributes require.
         expected: u64,
+        /// Bytes present.
         actual: u64,
+        /// The image, as described by its attributes.
         what: String,
     },
     /// The frame index is outside the object.
     #[error("frame {index} does not exist (the object has {count} frames)")]
-    FrameIndex { index: usize, count: usize },
+    FrameIndex {
+        /// The frame asked for (0-based).
+        index: usize,
+        /// Frames in the object.
+        count: usize,
+    },
     /// A codec failed on a frame.
     #[error("{codec} decoding of frame {frame} failed: {message}")]
     Codec {
+        /// The codec (e.g. "JPEG-LS").
         codec: &'static str,
+        /// The frame (0-based).
         frame: usize,
+        /// What the codec reported.
         message: String,
     },
     /// The image is larger than this build accepts.

@@ -37,7 +37,12 @@ pub enum EncodedPixels {
     Pending,
     /// Native pixel data: every frame, in the transfer syntax's byte order. `word_vr`
     /// is true when the element's VR is OW.
-    Native { bytes: Vec<u8>, word_vr: bool },
+    Native {
+        /// The value of Pixel Data.
+        bytes: Vec<u8>,
+        /// The VR is OW (else OB).
+        word_vr: bool,
+    },
     /// Encapsulated pixel data (an encapsulated transfer syntax only): each frame's
     /// complete encoded bitstream, in frame order.
     Frames(Vec<Vec<u8>>),

@@ -104,9 +104,11 @@ impl InstanceSource {
 pub struct Catalog {
     /// Per instance: where it is read from.
     pub sources: Vec<InstanceSource>,
+    /// Per instance: identification and geometry from its header.
     pub instances: Vec<InstanceInfo>,
     /// Per instance: its slices (one per frame) with geometry.
     pub slices: Vec<Vec<StackInput>>,
+    /// The series the instances form, each in slice order.
     pub series: Vec<Series>,
     /// Files left out, and why.
     pub skipped: Vec<String>,

@@ -13,12 +13,19 @@ pub enum PhotometricInterpretation {
     Monochrome2,
     /// Indices into the Red/Green/Blue Palette Color Lookup Tables.
     PaletteColor,
+    /// RGB samples.
     Rgb,
+    /// YBR_FULL: full-range luminance and chrominance, converted to RGB exactly.
     YbrFull,
+    /// YBR_FULL_422: chrominance subsampled horizontally.
     YbrFull422,
+    /// YBR_PARTIAL_422 (retired): partial-range, chrominance subsampled horizontally.
     YbrPartial422,
+    /// YBR_PARTIAL_420: partial-range, chrominance subsampled in both directions.
     YbrPartial420,
+    /// YBR_ICT: irreversible colour transform of JPEG 2000 (decoded to RGB by the codec).
     YbrIct,
+    /// YBR_RCT: reversible colour transform of JPEG 2000 (decoded to RGB by the codec).
     YbrRct,
     /// Anything else (ARGB, CMYK, HSV are retired), kept verbatim.
     Other(String),
@@ -289,13 +296,19 @@ impl ImageDescription {
 /// stored (nothing is truncated) and uses 16-bit lanes otherwise.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Samples {
+    /// Unsigned 8-bit grey values, palette indices, or RGB.
     U8(Vec<u8>),
     /// Signed 8-bit data is widened to 16 bits.
     I16(Vec<i16>),
+    /// Unsigned grey data of up to 16 bits stored, or 16-bit palette indices.
     U16(Vec<u16>),
+    /// Unsigned grey data of more than 16 bits stored.
     U32(Vec<u32>),
+    /// Signed grey data of 16 or more bits stored.
     I32(Vec<i32>),
+    /// Float Pixel Data (7FE0,0008).
     F32(Vec<f32>),
+    /// Double Float Pixel Data (7FE0,0009).
     F64(Vec<f64>),
 }
 

@@ -7,13 +7,43 @@
 //! No GPU, no threads unless the `parallel` feature is on, no file system in the decode
 //! path: the crate builds for `wasm32-unknown-unknown` with the same codecs.
 //!
-//! ```no_run
+//! ```
 //! use hounsfield_core::DicomFile;
-//! let file = DicomFile::open("CT_small.dcm")?;
+//! // DicomFile::open(path) reads a file; here, the sample CT shipped with the crate.
+//! let bytes = include_bytes!("../assets/CT_small.dcm").to_vec();
+//! let file = DicomFile::from_bytes("CT_small.dcm", bytes)?;
 //! let frame = file.decode_frame(0)?;
+//! assert_eq!((frame.width, frame.height), (128, 128));
 //! println!("{} x {} {:?}", frame.width, frame.height, frame.samples.lane());
 //! # Ok::<(), hounsfield_core::Error>(())
 //! ```
+//!
+//! The display pipeline on the CPU, at the file's own window:
+//!
+//! ```
+//! use hounsfield_core::DicomFile;
+//! use hounsfield_core::pipeline::{RenderOptions, render_frame};
+//! let bytes = include_bytes!("../assets/CT_small.dcm").to_vec();
+//! let file = DicomFile::from_bytes("CT_small.dcm", bytes)?;
+//! let frame = file.decode_frame(0)?;
+//! let params = file.display_parameters(0)?;
+//! let image = render_frame(&frame, &params, &RenderOptions::default())?;
+//! assert_eq!(image.pixels.len(), (image.width * image.height) as usize * image.channels as usize);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## What it costs
+//! - Opening reads the file once and keeps its bytes; frames decode on demand, each to its
+//!   stored values at their own width (never widened to f64). Headers that announce more
+//!   than [`MAX_FRAME_BYTES`] per frame are refused before anything is allocated.
+//! - [`folder::Catalog`] reads headers only; [`volume::Volume`] holds one copy of a
+//!   series' voxels.
+//!
+//! ## What it does not do
+//! - Write or change DICOM files, use a network, or draw on a GPU (`hounsfield-dicomweb`
+//!   and `hounsfield-render` do those).
+
+#![warn(missing_docs)]
 
 mod attrs;
 mod codec;

@@ -244,8 +244,11 @@ fn expand_into(
 /// The red, green and blue Palette Color LUTs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PaletteColorLut {
+    /// Red Palette Color Lookup Table.
     pub red: Lut,
+    /// Green Palette Color Lookup Table.
     pub green: Lut,
+    /// Blue Palette Color Lookup Table.
     pub blue: Lut,
 }
 

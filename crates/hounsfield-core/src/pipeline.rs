@@ -24,7 +24,12 @@ pub enum VoiSelection {
     #[default]
     Default,
     /// An explicit window (center, width) in modality units.
-    Window { center: f64, width: f64 },
+    Window {
+        /// Window centre, in modality units.
+        center: f64,
+        /// Window width, in modality units.
+        width: f64,
+    },
     /// The file's window number `n` (0-based).
     FileWindow(usize),
     /// The file's VOI LUT number `n` (0-based).
@@ -36,6 +41,7 @@ pub enum VoiSelection {
 /// Options of the CPU reference render.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenderOptions {
+    /// Which window or VOI LUT to apply.
     pub voi: VoiSelection,
     /// Overrides the file's VOI LUT Function for windows.
     pub voi_function: Option<VoiLutFunction>,
@@ -46,19 +52,27 @@ pub struct RenderOptions {
 /// The VOI stage, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Voi {
+    /// A window, with its VOI LUT Function.
     Window {
+        /// Window centre, in modality units.
         center: f64,
+        /// Window width, in modality units.
         width: f64,
+        /// LINEAR, LINEAR_EXACT or SIGMOID.
         function: VoiLutFunction,
     },
+    /// A VOI LUT table.
     Table(Lut),
 }
 
 /// The grey pipeline of one frame, resolved: modality, VOI and presentation stages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GreyPipeline {
+    /// Stage 2: stored value to modality value.
     pub modality: ModalityLut,
+    /// Stage 3: modality value to grey level.
     pub voi: Voi,
+    /// Stage 4: the output is inverted (MONOCHROME1, Presentation LUT Shape INVERSE, or asked for).
     pub inverse: bool,
 }
 
@@ -249,10 +263,13 @@ pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
 /// An 8-bit rendered image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedImage {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// 1 (grey) or 3 (RGB).
     pub channels: u8,
+    /// Rows of `width * channels` bytes, top row first.
     pub pixels: Vec<u8>,
     /// The grey pipeline used (None for colour images).
     pub pipeline: Option<GreyPipeline>,

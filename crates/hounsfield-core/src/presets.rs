@@ -3,8 +3,11 @@
 /// A named window.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Preset {
+    /// Its name, e.g. "Lung".
     pub name: &'static str,
+    /// Window centre (HU).
     pub center: f64,
+    /// Window width (HU).
     pub width: f64,
 }
 

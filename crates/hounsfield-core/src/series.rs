@@ -31,21 +31,35 @@ use dicom_dictionary_std::tags;
 pub struct InstanceInfo {
     /// File name or other label, for messages and the last tie break.
     pub name: String,
+    /// Patient's Name (0010,0010).
     pub patient_name: Option<String>,
+    /// Patient ID (0010,0020).
     pub patient_id: Option<String>,
+    /// Study Instance UID (0020,000D).
     pub study_instance_uid: Option<String>,
+    /// Study Description (0008,1030).
     pub study_description: Option<String>,
+    /// Study Date (0008,0020).
     pub study_date: Option<String>,
+    /// Series Instance UID (0020,000E).
     pub series_instance_uid: Option<String>,
+    /// Series Number (0020,0011).
     pub series_number: Option<i64>,
+    /// Series Description (0008,103E).
     pub series_description: Option<String>,
+    /// Modality (0008,0060).
     pub modality: Option<String>,
+    /// SOP Instance UID (0008,0018).
     pub sop_instance_uid: Option<String>,
+    /// Instance Number (0020,0013).
     pub instance_number: Option<i64>,
     /// Acquisition Number: splits a series whose acquisitions repeat the same positions.
     pub acquisition_number: Option<i64>,
+    /// Rows (0028,0010).
     pub rows: u32,
+    /// Columns (0028,0011).
     pub columns: u32,
+    /// Number of Frames (0028,0008); 1 for single-frame objects.
     pub frames: u32,
     /// Image Orientation (Patient) of the first frame.
     pub image_orientation_patient: Option<[f64; 6]>,
@@ -101,10 +115,15 @@ impl InstanceInfo {
 /// slice order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Series {
+    /// Study Instance UID (0020,000D) of its instances.
     pub study_instance_uid: Option<String>,
+    /// Series Instance UID (0020,000E).
     pub series_instance_uid: Option<String>,
+    /// Series Number (0020,0011).
     pub series_number: Option<i64>,
+    /// Series Description (0008,103E).
     pub series_description: Option<String>,
+    /// Modality (0008,0060).
     pub modality: Option<String>,
     /// Which part of a series split by size or orientation (0 when not split).
     pub part: usize,

@@ -8,17 +8,29 @@ use dicom_dictionary_std::tags;
 /// Patient, study and series identification.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Identification {
+    /// Patient's Name (0010,0010).
     pub patient_name: Option<String>,
+    /// Patient ID (0010,0020).
     pub patient_id: Option<String>,
+    /// Study Instance UID (0020,000D).
     pub study_instance_uid: Option<String>,
+    /// Study Date (0008,0020).
     pub study_date: Option<String>,
+    /// Study Description (0008,1030).
     pub study_description: Option<String>,
+    /// Series Instance UID (0020,000E).
     pub series_instance_uid: Option<String>,
+    /// Series Number (0020,0011).
     pub series_number: Option<String>,
+    /// Series Description (0008,103E).
     pub series_description: Option<String>,
+    /// Modality (0008,0060).
     pub modality: Option<String>,
+    /// SOP Class UID (0008,0016).
     pub sop_class_uid: Option<String>,
+    /// SOP Instance UID (0008,0018).
     pub sop_instance_uid: Option<String>,
+    /// Instance Number (0020,0013).
     pub instance_number: Option<String>,
 }
 
@@ -43,14 +55,23 @@ pub struct Geometry {
 /// Everything `hounsfield info` prints about one object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
+    /// The file's name.
     pub file: String,
+    /// Transfer Syntax UID (0002,0010).
     pub transfer_syntax_uid: String,
+    /// The transfer syntax's name.
     pub transfer_syntax_name: String,
+    /// Patient, study and series identification.
     pub identification: Identification,
+    /// The image: size, samples, bits, photometric interpretation (None without pixel data).
     pub image: Option<ImageDescription>,
+    /// Geometry: position, orientation, spacing.
     pub geometry: Geometry,
+    /// The file's windows.
     pub windows: Vec<VoiWindow>,
+    /// The display pipeline's parameters of the first frame.
     pub display: Option<DisplayParameters>,
+    /// How the frames of a multi-frame object are mapped (e.g. by Frame Increment Pointer).
     pub frame_mapping: Option<&'static str>,
     /// Problems that do not stop the object from being read.
     pub notes: Vec<String>,

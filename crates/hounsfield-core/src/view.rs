@@ -35,29 +35,35 @@ pub enum Filter {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct View {
-    /// Output size in pixels.
+    /// Output width in pixels.
     pub width: u32,
+    /// Output height in pixels.
     pub height: u32,
     /// Magnification relative to fitting the image in the output (1 = fit).
     pub zoom: f64,
     /// Translation in output pixels.
     pub pan: [f64; 2],
-    /// Mirror left-right / top-bottom (applied before rotation).
+    /// Mirror left-right (flips apply before rotation).
     pub flip_horizontal: bool,
+    /// Mirror top-bottom.
     pub flip_vertical: bool,
     /// Clockwise quarter turns (0..=3).
     pub rotation: u8,
     /// Height of a pixel relative to its width (row spacing / column spacing, from Pixel
     /// Spacing or Pixel Aspect Ratio); 1 for square pixels.
     pub pixel_aspect: f64,
+    /// Nearest or bilinear sampling.
     pub filter: Filter,
 }
 
 /// The affine mapping of output pixel centres to image coordinates, in f32.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Mapping {
+    /// Image coordinates of the centre of output pixel (0, 0).
     pub origin: [f32; 2],
+    /// Change of image coordinates per output pixel to the right.
     pub axis_x: [f32; 2],
+    /// Change of image coordinates per output pixel down.
     pub axis_y: [f32; 2],
 }
 

@@ -47,14 +47,19 @@ pub const NO_DATA_BELOW: f32 = -1.0e30;
 pub struct StackInput {
     /// Index of the instance (in the caller's list) and frame.
     pub instance: usize,
+    /// Frame of the instance (0 for single-frame objects).
     pub frame: usize,
     /// File name, for messages.
     pub name: String,
+    /// Image Position (Patient) of the frame: centre of its first pixel (mm).
     pub position: Option<[f64; 3]>,
+    /// Image Orientation (Patient): row direction, then column direction.
     pub orientation: Option<[f64; 6]>,
     /// Pixel Spacing: between rows, between columns (mm).
     pub pixel_spacing: Option<[f64; 2]>,
+    /// Rows (0028,0010).
     pub rows: u32,
+    /// Columns (0028,0011).
     pub columns: u32,
 }
 
@@ -121,8 +126,11 @@ fn normal_of(o: Option<[f64; 6]>) -> Option<[f64; 3]> {
 /// One slice of a stack, in order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StackSlice {
+    /// Index of the instance (in the caller's list).
     pub instance: usize,
+    /// Frame of the instance.
     pub frame: usize,
+    /// Image Position (Patient) of the slice (mm).
     pub position: [f64; 3],
     /// Position along the normal (mm).
     pub distance: f64,
@@ -131,6 +139,7 @@ pub struct StackSlice {
 /// What assembling a stack found.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct StackReport {
+    /// Slices in the stack.
     pub slices: usize,
     /// Smallest and largest distance between neighbouring slices (mm).
     pub spacing: Option<(f64, f64)>,
@@ -144,16 +153,21 @@ pub struct StackReport {
 /// Slices of one orientation and size, ordered along their normal.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stack {
+    /// Columns of every slice.
     pub columns: u32,
+    /// Rows of every slice.
     pub rows: u32,
-    /// Direction of a row (increasing column index) and of a column (increasing row).
+    /// Direction of a row (increasing column index), unit vector.
     pub row_direction: [f64; 3],
+    /// Direction of a column (increasing row index), unit vector.
     pub column_direction: [f64; 3],
     /// Row direction x column direction.
     pub normal: [f64; 3],
     /// Between rows, between columns (mm).
     pub pixel_spacing: [f64; 2],
+    /// The slices, ordered along the normal.
     pub slices: Vec<StackSlice>,
+    /// What assembling the stack found.
     pub report: StackReport,
 }
 
@@ -567,8 +581,11 @@ impl Stack {
 /// A standard plane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Orientation {
+    /// Perpendicular to the patient's long axis (feet to head).
     Axial,
+    /// Perpendicular to the left-right axis.
     Sagittal,
+    /// Perpendicular to the front-back axis.
     Coronal,
 }
 
@@ -606,7 +623,9 @@ impl Orientation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 pub enum Convention {
     #[default]
+    /// The patient's right on the screen's left (radiology viewers).
     Radiological,
+    /// The patient's left on the screen's left.
     Neurological,
 }
 
@@ -637,11 +656,15 @@ pub fn orientation_label(d: [f64; 3]) -> String {
 pub struct Plane {
     /// Centre of pixel (0, 0), mm.
     pub origin: [f64; 3],
-    /// Screen right and down, unit vectors; `normal` = u x v.
+    /// Screen right, unit vector.
     pub u: [f64; 3],
+    /// Screen down, unit vector.
     pub v: [f64; 3],
+    /// The plane's normal, u x v.
     pub normal: [f64; 3],
+    /// Plane width in pixels.
     pub columns: u32,
+    /// Plane height in pixels.
     pub rows: u32,
     /// Pixel size, mm.
     pub spacing: f64,
@@ -727,7 +750,9 @@ impl SlabMode {
 /// A slab: `samples` planes evenly over `thickness` mm centred on the plane.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Slab {
+    /// Thickness along the plane's normal (mm).
     pub thickness: f64,
+    /// Maximum, minimum or mean over the slab.
     pub mode: SlabMode,
 }
 
@@ -751,7 +776,9 @@ impl Slab {
 /// Voxel values of a volume, slice after slice, row after row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VolumeData {
+    /// Unsigned stored values.
     U16(Vec<u16>),
+    /// Signed stored values.
     I16(Vec<i16>),
     /// Modality values, for stacks whose slices rescale differently.
     F32(Vec<f32>),
@@ -780,7 +807,9 @@ impl VolumeData {
 /// A stack with its voxels and the Modality LUT they share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Volume {
+    /// The slices' geometry and order.
     pub stack: Stack,
+    /// The voxel values.
     pub data: VolumeData,
     /// How voxel values become modality values (identity for [`VolumeData::F32`]).
     pub modality: ModalityLut,
@@ -805,6 +834,7 @@ pub struct Sampling {
     pub end_margin: [f32; 2],
     /// Whether larger voxel values mean larger modality values (for MIP/MinIP).
     pub ascending: bool,
+    /// Offsets along the normal (mm) of a slab's sample planes, or empty for a thin plane.
     pub slab_offsets: Vec<f32>,
 }
 

@@ -10,7 +10,12 @@ pub enum ErrorKind {
     /// No answer: connection refused, name not found, TLS failure, time-out.
     Unreachable(String),
     /// The server answered with an HTTP error status.
-    Status { status: u16, reason: String },
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The status text or the body's first words.
+        reason: String,
+    },
     /// The answer could not be read: malformed JSON or multipart, missing frames.
     Protocol(String),
     /// The data arrived but is not a usable DICOM object.

@@ -19,6 +19,8 @@
 //! # Ok::<(), hounsfield_dicomweb::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod cache;
 mod error;
 pub mod metadata;
@@ -46,7 +48,12 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// HTTP Basic.
-    Basic { user: String, password: String },
+    Basic {
+        /// The user name.
+        user: String,
+        /// The password (never printed).
+        password: String,
+    },
     /// `Authorization: Bearer TOKEN`.
     Bearer(String),
 }
@@ -63,6 +70,7 @@ impl std::fmt::Debug for Auth {
 /// Connection settings.
 #[derive(Clone)]
 pub struct Options {
+    /// How to authenticate, if the server asks.
     pub auth: Option<Auth>,
     /// Extra headers sent on every request (an API key, say). Values are never printed.
     pub headers: Vec<(String, String)>,
@@ -134,8 +142,11 @@ impl Options {
 /// Progress of a fetch: instances done (fetched or failed) of the total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// Instances fetched or failed.
     pub done: usize,
+    /// Instances asked for.
     pub total: usize,
+    /// Bytes received so far.
     pub bytes: u64,
 }
 
@@ -145,9 +156,11 @@ pub struct Progress {
 pub struct Cancel(Arc<AtomicBool>);
 
 impl Cancel {
+    /// Sets the flag: requests not yet started end as cancelled.
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
+    /// Whether the flag is set.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -493,6 +506,8 @@ impl Server {
         }
     }
 
+    /// The instance of `meta` with its pixels: its frames in their stored encoding
+    /// (WADO-RS frames), else the whole instance; from the cache when fetched before.
     pub async fn fetch_instance(&self, meta: &InstanceMeta) -> Result<Arc<DicomFile>, Error> {
         if let Some(f) = self.lock_cache().get(&meta.sop_instance_uid) {
             return Ok(f);

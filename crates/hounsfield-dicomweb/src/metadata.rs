@@ -14,8 +14,11 @@ pub const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 /// One instance as its metadata describes it.
 #[derive(Debug, Clone)]
 pub struct InstanceMeta {
+    /// Study Instance UID (0020,000D).
     pub study_instance_uid: String,
+    /// Series Instance UID (0020,000E).
     pub series_instance_uid: String,
+    /// SOP Instance UID (0008,0018).
     pub sop_instance_uid: String,
     /// The instance's resource, `ROOT/studies/.../series/.../instances/...` (also the
     /// name of its objects in messages).
@@ -35,8 +38,11 @@ pub struct InstanceMeta {
 /// A BulkDataURI found at the top level of an instance's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkData {
+    /// The element the data belongs to.
     pub tag: Tag,
+    /// Its value representation.
     pub vr: VR,
+    /// Where to fetch the value.
     pub uri: String,
 }
 

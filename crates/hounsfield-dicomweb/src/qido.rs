@@ -115,36 +115,57 @@ fn normalise_date_range(s: &str) -> Result<String, String> {
 /// One study found by a search.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StudyResult {
+    /// Study Instance UID (0020,000D).
     pub study_instance_uid: String,
+    /// Patient's Name (0010,0010).
     pub patient_name: String,
+    /// Patient ID (0010,0020).
     pub patient_id: String,
+    /// Study Date (0008,0020).
     pub study_date: String,
+    /// Study Time (0008,0030).
     pub study_time: String,
+    /// Accession Number (0008,0050).
     pub accession_number: String,
+    /// Study Description (0008,1030).
     pub study_description: String,
+    /// Modalities in Study (0008,0061).
     pub modalities: Vec<String>,
+    /// Number of Study Related Series (0020,1206).
     pub number_of_series: Option<u64>,
+    /// Number of Study Related Instances (0020,1208).
     pub number_of_instances: Option<u64>,
 }
 
 /// One series of a study.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SeriesResult {
+    /// Series Instance UID (0020,000E).
     pub series_instance_uid: String,
+    /// Modality (0008,0060).
     pub modality: String,
+    /// Series Number (0020,0011).
     pub series_number: Option<i64>,
+    /// Series Description (0008,103E).
     pub series_description: String,
+    /// Number of Series Related Instances (0020,1209).
     pub number_of_instances: Option<u64>,
 }
 
 /// One instance of a series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InstanceResult {
+    /// SOP Instance UID (0008,0018).
     pub sop_instance_uid: String,
+    /// SOP Class UID (0008,0016).
     pub sop_class_uid: String,
+    /// Instance Number (0020,0013).
     pub instance_number: Option<i64>,
+    /// Number of Frames (0028,0008).
     pub number_of_frames: Option<u64>,
+    /// Rows (0028,0010).
     pub rows: Option<u64>,
+    /// Columns (0028,0011).
     pub columns: Option<u64>,
 }
 

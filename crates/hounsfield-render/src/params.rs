@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 /// every offset against the shader as naga lays it out.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
-pub struct Params {
+pub(crate) struct Params {
     pub background: [f32; 4],
     pub origin: [f32; 2],
     pub axis_x: [f32; 2],
@@ -43,11 +43,11 @@ pub struct Params {
 }
 
 /// The WGSL source of the display shader.
-pub const DISPLAY_WGSL: &str = include_str!("../../../shaders/display.wgsl");
+pub(crate) const DISPLAY_WGSL: &str = include_str!("../shaders/display.wgsl");
 
 /// The shader for one kind of image texture: `sample_type` is the WGSL scalar of the
 /// texture (`u32`, `i32`, `f32`), `kind` 0 for grey, 1 for RGB, 2 for palette indices.
-pub fn display_shader(sample_type: &str, kind: u32) -> String {
+pub(crate) fn display_shader(sample_type: &str, kind: u32) -> String {
     DISPLAY_WGSL
         .replace("SAMPLE_TYPE", sample_type)
         .replace("SAMPLE_KIND", &format!("{kind}u"))

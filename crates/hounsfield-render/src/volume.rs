@@ -8,17 +8,17 @@ use bytemuck::{Pod, Zeroable};
 use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeData};
 
 /// The WGSL source of the plane resampling shader.
-pub const MPR_WGSL: &str = include_str!("../../../shaders/mpr.wgsl");
+pub(crate) const MPR_WGSL: &str = include_str!("../shaders/mpr.wgsl");
 
 /// The plane resampling shader for a volume texture of `sample_type` (`u32`, `i32`, `f32`).
-pub fn mpr_shader(sample_type: &str) -> String {
+pub(crate) fn mpr_shader(sample_type: &str) -> String {
     MPR_WGSL.replace("SAMPLE_TYPE", sample_type)
 }
 
 /// The uniform block `MprParams` of `shaders/mpr.wgsl`, field for field.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
-pub struct MprParams {
+pub(crate) struct MprParams {
     pub column: [f32; 4],
     pub row: [f32; 4],
     pub distance: [f32; 4],
@@ -32,7 +32,7 @@ pub struct MprParams {
 }
 
 /// Most slab samples the shader takes.
-pub const MAX_SLAB_SAMPLES: usize = 512;
+pub(crate) const MAX_SLAB_SAMPLES: usize = 512;
 
 /// A volume on the GPU.
 pub struct GpuVolume {

@@ -29,16 +29,22 @@ use std::path::PathBuf;
 /// A mouse button.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
+    /// The primary (left) button.
     Left,
+    /// The secondary (right) button.
     Right,
+    /// The middle button (or wheel press).
     Middle,
 }
 
 /// Modifier keys held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Modifiers {
+    /// Control (Command on macOS).
     pub ctrl: bool,
+    /// Shift.
     pub shift: bool,
+    /// Alt (Option on macOS).
     pub alt: bool,
 }
 
@@ -49,17 +55,29 @@ pub enum Key {
     Digit(u8),
     /// A letter key, lower case.
     Letter(char),
+    /// The space bar.
     Space,
+    /// Arrow up.
     Up,
+    /// Arrow down.
     Down,
+    /// Arrow left.
     Left,
+    /// Arrow right.
     Right,
+    /// Page Up.
     PageUp,
+    /// Page Down.
     PageDown,
+    /// Home.
     Home,
+    /// End.
     End,
+    /// Tab.
     Tab,
+    /// Escape.
     Escape,
+    /// F1.
     F1,
 }
 
@@ -68,24 +86,35 @@ pub enum Key {
 pub enum Input {
     /// The pointer moved by `delta` (points) while `button` is held.
     Drag {
+        /// The button held.
         button: Button,
+        /// The movement since the last event, in points (right and down positive).
         delta: [f32; 2],
+        /// The modifier keys held.
         modifiers: Modifiers,
     },
     /// Wheel turned by `lines` notches (positive = away from the user, "up").
     Scroll {
+        /// Notches turned (fractions from touchpads).
         lines: f32,
+        /// The modifier keys held.
         modifiers: Modifiers,
     },
+    /// A double click of the left button.
     DoubleClick,
     /// A left click without a drag at `at` (pixels from the top left of the pane under
     /// it, whose size is `size` pixels).
     Click {
+        /// Where, in pixels from the pane's top left.
         at: [f32; 2],
+        /// The pane's size in pixels.
         size: [u32; 2],
     },
+    /// A key pressed.
     Key {
+        /// Which key.
         key: Key,
+        /// The modifier keys held.
         modifiers: Modifiers,
     },
     /// Files or folders dropped on the window.
@@ -97,35 +126,55 @@ pub enum Input {
 pub enum Action {
     /// Window change in points dragged: `dx` widens, `dy` raises the centre.
     AdjustWindow {
+        /// Points dragged right.
         dx: f32,
+        /// Points dragged down.
         dy: f32,
     },
     /// Multiply the zoom.
     Zoom(f64),
     /// Move the image by points.
     Pan {
+        /// Points right.
         dx: f32,
+        /// Points down.
         dy: f32,
     },
     /// Move through slices / frames.
     Slice(i64),
+    /// Go to the first slice (or frame).
     FirstSlice,
+    /// Go to the last slice (or frame).
     LastSlice,
+    /// Fit the image to the pane (zoom 1, no pan).
     Fit,
     /// Preset key 1-9.
     Preset(u8),
+    /// Invert the grey levels (on top of the Presentation LUT).
     Invert,
+    /// Back to the file's window and the fitted view.
     Reset,
+    /// Mirror left and right.
     FlipHorizontal,
+    /// Mirror top and bottom.
     FlipVertical,
+    /// Start or stop cine (frames or slices played at their Frame Time).
     ToggleCine,
+    /// Show the next series.
     NextSeries,
+    /// Show the previous series.
     PreviousSeries,
+    /// Show or hide the help.
     ToggleHelp,
+    /// Show or hide the data element panel.
     ToggleTags,
+    /// Show or hide the series list.
     ToggleSeriesList,
+    /// Ask the platform for files to open (see [`crate::model::Effect`]).
     OpenDialog,
+    /// Save the view as a PNG (the platform chooses where).
     Save,
+    /// Open these files and folders.
     Open(Vec<PathBuf>),
     /// Close overlays (help).
     Dismiss,
@@ -133,7 +182,9 @@ pub enum Action {
     Layout(Option<crate::mpr::Layout>),
     /// Move the crosshair to a point of the plane under the pointer (see [`Input::Click`]).
     Crosshair {
+        /// Where, in pixels from the pane's top left.
         at: [f32; 2],
+        /// The pane's size in pixels.
         size: [u32; 2],
     },
     /// Rotate the other planes about the plane under the pointer (points dragged).
@@ -144,7 +195,9 @@ pub enum Action {
     Slab(Option<hounsfield_core::volume::Slab>),
     /// Show slice `index` of plane `plane`.
     GoToPlaneSlice {
+        /// The plane: 0, 1 or 2 (see [`crate::mpr::Pane`]).
         plane: usize,
+        /// The slice, 0 = the first of [`crate::mpr::MprState::slices`].
         index: usize,
     },
     /// Patient left on screen left (true) or right (false, radiological).

@@ -13,6 +13,22 @@
 //! let press = Input::Key { key: Key::Digit(4), modifiers: Modifiers::default() };
 //! assert_eq!(action_for(&press), Some(Action::Preset(4)));
 //! ```
+//!
+//! An app feeds the model its files ([`model::Model::begin_load`],
+//! [`model::Model::file_parsed`], [`model::Model::file_decoded`]), applies the actions of
+//! its events with [`model::Model::apply`], and draws the panes that
+//! [`mpr::Layout::panes`] lays out: on the GPU with `scene::Scene` (feature `gpu`), or on
+//! the CPU with [`cpu_scene::CpuScene`].
+//!
+//! ## What it costs
+//! - Each decoded frame is held once (shared by series and panes); planes need the series'
+//!   volume (one more copy of its voxels) and, on the GPU, one 3D texture.
+//!
+//! ## What it does not do
+//! - Open windows, read folders, decode in threads or talk to servers: the apps do, and
+//!   hand the results to the model.
+
+#![warn(missing_docs)]
 
 pub mod cpu_scene;
 pub mod input;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 /// Frames of one instance, decoded, with what the display needs per frame.
 #[derive(Debug)]
 pub struct DecodedImage {
+    /// Every frame's stored values, decoded.
     pub frames: Vec<Frame>,
     /// The default grey pipeline of each frame (None for colour frames).
     pub pipelines: Vec<Option<GreyPipeline>>,
@@ -27,6 +28,7 @@ pub struct DecodedImage {
     pub pixel_aspect: f64,
     /// Image Position (Patient) of each frame, and the slice normal.
     pub positions: Vec<Option<[f64; 3]>>,
+    /// The slice normal (row direction x column direction), when the file has an orientation.
     pub normal: Option<[f64; 3]>,
     /// Intended time between frames for cine, ms.
     pub frame_time_ms: Option<f64>,
@@ -119,22 +121,30 @@ impl DecodedImage {
 /// One opened instance.
 #[derive(Debug)]
 pub struct Instance {
+    /// Unique within the model; the platform refers to the instance by it.
     pub id: u64,
     /// The load (open command) it came from.
     pub batch: u64,
+    /// Identification and geometry, read from the header.
     pub info: InstanceInfo,
+    /// The file, parsed (its pixel data decoded into `image`).
     pub file: Arc<DicomFile>,
     /// None while decoding.
     pub image: Option<Arc<DecodedImage>>,
+    /// Why it could not be read or decoded, when it could not.
     pub error: Option<String>,
 }
 
 /// Loading progress over every open command.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Progress {
+    /// Files listed by every load.
     pub files_found: usize,
+    /// Files parsed (or failed).
     pub files_done: usize,
+    /// Frames announced by the parsed files.
     pub frames_total: usize,
+    /// Frames decoded (or failed).
     pub frames_decoded: usize,
     /// Loads still running.
     pub loads: usize,
@@ -159,11 +169,17 @@ pub struct ViewSettings {
     pub window: Option<(f64, f64)>,
     /// Name of the preset or file window in use.
     pub window_label: Option<String>,
+    /// Inverted on top of the Presentation LUT.
     pub invert: bool,
+    /// Magnification over the fitted view (1 = fit).
     pub zoom: f64,
+    /// Pan in pane points.
     pub pan: [f64; 2],
+    /// Mirrored left and right.
     pub flip_horizontal: bool,
+    /// Mirrored top and bottom.
     pub flip_vertical: bool,
+    /// Nearest or bilinear sampling when magnified.
     pub filter: Filter,
 }
 
@@ -185,32 +201,47 @@ impl Default for ViewSettings {
 /// What the window layer must do after an action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Show a file dialog and open what the user picks.
     OpenDialog,
+    /// Save the view as a PNG.
     Save,
+    /// Open these files and folders.
     Open(Vec<PathBuf>),
 }
 
 /// The slice on screen: an instance and one of its frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SliceRef {
+    /// The [`Instance::id`].
     pub id: u64,
+    /// The frame of that instance.
     pub frame: usize,
 }
 
 /// The whole viewer state.
 #[derive(Debug, Default)]
 pub struct Model {
+    /// Every instance opened, in the order they came.
     pub instances: Vec<Instance>,
+    /// The series the instances form, sorted into slice order.
     pub series: Vec<Series>,
     /// Identity of the series on screen: (Series Instance UID, part).
     current_series: Option<(Option<String>, Option<String>, usize)>,
+    /// The slice on screen.
     pub current: Option<SliceRef>,
+    /// Window, zoom, pan, flips and filter.
     pub view: ViewSettings,
+    /// Cine playing.
     pub cine: bool,
+    /// The help shown.
     pub show_help: bool,
+    /// The data element panel shown.
     pub show_tags: bool,
+    /// The series list shown.
     pub show_series: bool,
+    /// Messages for the user (errors, skipped files), oldest first.
     pub messages: Vec<String>,
+    /// Loading progress.
     pub progress: Progress,
     /// Show the first image of this load once one decodes.
     pub focus_batch: Option<u64>,

@@ -93,7 +93,9 @@ pub const COLORS: [[u8; 3]; 3] = [[230, 60, 60], [230, 210, 50], [70, 200, 90]];
 /// Zoom and pan of one plane view.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PaneView {
+    /// Magnification over the fitted plane (1 = fit).
     pub zoom: f64,
+    /// Pan in pane points.
     pub pan: [f64; 2],
 }
 
@@ -109,14 +111,17 @@ impl Default for PaneView {
 /// The planes through a series volume.
 #[derive(Debug, Clone)]
 pub struct MprState {
+    /// The volume the planes cut.
     pub volume: Arc<Volume>,
     /// The point where the three planes meet (patient coordinates, mm).
     pub crosshair: [f64; 3],
     /// Screen right and down of each plane (unit vectors, patient coordinates).
     pub axes: [([f64; 3], [f64; 3]); 3],
+    /// Zoom and pan of each plane's pane.
     pub views: [PaneView; 3],
     /// Slab thickness (mm) and mode; `None` = thin planes.
     pub slab: Option<Slab>,
+    /// Radiological (patient left on screen right) or neurological.
     pub convention: Convention,
 }
 

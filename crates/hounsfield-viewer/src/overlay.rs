@@ -17,9 +17,13 @@ use hounsfield_core::volume::orientation_label;
 /// The text of one pane.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct PaneOverlay {
+    /// Lines of the top left corner: patient name and ID, study description and date.
     pub top_left: Vec<String>,
+    /// Lines of the top right corner: series, image number, modality.
     pub top_right: Vec<String>,
+    /// Lines of the bottom left corner: window (or VOI LUT), inversion, zoom.
     pub bottom_left: Vec<String>,
+    /// Lines of the bottom right corner: the position and value under the pointer.
     pub bottom_right: Vec<String>,
     /// Orientation letters at the right, left, bottom and top edges (empty when unknown).
     pub edges: [String; 4],

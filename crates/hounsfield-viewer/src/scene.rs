@@ -39,8 +39,11 @@ struct PlaneKey {
 /// A pane to draw this frame: its viewport (target pixels) and draw state.
 #[derive(Debug, Clone)]
 pub struct PaneDraw {
+    /// Which pane.
     pub pane: Pane,
+    /// Its rectangle in target pixels (x, y, width, height).
     pub viewport: [u32; 4],
+    /// What the renderer draws there.
     pub state: DrawState,
 }
 

@@ -8,6 +8,7 @@
 
 pub mod display;
 pub mod orthanc;
+pub mod xvfb;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

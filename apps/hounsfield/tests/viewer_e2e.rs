@@ -27,106 +27,29 @@ const SCREEN: (u32, u32) = (1280, 1024);
 /// Generous: a debug build on a busy 2-core machine.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-fn tool(name: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {name}"))
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn tools_present() -> bool {
-    for (t, package) in [
-        ("Xvfb", "xvfb"),
-        ("xdotool", "xdotool"),
-        ("import", "imagemagick"),
-    ] {
-        if !tool(t) {
-            hounsfield_conformance::missing(&format!("{t} (Debian package {package})"));
-            return false;
-        }
-    }
-    true
+    hounsfield_conformance::xvfb::tools_present()
 }
 
-struct Xvfb {
-    child: Child,
-    display: String,
-}
+/// The X server of these tests, at the screen size they expect.
+struct Xvfb(hounsfield_conformance::xvfb::Xvfb);
 
 impl Xvfb {
     fn start() -> Xvfb {
-        for n in 90..200 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            {
-                continue;
-            }
-            let display = format!(":{n}");
-            let child = Command::new("Xvfb")
-                .args([
-                    display.as_str(),
-                    "-screen",
-                    "0",
-                    &format!("{}x{}x24", SCREEN.0, SCREEN.1),
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start Xvfb: {e}"));
-            let mut x = Xvfb { child, display };
-            let t = Instant::now();
-            while t.elapsed() < Duration::from_secs(10) {
-                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                    return x;
-                }
-                if let Ok(Some(_)) = x.child.try_wait() {
-                    break; // the display was taken meanwhile: try the next
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = x.child.kill();
-        }
-        panic!("no free X display for Xvfb");
+        Xvfb(hounsfield_conformance::xvfb::Xvfb::start(SCREEN))
     }
 
     /// Gives the viewer's window the keyboard (there is no window manager to do it).
     fn focus_viewer(&self) {
-        self.xdotool(&["search", "--sync", "--name", "^Hounsfield$", "windowfocus"]);
+        self.0.focus("^Hounsfield$");
     }
 
     fn xdotool(&self, args: &[&str]) {
-        let status = Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .status()
-            .unwrap_or_else(|e| panic!("xdotool: {e}"));
-        assert!(status.success(), "xdotool {args:?} failed");
+        self.0.xdotool(args);
     }
 
-    /// The screen as RGB rows.
     fn capture(&self, dir: &Path) -> Vec<u8> {
-        let path = dir.join("screen.png");
-        let status = Command::new("import")
-            .args(["-window", "root"])
-            .arg(format!("png24:{}", path.display()))
-            .env("DISPLAY", &self.display)
-            .status()
-            .unwrap_or_else(|e| panic!("import: {e}"));
-        assert!(status.success(), "import failed");
-        let (w, h, rgb) = read_png_rgb(&path);
-        assert_eq!((w, h), SCREEN);
-        rgb
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.capture(dir)
     }
 }
 
@@ -151,7 +74,7 @@ impl Viewer {
             .arg(dir.join("frames.log"))
             .arg("--save-dir")
             .arg(&dir)
-            .env("DISPLAY", &x.display)
+            .env("DISPLAY", &x.0.display)
             .env("XDG_RUNTIME_DIR", &dir)
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())

@@ -29,7 +29,7 @@ struct Target {
 }
 
 /// Bytes per row of a copy to a buffer: `width * 4` rounded up to 256.
-pub fn padded_bytes_per_row(width: u32) -> u32 {
+pub(crate) fn padded_bytes_per_row(width: u32) -> u32 {
     let unpadded = width * 4;
     unpadded.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
 }
@@ -161,6 +161,47 @@ impl Headless {
             })
             .map_err(|e| RenderError::DeviceLost(e.to_string()))?;
         Ok(())
+    }
+
+    /// Frame `frame` of `file` at its own size through the display pipeline that `options`
+    /// choose (window, VOI LUT, presentation), as RGBA rows: decode, upload, draw and read
+    /// back in one call. For many draws of one image, upload once with
+    /// [`Renderer::upload`] and call [`render_rgba`](Self::render_rgba) instead.
+    ///
+    /// ```no_run
+    /// use hounsfield_core::{DicomFile, pipeline::RenderOptions};
+    /// let file = DicomFile::open("CT_small.dcm")?;
+    /// let mut gpu = hounsfield_render::headless::Headless::new()?;
+    /// let (width, height, rgba) = gpu.render_frame(&file, 0, &RenderOptions::default())?;
+    /// assert_eq!(rgba.len(), (width * height * 4) as usize);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn render_frame(
+        &mut self,
+        file: &hounsfield_core::DicomFile,
+        frame: usize,
+        options: &hounsfield_core::pipeline::RenderOptions,
+    ) -> Result<(u32, u32, Vec<u8>), RenderError> {
+        let decoded = file.decode_frame(frame)?;
+        let params = file.display_parameters(frame)?;
+        let mut image = self
+            .renderer
+            .upload(std::slice::from_ref(&decoded), params.palette.as_ref())?;
+        let pipeline = match decoded.color {
+            hounsfield_core::FrameColor::Monochrome => Some(
+                hounsfield_core::pipeline::GreyPipeline::resolve(&params, &decoded, options)
+                    .map_err(|e| RenderError::Dicom(format!("{}: {e}", file.name())))?,
+            ),
+            _ => None,
+        };
+        let (w, h) = (decoded.width, decoded.height);
+        let state = DrawState {
+            // Grey images invert through their pipeline; colour ones here.
+            invert: options.invert && pipeline.is_none(),
+            pipeline,
+            ..DrawState::new(hounsfield_core::view::View::native(w, h))
+        };
+        Ok((w, h, self.render_rgba(&mut image, &state)?))
     }
 
     /// Renders `image` as `state` says into a `state.view.width` x `height` RGBA image and

@@ -30,13 +30,33 @@
 //! renderer.render_to_view(&mut image, &state, &view, [0, 0, 512, 512])?;
 //! # Ok(()) }
 //! ```
+//!
+//! Without a window, [`headless::Headless::render_frame`] does the same in one call. The
+//! examples of the crate show the rest: `winit_wgpu` (your own window, device and surface),
+//! `egui_viewer` (an image in an egui panel through an `egui_wgpu` paint callback, on
+//! egui's device) and `plane` (a plane through a series volume).
+//!
+//! ## What it costs
+//! - One upload per image: the stored values at their own width (a 512 x 512 16-bit frame
+//!   is 512 KiB of texture), colour as RGBA8; a volume is one 3D texture of its voxels.
+//! - A draw writes one 256-byte uniform block per tile; a table (Modality or VOI LUT) is
+//!   uploaded when it changes. Pipelines are built once per kind of image and stage set.
+//! - No CPU copy is kept: the caller owns the decoded frames.
+//!
+//! ## What it does not do
+//! - Decode files (`hounsfield-core` does), own a window, a device or an event loop, or
+//!   handle input (`hounsfield-viewer` holds the viewer state and the gestures).
+//! - Draw annotations or text: the caller draws them over the image (the viewers use egui
+//!   and the DOM).
+
+#![warn(missing_docs)]
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod headless;
 mod params;
 pub mod volume;
 
-pub use params::{DISPLAY_WGSL, Params, display_shader};
+use params::{Params, display_shader};
 
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
 use hounsfield_core::view::{Filter, View};
@@ -69,6 +89,15 @@ pub enum RenderError {
     /// No GPU adapter or device could be created.
     #[error("no GPU available: {0}")]
     NoAdapter(String),
+    /// The DICOM object could not be decoded or has no displayable image.
+    #[error("{0}")]
+    Dicom(String),
+}
+
+impl From<hounsfield_core::Error> for RenderError {
+    fn from(e: hounsfield_core::Error) -> RenderError {
+        RenderError::Dicom(e.to_string())
+    }
 }
 
 /// The kind of image texture, which selects the pipeline variant.
@@ -235,10 +264,16 @@ pub fn clear_pass<'e>(
 /// exactly as for the CPU reference, colour inversion, the view and the background.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawState {
+    /// The frame of a multi-frame image (0 for single frames).
     pub frame: usize,
+    /// The grey pipeline (Modality LUT, VOI, presentation) of grey images, resolved with
+    /// [`GreyPipeline::resolve`] as the CPU reference does; None for colour and palette
+    /// images.
     pub pipeline: Option<GreyPipeline>,
     /// Inverts colour and palette images (grey images invert through the pipeline).
     pub invert: bool,
+    /// Where the image lies in the viewport: zoom, pan, flips, rotation, pixel aspect and
+    /// filter (the viewport's size comes from `prepare`).
     pub view: View,
     /// Linear RGBA of the area outside the image.
     pub background: [f32; 4],
@@ -999,8 +1034,11 @@ impl Renderer {
         Ok(())
     }
 
-    /// Records the draw of `image`, as the last [`prepare`](Self::prepare) set it up, into a render pass whose
-    /// viewport and scissor the caller may have set; sets them to `viewport` itself.
+    /// Records the draw of `image`, as the last [`prepare`](Self::prepare) set it up, into a
+    /// render pass whose viewport and scissor the caller may have set; sets both to
+    /// `viewport` (x, y, width, height in target pixels, the one given to `prepare`), which
+    /// must lie inside the target. [`draw_clipped`](Self::draw_clipped) keeps a clip rectangle
+    /// of the caller's (a scrolled panel).
     pub fn draw(
         &self,
         pass: &mut wgpu::RenderPass<'_>,
@@ -1008,9 +1046,38 @@ impl Renderer {
         state: &DrawState,
         viewport: [u32; 4],
     ) {
+        self.draw_clipped(pass, image, state, viewport, viewport);
+    }
+
+    /// As [`draw`](Self::draw), with the scissor set to the part of `viewport` inside `clip`
+    /// (target pixels; it must lie inside the target, as a UI toolkit's clip rectangle
+    /// does). Draws nothing when they do not meet.
+    ///
+    /// ```no_run
+    /// # fn demo(renderer: &hounsfield_render::Renderer, pass: &mut wgpu::RenderPass<'_>,
+    /// #         image: &hounsfield_render::GpuImage, state: &hounsfield_render::DrawState) {
+    /// // A 512 x 512 image whose panel is scrolled: only its part inside the panel shows.
+    /// renderer.draw_clipped(pass, image, state, [300, 0, 512, 512], [300, 0, 400, 300]);
+    /// # }
+    /// ```
+    pub fn draw_clipped(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        image: &GpuImage,
+        state: &DrawState,
+        viewport: [u32; 4],
+        clip: [u32; 4],
+    ) {
         let Some((pipeline, background)) = &image.pipeline else {
             return;
         };
+        let x0 = viewport[0].max(clip[0]);
+        let y0 = viewport[1].max(clip[1]);
+        let x1 = (viewport[0].saturating_add(viewport[2])).min(clip[0].saturating_add(clip[2]));
+        let y1 = (viewport[1].saturating_add(viewport[3])).min(clip[1].saturating_add(clip[3]));
+        if x1 <= x0 || y1 <= y0 {
+            return;
+        }
         pass.set_viewport(
             viewport[0] as f32,
             viewport[1] as f32,
@@ -1019,7 +1086,7 @@ impl Renderer {
             0.0,
             1.0,
         );
-        pass.set_scissor_rect(viewport[0], viewport[1], viewport[2], viewport[3]);
+        pass.set_scissor_rect(x0, y0, x1 - x0, y1 - y0);
         let Some(chunk) = image
             .chunks
             .iter()

@@ -17,10 +17,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
     echo "installing wasm-bindgen-cli $version (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$version"
 fi
-if [ ! -x target/node/node_modules/.bin/wasm-opt ] || [ ! -x target/node/node_modules/.bin/web-ext ]; then
+if [ ! -x target/node/node_modules/.bin/wasm-opt ] || [ ! -x target/node/node_modules/.bin/web-ext ] \
+    || [ ! -x target/node/node_modules/.bin/tsc ]; then
     command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 1; }
     mkdir -p target/node
-    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1 web-ext@10.7.0
+    npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1 web-ext@10.7.0 \
+        typescript@5.9.3
 fi
 # `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
 [ "${1:-}" = "--tools-only" ] && exit 0
@@ -37,8 +39,10 @@ target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     dist/web/hounsfield_web_bg.wasm -o dist/web/hounsfield_web_bg.wasm
 cp apps/hounsfield-web/web/* dist/web/
+mkdir -p dist/web/examples
+cp apps/hounsfield-web/examples/*.html dist/web/examples/
 wasm=$(stat -c %s dist/web/hounsfield_web_bg.wasm)
-total=$(cat dist/web/* | gzip -9 | wc -c)
+total=$(cat dist/web/*.* | gzip -9 | wc -c)
 echo "dist/web: wasm $((wasm / 1024)) KiB; everything gzipped $((total / 1024)) KiB"
 echo "serve it with: bash apps/hounsfield-web/serve.sh (http://127.0.0.1:8080/)"
 # The browser extension: the same page, wasm and workers, with a background script and
@@ -53,3 +57,27 @@ for d, z in [("dist/extension", "dist/hounsfield-extension-chromium.zip"),
             f.write(os.path.join(d, name), name)
     print(f"{z}: {os.path.getsize(z) // 1024} KiB")
 PY
+# The component as an npm package (dist/npm, packed into dist/hounsfield-viewer-VERSION.tgz):
+# the module, its TypeScript declarations, the wasm-bindgen glue, the wasm and the worker.
+rm -rf dist/npm
+mkdir -p dist/npm/examples
+cp apps/hounsfield-web/npm/README.md apps/hounsfield-web/npm/hounsfield.d.ts dist/npm/
+cp dist/web/hounsfield.js dist/web/hounsfield_web.js dist/web/hounsfield_web_bg.wasm dist/web/worker.js dist/npm/
+cp apps/hounsfield-web/examples/two-viewers.html dist/npm/examples/
+crate_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+node -e '
+const fs = require("fs");
+const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+p.version = process.argv[2];
+fs.writeFileSync(process.argv[3], JSON.stringify(p, null, 2) + "\n");
+' apps/hounsfield-web/npm/package.json "$crate_version" dist/npm/package.json
+(cd dist/npm && npm pack --silent --pack-destination .. >/dev/null)
+# The declarations type-check an embedder's code (the package resolved by its name).
+mkdir -p target/npm-check/node_modules
+rm -rf target/npm-check/node_modules/hounsfield-viewer
+tar xzf "dist/hounsfield-viewer-$crate_version.tgz" -C target/npm-check/node_modules
+mv target/npm-check/node_modules/package target/npm-check/node_modules/hounsfield-viewer
+cp apps/hounsfield-web/npm/check.ts target/npm-check/
+target/node/node_modules/.bin/tsc --noEmit --strict --target es2022 --module esnext \
+    --moduleResolution bundler --lib es2022,dom,dom.iterable target/npm-check/check.ts
+echo "dist/hounsfield-viewer-$crate_version.tgz: $(( $(stat -c %s "dist/hounsfield-viewer-$crate_version.tgz") / 1024 )) KiB"

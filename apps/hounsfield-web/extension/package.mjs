@@ -32,7 +32,8 @@ const variants = {
 for (const [dir, make] of Object.entries(variants)) {
   const out = path.join(root, 'dist', dir);
   fs.rmSync(out, { recursive: true, force: true });
-  fs.cpSync(web, out, { recursive: true });
+  // The page, its module and assets; not the embedding examples.
+  fs.cpSync(web, out, { recursive: true, filter: (src) => path.basename(src) !== 'examples' });
   fs.copyFileSync(path.join(here, 'background.js'), path.join(out, 'background.js'));
   fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(make(source), null, 2) + '\n');
   console.log(`dist/${dir}: ${fs.readdirSync(out).length} files`);

@@ -376,6 +376,51 @@ try {
     }
   }
 
+  // 9. The component: two viewers on one page (the npm package's example), each with its
+  //    own file and window, each canvas equal to the native render of its file and window;
+  //    a window set through one viewer's API changes that viewer only, with its event.
+  {
+    const left = path.join(shared, 'ct-philips-brain/I100');
+    const right = path.join(pydicomFiles, 'MR_small.dcm');
+    const q = `left=/shared/ct-philips-brain/I100&left-window=-600,1500&right=/pydicom/MR_small.dcm&right-window=600,1200`;
+    await page.goto(withRenderer(`${base}/examples/two-viewers.html?${q}`));
+    const both = () =>
+      page.evaluate(() => [...document.querySelectorAll('hounsfield-viewer')].map((e) => (e.viewer ? e.status() : { loaded: false })));
+    const t = Date.now();
+    let st;
+    for (;;) {
+      st = await both();
+      if (st.every((x) => x.loaded && x.window) && st[0].window[0] === -600 && st[1].window[0] === 600) break;
+      if (Date.now() - t > 60000) throw new Error(`two viewers: ${JSON.stringify(st)}`);
+      await page.waitForTimeout(50);
+    }
+    check(st.every((x) => x.renderer === (renderer || 'cpu')), `two viewers draw with ${st.map((x) => x.renderer)}`);
+    const shot = () => page.evaluate(() => [...document.querySelectorAll('hounsfield-viewer')].map((e) => e.pixels()));
+    let px2 = await shot();
+    for (const [k, file, win] of [[0, left, '-600,1500'], [1, right, '600,1200']]) {
+      const d = maxDiff(px2[k], nativeRender(file, st[k].canvas, ['--window', win]));
+      check(d <= 2, `two viewers: viewer ${k + 1} (${path.basename(file)}, window ${win}) max diff ${d} vs native render`);
+    }
+    const differ = px2[0].data.filter((v, i) => Math.abs(v - px2[1].data[i]) > 50).length;
+    check(differ > 10000, `two viewers: the canvases differ (${differ} values by more than 50)`);
+    const events = await page.evaluate(async () => {
+      const [a, b] = document.querySelectorAll('hounsfield-viewer');
+      const seen = [];
+      a.addEventListener('windowchange', (e) => seen.push(['a', e.detail.center, e.detail.width]));
+      b.addEventListener('windowchange', (e) => seen.push(['b', e.detail.center, e.detail.width]));
+      a.setWindow(40, 400);
+      await new Promise((ok) => setTimeout(ok, 300));
+      return { seen, windows: [a.status().window, b.status().window] };
+    });
+    check(
+      JSON.stringify(events.seen) === '[["a",40,400]]' && events.windows[1][0] === 600,
+      `two viewers: setWindow on one gives its windowchange only: ${JSON.stringify(events)}`,
+    );
+    px2 = await shot();
+    const d = maxDiff(px2[0], nativeRender(left, st[0].canvas, ['--window', '40,400']));
+    check(d <= 2, `two viewers: viewer 1 after setWindow(40, 400) max diff ${d} vs native render`);
+  }
+
   const drawing = s.renderer === 'cpu' ? 'CPU path' : 'WebGPU on SwiftShader';
   console.log(`\ntime to first image (512 x 512 CT via ?url=, page and ${drawing} start included): ${firstMs} ms`);
   // (A WebGPU frame is submitted, not finished, when render() returns: only the read back

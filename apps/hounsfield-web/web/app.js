@@ -1,110 +1,15 @@
-// The page around the WebAssembly viewer: files, folders and URLs in, decoding in
-// workers, events to the viewer, overlay text and panels as DOM text (never HTML), and
-// the `window.hounsfield` API for embedding and automation.
-import init, { create_cpu_viewer, create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
+// The page around the viewer component (hounsfield.js): the toolbar, files, folders and
+// URLs in, the series, tags, help and DICOMweb panels as DOM text (never HTML), and the
+// `window.hounsfield` API, which is the API of the page's viewer.
+import { mount, help, DicomWeb } from './hounsfield.js';
 
 const $ = (id) => document.getElementById(id);
-let canvas = $('viewport');
-const lines = $('lines');
-const overlay = $('overlay');
 let viewer = null;
 let failure = null;
-let dirty = true;
 let lastTagsFile = undefined;
-const loads = []; // {batch, pending, added, total, started, resolve}
-const waiting = new Map(); // decode id -> load
-
-function fatal(text) {
-  failure = text;
-  const el = $('fatal');
-  el.textContent = text;
-  el.hidden = false;
-}
 
 function message(text) {
   $('message').textContent = text;
-}
-
-// ---- decoding workers ----
-const workers = [];
-let nextWorker = 0;
-function worker() {
-  if (workers.length === 0) {
-    const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-      w.onmessage = onDecoded;
-      workers.push(w);
-    }
-  }
-  nextWorker = (nextWorker + 1) % workers.length;
-  return workers[nextWorker];
-}
-
-function onDecoded(event) {
-  const { id, frames, error } = event.data;
-  const load = waiting.get(id);
-  waiting.delete(id);
-  if (error !== undefined) viewer.set_failed(id, error);
-  else viewer.set_frames(id, frames);
-  if (load) {
-    load.pending--;
-    maybeFinish(load);
-  }
-  dirty = true;
-}
-
-function maybeFinish(load) {
-  if (load.pending === 0 && load.added === load.total && !load.done) {
-    load.done = true;
-    viewer.finish_load(load.batch, (performance.now() - load.started) / 1000);
-    dirty = true;
-    load.resolve();
-  }
-}
-
-// ---- opening ----
-// Each source is {name, bytes: () => Promise<ArrayBuffer>}.
-function openSources(sources) {
-  if (!viewer || sources.length === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const load = {
-      batch: viewer.begin_load(sources.length),
-      pending: 0,
-      added: 0,
-      total: sources.length,
-      started: performance.now(),
-      resolve,
-      done: false,
-    };
-    loads.push(load);
-    dirty = true;
-    let next = 0;
-    const pump = async () => {
-      while (next < sources.length) {
-        const s = sources[next++];
-        let buffer = null;
-        try {
-          buffer = await s.bytes();
-        } catch (e) {
-          viewer.add_file(load.batch, `${s.name}: ${e}`, new Uint8Array(0));
-        }
-        if (buffer) {
-          const id = viewer.add_file(load.batch, s.name, new Uint8Array(buffer));
-          if (id >= 0) {
-            load.pending++;
-            waiting.set(id, load);
-            worker().postMessage({ id, name: s.name, buffer }, [buffer]);
-          }
-        }
-        load.added++;
-        dirty = true;
-      }
-      maybeFinish(load);
-    };
-    // A few reads in flight at once.
-    for (let i = 0; i < 6; i++) pump();
-  });
 }
 
 // In the extension, reading another site's files takes the user's permission, asked for
@@ -142,38 +47,7 @@ function askPermission(origin, url) {
 function openSource(url) {
   const path = new URL(url, location.href).pathname;
   if (/\/studies\/[0-9.]+(\/series\/[0-9.]+)?\/?$/.test(path)) return window.hounsfield.openDicomWeb(url);
-  return open(url);
-}
-
-function urlSource(url) {
-  const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
-  return {
-    name,
-    bytes: async () => {
-      const r = await fetchChecked(url);
-      if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
-      return r.arrayBuffer();
-    },
-  };
-}
-
-function fileSource(file) {
-  return { name: file.webkitRelativePath || file.name, bytes: () => file.arrayBuffer() };
-}
-
-async function open(what) {
-  if (typeof what === 'string') return openSources([urlSource(what)]);
-  if (what instanceof File) return openSources([fileSource(what)]);
-  const list = Array.from(what || []);
-  return openSources(list.map((x) => (typeof x === 'string' ? urlSource(x) : fileSource(x))));
-}
-
-async function openManifest(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
-  const json = await r.json();
-  const urls = Array.isArray(json) ? json : json.urls || [];
-  return openSources(urls.map((u) => urlSource(new URL(u, new URL(url, location.href)).href)));
+  return viewer.open(url);
 }
 
 // ---- DICOMweb ----
@@ -184,36 +58,13 @@ function dicomweb(root) {
   return new DicomWeb(abs, $('dw-user').value || undefined, $('dw-password').value || undefined, undefined);
 }
 
-let remoteLoad = null; // the load from a server in progress (cancelled by the next)
-// Opens a study or series URL (ROOT/studies/UID[/series/UID]): instances from the
-// metadata first, then the pixels as they arrive, the first slice first.
+// Opens a study or series URL on the default viewer, messages in the toolbar.
 async function openDicomWeb(url, server) {
-  if (!viewer) return;
-  if (remoteLoad) remoteLoad.cancel();
-  const started = performance.now();
-  message(`reading the metadata of ${url} …`);
-  let remote;
   try {
-    remote = await (server || dicomweb(url.replace(/\/studies\/.*$/, ''))).open(url);
+    await viewer.openDicomWeb(url, server);
   } catch (e) {
     message(String(e));
-    return;
   }
-  if (remote.count() === 0) {
-    message(`${url}: no images there`);
-    return;
-  }
-  remoteLoad = remote;
-  const batch = viewer.begin_load(remote.count());
-  const ids = viewer.add_remote(batch, remote);
-  dirty = true;
-  await remote.fetch((k) => {
-    viewer.take_remote(remote, k, ids[k]);
-    dirty = true;
-  });
-  viewer.finish_load(batch, (performance.now() - started) / 1000);
-  if (remoteLoad === remote) remoteLoad = null;
-  dirty = true;
 }
 
 function cell(tr, text) {
@@ -332,21 +183,6 @@ async function listSeries(server, study) {
   }
 }
 
-// Folders dropped: walk the entries.
-async function entryFiles(entry) {
-  if (entry.isFile) return [await new Promise((ok, err) => entry.file(ok, err))];
-  if (!entry.isDirectory) return [];
-  const reader = entry.createReader();
-  const out = [];
-  for (;;) {
-    const batch = await new Promise((ok, err) => reader.readEntries(ok, err));
-    if (batch.length === 0) break;
-    for (const e of batch) out.push(...(await entryFiles(e)));
-  }
-  return out;
-}
-
-// ---- painting the overlay (text as text) ----
 function div(cls, text) {
   const d = document.createElement('div');
   d.className = cls;
@@ -354,73 +190,15 @@ function div(cls, text) {
   return d;
 }
 
-function paintOverlay() {
-  const data = JSON.parse(viewer.overlay());
-  overlay.replaceChildren();
-  const dpr = window.devicePixelRatio || 1;
-  lines.width = Math.round(lines.clientWidth * dpr);
-  lines.height = Math.round(lines.clientHeight * dpr);
-  const g = lines.getContext('2d');
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.clearRect(0, 0, lines.width, lines.height);
-  const framed = data.panes.length > 1;
-  for (const p of data.panes) {
-    const [x, y, w, h] = p.rect;
-    const pane = document.createElement('div');
-    pane.className = framed ? 'pane framed' : 'pane';
-    Object.assign(pane.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
-    const t = p.text;
-    if (t.center) {
-      pane.append(div('center', t.center));
-    } else {
-      const corners = [['tl', t.top_left], ['tr', t.top_right], ['bl', t.bottom_left], ['br', t.bottom_right]];
-      for (const [cls, ls] of corners) {
-        const text = ls.filter((l) => l).join('\n');
-        if (text) pane.append(div(`corner ${cls}`, text));
-      }
-      const [right, left, bottom, top] = t.edges;
-      for (const [cls, text] of [['r', right], ['l', left], ['b', bottom], ['t', top]]) {
-        if (text) pane.append(div(`edge ${cls}`, text));
-      }
-    }
-    overlay.append(pane);
-    // Crosshair lines through the crosshair, clipped to the pane, with a gap around it.
-    g.save();
-    g.beginPath();
-    g.rect(x, y, w, h);
-    g.clip();
-    for (const l of p.lines) {
-      const [cx, cy] = [x + l.from[0], y + l.from[1]];
-      let [dx, dy] = [l.to[0] - l.from[0], l.to[1] - l.from[1]];
-      const len = Math.hypot(dx, dy) || 1;
-      [dx, dy] = [dx / len, dy / len];
-      const far = w + h;
-      const gap = 10;
-      g.strokeStyle = `rgb(${l.color[0]},${l.color[1]},${l.color[2]})`;
-      g.lineWidth = 1;
-      g.beginPath();
-      g.moveTo(cx - dx * far, cy - dy * far);
-      g.lineTo(cx - dx * gap, cy - dy * gap);
-      g.moveTo(cx + dx * gap, cy + dy * gap);
-      g.lineTo(cx + dx * far, cy + dy * far);
-      g.stroke();
-    }
-    g.restore();
-  }
-}
-
 function paintPanels(status) {
-  const list = JSON.parse(viewer.series());
+  const list = viewer.series();
   const ul = $('series');
   ul.replaceChildren();
   list.forEach((s, i) => {
     const li = document.createElement('li');
     li.textContent = s.decoded < s.instances ? `${s.label} — ${s.decoded}/${s.instances} decoded` : s.label;
     if (s.current) li.className = 'current';
-    li.onclick = () => {
-      viewer.select_series(i);
-      dirty = true;
-    };
+    li.onclick = () => viewer.selectSeries(i);
     ul.append(li);
   });
   const p = status.progress;
@@ -439,7 +217,7 @@ function paintPanels(status) {
 }
 
 function paintTags() {
-  const nodes = JSON.parse(viewer.tags());
+  const nodes = viewer.tags();
   const filter = $('tag-filter').value.toLowerCase();
   const hex = (n) => n.toString(16).toUpperCase().padStart(4, '0');
   const matches = (n) =>
@@ -476,112 +254,23 @@ function paintTags() {
   build(nodes, root);
 }
 
-// ---- the frame loop ----
-let cineTimer = null;
-function tick() {
-  if (viewer && dirty) {
-    dirty = false;
-    try {
-      viewer.render();
-    } catch (e) {
-      fatal(`Drawing failed: ${e}`);
-    }
-    paintOverlay();
-    const status = JSON.parse(viewer.status());
-    paintPanels(status);
-    if (status.cine && cineTimer === null) {
-      const step = () => {
-        const next = viewer.cine_step();
-        dirty = true;
-        cineTimer = next >= 0 ? setTimeout(step, next) : null;
-      };
-      cineTimer = setTimeout(step, viewer.cine_interval());
-    }
-  }
-  requestAnimationFrame(tick);
-}
-
-function resize() {
-  if (!viewer) return;
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
-  const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
-  canvas.width = w;
-  canvas.height = h;
-  viewer.resize(w, h, dpr);
-  dirty = true;
-}
-
-function savePng() {
-  viewer.render();
-  canvas.toBlob((blob) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = 'hounsfield-view.png';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  });
-}
 
 function act(effect) {
   if (effect === 'open') $('files').click();
-  if (effect === 'save') savePng();
 }
 
 function wire() {
-  const pos = (e) => {
-    const r = canvas.getBoundingClientRect();
-    return [e.clientX - r.left, e.clientY - r.top];
-  };
-  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
-  canvas.addEventListener('pointerdown', (e) => {
-    canvas.focus();
-    canvas.setPointerCapture(e.pointerId);
-    const [x, y] = pos(e);
-    viewer.pointer_down(x, y, e.button);
-    e.preventDefault();
-  });
-  canvas.addEventListener('pointermove', (e) => {
-    const [x, y] = pos(e);
-    viewer.pointer_move(x, y, e.shiftKey, e.ctrlKey || e.metaKey);
-    dirty = true;
-  });
-  canvas.addEventListener('pointerup', (e) => {
-    const [x, y] = pos(e);
-    viewer.pointer_up(x, y, e.button);
-    dirty = true;
-  });
-  canvas.addEventListener('pointerleave', () => {
-    viewer.pointer_leave();
-    dirty = true;
-  });
-  canvas.addEventListener('dblclick', (e) => {
-    const [x, y] = pos(e);
-    viewer.double_click(x, y);
-    dirty = true;
-  });
-  canvas.addEventListener(
-    'wheel',
-    (e) => {
-      e.preventDefault();
-      const [x, y] = pos(e);
-      const lines = e.deltaMode === 1 ? -e.deltaY : e.deltaMode === 2 ? -e.deltaY * 10 : -e.deltaY / 100;
-      viewer.wheel(lines, x, y, e.ctrlKey);
-      dirty = true;
-    },
-    { passive: false },
-  );
+  // Keys anywhere on the page go to the viewer (its canvas handles them when focused).
   window.addEventListener('keydown', (e) => {
-    if (!viewer || e.target instanceof HTMLInputElement) return;
+    if (!viewer || e.target instanceof HTMLInputElement || e.target === viewer.canvas) return;
     const r = viewer.key(e.key, e.ctrlKey || e.metaKey, e.shiftKey);
-    if (r !== 'ignored') {
-      e.preventDefault();
-      act(r);
-      dirty = true;
-    }
+    if (r !== 'ignored') e.preventDefault();
   });
-  $('files').addEventListener('change', (e) => open(e.target.files));
-  $('folder').addEventListener('change', (e) => open(e.target.files));
+  viewer.addEventListener('effect', (e) => act(e.detail));
+  viewer.addEventListener('message', (e) => message(e.detail));
+  viewer.addEventListener('update', (e) => paintPanels(e.detail));
+  $('files').addEventListener('change', (e) => viewer.open(e.target.files));
+  $('folder').addEventListener('change', (e) => viewer.open(e.target.files));
   $('dicomweb-toggle').onclick = () => {
     $('dicomweb').hidden = !$('dicomweb').hidden;
   };
@@ -592,26 +281,13 @@ function wire() {
     e.preventDefault();
     searchStudies(0);
   });
-  $('layout').onclick = () => act(viewer.key('m', false, false)) || (dirty = true);
-  $('tags-toggle').onclick = () => act(viewer.key('t', false, false)) || (dirty = true);
-  $('help-toggle').onclick = () => act(viewer.key('h', false, false)) || (dirty = true);
-  $('help').onclick = () => act(viewer.key('Escape', false, false)) || (dirty = true);
+  $('layout').onclick = () => viewer.key('m');
+  $('tags-toggle').onclick = () => viewer.key('t');
+  $('help-toggle').onclick = () => viewer.key('h');
+  $('help').onclick = () => viewer.key('Escape');
   $('tag-filter').addEventListener('input', paintTags);
-  const stage = $('stage');
-  stage.addEventListener('dragover', (e) => e.preventDefault());
-  stage.addEventListener('drop', async (e) => {
-    e.preventDefault();
-    const entries = Array.from(e.dataTransfer.items || [])
-      .map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry())
-      .filter((x) => x);
-    const files = entries.length
-      ? (await Promise.all(entries.map(entryFiles))).flat()
-      : Array.from(e.dataTransfer.files);
-    open(files);
-  });
-  new ResizeObserver(resize).observe(canvas);
   const table = $('help-table');
-  for (const [k, v] of JSON.parse(WebViewer.help())) {
+  for (const [k, v] of help()) {
     const tr = document.createElement('tr');
     const a = document.createElement('td');
     a.textContent = k;
@@ -622,20 +298,14 @@ function wire() {
   }
 }
 
-// The API for embedding and automation.
+// The API for embedding and automation: the page's viewer (see hounsfield.js for more
+// than one viewer on a page).
 window.hounsfield = {
-  open,
-  openManifest,
+  open: (what) => viewer.open(what),
+  openManifest: (url) => viewer.openManifest(url),
   // A DICOMweb study or series URL; credentials as {user, password} or {token}.
-  openDicomWeb(url, auth = {}) {
-    const root = url.replace(/\/studies\/.*$/, '');
-    const abs = new URL(root, location.href).href.replace(/\/+$/, '');
-    return openDicomWeb(new URL(url, location.href).href, new DicomWeb(abs, auth.user, auth.password, auth.token));
-  },
-  setWindow(center, width) {
-    viewer.set_window(center, width);
-    dirty = true;
-  },
+  openDicomWeb: (url, auth = {}) => openDicomWeb(new URL(url, location.href).href, auth),
+  setWindow: (center, width) => viewer.setWindow(center, width),
   // Reloads the page drawing with 'cpu' or 'webgpu' (or 'auto').
   setRenderer(path) {
     const params = new URLSearchParams(location.search);
@@ -643,76 +313,30 @@ window.hounsfield = {
     else params.set('renderer', path);
     location.search = params.toString();
   },
-  status() {
-    if (!viewer) return { loaded: false, error: failure };
-    return { ...JSON.parse(viewer.status()), error: failure };
-  },
-  // The panes of the canvas: [{pane, rect: [x, y, width, height] in CSS pixels}].
-  panes() {
-    return JSON.parse(viewer.overlay()).panes.map((p) => ({ pane: p.pane, rect: p.rect }));
-  },
-  // Draws now (what the next animation frame would do), for timing and automation.
-  render() {
-    viewer.render();
-    dirty = false;
-  },
-  // The canvas pixels as drawn now (RGBA rows), read in the same task as the render.
-  pixels() {
-    viewer.render();
-    const c = document.createElement('canvas');
-    c.width = canvas.width;
-    c.height = canvas.height;
-    const g = c.getContext('2d');
-    g.drawImage(canvas, 0, 0);
-    return { width: c.width, height: c.height, data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+  status: () => (viewer ? viewer.status() : { loaded: false, error: failure }),
+  panes: () => viewer.panes(),
+  render: () => viewer.render(),
+  pixels: () => viewer.pixels(),
+  // The page's viewer itself (a Viewer of hounsfield.js), for events.
+  get viewer() {
+    return viewer;
   },
 };
 
-// Which path draws: `?renderer=cpu|webgpu` (or `window.hounsfield.setRenderer`) forces
-// one; otherwise WebGPU on a hardware adapter, and the CPU reference pipeline where WebGPU
-// is missing, fails, or runs in software (a fallback adapter, SwiftShader, llvmpipe).
-async function choosePath(forced) {
-  if (forced === 'cpu') return 'cpu';
-  if (forced === 'webgpu' || forced === 'gpu') return 'webgpu';
-  if (!navigator.gpu) return 'cpu';
-  try {
-    const a = await navigator.gpu.requestAdapter();
-    if (!a) return 'cpu';
-    const i = a.info || {};
-    const text = `${i.vendor || ''} ${i.architecture || ''} ${i.device || ''} ${i.description || ''}`;
-    if (a.isFallbackAdapter || i.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(text)) return 'cpu';
-  } catch {
-    return 'cpu';
-  }
-  return 'webgpu';
-}
-
 async function main() {
-  await init();
-  const path = await choosePath(new URLSearchParams(location.search).get('renderer'));
-  if (path === 'webgpu') {
-    try {
-      viewer = await create_viewer(canvas);
-    } catch (e) {
-      console.warn(`WebGPU is not usable here (${e}); drawing on the CPU`);
-      // A canvas that has a WebGPU context cannot give a 2D one: a fresh canvas.
-      const fresh = canvas.cloneNode();
-      canvas.replaceWith(fresh);
-      canvas = fresh;
-    }
-  }
-  if (!viewer) {
-    try {
-      viewer = create_cpu_viewer(canvas);
-    } catch (e) {
-      fatal(`Cannot draw in this page: ${e}`);
-      return;
-    }
-  }
-  wire();
-  resize();
-  requestAnimationFrame(tick);
   const params = new URLSearchParams(location.search);
+  try {
+    // `?renderer=cpu|webgpu` forces a drawing path; otherwise the component chooses.
+    viewer = await mount($('stage'), { renderer: params.get('renderer') || 'auto' });
+  } catch (e) {
+    failure = `Cannot draw in this page: ${e}`;
+    return;
+  }
+  // The ids the page's tests and styles use.
+  viewer.canvas.id = 'viewport';
+  viewer.overlay.id = 'overlay';
+  viewer.fetcher = fetchChecked;
+  wire();
   try {
     // `#src=URL` (the extension: a link, a download or the context menu), the URL as it was.
     const src = location.hash.startsWith('#src=') ? location.hash.slice(5) : null;
@@ -729,11 +353,10 @@ async function main() {
         $('dicomweb').hidden = false;
         await searchStudies();
       }
-    } else if (params.get('url')) await open(params.get('url'));
-    else if (params.get('manifest')) await openManifest(params.get('manifest'));
+    } else if (params.get('url')) await viewer.open(params.get('url'));
+    else if (params.get('manifest')) await viewer.openManifest(params.get('manifest'));
     else if (!params.has('empty')) {
-      const bytes = sample();
-      await openSources([{ name: 'CT_small.dcm (embedded sample)', bytes: async () => bytes.buffer.slice(0) }]);
+      await viewer.openSample();
       message('Showing the embedded sample (pydicom\'s CT_small.dcm). Open your own files or folders above, or drop them here.');
     }
   } catch (e) {

@@ -1,0 +1,621 @@
+// Hounsfield as a component: `mount(element)` puts a viewer into any element of any page,
+// and `<hounsfield-viewer src="...">` does the same as a custom element. Each viewer has
+// its own canvas, drawing path (WebGPU or the CPU reference pipeline), files, window and
+// events; the WebAssembly module and the decoding workers are shared by all of them.
+//
+//   import { mount } from './hounsfield.js';
+//   const viewer = await mount(document.querySelector('#left'));
+//   viewer.addEventListener('windowchange', (e) => console.log(e.detail));
+//   await viewer.open('ct/I100.dcm');
+//   viewer.setWindow(40, 400);
+//
+// Events (CustomEvent, also dispatched on the element): `load` when a load has finished
+// (detail: the status), `windowchange` ({center, width}), `slicechange` ({slice, slices,
+// frame, frames, series}), `update` after each redraw (the status) and `effect` when a key
+// asks the page for something (`open`: a file dialog).
+import init, { create_cpu_viewer, create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
+
+let ready = null;
+/** Loads the WebAssembly module once; `mount` calls it. */
+export function initialize() {
+  ready ||= init();
+  return ready;
+}
+
+// ---- decoding workers, shared by every viewer of the page ----
+const workers = [];
+let nextWorker = 0;
+const pending = new Map(); // request number -> callback
+let nextRequest = 0;
+function decode(name, buffer) {
+  if (workers.length === 0) {
+    const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      w.onmessage = (event) => {
+        const done = pending.get(event.data.id);
+        pending.delete(event.data.id);
+        if (done) done(event.data);
+      };
+      workers.push(w);
+    }
+  }
+  nextWorker = (nextWorker + 1) % workers.length;
+  const id = nextRequest++;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    workers[nextWorker].postMessage({ id, name, buffer }, [buffer]);
+  });
+}
+
+// Which path draws: 'cpu' or 'webgpu' forces one; otherwise WebGPU on a hardware adapter,
+// and the CPU reference pipeline where WebGPU is missing, fails, or runs in software (a
+// fallback adapter, SwiftShader, llvmpipe).
+async function choosePath(forced) {
+  if (forced === 'cpu') return 'cpu';
+  if (forced === 'webgpu' || forced === 'gpu') return 'webgpu';
+  if (!navigator.gpu) return 'cpu';
+  try {
+    const a = await navigator.gpu.requestAdapter();
+    if (!a) return 'cpu';
+    const i = a.info || {};
+    const text = `${i.vendor || ''} ${i.architecture || ''} ${i.device || ''} ${i.description || ''}`;
+    if (a.isFallbackAdapter || i.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(text)) return 'cpu';
+  } catch {
+    return 'cpu';
+  }
+  return 'webgpu';
+}
+
+const STYLE = `
+.hf-stage { position: absolute; inset: 0; overflow: hidden; background: #000; }
+.hf-viewport, .hf-lines { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+.hf-viewport { outline: none; touch-action: none; }
+.hf-lines, .hf-overlay { pointer-events: none; }
+.hf-overlay { position: absolute; inset: 0; font: 13px system-ui, sans-serif; }
+.hf-pane { position: absolute; box-sizing: border-box; }
+.hf-pane.hf-framed { border: 1px solid #5a5a5a; }
+.hf-corner, .hf-edge, .hf-center { position: absolute; color: #ebe178; text-shadow: 1px 1px 0 #000; }
+.hf-corner { white-space: pre; font-size: 13px; line-height: 1.25; }
+.hf-tl { left: 6px; top: 6px; } .hf-tr { right: 6px; top: 6px; text-align: right; }
+.hf-bl { left: 6px; bottom: 6px; } .hf-br { right: 6px; bottom: 6px; text-align: right; }
+.hf-edge { font-size: 14px; }
+.hf-edge.hf-l { left: 4px; top: 50%; transform: translateY(-50%); } .hf-edge.hf-r { right: 4px; top: 50%; transform: translateY(-50%); }
+.hf-edge.hf-t { top: 4px; left: 50%; transform: translateX(-50%); } .hf-edge.hf-b { bottom: 4px; left: 50%; transform: translateX(-50%); }
+.hf-center { left: 50%; top: 50%; transform: translate(-50%, -50%); text-align: center; white-space: pre; }
+.hf-fatal { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; padding: 40px; color: #f0c070; font-size: 15px; text-align: center; white-space: pre-wrap; }
+.hf-fatal[hidden] { display: none; }
+:where(hounsfield-viewer) { display: block; position: relative; width: 512px; height: 512px; }
+`;
+function addStyle() {
+  if (document.getElementById('hounsfield-style')) return;
+  const s = document.createElement('style');
+  s.id = 'hounsfield-style';
+  s.textContent = STYLE;
+  document.head.append(s);
+}
+
+function el(tag, cls, text) {
+  const d = document.createElement(tag);
+  if (cls) d.className = cls;
+  if (text !== undefined) d.textContent = text;
+  return d;
+}
+
+/** A URL source: its file name and a reader of its bytes (`fetchChecked` by default). */
+export function urlSource(url, fetcher = fetch) {
+  const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
+  return {
+    name,
+    bytes: async () => {
+      const r = await fetcher(url);
+      if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
+      return r.arrayBuffer();
+    },
+  };
+}
+
+function fileSource(file) {
+  return { name: file.webkitRelativePath || file.name, bytes: () => file.arrayBuffer() };
+}
+
+/** One viewer in one element. Create it with `mount`. */
+export class Viewer extends EventTarget {
+  constructor(element, wasm, canvas, parts, path) {
+    super();
+    this.element = element;
+    this.canvas = canvas;
+    this.lines = parts.lines;
+    this.overlay = parts.overlay;
+    this.stage = parts.stage;
+    this.fatalBox = parts.fatal;
+    /** 'webgpu' or 'cpu': the drawing path of this viewer. */
+    this.renderer = path;
+    this.wasm = wasm;
+    this.dirty = true;
+    this.failure = null;
+    this.fetcher = (url) => fetch(url);
+    this.remoteLoad = null;
+    this.last = {};
+    this.destroyed = false;
+    this.cineTimer = null;
+    this.wire();
+    this.resize();
+    const tick = () => {
+      if (this.destroyed) return;
+      if (this.dirty) this.repaint();
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+    if (this.element !== this) this.element.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  fatal(text) {
+    this.failure = text;
+    this.fatalBox.textContent = text;
+    this.fatalBox.hidden = false;
+  }
+
+  // ---- opening ----
+  /** Opens sources: each `{name, bytes: () => Promise<ArrayBuffer>}`. */
+  openSources(sources) {
+    const viewer = this.wasm;
+    if (sources.length === 0) return Promise.resolve();
+    const batch = viewer.begin_load(sources.length);
+    const started = performance.now();
+    this.dirty = true;
+    const reads = [];
+    let next = 0;
+    const pump = async () => {
+      while (next < sources.length) {
+        const s = sources[next++];
+        let buffer = null;
+        try {
+          buffer = await s.bytes();
+        } catch (e) {
+          viewer.add_file(batch, `${s.name}: ${e}`, new Uint8Array(0));
+        }
+        if (buffer) {
+          const id = viewer.add_file(batch, s.name, new Uint8Array(buffer));
+          if (id >= 0) {
+            reads.push(
+              decode(s.name, buffer).then(({ frames, error }) => {
+                if (error !== undefined) viewer.set_failed(id, error);
+                else viewer.set_frames(id, frames);
+                this.dirty = true;
+              }),
+            );
+          }
+        }
+        this.dirty = true;
+      }
+    };
+    // A few reads in flight at once.
+    const pumps = Array.from({ length: 6 }, pump);
+    return Promise.all(pumps)
+      .then(() => Promise.all(reads))
+      .then(() => {
+        viewer.finish_load(batch, (performance.now() - started) / 1000);
+        this.dirty = true;
+        this.loadFinished = true;
+      });
+  }
+
+  /** Opens a URL, a `File`, or a list of them (a `FileList` from an input works). */
+  open(what) {
+    const url = (u) => urlSource(u, this.fetcher);
+    if (typeof what === 'string') return this.openSources([url(what)]);
+    if (what instanceof File) return this.openSources([fileSource(what)]);
+    const list = Array.from(what || []);
+    return this.openSources(list.map((x) => (typeof x === 'string' ? url(x) : fileSource(x))));
+  }
+
+  /** Opens the URLs listed by a JSON manifest (an array, or `{urls: [...]}`). */
+  async openManifest(url) {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
+    const json = await r.json();
+    const urls = Array.isArray(json) ? json : json.urls || [];
+    const at = new URL(url, location.href);
+    return this.openSources(urls.map((u) => urlSource(new URL(u, at).href, this.fetcher)));
+  }
+
+  /** The embedded sample CT (pydicom's CT_small.dcm). */
+  openSample() {
+    const bytes = sample();
+    return this.openSources([{ name: 'CT_small.dcm (embedded sample)', bytes: async () => bytes.buffer.slice(0) }]);
+  }
+
+  /**
+   * Opens a DICOMweb study or series URL (ROOT/studies/UID[/series/UID]): instances from
+   * the metadata first, then the pixels as they arrive, the first slice first. `auth` is
+   * `{user, password}`, `{token}`, or a `DicomWeb` server. Cancels the previous one.
+   */
+  async openDicomWeb(url, auth = {}) {
+    const abs = new URL(url, location.href).href;
+    const server =
+      auth instanceof DicomWeb
+        ? auth
+        : new DicomWeb(abs.replace(/\/studies\/.*$/, '').replace(/\/+$/, ''), auth.user, auth.password, auth.token);
+    const viewer = this.wasm;
+    if (this.remoteLoad) this.remoteLoad.cancel();
+    const started = performance.now();
+    this.emit('message', `reading the metadata of ${abs} …`);
+    const remote = await server.open(abs);
+    if (remote.count() === 0) throw new Error(`${abs}: no images there`);
+    this.remoteLoad = remote;
+    const batch = viewer.begin_load(remote.count());
+    const ids = viewer.add_remote(batch, remote);
+    this.dirty = true;
+    await remote.fetch((k) => {
+      viewer.take_remote(remote, k, ids[k]);
+      this.dirty = true;
+    });
+    viewer.finish_load(batch, (performance.now() - started) / 1000);
+    if (this.remoteLoad === remote) this.remoteLoad = null;
+    this.dirty = true;
+    this.loadFinished = true;
+  }
+
+  // ---- what embedders call ----
+  /** Sets the window (centre and width, in modality units). */
+  setWindow(center, width) {
+    this.wasm.set_window(center, width);
+    this.dirty = true;
+  }
+
+  /** The state: window, slice, file, progress, messages, drawing path, ... */
+  status() {
+    return { ...JSON.parse(this.wasm.status()), error: this.failure };
+  }
+
+  /** The panes of the canvas: [{pane, rect: [x, y, width, height] in CSS pixels}]. */
+  panes() {
+    return JSON.parse(this.wasm.overlay()).panes.map((p) => ({ pane: p.pane, rect: p.rect }));
+  }
+
+  /** Draws now (what the next animation frame would do). */
+  render() {
+    this.wasm.render();
+  }
+
+  /** The canvas pixels as drawn now (RGBA rows), read in the same task as the render. */
+  pixels() {
+    this.wasm.render();
+    const c = document.createElement('canvas');
+    c.width = this.canvas.width;
+    c.height = this.canvas.height;
+    const g = c.getContext('2d');
+    g.drawImage(this.canvas, 0, 0);
+    return { width: c.width, height: c.height, data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+  }
+
+  /** A key as the viewer's keyboard conventions read it; returns what it asks of the page. */
+  key(key, ctrl = false, shift = false) {
+    const r = this.wasm.key(key, ctrl, shift);
+    if (r === 'save') this.savePng();
+    else if (r === 'open') this.emit('effect', 'open');
+    this.dirty = true;
+    return r;
+  }
+
+  /** The series loaded: [{label, instances, decoded, current}]. */
+  series() {
+    return JSON.parse(this.wasm.series());
+  }
+
+  selectSeries(index) {
+    this.wasm.select_series(index);
+    this.dirty = true;
+  }
+
+  /** The data elements of the file on screen, as a tree. */
+  tags() {
+    return JSON.parse(this.wasm.tags());
+  }
+
+  /** Stops drawing and removes the viewer's elements. */
+  destroy() {
+    this.destroyed = true;
+    this.observer.disconnect();
+    this.stage.remove();
+  }
+
+  // ---- drawing ----
+  repaint() {
+    this.dirty = false;
+    try {
+      this.wasm.render();
+    } catch (e) {
+      this.fatal(`Drawing failed: ${e}`);
+    }
+    this.paintOverlay();
+    const status = this.status();
+    this.changes(status);
+    this.emit('update', status);
+    if (status.cine && this.cineTimer === null) {
+      const step = () => {
+        const next = this.wasm.cine_step();
+        this.dirty = true;
+        this.cineTimer = next >= 0 ? setTimeout(step, next) : null;
+      };
+      this.cineTimer = setTimeout(step, this.wasm.cine_interval());
+    }
+  }
+
+  changes(s) {
+    const last = this.last;
+    const w = s.window ? `${s.window[0]},${s.window[1]}` : null;
+    if (w !== last.window && s.window) this.emit('windowchange', { center: s.window[0], width: s.window[1] });
+    const at = `${s.current_series},${s.slice},${s.frame}`;
+    if (at !== last.at && s.slices) {
+      this.emit('slicechange', { slice: s.slice, slices: s.slices, frame: s.frame, frames: s.frames, series: s.current_series });
+    }
+    if (this.loadFinished && s.loaded) {
+      this.loadFinished = false;
+      this.emit('load', s);
+    }
+    this.last = { window: w, at };
+  }
+
+  paintOverlay() {
+    const data = JSON.parse(this.wasm.overlay());
+    const { lines, overlay } = this;
+    overlay.replaceChildren();
+    const dpr = window.devicePixelRatio || 1;
+    lines.width = Math.round(lines.clientWidth * dpr);
+    lines.height = Math.round(lines.clientHeight * dpr);
+    const g = lines.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, lines.width, lines.height);
+    const framed = data.panes.length > 1;
+    for (const p of data.panes) {
+      const [x, y, w, h] = p.rect;
+      const pane = el('div', framed ? 'hf-pane hf-framed' : 'hf-pane');
+      Object.assign(pane.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
+      const t = p.text;
+      if (t.center) {
+        pane.append(el('div', 'hf-center', t.center));
+      } else {
+        const corners = [['tl', t.top_left], ['tr', t.top_right], ['bl', t.bottom_left], ['br', t.bottom_right]];
+        for (const [cls, ls] of corners) {
+          const text = ls.filter((l) => l).join('\n');
+          if (text) pane.append(el('div', `hf-corner hf-${cls}`, text));
+        }
+        const [right, left, bottom, top] = t.edges;
+        for (const [cls, text] of [['r', right], ['l', left], ['b', bottom], ['t', top]]) {
+          if (text) pane.append(el('div', `hf-edge hf-${cls}`, text));
+        }
+      }
+      overlay.append(pane);
+      // Crosshair lines through the crosshair, clipped to the pane, with a gap around it.
+      g.save();
+      g.beginPath();
+      g.rect(x, y, w, h);
+      g.clip();
+      for (const l of p.lines) {
+        const [cx, cy] = [x + l.from[0], y + l.from[1]];
+        let [dx, dy] = [l.to[0] - l.from[0], l.to[1] - l.from[1]];
+        const len = Math.hypot(dx, dy) || 1;
+        [dx, dy] = [dx / len, dy / len];
+        const far = w + h;
+        const gap = 10;
+        g.strokeStyle = `rgb(${l.color[0]},${l.color[1]},${l.color[2]})`;
+        g.lineWidth = 1;
+        g.beginPath();
+        g.moveTo(cx - dx * far, cy - dy * far);
+        g.lineTo(cx - dx * gap, cy - dy * gap);
+        g.moveTo(cx + dx * gap, cy + dy * gap);
+        g.lineTo(cx + dx * far, cy + dy * far);
+        g.stroke();
+      }
+      g.restore();
+    }
+  }
+
+  resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(this.canvas.clientWidth * dpr));
+    const h = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
+    this.canvas.width = w;
+    this.canvas.height = h;
+    this.wasm.resize(w, h, dpr);
+    this.dirty = true;
+  }
+
+  savePng() {
+    this.wasm.render();
+    this.canvas.toBlob((blob) => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = 'hounsfield-view.png';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    });
+  }
+
+  // The radiology conventions: drag = window/level, wheel = slice, right-drag = zoom,
+  // middle-drag = pan (the shared gesture model of hounsfield-viewer).
+  wire() {
+    const { canvas } = this;
+    const viewer = this.wasm;
+    const pos = (e) => {
+      const r = canvas.getBoundingClientRect();
+      return [e.clientX - r.left, e.clientY - r.top];
+    };
+    canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+    canvas.addEventListener('pointerdown', (e) => {
+      canvas.focus();
+      canvas.setPointerCapture(e.pointerId);
+      const [x, y] = pos(e);
+      viewer.pointer_down(x, y, e.button);
+      e.preventDefault();
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      const [x, y] = pos(e);
+      viewer.pointer_move(x, y, e.shiftKey, e.ctrlKey || e.metaKey);
+      this.dirty = true;
+    });
+    canvas.addEventListener('pointerup', (e) => {
+      const [x, y] = pos(e);
+      viewer.pointer_up(x, y, e.button);
+      this.dirty = true;
+    });
+    canvas.addEventListener('pointerleave', () => {
+      viewer.pointer_leave();
+      this.dirty = true;
+    });
+    canvas.addEventListener('dblclick', (e) => {
+      const [x, y] = pos(e);
+      viewer.double_click(x, y);
+      this.dirty = true;
+    });
+    canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const [x, y] = pos(e);
+        const lines = e.deltaMode === 1 ? -e.deltaY : e.deltaMode === 2 ? -e.deltaY * 10 : -e.deltaY / 100;
+        viewer.wheel(lines, x, y, e.ctrlKey);
+        this.dirty = true;
+      },
+      { passive: false },
+    );
+    // Keys go to the viewer whose canvas has the focus (a page may also forward its own).
+    canvas.addEventListener('keydown', (e) => {
+      if (this.key(e.key, e.ctrlKey || e.metaKey, e.shiftKey) !== 'ignored') {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    });
+    this.stage.addEventListener('dragover', (e) => e.preventDefault());
+    this.stage.addEventListener('drop', async (e) => {
+      e.preventDefault();
+      const entries = Array.from(e.dataTransfer.items || [])
+        .map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry())
+        .filter((x) => x);
+      const files = entries.length ? (await Promise.all(entries.map(entryFiles))).flat() : Array.from(e.dataTransfer.files);
+      this.open(files);
+    });
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(canvas);
+  }
+}
+
+// Folders dropped: walk the entries.
+async function entryFiles(entry) {
+  if (entry.isFile) return [await new Promise((ok, err) => entry.file(ok, err))];
+  if (!entry.isDirectory) return [];
+  const reader = entry.createReader();
+  const out = [];
+  for (;;) {
+    const batch = await new Promise((ok, err) => reader.readEntries(ok, err));
+    if (batch.length === 0) break;
+    for (const e of batch) out.push(...(await entryFiles(e)));
+  }
+  return out;
+}
+
+/**
+ * Mounts a viewer into `element` (it fills the element; give the element a size).
+ * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu').
+ */
+export async function mount(element, options = {}) {
+  await initialize();
+  addStyle();
+  const stage = el('div', 'hf-stage');
+  let canvas = el('canvas', 'hf-viewport');
+  canvas.tabIndex = 0;
+  const parts = { stage, lines: el('canvas', 'hf-lines'), overlay: el('div', 'hf-overlay'), fatal: el('div', 'hf-fatal') };
+  parts.fatal.hidden = true;
+  stage.append(canvas, parts.lines, parts.overlay, parts.fatal);
+  // The viewer fills the element: its box is the stage's containing block.
+  if (getComputedStyle(element).position === 'static') element.style.position = 'relative';
+  element.append(stage);
+  let path = await choosePath(options.renderer);
+  let wasm = null;
+  if (path === 'webgpu') {
+    try {
+      wasm = await create_viewer(canvas);
+    } catch (e) {
+      console.warn(`WebGPU is not usable here (${e}); drawing on the CPU`);
+      // A canvas that has a WebGPU context cannot give a 2D one: a fresh canvas.
+      const fresh = canvas.cloneNode();
+      canvas.replaceWith(fresh);
+      canvas = fresh;
+    }
+  }
+  if (!wasm) {
+    path = 'cpu';
+    try {
+      wasm = create_cpu_viewer(canvas);
+    } catch (e) {
+      parts.fatal.hidden = false;
+      parts.fatal.textContent = `Cannot draw in this page: ${e}`;
+      throw e;
+    }
+  }
+  return new Viewer(element, wasm, canvas, parts, path);
+}
+
+/** The help table: [[keys, what they do]]. */
+export function help() {
+  return JSON.parse(WebViewer.help());
+}
+
+export { DicomWeb };
+
+/**
+ * `<hounsfield-viewer src="URL" renderer="auto|webgpu|cpu" window="C,W">`: a viewer as
+ * an element. `src` may list several URLs separated by spaces. The element has the
+ * viewer's methods (`open`, `setWindow`, `status`, `pixels`, ...) and its events; `ready`
+ * is a promise of the `Viewer`.
+ */
+export class HounsfieldViewerElement extends HTMLElement {
+  static observedAttributes = ['src', 'window'];
+
+  connectedCallback() {
+    if (this.ready) return;
+    this.ready = mount(this, { renderer: this.getAttribute('renderer') || 'auto' }).then((v) => {
+      this.viewer = v;
+      v.element = this;
+      this.load();
+      return v;
+    });
+  }
+
+  async load() {
+    const v = this.viewer;
+    if (!v) return;
+    const src = (this.getAttribute('src') || '').split(/\s+/).filter((s) => s);
+    if (src.length) await v.open(src.length === 1 ? src[0] : src);
+    this.applyWindow();
+  }
+
+  applyWindow() {
+    const w = (this.getAttribute('window') || '').split(',').map(Number);
+    if (this.viewer && w.length === 2 && w.every(Number.isFinite)) this.viewer.setWindow(w[0], w[1]);
+  }
+
+  attributeChangedCallback(name, old, value) {
+    if (!this.viewer || old === value) return;
+    if (name === 'src') this.load();
+    else this.applyWindow();
+  }
+
+  open(what) { return this.ready.then((v) => v.open(what)); }
+  openDicomWeb(url, auth) { return this.ready.then((v) => v.openDicomWeb(url, auth)); }
+  setWindow(c, w) { this.viewer?.setWindow(c, w); }
+  status() { return this.viewer ? this.viewer.status() : { loaded: false, error: null }; }
+  panes() { return this.viewer?.panes() ?? []; }
+  pixels() { return this.viewer?.pixels(); }
+  render() { this.viewer?.render(); }
+}
+
+if (globalThis.customElements && !customElements.get('hounsfield-viewer')) {
+  customElements.define('hounsfield-viewer', HounsfieldViewerElement);
+}

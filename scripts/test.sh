@@ -20,19 +20,28 @@ cargo check --target wasm32-unknown-unknown -p hounsfield-render
 cargo check --target wasm32-unknown-unknown -p hounsfield-dicomweb
 step "WebAssembly probe module"
 cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe
-step "unit and doc tests"
+# Every `cargo test` below selects the whole workspace (and picks tests by name), so that
+# all of them share one build: a narrower selection would unify features differently and
+# compile the crates a second time.
+step "unit and doc tests (the renderer's examples too: headless and plane against hounsfield render)"
 cargo test --workspace --exclude hounsfield-conformance -- --skip e2e::
-step "viewer end to end (Xvfb, xdotool, screen captures)"
-cargo test -p hounsfield --test viewer_e2e -- --nocapture --test-threads 1
+step "viewer and examples end to end (Xvfb, xdotool, screen captures)"
+cargo test --workspace --test viewer_e2e --test examples -- --nocapture --test-threads 1 e2e::
 step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference on the GPU)"
-cargo test -p hounsfield-conformance -- --nocapture --test-threads 1
+conformance=()
+for t in tests/*.rs; do conformance+=(--test "$(basename "$t" .rs)"); done
+cargo test --workspace "${conformance[@]}" -- --nocapture --test-threads 1
+step "library crates: rustdoc without warnings, and packaged as crates.io would build them"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
+    -p hounsfield-dicomweb
+cargo package --allow-dirty -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 step "the core's WebAssembly tests in headless Chromium (wasm-bindgen-test-runner, chromedriver)"
 bash apps/hounsfield-web/build.sh --tools-only
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --target wasm32-unknown-unknown -p hounsfield-core --test browser
 step "browser build (wasm-bindgen, wasm-opt) and its end-to-end test in headless Chromium"
 bash apps/hounsfield-web/build.sh
-cargo build -p hounsfield --profile test
+cargo test --workspace --no-run --quiet   # target/debug/hounsfield, built above
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 # Both drawing paths of the page: WebGPU (on SwiftShader here) and the CPU pipeline.
 HOUNSFIELD_RENDERER=webgpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs

@@ -395,6 +395,10 @@ try {
       await page.waitForTimeout(50);
     }
     check(st.every((x) => x.renderer === (renderer || 'cpu')), `two viewers draw with ${st.map((x) => x.renderer)}`);
+    // The example's captions follow each element's `load` and `slicechange` events.
+    await page.waitForFunction(() => ['left', 'right'].every((s) => document.getElementById(`${s}-caption`).dataset.loaded === 'true'));
+    const slices = await page.evaluate(() => ['left', 'right'].map((s) => document.getElementById(`${s}-caption`).dataset.slice));
+    check(JSON.stringify(slices) === '["1 of 1","1 of 1"]', `two viewers: load and slicechange events of each (${slices})`);
     const shot = () => page.evaluate(() => [...document.querySelectorAll('hounsfield-viewer')].map((e) => e.pixels()));
     let px2 = await shot();
     for (const [k, file, win] of [[0, left, '-600,1500'], [1, right, '600,1200']]) {

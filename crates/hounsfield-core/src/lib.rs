@@ -56,6 +56,7 @@ mod file;
 pub mod folder;
 mod frames;
 pub mod geometry;
+mod grey_view;
 mod image;
 mod lut;
 pub mod pipeline;

@@ -15,7 +15,7 @@ use crate::display::{DisplayParameters, ModalityLut, VoiLutFunction};
 use crate::error::ErrorKind;
 use crate::image::{Frame, FrameColor, Samples};
 use crate::lut::Lut;
-use crate::view::{Filter, View};
+use crate::view::{Filter, View, bilinear};
 
 /// Which VOI transformation to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -399,19 +399,7 @@ fn sample_any(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> O
     if !linear {
         return Some(load(img[0].floor() as i64, img[1].floor() as i64));
     }
-    let s = [img[0] - 0.5, img[1] - 0.5];
-    let (x0, y0) = (s[0].floor(), s[1].floor());
-    let (fx, fy) = (s[0] - x0, s[1] - y0);
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let (v00, v10, v01, v11) = (
-        load(x0, y0),
-        load(x0 + 1, y0),
-        load(x0, y0 + 1),
-        load(x0 + 1, y0 + 1),
-    );
-    let top = (v10 - v00).mul_add(fx, v00);
-    let bottom = (v11 - v01).mul_add(fx, v01);
-    Some((bottom - top).mul_add(fy, top))
+    Some(bilinear([img[0] - 0.5, img[1] - 0.5], load))
 }
 
 /// Renders a frame through the reference pipeline as seen through `view`: the oracle of
@@ -479,6 +467,15 @@ pub fn render_view_with(
         return Err(ErrorKind::Unsupported("no grey pipeline".into()));
     }
     let max = ((1u64 << frame.bits_stored.min(32)) - 1) as f64;
+    if let (true, false, Some(p)) = (grey, supplemental, pipe) {
+        return Ok(RenderedImage {
+            width: view.width,
+            height: view.height,
+            channels: 1,
+            pixels: crate::grey_view::render_grey_view(frame, p, view),
+            pipeline: pipe.cloned(),
+        });
+    }
     // One output row; rows are independent (and drawn on all cores with `parallel`).
     let row = |y: usize, row: &mut [u8]| {
         for (x, o) in row.chunks_exact_mut(channels).enumerate() {
@@ -524,7 +521,20 @@ pub fn render_view_with(
         }
     };
     let mut out = vec![0u8; ow * oh * channels];
-    let stride = (ow * channels).max(1);
+    for_each_row(&mut out, ow * channels, row);
+    Ok(RenderedImage {
+        width: view.width,
+        height: view.height,
+        channels: channels as u8,
+        pixels: out,
+        pipeline: pipe.cloned(),
+    })
+}
+
+/// Calls `row(y, pixels)` for each row of `stride` bytes of `out`: on all cores with the
+/// `parallel` feature (natively), one after another otherwise.
+pub(crate) fn for_each_row(out: &mut [u8], stride: usize, row: impl Fn(usize, &mut [u8]) + Sync) {
+    let stride = stride.max(1);
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
@@ -536,11 +546,4 @@ pub fn render_view_with(
     out.chunks_mut(stride)
         .enumerate()
         .for_each(|(y, r)| row(y, r));
-    Ok(RenderedImage {
-        width: view.width,
-        height: view.height,
-        channels: channels as u8,
-        pixels: out,
-        pipeline: pipe.cloned(),
-    })
 }

@@ -56,6 +56,41 @@ pub struct View {
     pub filter: Filter,
 }
 
+/// `a * b + c` rounded once, as `f32::mul_add` (and the shaders' `fma`) computes it, but
+/// fast where the CPU has no fused multiply-add (WebAssembly, x86-64 without FMA), where
+/// `mul_add` is a library call: the product of two `f32` is exact in `f64`, and the sum
+/// rounded to `f64` and then to `f32` is the fused result except when that second rounding
+/// meets a tie that the first one made (the test of musl's `fmaf`); then `mul_add` itself.
+#[inline(always)]
+pub fn fma32(a: f32, b: f32, c: f32) -> f32 {
+    let xy = f64::from(a) * f64::from(b);
+    let z = f64::from(c);
+    let r = xy + z;
+    if r.to_bits() & 0x1fff_ffff != 0x1000_0000 || !r.is_finite() || (r - xy == z && r - z == xy) {
+        r as f32
+    } else {
+        a.mul_add(b, c)
+    }
+}
+
+/// The bilinear interpolation at `s` (coordinates with pixel centres at integers) of the
+/// values `load(column, row)` gives, as the shaders compute it (`fma` for each lerp).
+#[inline(always)]
+pub(crate) fn bilinear(s: [f32; 2], load: impl Fn(i64, i64) -> f32) -> f32 {
+    let (x0, y0) = (s[0].floor(), s[1].floor());
+    let (fx, fy) = (s[0] - x0, s[1] - y0);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let (v00, v10, v01, v11) = (
+        load(x0, y0),
+        load(x0 + 1, y0),
+        load(x0, y0 + 1),
+        load(x0 + 1, y0 + 1),
+    );
+    let top = fma32(v10 - v00, fx, v00);
+    let bottom = fma32(v11 - v01, fx, v01);
+    fma32(bottom - top, fy, top)
+}
+
 /// The affine mapping of output pixel centres to image coordinates, in f32.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Mapping {
@@ -72,8 +107,8 @@ impl Mapping {
     #[inline]
     pub fn image_at(&self, x: f32, y: f32) -> [f32; 2] {
         [
-            y.mul_add(self.axis_y[0], x.mul_add(self.axis_x[0], self.origin[0])),
-            y.mul_add(self.axis_y[1], x.mul_add(self.axis_x[1], self.origin[1])),
+            fma32(y, self.axis_y[0], fma32(x, self.axis_x[0], self.origin[0])),
+            fma32(y, self.axis_y[1], fma32(x, self.axis_x[1], self.origin[1])),
         ]
     }
 }

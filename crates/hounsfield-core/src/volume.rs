@@ -34,6 +34,7 @@ use crate::file::DicomFile;
 use crate::geometry::{cross, dot, normalize};
 use crate::image::{Frame, FrameColor, Samples};
 use crate::pipeline::modality_transform;
+use crate::view::{bilinear, fma32};
 use dicom_dictionary_std::tags;
 
 /// Marks plane samples outside the volume. Renderers show values below
@@ -971,31 +972,20 @@ fn slice_sample(volume: &Volume, k: usize, c: f32, r: f32) -> Option<f32> {
     if !(c >= -0.5 && r >= -0.5 && c <= w as f32 - 0.5 && r <= h as f32 - 0.5) {
         return None;
     }
-    let (c0, r0) = (c.floor(), r.floor());
-    let (fx, fy) = (c - c0, r - r0);
-    let (c0, r0) = (c0 as i64, r0 as i64);
     let base = k * (w * h) as usize;
     let load = |x: i64, y: i64| {
         let x = x.clamp(0, w - 1) as usize;
         let y = y.clamp(0, h - 1) as usize;
         volume.data.get(base + y * w as usize + x)
     };
-    let (v00, v10, v01, v11) = (
-        load(c0, r0),
-        load(c0 + 1, r0),
-        load(c0, r0 + 1),
-        load(c0 + 1, r0 + 1),
-    );
-    let top = (v10 - v00).mul_add(fx, v00);
-    let bottom = (v11 - v01).mul_add(fx, v01);
-    Some((bottom - top).mul_add(fy, top))
+    Some(bilinear([c, r], load))
 }
 
 /// One trilinear sample at plane pixel (x, y) (pixel centre coordinates, i.e. i + 0.5
 /// as a fragment sees it) and slab offset `off` (mm).
 fn trilinear(volume: &Volume, g: &Sampling, x: f32, y: f32, off: f32) -> Option<f32> {
     let (i, j) = (x - 0.5, y - 0.5);
-    let eval = |a: [f32; 4]| off.mul_add(a[3], j.mul_add(a[2], i.mul_add(a[1], a[0])));
+    let eval = |a: [f32; 4]| fma32(off, a[3], fma32(j, a[2], fma32(i, a[1], a[0])));
     let (c, r, d) = (eval(g.column), eval(g.row), eval(g.distance));
     let (k0, k1, t) = locate(g, d)?;
     let s0 = g.slices[k0];
@@ -1005,7 +995,7 @@ fn trilinear(volume: &Volume, g: &Sampling, x: f32, y: f32, off: f32) -> Option<
     }
     let s1 = g.slices[k1];
     let b = slice_sample(volume, k1, c - s1[0], r - s1[1])?;
-    Some((b - a).mul_add(t, a))
+    Some(fma32(b - a, t, a))
 }
 
 /// The CPU reference of plane resampling: a `plane.columns` x `plane.rows` frame of voxel

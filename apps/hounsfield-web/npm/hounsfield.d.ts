@@ -12,6 +12,7 @@ export interface Status {
   window_label: string | null;
   /** The file on screen. */
   file: string | null;
+  /** The slice on screen, 0-based, of `slices`. */
   slice: number;
   slices: number;
   frame: number | null;
@@ -48,6 +49,7 @@ export interface MountOptions {
 }
 
 export interface WindowChange { center: number; width: number }
+/** The image on screen: `slice` (0-based) of `slices` in the series, `frame` of `frames`. */
 export interface SliceChange { slice: number; slices: number; frame: number | null; frames: number | null; series: number | null }
 
 export interface ViewerEventMap {

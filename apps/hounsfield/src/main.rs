@@ -81,6 +81,31 @@ enum Command {
     },
 }
 
+/// Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set" when the
+/// variable is unset (servers, CI, containers), although they work. Without it, the
+/// process gets a private runtime directory of its own (0700, under the temporary folder).
+#[cfg(unix)]
+fn quiet_headless_gpu() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .is_some_and(|d| d.is_dir());
+    if valid {
+        return;
+    }
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let dir = std::env::temp_dir().join(format!("hounsfield-runtime-{uid}"));
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    // Only a directory of ours that nobody else may enter.
+    let ours = std::fs::symlink_metadata(&dir)
+        .is_ok_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0);
+    if ours {
+        // SAFETY: called at the start of `main`, before any thread starts.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
+}
+
 fn main() -> ExitCode {
     // Like other command-line tools, end quietly when the reader of our output goes away
     // (`hounsfield info DIR | head`) instead of failing on a broken pipe.
@@ -89,15 +114,37 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_max_level(if std::env::var_os("HOUNSFIELD_DEBUG").is_some() {
+    #[cfg(unix)]
+    quiet_headless_gpu();
+    let debug = std::env::var_os("HOUNSFIELD_DEBUG").is_some();
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(if debug {
             tracing::Level::DEBUG
         } else {
             tracing::Level::INFO
         })
-        .init();
+        // wgpu tries every backend; where there is no EGL (servers, containers) its OpenGL
+        // probe logs an error although Vulkan (lavapipe included) works.
+        .with_target(
+            "wgpu_hal::gles",
+            if debug {
+                tracing::level_filters::LevelFilter::DEBUG
+            } else {
+                tracing::level_filters::LevelFilter::OFF
+            },
+        );
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false),
+            )
+            .with(filter)
+            .init();
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Info { files, json }) => info::run(&files, json),

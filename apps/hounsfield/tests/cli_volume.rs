@@ -289,3 +289,35 @@ fn renderer_choice_for_one_shot_renders() {
         if only_cpu { "CPU" } else { "GPU" }
     );
 }
+
+/// A headless GPU render on a server (no display, no XDG_RUNTIME_DIR) succeeds without
+/// printing any error: neither Mesa's complaint about the runtime directory nor wgpu's
+/// failed OpenGL probe reaches the user.
+#[test]
+fn headless_gpu_render_prints_no_error_without_a_session() {
+    let Some(file) = shared("ct-philips-brain/I100") else {
+        return;
+    };
+    if gpu().is_none() {
+        return;
+    }
+    let dir = hounsfield_conformance::root().join("target/cli-headless");
+    std::fs::create_dir_all(&dir).expect("output folder");
+    let out = dir.join("render.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_hounsfield"))
+        .args(["render", file.to_str().unwrap_or_default(), "-o"])
+        .arg(&out)
+        .arg("--renderer=gpu")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run hounsfield");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        !err.to_lowercase().contains("error"),
+        "a successful render printed: {err}"
+    );
+    assert!(out.exists());
+}

@@ -13,9 +13,7 @@
 
 use hounsfield_conformance::{read_png_rgb, shared};
 use hounsfield_core::DicomFile;
-use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, VoiSelection};
-use hounsfield_core::view::View;
-use hounsfield_render::DrawState;
+use hounsfield_core::pipeline::{RenderOptions, VoiSelection};
 use hounsfield_render::headless::Headless;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -137,31 +135,16 @@ fn plane_example_equals_hounsfield_render_plane() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The headless GPU render of `file`'s first frame through `view` at a window, RGB.
-fn reference(file: &DicomFile, window: (f64, f64), view: View) -> Vec<u8> {
-    let mut gpu = Headless::new().unwrap_or_else(|e| panic!("no GPU for the reference: {e}"));
-    let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
-    let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
-    let mut image = gpu
-        .renderer()
-        .upload(std::slice::from_ref(&frame), params.palette.as_ref())
-        .unwrap_or_else(|e| panic!("{e}"));
+/// The headless GPU render of `file`'s first frame at its own size and a window, RGB.
+fn reference(gpu: &mut Headless, file: &DicomFile, (center, width): (f64, f64)) -> Vec<u8> {
     let options = RenderOptions {
-        voi: VoiSelection::Window {
-            center: window.0,
-            width: window.1,
-        },
+        voi: VoiSelection::Window { center, width },
         ..RenderOptions::default()
     };
-    let pipeline =
-        GreyPipeline::resolve(&params, &frame, &options).unwrap_or_else(|e| panic!("{e}"));
-    let state = DrawState {
-        pipeline: Some(pipeline),
-        ..DrawState::new(view)
-    };
-    gpu.render_rgba(&mut image, &state)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .chunks_exact(4)
+    let (_, _, rgba) = gpu
+        .render_frame(file, 0, &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    rgba.chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect()
 }
@@ -290,6 +273,27 @@ mod e2e {
         }
     }
 
+    /// Where the 512 x 512 CT at `window` is on the screen (within 1 of `reference`),
+    /// waiting up to `tries` captures for it; fails the test when it never shows.
+    fn shown_at(
+        x: &Xvfb,
+        dir: &Path,
+        reference: &[u8],
+        window: (f64, f64),
+        tries: usize,
+    ) -> [u32; 2] {
+        let found = (0..tries).find_map(|k| {
+            if k > 0 {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            locate(&x.capture(dir), SCREEN.0, reference, (512, 512), 1)
+        });
+        let (at, d) =
+            found.unwrap_or_else(|| panic!("the image at window {window:?} is not on the screen"));
+        println!("image at {at:?}, window {window:?}, max diff {d}");
+        at
+    }
+
     fn ct() -> Option<(PathBuf, DicomFile)> {
         let path = shared("ct-philips-brain/I100")?;
         let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -305,19 +309,16 @@ mod e2e {
             return;
         };
         let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
+        let mut gpu = Headless::new().unwrap_or_else(|e| panic!("no GPU for the reference: {e}"));
         let x = Xvfb::start(SCREEN);
         let dir = out_dir("egui");
         let mut app = Running::start(&x, "egui_viewer", &[&path]);
-        let size = (512, 512);
-        let view = View::native(size.0, size.1);
 
         // 1. The file's window, in the panel, equal to the headless render.
         let first = app.settled_window();
         assert_eq!(first, (params.windows[0].center, params.windows[0].width));
-        let screen = x.capture(&dir);
-        let (at, d) = locate(&screen, SCREEN.0, &reference(&file, first, view), size, 1)
-            .unwrap_or_else(|| panic!("the image at window {first:?} is not on the screen"));
-        println!("egui_viewer: image at {at:?}, window {first:?}, max diff {d}");
+        let before = reference(&mut gpu, &file, first);
+        let at = shown_at(&x, &dir, &before, first, 1);
         assert!(
             at[0] > 100,
             "the image is in the panel right of the sliders: {at:?}"
@@ -333,13 +334,11 @@ mod e2e {
             second.0 > first.0 && second.1 == first.1,
             "{first:?} -> {second:?}"
         );
-        let screen2 = x.capture(&dir);
-        let (at2, d2) = locate(&screen2, SCREEN.0, &reference(&file, second, view), size, 1)
-            .unwrap_or_else(|| panic!("the image at window {second:?} is not on the screen"));
-        println!("egui_viewer: after the slider, window {second:?}, max diff {d2}");
-        assert_eq!(at, at2);
+        let after = reference(&mut gpu, &file, second);
+        assert_eq!(shown_at(&x, &dir, &after, second, 1), at);
+        // The screen matched each within 1; they differ by far more: the image changed.
         assert!(
-            max_diff(&screen, &screen2) > 50,
+            max_diff(&before, &after) > 50,
             "the slider did not change the image"
         );
         let _ = std::fs::remove_dir_all(&dir);
@@ -354,27 +353,14 @@ mod e2e {
             return;
         };
         let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
+        let mut gpu = Headless::new().unwrap_or_else(|e| panic!("no GPU for the reference: {e}"));
         let x = Xvfb::start(SCREEN);
         let dir = out_dir("winit");
         let mut app = Running::start(&x, "winit_wgpu", &[&path]);
         app.line("ready");
         // The window is the image's size: the image fills it, one pixel per pixel.
-        let size = (512, 512);
         let first = (params.windows[0].center, params.windows[0].width);
-        let view = View::fit(size.0, size.1);
-        let found = (0..100).find_map(|_| {
-            std::thread::sleep(Duration::from_millis(300));
-            locate(
-                &x.capture(&dir),
-                SCREEN.0,
-                &reference(&file, first, view),
-                size,
-                1,
-            )
-        });
-        let (at, d) =
-            found.unwrap_or_else(|| panic!("the image at window {first:?} is not on the screen"));
-        println!("winit_wgpu: image at {at:?}, window {first:?}, max diff {d}");
+        let at = shown_at(&x, &dir, &reference(&mut gpu, &file, first), first, 100);
 
         // A left drag right and down: the window changes and the image follows.
         let (cx, cy) = (at[0] + 256, at[1] + 256);
@@ -393,17 +379,8 @@ mod e2e {
             second.0 > first.0 && second.1 > first.1,
             "{first:?} -> {second:?}"
         );
-        std::thread::sleep(Duration::from_millis(500));
-        let (at2, d2) = locate(
-            &x.capture(&dir),
-            SCREEN.0,
-            &reference(&file, second, view),
-            size,
-            1,
-        )
-        .unwrap_or_else(|| panic!("the image at window {second:?} is not on the screen"));
-        println!("winit_wgpu: after the drag, window {second:?}, max diff {d2}");
-        assert_eq!(at, at2);
+        let after = reference(&mut gpu, &file, second);
+        assert_eq!(shown_at(&x, &dir, &after, second, 10), at);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -7,6 +7,7 @@
 //! Needs `Xvfb`, `xdotool` and `import` (Debian: xvfb, xdotool, imagemagick; installed by
 //! `scripts/setup-test-env.sh`) and a Vulkan device (lavapipe).
 
+use hounsfield_conformance::xvfb::{Xvfb, tools_present};
 use hounsfield_conformance::{read_png_rgb, shared};
 use hounsfield_core::pipeline::{RenderOptions, VoiSelection, modality_range, render_view};
 use hounsfield_core::presets::window_drag_sensitivity;
@@ -15,7 +16,7 @@ use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::DrawState;
 use hounsfield_render::headless::Headless;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -27,31 +28,9 @@ const SCREEN: (u32, u32) = (1280, 1024);
 /// Generous: a debug build on a busy 2-core machine.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-fn tools_present() -> bool {
-    hounsfield_conformance::xvfb::tools_present()
-}
-
-/// The X server of these tests, at the screen size they expect.
-struct Xvfb(hounsfield_conformance::xvfb::Xvfb);
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        Xvfb(hounsfield_conformance::xvfb::Xvfb::start(SCREEN))
-    }
-
-    /// Gives the viewer's window the keyboard (there is no window manager to do it).
-    fn focus_viewer(&self) {
-        self.0.focus("^Hounsfield$");
-    }
-
-    fn xdotool(&self, args: &[&str]) {
-        self.0.xdotool(args);
-    }
-
-    fn capture(&self, dir: &Path) -> Vec<u8> {
-        self.0.capture(dir)
-    }
-}
+/// The viewer's window title, for `Xvfb::focus` (there is no window manager to give it
+/// the keyboard).
+const VIEWER_WINDOW: &str = "^Hounsfield$";
 
 struct Viewer {
     child: Child,
@@ -74,7 +53,7 @@ impl Viewer {
             .arg(dir.join("frames.log"))
             .arg("--save-dir")
             .arg(&dir)
-            .env("DISPLAY", &x.0.display)
+            .env("DISPLAY", &x.display)
             .env("XDG_RUNTIME_DIR", &dir)
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())
@@ -372,7 +351,7 @@ mod e2e {
         let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
         let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
         let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
-        let x = Xvfb::start();
+        let x = Xvfb::start(SCREEN);
         let started = Instant::now();
         let mut viewer = Viewer::start(&x, "drag", std::slice::from_ref(&path));
 
@@ -433,7 +412,7 @@ mod e2e {
         );
 
         // 3. Preset 4 is the CT lung window.
-        x.focus_viewer();
+        x.focus(VIEWER_WINDOW);
         x.xdotool(&["key", "4"]);
         let s = viewer.wait("the lung preset", |s| window(s) == (-600.0, 1500.0));
         let screen = x.capture(&viewer.dir);
@@ -476,7 +455,7 @@ mod e2e {
         let Some(dir) = shared("ct-philips-brain") else {
             return;
         };
-        let x = Xvfb::start();
+        let x = Xvfb::start(SCREEN);
         let started = Instant::now();
         let mut viewer = Viewer::start(&x, "folder", std::slice::from_ref(&dir));
         let s = viewer.wait("the series", |s| {
@@ -524,7 +503,7 @@ mod e2e {
         // Down three times: three slices on.
         let [x0, y0, w, h] = viewport(&s);
         let first = s["slice"].as_u64().unwrap_or(u64::MAX);
-        x.focus_viewer();
+        x.focus(VIEWER_WINDOW);
         x.xdotool(&[
             "mousemove",
             &(x0 + w / 2).to_string(),
@@ -597,7 +576,7 @@ mod e2e {
             }
         }
         assert_eq!(by_sop.len(), 28);
-        let x = Xvfb::start();
+        let x = Xvfb::start(SCREEN);
         let mut viewer = Viewer::start(&x, "dicomweb", &[PathBuf::from(orthanc.root())]);
         let click = |r: &Value| {
             let r: Vec<f64> = r
@@ -713,7 +692,7 @@ mod e2e {
         };
         let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
         let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
-        let x = Xvfb::start();
+        let x = Xvfb::start(SCREEN);
         let mut viewer = Viewer::start(
             &x,
             "cpu",
@@ -737,7 +716,7 @@ mod e2e {
             worst <= 1,
             "--renderer cpu differs from the CPU reference by {worst}"
         );
-        x.focus_viewer();
+        x.focus(VIEWER_WINDOW);
         x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
         x.xdotool(&["key", "4"]);
         let s = viewer.wait("the lung preset", |s| window(s) == (-600.0, 1500.0));
@@ -774,7 +753,7 @@ mod e2e {
             Orientation::Sagittal,
             Orientation::Coronal,
         ];
-        let x = Xvfb::start();
+        let x = Xvfb::start(SCREEN);
         let mut viewer = Viewer::start(&x, "planes", std::slice::from_ref(&dir));
         let s = viewer.wait("the series", |s| {
             s["loaded"] == true && s["image_drawn"] == true
@@ -783,7 +762,7 @@ mod e2e {
 
         // 1. M: axial, sagittal and coronal panes through the centre of the volume, each
         //    equal to the CPU resampling of the sorted, sheared stack.
-        x.focus_viewer();
+        x.focus(VIEWER_WINDOW);
         x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
         x.xdotool(&["key", "m"]);
         let s = viewer.wait("three planes", |s| {

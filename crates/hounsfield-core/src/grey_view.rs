@@ -290,6 +290,8 @@ mod tests {
         assert_eq!(checked, 5 * 4 * 4 * 2 * 5);
     }
 
+    /// The fast path of `fma32` (the f64 result, when it is no tie) gives `mul_add`'s
+    /// bits; its tie branch is `mul_add` itself.
     #[test]
     fn fma32_is_mul_add() {
         let mut x = 99u64;
@@ -299,7 +301,6 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             x
         };
-        let mut slow = 0;
         for k in 0..2_000_000u32 {
             let r = next();
             let (a, b, c) = if k % 2 == 0 {
@@ -321,10 +322,6 @@ mod tests {
                 got.to_bits() == want.to_bits(),
                 "{a:e} * {b:e} + {c:e}: {got:e} != {want:e}"
             );
-            let r = f64::from(a) * f64::from(b) + f64::from(c);
-            slow += usize::from(r.to_bits() & 0x1fff_ffff == 0x1000_0000);
         }
-        // Exact ties in f64 round correctly without the library; none are missed above.
-        assert!(slow < 1000, "{slow}");
     }
 }

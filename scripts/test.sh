@@ -16,7 +16,9 @@ cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
-    -p hounsfield-dicomweb -p hounsfield-web -p hounsfield-wasm-probe -- -D warnings
+    -p hounsfield-dicomweb -p hounsfield-web -p hounsfield-web-codecs -p hounsfield-wasm-probe -- -D warnings
+# The page's own module as built: the core without JPEG 2000 (the codec module has it).
+cargo clippy --target wasm32-unknown-unknown -p hounsfield-web -p hounsfield-web-codecs -- -D warnings
 step "cargo check --target wasm32-unknown-unknown (core, renderer, DICOMweb client)"
 cargo check --target wasm32-unknown-unknown -p hounsfield-core
 cargo check --target wasm32-unknown-unknown -p hounsfield-render

@@ -27,23 +27,28 @@ fi
 # `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
 [ "${1:-}" = "--tools-only" ] && exit 0
 
-cargo build --release --target wasm32-unknown-unknown -p hounsfield-web
+# The page's module, and the codec module it loads when a file needs JPEG 2000 / HTJ2K.
+cargo build --release --target wasm32-unknown-unknown -p hounsfield-web -p hounsfield-web-codecs
 # Build outputs live where cargo puts them (CARGO_TARGET_DIR when set).
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rm -rf dist/web
 mkdir -p dist/web
-wasm-bindgen --target web --no-typescript --out-dir dist/web \
-    "$target_dir/wasm32-unknown-unknown/release/hounsfield_web.wasm"
-target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    dist/web/hounsfield_web_bg.wasm -o dist/web/hounsfield_web_bg.wasm
+for module in hounsfield_web hounsfield_web_codecs; do
+    wasm-bindgen --target web --no-typescript --out-dir dist/web \
+        "$target_dir/wasm32-unknown-unknown/release/$module.wasm"
+    target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "dist/web/${module}_bg.wasm" -o "dist/web/${module}_bg.wasm"
+done
 cp apps/hounsfield-web/web/* dist/web/
 mkdir -p dist/web/examples
 cp apps/hounsfield-web/examples/*.html dist/web/examples/
-wasm=$(stat -c %s dist/web/hounsfield_web_bg.wasm)
-total=$(cat dist/web/*.* | gzip -9 | wc -c)
-echo "dist/web: wasm $((wasm / 1024)) KiB; everything gzipped $((total / 1024)) KiB"
+gz() { cat "$@" | gzip -9 | wc -c; }
+first=$(gz dist/web/*.{html,css} dist/web/app.js dist/web/hounsfield.js dist/web/worker.js dist/web/codecs.js \
+    dist/web/hounsfield_web.js dist/web/hounsfield_web_bg.wasm)
+codecs=$(gz dist/web/hounsfield_web_codecs.js dist/web/hounsfield_web_codecs_bg.wasm)
+echo "dist/web, gzipped: the page $((first / 1024)) KiB; its codec module (JPEG 2000, HTJ2K; loaded when a file needs it) $((codecs / 1024)) KiB"
 echo "serve it with: bash apps/hounsfield-web/serve.sh (http://127.0.0.1:8080/)"
 # The browser extension: the same page, wasm and workers, with a background script and
 # one manifest source made into the Chromium and Firefox variants; a zip of each.
@@ -58,11 +63,13 @@ for d, z in [("dist/extension", "dist/hounsfield-extension-chromium.zip"),
     print(f"{z}: {os.path.getsize(z) // 1024} KiB")
 PY
 # The component as an npm package (dist/npm, packed into dist/hounsfield-viewer-VERSION.tgz):
-# the module, its TypeScript declarations, the wasm-bindgen glue, the wasm and the worker.
+# the module, its TypeScript declarations, the wasm-bindgen glue, the wasm, the worker and
+# the codec module.
 rm -rf dist/npm
 mkdir -p dist/npm/examples
 cp apps/hounsfield-web/npm/README.md apps/hounsfield-web/npm/hounsfield.d.ts dist/npm/
-cp dist/web/hounsfield.js dist/web/hounsfield_web.js dist/web/hounsfield_web_bg.wasm dist/web/worker.js dist/npm/
+cp dist/web/hounsfield.js dist/web/hounsfield_web.js dist/web/hounsfield_web_bg.wasm dist/web/worker.js dist/web/codecs.js \
+    dist/web/hounsfield_web_codecs.js dist/web/hounsfield_web_codecs_bg.wasm dist/npm/
 cp apps/hounsfield-web/examples/two-viewers.html dist/npm/examples/
 crate_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 node -e '

@@ -24,8 +24,8 @@ use wasm_bindgen::prelude::*;
 
 mod frames;
 mod remote;
-pub use frames::decode_frames;
 use frames::frame_of;
+pub use frames::{decode_frames, use_jpeg2000_decoder};
 pub use remote::{DicomWeb, RemoteLoad};
 
 #[wasm_bindgen(start)]
@@ -366,22 +366,27 @@ impl WebViewer {
     }
 
     /// Instance `k` of `remote` (viewer id `id`) arrived: decodes it (on this thread)
-    /// into the viewer.
-    pub fn take_remote(&mut self, remote: &RemoteLoad, k: usize, id: f64) {
+    /// into the viewer. Returns false, keeping the instance, when it needs the codec
+    /// module: the caller loads it ([`use_jpeg2000_decoder`]) and calls this again.
+    pub fn take_remote(&mut self, remote: &RemoteLoad, k: usize, id: f64) -> bool {
         let id = id as u64;
         match remote.take(k) {
             None => {}
-            Some(Ok(file)) => {
-                let result = DecodedImage::decode(&file)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string());
-                self.model.file_decoded(id, result);
-            }
+            Some(Ok(file)) => match DecodedImage::decode(&file) {
+                Err(e) if matches!(e.kind, hounsfield_core::ErrorKind::CodecNotBuilt { .. }) => {
+                    remote.put_back(k, file);
+                    return false;
+                }
+                result => self
+                    .model
+                    .file_decoded(id, result.map(Arc::new).map_err(|e| e.to_string())),
+            },
             Some(Err(e)) if matches!(e.kind, hounsfield_dicomweb::ErrorKind::Cancelled) => {
                 self.model.instances_cancelled(&[id], None);
             }
             Some(Err(e)) => self.model.file_decoded(id, Err(e.to_string())),
         }
+        true
     }
 
     /// Adds a message to the status line.

@@ -185,6 +185,13 @@ impl RemoteLoad {
         self.inner.metas.get(k).map(|m| m.header.clone())
     }
 
+    /// Returns instance `k` to be taken again (after the codec module has loaded).
+    pub(crate) fn put_back(&self, k: usize, file: Arc<DicomFile>) {
+        if let Some(slot) = self.inner.results.borrow_mut().get_mut(k) {
+            *slot = Some(Ok(file));
+        }
+    }
+
     /// The fetched instance `k`, once (None when not there yet).
     pub(crate) fn take(&self, k: usize) -> Option<Fetched> {
         self.inner.results.borrow_mut().get_mut(k)?.take()

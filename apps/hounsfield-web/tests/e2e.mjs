@@ -93,6 +93,10 @@ page.on('dialog', (d) => {
 });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
+// What the page and its workers fetched (the codec module only when a file needs it).
+const requested = [];
+context.on('request', (r) => requested.push(r.url()));
+const codecModuleFetched = () => requested.some((u) => u.endsWith('/hounsfield_web_codecs_bg.wasm'));
 page.on('console', (m) => {
   if (m.type() === 'error') errors.push(m.text());
 });
@@ -183,6 +187,7 @@ try {
   let px = await pixels();
   let d = maxDiff(px, nativeRender(ct, size, ['--window', `${s.window[0]},${s.window[1]}`]));
   check(d <= 2, `?url= CT at the file's window ${s.window}: max diff ${d} vs native render`);
+  check(!codecModuleFetched(), 'an uncompressed CT does not load the codec module');
 
   // 2. A left drag of (+120, +60) CSS pixels: width + 120 s, centre + 60 s with
   //    s = data range / 1024 (the data range from pydicom), and the pixels follow the CPU reference.
@@ -304,12 +309,17 @@ try {
     ['/pydicom/MR_small_RLE.dcm', path.join(pydicomFiles, 'MR_small_RLE.dcm')],
     ['/pydicom/JPGExtended.dcm', path.join(pydicomFiles, 'JPGExtended.dcm')],
   ]) {
+    requested.length = 0;
     await page.goto(withRenderer(`${base}/?url=${url}`));
     s = await waitFor(url, (s) => s.loaded);
     px = await pixels();
     const args = s.window ? ['--window', `${s.window[0]},${s.window[1]}`] : [];
     d = maxDiff(px, nativeRender(file, s.canvas, args));
-    check(d <= 2, `${path.basename(file)}: max diff ${d} vs native render`);
+    const j2k = /jp?2k/i.test(url);
+    check(
+      d <= 2 && codecModuleFetched() === j2k,
+      `${path.basename(file)}: max diff ${d} vs native render; codec module ${codecModuleFetched() ? 'loaded' : 'not loaded'}`,
+    );
   }
 
   // 7. Markup in a Patient's Name is text: shown literally, no element, no script.
@@ -371,6 +381,21 @@ try {
       await page.locator('.dw-open').first().click();
       await compareFirst('study panel: the series opened');
       check(await page.locator('#dicomweb').isHidden(), 'the panel closes when a series opens');
+      // A JPEG 2000 instance over DICOMweb is decoded on the page: its codec module loads.
+      const j2kFile = path.join(pydicomFiles, 'MR_small_jp2klossless.dcm');
+      await orthanc.upload(j2kFile);
+      const j2kStudy = (await orthanc.json('/dicom-web/studies')).map((x) => x['0020000D'].Value[0]).find((u) => u !== study);
+      const j2kSeries = (await orthanc.json(`/dicom-web/studies/${j2kStudy}/series`))[0]['0020000E'].Value[0];
+      requested.length = 0;
+      await page.goto(withRenderer(`${orthanc.base}/web/index.html?dicomweb=/dicom-web&study=${j2kStudy}&series=${j2kSeries}`));
+      let st = await waitFor('a JPEG 2000 instance from Orthanc', (st) => st.loaded && st.slices === 1 && st.window, 60000);
+      const jpx = await pixels();
+      st = await status();
+      const jd = maxDiff(jpx, nativeRender(j2kFile, [jpx.width, jpx.height], ['--window', `${st.window[0]},${st.window[1]}`]));
+      check(
+        jd <= 2 && codecModuleFetched(),
+        `JPEG 2000 over DICOMweb: max diff ${jd} vs native render; codec module ${codecModuleFetched() ? 'loaded' : 'not loaded'}`,
+      );
     } finally {
       orthanc.stop();
     }

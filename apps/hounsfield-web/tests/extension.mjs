@@ -90,6 +90,7 @@ const files = {
   '/files/ct-noext': [ct, 'application/dicom'],
   '/files/jls.dcm': [path.join(pydicomFiles, 'SC_rgb_jls_lossy_sample.dcm'), 'application/dicom'],
   '/files/multiframe': [path.join(pydicomData, 'emri_small.dcm'), 'application/dicom'],
+  '/files/j2k.dcm': [path.join(pydicomFiles, 'MR_small_jp2klossless.dcm'), 'application/dicom'],
   '/files/notes.bin': [path.join(root, 'README.md'), 'application/octet-stream'],
 };
 const links = `<!doctype html><title>links</title>
@@ -190,9 +191,11 @@ try {
   );
 
   // 5. The context menu ("Open in Hounsfield"), through the extension's own handler: a
-  //    JPEG-LS file and a multi-frame file.
+  //    JPEG-LS file, a JPEG 2000 file (the codec module loads inside the extension) and a
+  //    multi-frame file.
   const menu = (url) => worker.evaluate((linkUrl) => globalThis.hounsfieldExtension.onMenu({ menuItemId: 'hounsfield-open-link', linkUrl }, undefined), url);
   await viewerOpens('context menu on a JPEG-LS file', () => menu(`${base}/files/jls.dcm`), files['/files/jls.dcm'][0]);
+  await viewerOpens('context menu on a JPEG 2000 file', () => menu(`${base}/files/j2k.dcm`), files['/files/j2k.dcm'][0]);
   const mf = await viewerOpens('context menu on a multi-frame file', () => menu(`${base}/files/multiframe`), files['/files/multiframe'][0]);
   check(mf.s.frames === 10, `the multi-frame file has ${mf.s.frames} frames in the viewer`);
   // The same menu on a file that is not DICOM: the viewer says so (magic bytes).

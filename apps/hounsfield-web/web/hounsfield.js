@@ -13,7 +13,8 @@
 // (detail: the status), `windowchange` ({center, width}), `slicechange` ({slice, slices,
 // frame, frames, series}), `update` after each redraw (the status) and `effect` when a key
 // asks the page for something (`open`: a file dialog).
-import init, { create_cpu_viewer, create_viewer, sample, DicomWeb, WebViewer } from './hounsfield_web.js';
+import init, { create_cpu_viewer, create_viewer, sample, use_jpeg2000_decoder, DicomWeb, WebViewer } from './hounsfield_web.js';
+import { loadCodecs } from './codecs.js';
 
 let ready = null;
 /** Loads the WebAssembly module once; `mount` calls it. */
@@ -251,10 +252,20 @@ export class Viewer extends EventTarget {
     const batch = viewer.begin_load(remote.count());
     const ids = viewer.add_remote(batch, remote);
     this.dirty = true;
+    // An instance that needs the codec module waits for it (loaded once) and is taken again.
+    const later = [];
     await remote.fetch((k) => {
-      viewer.take_remote(remote, k, ids[k]);
+      if (!viewer.take_remote(remote, k, ids[k])) {
+        later.push(
+          loadCodecs(use_jpeg2000_decoder).then(() => {
+            viewer.take_remote(remote, k, ids[k]);
+            this.dirty = true;
+          }),
+        );
+      }
       this.dirty = true;
     });
+    await Promise.all(later);
     viewer.finish_load(batch, (performance.now() - started) / 1000);
     if (this.remoteLoad === remote) this.remoteLoad = null;
     this.dirty = true;

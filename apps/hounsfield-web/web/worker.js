@@ -1,17 +1,27 @@
 // Decodes DICOM pixel data off the page's thread: receives {id, name, buffer} (the
 // buffer transferred), answers {id, frames} with each frame's samples transferred back,
-// or {id, error}.
-import init, { decode_frames } from './hounsfield_web.js';
+// or {id, error}. JPEG 2000 and HTJ2K files load the codec module first (once).
+import init, { decode_frames, use_jpeg2000_decoder } from './hounsfield_web.js';
+import { loadCodecs } from './codecs.js';
 
 const ready = init();
+
+function decode(name, buffer) {
+  try {
+    return decode_frames(name, new Uint8Array(buffer));
+  } catch (error) {
+    if (error?.name !== 'CodecNotBuilt') throw error;
+    return loadCodecs(use_jpeg2000_decoder).then(() => decode_frames(name, new Uint8Array(buffer)));
+  }
+}
 
 self.onmessage = async (event) => {
   await ready;
   const { id, name, buffer } = event.data;
   try {
-    const frames = decode_frames(name, new Uint8Array(buffer));
+    const frames = await decode(name, buffer);
     self.postMessage({ id, frames }, frames.map((f) => f.data));
   } catch (error) {
-    self.postMessage({ id, error: String(error) });
+    self.postMessage({ id, error: error?.message ?? String(error) });
   }
 };

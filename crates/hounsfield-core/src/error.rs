@@ -93,6 +93,14 @@ pub enum ErrorKind {
         /// Its name.
         name: String,
     },
+    /// The codec this file needs was left out of this build (the core's `jpeg2000`
+    /// feature); a program built with it decodes the file. The browser page answers this
+    /// by loading its codec module.
+    #[error("{codec} decoding is not part of this build")]
+    CodecNotBuilt {
+        /// The codec (e.g. "JPEG 2000").
+        codec: &'static str,
+    },
     /// The pixel layout is valid DICOM but not supported.
     #[error("unsupported pixel data: {0}")]
     Unsupported(String),

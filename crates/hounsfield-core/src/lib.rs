@@ -72,6 +72,7 @@ mod walk;
 mod wasm_alloc;
 
 pub use attrs::Attributes;
+pub use codec::j2k::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_decoder};
 pub use display::{
     DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
 };

@@ -24,10 +24,83 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
             siz.components, desc.samples_per_pixel
         )));
     }
+    openjpeg(data, desc, frame)
+}
+
+/// One component of a JPEG 2000 image decoded outside this build, by a decoder given to
+/// [`set_jpeg2000_decoder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jpeg2000Component {
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+    /// The samples, row by row (`width * height` of them).
+    pub data: Vec<i32>,
+}
+
+/// A JPEG 2000 decoder supplied at run time: a codestream (or JP2 file) in, its components
+/// out (after the inverse multiple-component transform, as OpenJPEG gives them).
+pub type Jpeg2000Decoder = fn(&[u8]) -> Result<Vec<Jpeg2000Component>, String>;
+
+static DECODER: std::sync::OnceLock<Jpeg2000Decoder> = std::sync::OnceLock::new();
+
+/// Gives a build without the `jpeg2000` feature a JPEG 2000 decoder, for the rest of the
+/// process; returns false when one was already given. The browser page gives the one of
+/// its codec module, loaded when the first file needs it. With the feature, the built-in
+/// OpenJPEG decodes and this decoder is not used.
+///
+/// ```
+/// use hounsfield_core::{Jpeg2000Component, set_jpeg2000_decoder};
+/// fn flat(_: &[u8]) -> Result<Vec<Jpeg2000Component>, String> {
+///     Err("no JPEG 2000 here".into())
+/// }
+/// assert!(set_jpeg2000_decoder(flat));
+/// assert!(!set_jpeg2000_decoder(flat));
+/// ```
+pub fn set_jpeg2000_decoder(decoder: Jpeg2000Decoder) -> bool {
+    DECODER.set(decoder).is_ok()
+}
+
+#[cfg(not(feature = "jpeg2000"))]
+fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+    let decoder = DECODER
+        .get()
+        .ok_or(crate::error::ErrorKind::CodecNotBuilt { codec: CODEC })?;
+    let comps = decoder(data).map_err(|e| codec_error(CODEC, frame, e))?;
+    let comps: Vec<_> = comps
+        .iter()
+        .map(|c| (c.width, c.height, c.data.as_slice()))
+        .collect();
+    assemble(&comps, desc, frame)
+}
+
+/// Decodes the codestream, whose size and components [`decode`] has checked.
+#[cfg(feature = "jpeg2000")]
+fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
     let params = jpeg2k::DecodeParameters::new();
-    let image = jpeg2k::Image::from_bytes_with(data, params)
-        .map_err(|e| err(format!("OpenJPEG cannot decode the codestream ({e})")))?;
-    let comps = image.components();
+    let image = jpeg2k::Image::from_bytes_with(data, params).map_err(|e| {
+        codec_error(
+            CODEC,
+            frame,
+            format!("OpenJPEG cannot decode the codestream ({e})"),
+        )
+    })?;
+    let comps: Vec<_> = image
+        .components()
+        .iter()
+        .map(|c| (c.width(), c.height(), c.data()))
+        .collect();
+    assemble(&comps, desc, frame)
+}
+
+/// The frame from its decoded components (`(width, height, samples)`).
+fn assemble(
+    comps: &[(u32, u32, &[i32])],
+    desc: &ImageDescription,
+    frame: usize,
+) -> KResult<RawFrame> {
+    let err = |m: String| codec_error(CODEC, frame, m);
     let spp = desc.samples_per_pixel as usize;
     if comps.len() < spp {
         return Err(err(format!(
@@ -36,22 +109,21 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
         )));
     }
     let (w, h) = (desc.columns, desc.rows);
-    for (i, c) in comps.iter().take(spp).enumerate() {
-        if c.width() != w || c.height() != h {
+    let n = (w as usize) * (h as usize);
+    for (i, &(cw, ch, data)) in comps.iter().take(spp).enumerate() {
+        if cw != w || ch != h || data.len() < n {
             return Err(err(format!(
-                "component {i} is {} x {}, the image is {w} x {h}",
-                c.width(),
-                c.height()
+                "component {i} is {cw} x {ch} ({} samples), the image is {w} x {h}",
+                data.len()
             )));
         }
     }
-    let n = (w as usize) * (h as usize);
     // Straight into the model's lane (masked, sign-extended), in one pass.
     let signed = desc.signed && desc.photometric_interpretation.is_monochrome();
     let samples = if spp == 1 {
-        super::lane_from_i32(&comps[0].data()[..n], desc, signed)
+        super::lane_from_i32(&comps[0].2[..n], desc, signed)
     } else {
-        let (r, g, b) = (comps[0].data(), comps[1].data(), comps[2].data());
+        let (r, g, b) = (comps[0].2, comps[1].2, comps[2].2);
         let mut v = Vec::with_capacity(3 * n);
         for i in 0..n {
             v.extend_from_slice(&[r[i], g[i], b[i]]);

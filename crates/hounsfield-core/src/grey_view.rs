@@ -6,7 +6,7 @@
 use crate::display::VoiLutFunction;
 use crate::image::{Frame, Samples};
 use crate::pipeline::{GreyPipeline, Voi};
-use crate::view::{Filter, View, bilinear};
+use crate::view::{Filter, View};
 
 /// The display levels of the integers over a frame's range of values. An interpolated
 /// value between two integers whose levels agree has that level too, because the pipeline
@@ -17,6 +17,9 @@ use crate::view::{Filter, View, bilinear};
 struct LevelTable {
     base: i64,
     levels: Vec<u8>,
+    /// The levels never go down, or never go up, over the whole range (a rescale or no
+    /// Modality LUT, then the window): every value between two values of one level has it.
+    monotone: bool,
 }
 
 impl LevelTable {
@@ -38,7 +41,18 @@ impl LevelTable {
         let base = lo.floor() as i64;
         let top = hi.ceil() as i64 + 1;
         let levels = (base..=top).map(|s| pipe.display(s as f64)).collect();
-        Some(LevelTable { base, levels })
+        let monotone = !matches!(pipe.modality, crate::display::ModalityLut::Table { .. });
+        Some(LevelTable {
+            base,
+            levels,
+            monotone,
+        })
+    }
+
+    /// The level of integer `v`, which lies in the table's range.
+    #[inline(always)]
+    fn of_integer(&self, v: f32) -> u8 {
+        self.levels[(v as i64 - self.base) as usize]
     }
 
     #[inline(always)]
@@ -57,59 +71,185 @@ impl LevelTable {
 /// once per image instead of per sample and the pipeline tabulated ([`LevelTable`]).
 pub(crate) fn render_grey_view(frame: &Frame, pipe: &GreyPipeline, view: &View) -> Vec<u8> {
     let table = LevelTable::new(frame, pipe);
-    let level = |v: f32| match &table {
-        Some(t) => t.level(v, pipe),
-        None => pipe.display(f64::from(v)),
-    };
+    let t = table.as_ref();
     match &frame.samples {
-        Samples::U8(d) => grey_view(frame, d, f32::from, view, level),
-        Samples::I16(d) => grey_view(frame, d, f32::from, view, level),
-        Samples::U16(d) => grey_view(frame, d, f32::from, view, level),
-        Samples::U32(d) => grey_view(frame, d, |x| x as f32, view, level),
-        Samples::I32(d) => grey_view(frame, d, |x| x as f32, view, level),
-        Samples::F32(d) => grey_view(frame, d, |x| x, view, level),
-        Samples::F64(d) => grey_view(frame, d, |x| x as f32, view, level),
+        Samples::U8(d) => grey_view(frame, d, f32::from, true, view, pipe, t),
+        Samples::I16(d) => grey_view(frame, d, f32::from, true, view, pipe, t),
+        Samples::U16(d) => grey_view(frame, d, f32::from, true, view, pipe, t),
+        Samples::U32(d) => grey_view(frame, d, |x| x as f32, true, view, pipe, t),
+        Samples::I32(d) => grey_view(frame, d, |x| x as f32, true, view, pipe, t),
+        Samples::F32(d) => grey_view(frame, d, |x| x, false, view, pipe, t),
+        Samples::F64(d) => grey_view(frame, d, |x| x as f32, false, view, pipe, t),
     }
 }
 
 /// The rows of [`render_grey_view`] for one sample type: [`sample`] and the pipeline per
-/// output pixel, black outside the image and where a plane has no data.
+/// output pixel, black outside the image and where a plane has no data. `integer`: the
+/// samples are integers (exact in f32 wherever a level table exists).
+///
+/// [`sample`]: crate::pipeline::sample
 fn grey_view<T: Copy + Send + Sync>(
     frame: &Frame,
     data: &[T],
     to_f32: impl Fn(T) -> f32 + Sync,
+    integer: bool,
     view: &View,
-    level: impl Fn(f32) -> u8 + Sync,
+    pipe: &GreyPipeline,
+    table: Option<&LevelTable>,
 ) -> Vec<u8> {
+    let level = |v: f32| match table {
+        Some(t) => t.level(v, pipe),
+        None => pipe.display(f64::from(v)),
+    };
     let map = view.mapping(frame.width, frame.height);
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let (fw, fh) = (frame.width as f32, frame.height as f32);
-    let linear = view.filter == Filter::Linear;
-    let load = |x: i64, y: i64| -> f32 {
-        let x = x.clamp(0, w as i64 - 1) as usize;
-        let y = y.clamp(0, h as i64 - 1) as usize;
-        to_f32(data[y * w + x])
-    };
-    let row = |y: usize, out: &mut [u8]| {
-        for (x, o) in out.iter_mut().enumerate() {
-            let img = map.image_at(x as f32 + 0.5, y as f32 + 0.5);
-            if !(img[0] >= 0.0 && img[1] >= 0.0 && img[0] < fw && img[1] < fh) {
-                continue;
-            }
-            let v = if linear {
-                bilinear([img[0] - 0.5, img[1] - 0.5], load)
-            } else {
-                load(img[0].floor() as i64, img[1].floor() as i64)
-            };
-            if v >= crate::volume::NO_DATA_BELOW {
-                *o = level(v);
-            }
-        }
-    };
     let (ow, oh) = (view.width as usize, view.height as usize);
     let mut out = vec![0u8; ow * oh];
-    crate::pipeline::for_each_row(&mut out, ow, row);
+    // Views are turned by multiples of 90 degrees: each image axis follows one output axis.
+    if map.axis_y[0] == 0.0 && map.axis_x[1] == 0.0 {
+        let s = Separable::new(frame, view, &map, false);
+        s.render::<T, false>(data, &to_f32, integer, table, &level, &mut out);
+    } else if map.axis_x[0] == 0.0 && map.axis_y[1] == 0.0 {
+        let s = Separable::new(frame, view, &map, true);
+        s.render::<T, true>(data, &to_f32, integer, table, &level, &mut out);
+    }
+    // Otherwise the view is degenerate (a zero or non-finite scale): its coordinates are
+    // not numbers, outside every image, and the output stays black.
     out
+}
+
+/// Where one output column (or row) samples along one image axis: the two neighbours
+/// (indices along the axis, times the stride for rows) and the weight of the second, or
+/// outside the image.
+#[derive(Clone, Copy)]
+struct AxisSample {
+    first: usize,
+    second: usize,
+    weight: f32,
+    inside: bool,
+}
+
+/// A view whose mapping is separable: `Mapping::image_at` gives each image coordinate
+/// from one output coordinate alone (the other one's axis term is an exact zero, which
+/// `fma32` adds exactly), so the coordinates, neighbours and weights are computed once per
+/// output column and row, and the pixels are those of the general path.
+struct Separable {
+    /// Along the image axis that follows output columns.
+    columns: Vec<AxisSample>,
+    /// Along the image axis that follows output rows.
+    rows: Vec<AxisSample>,
+    linear: bool,
+}
+
+impl Separable {
+    /// `turned`: output columns follow image rows (a view turned by 90 or 270 degrees).
+    fn new(frame: &Frame, view: &View, map: &crate::view::Mapping, turned: bool) -> Separable {
+        let linear = view.filter == Filter::Linear;
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        // One image axis: `n` samples, indices scaled by `stride`; `at(i)` its coordinate.
+        let axis = |count: u32, n: usize, stride: usize, at: &dyn Fn(f32) -> f32| {
+            (0..count)
+                .map(|i| {
+                    let c = at(i as f32 + 0.5);
+                    let inside = c >= 0.0 && c < n as f32;
+                    let clamp = |k: i64| k.clamp(0, n as i64 - 1) as usize * stride;
+                    if linear {
+                        let s = c - 0.5;
+                        let f = s.floor();
+                        AxisSample {
+                            first: clamp(f as i64),
+                            second: clamp(f as i64 + 1),
+                            weight: s - f,
+                            inside,
+                        }
+                    } else {
+                        let k = clamp(c.floor() as i64);
+                        AxisSample {
+                            first: k,
+                            second: k,
+                            weight: 0.0,
+                            inside,
+                        }
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        use crate::view::fma32;
+        let (o, ax, ay) = (map.origin, map.axis_x, map.axis_y);
+        let (columns, rows) = if turned {
+            (
+                axis(view.width, h, w, &|x| fma32(x, ax[1], o[1])),
+                axis(view.height, w, 1, &|y| fma32(y, ay[0], o[0])),
+            )
+        } else {
+            (
+                axis(view.width, w, 1, &|x| fma32(x, ax[0], o[0])),
+                axis(view.height, h, w, &|y| fma32(y, ay[1], o[1])),
+            )
+        };
+        Separable {
+            columns,
+            rows,
+            linear,
+        }
+    }
+
+    /// The pixels; `TURNED` as in [`Separable::new`].
+    fn render<T: Copy + Send + Sync, const TURNED: bool>(
+        &self,
+        data: &[T],
+        to_f32: &(impl Fn(T) -> f32 + Sync),
+        integer: bool,
+        table: Option<&LevelTable>,
+        level: &(impl Fn(f32) -> u8 + Sync),
+        out: &mut [u8],
+    ) {
+        use crate::view::fma32;
+        // Integer samples under a monotone pipeline: a bilinear value lies between its four
+        // neighbours (the differences of integers are exact, each lerp stays between its
+        // ends), so where they share a level the pixel has it without interpolating.
+        let flat = table.filter(|t| integer && t.monotone);
+        let ow = self.columns.len();
+        let row = |y: usize, out: &mut [u8]| {
+            let r = self.rows[y];
+            if !r.inside {
+                return;
+            }
+            for (o, c) in out.iter_mut().zip(&self.columns) {
+                if !c.inside {
+                    continue;
+                }
+                // (x, y) image neighbours: the column's axis is x unless the view is turned.
+                let (xs, ys) = if TURNED { (&r, c) } else { (c, &r) };
+                let v00 = to_f32(data[ys.first + xs.first]);
+                if !self.linear {
+                    if v00 >= crate::volume::NO_DATA_BELOW {
+                        *o = match flat {
+                            Some(t) => t.of_integer(v00),
+                            None => level(v00),
+                        };
+                    }
+                    continue;
+                }
+                let v10 = to_f32(data[ys.first + xs.second]);
+                let v01 = to_f32(data[ys.second + xs.first]);
+                let v11 = to_f32(data[ys.second + xs.second]);
+                if let Some(t) = flat {
+                    let l = t.of_integer(v00);
+                    if t.of_integer(v10) == l && t.of_integer(v01) == l && t.of_integer(v11) == l {
+                        *o = l;
+                        continue;
+                    }
+                }
+                let top = fma32(v10 - v00, xs.weight, v00);
+                let bottom = fma32(v11 - v01, xs.weight, v01);
+                let v = fma32(bottom - top, ys.weight, top);
+                if v >= crate::volume::NO_DATA_BELOW {
+                    *o = level(v);
+                }
+            }
+        };
+        crate::pipeline::for_each_row(out, ow, row);
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +403,24 @@ mod tests {
                 filter: Filter::Linear,
                 ..View::fit(173, 149)
             },
+            View {
+                rotation: 3,
+                flip_vertical: true,
+                zoom: 2.3,
+                pan: [-7.5, 3.25],
+                filter: Filter::Linear,
+                ..View::fit(130, 90)
+            },
+            View {
+                rotation: 2,
+                filter: Filter::Linear,
+                ..View::fit(64, 64)
+            },
+            // Degenerate: a zero scale maps every pixel to no coordinate (black).
+            View {
+                zoom: 0.0,
+                ..View::fit(20, 10)
+            },
         ];
         let mut checked = 0;
         for f in &frames {
@@ -287,7 +445,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 4 * 4 * 2 * 5);
+        assert_eq!(checked, 5 * 4 * 4 * 2 * 8);
     }
 
     /// The fast path of `fma32` (the f64 result, when it is no tie) gives `mul_add`'s

@@ -3,8 +3,8 @@
 // measured in one headless Chromium run (WebGPU and WebGL on SwiftShader here). Prints one
 // table per file: first image after navigation, window changes redrawn on screen per
 // second, a forced render with one pixel read back, the JS + wasm downloaded (gzipped) and
-// the memory of the page and its workers (JS heaps, wasm memories, buffers; Chromium's
-// measureUserAgentSpecificMemory) once the image is shown. Medians of
+// the private memory of the page's renderer process (with its workers; the GPU process,
+// shared, is not counted) once the image is shown and windowed. Medians of
 // --runs fresh page loads (browser contexts without cache).
 //
 //   bash apps/hounsfield-web/bench/peers.sh [--runs N] [--seconds S]
@@ -58,13 +58,10 @@ function local(url) {
   if (url.startsWith('/peers/')) return path.join(peers, url.slice(7));
   return path.join(dist, url.slice(1));
 }
-// Cross-origin isolated pages, so that performance.measureUserAgentSpecificMemory() can
-// count the memory of each page with its workers (JS heaps, wasm memories, buffers).
-const isolated = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const server = http.createServer((req, res) => {
   const u = new URL(req.url, 'http://x');
   if (u.pathname === '/page.html') {
-    res.writeHead(200, { 'content-type': 'text/html', ...isolated }).end(page(u.searchParams.get('script')));
+    res.writeHead(200, { 'content-type': 'text/html' }).end(page(u.searchParams.get('script')));
     return;
   }
   const file = local(decodeURIComponent(u.pathname));
@@ -72,7 +69,7 @@ const server = http.createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', ...isolated });
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
   fs.createReadStream(file).pipe(res);
 });
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -86,8 +83,30 @@ const gz = (file) => {
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--headless', ...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
+  args: ['--headless', ...CHROMIUM_ARGS],
 });
+
+// Chromium's renderer processes (Linux /proc), and the private memory of one: each fresh
+// context's page gets its own renderer, where its workers run too.
+function renderers() {
+  return fs.readdirSync('/proc').filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}
+function resident(pid) {
+  try {
+    // Private memory (USS): what the process holds alone, not the shared libraries.
+    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k) => Number((t.match(new RegExp(`${k}:\\s+(\\d+) kB`)) || [0, 0])[1]);
+    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+  } catch {
+    return 0;
+  }
+}
 
 // One fresh page load: what it measures, or {error}.
 async function measure(script, extra, fileIndex, windows) {
@@ -97,6 +116,7 @@ async function measure(script, extra, fileIndex, windows) {
     const u = new URL(r.url());
     if (u.origin === base && /\.(m?js|wasm)$/.test(u.pathname)) code.add(local(decodeURIComponent(u.pathname)));
   });
+  const before = new Set(renderers());
   const p = await context.newPage();
   const errors = [];
   p.on('pageerror', (e) => errors.push(String(e)));
@@ -133,7 +153,9 @@ async function measure(script, extra, fileIndex, windows) {
       }
       return times.sort((a, b) => a - b)[2];
     });
-    const memory = await p.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
+    const memory = renderers()
+      .filter((pid) => !before.has(pid))
+      .reduce((sum, pid) => sum + resident(pid), 0);
     const download = [...code].filter((f) => f && fs.existsSync(f)).reduce((s, f) => s + gz(f), 0);
     return { name, first, fps, forced, download, memory, errors };
   } catch (e) {
@@ -147,6 +169,7 @@ const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+let ownFailures = 0;
 console.log(`peer benchmark: ${runs} fresh page load(s) per viewer and file, window changes for ${seconds} s, 1024 x 1024 CSS pixels, Chromium ${browser.version()}`);
 for (const [fi, [label, , windows]] of files.entries()) {
   const columns = [];
@@ -176,11 +199,17 @@ for (const [fi, [label, , windows]] of files.entries()) {
   row('window change redrawn on screen', (c) => `${c.fps.toFixed(1)} fps`);
   row('forced render + read back one pixel', (c) => `${c.forced.toFixed(1)} ms`);
   row('JS + wasm downloaded, gzipped', (c) => `${(c.download / 1024).toFixed(0)} KiB`);
-  row('memory with the image shown (page and workers)', (c) => `${(c.memory / 1048576).toFixed(1)} MiB`);
+  row('renderer private memory (page and workers)', (c) => `${(c.memory / 1048576).toFixed(1)} MiB`);
   for (const c of columns) {
+    if (c.name.startsWith('Hounsfield') && (c.error || c.failed)) ownFailures++;
     if (c.error) console.log(`  ${c.name}: ${c.error}`);
     else if (c.failed) console.log(`  ${c.name}: ${c.failed} of ${runs} loads failed`);
   }
 }
 await browser.close();
 server.close();
+// The peers' failures are findings; Hounsfield's own are errors (CI smoke-runs this).
+if (ownFailures) {
+  console.error(`Hounsfield failed ${ownFailures} time(s)`);
+  process.exit(1);
+}

@@ -39,6 +39,9 @@ cargo test --workspace "${conformance[@]}" -- --nocapture --test-threads 1
 step "library crates: rustdoc without warnings, and packaged as crates.io would build them"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
     -p hounsfield-dicomweb
+# Cargo unpacks the packaged crates into its registry folder once per version and reuses
+# them on the next run (stale sources after a change): remove those copies first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{core,render,viewer,dicomweb}-[0-9]*
 cargo package --allow-dirty -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 step "the core's WebAssembly tests in headless Chromium (wasm-bindgen-test-runner, chromedriver)"
 bash apps/hounsfield-web/build.sh --tools-only

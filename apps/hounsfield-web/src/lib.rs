@@ -160,6 +160,7 @@ pub fn create_cpu_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebViewer
         .ok_or_else(|| js_err("the canvas offers no 2D context (it draws with WebGPU already)"))?
         .dyn_into::<web_sys::CanvasRenderingContext2d>()
         .map_err(|_| js_err("the canvas offers no 2D context"))?;
+    warm_up_cpu_pipeline();
     Ok(WebViewer::with(
         Backend::Cpu(Box::new(Cpu {
             scene: CpuScene::default(),
@@ -171,6 +172,50 @@ pub fn create_cpu_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebViewer
         height,
         "CPU (reference pipeline)".into(),
     ))
+}
+
+/// Runs the CPU pipeline once on small frames of the common sample types, so that the
+/// browser compiles its code while the first file is still being fetched and decoded
+/// (the first real frame otherwise pays for it: up to a few hundred milliseconds here).
+fn warm_up_cpu_pipeline() {
+    use hounsfield_core::Samples;
+    use hounsfield_core::pipeline::{GreyPipeline, Voi, render_view_with};
+    use hounsfield_core::view::{Filter, View};
+    use hounsfield_core::{ModalityLut, VoiLutFunction};
+    let pipe = GreyPipeline {
+        modality: ModalityLut::Rescale {
+            slope: 1.0,
+            intercept: -1024.0,
+            rescale_type: None,
+        },
+        voi: Voi::Window {
+            center: 40.0,
+            width: 400.0,
+            function: VoiLutFunction::Linear,
+        },
+        inverse: false,
+    };
+    let values = (0..64u16).map(|v| v * 40);
+    for samples in [
+        Samples::I16(values.clone().map(|v| v as i16).collect()),
+        Samples::U16(values.collect()),
+    ] {
+        let frame = Frame {
+            width: 8,
+            height: 8,
+            color: hounsfield_core::FrameColor::Monochrome,
+            samples,
+            bits_stored: 12,
+            signed: true,
+        };
+        for filter in [Filter::Linear, Filter::Nearest] {
+            let view = View {
+                filter,
+                ..View::fit(24, 24)
+            };
+            let _ = render_view_with(&frame, Some(&pipe), None, false, false, &view);
+        }
+    }
 }
 
 fn key_of(key: &str) -> Option<Key> {

@@ -17,9 +17,24 @@ import init, { create_cpu_viewer, create_viewer, sample, use_jpeg2000_decoder, D
 import { loadCodecs } from './codecs.js';
 
 let ready = null;
-/** Loads the WebAssembly module once; `mount` calls it. */
+let compiled = null;
+/**
+ * Loads the WebAssembly module once; `mount` calls it. It is compiled once, here, and the
+ * decoding workers start at the same time and receive the compiled module (no second
+ * download or compilation before the first file decodes).
+ */
 export function initialize() {
-  ready ||= init();
+  ready ||= (async () => {
+    const url = new URL('./hounsfield_web_bg.wasm', import.meta.url);
+    try {
+      compiled = await WebAssembly.compileStreaming(fetch(url));
+    } catch {
+      // A server that does not say application/wasm.
+      compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+    }
+    startWorkers();
+    await init({ module_or_path: compiled });
+  })();
   return ready;
 }
 
@@ -28,19 +43,24 @@ const workers = [];
 let nextWorker = 0;
 const pending = new Map(); // request number -> callback
 let nextRequest = 0;
-function decode(name, buffer) {
-  if (workers.length === 0) {
-    const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-      w.onmessage = (event) => {
-        const done = pending.get(event.data.id);
-        pending.delete(event.data.id);
-        if (done) done(event.data);
-      };
-      workers.push(w);
-    }
+function startWorkers() {
+  if (workers.length > 0) return;
+  const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    w.onmessage = (event) => {
+      const done = pending.get(event.data.id);
+      pending.delete(event.data.id);
+      if (done) done(event.data);
+    };
+    // The page's compiled module: the worker instantiates it without fetching it.
+    if (compiled) w.postMessage({ module: compiled });
+    workers.push(w);
   }
+}
+
+function decode(name, buffer) {
+  startWorkers();
   nextWorker = (nextWorker + 1) % workers.length;
   const id = nextRequest++;
   return new Promise((resolve) => {
@@ -536,6 +556,8 @@ async function entryFiles(entry) {
  * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu').
  */
 export async function mount(element, options = {}) {
+  // The adapter is asked for while the module compiles.
+  const chosen = choosePath(options.renderer);
   await initialize();
   addStyle();
   const stage = el('div', 'hf-stage');
@@ -547,7 +569,7 @@ export async function mount(element, options = {}) {
   // The viewer fills the element: its box is the stage's containing block.
   if (getComputedStyle(element).position === 'static') element.style.position = 'relative';
   element.append(stage);
-  let path = await choosePath(options.renderer);
+  let path = await chosen;
   let wasm = null;
   if (path === 'webgpu') {
     try {

@@ -1,10 +1,12 @@
-// Decodes DICOM pixel data off the page's thread: receives {id, name, buffer} (the
-// buffer transferred), answers {id, frames} with each frame's samples transferred back,
-// or {id, error}. JPEG 2000 and HTJ2K files load the codec module first (once).
+// Decodes DICOM pixel data off the page's thread: receives the page's compiled module
+// ({module}, first), then {id, name, buffer} (the buffer transferred), answers
+// {id, frames} with each frame's samples transferred back, or {id, error}. JPEG 2000 and
+// HTJ2K files load the codec module first (once).
 import init, { decode_frames, use_jpeg2000_decoder } from './hounsfield_web.js';
 import { loadCodecs } from './codecs.js';
 
-const ready = init();
+// The page sends its compiled module first; without it the worker loads its own.
+let ready = null;
 
 function decode(name, buffer) {
   try {
@@ -16,6 +18,11 @@ function decode(name, buffer) {
 }
 
 self.onmessage = async (event) => {
+  if (event.data.module) {
+    ready = init({ module_or_path: event.data.module });
+    return;
+  }
+  ready ||= init();
   await ready;
   const { id, name, buffer } = event.data;
   try {

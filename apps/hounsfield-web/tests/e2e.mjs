@@ -333,6 +333,28 @@ try {
     `Patient's Name with markup shown as text (${images} img elements, ${dialogs} dialogs)`,
   );
 
+  // 7b. A decoder that traps (a Rust panic aborts the worker's module; simulated here by
+  //     a worker that traps on one file name): that file's error is said, the other file
+  //     of the load shows, and the load finishes; the next load decodes in a fresh worker.
+  fs.copyFileSync(path.join(pydicomFiles, 'CT_small.dcm'), path.join(tmp, 'trap.dcm'));
+  const workerSource = fs.readFileSync(path.join(dist, 'worker.js'), 'utf8');
+  const trapping = workerSource.replace(
+    'function decode(name, buffer) {',
+    "function decode(name, buffer) {\n  if (name.endsWith('trap.dcm')) throw new WebAssembly.RuntimeError('unreachable');",
+  );
+  check(trapping !== workerSource, 'the test can make the worker trap');
+  await context.route('**/worker.js', (route) => route.fulfill({ contentType: 'text/javascript', body: trapping }));
+  await page.goto(withRenderer(`${base}/?url=/pydicom/MR_small.dcm`));
+  await waitFor('MR_small', (s) => s.loaded);
+  await page.evaluate(() => window.hounsfield.open(['/gen/trap.dcm', '/pydicom/CT_small.dcm']));
+  s = await waitFor('a load with a trapping decoder', (s) => s.loaded && s.series === 2);
+  const bug = (s.messages || []).find((m) => m.includes('trap.dcm') && m.includes('bug in Hounsfield'));
+  check(bug && s.series === 2, `a trapping decoder: "${bug}"; the load finished with ${s.series} series`);
+  await page.evaluate(() => window.hounsfield.open('/pydicom/JPGExtended.dcm'));
+  s = await waitFor('the next load', (s) => s.loaded && s.series === 3);
+  check(s.series === 3, `after the trap, the next file decodes in a fresh worker (${s.series} series)`);
+  await context.unroute('**/worker.js');
+
   // 8. DICOMweb from a real Orthanc, same origin (its ServeFolders plugin serves the
   //    page): a series by ?dicomweb=&study=&series=, then through the study panel; the
   //    first slice equals the native render of the same file from disk.

@@ -41,31 +41,58 @@ export function initialize() {
 // ---- decoding workers, shared by every viewer of the page ----
 const workers = [];
 let nextWorker = 0;
-const pending = new Map(); // request number -> callback
+const pending = new Map(); // request number -> {resolve, worker, name}
 let nextRequest = 0;
+
+// A worker whose module trapped (a Rust panic aborts a WebAssembly module) takes no more
+// files: it finishes those it has and is replaced by a fresh one; a worker that fails as a
+// whole fails its files (each with its own error), so that every load finishes.
+function makeWorker() {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  w.onmessage = (event) => {
+    const d = event.data;
+    const p = pending.get(d.id);
+    pending.delete(d.id);
+    if (d.poisoned) retire(w);
+    if (p) p.resolve(d);
+    if (w.retired && ![...pending.values()].some((q) => q.worker === w)) w.terminate();
+  };
+  w.onerror = (event) => {
+    event.preventDefault();
+    for (const [id, p] of pending) {
+      if (p.worker !== w) continue;
+      pending.delete(id);
+      p.resolve({ id, error: `${p.name}: the decoding worker failed (${event.message || 'an error'})` });
+    }
+    retire(w);
+    w.terminate();
+  };
+  // The page's compiled module: the worker instantiates it without fetching it.
+  if (compiled) w.postMessage({ module: compiled });
+  return w;
+}
+
+function retire(w) {
+  const i = workers.indexOf(w);
+  if (i < 0) return;
+  w.retired = true;
+  workers[i] = makeWorker();
+}
+
 function startWorkers() {
   if (workers.length > 0) return;
   const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
-  for (let i = 0; i < n; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    w.onmessage = (event) => {
-      const done = pending.get(event.data.id);
-      pending.delete(event.data.id);
-      if (done) done(event.data);
-    };
-    // The page's compiled module: the worker instantiates it without fetching it.
-    if (compiled) w.postMessage({ module: compiled });
-    workers.push(w);
-  }
+  for (let i = 0; i < n; i++) workers.push(makeWorker());
 }
 
 function decode(name, buffer) {
   startWorkers();
   nextWorker = (nextWorker + 1) % workers.length;
+  const worker = workers[nextWorker];
   const id = nextRequest++;
   return new Promise((resolve) => {
-    pending.set(id, resolve);
-    workers[nextWorker].postMessage({ id, name, buffer }, [buffer]);
+    pending.set(id, { resolve, worker, name });
+    worker.postMessage({ id, name, buffer }, [buffer]);
   });
 }
 

@@ -29,6 +29,13 @@ self.onmessage = async (event) => {
     const frames = await decode(name, buffer);
     self.postMessage({ id, frames }, frames.map((f) => f.data));
   } catch (error) {
-    self.postMessage({ id, error: error?.message ?? String(error) });
+    // A trap (a panic aborts the module): this file's error, and the page replaces us.
+    const trapped = error instanceof WebAssembly.RuntimeError;
+    const message = error?.message ?? String(error);
+    self.postMessage({
+      id,
+      error: trapped ? `${name}: decoding hit a bug in Hounsfield (${message}); the other files are not affected` : message,
+      poisoned: trapped,
+    });
   }
 };

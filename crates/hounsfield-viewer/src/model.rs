@@ -38,10 +38,41 @@ pub struct DecodedImage {
     pub palette: Option<hounsfield_core::PaletteColorLut>,
 }
 
+/// Runs `work` for the source named `name`, turning a panic in it (a bug, never the
+/// file's fault alone) into that source's error, so that a load goes on and finishes.
+/// Natively only: in the browser a panic aborts the module, and the page replaces the
+/// decoding worker instead.
+///
+/// ```
+/// use hounsfield_viewer::model::contained;
+/// let err = contained("x.dcm", || -> Result<(), String> { panic!("a bug") }).unwrap_err();
+/// assert!(err.starts_with("x.dcm: ") && err.contains("a bug"));
+/// ```
+pub fn contained<T>(name: &str, work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(format!(
+            "{name}: reading this file hit a bug in Hounsfield ({what}); the other files are not affected"
+        ))
+    })
+}
+
 impl DecodedImage {
     /// Decodes every frame of `file` and resolves its display parameters.
     pub fn decode(file: &DicomFile) -> Result<DecodedImage, hounsfield_core::Error> {
         Self::from_frames(file, file.decode_all_frames()?)
+    }
+
+    /// [`decode`](Self::decode) for a load: the error as text, and a panic while
+    /// decoding (a bug) as this file's error ([`contained`]).
+    pub fn decode_contained(file: &DicomFile) -> Result<Arc<DecodedImage>, String> {
+        contained(file.name(), || {
+            Self::decode(file).map(Arc::new).map_err(|e| e.to_string())
+        })
     }
 
     /// The frames of `file`, decoded elsewhere (another thread, a Web Worker), with the

@@ -2,7 +2,7 @@
 //! decoded frames, reported one event at a time so that the first image shows while the
 //! rest of a series decodes.
 
-use super::model::DecodedImage;
+use super::model::{DecodedImage, contained};
 use hounsfield_core::DicomFile;
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
@@ -173,9 +173,7 @@ fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink:
                     let Ok((id, file)) = job else {
                         break;
                     };
-                    let result = DecodedImage::decode(&file)
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string());
+                    let result = DecodedImage::decode_contained(&file);
                     sink(LoadEvent::Decoded { id, result });
                 }
             });
@@ -245,7 +243,12 @@ fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink:
 }
 
 fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
-    let file = match read_source(source) {
+    let name = match source {
+        Source::Path(p) => p.display().to_string(),
+        Source::Bytes { name, .. } => name.clone(),
+        Source::DicomWeb { url, .. } => redact(url),
+    };
+    let file = match contained(&name, || read_source(source)) {
         Ok(f) => f,
         Err(reason) => {
             sink(LoadEvent::Skipped { reason });
@@ -274,9 +277,7 @@ fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync
         file: file.clone(),
         info: Box::new(InstanceInfo::from_file(&file)),
     });
-    let result = DecodedImage::decode(&file)
-        .map(Arc::new)
-        .map_err(|e| e.to_string());
+    let result = DecodedImage::decode_contained(&file);
     sink(LoadEvent::Decoded { id, result });
 }
 

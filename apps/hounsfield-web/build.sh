@@ -2,8 +2,8 @@
 # Builds the browser viewer into dist/web (static files: index.html, app.js, worker.js,
 # style.css, the wasm-bindgen glue and the optimised wasm). Installs what is missing: the
 # wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, and binaryen's wasm-opt
-# (npm package, under target/node), with Playwright for the browser tests and Mozilla's
-# web-ext for linting the Firefox extension. Also writes the extension (dist/extension,
+# (npm package, under target/node), with Playwright and pngjs for the browser tests and
+# Mozilla's web-ext for linting the Firefox extension. Also writes the extension (dist/extension,
 # dist/extension-firefox and their zips).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,11 +18,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
     cargo install wasm-bindgen-cli --version "$version"
 fi
 if [ ! -x target/node/node_modules/.bin/wasm-opt ] || [ ! -x target/node/node_modules/.bin/web-ext ] \
-    || [ ! -x target/node/node_modules/.bin/tsc ]; then
+    || [ ! -x target/node/node_modules/.bin/tsc ] || [ ! -f target/node/node_modules/pngjs/package.json ]; then
     command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 1; }
     mkdir -p target/node
     npm install --prefix target/node --no-audit --no-fund --silent binaryen@132.0.0 playwright-core@1.61.1 web-ext@10.7.0 \
-        typescript@5.9.3
+        typescript@5.9.3 pngjs@7.0.0
 fi
 # `--tools-only`: just the tools (the test script uses wasm-bindgen-test-runner).
 [ "${1:-}" = "--tools-only" ] && exit 0

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 [ -f dist/web/index.html ] || bash apps/hounsfield-web/build.sh
-[ -x target/node/node_modules/.bin/wasm-opt ] || bash apps/hounsfield-web/build.sh --tools-only
+bash apps/hounsfield-web/build.sh --tools-only   # wasm-bindgen, Playwright, pngjs (once)
 dir=target/peers
 pins="dwv@0.36.4 @cornerstonejs/core@5.14.0 @cornerstonejs/dicom-image-loader@5.14.0 esbuild@0.28.2 events@3.3.0"
 if [ "$(cat "$dir/pins" 2>/dev/null)" != "$pins" ]; then

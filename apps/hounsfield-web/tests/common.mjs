@@ -1,9 +1,14 @@
-// What the browser tests share: a PNG reader, the native render to compare with, the
+// What the browser tests share: reading PNG files, the native render to compare with, the
 // comparison, and the Chromium flags for WebGPU on SwiftShader.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+// pngjs, installed by build.sh under target/node.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const { PNG } = createRequire(path.join(root, 'target/node/'))('pngjs');
 
 // Prints each check; `failures()` counts the failed ones.
 export function checker() {
@@ -39,56 +44,11 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader',
 ];
 
-// ---- a small PNG reader (8-bit grey, grey+alpha, RGB, RGBA; not interlaced) ----
+// A PNG file as {width, height, rgb} (pngjs, any bit depth and colour type).
 export function readPng(file) {
-  const buf = fs.readFileSync(file);
-  let pos = 8;
-  let width = 0;
-  let height = 0;
-  let type = 0;
-  const idat = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const kind = buf.toString('latin1', pos + 4, pos + 8);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
-    if (kind === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      if (data[8] !== 8 || data[12] !== 0) throw new Error(`${file}: unsupported PNG`);
-      type = data[9];
-    } else if (kind === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const channels = { 0: 1, 4: 2, 2: 3, 6: 4 }[type];
-  const raw = zlib.inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const out = Buffer.alloc(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? out[y * stride + x - channels] : 0;
-      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
-      let v = line[x];
-      if (filter === 1) v += a;
-      else if (filter === 2) v += b;
-      else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      out[y * stride + x] = v & 255;
-    }
-  }
-  // As RGB.
+  const { width, height, data } = PNG.sync.read(fs.readFileSync(file));
   const rgb = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    for (let k = 0; k < 3; k++) rgb[i * 3 + k] = out[i * channels + (channels < 3 ? 0 : k)];
-  }
+  for (let i = 0; i < width * height; i++) data.copy(rgb, i * 3, i * 4, i * 4 + 3);
   return { width, height, rgb };
 }
 

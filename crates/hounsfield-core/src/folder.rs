@@ -15,44 +15,43 @@ use std::sync::Arc;
 pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
+    // Folders reached twice (through links, or named twice) are searched once.
     let mut seen = std::collections::HashSet::new();
-    fn walk(
-        dir: &Path,
-        out: &mut Vec<PathBuf>,
-        problems: &mut Vec<String>,
-        seen: &mut std::collections::HashSet<PathBuf>,
-    ) {
-        let Ok(canonical) = dir.canonicalize() else {
-            problems.push(format!("{}: cannot open the folder", dir.display()));
-            return;
-        };
-        if !seen.insert(canonical) {
-            return;
-        }
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                problems.push(format!("{}: {e}", dir.display()));
-                return;
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                walk(&p, out, problems, seen);
-            } else if p.is_file() {
-                out.push(p);
-            }
-        }
-    }
     for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out, &mut problems, &mut seen);
-        } else if p.is_file() {
+        if p.is_file() {
             out.push(p.clone());
-        } else {
+            continue;
+        }
+        if !p.is_dir() {
             problems.push(format!("{}: no such file or folder", p.display()));
+            continue;
+        }
+        let mut walk = walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = walk.next() {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {
+                    let first = e.path().canonicalize().is_ok_and(|c| seen.insert(c));
+                    if !first {
+                        walk.skip_current_dir();
+                    }
+                }
+                Ok(e) if e.file_type().is_file() => out.push(e.into_path()),
+                Ok(_) => {}
+                // A link back to a folder above it: that folder is being searched.
+                Err(e) if e.loop_ancestor().is_some() => {}
+                Err(e) => problems.push(match e.path() {
+                    Some(at) => format!(
+                        "{}: {}",
+                        at.display(),
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    ),
+                    None => e.to_string(),
+                }),
+            }
         }
     }
     (out, problems)
@@ -327,4 +326,44 @@ fn fill<T: Copy + Send + Sync>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Name order, folders searched recursively, a link back to a folder above searched
+    /// once, a folder named twice searched once, a missing path reported.
+    #[test]
+    fn expand_walks_folders_once_in_name_order() {
+        let root = std::env::temp_dir().join(format!("hounsfield-expand-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let make = |rel: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap_or(&root)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&p, b"x").unwrap_or_else(|e| panic!("{e}"));
+        };
+        make("b/2");
+        make("b/1");
+        make("a/deeper/3");
+        make("c");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&root, root.join("b/up")).unwrap_or_else(|e| panic!("{e}"));
+        let missing = root.join("missing");
+        let (files, problems) = expand(&[root.clone(), root.join("b"), missing.clone()]);
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(&root)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(names, ["a/deeper/3", "b/1", "b/2", "c"]);
+        assert_eq!(
+            problems,
+            [format!("{}: no such file or folder", missing.display())]
+        );
+    }
 }

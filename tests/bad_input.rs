@@ -225,6 +225,27 @@ fn missing_rows_is_named() {
 }
 
 #[test]
+fn rescale_slope_of_zero_is_named() {
+    let i = Image {
+        rows: 4,
+        columns: 4,
+        frames: "1",
+        bits: 16,
+        include_rows: true,
+    };
+    let mut body = image_elements(&i);
+    body.push(el(0x0028, 0x1052, b"DS", b"-1024"));
+    body.push(el(0x0028, 0x1053, b"DS", b"0"));
+    body.push(el(0x7FE0, 0x0010, b"OW", &[7u8; 32]));
+    expect_error(
+        "slope-0.dcm",
+        file("1.2.840.10008.1.2.1", &body),
+        |k| matches!(k, ErrorKind::InvalidAttribute { name, .. } if *name == "Rescale Slope"),
+        SMALL,
+    );
+}
+
+#[test]
 fn frames_that_disagree_with_the_data() {
     let i = Image {
         rows: 64,

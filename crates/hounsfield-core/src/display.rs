@@ -3,7 +3,7 @@
 //! Function, Presentation LUT Shape, palettes.
 
 use crate::attrs::Attributes;
-use crate::error::{Error, KResult};
+use crate::error::{Error, ErrorKind, KResult};
 use crate::file::DicomFile;
 use crate::image::PhotometricInterpretation;
 use crate::lut::{Lut, PaletteColorLut};
@@ -188,10 +188,18 @@ impl DicomFile {
         } else {
             let slope = pvt.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
             let intercept = pvt.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
+            if slope == Some(0.0) {
+                // Every stored value would map to the intercept: an image of one value.
+                return Err(ErrorKind::InvalidAttribute {
+                    name: "Rescale Slope",
+                    value: "0".into(),
+                    reason: "a slope of 0 maps every stored value to the intercept".into(),
+                });
+            }
             match (slope, intercept) {
                 (None, None) => ModalityLut::Identity,
                 (s, i) => ModalityLut::Rescale {
-                    slope: s.filter(|&s| s != 0.0).unwrap_or(1.0),
+                    slope: s.unwrap_or(1.0),
                     intercept: i.unwrap_or(0.0),
                     rescale_type: pvt.string(tags::RESCALE_TYPE),
                 },

@@ -65,6 +65,42 @@ pub struct InstanceInfo {
     pub image_orientation_patient: Option<[f64; 6]>,
     /// Image Position (Patient) of the first frame.
     pub image_position_patient: Option<[f64; 3]>,
+    /// Whether the pixels were compressed with loss, now or before (Lossy Image
+    /// Compression (0028,2110) "01", or a lossy transfer syntax), and how.
+    pub lossy: Option<LossyCompression>,
+}
+
+/// Lossy compression that the image has undergone (General Image module, C.7.6.1.1.5):
+/// viewers must say so.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct LossyCompression {
+    /// Lossy Image Compression Ratio (0028,2112): one per compression applied.
+    pub ratios: Vec<f64>,
+    /// Lossy Image Compression Method (0028,2114), e.g. `ISO_10918_1`.
+    pub methods: Vec<String>,
+}
+
+impl LossyCompression {
+    /// The overlay's line: `LOSSY`, the ratios (`10:1`) and the methods.
+    ///
+    /// ```
+    /// use hounsfield_core::series::LossyCompression;
+    /// let l = LossyCompression { ratios: vec![17.401], methods: vec!["ISO_10918_1".into()] };
+    /// assert_eq!(l.label(), "LOSSY 17.4:1 ISO_10918_1");
+    /// assert_eq!(LossyCompression::default().label(), "LOSSY");
+    /// ```
+    pub fn label(&self) -> String {
+        let mut out = String::from("LOSSY");
+        for r in &self.ratios {
+            let r = format!("{r:.1}");
+            out.push_str(&format!(" {}:1", r.trim_end_matches(".0")));
+        }
+        for m in &self.methods {
+            out.push(' ');
+            out.push_str(m);
+        }
+        out
+    }
 }
 
 impl InstanceInfo {
@@ -99,6 +135,19 @@ impl InstanceInfo {
             frames: image.map_or(0, |d| d.number_of_frames),
             image_orientation_patient: geometry.image_orientation_patient,
             image_position_patient: geometry.image_position_patient,
+            lossy: (a
+                .string(tags::LOSSY_IMAGE_COMPRESSION)
+                .is_some_and(|v| v.trim() == "01")
+                || file.transfer_syntax().lossy)
+                .then(|| LossyCompression {
+                    ratios: a
+                        .floats(
+                            tags::LOSSY_IMAGE_COMPRESSION_RATIO,
+                            "Lossy Image Compression Ratio",
+                        )
+                        .unwrap_or_default(),
+                    methods: a.strings(tags::LOSSY_IMAGE_COMPRESSION_METHOD),
+                }),
         }
     }
 

@@ -88,6 +88,9 @@ pub fn stack_overlay(
         ),
         format!("{} x {}", info.columns, info.rows),
     ];
+    if let Some(lossy) = &info.lossy {
+        o.top_right.push(lossy.label());
+    }
     let (pos, count) = model.slice_position();
     match model.pipeline() {
         Some(p) => match p.window() {

@@ -1,0 +1,103 @@
+//! Lossy compression is said as the files say it: for every file of the corpus, the
+//! overlay's LOSSY line comes from Lossy Image Compression (0028,2110), its Ratio
+//! (0028,2112) and Method (0028,2114) as pydicom reads them, or from a lossy transfer
+//! syntax.
+
+use hounsfield_conformance::{corpus, missing, python, root};
+use hounsfield_core::DicomFile;
+use hounsfield_core::series::InstanceInfo;
+use std::process::Command;
+
+const SCRIPT: &str = r#"
+import json, sys, pydicom
+for path in sys.stdin.read().splitlines():
+    try:
+        d = pydicom.dcmread(path, stop_before_pixels=True)
+    except Exception:
+        print(json.dumps(None)); continue
+    def values(v):
+        if v is None: return []
+        return [x for x in (v if isinstance(v, pydicom.multival.MultiValue) else [v])]
+    flag = d.get("LossyImageCompression")
+    print(json.dumps({
+        "flag": None if flag is None else str(flag).strip(),
+        "ratios": [float(x) for x in values(d.get("LossyImageCompressionRatio"))],
+        "methods": [str(x).strip() for x in values(d.get("LossyImageCompressionMethod"))],
+    }))
+"#;
+
+#[test]
+fn lossy_marking_matches_pydicom() {
+    let Some(files) = corpus() else {
+        return missing("the test corpus (pydicom wheels and ../shared/data)");
+    };
+    if !python().exists() {
+        return missing("the pydicom oracle (target/venv)");
+    }
+    let opened: Vec<_> = files
+        .iter()
+        .filter_map(|f| DicomFile::open(&f.path).ok().map(|d| (f, d)))
+        .collect();
+    let list: String = opened
+        .iter()
+        .map(|(f, _)| format!("{}\n", f.path.display()))
+        .collect();
+    let mut child = Command::new(python())
+        .args(["-c", SCRIPT])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(list.as_bytes()).expect("write the list");
+    }
+    let out = child.wait_with_output().expect("python output");
+    assert!(out.status.success(), "the pydicom script failed");
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .expect("utf-8")
+        .lines()
+        .collect();
+    assert_eq!(lines.len(), opened.len(), "one answer per file");
+    let (mut lossy, mut checked) = (0, 0);
+    for ((f, file), line) in opened.iter().zip(lines) {
+        let theirs: serde_json::Value = serde_json::from_str(line).expect("json");
+        if theirs.is_null() {
+            continue;
+        }
+        let info = InstanceInfo::from_file(file);
+        let expected = theirs["flag"] == "01" || file.transfer_syntax().lossy;
+        assert_eq!(
+            info.lossy.is_some(),
+            expected,
+            "{}: lossy {:?}, pydicom {theirs}",
+            f.label,
+            info.lossy
+        );
+        if let Some(l) = &info.lossy {
+            lossy += 1;
+            let ratios: Vec<f64> = theirs["ratios"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+                .unwrap_or_default();
+            let methods: Vec<String> = theirs["methods"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(l.ratios, ratios, "{}: ratios", f.label);
+            assert_eq!(l.methods, methods, "{}: methods", f.label);
+        }
+        checked += 1;
+    }
+    println!("{checked} files checked against pydicom, {lossy} marked LOSSY");
+    assert!(
+        lossy >= 30,
+        "the corpus has at least 30 lossy files ({lossy})"
+    );
+}

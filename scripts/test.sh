@@ -36,13 +36,9 @@ step "conformance tests (oracles: pydicom, DCMTK, GDCM, Node, the CPU reference 
 conformance=()
 for t in tests/*.rs; do conformance+=(--test "$(basename "$t" .rs)"); done
 cargo test --workspace "${conformance[@]}" -- --nocapture --test-threads 1
-step "library crates: rustdoc without warnings, and packaged as crates.io would build them"
+step "library crates: rustdoc without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
     -p hounsfield-dicomweb
-# Cargo unpacks the packaged crates into its registry folder once per version and reuses
-# them on the next run (stale sources after a change): remove those copies first.
-rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{core,render,viewer,dicomweb}-[0-9]*
-cargo package --allow-dirty -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 step "the core's WebAssembly tests in headless Chromium (wasm-bindgen-test-runner, chromedriver)"
 bash apps/hounsfield-web/build.sh --tools-only
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
@@ -58,5 +54,12 @@ step "peer benchmark, smoke run (one load each; the real run: bash apps/hounsfie
 bash apps/hounsfield-web/bench/peers.sh --runs 1 --seconds 0.5
 step "browser extension (Chromium with dist/extension loaded; web-ext lint of the Firefox build)"
 HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/extension.mjs
+step "library crates packaged as crates.io would build them"
+# Cargo treats the packaged crates as registry crates: it unpacks them once per version
+# and reuses what it compiled of them on the next run, stale after a change. Remove both
+# first (last step: the next run rebuilds these four crates once).
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{core,render,viewer,dicomweb}-[0-9]*
+cargo clean --quiet -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
+cargo package --allow-dirty -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 echo
 echo "all tests passed"

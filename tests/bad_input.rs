@@ -138,7 +138,13 @@ fn image_elements(i: &Image) -> Vec<Vec<u8>> {
 }
 
 fn native(i: &Image, pixel_bytes: usize) -> Vec<u8> {
+    native_with(i, Vec::new(), pixel_bytes)
+}
+
+/// [`native`] with more elements (before Pixel Data, in tag order).
+fn native_with(i: &Image, more: Vec<Vec<u8>>, pixel_bytes: usize) -> Vec<u8> {
     let mut body = image_elements(i);
+    body.extend(more);
     body.push(el(0x7FE0, 0x0010, b"OW", &vec![7u8; pixel_bytes]));
     file("1.2.840.10008.1.2.1", &body)
 }
@@ -233,13 +239,13 @@ fn rescale_slope_of_zero_is_named() {
         bits: 16,
         include_rows: true,
     };
-    let mut body = image_elements(&i);
-    body.push(el(0x0028, 0x1052, b"DS", b"-1024"));
-    body.push(el(0x0028, 0x1053, b"DS", b"0"));
-    body.push(el(0x7FE0, 0x0010, b"OW", &[7u8; 32]));
+    let rescale = vec![
+        el(0x0028, 0x1052, b"DS", b"-1024"),
+        el(0x0028, 0x1053, b"DS", b"0"),
+    ];
     expect_error(
         "slope-0.dcm",
-        file("1.2.840.10008.1.2.1", &body),
+        native_with(&i, rescale, 32),
         |k| matches!(k, ErrorKind::InvalidAttribute { name, .. } if *name == "Rescale Slope"),
         SMALL,
     );

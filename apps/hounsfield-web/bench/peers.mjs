@@ -10,11 +10,10 @@
 //   bash apps/hounsfield-web/bench/peers.sh [--runs N] [--seconds S]
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS } from '../tests/common.mjs';
+import { CHROMIUM_ARGS, serveFiles } from '../tests/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -49,7 +48,6 @@ for (const p of [path.join(dist, 'index.html'), path.join(peers, 'dwv/page.js'),
 }
 
 // ---- one server for all pages and files ----
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 const page = (script) =>
   `<!doctype html><meta charset="utf-8"><title>bench</title><style>body{margin:0}#view{position:relative;width:1024px;height:1024px}</style><div id="view"></div><script type="module" src="${script}"></script>`;
 function local(url) {
@@ -58,22 +56,11 @@ function local(url) {
   if (url.startsWith('/peers/')) return path.join(peers, url.slice(7));
   return path.join(dist, url.slice(1));
 }
-const server = http.createServer((req, res) => {
-  const u = new URL(req.url, 'http://x');
-  if (u.pathname === '/page.html') {
-    res.writeHead(200, { 'content-type': 'text/html' }).end(page(u.searchParams.get('script')));
-    return;
-  }
-  const file = local(decodeURIComponent(u.pathname));
-  if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
+const { server, base } = await serveFiles(local, (u, res) => {
+  if (u.pathname !== '/page.html') return false;
+  res.writeHead(200, { 'content-type': 'text/html' }).end(page(u.searchParams.get('script')));
+  return true;
 });
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}`;
 const gzipped = new Map();
 const gz = (file) => {
   if (!gzipped.has(file)) gzipped.set(file, zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length);

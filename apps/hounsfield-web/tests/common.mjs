@@ -2,6 +2,7 @@
 // comparison, and the Chromium flags for WebGPU on SwiftShader.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -81,3 +82,23 @@ export function maxDiff(pixels, ref, rect = [0, 0, pixels.width, pixels.height])
   return worst;
 }
 
+
+// A local HTTP server on a free port for the browser tests and the benchmark: `resolve`
+// maps a decoded URL path to a file (or null), `handle(url, res)` may answer a request
+// itself (returns true). Resolves to {server, base}.
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+export async function serveFiles(resolve, handle = () => false) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (handle(url, res)) return;
+    const file = resolve(decodeURIComponent(url.pathname));
+    if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}

@@ -11,7 +11,6 @@
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
 const { chromium } = require('playwright-core');
-import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths } from './common.mjs';
+import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths, serveFiles } from './common.mjs';
 
 const bin = process.env.HOUNSFIELD_BIN || path.join(root, 'target/release/hounsfield');
 const shared = process.env.HOUNSFIELD_SHARED_DATA || path.join(root, '../shared/data');
@@ -57,7 +56,6 @@ execFileSync(python, [
 ]);
 
 // ---- the server ----
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 const mounts = [
   ['/shared/', shared],
   ['/pydicom/', pydicomFiles],
@@ -65,19 +63,11 @@ const mounts = [
   ['/gen/', tmp],
   ['/', dist],
 ];
-const server = http.createServer((req, res) => {
-  const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+const { server, base } = await serveFiles((url) => {
   const [prefix, dir] = mounts.find(([p]) => url.startsWith(p));
   const file = path.join(dir, url.slice(prefix.length) || 'index.html');
-  if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
+  return file.startsWith(dir) ? file : null;
 });
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}`;
 
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

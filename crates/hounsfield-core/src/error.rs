@@ -152,14 +152,31 @@ pub(crate) fn malformed(offset: usize, problem: impl Into<String>) -> ErrorKind 
     }
 }
 
-pub(crate) fn codec_error(
-    codec: &'static str,
-    frame: usize,
-    message: impl fmt::Display,
-) -> ErrorKind {
-    ErrorKind::Codec {
-        codec,
-        frame,
-        message: message.to_string(),
+impl From<hounsfield_codecs::CodecError> for ErrorKind {
+    fn from(e: hounsfield_codecs::CodecError) -> Self {
+        use hounsfield_codecs::CodecError as C;
+        match e {
+            C::Codec {
+                codec,
+                frame,
+                message,
+            } => ErrorKind::Codec {
+                codec,
+                frame,
+                message,
+            },
+            C::NotBuilt { codec } => ErrorKind::CodecNotBuilt { codec },
+            C::PixelDataSize {
+                expected,
+                actual,
+                what,
+            } => ErrorKind::PixelDataSize {
+                expected,
+                actual,
+                what,
+            },
+            C::TooLarge(m) => ErrorKind::TooLarge(m),
+            other => ErrorKind::Unsupported(other.to_string()),
+        }
     }
 }

@@ -32,7 +32,7 @@ impl LevelTable {
                 ..
             }
         );
-        let (lo, hi) = frame.samples.min_max()?;
+        let (lo, hi) = crate::view::data_min_max(&frame.samples)?;
         // Integers beyond 2^24 are not all f32 values; 2^16 levels cost about a millisecond.
         let limit = f64::from(1u32 << 24);
         if !(linear && lo >= -limit && hi <= limit) || hi - lo > 65536.0 {
@@ -222,7 +222,7 @@ impl Separable {
                 let (xs, ys) = if TURNED { (&r, c) } else { (c, &r) };
                 let v00 = to_f32(data[ys.first + xs.first]);
                 if !self.linear {
-                    if v00 >= crate::volume::NO_DATA_BELOW {
+                    if v00 >= crate::view::NO_DATA_BELOW {
                         *o = match flat {
                             Some(t) => t.of_integer(v00),
                             None => level(v00),
@@ -243,7 +243,7 @@ impl Separable {
                 let top = fma32(v10 - v00, xs.weight, v00);
                 let bottom = fma32(v11 - v01, xs.weight, v01);
                 let v = fma32(bottom - top, ys.weight, top);
-                if v >= crate::volume::NO_DATA_BELOW {
+                if v >= crate::view::NO_DATA_BELOW {
                     *o = level(v);
                 }
             }
@@ -325,7 +325,7 @@ mod tests {
                     .enumerate()
                     .map(|(i, &v)| {
                         if i % 13 == 0 {
-                            crate::volume::NO_DATA
+                            crate::view::NO_DATA
                         } else {
                             v as f32 * 0.37
                         }

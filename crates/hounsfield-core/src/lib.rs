@@ -46,8 +46,6 @@
 #![warn(missing_docs)]
 
 mod attrs;
-mod codec;
-mod color;
 mod display;
 mod elements;
 mod error;
@@ -72,16 +70,18 @@ mod walk;
 mod wasm_alloc;
 
 pub use attrs::Attributes;
-pub use codec::j2k::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_decoder};
 pub use display::{
     DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
 };
 pub use elements::ElementNode;
 pub use error::{Error, ErrorKind, Result};
 pub use file::{DicomFile, EncodedPixels, FileMeta};
+/// The codecs on their own (bytes and an [`ImageDescription`] in, [`Frame`]s out).
+pub use hounsfield_codecs as codecs;
+pub use hounsfield_codecs::MAX_FRAME_BYTES;
+pub use hounsfield_codecs::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_decoder};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
-pub use lut::{Lut, PaletteColorLut};
-pub use pixels::MAX_FRAME_BYTES;
+pub use lut::{Lut, PaletteColorLut, expand_segmented_palette};
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};
 

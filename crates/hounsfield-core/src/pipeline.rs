@@ -239,7 +239,7 @@ impl GreyPipeline {
 
 /// Minimum and maximum modality value of a frame.
 pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
-    let (lo, hi) = frame.samples.min_max().unwrap_or((0.0, 0.0));
+    let (lo, hi) = crate::view::data_min_max(&frame.samples).unwrap_or((0.0, 0.0));
     match modality {
         ModalityLut::Identity => (lo, hi),
         ModalityLut::Rescale { .. } => {
@@ -377,9 +377,9 @@ fn map_grey(samples: &Samples, pipe: &GreyPipeline) -> Vec<u8> {
 /// Stage 1 for a view: the sample at image position `img` (f32, as the shader computes
 /// it): the containing pixel, or the bilinear interpolation of stored values.
 /// Returns `None` outside the image, and where a float frame has no data (a resampled
-/// plane outside its volume, [`crate::volume::NO_DATA`]).
+/// plane outside its volume, [`crate::view::NO_DATA`]).
 pub fn sample(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> Option<f32> {
-    sample_any(frame, img, filter, channel).filter(|v| *v >= crate::volume::NO_DATA_BELOW)
+    sample_any(frame, img, filter, channel).filter(|v| *v >= crate::view::NO_DATA_BELOW)
 }
 
 fn sample_any(frame: &Frame, img: [f32; 2], filter: Filter, channel: usize) -> Option<f32> {

@@ -1,21 +1,15 @@
 //! Decoding frames of a [`DicomFile`].
 
-use crate::codec::{self, RawFrame};
 use crate::error::{Error, ErrorKind, KResult};
 use crate::file::{DicomFile, PixelLocation};
 use crate::frames::{FrameMap, map_frames};
 use crate::image::{Frame, ImageDescription};
 use crate::transfer_syntax::Codec;
 use dicom_dictionary_std::tags;
+use hounsfield_codecs::{jpeg, jpeg2000, jpegls, native, rle};
 use std::borrow::Cow;
 
-/// The largest decoded frame accepted, in bytes. Larger images give
-/// [`ErrorKind::TooLarge`] before anything is allocated.
-pub const MAX_FRAME_BYTES: u64 = if cfg!(target_pointer_width = "64") {
-    4 << 30
-} else {
-    1 << 30
-};
+use hounsfield_codecs::MAX_FRAME_BYTES;
 
 /// What is needed to decode any frame, computed once per object.
 #[derive(Debug)]
@@ -38,7 +32,7 @@ impl DicomFile {
             PixelLocation::Float { double, .. } => Some(*double),
             _ => None,
         };
-        let desc = ImageDescription::from_attributes(&self.attributes(), float)?;
+        let desc = crate::image::describe(&self.attributes(), float)?;
         if desc.decoded_frame_bytes() > MAX_FRAME_BYTES {
             return Err(ErrorKind::TooLarge(format!(
                 "{} x {} x {} samples of {} bits is {} bytes per frame, more than the {} accepted",
@@ -67,7 +61,7 @@ impl DicomFile {
             PixelLocation::Pending => None,
             PixelLocation::Native { value, .. } | PixelLocation::Float { value, .. } => {
                 // All frames must be present: fail early with the sizes, as a user reads them.
-                let needed = codec::native::native_frame_bits(&desc)
+                let needed = native::native_frame_bits(&desc)
                     .checked_mul(u64::from(desc.number_of_frames))
                     .map(|b| b.div_ceil(8));
                 let actual = value.len() as u64;
@@ -172,32 +166,32 @@ impl DicomFile {
         let layout = self.layout()?;
         let desc = &layout.desc;
         check_index(index, desc)?;
-        let raw: RawFrame = match self.pixel.as_ref().ok_or(ErrorKind::NoPixelData)? {
+        let frame = match self.pixel.as_ref().ok_or(ErrorKind::NoPixelData)? {
             PixelLocation::Native { value, word_vr } => {
                 let big_endian = self.transfer_syntax.big_endian;
-                let layout = codec::native::NativeLayout {
+                let layout = native::NativeLayout {
                     big_endian,
                     swap_ow8: big_endian && *word_vr && desc.bits_allocated == 8,
                 };
-                codec::native::decode(&self.data[value.clone()], desc, index, &layout)?
+                native::decode(&self.data[value.clone()], desc, index, &layout)?
             }
             PixelLocation::Float { value, .. } => {
-                let layout = codec::native::NativeLayout {
+                let layout = native::NativeLayout {
                     big_endian: self.transfer_syntax.big_endian,
                     swap_ow8: false,
                 };
-                codec::native::decode(&self.data[value.clone()], desc, index, &layout)?
+                native::decode(&self.data[value.clone()], desc, index, &layout)?
             }
             PixelLocation::Pending => return Err(ErrorKind::PixelDataPending),
             PixelLocation::Encapsulated { .. } => {
                 let bytes = self.encoded_frame_k(index)?;
                 match self.transfer_syntax.codec {
-                    Codec::Rle => codec::rle::decode(&bytes, desc, index)?,
-                    Codec::Jpeg => codec::jpeg::decode(&bytes, desc, index)?,
-                    Codec::JpegLs => codec::jpegls::decode(&bytes, desc, index)?,
-                    Codec::Jpeg2000 => codec::j2k::decode(&bytes, desc, index)?,
+                    Codec::Rle => rle::decode(&bytes, desc, index)?,
+                    Codec::Jpeg => jpeg::decode(&bytes, desc, index)?,
+                    Codec::JpegLs => jpegls::decode(&bytes, desc, index)?,
+                    Codec::Jpeg2000 => jpeg2000::decode(&bytes, desc, index)?,
                     Codec::EncapsulatedUncompressed => {
-                        let layout = codec::native::NativeLayout {
+                        let layout = native::NativeLayout {
                             big_endian: false,
                             swap_ow8: false,
                         };
@@ -205,7 +199,7 @@ impl DicomFile {
                             number_of_frames: 1,
                             ..desc.clone()
                         };
-                        codec::native::decode(&bytes, &one, 0, &layout)?
+                        native::decode(&bytes, &one, 0, &layout)?
                     }
                     Codec::Native | Codec::Unsupported => {
                         return Err(ErrorKind::UnsupportedTransferSyntax {
@@ -216,7 +210,7 @@ impl DicomFile {
                 }
             }
         };
-        codec::finish(raw, desc)
+        Ok(frame)
     }
 
     /// Decodes every frame; natively the frames are decoded in parallel.

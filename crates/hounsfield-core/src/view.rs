@@ -10,8 +10,36 @@
 //! that does not fuse the multiply-adds picks the neighbouring pixel (or breaks a
 //! rounding tie the other way) and the GPU and the reference would disagree.
 
+use crate::image::Samples;
+
 /// The offset, in image pixels, of every sample point (see the module documentation).
 pub const SAMPLE_BIAS: f64 = 1.0 / 512.0;
+
+/// Marks sample points that fall outside what is sampled (a plane beyond its volume).
+/// Renderers show values below [`NO_DATA_BELOW`] as background.
+pub const NO_DATA: f32 = -1.0e38;
+/// Samples below this are no data (also after interpolation with [`NO_DATA`]).
+pub const NO_DATA_BELOW: f32 = -1.0e30;
+
+/// Minimum and maximum of the samples that hold data: [`Samples::min_max`] with the
+/// [`NO_DATA`] samples of resampled float frames left out.
+///
+/// ```
+/// use hounsfield_core::Samples;
+/// use hounsfield_core::view::{NO_DATA, data_min_max};
+/// assert_eq!(data_min_max(&Samples::F32(vec![NO_DATA, 2.0, -3.0])), Some((-3.0, 2.0)));
+/// ```
+pub fn data_min_max(samples: &Samples) -> Option<(f64, f64)> {
+    match samples {
+        Samples::F32(v) => {
+            let data = v.iter().copied().filter(|x| *x >= NO_DATA_BELOW);
+            let lo = data.clone().fold(f32::INFINITY, f32::min);
+            let hi = data.fold(f32::NEG_INFINITY, f32::max);
+            (lo <= hi).then_some((f64::from(lo), f64::from(hi)))
+        }
+        other => other.min_max(),
+    }
+}
 
 /// How stored values between pixel centres are obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

@@ -37,11 +37,7 @@ use crate::pipeline::modality_transform;
 use crate::view::{bilinear, fma32};
 use dicom_dictionary_std::tags;
 
-/// Marks plane samples outside the volume. Renderers show values below
-/// [`NO_DATA_BELOW`] as background.
-pub const NO_DATA: f32 = -1.0e38;
-/// Samples below this are no data (also after interpolation with [`NO_DATA`]).
-pub const NO_DATA_BELOW: f32 = -1.0e30;
+pub use crate::view::{NO_DATA, NO_DATA_BELOW};
 
 /// One slice candidate: a frame of an instance with its geometry.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

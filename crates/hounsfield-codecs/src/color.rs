@@ -9,7 +9,7 @@
 //! chrominance in 16..240 for 8 bits, scaled for other depths). YBR_ICT is the same
 //! matrix as YBR_FULL; YBR_RCT uses the reversible integer transform of ISO 15444-1.
 
-use crate::image::{PhotometricInterpretation, Samples};
+use crate::{PhotometricInterpretation, Samples};
 
 const KR: f64 = 0.299;
 const KB: f64 = 0.114;
@@ -17,10 +17,11 @@ const KG: f64 = 1.0 - KR - KB;
 
 /// Converts interleaved YBR samples of `bits` bits to RGB, in place of the input lane.
 pub(crate) fn ybr_to_rgb(samples: Samples, pi: &PhotometricInterpretation, bits: u16) -> Samples {
-    let bits = u32::from(bits.min(32));
-    let max = ((1u64 << bits) - 1) as f64;
-    let half = (1u64 << (bits - 1)) as f64;
-    let scale = (1u64 << (bits - 8)) as f64;
+    // In f64: exact powers of two, also for depths below 8 bits (a scale below 1).
+    let bits = i32::from(bits.clamp(1, 32));
+    let max = 2f64.powi(bits) - 1.0;
+    let half = 2f64.powi(bits - 1);
+    let scale = 2f64.powi(bits - 8);
     let conv: Box<dyn Fn(f64, f64, f64) -> [f64; 3]> = match pi {
         PhotometricInterpretation::YbrRct => Box::new(move |y, cb, cr| {
             // Reversible colour transform (ISO 15444-1 G.2), offsets removed.

@@ -6,9 +6,9 @@
 //! decodes colour JPEG-LS (`pure_jpegls` handles a single component only), and because
 //! the CharLS bindings are C++. Tested against pylibjpeg-libjpeg on the corpus.
 
-use super::RawFrame;
-use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, Samples};
+use crate::error::{Result, codec_error};
+use crate::frame::RawFrame;
+use crate::{ImageDescription, Samples};
 
 const CODEC: &str = "JPEG-LS";
 
@@ -18,8 +18,18 @@ const J: [u32; 32] = [
     14, 15,
 ];
 
-/// Decodes one frame.
-pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+/// Decodes frame `frame` (0-based, for messages) of an image described by `desc` from
+/// its JPEG-LS bytes into exact stored values (see [`Samples`]).
+///
+/// The description is checked first ([`ImageDescription::check`], and integer samples); nothing is allocated
+/// for a frame that the data cannot fill.
+pub fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<crate::Frame> {
+    desc.check_compressed()?;
+    crate::frame::finish(decode_raw(data, desc, frame)?, desc)
+}
+
+/// Decodes one frame into the codec's raw output.
+pub(crate) fn decode_raw(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     let expected = (
         desc.columns as usize,
@@ -49,7 +59,7 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     Ok(RawFrame {
         samples,
         components: spp,
-        ybr: super::declared_ybr(desc),
+        ybr: crate::frame::declared_ybr(desc),
     })
 }
 
@@ -454,7 +464,8 @@ impl<'a> Bits<'a> {
             }
             let lz = (self.acc.leading_zeros()).min(self.nbits);
             if lz < self.nbits {
-                self.acc <<= lz + 1;
+                // lz + 1 can be 64: the shift empties the accumulator.
+                self.acc = self.acc.checked_shl(lz + 1).unwrap_or(0);
                 self.nbits -= lz + 1;
                 return Ok(count + lz);
             }

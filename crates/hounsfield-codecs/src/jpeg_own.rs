@@ -8,10 +8,10 @@
 //! (`jpeg_idct_islow`), and chroma is upsampled with libjpeg's "fancy" triangle filter,
 //! so results follow the reference implementations DICOM toolkits are built on.
 
-use super::RawFrame;
-use super::jpeg::{CODEC, JpegHeader, stream_is_ycbcr};
-use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, PhotometricInterpretation, Samples};
+use crate::error::{Result, codec_error};
+use crate::frame::RawFrame;
+use crate::jpeg::{CODEC, JpegHeader, stream_is_ycbcr};
+use crate::{ImageDescription, PhotometricInterpretation, Samples};
 
 #[rustfmt::skip]
 const ZIGZAG: [usize; 64] = [
@@ -389,6 +389,11 @@ impl<'a> Decoder<'a> {
     }
 
     fn read_sof(&mut self, seg: &[u8], lossless: bool) -> Result<(), String> {
+        if !self.components.is_empty() {
+            // Hierarchical streams (several frames) are not supported; a second frame
+            // header would resize the image under planes already allocated.
+            return Err("a second frame header (SOF)".into());
+        }
         if seg.len() < 6 {
             return Err("short SOF".into());
         }
@@ -465,12 +470,12 @@ impl<'a> Decoder<'a> {
 }
 
 /// Decodes one JPEG frame with this decoder.
-pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     decode_inner(data, desc).map_err(|m| codec_error(CODEC, frame, m))
 }
 
 fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String> {
-    let header: JpegHeader = super::jpeg::parse_header(data)?;
+    let header: JpegHeader = crate::jpeg::parse_header(data)?;
     let mut dec = Decoder::new(data);
     let mut planes: Option<Planes> = None;
     let mut coefficients: Option<Coefficients> = None;
@@ -516,7 +521,7 @@ fn decode_inner(data: &[u8], desc: &ImageDescription) -> Result<RawFrame, String
     let samples = planes.finish(&dec);
     let ybr = if spp == 3 {
         if dec.lossless {
-            super::declared_ybr(desc)
+            crate::frame::declared_ybr(desc)
         } else {
             stream_is_ycbcr(&header, &desc.photometric_interpretation)
                 .then_some(PhotometricInterpretation::YbrFull)
@@ -774,8 +779,10 @@ fn decode_dct_scan(dec: &Decoder, scan: &Scan, planes: &mut Planes) -> Result<us
                         if s > 16 {
                             return Err("invalid DC magnitude category".into());
                         }
-                        pred[k] += bits.receive_extend(s);
-                        coef[0] = pred[k] * i32::from(q[0]);
+                        // As libjpeg: the predictor an int, the coefficient a JCOEF (i16),
+                        // so hostile streams wrap instead of overflowing.
+                        pred[k] = pred[k].wrapping_add(bits.receive_extend(s));
+                        coef[0] = i32::from(pred[k] as i16) * i32::from(q[0]);
                         let mut i = 1;
                         while i < 64 {
                             let rs = bits.decode(acs[k])?;
@@ -865,7 +872,7 @@ impl Coefficients {
                 for bx in 0..bw {
                     let block = &data[(by * bw + bx) * 64..][..64];
                     for i in 0..64 {
-                        coef[i] = block[i] * i32::from(q[i]);
+                        coef[i] = i32::from(block[i] as i16) * i32::from(q[i]);
                     }
                     idct_islow(
                         &coef,
@@ -968,8 +975,8 @@ fn decode_progressive_scan(
                                 if s > 16 {
                                     return Err("invalid DC magnitude category".into());
                                 }
-                                pred[k] += bits.receive_extend(s);
-                                block[0] = pred[k] << al;
+                                pred[k] = pred[k].wrapping_add(bits.receive_extend(s));
+                                block[0] = i32::from((pred[k] << al) as i16);
                             } else if bits.bits(1) == 1 {
                                 block[0] |= p1;
                             }
@@ -991,7 +998,8 @@ fn decode_progressive_scan(
                                     if i > 63 {
                                         return Err("AC coefficient index beyond 63".into());
                                     }
-                                    block[ZIGZAG[i]] = bits.receive_extend(s) << al;
+                                    block[ZIGZAG[i]] =
+                                        i32::from((bits.receive_extend(s) << al) as i16);
                                 } else if r == 15 {
                                     i += 15;
                                 } else {
@@ -1110,7 +1118,7 @@ fn idct_islow(
     }
     // Pass 2: rows.
     let n = CONST_BITS + pass1_bits + 3;
-    let put = |v: i64| (v as i32 + shift).clamp(0, maxval);
+    let put = |v: i64| (v as i32).wrapping_add(shift).clamp(0, maxval);
     for row in 0..8 {
         let w = &ws[row * 8..row * 8 + 8];
         let o = &mut out[row * stride..row * stride + 8];

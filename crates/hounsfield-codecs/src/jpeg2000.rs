@@ -1,14 +1,24 @@
 //! JPEG 2000 and High-Throughput JPEG 2000 through OpenJPEG (the `jpeg2k` crate): the C
 //! library natively, its pure-Rust port (`openjp2`) in the browser build.
 
-use super::RawFrame;
-use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, PhotometricInterpretation};
+use crate::error::{Result, codec_error};
+use crate::frame::RawFrame;
+use crate::{ImageDescription, PhotometricInterpretation};
 
 const CODEC: &str = "JPEG 2000";
 
 /// Decodes one frame (a J2K codestream, or a JP2 file as some writers embed).
-pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+/// Decodes frame `frame` (0-based, for messages) of an image described by `desc` from
+/// its JPEG 2000 or HTJ2K bytes into exact stored values (see [`Samples`](crate::Samples)).
+///
+/// The description is checked first ([`ImageDescription::check`], and integer samples); nothing is allocated
+/// for a frame that the data cannot fill.
+pub fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<crate::Frame> {
+    desc.check_compressed()?;
+    crate::frame::finish(decode_raw(data, desc, frame)?, desc)
+}
+
+pub(crate) fn decode_raw(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     // Check the image and tile size (SIZ) before OpenJPEG allocates anything for them.
     let siz = read_siz(data).map_err(&err)?;
@@ -51,7 +61,7 @@ static DECODER: std::sync::OnceLock<Jpeg2000Decoder> = std::sync::OnceLock::new(
 /// OpenJPEG decodes and this decoder is not used.
 ///
 /// ```
-/// use hounsfield_core::{Jpeg2000Component, set_jpeg2000_decoder};
+/// use hounsfield_codecs::{Jpeg2000Component, set_jpeg2000_decoder};
 /// fn flat(_: &[u8]) -> Result<Vec<Jpeg2000Component>, String> {
 ///     Err("no JPEG 2000 here".into())
 /// }
@@ -63,10 +73,10 @@ pub fn set_jpeg2000_decoder(decoder: Jpeg2000Decoder) -> bool {
 }
 
 #[cfg(not(feature = "jpeg2000"))]
-fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let decoder = DECODER
         .get()
-        .ok_or(crate::error::ErrorKind::CodecNotBuilt { codec: CODEC })?;
+        .ok_or(crate::error::CodecError::NotBuilt { codec: CODEC })?;
     let comps = decoder(data).map_err(|e| codec_error(CODEC, frame, e))?;
     let comps: Vec<_> = comps
         .iter()
@@ -77,7 +87,7 @@ fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFr
 
 /// Decodes the codestream, whose size and components [`decode`] has checked.
 #[cfg(feature = "jpeg2000")]
-fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+fn openjpeg(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let params = jpeg2k::DecodeParameters::new();
     let image = jpeg2k::Image::from_bytes_with(data, params).map_err(|e| {
         codec_error(
@@ -99,7 +109,7 @@ fn assemble(
     comps: &[(u32, u32, &[i32])],
     desc: &ImageDescription,
     frame: usize,
-) -> KResult<RawFrame> {
+) -> Result<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     let spp = desc.samples_per_pixel as usize;
     if comps.len() < spp {
@@ -121,19 +131,19 @@ fn assemble(
     // Straight into the model's lane (masked, sign-extended), in one pass.
     let signed = desc.signed && desc.photometric_interpretation.is_monochrome();
     let samples = if spp == 1 {
-        super::lane_from_i32(&comps[0].2[..n], desc, signed)
+        crate::frame::lane_from_i32(&comps[0].2[..n], desc, signed)
     } else {
         let (r, g, b) = (comps[0].2, comps[1].2, comps[2].2);
         let mut v = Vec::with_capacity(3 * n);
         for i in 0..n {
             v.extend_from_slice(&[r[i], g[i], b[i]]);
         }
-        super::lane_from_i32(&v, desc, false)
+        crate::frame::lane_from_i32(&v, desc, false)
     };
     // OpenJPEG applies the inverse multiple-component transform of YBR_ICT / YBR_RCT.
     let ybr = match desc.photometric_interpretation {
         PhotometricInterpretation::YbrIct | PhotometricInterpretation::YbrRct => None,
-        _ => super::declared_ybr(desc),
+        _ => crate::frame::declared_ybr(desc),
     };
     Ok(RawFrame {
         samples,
@@ -202,7 +212,8 @@ fn codestream(data: &[u8]) -> Result<&[u8], String> {
             }
             l => (8, l),
         };
-        if len < header || pos + len > data.len() {
+        // pos <= data.len() - 8 here; compared without pos + len, which can wrap.
+        if len < header || len > data.len() - pos {
             return Err("a JP2 box runs past the end of the frame".into());
         }
         if kind == b"jp2c" {

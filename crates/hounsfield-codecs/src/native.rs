@@ -1,18 +1,20 @@
 //! Native (uncompressed) pixel data, PS3.5 section 8.1 and 8.2.
 
-use super::RawFrame;
-use crate::error::{ErrorKind, KResult};
-use crate::image::{ImageDescription, PhotometricInterpretation, Samples};
+use crate::error::{CodecError, Result};
+use crate::frame::RawFrame;
+use crate::{ImageDescription, PhotometricInterpretation, Samples};
 
 /// How native samples are laid out in the encoded bytes.
-pub(crate) struct NativeLayout {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NativeLayout {
+    /// Big Endian transfer syntax (retired).
     pub big_endian: bool,
     /// 8-bit samples encoded as OW in big endian: bytes are swapped pairwise.
     pub swap_ow8: bool,
 }
 
 /// Bits of one native frame, accounting for 4:2:2 subsampled YBR_FULL_422.
-pub(crate) fn native_frame_bits(desc: &ImageDescription) -> u64 {
+pub fn native_frame_bits(desc: &ImageDescription) -> u64 {
     if desc.photometric_interpretation == PhotometricInterpretation::YbrFull422
         && desc.samples_per_pixel == 3
     {
@@ -23,16 +25,36 @@ pub(crate) fn native_frame_bits(desc: &ImageDescription) -> u64 {
     }
 }
 
-/// Extracts frame `index` from the whole native Pixel Data value.
-pub(crate) fn decode(
+/// Extracts frame `index` (0-based) from the whole native Pixel Data value `value` of
+/// an image described by `desc`, as exact stored values.
+///
+/// ```
+/// use hounsfield_codecs::{ImageDescription, Samples, native};
+/// let desc = ImageDescription::grey(2, 1, 16, true);
+/// let frame = native::decode(&[0xff, 0xff, 2, 0], &desc, 0, &native::NativeLayout::default())?;
+/// assert_eq!(frame.samples, Samples::I16(vec![-1, 2]));
+/// # Ok::<(), hounsfield_codecs::CodecError>(())
+/// ```
+pub fn decode(
     value: &[u8],
     desc: &ImageDescription,
     index: usize,
     layout: &NativeLayout,
-) -> KResult<RawFrame> {
+) -> Result<crate::Frame> {
+    desc.check()?;
+    crate::frame::finish(decode_raw(value, desc, index, layout)?, desc)
+}
+
+/// Extracts frame `index` from the whole native Pixel Data value.
+pub(crate) fn decode_raw(
+    value: &[u8],
+    desc: &ImageDescription,
+    index: usize,
+    layout: &NativeLayout,
+) -> Result<RawFrame> {
     let frame_bits = native_frame_bits(desc);
     let too_large = || {
-        ErrorKind::TooLarge(format!(
+        CodecError::TooLarge(format!(
             "frame {index} lies beyond any addressable pixel data"
         ))
     };
@@ -40,7 +62,7 @@ pub(crate) fn decode(
     let end_bit = start_bit.checked_add(frame_bits).ok_or_else(too_large)?;
     let available_bits = value.len() as u64 * 8;
     if end_bit > available_bits {
-        return Err(ErrorKind::PixelDataSize {
+        return Err(CodecError::PixelDataSize {
             expected: end_bit.div_ceil(8),
             actual: value.len() as u64,
             what: format!(
@@ -118,7 +140,7 @@ pub(crate) fn decode(
             )
         }
         b => {
-            return Err(ErrorKind::Unsupported(format!(
+            return Err(CodecError::Unsupported(format!(
                 "native data with {b} bits allocated"
             )));
         }
@@ -128,14 +150,14 @@ pub(crate) fn decode(
     {
         upsample_422(samples)
     } else if desc.samples_per_pixel == 3 && desc.planar_configuration == 1 {
-        super::interleave_planes(samples)
+        crate::frame::interleave_planes(samples)
     } else {
         samples
     };
     Ok(RawFrame {
         samples,
         components: desc.samples_per_pixel as usize,
-        ybr: super::declared_ybr(desc),
+        ybr: crate::frame::declared_ybr(desc),
     })
 }
 

@@ -1,9 +1,9 @@
 //! JPEG (ISO/IEC 10918-1): header inspection and the colour-space rules; decoding is
-//! this crate's own decoder ([`super::jpeg_own`]), bit-exact with IJG libjpeg.
+//! this crate's own decoder (module `jpeg_own`), bit-exact with IJG libjpeg.
 
-use super::RawFrame;
-use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, PhotometricInterpretation};
+use crate::error::{Result, codec_error};
+use crate::frame::RawFrame;
+use crate::{ImageDescription, PhotometricInterpretation};
 
 pub(crate) const CODEC: &str = "JPEG";
 
@@ -94,8 +94,18 @@ pub(crate) fn stream_is_ycbcr(h: &JpegHeader, pi: &PhotometricInterpretation) ->
     pi.is_ybr()
 }
 
-/// Decodes one frame.
-pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+/// Decodes frame `frame` (0-based, for messages) of an image described by `desc` from
+/// its JPEG (ISO 10918-1) bytes into exact stored values (see [`Samples`](crate::Samples)).
+///
+/// The description is checked first ([`ImageDescription::check`], and integer samples); nothing is allocated
+/// for a frame that the data cannot fill.
+pub fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<crate::Frame> {
+    desc.check_compressed()?;
+    crate::frame::finish(decode_raw(data, desc, frame)?, desc)
+}
+
+/// Decodes one frame into the codec's raw output.
+pub(crate) fn decode_raw(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     let header = parse_header(data).map_err(&err)?;
     if u32::from(header.width) != desc.columns || u32::from(header.height) != desc.rows {
@@ -114,5 +124,19 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     if header.arithmetic() {
         return Err(err("arithmetic-coded JPEG is not supported".into()));
     }
-    super::jpeg_own::decode(data, desc, frame)
+    // Before anything is allocated: the stream can plausibly fill the frame. Lossless
+    // coding spends at least one bit on every sample; DCT coding at least one bit on
+    // every 8 x 8 block of the first component (its DC difference).
+    let samples = desc.pixels().saturating_mul(spp as u64);
+    let lossless = matches!(header.sof, 0xC3 | 0xC7);
+    let most = (data.len() as u64).saturating_mul(if lossless { 8 } else { 512 });
+    if samples > most.saturating_mul(spp as u64) {
+        return Err(err(format!(
+            "the stream holds {} bytes, too few for {} x {} x {spp} samples",
+            data.len(),
+            desc.columns,
+            desc.rows
+        )));
+    }
+    crate::jpeg_own::decode(data, desc, frame)
 }

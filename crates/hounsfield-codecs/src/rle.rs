@@ -4,14 +4,24 @@
 //! frame is one fragment: a 64-byte header of up to 15 segment offsets, then one PackBits
 //! segment per byte plane, most significant byte first, sample after sample.
 
-use super::RawFrame;
-use crate::error::{KResult, codec_error};
-use crate::image::{ImageDescription, Samples};
+use crate::error::{Result, codec_error};
+use crate::frame::RawFrame;
+use crate::{ImageDescription, Samples};
 
 const CODEC: &str = "RLE";
 
-/// Decodes one frame.
-pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KResult<RawFrame> {
+/// Decodes frame `frame` (0-based, for messages) of an image described by `desc` from
+/// its RLE Lossless bytes into exact stored values (see [`Samples`]).
+///
+/// The description is checked first ([`ImageDescription::check`], and integer samples); nothing is allocated
+/// for a frame that the data cannot fill.
+pub fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<crate::Frame> {
+    desc.check_compressed()?;
+    crate::frame::finish(decode_raw(data, desc, frame)?, desc)
+}
+
+/// Decodes one frame into the codec's raw output.
+pub(crate) fn decode_raw(data: &[u8], desc: &ImageDescription, frame: usize) -> Result<RawFrame> {
     let err = |m: String| codec_error(CODEC, frame, m);
     if data.len() < 64 {
         return Err(err(format!(
@@ -44,13 +54,29 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     }
     let pixels = desc.pixels() as usize;
     let offsets: Vec<usize> = (1..=segments).map(word).collect();
-    // Each segment is one byte plane (most significant first, sample after sample).
-    let decode_segment = |s: usize, plane: &mut [u8]| -> KResult<()> {
-        let start = offsets[s];
-        let end = offsets.get(s + 1).copied().unwrap_or(data.len());
+    let range = |s: usize| {
+        (
+            offsets[s],
+            offsets.get(s + 1).copied().unwrap_or(data.len()),
+        )
+    };
+    // Before anything is allocated: every segment lies in the data and can fill its
+    // plane (a two-byte PackBits run yields at most 128 bytes).
+    for s in 0..segments {
+        let (start, end) = range(s);
         if start < 64 || start > end || end > data.len() {
             return Err(err(format!("segment {s} has an invalid offset {start}")));
         }
+        if (end - start).saturating_mul(64) < pixels {
+            return Err(err(format!(
+                "segment {s} holds {} bytes, too few for the {pixels} bytes of its plane",
+                end - start
+            )));
+        }
+    }
+    // Each segment is one byte plane (most significant first, sample after sample).
+    let decode_segment = |s: usize, plane: &mut [u8]| -> Result<()> {
+        let (start, end) = range(s);
         let produced = unpack_bits(&data[start..end], plane);
         if produced < pixels {
             return Err(err(format!(
@@ -101,7 +127,7 @@ pub(crate) fn decode(data: &[u8], desc: &ImageDescription, frame: usize) -> KRes
     Ok(RawFrame {
         samples,
         components: spp,
-        ybr: super::declared_ybr(desc),
+        ybr: crate::frame::declared_ybr(desc),
     })
 }
 

@@ -1,15 +1,8 @@
-//! Pixel data codecs and the conversion of their output into the image model.
-
-pub(crate) mod j2k;
-pub(crate) mod jpeg;
-pub(crate) mod jpeg_own;
-pub(crate) mod jpegls;
-pub(crate) mod native;
-pub(crate) mod rle;
+//! What codecs produce and its conversion into exact stored values.
 
 use crate::color;
-use crate::error::{ErrorKind, KResult};
-use crate::image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
+use crate::error::{CodecError, Result};
+use crate::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
 
 /// What a codec produces: integer samples, interleaved when there are several, with no
 /// masking applied yet.
@@ -138,10 +131,10 @@ fn to_lane(samples: Samples, desc: &ImageDescription, signed: bool) -> Samples {
 }
 
 /// Turns a codec's output into the model's frame.
-pub(crate) fn finish(raw: RawFrame, desc: &ImageDescription) -> KResult<Frame> {
+pub(crate) fn finish(raw: RawFrame, desc: &ImageDescription) -> Result<Frame> {
     let expected = desc.pixels() as usize * desc.samples_per_pixel as usize;
     if raw.samples.len() != expected || raw.components != desc.samples_per_pixel as usize {
-        return Err(ErrorKind::Unsupported(format!(
+        return Err(CodecError::Unsupported(format!(
             "decoded {} samples in {} components, {expected} expected",
             raw.samples.len(),
             raw.components

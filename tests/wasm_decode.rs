@@ -3,8 +3,11 @@
 //! JPEG and JPEG-LS decoders) runs in Node on a JPEG 2000, a colour JPEG-LS, RLE, JPEG
 //! lossless, 12-bit JPEG and more, and must give the native samples byte for byte.
 //!
-//! `scripts/test.sh` builds the module first
-//! (`cargo build --release --target wasm32-unknown-unknown -p hounsfield-wasm-probe`).
+//! The same module replays the fuzz regressions on 32-bit `usize` with overflow checks
+//! on, so that wrap-arounds of lengths cannot hide behind 64-bit arithmetic.
+//!
+//! `scripts/test.sh` builds the module first (`cargo build --profile probe --target
+//! wasm32-unknown-unknown -p hounsfield-wasm-probe`).
 
 use hounsfield_conformance::{corpus, generated_corpus, missing, root};
 use hounsfield_core::DicomFile;
@@ -38,18 +41,39 @@ const GENERATED: &[&str] = &[
     "CT_small--jpeg-ll-sv7",
 ];
 
+/// The probe module, where cargo put it: CARGO_TARGET_DIR when set, else the
+/// workspace's target/.
+fn probe_module() -> Option<std::path::PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), std::path::PathBuf::from);
+    let module = target.join("wasm32-unknown-unknown/probe/hounsfield_wasm_probe.wasm");
+    module.exists().then_some(module)
+}
+
+#[test]
+fn fuzz_regressions_run_to_completion_on_wasm32() {
+    let Some(module) = probe_module() else {
+        return missing("the WebAssembly probe module");
+    };
+    let status = Command::new("node")
+        .arg(root().join("tests/wasm/fuzz.mjs"))
+        .arg(&module)
+        .arg(root().join("fuzz/regressions"))
+        .status();
+    match status {
+        Err(e) => missing(&format!("Node.js ({e})")),
+        Ok(s) => assert!(s.success(), "fuzz regressions trap on wasm32 (see above)"),
+    }
+}
+
 #[test]
 fn wasm_build_decodes_like_native() {
     let Some(corpus) = corpus() else {
         return missing("the test corpus");
     };
-    // Where cargo put it: CARGO_TARGET_DIR when set, else the workspace's target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root().join("target"), std::path::PathBuf::from);
-    let module = target.join("wasm32-unknown-unknown/release/hounsfield_wasm_probe.wasm");
-    if !module.exists() {
+    let Some(module) = probe_module() else {
         return missing("the WebAssembly probe module");
-    }
+    };
     let mut labels: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     let mut paths: Vec<_> = FILES
         .iter()

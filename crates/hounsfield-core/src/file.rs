@@ -489,18 +489,27 @@ fn is_pixel_tag(tag: (u16, u16)) -> bool {
 }
 
 fn read_meta(data: &[u8], spans: &[ElementSpan]) -> Option<InMemDicomObject> {
-    let (first, last) = (spans.first()?, spans.last()?);
-    let bytes = &data[first.start..last.end];
-    // The walker accepted implicit VR in group 0002 too; read it the way it was written.
-    let explicit =
-        bytes.len() >= 6 && bytes[4].is_ascii_uppercase() && bytes[5].is_ascii_uppercase();
-    let uid = if explicit {
-        "1.2.840.10008.1.2.1"
-    } else {
-        "1.2.840.10008.1.2"
-    };
-    let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid)?;
-    InMemDicomObject::read_dataset_with_ts(bytes, ts).ok()
+    // The walker read each element of group 0002 in the VR encoding its bytes show (a
+    // few writers use implicit VR there): read each one the same way, so that the parser
+    // cuts the data exactly where the walk checked it.
+    let mut meta = InMemDicomObject::new_empty();
+    for s in spans {
+        let bytes = &data[s.start..s.end];
+        let explicit =
+            bytes.len() >= 6 && bytes[4].is_ascii_uppercase() && bytes[5].is_ascii_uppercase();
+        let uid = if explicit {
+            "1.2.840.10008.1.2.1"
+        } else {
+            "1.2.840.10008.1.2"
+        };
+        let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid)?;
+        if let Ok(part) = InMemDicomObject::read_dataset_with_ts(bytes, ts) {
+            for elt in part.into_iter() {
+                meta.put(elt);
+            }
+        }
+    }
+    (meta.iter().count() > 0).then_some(meta)
 }
 
 fn syntax_for(enc: Encoding) -> TransferSyntax {

@@ -143,7 +143,10 @@ pub(crate) fn expand_segmented(
     name: &'static str,
 ) -> KResult<Vec<u16>> {
     let mut out: Vec<u16> = Vec::with_capacity(entries.min(65536));
-    expand_into(data, &mut out, None, eight_bit, 0, entries, name)?;
+    // Indirect segments can replay one another: bound the segments executed, generously
+    // for real palettes (each segment adds at least one entry, or is read once).
+    let mut work = 4 * (entries + data.len()) + 64;
+    expand_into(data, &mut out, None, eight_bit, 0, entries, &mut work, name)?;
     if out.len() < entries {
         return Err(invalid(
             name,
@@ -155,6 +158,33 @@ pub(crate) fn expand_segmented(
     Ok(out)
 }
 
+/// Expands a segmented palette stream (PS3.3 C.7.9.2) to `entries` entries: discrete,
+/// linear and indirect segments, as pydicom expands them. `stream` holds the segment
+/// words, or for an 8-bit palette its bytes, one per element. Fails, naming the problem,
+/// for a stream that is truncated, expands to too few entries, nests or repeats its
+/// indirect segments without bound, or uses an unknown opcode.
+///
+/// ```
+/// use hounsfield_core::expand_segmented_palette;
+/// // Discrete 0, 100; then linear to 400 over 3 entries.
+/// let lut = expand_segmented_palette(&[0, 2, 0, 100, 1, 3, 400], 5, false)?;
+/// assert_eq!(lut, vec![0, 100, 200, 300, 400]);
+/// # Ok::<(), hounsfield_core::ErrorKind>(())
+/// ```
+pub fn expand_segmented_palette(
+    stream: &[u16],
+    entries: usize,
+    eight_bit: bool,
+) -> Result<Vec<u16>, ErrorKind> {
+    expand_segmented(
+        stream,
+        entries,
+        eight_bit,
+        "Segmented Palette Color Lookup Table Data",
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 fn expand_into(
     data: &[u16],
     out: &mut Vec<u16>,
@@ -162,6 +192,7 @@ fn expand_into(
     eight_bit: bool,
     depth: u32,
     limit: usize,
+    work: &mut usize,
     name: &'static str,
 ) -> KResult<()> {
     let bad = |why: &str| invalid(name, format!("{} segment words", data.len()), why);
@@ -171,6 +202,9 @@ fn expand_into(
     let mut i = 0;
     let mut segments = 0;
     while i + 1 < data.len() && out.len() <= limit {
+        *work = work
+            .checked_sub(1)
+            .ok_or_else(|| bad("indirect segments repeat one another without end"))?;
         let (op, n) = (data[i], usize::from(data[i + 1]));
         i += 2;
         match op {
@@ -229,7 +263,7 @@ fn expand_into(
                 let tail = data
                     .get(offset..)
                     .ok_or_else(|| bad("an indirect segment points outside the data"))?;
-                expand_into(tail, out, Some(n), eight_bit, depth + 1, limit, name)?;
+                expand_into(tail, out, Some(n), eight_bit, depth + 1, limit, work, name)?;
             }
             other => return Err(bad(&format!("unknown segment opcode {other}"))),
         }

@@ -124,13 +124,19 @@ struct Header {
     header_len: usize,
 }
 
+/// Whether `len` bytes from `start` end by `limit`, without computing `start + len`
+/// (which wraps on 32-bit targets for lengths near 2^32).
+fn fits(start: usize, len: usize, limit: usize) -> bool {
+    start <= limit && len <= limit - start
+}
+
 impl<'a> Walker<'a> {
     pub fn new(data: &'a [u8], enc: Encoding) -> Self {
         Walker { data, enc }
     }
 
     fn need(&self, pos: usize, n: usize, limit: usize, what: &str) -> KResult<()> {
-        if pos + n > limit {
+        if !fits(pos, n, limit) {
             return Err(crate::ErrorKind::Truncated {
                 what: what.to_string(),
                 offset: pos,
@@ -182,7 +188,10 @@ impl<'a> Walker<'a> {
             ));
         }
         let vr = vr_from_bytes(vr_bytes);
-        if has_long_length(vr_bytes) {
+        // An unknown VR reads as UN (a 4-byte length), as dicom-parser reads it: the walk
+        // must cut the data where the parser will, or the lengths it checked are not the
+        // ones the parser uses.
+        if vr.is_none() || has_long_length(vr_bytes) {
             self.need(pos, 12, limit, "element header")?;
             Ok(Header {
                 group,
@@ -253,7 +262,7 @@ impl<'a> Walker<'a> {
         }
         if h.length != UNDEFINED {
             let len = h.length as usize;
-            if value_start + len > limit {
+            if !fits(value_start, len, limit) {
                 return Err(crate::ErrorKind::Truncated {
                     what: format!("element ({:04X},{:04X})", h.group, h.element),
                     offset: pos,
@@ -352,7 +361,7 @@ impl<'a> Walker<'a> {
                         pos = self.item_content(item_start, limit, true, enc, depth)?;
                     } else {
                         let len = h.length as usize;
-                        if item_start + len > limit {
+                        if !fits(item_start, len, limit) {
                             return Err(crate::ErrorKind::Truncated {
                                 what: "sequence item".into(),
                                 offset: pos,
@@ -429,7 +438,7 @@ impl<'a> Walker<'a> {
                     }
                     let start = pos + 8;
                     let len = len as usize;
-                    if start + len > limit {
+                    if !fits(start, len, limit) {
                         return Err(crate::ErrorKind::Truncated {
                             what: format!("pixel data fragment {}", items.len()),
                             offset: pos,

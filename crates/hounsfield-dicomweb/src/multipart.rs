@@ -187,6 +187,9 @@ pub struct Splitter {
     buf: Vec<u8>,
     /// Whether `buf` starts at a delimiter.
     started: bool,
+    /// Whether `buf` starts a line of the body (true at its start; the preamble kept
+    /// while waiting for the first delimiter may start mid-line).
+    line_start: bool,
     /// Where the search for the next delimiter resumes (no delimiter starts before it).
     scan_from: usize,
     closed: bool,
@@ -209,6 +212,7 @@ impl Splitter {
             delimiter,
             buf: Vec::new(),
             started: false,
+            line_start: true,
             scan_from: 0,
             closed: false,
             parts: 0,
@@ -221,7 +225,7 @@ impl Splitter {
         let mut at = from;
         while let Some(k) = self.finder.find(self.buf.get(at..)?) {
             let pos = at + k;
-            if pos == 0 || self.buf[pos - 1] == b'\n' {
+            if (pos == 0 && self.line_start) || (pos > 0 && self.buf[pos - 1] == b'\n') {
                 return Some(pos);
             }
             at = pos + 1;
@@ -251,7 +255,9 @@ impl Splitter {
                         // before it).
                         let keep = d + 1;
                         if self.buf.len() > keep {
-                            self.buf.drain(..self.buf.len() - keep);
+                            let cut = self.buf.len() - keep;
+                            self.line_start = self.buf[cut - 1] == b'\n';
+                            self.buf.drain(..cut);
                         }
                         self.scan_from = 0;
                         return Ok(out);
@@ -367,6 +373,23 @@ impl Splitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delimiter_inside_a_preamble_line_is_not_one_however_the_body_arrives() {
+        let body = b"preamble x--b\r\n\r\nNOT\r\n--b\r\n\r\nAB\r\n--b--\r\n";
+        let whole = parse(body, "b").expect("whole");
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].body, b"AB");
+        for size in 1..body.len() {
+            let mut s = Splitter::new("b").expect("splitter");
+            let mut parts = Vec::new();
+            for chunk in body.chunks(size) {
+                parts.extend(s.push(chunk).expect("push"));
+            }
+            s.finish().expect("finish");
+            assert_eq!(parts, whole, "chunks of {size}");
+        }
+    }
 
     #[test]
     fn quoted_parameters_keep_semicolons_and_equals() {

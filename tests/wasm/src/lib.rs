@@ -44,3 +44,37 @@ pub extern "C" fn hf_out_ptr() -> *const u8 {
 pub extern "C" fn hf_out_len() -> usize {
     OUT.with(|o| o.borrow().len())
 }
+
+#[allow(dead_code)]
+#[path = "../../../fuzz/src/lib.rs"]
+mod targets;
+
+/// The fuzz targets, in the order `hf_fuzz` numbers them.
+const TARGETS: [fn(&[u8]); 8] = [
+    targets::decode_file,
+    targets::codec_native,
+    targets::codec_rle,
+    targets::codec_jpeg,
+    targets::codec_jpegls,
+    targets::codec_jpeg2000,
+    targets::palette_segmented,
+    targets::series_headers,
+];
+
+/// Runs fuzz target `target` (see `TARGETS`) on the `len` bytes at `ptr`: 0 when it
+/// returns, -1 for an unknown target. A panic traps (the module is built with overflow
+/// checks, profile `probe`).
+///
+/// # Safety
+/// `ptr` must point to `len` bytes obtained from `hf_alloc`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn hf_fuzz(target: usize, ptr: *const u8, len: usize) -> i32 {
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    match TARGETS.get(target) {
+        Some(f) => {
+            f(bytes);
+            0
+        }
+        None => -1,
+    }
+}

@@ -14,6 +14,7 @@
 use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
+use hounsfield_viewer::gesture::{Gesture, Gestures};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
@@ -42,9 +43,6 @@ fn js_err(e: impl std::fmt::Display) -> JsValue {
 pub fn sample() -> Vec<u8> {
     hounsfield_viewer::SAMPLE.to_vec()
 }
-
-/// Farthest the pointer may move between press and release for a click (CSS pixels).
-const CLICK_DIST: f32 = 3.0;
 
 /// What draws: WebGPU, or the CPU reference pipeline into a 2D canvas.
 enum Backend {
@@ -87,12 +85,9 @@ pub struct WebViewer {
     dpr: f32,
     next_id: u64,
     next_batch: u64,
-    /// Held button and last position (CSS pixels).
-    drag: Option<(Button, [f32; 2])>,
-    /// Where the left button went down, and how far the pointer moved since.
-    press: Option<([f32; 2], f32)>,
-    pointer: Option<[f32; 2]>,
-    scroll: f32,
+    /// Drags, clicks, double clicks and wheel notches (CSS pixels; the viewer crate's
+    /// gesture model, shared with the native viewer).
+    gestures: Gestures,
     frames_drawn: u64,
     image_drawn: bool,
 }
@@ -271,10 +266,7 @@ impl WebViewer {
             dpr: 1.0,
             next_id: 1,
             next_batch: 0,
-            drag: None,
-            press: None,
-            pointer: None,
-            scroll: 0.0,
+            gestures: Gestures::default(),
             frames_drawn: 0,
             image_drawn: false,
         }
@@ -300,6 +292,24 @@ impl WebViewer {
                 && x < (r[0] + r[2]) as f32
                 && y < (r[1] + r[3]) as f32
         })
+    }
+
+    /// Applies what a run of pointer events amounted to.
+    fn gesture(&mut self, gesture: Option<Gesture>) {
+        let dpr = self.dpr;
+        // A click's position: the centre of the device pixel under the pointer.
+        let pane_pixel = |at: [f32; 2]| {
+            self.pane_at(at).map(|(_, r)| {
+                let pixel = [
+                    at[0] * dpr - r[0] as f32 + 0.5,
+                    at[1] * dpr - r[1] as f32 + 0.5,
+                ];
+                (pixel, [r[2], r[3]])
+            })
+        };
+        if let Some((input, at)) = gesture.and_then(|g| g.input(pane_pixel)) {
+            self.input(input, at);
+        }
     }
 
     /// Applies one input that happened at CSS position `at` (if any); returns the
@@ -457,107 +467,54 @@ impl WebViewer {
         self.model.load_finished(batch as u64, seconds);
     }
 
-    /// A button went down at CSS position (x, y) of the canvas.
-    pub fn pointer_down(&mut self, x: f32, y: f32, button: i32) {
-        self.pointer = Some([x, y]);
-        if self.drag.is_none() {
-            self.drag = button_of(button).map(|b| (b, [x, y]));
-            if button == 0 {
-                self.press = Some(([x, y], 0.0));
-            }
-            if let Some((pane, _)) = self.pane_at([x, y]) {
-                self.model.active_pane = pane;
-            }
+    /// A button (`PointerEvent.button`) went down at CSS position (x, y) of the canvas,
+    /// at `seconds` (`Event.timeStamp` / 1000): a second left press close in time and
+    /// place is a double click (fit), as in the native viewer.
+    pub fn pointer_down(&mut self, x: f32, y: f32, button: i32, seconds: f64) {
+        if !self.gestures.dragging()
+            && let Some((pane, _)) = self.pane_at([x, y])
+        {
+            self.model.active_pane = pane;
         }
+        let gesture = button_of(button).and_then(|b| self.gestures.press([x, y], b, seconds));
+        self.gesture(gesture);
     }
 
     /// The pointer moved to (x, y); drags act with the modifiers held.
     pub fn pointer_move(&mut self, x: f32, y: f32, shift: bool, ctrl: bool) {
-        self.pointer = Some([x, y]);
-        let Some((button, last)) = self.drag else {
-            return;
-        };
-        let d = [x - last[0], y - last[1]];
-        if d == [0.0, 0.0] {
-            return;
-        }
-        if let Some((_, moved)) = &mut self.press {
-            *moved += (d[0] * d[0] + d[1] * d[1]).sqrt();
-        }
-        self.drag = Some((button, [x, y]));
         let modifiers = Modifiers {
             ctrl,
             shift,
             alt: false,
         };
-        let start = self.press.map(|(p, _)| p).unwrap_or(last);
-        self.input(
-            Input::Drag {
-                button,
-                delta: d,
-                modifiers,
-            },
-            Some(start),
-        );
+        let gesture = self.gestures.moved([x, y], modifiers);
+        self.gesture(gesture);
     }
 
     /// A button went up at (x, y): ends a drag; a left press that did not move is a click
     /// (it moves the crosshair in a plane).
     pub fn pointer_up(&mut self, x: f32, y: f32, button: i32) {
-        if self.drag.is_some_and(|(b, _)| Some(b) == button_of(button)) {
-            self.drag = None;
-        }
-        if button != 0 {
-            return;
-        }
-        if let Some((start, moved)) = self.press.take()
-            && moved <= CLICK_DIST
-            && ((x - start[0]).powi(2) + (y - start[1]).powi(2)).sqrt() <= CLICK_DIST
-            && let Some((pane, r)) = self.pane_at(start)
-        {
-            let at = [
-                start[0] * self.dpr - r[0] as f32 + 0.5,
-                start[1] * self.dpr - r[1] as f32 + 0.5,
-            ];
-            self.model.active_pane = pane;
-            self.input(
-                Input::Click {
-                    at,
-                    size: [r[2], r[3]],
-                },
-                None,
-            );
-        }
+        let gesture = button_of(button).and_then(|b| self.gestures.release([x, y], b));
+        self.gesture(gesture);
     }
 
-    /// The pointer left the canvas.
+    /// The pointer left the canvas (or was cancelled).
     pub fn pointer_leave(&mut self) {
-        self.pointer = None;
-    }
-
-    /// A double click at (x, y): fit.
-    pub fn double_click(&mut self, x: f32, y: f32) {
-        self.input(Input::DoubleClick, Some([x, y]));
+        self.gestures.leave();
     }
 
     /// The wheel turned by `lines` notches (positive = away from the user) at (x, y).
     pub fn wheel(&mut self, lines: f32, x: f32, y: f32, ctrl: bool) {
-        self.scroll += lines;
-        let whole = self.scroll.trunc();
-        if whole == 0.0 {
-            return;
+        if self.gestures.pointer().is_none() {
+            // A wheel over the canvas before any pointer move (touchpads, tests).
+            self.gestures.moved([x, y], Modifiers::default());
         }
-        self.scroll -= whole;
-        self.input(
-            Input::Scroll {
-                lines: whole,
-                modifiers: Modifiers {
-                    ctrl,
-                    ..Modifiers::default()
-                },
-            },
-            Some([x, y]),
-        );
+        let modifiers = Modifiers {
+            ctrl,
+            ..Modifiers::default()
+        };
+        let gesture = self.gestures.wheel(lines, modifiers);
+        self.gesture(gesture);
     }
 
     /// A key (`KeyboardEvent.key`) went down; returns "open" or "save" when the page must
@@ -577,7 +534,7 @@ impl WebViewer {
         if action_for(&input).is_none() {
             return "ignored".into();
         }
-        let at = self.pointer;
+        let at = self.gestures.pointer();
         self.input(input, at)
     }
 
@@ -746,7 +703,7 @@ impl WebViewer {
     /// The overlay of every pane, as JSON: its rectangle in CSS pixels, its text
     /// (`hounsfield_viewer::overlay::PaneOverlay`) and crosshair lines.
     pub fn overlay(&self) -> String {
-        let pointer = self.pointer;
+        let pointer = self.gestures.pointer();
         let panes: Vec<serde_json::Value> = self
             .panes()
             .into_iter()

@@ -546,7 +546,8 @@ export class Viewer extends EventTarget {
       canvas.focus();
       canvas.setPointerCapture(e.pointerId);
       const [x, y] = pos(e);
-      viewer.pointer_down(x, y, e.button);
+      viewer.pointer_down(x, y, e.button, e.timeStamp / 1000);
+      this.dirty = true;
       e.preventDefault();
     });
     canvas.addEventListener('pointermove', (e) => {
@@ -563,9 +564,8 @@ export class Viewer extends EventTarget {
       viewer.pointer_leave();
       this.dirty = true;
     });
-    canvas.addEventListener('dblclick', (e) => {
-      const [x, y] = pos(e);
-      viewer.double_click(x, y);
+    canvas.addEventListener('pointercancel', () => {
+      viewer.pointer_leave();
       this.dirty = true;
     });
     canvas.addEventListener(

@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod cpu_scene;
+pub mod gesture;
 pub mod input;
 pub mod model;
 pub mod mpr;

@@ -12,6 +12,7 @@ use super::model::Model;
 use super::mpr::{self, Layout, Pane};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Vec2};
 use hounsfield_core::ElementNode;
+use hounsfield_viewer::gesture::Gestures;
 use hounsfield_viewer::overlay::{self, PaneOverlay};
 
 /// What one pass of the UI produced.
@@ -50,26 +51,18 @@ impl Default for UiOutput {
 /// State the UI keeps between frames.
 #[derive(Default)]
 pub struct UiState {
-    /// Fractional wheel notches not yet turned into slices.
-    scroll: f32,
+    /// Drags, clicks, double clicks and wheel notches (the viewer crate's gesture model).
+    gestures: Gestures,
     /// The tag browser's filter.
     filter: String,
     /// Elements of the instance in the tag browser.
     tags: Option<(u64, Vec<ElementNode>)>,
-    /// The button held since a press on the image, and the last pointer position.
-    drag: Option<(Button, Pos2)>,
-    /// The last pointer position.
-    pointer: Option<Pos2>,
-    /// Time and place of the last left press (for double clicks).
-    last_press: Option<(f64, Pos2)>,
     /// The image area of the last frame, in points.
     viewport: Option<Rect>,
     /// Modifier keys held.
     modifiers: egui::Modifiers,
     /// The panes of the last frame, in points.
     panes: Vec<(Pane, Rect)>,
-    /// Where the left button went down, and how far the pointer moved since (points).
-    press: Option<(Pos2, f32)>,
 }
 
 fn key_of(key: egui::Key) -> Option<Key> {
@@ -173,11 +166,6 @@ fn button_of(b: egui::PointerButton) -> Option<Button> {
     }
 }
 
-/// Longest time between the presses of a double click, seconds.
-const DOUBLE_CLICK_S: f64 = 0.4;
-/// Farthest distance between the presses of a double click, points.
-const DOUBLE_CLICK_DIST: f32 = 6.0;
-
 /// A pane's rectangle (points) in target pixels `[x, y, width, height]`, rounded as the
 /// renderer's viewports are.
 pub fn pixels_of(r: Rect, ppp: f32) -> [u32; 4] {
@@ -187,9 +175,6 @@ pub fn pixels_of(r: Rect, ppp: f32) -> [u32; 4] {
     let y1 = ((r.max.y * ppp).round().max(0.0) as u32).max(y0);
     [x0, y0, x1 - x0, y1 - y0]
 }
-
-/// Farthest the pointer may move between press and release for a click, points.
-const CLICK_DIST: f32 = 3.0;
 
 /// The inputs of this frame that concern the image (drags and wheel over it, double
 /// clicks on it, keys unless a text field has the keyboard, dropped files), from the
@@ -211,118 +196,49 @@ pub fn inputs_from_raw(
     let pane_at =
         |panes: &[(Pane, Rect)], pos: Pos2| panes.iter().find(|(_, r)| r.contains(pos)).copied();
     let now = raw.time.unwrap_or(0.0);
+    let xy = |p: Pos2| [p.x, p.y];
     for event in &raw.events {
         let modifiers = modifiers_of(state.modifiers);
-        match event {
-            egui::Event::ModifiersChanged(m) => state.modifiers = *m,
-            egui::Event::PointerMoved(pos) => {
-                state.pointer = Some(*pos);
-                if let Some((button, last)) = state.drag {
-                    let d = *pos - last;
-                    if d != Vec2::ZERO {
-                        if let Some((_, moved)) = &mut state.press {
-                            *moved += d.length();
-                        }
-                        let pane = state
-                            .press
-                            .and_then(|(p, _)| pane_at(&state.panes, p))
-                            .or_else(|| pane_at(&state.panes, last))
-                            .map(|(p, _)| p);
-                        inputs.push((
-                            Input::Drag {
-                                button,
-                                delta: [d.x, d.y],
-                                modifiers,
-                            },
-                            pane,
-                        ));
-                    }
-                    state.drag = Some((button, *pos));
-                }
+        let gesture = match event {
+            egui::Event::ModifiersChanged(m) => {
+                state.modifiers = *m;
+                None
             }
+            egui::Event::PointerMoved(pos) => state.gestures.moved(xy(*pos), modifiers),
             egui::Event::PointerButton {
                 pos,
                 button,
                 pressed: true,
                 ..
-            } if state.drag.is_none() && over_image(*pos) => {
-                state.drag = button_of(*button).map(|b| (b, *pos));
-                let pane = pane_at(&state.panes, *pos).map(|(p, _)| p);
-                if *button == egui::PointerButton::Primary {
-                    state.press = Some((*pos, 0.0));
-                    if let Some((t, p)) = state.last_press
-                        && now - t <= DOUBLE_CLICK_S
-                        && p.distance(*pos) <= DOUBLE_CLICK_DIST
-                    {
-                        inputs.push((Input::DoubleClick, pane));
-                        state.last_press = None;
-                    } else {
-                        state.last_press = Some((now, *pos));
-                    }
-                }
+            } if !state.gestures.dragging() && over_image(*pos) => {
+                button_of(*button).and_then(|b| state.gestures.press(xy(*pos), b, now))
             }
             egui::Event::PointerButton {
                 pos,
                 button,
                 pressed: false,
                 ..
-            } if state
-                .drag
-                .is_some_and(|(b, _)| Some(b) == button_of(*button)) =>
-            {
-                state.drag = None;
-                if *button == egui::PointerButton::Primary
-                    && let Some((start, moved)) = state.press.take()
-                    && moved <= CLICK_DIST
-                    && start.distance(*pos) <= CLICK_DIST
-                    && let Some((pane, r)) = pane_at(&state.panes, start)
-                {
-                    let [px, py, w, h] = pixels_of(r, ppp);
-                    inputs.push((
-                        Input::Click {
-                            // The centre of the device pixel under the pointer.
-                            at: [
-                                start.x * ppp - px as f32 + 0.5,
-                                start.y * ppp - py as f32 + 0.5,
-                            ],
-                            size: [w, h],
-                        },
-                        Some(pane),
-                    ));
-                }
-            }
+            } => button_of(*button).and_then(|b| state.gestures.release(xy(*pos), b)),
             egui::Event::PointerGone => {
-                state.drag = None;
-                state.pointer = None;
-                state.press = None;
+                state.gestures.leave();
+                None
             }
             egui::Event::MouseWheel {
                 unit,
                 delta,
                 modifiers,
                 ..
-            } if state.pointer.is_some_and(over_image) => {
+            } if state
+                .gestures
+                .pointer()
+                .is_some_and(|[x, y]| over_image(Pos2::new(x, y))) =>
+            {
                 let lines = match unit {
                     egui::MouseWheelUnit::Line => delta.y,
                     egui::MouseWheelUnit::Point => delta.y / 50.0,
                     egui::MouseWheelUnit::Page => delta.y * 10.0,
                 };
-                state.scroll += lines;
-                let whole = state.scroll.trunc();
-                if whole != 0.0 {
-                    state.scroll -= whole;
-                    let pane = state
-                        .pointer
-                        .and_then(|p| pane_at(&state.panes, p))
-                        .map(|(p, _)| p);
-                    inputs.push((
-                        Input::Scroll {
-                            lines: whole,
-                            modifiers: modifiers_of(*modifiers),
-                        },
-                        pane,
-                    ));
-                }
+                state.gestures.wheel(lines, modifiers_of(*modifiers))
             }
             egui::Event::Key {
                 key,
@@ -332,8 +248,9 @@ pub fn inputs_from_raw(
             } if keyboard => {
                 if let Some(key) = key_of(*key) {
                     let pane = state
-                        .pointer
-                        .and_then(|p| pane_at(&state.panes, p))
+                        .gestures
+                        .pointer()
+                        .and_then(|[x, y]| pane_at(&state.panes, Pos2::new(x, y)))
                         .map(|(p, _)| p);
                     inputs.push((
                         Input::Key {
@@ -343,8 +260,21 @@ pub fn inputs_from_raw(
                         pane,
                     ));
                 }
+                None
             }
-            _ => {}
+            _ => None,
+        };
+        let pane_of = |[x, y]: [f32; 2]| pane_at(&state.panes, Pos2::new(x, y));
+        // A click's position: the centre of the device pixel under the pointer.
+        let pane_pixel = |at: [f32; 2]| {
+            pane_of(at).map(|(_, r)| {
+                let [px, py, w, h] = pixels_of(r, ppp);
+                let pixel = [at[0] * ppp - px as f32 + 0.5, at[1] * ppp - py as f32 + 0.5];
+                (pixel, [w, h])
+            })
+        };
+        if let Some((input, at)) = gesture.and_then(|g| g.input(pane_pixel)) {
+            inputs.push((input, at.and_then(pane_of).map(|(p, _)| p)));
         }
     }
     let dropped: Vec<std::path::PathBuf> = raw

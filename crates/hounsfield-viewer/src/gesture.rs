@@ -1,0 +1,308 @@
+//! One pointer gesture model for every window layer: presses, moves, releases and wheel
+//! turns in, [`Gesture`]s out (drags, clicks, double clicks, whole wheel notches). The
+//! native viewer feeds it egui's events and the browser page its pointer events, so both
+//! tell a click from a drag, and a double click from two clicks, the same way.
+//!
+//! Positions are in the window layer's own units (egui points, CSS pixels); times in
+//! seconds from any fixed origin.
+//!
+//! ```
+//! use hounsfield_viewer::gesture::{Gesture, Gestures};
+//! use hounsfield_viewer::input::{Button, Modifiers};
+//! let mut g = Gestures::default();
+//! assert_eq!(g.press([10.0, 10.0], Button::Left, 0.0), None);
+//! let drag = g.moved([14.0, 10.0], Modifiers::default());
+//! assert!(matches!(drag, Some(Gesture::Drag { delta: [4.0, 0.0], start: [10.0, 10.0], .. })));
+//! // Moved 4 points: a drag, so the release is not a click.
+//! assert_eq!(g.release([14.0, 10.0], Button::Left), None);
+//! ```
+
+use crate::input::{Button, Input, Modifiers};
+
+/// Farthest the pointer may travel between press and release for a click.
+pub const CLICK_DISTANCE: f32 = 3.0;
+/// Longest time between the presses of a double click, seconds.
+pub const DOUBLE_CLICK_SECONDS: f64 = 0.4;
+/// Farthest distance between the presses of a double click.
+pub const DOUBLE_CLICK_DISTANCE: f32 = 6.0;
+
+/// What a run of pointer events amounts to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gesture {
+    /// The pointer moved by `delta` with `button` held, in a drag that began at `start`
+    /// (the drag belongs to the pane under `start`).
+    Drag {
+        /// The button held.
+        button: Button,
+        /// Movement since the last event.
+        delta: [f32; 2],
+        /// Modifier keys held.
+        modifiers: Modifiers,
+        /// Where the button went down.
+        start: [f32; 2],
+    },
+    /// The left button went down and up at `at` without the pointer travelling more than
+    /// [`CLICK_DISTANCE`].
+    Click {
+        /// Where the button went down.
+        at: [f32; 2],
+    },
+    /// A second left press within [`DOUBLE_CLICK_SECONDS`] and
+    /// [`DOUBLE_CLICK_DISTANCE`] of the first.
+    DoubleClick {
+        /// Where the second press happened.
+        at: [f32; 2],
+    },
+    /// The wheel turned by whole notches (positive = away from the user), the fractions
+    /// of high-resolution wheels and touchpads accumulated.
+    Scroll {
+        /// Whole notches.
+        lines: f32,
+        /// Modifier keys held.
+        modifiers: Modifiers,
+        /// The pointer's position, when it is known.
+        at: Option<[f32; 2]>,
+    },
+}
+
+impl Gesture {
+    /// The viewer input this gesture is, with the position it belongs to (the pane under
+    /// it takes it). A click needs the pane under it: `pane_pixel(at)` gives the click's
+    /// position in the pane's device pixels and the pane's size, or None when no pane is
+    /// there (then the click is nothing).
+    pub fn input(
+        self,
+        pane_pixel: impl FnOnce([f32; 2]) -> Option<([f32; 2], [u32; 2])>,
+    ) -> Option<(Input, Option<[f32; 2]>)> {
+        Some(match self {
+            Gesture::Drag {
+                button,
+                delta,
+                modifiers,
+                start,
+            } => (
+                Input::Drag {
+                    button,
+                    delta,
+                    modifiers,
+                },
+                Some(start),
+            ),
+            Gesture::DoubleClick { at } => (Input::DoubleClick, Some(at)),
+            Gesture::Click { at } => {
+                let (pixel, size) = pane_pixel(at)?;
+                (Input::Click { at: pixel, size }, Some(at))
+            }
+            Gesture::Scroll {
+                lines,
+                modifiers,
+                at,
+            } => (Input::Scroll { lines, modifiers }, at),
+        })
+    }
+}
+
+/// The state between pointer events.
+#[derive(Debug, Clone, Default)]
+pub struct Gestures {
+    /// The button held, where it went down, and the last position.
+    drag: Option<(Button, [f32; 2], [f32; 2])>,
+    /// How far the pointer has travelled since a left press.
+    travelled: Option<f32>,
+    /// Time and place of the last left press that did not complete a double click.
+    last_press: Option<(f64, [f32; 2])>,
+    /// Fractional wheel notches not turned into a gesture yet.
+    scroll: f32,
+    /// The last pointer position, None when it left.
+    pointer: Option<[f32; 2]>,
+}
+
+fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+impl Gestures {
+    /// `button` went down at `at`, at time `seconds`. Ignored while another button is
+    /// held. A left press soon after another one, near it, is a double click.
+    pub fn press(&mut self, at: [f32; 2], button: Button, seconds: f64) -> Option<Gesture> {
+        self.pointer = Some(at);
+        if self.drag.is_some() {
+            return None;
+        }
+        self.drag = Some((button, at, at));
+        if button != Button::Left {
+            return None;
+        }
+        self.travelled = Some(0.0);
+        match self.last_press {
+            Some((t, p))
+                if seconds - t <= DOUBLE_CLICK_SECONDS
+                    && distance(p, at) <= DOUBLE_CLICK_DISTANCE =>
+            {
+                self.last_press = None;
+                Some(Gesture::DoubleClick { at })
+            }
+            _ => {
+                self.last_press = Some((seconds, at));
+                None
+            }
+        }
+    }
+
+    /// The pointer moved to `at` with `modifiers` held: a drag step while a button is
+    /// held.
+    pub fn moved(&mut self, at: [f32; 2], modifiers: Modifiers) -> Option<Gesture> {
+        self.pointer = Some(at);
+        let (button, start, last) = self.drag?;
+        let delta = [at[0] - last[0], at[1] - last[1]];
+        if delta == [0.0, 0.0] {
+            return None;
+        }
+        if let Some(t) = &mut self.travelled {
+            *t += distance(at, last);
+        }
+        self.drag = Some((button, start, at));
+        Some(Gesture::Drag {
+            button,
+            delta,
+            modifiers,
+            start,
+        })
+    }
+
+    /// `button` went up at `at`: ends its drag; a left press that stayed within
+    /// [`CLICK_DISTANCE`] is a click.
+    pub fn release(&mut self, at: [f32; 2], button: Button) -> Option<Gesture> {
+        self.pointer = Some(at);
+        let (held, start, _) = self.drag?;
+        if held != button {
+            return None;
+        }
+        self.drag = None;
+        let travelled = self.travelled.take()?;
+        (button == Button::Left
+            && travelled <= CLICK_DISTANCE
+            && distance(start, at) <= CLICK_DISTANCE)
+            .then_some(Gesture::Click { at: start })
+    }
+
+    /// The wheel turned by `lines` notches (fractions allowed).
+    pub fn wheel(&mut self, lines: f32, modifiers: Modifiers) -> Option<Gesture> {
+        if !lines.is_finite() {
+            return None;
+        }
+        self.scroll += lines;
+        let whole = self.scroll.trunc();
+        if whole == 0.0 {
+            return None;
+        }
+        self.scroll -= whole;
+        Some(Gesture::Scroll {
+            lines: whole,
+            modifiers,
+            at: self.pointer,
+        })
+    }
+
+    /// The pointer left the window (or the window lost it): any drag ends, no click.
+    pub fn leave(&mut self) {
+        self.drag = None;
+        self.travelled = None;
+        self.pointer = None;
+    }
+
+    /// The last pointer position, None after [`leave`](Self::leave).
+    pub fn pointer(&self) -> Option<[f32; 2]> {
+        self.pointer
+    }
+
+    /// Whether a button is held.
+    pub fn dragging(&self) -> bool {
+        self.drag.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_press_that_stays_put_is_a_click_at_the_press() {
+        let mut g = Gestures::default();
+        g.press([5.0, 5.0], Button::Left, 0.0);
+        g.moved([6.0, 6.0], Modifiers::default());
+        assert_eq!(
+            g.release([6.0, 6.0], Button::Left),
+            Some(Gesture::Click { at: [5.0, 5.0] })
+        );
+    }
+
+    #[test]
+    fn travel_beyond_the_click_distance_is_no_click_even_when_back() {
+        let mut g = Gestures::default();
+        g.press([5.0, 5.0], Button::Left, 0.0);
+        g.moved([9.0, 5.0], Modifiers::default());
+        g.moved([5.0, 5.0], Modifiers::default());
+        assert_eq!(g.release([5.0, 5.0], Button::Left), None);
+    }
+
+    #[test]
+    fn double_clicks_need_time_and_place() {
+        let mut g = Gestures::default();
+        assert_eq!(g.press([0.0, 0.0], Button::Left, 1.0), None);
+        g.release([0.0, 0.0], Button::Left);
+        assert_eq!(
+            g.press([2.0, 0.0], Button::Left, 1.3),
+            Some(Gesture::DoubleClick { at: [2.0, 0.0] })
+        );
+        g.release([2.0, 0.0], Button::Left);
+        // Too late, then too far.
+        assert_eq!(g.press([2.0, 0.0], Button::Left, 2.0), None);
+        g.release([2.0, 0.0], Button::Left);
+        assert_eq!(g.press([20.0, 0.0], Button::Left, 2.1), None);
+    }
+
+    #[test]
+    fn other_buttons_drag_but_never_click_and_a_second_button_is_ignored() {
+        let mut g = Gestures::default();
+        g.press([0.0, 0.0], Button::Right, 0.0);
+        assert_eq!(g.press([0.0, 0.0], Button::Left, 0.0), None);
+        assert!(matches!(
+            g.moved([0.0, -3.0], Modifiers::default()),
+            Some(Gesture::Drag {
+                button: Button::Right,
+                delta: [0.0, -3.0],
+                ..
+            })
+        ));
+        assert_eq!(g.release([0.0, -3.0], Button::Left), None);
+        assert!(g.dragging());
+        assert_eq!(g.release([0.0, -3.0], Button::Right), None);
+        assert!(!g.dragging());
+    }
+
+    #[test]
+    fn wheel_fractions_add_up_to_whole_notches() {
+        let mut g = Gestures::default();
+        assert_eq!(g.wheel(0.4, Modifiers::default()), None);
+        assert_eq!(g.wheel(0.4, Modifiers::default()), None);
+        assert!(matches!(
+            g.wheel(0.4, Modifiers::default()),
+            Some(Gesture::Scroll { lines: 1.0, .. })
+        ));
+        assert!(matches!(
+            g.wheel(-2.5, Modifiers::default()),
+            Some(Gesture::Scroll { lines: -2.0, .. })
+        ));
+        assert_eq!(g.wheel(f32::NAN, Modifiers::default()), None);
+    }
+
+    #[test]
+    fn leaving_ends_the_drag_without_a_click() {
+        let mut g = Gestures::default();
+        g.press([0.0, 0.0], Button::Left, 0.0);
+        g.leave();
+        assert_eq!(g.release([0.0, 0.0], Button::Left), None);
+        assert_eq!(g.pointer(), Some([0.0, 0.0]));
+    }
+}

@@ -433,6 +433,17 @@ impl<'a> Decoder<'a> {
         if self.components.iter().any(|c| c.h > 4 || c.v > 4) {
             return Err("invalid sampling factors".into());
         }
+        // As libjpeg: each component's sampling divides the largest one (no fractional
+        // upsampling).
+        let hmax = self.components.iter().map(|c| c.h).max().unwrap_or(1);
+        let vmax = self.components.iter().map(|c| c.v).max().unwrap_or(1);
+        if self
+            .components
+            .iter()
+            .any(|c| hmax % c.h != 0 || vmax % c.v != 0)
+        {
+            return Err("fractional sampling factors are not supported".into());
+        }
         Ok(())
     }
 

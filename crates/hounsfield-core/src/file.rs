@@ -357,9 +357,19 @@ impl DicomFile {
         // on their own.
         let un_sequence = |s: &ElementSpan| s.vr == Some(dicom_core::VR::UN) && s.length.is_none();
         let mut regions: Vec<Range<usize>> = Vec::new();
+        // A binary number whose length is not a multiple of its size would put dicom-parser
+        // out of step with the walk (it reads whole values): such elements are left out.
+        for s in spans.iter().filter(|s| s.uneven.is_some()) {
+            if let Some((g, e)) = s.uneven {
+                notes.push(format!(
+                    "skipped ({:04X},{:04X}): the value of ({g:04X},{e:04X}) is not a whole number of its values",
+                    s.group, s.element
+                ));
+            }
+        }
         for s in spans
             .iter()
-            .filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s))
+            .filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s) && s.uneven.is_none())
         {
             match regions.last_mut() {
                 Some(r) if r.end == s.start => r.end = s.end,

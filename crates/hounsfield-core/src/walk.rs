@@ -68,6 +68,9 @@ pub(crate) struct ElementSpan {
     pub end: usize,
     /// For encapsulated pixel data: the value ranges of the items (first = offset table).
     pub items: Vec<std::ops::Range<usize>>,
+    /// A binary number element, this one or one inside its items, whose length is not a
+    /// multiple of its value size: dicom-parser would read it out of step with the walk.
+    pub uneven: Option<(u16, u16)>,
 }
 
 impl ElementSpan {
@@ -114,6 +117,18 @@ fn vr_from_bytes(b: &[u8]) -> Option<VR> {
 pub(crate) struct Walker<'a> {
     data: &'a [u8],
     enc: Encoding,
+    /// The first uneven binary number element met since the top-level element began.
+    uneven: std::cell::Cell<Option<(u16, u16)>>,
+}
+
+/// The value size of the binary number VRs whose values dicom-parser reads one by one.
+fn value_size(vr: VR) -> Option<usize> {
+    match vr {
+        VR::US | VR::SS => Some(2),
+        VR::UL | VR::SL | VR::FL | VR::AT | VR::OF | VR::OL => Some(4),
+        VR::FD | VR::SV | VR::UV | VR::OD | VR::OV => Some(8),
+        _ => None,
+    }
 }
 
 struct Header {
@@ -132,7 +147,11 @@ fn fits(start: usize, len: usize, limit: usize) -> bool {
 
 impl<'a> Walker<'a> {
     pub fn new(data: &'a [u8], enc: Encoding) -> Self {
-        Walker { data, enc }
+        Walker {
+            data,
+            enc,
+            uneven: std::cell::Cell::new(None),
+        }
     }
 
     fn need(&self, pos: usize, n: usize, limit: usize, what: &str) -> KResult<()> {
@@ -273,6 +292,13 @@ impl<'a> Walker<'a> {
             if h.vr == Some(VR::SQ) {
                 self.sequence_items(value_start, value_start + len, false, enc, depth + 1)?;
             }
+            if h.vr
+                .and_then(value_size)
+                .is_some_and(|size| !len.is_multiple_of(size))
+                && self.uneven.get().is_none()
+            {
+                self.uneven.set(Some(tag));
+            }
             return Ok(ElementSpan {
                 group: h.group,
                 element: h.element,
@@ -282,6 +308,7 @@ impl<'a> Walker<'a> {
                 length: Some(h.length),
                 end: value_start + len,
                 items: Vec::new(),
+                uneven: if top { self.uneven.take() } else { None },
             });
         }
         // Undefined length: a sequence, or encapsulated pixel data at the top level.
@@ -297,6 +324,7 @@ impl<'a> Walker<'a> {
                 length: None,
                 end,
                 items,
+                uneven: None,
             });
         }
         // Items of a sequence encoded as UN with undefined length are implicit VR little
@@ -330,6 +358,7 @@ impl<'a> Walker<'a> {
             length: None,
             end,
             items: Vec::new(),
+            uneven: if top { self.uneven.take() } else { None },
         })
     }
 

@@ -202,6 +202,12 @@ impl ImageDescription {
         if self.bits_allocated == 64 && !self.float {
             return bad("64 bits allocated for integer samples".into());
         }
+        self.check_size()
+    }
+
+    /// A decoded frame of at most [`MAX_FRAME_BYTES`], or [`CodecError::TooLarge`] naming
+    /// the sizes.
+    pub fn check_size(&self) -> Result<(), CodecError> {
         if self.decoded_frame_bytes() > MAX_FRAME_BYTES {
             return Err(CodecError::TooLarge(format!(
                 "{} x {} x {} samples of {} bits is {} bytes per frame, more than the {} accepted",

@@ -127,10 +127,9 @@ pub(crate) fn decode_raw(data: &[u8], desc: &ImageDescription, frame: usize) -> 
     // Before anything is allocated: the stream can plausibly fill the frame. Lossless
     // coding spends at least one bit on every sample; DCT coding at least one bit on
     // every 8 x 8 block of the first component (its DC difference).
-    let samples = desc.pixels().saturating_mul(spp as u64);
     let lossless = matches!(header.sof, 0xC3 | 0xC7);
-    let most = (data.len() as u64).saturating_mul(if lossless { 8 } else { 512 });
-    if samples > most.saturating_mul(spp as u64) {
+    let most_pixels = (data.len() as u64).saturating_mul(if lossless { 8 } else { 512 });
+    if desc.pixels() > most_pixels {
         return Err(err(format!(
             "the stream holds {} bytes, too few for {} x {} x {spp} samples",
             data.len(),

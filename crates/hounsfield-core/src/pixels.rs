@@ -9,8 +9,6 @@ use dicom_dictionary_std::tags;
 use hounsfield_codecs::{jpeg, jpeg2000, jpegls, native, rle};
 use std::borrow::Cow;
 
-use hounsfield_codecs::MAX_FRAME_BYTES;
-
 /// What is needed to decode any frame, computed once per object.
 #[derive(Debug)]
 pub(crate) struct PixelLayout {
@@ -33,17 +31,7 @@ impl DicomFile {
             _ => None,
         };
         let desc = crate::image::describe(&self.attributes(), float)?;
-        if desc.decoded_frame_bytes() > MAX_FRAME_BYTES {
-            return Err(ErrorKind::TooLarge(format!(
-                "{} x {} x {} samples of {} bits is {} bytes per frame, more than the {} accepted",
-                desc.rows,
-                desc.columns,
-                desc.samples_per_pixel,
-                desc.bits_allocated,
-                desc.decoded_frame_bytes(),
-                MAX_FRAME_BYTES
-            )));
-        }
+        desc.check_size()?;
         let frames = match pixel {
             PixelLocation::Encapsulated {
                 offset_table,

@@ -7,6 +7,7 @@
 //! unless `HOUNSFIELD_ALLOW_MISSING_ORACLES=1` is set for a quick local run.
 
 pub mod display;
+pub mod heap;
 pub mod orthanc;
 pub mod xvfb;
 

@@ -166,7 +166,9 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    fn header(&self, pos: usize, limit: usize, enc: Encoding) -> KResult<Header> {
+    /// Reads an element header at `pos`. `meta`: the element is a top-level element of the
+    /// file meta group, where implicit VR is tolerated.
+    fn header(&self, pos: usize, limit: usize, enc: Encoding, meta: bool) -> KResult<Header> {
         self.need(pos, 8, limit, "element header")?;
         let b = &self.data[pos..];
         let group = enc.u16(&b[0..]);
@@ -181,8 +183,9 @@ impl<'a> Walker<'a> {
             });
         }
         // The file meta group is always explicit VR little endian; a few writers use
-        // implicit VR there, which the VR bytes reveal.
-        let explicit = if group == 0x0002 && !enc.big_endian {
+        // implicit VR there, which the VR bytes reveal. Only there: a group 0002 element
+        // inside the data set is read as the data set's encoding, as dicom-parser reads it.
+        let explicit = if meta && group == 0x0002 && !enc.big_endian {
             b[4].is_ascii_uppercase() && b[5].is_ascii_uppercase()
         } else {
             enc.explicit_vr
@@ -251,7 +254,7 @@ impl<'a> Walker<'a> {
                     break;
                 }
             }
-            let h = self.header(pos, end, self.enc)?;
+            let h = self.header(pos, end, self.enc, only_group == Some(0x0002))?;
             let span = self.element(pos, end, h, self.enc, 0, true)?;
             pos = span.end;
             out.push(span);
@@ -381,7 +384,7 @@ impl<'a> Walker<'a> {
             if !undefined && pos >= limit {
                 return Ok(pos);
             }
-            let h = self.header(pos, limit, enc)?;
+            let h = self.header(pos, limit, enc, false)?;
             let item_start = pos + 8;
             match (h.group, h.element) {
                 SEQUENCE_DELIMITATION if undefined => return Ok(item_start),
@@ -428,7 +431,7 @@ impl<'a> Walker<'a> {
             if !undefined && pos >= limit {
                 return Ok(pos);
             }
-            let h = self.header(pos, limit, enc)?;
+            let h = self.header(pos, limit, enc, false)?;
             if (h.group, h.element) == ITEM_DELIMITATION {
                 if undefined {
                     return Ok(pos + 8);

@@ -1,0 +1,227 @@
+//! Drawing: the uniforms and bind groups of a draw state, and the draws into a pass or a
+//! texture view.
+
+use crate::params::Params;
+use crate::pipelines::{PipelineKey, TexKind};
+use crate::upload::GpuImage;
+use crate::{DrawState, RenderError, Renderer, clear_pass};
+use bytemuck::Zeroable;
+use hounsfield_core::pipeline::Voi;
+use hounsfield_core::view::Filter;
+use hounsfield_core::{ModalityLut, VoiLutFunction};
+
+impl Renderer {
+    /// Writes the parameters of `state` for drawing `image` at `viewport` (x, y, width,
+    /// height in target pixels). Uploads tables only when they change; never the image.
+    pub fn prepare(
+        &self,
+        image: &mut GpuImage,
+        state: &DrawState,
+        viewport: [u32; 4],
+    ) -> Result<(), RenderError> {
+        if state.frame >= image.frames {
+            return Err(RenderError::FrameIndex(state.frame));
+        }
+        let grey = matches!(image.kind, TexKind::Uint | TexKind::Sint | TexKind::Float);
+        if grey && state.pipeline.is_none() {
+            return Err(RenderError::MissingPipeline);
+        }
+        self.update_tables(image, state);
+        let mut view = state.view;
+        view.width = viewport[2];
+        view.height = viewport[3];
+        let place = view.placement(image.width, image.height);
+        let map = view.mapping(image.width, image.height);
+        let mut p = Params::zeroed();
+        p.background = state.background;
+        p.origin = map.origin;
+        p.axis_x = map.axis_x;
+        p.axis_y = map.axis_y;
+        p.viewport_origin = [viewport[0] as f32, viewport[1] as f32];
+        p.out_origin = place.origin;
+        p.out_axis_x = place.axis_x;
+        p.out_axis_y = place.axis_y;
+        p.image_size = [image.width as f32, image.height as f32];
+        p.viewport_size = [viewport[2] as f32, viewport[3] as f32];
+        p.filter_mode = u32::from(view.filter == Filter::Linear && image.kind != TexKind::Palette);
+        p.invert_color = u32::from(state.invert);
+        if let Some(pipe) = &state.pipeline {
+            match &pipe.modality {
+                ModalityLut::Identity => p.modality_kind = 0,
+                ModalityLut::Rescale {
+                    slope, intercept, ..
+                } => {
+                    p.modality_kind = 1;
+                    p.slope = *slope as f32;
+                    p.intercept = *intercept as f32;
+                }
+                ModalityLut::Table { lut, .. } => {
+                    p.modality_kind = 2;
+                    p.modality_first = lut.first_mapped as i32;
+                    p.modality_len = lut.len() as u32;
+                }
+            }
+            match &pipe.voi {
+                Voi::Window {
+                    center,
+                    width,
+                    function,
+                } => {
+                    p.voi_kind = match function {
+                        VoiLutFunction::Linear => 0,
+                        VoiLutFunction::LinearExact => 1,
+                        VoiLutFunction::Sigmoid => 2,
+                    };
+                    p.center = *center as f32;
+                    p.width = *width as f32;
+                }
+                Voi::Table(lut) => {
+                    p.voi_kind = 3;
+                    p.voi_first = lut.first_mapped as i32;
+                    p.voi_len = lut.len() as u32;
+                    p.voi_max = lut.max_output() as f32;
+                }
+            }
+            p.inverse = u32::from(pipe.inverse);
+        }
+        if let Some((pal, _)) = &image.palette {
+            p.palette_first = pal.red.first_mapped as i32;
+            p.palette_len = pal.red.len() as u32;
+            p.supplemental = u32::from(grey);
+        }
+        let key = PipelineKey {
+            kind: image.kind,
+            filter: p.filter_mode,
+            modality: p.modality_kind,
+            voi: p.voi_kind,
+            supplemental: p.supplemental,
+            background: false,
+        };
+        image.pipeline = Some((
+            self.pipeline(key),
+            self.pipeline(PipelineKey {
+                background: true,
+                ..key
+            }),
+        ));
+        let chunk_index = image
+            .chunks
+            .iter()
+            .position(|c| state.frame >= c.first_frame && state.frame < c.first_frame + c.frames)
+            .ok_or(RenderError::FrameIndex(state.frame))?;
+        let chunk = &image.chunks[chunk_index];
+        p.layer = (state.frame - chunk.first_frame) as u32;
+        for tile in &chunk.tiles {
+            let mut t = p;
+            t.tile_min = [tile.owned_min[0] as f32, tile.owned_min[1] as f32];
+            t.tile_max = [tile.owned_max[0] as f32, tile.owned_max[1] as f32];
+            t.texture_origin = [tile.texture_origin[0] as f32, tile.texture_origin[1] as f32];
+            self.queue
+                .write_buffer(&tile.uniforms, 0, bytemuck::bytes_of(&t));
+        }
+        Ok(())
+    }
+
+    /// Records the draw of `image`, as the last [`prepare`](Self::prepare) set it up, into a
+    /// render pass whose viewport and scissor the caller may have set; sets both to
+    /// `viewport` (x, y, width, height in target pixels, the one given to `prepare`), which
+    /// must lie inside the target. [`draw_clipped`](Self::draw_clipped) keeps a clip rectangle
+    /// of the caller's (a scrolled panel).
+    pub fn draw(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        image: &GpuImage,
+        state: &DrawState,
+        viewport: [u32; 4],
+    ) {
+        self.draw_clipped(pass, image, state, viewport, viewport);
+    }
+
+    /// As [`draw`](Self::draw), with the scissor set to the part of `viewport` inside `clip`
+    /// (target pixels; it must lie inside the target, as a UI toolkit's clip rectangle
+    /// does). Draws nothing when they do not meet.
+    ///
+    /// ```no_run
+    /// # fn demo(renderer: &hounsfield_render::Renderer, pass: &mut wgpu::RenderPass<'_>,
+    /// #         image: &hounsfield_render::GpuImage, state: &hounsfield_render::DrawState) {
+    /// // A 512 x 512 image whose panel is scrolled: only its part inside the panel shows.
+    /// renderer.draw_clipped(pass, image, state, [300, 0, 512, 512], [300, 0, 400, 300]);
+    /// # }
+    /// ```
+    pub fn draw_clipped(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        image: &GpuImage,
+        state: &DrawState,
+        viewport: [u32; 4],
+        clip: [u32; 4],
+    ) {
+        let Some((pipeline, background)) = &image.pipeline else {
+            return;
+        };
+        let x0 = viewport[0].max(clip[0]);
+        let y0 = viewport[1].max(clip[1]);
+        let x1 = (viewport[0].saturating_add(viewport[2])).min(clip[0].saturating_add(clip[2]));
+        let y1 = (viewport[1].saturating_add(viewport[3])).min(clip[1].saturating_add(clip[3]));
+        if x1 <= x0 || y1 <= y0 {
+            return;
+        }
+        pass.set_viewport(
+            viewport[0] as f32,
+            viewport[1] as f32,
+            viewport[2] as f32,
+            viewport[3] as f32,
+            0.0,
+            1.0,
+        );
+        pass.set_scissor_rect(x0, y0, x1 - x0, y1 - y0);
+        let Some(chunk) = image
+            .chunks
+            .iter()
+            .find(|c| state.frame >= c.first_frame && state.frame < c.first_frame + c.frames)
+        else {
+            return;
+        };
+        if state.paint_background
+            && let Some(bg) = chunk.tiles.first().and_then(|t| t.bind_group.as_ref())
+        {
+            pass.set_pipeline(background);
+            pass.set_bind_group(0, bg, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        pass.set_pipeline(pipeline);
+        for tile in &chunk.tiles {
+            if let Some(bg) = &tile.bind_group {
+                pass.set_bind_group(0, bg, &[]);
+                pass.draw(0..6, 0..1);
+            }
+        }
+    }
+
+    /// Prepares, encodes and submits a draw of `image` into `target` at `viewport`
+    /// (clearing it to the background first).
+    pub fn render_to_view(
+        &self,
+        image: &mut GpuImage,
+        state: &DrawState,
+        target: &wgpu::TextureView,
+        viewport: [u32; 4],
+    ) -> Result<wgpu::SubmissionIndex, RenderError> {
+        self.prepare(image, state, viewport)?;
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield render"),
+            });
+        {
+            let mut pass = clear_pass(&mut encoder, target, state.background, "hounsfield render");
+            // The clear painted the background already.
+            let state = DrawState {
+                paint_background: false,
+                ..state.clone()
+            };
+            self.draw(&mut pass, image, &state, viewport);
+        }
+        Ok(self.queue.submit([encoder.finish()]))
+    }
+}

@@ -1,0 +1,188 @@
+//! Pipelines: one shader variant per kind of image texture, and a render pipeline per
+//! set of stages (the shader's override constants), built once and cached.
+
+use crate::Renderer;
+use crate::params::{Params, display_shader};
+
+/// The kind of image texture, which selects the pipeline variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum TexKind {
+    Uint,
+    Sint,
+    Float,
+    Color,
+    Palette,
+}
+
+impl TexKind {
+    pub(crate) const ALL: [TexKind; 5] = [
+        TexKind::Uint,
+        TexKind::Sint,
+        TexKind::Float,
+        TexKind::Color,
+        TexKind::Palette,
+    ];
+
+    pub(crate) fn shader(self) -> (&'static str, u32) {
+        match self {
+            TexKind::Uint => ("u32", 0),
+            TexKind::Sint => ("i32", 0),
+            TexKind::Float => ("f32", 0),
+            TexKind::Color => ("f32", 1),
+            TexKind::Palette => ("u32", 2),
+        }
+    }
+
+    pub(crate) fn sample_type(self) -> wgpu::TextureSampleType {
+        match self {
+            TexKind::Uint | TexKind::Palette => wgpu::TextureSampleType::Uint,
+            TexKind::Sint => wgpu::TextureSampleType::Sint,
+            TexKind::Float | TexKind::Color => wgpu::TextureSampleType::Float { filterable: false },
+        }
+    }
+}
+
+pub(crate) struct Variant {
+    pub(crate) layout: wgpu::BindGroupLayout,
+    pub(crate) module: wgpu::ShaderModule,
+    pub(crate) pipeline_layout: wgpu::PipelineLayout,
+}
+
+/// The stages a pipeline contains (the shader's override constants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PipelineKey {
+    pub(crate) kind: TexKind,
+    pub(crate) filter: u32,
+    pub(crate) modality: u32,
+    pub(crate) voi: u32,
+    pub(crate) supplemental: u32,
+    /// The background pipeline instead of the image one.
+    pub(crate) background: bool,
+}
+
+impl Renderer {
+    pub(crate) fn variant(device: &wgpu::Device, kind: TexKind) -> Variant {
+        let (sample_type, k) = kind.shader();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("hounsfield display"),
+            source: wgpu::ShaderSource::Wgsl(display_shader(sample_type, k).into()),
+        });
+        let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type,
+                view_dimension: dim,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("hounsfield display"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(
+                            std::mem::size_of::<Params>() as u64
+                        ),
+                    },
+                    count: None,
+                },
+                texture(1, kind.sample_type(), wgpu::TextureViewDimension::D2Array),
+                texture(
+                    2,
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D2,
+                ),
+                texture(
+                    3,
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D2,
+                ),
+                texture(
+                    4,
+                    wgpu::TextureSampleType::Float { filterable: false },
+                    wgpu::TextureViewDimension::D2,
+                ),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("hounsfield display"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        Variant {
+            layout,
+            module,
+            pipeline_layout,
+        }
+    }
+
+    /// The pipeline with exactly the stages `key` names, created on first use.
+    pub(crate) fn pipeline(&self, key: PipelineKey) -> wgpu::RenderPipeline {
+        let mut cache = self.pipelines.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&key) {
+            return p.clone();
+        }
+        let variant = self.variant_for(key.kind);
+        let constants = [
+            ("FILTER_MODE", f64::from(key.filter)),
+            ("MODALITY_KIND", f64::from(key.modality)),
+            ("VOI_KIND", f64::from(key.voi)),
+            ("SUPPLEMENTAL", f64::from(key.supplemental)),
+        ];
+        let pipeline = self
+            .device
+            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("hounsfield display"),
+                layout: Some(&variant.pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &variant.module,
+                    entry_point: Some(if key.background {
+                        "vs_background"
+                    } else {
+                        "vs_main"
+                    }),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &variant.module,
+                    entry_point: Some(if key.background {
+                        "fs_background"
+                    } else {
+                        "fs_main"
+                    }),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &constants,
+                        ..Default::default()
+                    },
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: self.format,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            });
+        cache.insert(key, pipeline.clone());
+        pipeline
+    }
+
+    pub(crate) fn variant_for(&self, kind: TexKind) -> &Variant {
+        &self
+            .variants
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .unwrap_or(&self.variants[0])
+            .1
+    }
+}

@@ -3,14 +3,30 @@
 # browser-build checks and every test, printing the oracle tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-test-env.sh
-# The GPU tests need an adapter (lavapipe on machines without a GPU, installed above):
+# The GPU tests need an adapter (lavapipe on machines without a GPU, installed by the set-up step):
 # without one they fail, unless the caller opts out with HOUNSFIELD_REQUIRE_GPU=0.
 export HOUNSFIELD_REQUIRE_GPU="${HOUNSFIELD_REQUIRE_GPU:-1}"
 # Vulkan loaders want a runtime directory; lavapipe needs nothing else.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 
-step() { echo; echo "=== $* ==="; }
+# Each step prints its start; the table at the end gives the time each step took.
+timings=()
+step_name=""
+step_start=$SECONDS
+step_end() {
+    if [ -n "$step_name" ]; then
+        local t=$((SECONDS - step_start))
+        timings+=("$(printf '| %3d:%02d | %s |' $((t / 60)) $((t % 60)) "$step_name")")
+    fi
+}
+step() {
+    step_end
+    step_name="$*"
+    step_start=$SECONDS
+    echo; echo "=== $* ==="
+}
+step "set-up: what is missing (Debian packages, Rust targets and tools, Python, Node, test data)"
+bash scripts/setup-test-env.sh
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
@@ -61,5 +77,10 @@ step "library crates packaged as crates.io would build them"
 rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{codecs,core,render,viewer,dicomweb}-[0-9]*
 cargo clean --quiet -p hounsfield-codecs -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 cargo package --allow-dirty -p hounsfield-codecs -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
+step_end
+echo
+echo "| min:s | step |"
+echo "| ---: | --- |"
+printf '%s\n' "${timings[@]}"
 echo
 echo "all tests passed"

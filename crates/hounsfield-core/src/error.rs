@@ -135,6 +135,20 @@ pub enum ErrorKind {
     /// The image is larger than this build accepts.
     #[error("image too large: {0}")]
     TooLarge(String),
+    /// Decoding the file would exceed a decode budget ([`crate::budget`]).
+    #[error(
+        "its frames decode to {}, more than the decode budget of {} {scope}; raise the budget to open it",
+        crate::budget::human_bytes(*needed),
+        crate::budget::human_bytes(*limit)
+    )]
+    OverBudget {
+        /// Which limit.
+        scope: crate::budget::BudgetScope,
+        /// Bytes the file's frames decode to.
+        needed: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Reading the source failed.
     #[error("I/O error: {0}")]
     Io(String),

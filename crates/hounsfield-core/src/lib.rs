@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod attrs;
+pub mod budget;
 mod display;
 mod elements;
 mod error;

@@ -3,35 +3,63 @@
 /** The drawing path: WebGPU, or the CPU reference pipeline into a 2D canvas. */
 export type Renderer = 'webgpu' | 'cpu';
 
-/** What `status()` reports. */
+/** One series of `Status.series` (and of `series()`). */
+export interface SeriesStatus {
+  /** Number, description, modality and instance count. */
+  label: string;
+  series_instance_uid: string | null;
+  instances: number;
+  decoded: number;
+  /** Whether it is the series on screen. */
+  current: boolean;
+}
+
+/**
+ * What `status()` reports: the keys of the Rust struct `hounsfield_viewer::status::Status`,
+ * shared with the native viewer's status file, plus `canvas`, `adapter` and `error`.
+ */
 export interface Status {
-  /** Every file of every load has been read and decoded, and an image is drawn. */
+  /** No load is running, a file was opened, every file is decoded or failed, and the image is drawn. */
   loaded: boolean;
-  /** Window centre and width in modality units, when an image is on screen. */
-  window: [number, number] | null;
-  window_label: string | null;
-  /** The file on screen. */
-  file: string | null;
+  progress: { loads: number; files_found: number; files_done: number; frames_total: number; frames_decoded: number };
+  series: SeriesStatus[];
+  /** Index of the series on screen in `series`. */
+  current_series: number | null;
   /** The slice on screen, 0-based, of `slices`. */
   slice: number;
   slices: number;
+  /** The file on screen. */
+  file: string | null;
   frame: number | null;
   frames: number | null;
-  series: number;
-  current_series: number | null;
+  /** Window centre and width in modality units, when the VOI stage is a window. */
+  window: [number, number] | null;
+  window_label: string | null;
   invert: boolean;
   zoom: number;
+  pan: [number, number];
+  flip_horizontal: boolean;
+  flip_vertical: boolean;
   cine: boolean;
   layout: string;
-  progress: { loads: number; files_found: number; files_done: number; frames_total: number; frames_decoded: number };
+  active_pane: unknown;
+  /** The planes' crosshair in patient coordinates (mm), when planes are built. */
+  crosshair: [number, number, number] | null;
+  mpr_note: string | null;
+  /** The newest messages (at most 100), oldest first. */
+  messages: string[];
+  help: boolean;
+  tags_panel: boolean;
+  series_panel: boolean;
+  renderer: Renderer;
+  frames_drawn: number;
+  image_drawn: boolean;
   /** Canvas size in device pixels. */
   canvas: [number, number];
-  renderer: Renderer;
+  /** The WebGPU adapter, when drawing with WebGPU. */
   adapter: string | null;
-  messages: string[];
   /** A failure that stops drawing, else null. */
   error: string | null;
-  [key: string]: unknown;
 }
 
 /** A source of bytes to open. */
@@ -46,7 +74,12 @@ export type Auth = { user?: string; password?: string } | { token: string } | Di
 export interface MountOptions {
   /** 'auto' (default): WebGPU on a hardware adapter, else the CPU path. */
   renderer?: 'auto' | Renderer;
+  /** What one file, and one load, may decode to, in MiB (default 1024 and 2048). */
+  decodeBudget?: DecodeBudget;
 }
+
+/** Decode budget in MiB: a file over either limit is not decoded, and its error says so. */
+export interface DecodeBudget { fileMiB?: number; loadMiB?: number }
 
 export interface WindowChange { center: number; width: number }
 /** The image on screen: `slice` (0-based) of `slices` in the series, `frame` of `frames`. */
@@ -74,13 +107,15 @@ export declare class Viewer extends EventTarget {
   openSample(): Promise<void>;
   openDicomWeb(url: string, auth?: Auth): Promise<void>;
   setWindow(center: number, width: number): void;
+  setDecodeBudget(fileMiB: number, loadMiB: number): void;
+  decodeBudget(): Required<DecodeBudget>;
   status(): Status;
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
   pixels(): { width: number; height: number; data: number[] };
   render(): void;
   /** '' when the viewer acted, 'open' or 'save' when the page should, 'ignored' for other keys. */
   key(key: string, ctrl?: boolean, shift?: boolean): '' | 'open' | 'save' | 'ignored';
-  series(): Array<{ label: string; instances: number; decoded: number; current: boolean }>;
+  series(): SeriesStatus[];
   selectSeries(index: number): void;
   tags(): unknown[];
   destroy(): void;

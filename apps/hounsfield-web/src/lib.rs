@@ -11,6 +11,7 @@
 //! crate is empty.
 #![cfg(target_arch = "wasm32")]
 
+use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
@@ -20,6 +21,8 @@ use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
 use hounsfield_viewer::overlay;
 use hounsfield_viewer::scene::Scene;
+use hounsfield_viewer::status::{Drawing, DrawingPath, SeriesStatus, Status};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -90,6 +93,12 @@ pub struct WebViewer {
     gestures: Gestures,
     frames_drawn: u64,
     image_drawn: bool,
+    /// What a file and a load may decode to.
+    decode_limits: DecodeLimits,
+    /// The decode budget of each load running.
+    budgets: HashMap<u64, LoadBudget>,
+    /// Instances announced by a server whose pixels are not decoded: over budget.
+    over_budget: HashSet<u64>,
 }
 
 /// Creates the viewer on `canvas` with WebGPU. Fails with a message naming what is
@@ -269,6 +278,24 @@ impl WebViewer {
             gestures: Gestures::default(),
             frames_drawn: 0,
             image_drawn: false,
+            decode_limits: DecodeLimits::default(),
+            budgets: HashMap::new(),
+            over_budget: HashSet::new(),
+        }
+    }
+
+    /// Reserves the decoded size of `file` (instance `id`) in the budget of `batch`; when
+    /// there is no room, the instance fails with the reason and false is returned.
+    fn reserve(&mut self, batch: u64, id: u64, file: &DicomFile) -> bool {
+        let Some(budget) = self.budgets.get(&batch) else {
+            return true;
+        };
+        match budget.reserve(file) {
+            Ok(_) => true,
+            Err(e) => {
+                self.model.file_decoded(id, Err(e.to_string()));
+                false
+            }
         }
     }
 
@@ -360,11 +387,33 @@ impl WebViewer {
         self.next_batch += 1;
         self.model.begin_load(batch);
         self.model.files_found(files as usize);
+        self.budgets
+            .insert(batch, LoadBudget::new(self.decode_limits));
         batch as f64
     }
 
+    /// Sets what one file, and one load, may decode to (MiB; loads begun later). A file
+    /// over either is not decoded; its error says so.
+    pub fn set_decode_budget(&mut self, per_file_mib: f64, per_load_mib: f64) {
+        let bytes = |mib: f64| (mib.max(0.0) * 1048576.0) as u64;
+        self.decode_limits = DecodeLimits {
+            per_file: bytes(per_file_mib),
+            per_load: bytes(per_load_mib),
+        };
+    }
+
+    /// The decode budget in MiB: `[per_file, per_load]`.
+    pub fn decode_budget(&self) -> Vec<f64> {
+        let mib = |bytes: u64| bytes as f64 / 1048576.0;
+        vec![
+            mib(self.decode_limits.per_file),
+            mib(self.decode_limits.per_load),
+        ]
+    }
+
     /// Reads the header of a file of load `batch`; returns its id for [`set_frames`](Self::set_frames),
-    /// or -1 when it is not a DICOM image (a message says why).
+    /// or -1 when it is not to be decoded: not a DICOM image (a message says why), or
+    /// over the load's decode budget (the instance shows why).
     pub fn add_file(&mut self, batch: f64, name: String, bytes: Vec<u8>) -> f64 {
         if !DicomFile::may_be_dicom(&bytes[..bytes.len().min(132)]) {
             self.model
@@ -376,9 +425,13 @@ impl WebViewer {
                 let id = self.next_id;
                 self.next_id += 1;
                 let info = hounsfield_core::series::InstanceInfo::from_file(&file);
-                self.model
-                    .file_parsed(batch as u64, id, Arc::new(file), info);
-                id as f64
+                let file = Arc::new(file);
+                self.model.file_parsed(batch as u64, id, file.clone(), info);
+                if self.reserve(batch as u64, id, &file) {
+                    id as f64
+                } else {
+                    -1.0
+                }
             }
             Ok(_) => {
                 self.model
@@ -416,13 +469,19 @@ impl WebViewer {
     /// Adds the instances of `remote` to load `batch` from their metadata alone (series,
     /// geometry and windows before any pixel); returns their ids, index for index.
     pub fn add_remote(&mut self, batch: f64, remote: &RemoteLoad) -> Vec<f64> {
-        (0..remote.count())
+        let headers: Vec<_> = (0..remote.count())
             .filter_map(|k| remote.header(k))
+            .collect();
+        headers
+            .into_iter()
             .map(|file| {
                 let id = self.next_id;
                 self.next_id += 1;
                 let info = hounsfield_core::series::InstanceInfo::from_file(&file);
-                self.model.file_parsed(batch as u64, id, file, info);
+                self.model.file_parsed(batch as u64, id, file.clone(), info);
+                if !self.reserve(batch as u64, id, &file) {
+                    self.over_budget.insert(id);
+                }
                 id as f64
             })
             .collect()
@@ -433,7 +492,12 @@ impl WebViewer {
     /// module: the caller loads it ([`use_jpeg2000_decoder`]) and calls this again.
     pub fn take_remote(&mut self, remote: &RemoteLoad, k: usize, id: f64) -> bool {
         let id = id as u64;
-        match remote.take(k) {
+        let taken = remote.take(k);
+        if self.over_budget.remove(&id) {
+            // Its error is set already; the pixels are dropped undecoded.
+            return true;
+        }
+        match taken {
             None => {}
             Some(Ok(file)) => match DecodedImage::decode(&file) {
                 Err(e) if matches!(e.kind, hounsfield_core::ErrorKind::CodecNotBuilt { .. }) => {
@@ -464,6 +528,7 @@ impl WebViewer {
 
     /// Load `batch` is done, after `seconds`.
     pub fn finish_load(&mut self, batch: f64, seconds: f64) {
+        self.budgets.remove(&(batch as u64));
         self.model.load_finished(batch as u64, seconds);
     }
 
@@ -658,46 +723,28 @@ impl WebViewer {
         )
     }
 
-    /// What is on screen, as JSON: `loaded`, `frames`, `frame`, `window`, and more.
+    /// What is on screen, as JSON: the keys of `hounsfield_viewer::status::Status`
+    /// (shared with the native viewer's status file), plus `canvas` (device pixels) and
+    /// `adapter` (the WebGPU adapter, when drawing with WebGPU).
     pub fn status(&self) -> String {
-        let m = &self.model;
-        let current = m.current_image();
-        let (slice, slices) = m.slice_position();
-        let loaded = m.progress.loads == 0
-            && !m.instances.is_empty()
-            && m.instances
-                .iter()
-                .all(|i| i.image.is_some() || i.error.is_some())
-            && self.image_drawn;
-        serde_json::json!({
-            "loaded": loaded,
-            "frames": current.map(|(_, d, _)| d.frames.len()),
-            "frame": current.map(|(_, _, f)| f),
-            "window": m.window(),
-            "window_label": m.view.window_label,
-            "file": current.map(|(i, _, _)| i.file.name()),
-            "slice": slice,
-            "slices": slices,
-            "series": m.series.len(),
-            "current_series": m.current_series_index(),
-            "invert": m.view.invert,
-            "zoom": m.view.zoom,
-            "cine": m.cine,
-            "layout": m.layout,
-            "progress": m.progress,
-            "canvas": [self.width, self.height],
-            "renderer": self.renderer(),
-            "frames_drawn": self.frames_drawn,
-            "image_drawn": self.image_drawn,
-            "adapter": self.adapter,
-            "messages": m.messages.iter().rev().take(20).rev().collect::<Vec<_>>(),
-            "crosshair": m.mpr.as_ref().map(|x| x.crosshair),
-            "help": m.show_help,
-            "tags_panel": m.show_tags,
-            "series_panel": m.show_series,
-            "mpr_note": m.mpr_note,
-        })
-        .to_string()
+        let drawing = Drawing {
+            renderer: match self.backend {
+                Backend::Gpu(_) => DrawingPath::Webgpu,
+                Backend::Cpu(_) => DrawingPath::Cpu,
+            },
+            frames_drawn: self.frames_drawn,
+            image_drawn: self.image_drawn,
+        };
+        let mut status = match serde_json::to_value(Status::of(&self.model, drawing)) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return "{}".into(),
+        };
+        status.insert(
+            "canvas".into(),
+            serde_json::json!([self.width, self.height]),
+        );
+        status.insert("adapter".into(), serde_json::json!(self.adapter));
+        serde_json::Value::Object(status).to_string()
     }
 
     /// The overlay of every pane, as JSON: its rectangle in CSS pixels, its text
@@ -745,24 +792,10 @@ impl WebViewer {
         serde_json::json!({ "panes": panes }).to_string()
     }
 
-    /// The series, as JSON: `[{label, current, decoded, instances}]`.
+    /// The series, as JSON: `status().series` alone
+    /// (`[{label, series_instance_uid, instances, decoded, current}]`).
     pub fn series(&self) -> String {
-        let m = &self.model;
-        let current = m.current_series_index();
-        let list: Vec<serde_json::Value> = m
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                serde_json::json!({
-                    "label": s.label(),
-                    "current": current == Some(i),
-                    "instances": s.instances.len(),
-                    "decoded": s.instances.iter().filter(|&&k| m.instances[k].image.is_some()).count(),
-                })
-            })
-            .collect();
-        serde_json::Value::from(list).to_string()
+        serde_json::to_string(&SeriesStatus::list(&self.model)).unwrap_or_else(|_| "[]".into())
     }
 
     /// Every element of the instance on screen, sequences nested, as JSON.

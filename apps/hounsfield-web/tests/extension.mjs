@@ -213,7 +213,7 @@ try {
   // 7. The toolbar button opens an empty viewer whose API works.
   const [empty] = await Promise.all([context.waitForEvent('page'), worker.evaluate(() => globalThis.hounsfieldExtension.openViewer(null))]);
   const es = await waitFor(empty, 'the empty viewer', (s) => s.canvas !== undefined, 30000);
-  check(es.series === 0 && Array.isArray(es.canvas), `toolbar: an empty viewer, window.hounsfield.status() works (${es.canvas[0]} x ${es.canvas[1]})`);
+  check(es.series.length === 0 && Array.isArray(es.canvas), `toolbar: an empty viewer, window.hounsfield.status() works (${es.canvas[0]} x ${es.canvas[1]})`);
 
   // 8. Time to first image: the extension (click on a link) against the plain page (?url=).
   const plain = await context.newPage();

@@ -327,7 +327,10 @@ async function main() {
   const params = new URLSearchParams(location.search);
   try {
     // `?renderer=cpu|webgpu` forces a drawing path; otherwise the component chooses.
-    viewer = await mount($('stage'), { renderer: params.get('renderer') || 'auto' });
+    // `?decode-budget-file=MIB&decode-budget-load=MIB` raise (or lower) the decode budget.
+    const mib = (name) => (params.has(name) && Number(params.get(name)) >= 0 ? Number(params.get(name)) : undefined);
+    const decodeBudget = { fileMiB: mib('decode-budget-file'), loadMiB: mib('decode-budget-load') };
+    viewer = await mount($('stage'), { renderer: params.get('renderer') || 'auto', decodeBudget });
   } catch (e) {
     failure = `Cannot draw in this page: ${e}`;
     return;

@@ -326,6 +326,20 @@ export class Viewer extends EventTarget {
     this.dirty = true;
   }
 
+  /**
+   * What one file, and one load, may decode to, in MiB (loads begun later): a file over
+   * either is not decoded and its error says so. Defaults: 1024 and 2048.
+   */
+  setDecodeBudget(fileMiB, loadMiB) {
+    this.wasm.set_decode_budget(fileMiB, loadMiB);
+  }
+
+  /** The decode budget in MiB: `{ fileMiB, loadMiB }`. */
+  decodeBudget() {
+    const [fileMiB, loadMiB] = this.wasm.decode_budget();
+    return { fileMiB, loadMiB };
+  }
+
   /** The state: window, slice, file, progress, messages, drawing path, ... */
   status() {
     return { ...JSON.parse(this.wasm.status()), error: this.failure };
@@ -616,7 +630,8 @@ async function entryFiles(entry) {
 
 /**
  * Mounts a viewer into `element` (it fills the element; give the element a size).
- * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu').
+ * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu'); `decodeBudget`
+ * (`{ fileMiB, loadMiB }`, see `Viewer.setDecodeBudget`).
  */
 export async function mount(element, options = {}) {
   // The adapter is asked for while the module compiles.
@@ -655,7 +670,13 @@ export async function mount(element, options = {}) {
       throw e;
     }
   }
-  return new Viewer(element, wasm, canvas, parts, path);
+  const viewer = new Viewer(element, wasm, canvas, parts, path);
+  const budget = options.decodeBudget;
+  if (budget) {
+    const now = viewer.decodeBudget();
+    viewer.setDecodeBudget(budget.fileMiB ?? now.fileMiB, budget.loadMiB ?? now.loadMiB);
+  }
+  return viewer;
 }
 
 /** The help table: [[keys, what they do]]. */

@@ -56,6 +56,15 @@ struct ViewArgs {
     /// window, panels and text are drawn with the GPU device in any case).
     #[arg(long, value_enum, default_value = "auto")]
     renderer: render::RendererArg,
+    /// The most one file may decode to, in MiB (all its frames); a larger file is not
+    /// decoded and says so [default: 16384].
+    #[arg(long, value_name = "MIB")]
+    decode_budget_file: Option<u64>,
+    /// The most the files of one open (a folder, a series) may decode to together, in
+    /// MiB; files past it are not decoded and say so [default: three quarters of the
+    /// machine's memory, at most 65536].
+    #[arg(long, value_name = "MIB")]
+    decode_budget_load: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -160,6 +169,7 @@ fn main() -> ExitCode {
                 status_file: v.status_file,
                 save_dir: v.save_dir,
                 cpu_images: v.renderer == render::RendererArg::Cpu,
+                decode_limits: viewer::decode_limits(v.decode_budget_file, v.decode_budget_load),
             })
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| e.to_string())

@@ -468,7 +468,8 @@ mod e2e {
         // One series of 28 images; DIRFILE skipped with a message naming it.
         let series = s["series"].as_array().cloned().unwrap_or_default();
         assert_eq!(series.len(), 1, "{series:?}");
-        let names: Vec<String> = series[0]["instances"]
+        assert_eq!(series[0]["instances"], 28, "{series:?}");
+        let names: Vec<String> = s["series_files"][0]
             .as_array()
             .map(|a| {
                 a.iter()

@@ -38,6 +38,7 @@ pub mod mpr;
 pub mod overlay;
 #[cfg(feature = "gpu")]
 pub mod scene;
+pub mod status;
 
 /// pydicom's `CT_small.dcm` (MIT licence, see `assets/LICENSE-pydicom.txt`): what the
 /// viewers show when started without a file.

@@ -4,6 +4,7 @@
 
 use super::model::{DecodedImage, contained};
 use hounsfield_core::DicomFile;
+use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
 use hounsfield_dicomweb::{
@@ -90,30 +91,33 @@ fn read_source(source: &Source) -> Result<DicomFile, String> {
 }
 
 /// Loads `sources` on a thread of its own (decoding on as many workers as there are
-/// cores) and reports through `sink`. Returns at once.
+/// cores, within `limits`) and reports through `sink`. Returns at once.
 pub fn spawn(
     batch: u64,
     sources: Vec<Source>,
+    limits: DecodeLimits,
     cancel: Cancel,
     sink: impl Fn(LoadEvent) + Send + Sync + 'static,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("hounsfield load {batch}"))
-        .spawn(move || run(batch, sources, &cancel, &sink))
+        .spawn(move || run(batch, sources, limits, &cancel, &sink))
         .unwrap_or_else(|e| panic!("cannot start a loader thread: {e}"))
 }
 
 type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
 
-/// The load itself, on the calling thread.
-pub fn run(batch: u64, sources: Vec<Source>, cancel: &Cancel, sink: Sink) {
+/// The load itself, on the calling thread. A file whose frames would take the load past
+/// `limits` is not decoded; its error says so.
+pub fn run(batch: u64, sources: Vec<Source>, limits: DecodeLimits, cancel: &Cancel, sink: Sink) {
     let start = std::time::Instant::now();
+    let budget = LoadBudget::new(limits);
     let (remote, sources): (Vec<Source>, Vec<Source>) = sources
         .into_iter()
         .partition(|s| matches!(s, Source::DicomWeb { .. }));
     for source in remote {
         if let Source::DicomWeb { url, options } = source {
-            load_dicomweb(batch, &url, options, cancel, sink);
+            load_dicomweb(batch, &url, options, &budget, cancel, sink);
         }
     }
     let (files, problems) = expand(sources);
@@ -133,7 +137,7 @@ pub fn run(batch: u64, sources: Vec<Source>, cancel: &Cancel, sink: Sink) {
                     let Some(source) = files.get(i) else {
                         break;
                     };
-                    load_one(batch, source, sink);
+                    load_one(batch, source, &budget, sink);
                 }
             });
         }
@@ -147,7 +151,14 @@ pub fn run(batch: u64, sources: Vec<Source>, cancel: &Cancel, sink: Sink) {
 /// A DICOMweb study or series: every instance announced from the metadata, then the
 /// pixels (the first slice in stack order first), decoded on as many workers as there are
 /// cores as they arrive.
-fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink: Sink) {
+fn load_dicomweb(
+    batch: u64,
+    url: &str,
+    options: Options,
+    budget: &LoadBudget,
+    cancel: &Cancel,
+    sink: Sink,
+) {
     let name = redact(url);
     let opened = DicomWebUrl::parse(url).and_then(|u| Ok((Server::new(url, options)?, u)));
     let (server, parsed) = match opened {
@@ -173,7 +184,7 @@ fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink:
                     let Ok((id, file)) = job else {
                         break;
                     };
-                    let result = DecodedImage::decode_contained(&file);
+                    let result = DecodedImage::decode_within(&file, budget);
                     sink(LoadEvent::Decoded { id, result });
                 }
             });
@@ -242,7 +253,7 @@ fn load_dicomweb(batch: u64, url: &str, options: Options, cancel: &Cancel, sink:
     }
 }
 
-fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync)) {
+fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
     let name = match source {
         Source::Path(p) => p.display().to_string(),
         Source::Bytes { name, .. } => name.clone(),
@@ -277,7 +288,7 @@ fn load_one(batch: u64, source: &Source, sink: &(dyn Fn(LoadEvent) + Send + Sync
         file: file.clone(),
         info: Box::new(InstanceInfo::from_file(&file)),
     });
-    let result = DecodedImage::decode_contained(&file);
+    let result = DecodedImage::decode_within(&file, budget);
     sink(LoadEvent::Decoded { id, result });
 }
 
@@ -309,6 +320,7 @@ mod tests {
                 Source::Path(tmp.clone()),
                 Source::Path(PathBuf::from("/nonexistent/hounsfield")),
             ],
+            DecodeLimits::default(),
             &Cancel::default(),
             &sink,
         );
@@ -344,5 +356,66 @@ mod tests {
             .count();
         assert_eq!(decoded, 28);
         assert!(matches!(events.last(), Some(LoadEvent::Finished { .. })));
+    }
+
+    #[test]
+    fn a_load_stops_decoding_at_its_budget() {
+        let dir = data("ct-philips-brain");
+        if !dir.is_dir() {
+            hounsfield_conformance::missing(&dir.display().to_string());
+            return;
+        }
+        let events = Mutex::new(Vec::new());
+        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        // Room for ten of the 28 slices of 512 x 512 16-bit samples.
+        let slice = 512 * 512 * 2;
+        let limits = DecodeLimits {
+            per_file: slice,
+            per_load: 10 * slice,
+        };
+        run(
+            1,
+            vec![Source::Path(dir)],
+            limits,
+            &Cancel::default(),
+            &sink,
+        );
+        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
+        let (mut decoded, mut refused) = (0, Vec::new());
+        for e in &events {
+            match e {
+                LoadEvent::Decoded { result: Ok(_), .. } => decoded += 1,
+                LoadEvent::Decoded { result: Err(e), .. } => refused.push(e.clone()),
+                _ => {}
+            }
+        }
+        assert_eq!(decoded, 10);
+        assert_eq!(refused.len(), 18);
+        assert!(
+            refused
+                .iter()
+                .all(|e| e.contains("decode budget of 5 MiB per load")),
+            "{refused:?}"
+        );
+        // The per-file limit: one byte short of a slice refuses every file.
+        let events = Mutex::new(Vec::new());
+        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        let limits = DecodeLimits {
+            per_file: slice - 1,
+            per_load: u64::MAX,
+        };
+        run(
+            1,
+            vec![Source::Path(data("ct-philips-brain"))],
+            limits,
+            &Cancel::default(),
+            &sink,
+        );
+        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, LoadEvent::Decoded { result: Ok(_), .. }))
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod loader;
 mod status;
 mod ui;
 
+use hounsfield_core::budget::DecodeLimits;
 use hounsfield_dicomweb::Cancel;
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
@@ -45,6 +46,8 @@ pub struct Options {
     /// Draw the images with the CPU reference pipeline (uploaded as one RGB image a
     /// frame) instead of the GPU pipeline.
     pub cpu_images: bool,
+    /// How many bytes of decoded frames one file, and one load, may take.
+    pub decode_limits: hounsfield_core::budget::DecodeLimits,
 }
 
 enum UserEvent {
@@ -91,6 +94,31 @@ struct App {
 }
 
 /// Runs the viewer until its window closes.
+/// The decode limits of the command line (MiB), defaults where not given: 16 GiB per
+/// file, and per load three quarters of the machine's memory (at most 64 GiB).
+pub fn decode_limits(file_mib: Option<u64>, load_mib: Option<u64>) -> DecodeLimits {
+    let default = DecodeLimits::default();
+    let load = physical_memory().map_or(default.per_load, |m| (m / 4 * 3).min(default.per_load));
+    DecodeLimits {
+        per_file: file_mib.map_or(default.per_file, |m| m.saturating_mul(1 << 20)),
+        per_load: load_mib.map_or(load, |m| m.saturating_mul(1 << 20)),
+    }
+}
+
+/// The machine's memory in bytes, where the system says (Linux: `/proc/meminfo`).
+fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
 pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     let event_loop = EventLoop::<UserEvent>::with_user_event().build()?;
     event_loop.set_control_flow(ControlFlow::Wait);
@@ -178,11 +206,17 @@ impl App {
             Cancel::default()
         };
         let proxy = self.proxy.clone();
-        loader::spawn(batch, sources, cancel, move |e| {
-            if let Ok(p) = proxy.lock() {
-                let _ = p.send_event(UserEvent::Load(e));
-            }
-        });
+        loader::spawn(
+            batch,
+            sources,
+            self.options.decode_limits,
+            cancel,
+            move |e| {
+                if let Ok(p) = proxy.lock() {
+                    let _ = p.send_event(UserEvent::Load(e));
+                }
+            },
+        );
     }
 
     fn init_gfx(&mut self, event_loop: &ActiveEventLoop) -> Result<(), String> {

@@ -1,8 +1,13 @@
 //! The status file (`--status-file`): a JSON description of what is on screen, for
-//! scripts and tests, rewritten after every drawn frame.
+//! scripts and tests, rewritten after every drawn frame. Its keys are those of
+//! [`hounsfield_viewer::status::Status`], shared with the browser viewer's `status()`,
+//! plus this viewer's own: `series_files` (each series' file names in slice order),
+//! `viewport`, `overlays`, `hover_value`, `panes`, `mpr` and
+//! `browser` (the study browser).
 
 use super::mpr::{self, Pane};
 use super::{App, ui};
+use hounsfield_viewer::status::{Drawing, DrawingPath, Status};
 
 impl App {
     /// The planes, for the status file.
@@ -44,9 +49,15 @@ impl App {
         let Some(path) = &self.options.status_file else {
             return;
         };
-        let m = &self.model;
-        let (pos, count) = m.slice_position();
-        let current = m.current_image();
+        let drawing = Drawing {
+            renderer: if self.cpu.is_some() {
+                DrawingPath::Cpu
+            } else {
+                DrawingPath::Gpu
+            },
+            frames_drawn: self.frames_drawn,
+            image_drawn: drawn,
+        };
         let rect = |r: &egui::Rect| {
             [
                 (r.min.x * ppp).floor(),
@@ -55,44 +66,25 @@ impl App {
                 (r.height() * ppp).ceil() + 1.0,
             ]
         };
-        let status = serde_json::json!({
-            "loaded": m.progress.loads == 0 && m.instances.iter().all(|i| i.image.is_some() || i.error.is_some()),
-            "progress": m.progress,
-            "frames_drawn": self.frames_drawn,
-            "image_drawn": drawn,
-            "series": m.series.iter().map(|s| serde_json::json!({
-                "label": s.label(),
-                "series_instance_uid": s.series_instance_uid,
-                "instances": s.instances.iter().map(|&i| m.instances[i].file.name()).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "current_series": m.current_series_index(),
-            "slice": pos,
-            "slices": count,
-            "file": current.map(|(i, _, _)| i.file.name()),
-            "frame": current.map(|(_, _, f)| f),
-            "frames": current.map(|(_, d, _)| d.frames.len()),
-            "window": m.window(),
-            "window_label": m.view.window_label,
-            "invert": m.view.invert,
-            "zoom": m.view.zoom,
-            "pan": m.view.pan,
-            "flip_horizontal": m.view.flip_horizontal,
-            "flip_vertical": m.view.flip_vertical,
-            "cine": m.cine,
+        // The shared schema (hounsfield_viewer::status), then what only this viewer has.
+        let mut status = match serde_json::to_value(Status::of(&self.model, drawing)) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return,
+        };
+        let m = &self.model;
+        let native = serde_json::json!({
+            "series_files": m.series.iter().map(|s| s.instances.iter().map(|&i| m.instances[i].file.name()).collect::<Vec<_>>()).collect::<Vec<_>>(),
             "viewport": viewport,
             "overlays": out.overlays.iter().map(rect).collect::<Vec<_>>(),
-            "messages": m.messages,
-            "help": m.show_help,
-            "tags": m.show_tags,
             "hover_value": out.hover_value,
-            "layout": m.layout,
             "panes": panes.iter().map(|(p, v)| serde_json::json!({"pane": p, "viewport": v})).collect::<Vec<_>>(),
-            "active_pane": m.active_pane,
-            "mpr_note": m.mpr_note,
             "mpr": self.mpr_status(),
             "browser": self.browser.status(|r| rect(r)),
-            "renderer": if self.cpu.is_some() { "cpu" } else { "gpu" },
         });
+        if let serde_json::Value::Object(extra) = native {
+            status.extend(extra);
+        }
+        let status = serde_json::Value::Object(status);
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, status.to_string()).is_ok() {
             let _ = std::fs::rename(&tmp, path);

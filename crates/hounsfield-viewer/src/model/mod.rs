@@ -1,0 +1,532 @@
+//! The viewer's state, without a window or a GPU: instances, series, the slice shown,
+//! window/level, view, cine, panels and messages. [`Model::apply`] performs an
+//! [`Action`]; what needs the window (dialogs, saving, loading) comes back as an
+//! [`Effect`].
+
+use crate::input::Action;
+use crate::mpr::{Layout, MprState, Pane};
+use hounsfield_core::DicomFile;
+use hounsfield_core::series::{InstanceInfo, Series};
+use hounsfield_core::view::Filter;
+use hounsfield_core::volume::Convention;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+mod decoded;
+mod loading;
+mod navigation;
+mod planes;
+mod windowing;
+
+pub use decoded::{DecodedImage, contained};
+use windowing::{fmt_value, pan_by, zoom_by};
+
+/// One opened instance.
+#[derive(Debug)]
+pub struct Instance {
+    /// Unique within the model; the platform refers to the instance by it.
+    pub id: u64,
+    /// The load (open command) it came from.
+    pub batch: u64,
+    /// Identification and geometry, read from the header.
+    pub info: InstanceInfo,
+    /// The file, parsed (its pixel data decoded into `image`).
+    pub file: Arc<DicomFile>,
+    /// None while decoding.
+    pub image: Option<Arc<DecodedImage>>,
+    /// Why it could not be read or decoded, when it could not.
+    pub error: Option<String>,
+}
+
+/// Loading progress over every open command.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Progress {
+    /// Files listed by every load.
+    pub files_found: usize,
+    /// Files parsed (or failed).
+    pub files_done: usize,
+    /// Frames announced by the parsed files.
+    pub frames_total: usize,
+    /// Frames decoded (or failed).
+    pub frames_decoded: usize,
+    /// Loads still running.
+    pub loads: usize,
+}
+
+impl Progress {
+    /// Fraction done, 0 to 1 (files count once parsed and again per frame decoded).
+    pub fn fraction(&self) -> f32 {
+        let total = self.files_found + self.frames_total;
+        if total == 0 {
+            return 1.0;
+        }
+        ((self.files_done + self.frames_decoded) as f32 / total as f32).min(1.0)
+    }
+}
+
+/// How the image is viewed: the user's changes over the file's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewSettings {
+    /// A window chosen by the user (centre, width), for the whole series; None = the
+    /// file's default (first window, else VOI LUT, else data range).
+    pub window: Option<(f64, f64)>,
+    /// Name of the preset or file window in use.
+    pub window_label: Option<String>,
+    /// Inverted on top of the Presentation LUT.
+    pub invert: bool,
+    /// Magnification over the fitted view (1 = fit).
+    pub zoom: f64,
+    /// Pan in pane points.
+    pub pan: [f64; 2],
+    /// Mirrored left and right.
+    pub flip_horizontal: bool,
+    /// Mirrored top and bottom.
+    pub flip_vertical: bool,
+    /// Nearest or bilinear sampling when magnified.
+    pub filter: Filter,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        ViewSettings {
+            window: None,
+            window_label: None,
+            invert: false,
+            zoom: 1.0,
+            pan: [0.0, 0.0],
+            flip_horizontal: false,
+            flip_vertical: false,
+            filter: Filter::Linear,
+        }
+    }
+}
+
+/// What the window layer must do after an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Show a file dialog and open what the user picks.
+    OpenDialog,
+    /// Save the view as a PNG.
+    Save,
+    /// Open these files and folders.
+    Open(Vec<PathBuf>),
+}
+
+/// The slice on screen: an instance and one of its frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SliceRef {
+    /// The [`Instance::id`].
+    pub id: u64,
+    /// The frame of that instance.
+    pub frame: usize,
+}
+
+/// The whole viewer state.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// Every instance opened, in the order they came.
+    pub instances: Vec<Instance>,
+    /// The series the instances form, sorted into slice order.
+    pub series: Vec<Series>,
+    /// Identity of the series on screen: (Series Instance UID, part).
+    current_series: Option<(Option<String>, Option<String>, usize)>,
+    /// The slice on screen.
+    pub current: Option<SliceRef>,
+    /// Window, zoom, pan, flips and filter.
+    pub view: ViewSettings,
+    /// Cine playing.
+    pub cine: bool,
+    /// The help shown.
+    pub show_help: bool,
+    /// The data element panel shown.
+    pub show_tags: bool,
+    /// The series list shown.
+    pub show_series: bool,
+    /// Messages for the user (errors, skipped files), oldest first.
+    pub messages: Vec<String>,
+    /// Loading progress.
+    pub progress: Progress,
+    /// Show the first image of this load once one decodes.
+    pub focus_batch: Option<u64>,
+    /// Until the user moves through the slices, a slice decoded later that comes earlier
+    /// in the series takes the screen: a folder opens at its first slice, whatever order
+    /// the files decode in.
+    pub follow_first: bool,
+    /// How the image area is divided.
+    pub layout: Layout,
+    /// The planes through the volume of the series on screen, once it is built.
+    pub mpr: Option<MprState>,
+    /// The series the volume belongs to.
+    mpr_series: Option<(Option<String>, Option<String>, usize)>,
+    /// Why there are no planes (yet), for the plane panes.
+    pub mpr_note: Option<String>,
+    /// The pane under the pointer when the input being applied happened.
+    pub active_pane: Pane,
+    /// Orientation convention of the planes.
+    pub convention: Convention,
+}
+
+/// Messages kept in memory.
+const MAX_MESSAGES: usize = 500;
+
+impl Model {
+    /// An empty model with the series list shown.
+    pub fn new() -> Model {
+        Model {
+            show_series: true,
+            ..Model::default()
+        }
+    }
+    /// Adds a message for the status bar (and the log).
+    pub fn message(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        tracing::info!("{text}");
+        self.messages.push(text);
+        if self.messages.len() > MAX_MESSAGES {
+            self.messages.drain(..self.messages.len() - MAX_MESSAGES);
+        }
+    }
+    fn index_of(&self, id: u64) -> Option<usize> {
+        self.instances.iter().position(|i| i.id == id)
+    }
+    /// The instance with this id.
+    pub fn instance(&self, id: u64) -> Option<&Instance> {
+        self.index_of(id).map(|i| &self.instances[i])
+    }
+    /// Performs `action`; returns what the window layer must do, if anything.
+    pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        if let Pane::Plane(k) = self.active_pane
+            && self.layout != Layout::Stack
+            && self.apply_to_plane(k, &action)
+        {
+            return None;
+        }
+        if matches!(
+            action,
+            Action::Slice(_) | Action::FirstSlice | Action::LastSlice | Action::ToggleCine
+        ) {
+            self.follow_first = false;
+        }
+        match action {
+            Action::AdjustWindow { dx, dy } => self.adjust_window(dx, dy),
+            Action::Zoom(f) => zoom_by(&mut self.view.zoom, &mut self.view.pan, f),
+            Action::Pan { dx, dy } => pan_by(&mut self.view.pan, dx, dy),
+            Action::Slice(d) => self.step(d, false),
+            Action::FirstSlice => self.step(i64::MIN / 2, false),
+            Action::LastSlice => self.step(i64::MAX / 2, false),
+            Action::Fit => {
+                self.view.zoom = 1.0;
+                self.view.pan = [0.0, 0.0];
+            }
+            Action::Preset(n) => self.preset(n),
+            Action::Invert => self.view.invert = !self.view.invert,
+            Action::Reset => {
+                self.view = ViewSettings {
+                    filter: self.view.filter,
+                    ..ViewSettings::default()
+                };
+                if let Some(m) = &mut self.mpr {
+                    m.reset();
+                }
+            }
+            Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
+            Action::FlipVertical => self.view.flip_vertical = !self.view.flip_vertical,
+            Action::ToggleCine => self.cine = !self.cine && self.slice_position().1 > 1,
+            Action::NextSeries | Action::PreviousSeries => {
+                let n = self.series.len();
+                if n > 0 {
+                    let cur = self.current_series_index().unwrap_or(0);
+                    let next = if action == Action::NextSeries {
+                        (cur + 1) % n
+                    } else {
+                        (cur + n - 1) % n
+                    };
+                    self.select_series(next);
+                }
+            }
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleTags => self.show_tags = !self.show_tags,
+            Action::ToggleSeriesList => self.show_series = !self.show_series,
+            Action::Dismiss => self.show_help = false,
+            Action::OpenDialog => return Some(Effect::OpenDialog),
+            Action::Save => return Some(Effect::Save),
+            Action::Open(paths) => return Some(Effect::Open(paths)),
+            Action::Layout(layout) => {
+                self.layout = layout.unwrap_or_else(|| self.layout.next());
+                self.ensure_volume();
+            }
+            Action::CycleSlab => {
+                if let Some(m) = &mut self.mpr {
+                    m.cycle_slab();
+                }
+            }
+            Action::Slab(slab) => {
+                if let Some(m) = &mut self.mpr {
+                    m.slab = slab;
+                }
+            }
+            Action::GoToPlaneSlice { plane, index } => {
+                if let Some(m) = &mut self.mpr
+                    && plane < 3
+                {
+                    m.go_to(plane, index);
+                }
+            }
+            Action::Neurological(on) => {
+                self.convention = if on {
+                    Convention::Neurological
+                } else {
+                    Convention::Radiological
+                };
+                if let Some(m) = &mut self.mpr {
+                    m.set_convention(self.convention);
+                }
+            }
+            // Plane actions outside a plane.
+            Action::Crosshair { .. } | Action::Rotate(_) => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hounsfield_core::Samples;
+    use hounsfield_core::pipeline::{GreyPipeline, Voi, modality_range};
+    use hounsfield_core::presets::window_drag_sensitivity;
+    use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
+
+    /// A CT-like instance with `frames` frames of 4 x 4 pixels.
+    fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
+        let frame = Frame {
+            width: 4,
+            height: 4,
+            color: FrameColor::Monochrome,
+            samples: Samples::I16(values.to_vec()),
+            bits_stored: 16,
+            signed: true,
+        };
+        let modality = ModalityLut::Rescale {
+            slope: 1.0,
+            intercept: -1024.0,
+            rescale_type: None,
+        };
+        let (lo, hi) = modality_range(&modality, &frame);
+        let (c, w) = window.unwrap_or(((lo + hi + 1.0) / 2.0, hi - lo + 1.0));
+        let pipe = GreyPipeline {
+            modality,
+            voi: Voi::Window {
+                center: c,
+                width: w,
+                function: VoiLutFunction::Linear,
+            },
+            inverse: false,
+        };
+        let info = InstanceInfo {
+            name: format!("i{id}"),
+            study_instance_uid: Some("1".into()),
+            series_instance_uid: Some("1.1".into()),
+            modality: Some("CT".into()),
+            rows: 4,
+            columns: 4,
+            frames: 1,
+            image_orientation_patient: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+            image_position_patient: Some([0.0, 0.0, z]),
+            ..InstanceInfo::default()
+        };
+        let file = DicomFile::from_bytes("embedded", crate::SAMPLE.to_vec())
+            .unwrap_or_else(|e| panic!("{e}"));
+        Instance {
+            id,
+            batch: 0,
+            info,
+            file: Arc::new(file),
+            image: Some(Arc::new(DecodedImage {
+                frames: vec![frame],
+                pipelines: vec![Some(pipe)],
+                windows: window
+                    .map(|(center, width)| VoiWindow {
+                        center,
+                        width,
+                        explanation: None,
+                    })
+                    .into_iter()
+                    .collect(),
+                range: (lo, hi),
+                pixel_aspect: 1.0,
+                positions: vec![Some([0.0, 0.0, z])],
+                normal: Some([0.0, 0.0, 1.0]),
+                frame_time_ms: None,
+                units: Some("HU".into()),
+                palette: None,
+            })),
+            error: None,
+        }
+    }
+
+    fn model() -> Model {
+        let mut m = Model::new();
+        let values: Vec<i16> = (0..16).map(|v| v * 100).collect();
+        for (id, z) in [(7, 10.0), (8, -10.0), (9, 0.0)] {
+            let mut inst = instance(id, z, &values, Some((40.0, 80.0)));
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        m
+    }
+
+    #[test]
+    fn first_decoded_shows_and_slices_follow_positions() {
+        let mut m = model();
+        // Instance 7 decoded first, then 8 which comes first along z took its place.
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+        let order: Vec<u64> = m.slices().iter().map(|s| s.id).collect();
+        assert_eq!(order, vec![8, 9, 7]);
+        assert_eq!(m.slice_position(), (0, 3));
+        m.apply(Action::Slice(2));
+        assert_eq!(m.current.map(|c| c.id), Some(7));
+        m.apply(Action::Slice(-1));
+        assert_eq!(m.current.map(|c| c.id), Some(9));
+        m.apply(Action::Slice(-10));
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+        m.apply(Action::LastSlice);
+        assert_eq!(m.current.map(|c| c.id), Some(7));
+        m.apply(Action::Slice(5));
+        assert_eq!(m.current.map(|c| c.id), Some(7));
+        m.cine_step();
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+    }
+
+    #[test]
+    fn window_drag_is_scaled_to_the_data_range() {
+        let mut m = model();
+        assert_eq!(m.window(), Some((40.0, 80.0)));
+        m.apply(Action::AdjustWindow {
+            dx: 100.0,
+            dy: -50.0,
+        });
+        // Modality values -1024 .. 476.
+        let s = window_drag_sensitivity(-1024.0, 476.0);
+        assert_eq!(m.window(), Some((40.0 - 50.0 * s, 80.0 + 100.0 * s)));
+        // The width never drops below 1.
+        m.apply(Action::AdjustWindow {
+            dx: -1.0e6,
+            dy: 0.0,
+        });
+        assert_eq!(m.window().map(|w| w.1), Some(1.0));
+        // The user's window holds for every slice of the series.
+        m.apply(Action::Slice(-1));
+        assert_eq!(m.window().map(|w| w.1), Some(1.0));
+    }
+
+    #[test]
+    fn presets_invert_reset() {
+        let mut m = model();
+        m.apply(Action::Preset(4));
+        assert_eq!(m.window(), Some((-600.0, 1500.0)));
+        assert_eq!(m.view.window_label.as_deref(), Some("lung"));
+        m.apply(Action::Preset(9));
+        assert_eq!(m.window(), Some((40.0, 80.0)));
+        m.apply(Action::Invert);
+        assert!(m.pipeline().is_some_and(|p| p.inverse));
+        m.apply(Action::Zoom(2.0));
+        m.apply(Action::Pan { dx: 5.0, dy: 0.0 });
+        m.apply(Action::FlipHorizontal);
+        m.apply(Action::Zoom(2.0));
+        assert_eq!((m.view.zoom, m.view.pan), (4.0, [10.0, 0.0]));
+        m.apply(Action::Fit);
+        assert_eq!((m.view.zoom, m.view.pan), (1.0, [0.0, 0.0]));
+        assert!(m.view.flip_horizontal);
+        m.apply(Action::Preset(1));
+        m.apply(Action::Reset);
+        assert_eq!(m.view, ViewSettings::default());
+        assert_eq!(m.window(), Some((40.0, 80.0)));
+    }
+
+    #[test]
+    fn non_ct_presets_are_file_windows_then_min_max() {
+        let mut m = model();
+        for inst in &mut m.instances {
+            inst.info.modality = Some("MR".into());
+        }
+        m.apply(Action::Preset(1));
+        assert_eq!(m.window(), Some((40.0, 80.0)));
+        m.apply(Action::Preset(2));
+        assert_eq!(m.window(), Some(((-1024.0 + 476.0 + 1.0) / 2.0, 1501.0)));
+        m.apply(Action::Preset(3));
+        assert_eq!(m.window(), Some(((-1024.0 + 476.0 + 1.0) / 2.0, 1501.0)));
+    }
+
+    #[test]
+    fn value_under_the_cursor_in_modality_units() {
+        let m = model();
+        // Pixel (1, 2) holds stored 900 -> -124 HU.
+        assert_eq!(
+            m.value_at([1.5, 2.2]),
+            Some((1, 2, "-124 HU (stored 900)".to_string()))
+        );
+        assert_eq!(m.value_at([4.0, 0.0]), None);
+        assert_eq!(m.value_at([-0.1, 0.0]), None);
+        assert_eq!(m.slice_location(), Some(-10.0));
+    }
+
+    #[test]
+    fn effects_and_a_load_batch_takes_focus() {
+        let mut m = model();
+        assert_eq!(m.apply(Action::Save), Some(Effect::Save));
+        assert_eq!(m.apply(Action::OpenDialog), Some(Effect::OpenDialog));
+        let p = vec![PathBuf::from("x")];
+        assert_eq!(m.apply(Action::Open(p.clone())), Some(Effect::Open(p)));
+        // A second series opened later is shown when its first image decodes.
+        let mut other = instance(20, 0.0, &[0; 16], None);
+        other.batch = 1;
+        other.info.series_instance_uid = Some("2.2".into());
+        let image = other.image.take();
+        m.focus_batch = Some(1);
+        m.add_instance(other);
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+        m.set_decoded(20, image.ok_or_else(String::new));
+        assert_eq!(m.current.map(|c| c.id), Some(20));
+        assert_eq!(m.series.len(), 2);
+        m.apply(Action::NextSeries);
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+    }
+
+    #[test]
+    fn status_reports_the_model_and_the_drawing() {
+        use crate::status::{Drawing, DrawingPath, STATUS_MESSAGES, Status};
+        let mut m = model();
+        let drawn = Drawing {
+            renderer: DrawingPath::Webgpu,
+            frames_drawn: 3,
+            image_drawn: true,
+        };
+        let s = Status::of(&m, drawn);
+        assert!(s.loaded);
+        assert_eq!(s.series.len(), 1);
+        assert_eq!((s.series[0].instances, s.series[0].decoded), (3, 3));
+        assert!(s.series[0].current);
+        assert_eq!(s.current_series, Some(0));
+        assert_eq!((s.slice, s.slices), (0, 3));
+        assert_eq!(s.window, Some((40.0, 80.0)));
+        assert_eq!(s.renderer, DrawingPath::Webgpu);
+        // Not drawn yet: not loaded.
+        let s = Status::of(
+            &m,
+            Drawing {
+                image_drawn: false,
+                ..drawn
+            },
+        );
+        assert!(!s.loaded);
+        // The newest messages, oldest first.
+        for i in 0..STATUS_MESSAGES + 5 {
+            m.message(format!("m{i}"));
+        }
+        let s = Status::of(&m, drawn);
+        assert_eq!(s.messages.len(), STATUS_MESSAGES);
+        assert_eq!(s.messages[0], "m5");
+    }
+}

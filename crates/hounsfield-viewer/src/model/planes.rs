@@ -1,0 +1,128 @@
+//! The volume of the series on screen and the planes (MPR) through it.
+
+use super::{Model, fmt_value, pan_by, zoom_by};
+use crate::input::Action;
+use crate::mpr::{Layout, MprState};
+use hounsfield_core::pipeline::GreyPipeline;
+use hounsfield_core::volume::{Stack, StackInput, Volume};
+use std::sync::Arc;
+
+impl Model {
+    /// Builds the volume of the series on screen when a plane layout needs it and every
+    /// slice is decoded; otherwise says why not in [`mpr_note`](Self::mpr_note).
+    pub fn ensure_volume(&mut self) {
+        if self.layout == Layout::Stack {
+            return;
+        }
+        let Some(si) = self.current_series_index() else {
+            self.mpr = None;
+            self.mpr_note = Some("no series".into());
+            return;
+        };
+        let key = Self::series_key(&self.series[si]);
+        if self.mpr.is_some() && self.mpr_series.as_ref() == Some(&key) {
+            return;
+        }
+        if self.mpr_series.as_ref() != Some(&key) {
+            self.mpr = None;
+        }
+        let members = self.series[si].instances.clone();
+        let decoded = members
+            .iter()
+            .filter(|&&i| self.instances[i].image.is_some())
+            .count();
+        if let Some(i) = members.iter().find(|&&i| self.instances[i].error.is_some()) {
+            self.mpr_note = Some(format!(
+                "no volume: {} did not decode",
+                self.instances[*i].file.name()
+            ));
+            self.mpr_series = Some(key);
+            return;
+        }
+        if decoded < members.len() {
+            self.mpr_note = Some(format!(
+                "the planes appear when all images are decoded ({decoded} of {})",
+                members.len()
+            ));
+            return;
+        }
+        self.mpr_series = Some(key);
+        match self.build_volume(&members) {
+            Ok(volume) => {
+                let warnings = volume.stack.report.warnings.clone();
+                for w in warnings {
+                    self.message(format!("volume: {w}"));
+                }
+                self.mpr = Some(MprState::new(Arc::new(volume), self.convention));
+                self.mpr_note = None;
+            }
+            Err(e) => {
+                self.mpr_note = Some(format!("no volume: {e}"));
+                self.message(format!("no volume for this series: {e}"));
+            }
+        }
+    }
+
+    pub(super) fn build_volume(&self, members: &[usize]) -> Result<Volume, String> {
+        let inputs: Vec<StackInput> = members
+            .iter()
+            .flat_map(|&i| StackInput::from_file(i, &self.instances[i].file))
+            .collect();
+        let stack = Stack::assemble(&inputs)?;
+        if stack.slices.len() < 2 {
+            return Err("a single slice: 2D only".into());
+        }
+        let order: Vec<(usize, usize)> =
+            stack.slices.iter().map(|s| (s.instance, s.frame)).collect();
+        Volume::from_frames(stack, |k| {
+            let (i, f) = order[k];
+            let image = self.instances.get(i)?.image.as_ref()?;
+            let frame = image.frames.get(f)?;
+            let pipe = image.pipelines.get(f)?.as_ref()?;
+            Some((frame, &pipe.modality))
+        })
+    }
+
+    /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.
+    pub fn mpr_pipeline(&self) -> Option<GreyPipeline> {
+        let mpr = self.mpr.as_ref()?;
+        let mut pipe = self.pipeline()?;
+        pipe.modality = mpr.volume.modality.clone();
+        Some(pipe)
+    }
+
+    /// The modality value at patient point `p` of the volume, as text with units.
+    pub fn volume_value_at(&self, p: [f64; 3]) -> Option<String> {
+        let mpr = self.mpr.as_ref()?;
+        let v = hounsfield_core::volume::value_at(&mpr.volume, p)?;
+        let m = hounsfield_core::pipeline::modality_transform(&mpr.volume.modality, f64::from(v));
+        let units = self
+            .current_image()
+            .and_then(|(_, d, _)| d.units.clone())
+            .unwrap_or_default();
+        Some(
+            format!("{} {units}", fmt_value((m * 100.0).round() / 100.0))
+                .trim_end()
+                .to_string(),
+        )
+    }
+
+    /// Applies `action` to plane `k`; false when it is not a plane action.
+    pub(super) fn apply_to_plane(&mut self, k: usize, action: &Action) -> bool {
+        let Some(m) = self.mpr.as_mut() else {
+            return false;
+        };
+        match action {
+            Action::Slice(d) => m.step(k, *d),
+            Action::FirstSlice => m.go_to(k, 0),
+            Action::LastSlice => m.go_to(k, usize::MAX),
+            Action::Zoom(f) => zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *f),
+            Action::Pan { dx, dy } => pan_by(&mut m.views[k].pan, *dx, *dy),
+            Action::Fit => m.views[k] = Default::default(),
+            Action::Crosshair { at, size } => m.click(k, *at, *size),
+            Action::Rotate(dx) => m.rotate(k, f64::from(*dx) * 0.01),
+            _ => return false,
+        }
+        true
+    }
+}

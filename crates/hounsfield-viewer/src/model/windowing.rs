@@ -1,0 +1,178 @@
+//! Windowing and the view: the pipeline in effect, presets, window drags, values under the cursor.
+
+use super::Model;
+use hounsfield_core::pipeline::{GreyPipeline, Voi};
+use hounsfield_core::view::View;
+use hounsfield_core::{FrameColor, ModalityLut, VoiLutFunction};
+
+impl Model {
+    /// The grey pipeline for the slice on screen with the user's window and inversion
+    /// (None for colour images, or when nothing is decoded yet).
+    pub fn pipeline(&self) -> Option<GreyPipeline> {
+        let (_, image, frame) = self.current_image()?;
+        let mut pipe = image.pipelines.get(frame)?.clone()?;
+        if let Some((center, width)) = self.view.window {
+            let function = match pipe.voi {
+                Voi::Window { function, .. } => function,
+                Voi::Table(_) => VoiLutFunction::Linear,
+            };
+            pipe.voi = Voi::Window {
+                center,
+                width,
+                function,
+            };
+        }
+        pipe.inverse ^= self.view.invert;
+        Some(pipe)
+    }
+
+    /// The window (centre, width) in effect, if the VOI stage is a window.
+    pub fn window(&self) -> Option<(f64, f64)> {
+        self.pipeline().and_then(|p| p.window())
+    }
+
+    /// The view for a viewport of `width` x `height`.
+    pub fn view_for(&self, width: u32, height: u32) -> View {
+        View {
+            width,
+            height,
+            zoom: self.view.zoom,
+            pan: self.view.pan,
+            flip_horizontal: self.view.flip_horizontal,
+            flip_vertical: self.view.flip_vertical,
+            rotation: 0,
+            pixel_aspect: self.current_image().map_or(1.0, |(_, d, _)| d.pixel_aspect),
+            filter: self.view.filter,
+        }
+    }
+
+    /// Whether the image on screen is CT (presets 1-8 are CT windows).
+    pub(super) fn is_ct(&self) -> bool {
+        self.current_image()
+            .is_some_and(|(i, _, _)| i.info.modality.as_deref() == Some("CT"))
+    }
+
+    pub(super) fn data_range_window(range: (f64, f64)) -> (f64, f64) {
+        ((range.0 + range.1 + 1.0) / 2.0, range.1 - range.0 + 1.0)
+    }
+
+    pub(super) fn preset(&mut self, n: u8) {
+        let Some((_, image, _)) = self.current_image() else {
+            return;
+        };
+        if image.pipelines.iter().all(Option::is_none) {
+            return;
+        }
+        let (range, windows) = (image.range, image.windows.clone());
+        let n = usize::from(n);
+        let ct = hounsfield_core::presets::CT;
+        let choice = if self.is_ct() {
+            match n {
+                1..=8 => Some((
+                    ct[n - 1].center,
+                    ct[n - 1].width,
+                    ct[n - 1].name.to_string(),
+                )),
+                // 9: back to the file's own window.
+                _ => {
+                    self.view.window = None;
+                    self.view.window_label = None;
+                    return;
+                }
+            }
+        } else if n <= windows.len() {
+            let w = &windows[n - 1];
+            let label = w
+                .explanation
+                .clone()
+                .unwrap_or_else(|| format!("file window {n}"));
+            Some((w.center, w.width, label))
+        } else if n == windows.len() + 1 {
+            let (c, w) = Self::data_range_window(range);
+            Some((c, w, "min-max".into()))
+        } else {
+            None
+        };
+        if let Some((c, w, label)) = choice {
+            self.view.window = Some((c, w));
+            self.view.window_label = Some(label);
+        }
+    }
+
+    pub(super) fn adjust_window(&mut self, dx: f32, dy: f32) {
+        let Some((_, image, _)) = self.current_image() else {
+            return;
+        };
+        let range = image.range;
+        let Some(pipe) = self.pipeline() else {
+            return;
+        };
+        let (c, w) = pipe
+            .window()
+            .unwrap_or_else(|| Self::data_range_window(range));
+        let s = hounsfield_core::presets::window_drag_sensitivity(range.0, range.1);
+        let width = (w + f64::from(dx) * s).max(1.0);
+        let center = c + f64::from(dy) * s;
+        self.view.window = Some((center, width));
+        self.view.window_label = None;
+    }
+
+    /// The value at image position `img` (image pixel coordinates) of the slice on
+    /// screen: pixel column and row, and the text of the value in modality units.
+    pub fn value_at(&self, img: [f32; 2]) -> Option<(u32, u32, String)> {
+        let (_, image, frame) = self.current_image()?;
+        let f = &image.frames[frame];
+        let (x, y) = (img[0].floor(), img[1].floor());
+        if x < 0.0 || y < 0.0 || x >= f.width as f32 || y >= f.height as f32 {
+            return None;
+        }
+        let (x, y) = (x as u32, y as u32);
+        let i = (y as usize * f.width as usize + x as usize) * f.channels();
+        let text = match (
+            &f.color,
+            image.pipelines.get(frame).and_then(Option::as_ref),
+        ) {
+            (FrameColor::Monochrome, Some(pipe)) => {
+                let stored = f.samples.get_f64(i);
+                let m = hounsfield_core::pipeline::modality_transform(&pipe.modality, stored);
+                let units = image.units.as_deref().unwrap_or("");
+                if matches!(pipe.modality, ModalityLut::Identity) {
+                    format!("{} {units}", fmt_value(m))
+                } else {
+                    format!("{} {units} (stored {})", fmt_value(m), fmt_value(stored))
+                }
+            }
+            _ if f.channels() == 3 => format!(
+                "RGB {} {} {}",
+                f.samples.get_f64(i),
+                f.samples.get_f64(i + 1),
+                f.samples.get_f64(i + 2)
+            ),
+            _ => format!("index {}", f.samples.get_f64(i)),
+        };
+        Some((x, y, text.trim_end().to_string()))
+    }
+}
+
+/// Multiplies `zoom` by `f` (kept within 5% to 6400%), scaling `pan` with it so that the
+/// point at the viewport centre stays put. The same for the images and every plane.
+pub(super) fn zoom_by(zoom: &mut f64, pan: &mut [f64; 2], f: f64) {
+    let z = (*zoom * f).clamp(0.05, 64.0);
+    let f = z / *zoom;
+    *zoom = z;
+    *pan = [pan[0] * f, pan[1] * f];
+}
+
+/// Moves `pan` by points dragged.
+pub(super) fn pan_by(pan: &mut [f64; 2], dx: f32, dy: f32) {
+    pan[0] += f64::from(dx);
+    pan[1] += f64::from(dy);
+}
+
+pub(super) fn fmt_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}

@@ -1,0 +1,192 @@
+//! What a viewer shows, as one typed record for scripts and tests: the native viewer
+//! writes it to its `--status-file`, the browser viewer returns it from `status()`. Both
+//! serialise this struct, so every key means the same in both; each host may add keys
+//! of its own beside these (the native viewer its pane rectangles, the browser its canvas
+//! size and WebGPU adapter), never another meaning for one of these.
+//!
+//! ```
+//! use hounsfield_viewer::model::Model;
+//! use hounsfield_viewer::status::{Drawing, DrawingPath, Status};
+//! let model = Model::new();
+//! let status = Status::of(&model, Drawing { renderer: DrawingPath::Cpu, frames_drawn: 0, image_drawn: false });
+//! assert!(!status.loaded);
+//! assert!(status.series.is_empty());
+//! assert!(status.series_panel);
+//! ```
+
+use crate::model::{Model, Progress};
+use crate::mpr::{Layout, Pane};
+
+/// Messages a status carries: the newest of [`Model::messages`].
+pub const STATUS_MESSAGES: usize = 100;
+
+/// How a viewer draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrawingPath {
+    /// wgpu on a native adapter (Vulkan, Metal, DX12; Mesa's lavapipe in software).
+    Gpu,
+    /// WebGPU in a browser.
+    Webgpu,
+    /// The CPU reference pipeline (`hounsfield_core::pipeline`).
+    Cpu,
+}
+
+/// What only the host knows: how and whether it drew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drawing {
+    /// The drawing path.
+    pub renderer: DrawingPath,
+    /// Frames presented since start.
+    pub frames_drawn: u64,
+    /// Whether the last frame presented showed the image on screen (not a placeholder).
+    pub image_drawn: bool,
+}
+
+/// One series of [`Status::series`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SeriesStatus {
+    /// The series' one-line label (number, description, modality, instances).
+    pub label: String,
+    /// Series Instance UID (0020,000E).
+    pub series_instance_uid: Option<String>,
+    /// Instances in the series.
+    pub instances: usize,
+    /// Instances decoded so far.
+    pub decoded: usize,
+    /// Whether it is the series on screen.
+    pub current: bool,
+}
+
+impl SeriesStatus {
+    /// The series of `model`, in the order of its series list.
+    pub fn list(model: &Model) -> Vec<SeriesStatus> {
+        let current = model.current_series_index();
+        model
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SeriesStatus {
+                label: s.label(),
+                series_instance_uid: s.series_instance_uid.clone(),
+                instances: s.instances.len(),
+                decoded: s
+                    .instances
+                    .iter()
+                    .filter(|&&k| model.instances[k].image.is_some())
+                    .count(),
+                current: current == Some(i),
+            })
+            .collect()
+    }
+}
+
+/// What is on screen and how far loading is. Serialised with these field names.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Status {
+    /// No load is running, at least one instance was opened, every instance is decoded
+    /// or failed, and the image on screen has been drawn.
+    pub loaded: bool,
+    /// Loading progress.
+    pub progress: Progress,
+    /// The series open, in the order of the series list.
+    pub series: Vec<SeriesStatus>,
+    /// Index of the series on screen in `series`.
+    pub current_series: Option<usize>,
+    /// The slice on screen, 0-based, of `slices` in the series.
+    pub slice: usize,
+    /// Slices (frames of every instance) of the series on screen.
+    pub slices: usize,
+    /// Name of the file (or URL) on screen.
+    pub file: Option<String>,
+    /// Frame on screen within its file, 0-based, of `frames`.
+    pub frame: Option<usize>,
+    /// Frames of the file on screen.
+    pub frames: Option<usize>,
+    /// Window centre and width in modality units, when the VOI stage is a window.
+    pub window: Option<(f64, f64)>,
+    /// Name of the preset or file window in use.
+    pub window_label: Option<String>,
+    /// Inverted by the user.
+    pub invert: bool,
+    /// Magnification over the fitted view.
+    pub zoom: f64,
+    /// Pan in pane points.
+    pub pan: [f64; 2],
+    /// Mirrored left and right.
+    pub flip_horizontal: bool,
+    /// Mirrored top and bottom.
+    pub flip_vertical: bool,
+    /// Cine playing.
+    pub cine: bool,
+    /// How the image area is divided.
+    pub layout: Layout,
+    /// The pane of the last pointer input.
+    pub active_pane: Pane,
+    /// The planes' crosshair in patient coordinates (mm), when planes are built.
+    pub crosshair: Option<[f64; 3]>,
+    /// Why there are no planes, when there are none.
+    pub mpr_note: Option<String>,
+    /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
+    pub messages: Vec<String>,
+    /// The help shown.
+    pub help: bool,
+    /// The data element panel shown.
+    pub tags_panel: bool,
+    /// The series list shown.
+    pub series_panel: bool,
+    /// The drawing path.
+    pub renderer: DrawingPath,
+    /// Frames presented since start.
+    pub frames_drawn: u64,
+    /// Whether the last frame presented showed the image on screen.
+    pub image_drawn: bool,
+}
+
+impl Status {
+    /// The status of `model`, drawn as `drawing` says.
+    pub fn of(model: &Model, drawing: Drawing) -> Status {
+        let m = model;
+        let current = m.current_image();
+        let current_series = m.current_series_index();
+        let (slice, slices) = m.slice_position();
+        let loaded = m.progress.loads == 0
+            && !m.instances.is_empty()
+            && m.instances
+                .iter()
+                .all(|i| i.image.is_some() || i.error.is_some())
+            && drawing.image_drawn;
+        let series = SeriesStatus::list(m);
+        let skip = m.messages.len().saturating_sub(STATUS_MESSAGES);
+        Status {
+            loaded,
+            progress: m.progress.clone(),
+            series,
+            current_series,
+            slice,
+            slices,
+            file: current.map(|(i, _, _)| i.file.name().to_string()),
+            frame: current.map(|(_, _, f)| f),
+            frames: current.map(|(_, d, _)| d.frames.len()),
+            window: m.window(),
+            window_label: m.view.window_label.clone(),
+            invert: m.view.invert,
+            zoom: m.view.zoom,
+            pan: m.view.pan,
+            flip_horizontal: m.view.flip_horizontal,
+            flip_vertical: m.view.flip_vertical,
+            cine: m.cine,
+            layout: m.layout,
+            active_pane: m.active_pane,
+            crosshair: m.mpr.as_ref().map(|x| x.crosshair),
+            mpr_note: m.mpr_note.clone(),
+            messages: m.messages[skip..].to_vec(),
+            help: m.show_help,
+            tags_panel: m.show_tags,
+            series_panel: m.show_series,
+            renderer: drawing.renderer,
+            frames_drawn: drawing.frames_drawn,
+            image_drawn: drawing.image_drawn,
+        }
+    }
+}

@@ -297,35 +297,43 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    fn data(rel: &str) -> PathBuf {
-        hounsfield_conformance::shared_data_dir().join(rel)
+    /// The shared data folder `rel`; None (a failure unless missing data is allowed) when
+    /// absent.
+    fn data(rel: &str) -> Option<PathBuf> {
+        let dir = hounsfield_conformance::shared_data_dir().join(rel);
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            hounsfield_conformance::missing(&dir.display().to_string());
+            None
+        }
+    }
+
+    /// Runs a load of `sources` within `limits`; returns its events.
+    fn load(sources: Vec<Source>, limits: DecodeLimits) -> Vec<LoadEvent> {
+        let events = Mutex::new(Vec::new());
+        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        run(1, sources, limits, &Cancel::default(), &sink);
+        events.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
     #[test]
     fn folders_are_searched_and_other_files_skipped() {
-        let dir = data("ct-philips-brain");
-        if !dir.is_dir() {
-            hounsfield_conformance::missing(&dir.display().to_string());
+        let Some(dir) = data("ct-philips-brain") else {
             return;
-        }
-        let events = Mutex::new(Vec::new());
-        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        };
         let tmp = std::env::temp_dir().join(format!("hounsfield-loader-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(tmp.join("notes.txt"), b"not an image").unwrap_or_else(|e| panic!("{e}"));
-        run(
-            1,
+        let events = load(
             vec![
                 Source::Path(dir),
                 Source::Path(tmp.clone()),
                 Source::Path(PathBuf::from("/nonexistent/hounsfield")),
             ],
             DecodeLimits::default(),
-            &Cancel::default(),
-            &sink,
         );
         let _ = std::fs::remove_dir_all(&tmp);
-        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
         let found = events.iter().find_map(|e| match e {
             LoadEvent::Found { files, .. } => Some(*files),
             _ => None,
@@ -360,27 +368,16 @@ mod tests {
 
     #[test]
     fn a_load_stops_decoding_at_its_budget() {
-        let dir = data("ct-philips-brain");
-        if !dir.is_dir() {
-            hounsfield_conformance::missing(&dir.display().to_string());
+        let Some(dir) = data("ct-philips-brain") else {
             return;
-        }
-        let events = Mutex::new(Vec::new());
-        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        };
         // Room for ten of the 28 slices of 512 x 512 16-bit samples.
         let slice = 512 * 512 * 2;
         let limits = DecodeLimits {
             per_file: slice,
             per_load: 10 * slice,
         };
-        run(
-            1,
-            vec![Source::Path(dir)],
-            limits,
-            &Cancel::default(),
-            &sink,
-        );
-        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
+        let events = load(vec![Source::Path(dir.clone())], limits);
         let (mut decoded, mut refused) = (0, Vec::new());
         for e in &events {
             match e {
@@ -398,20 +395,11 @@ mod tests {
             "{refused:?}"
         );
         // The per-file limit: one byte short of a slice refuses every file.
-        let events = Mutex::new(Vec::new());
-        let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
         let limits = DecodeLimits {
             per_file: slice - 1,
             per_load: u64::MAX,
         };
-        run(
-            1,
-            vec![Source::Path(data("ct-philips-brain"))],
-            limits,
-            &Cancel::default(),
-            &sink,
-        );
-        let events = events.into_inner().unwrap_or_else(|p| p.into_inner());
+        let events = load(vec![Source::Path(dir)], limits);
         assert!(
             !events
                 .iter()

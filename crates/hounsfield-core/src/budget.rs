@@ -15,6 +15,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use crate::error::{BudgetScope, human_bytes};
 use crate::{DicomFile, Error, ErrorKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,24 +44,6 @@ impl Default for DecodeLimits {
                 per_load: 2 << 30,
             }
         }
-    }
-}
-
-/// Which limit a file exceeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BudgetScope {
-    /// [`DecodeLimits::per_file`].
-    File,
-    /// [`DecodeLimits::per_load`].
-    Load,
-}
-
-impl std::fmt::Display for BudgetScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            BudgetScope::File => "per file",
-            BudgetScope::Load => "per load",
-        })
     }
 }
 
@@ -115,22 +98,6 @@ impl LoadBudget {
             })
             .map_err(|_| over(BudgetScope::Load, self.limits.per_load))?;
         Ok(needed)
-    }
-}
-
-/// `bytes` for people: "512 KiB", "1.5 GiB".
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || value.fract() == 0.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -138,12 +138,12 @@ pub enum ErrorKind {
     /// Decoding the file would exceed a decode budget ([`crate::budget`]).
     #[error(
         "its frames decode to {}, more than the decode budget of {} {scope}; raise the budget to open it",
-        crate::budget::human_bytes(*needed),
-        crate::budget::human_bytes(*limit)
+        human_bytes(*needed),
+        human_bytes(*limit)
     )]
     OverBudget {
         /// Which limit.
-        scope: crate::budget::BudgetScope,
+        scope: BudgetScope,
         /// Bytes the file's frames decode to.
         needed: u64,
         /// The limit.
@@ -192,5 +192,39 @@ impl From<hounsfield_codecs::CodecError> for ErrorKind {
             C::TooLarge(m) => ErrorKind::TooLarge(m),
             other => ErrorKind::Unsupported(other.to_string()),
         }
+    }
+}
+
+/// Which limit a file exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetScope {
+    /// [`crate::budget::DecodeLimits::per_file`].
+    File,
+    /// [`crate::budget::DecodeLimits::per_load`].
+    Load,
+}
+
+impl std::fmt::Display for BudgetScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BudgetScope::File => "per file",
+            BudgetScope::Load => "per load",
+        })
+    }
+}
+
+/// `bytes` for people: "512 KiB", "1.5 GiB".
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }

@@ -8,6 +8,9 @@ use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::InMemDicomObject;
 use std::ops::Range;
 
+// Frames and their decoding: the same type's pixel side.
+mod pixels;
+
 /// Where the pixel data of an object lies in its encoded bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PixelLocation {
@@ -84,7 +87,7 @@ pub struct DicomFile {
     pub(crate) dataset: InMemDicomObject,
     pub(crate) pixel: Option<PixelLocation>,
     pub(crate) notes: Vec<String>,
-    pub(crate) layout: std::sync::OnceLock<Result<crate::pixels::PixelLayout, ErrorKind>>,
+    pub(crate) layout: std::sync::OnceLock<Result<pixels::PixelLayout, ErrorKind>>,
 }
 
 /// The largest inflation ratio accepted for deflated data sets (DEFLATE cannot exceed

@@ -17,6 +17,9 @@ use crate::image::{Frame, FrameColor, Samples};
 use crate::lut::Lut;
 use crate::view::{Filter, View, bilinear};
 
+// The fast path of `render_view` for grey frames, held to the per-pixel functions here.
+mod grey_view;
+
 /// Which VOI transformation to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum VoiSelection {
@@ -472,7 +475,7 @@ pub fn render_view_with(
             width: view.width,
             height: view.height,
             channels: 1,
-            pixels: crate::grey_view::render_grey_view(frame, p, view),
+            pixels: grey_view::render_grey_view(frame, p, view),
             pipeline: pipe.cloned(),
         });
     }

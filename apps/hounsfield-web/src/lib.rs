@@ -15,7 +15,7 @@ use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
-use hounsfield_viewer::gesture::{Gesture, Gestures};
+use hounsfield_viewer::gesture::{Gesture, Gestures, TouchPhase};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
@@ -560,6 +560,26 @@ impl WebViewer {
     /// (it moves the crosshair in a plane).
     pub fn pointer_up(&mut self, x: f32, y: f32, button: i32) {
         let gesture = button_of(button).and_then(|b| self.gestures.release([x, y], b));
+        self.gesture(gesture);
+    }
+
+    /// Touch point `id` (a pointer event of type "touch") at (x, y), in `phase`: 0 down,
+    /// 1 moved, 2 up, 3 cancelled. One finger acts as the left button; two pinch (zoom
+    /// and pan).
+    pub fn touch(&mut self, id: f64, phase: u8, x: f32, y: f32, seconds: f64) {
+        let phase = match phase {
+            0 => TouchPhase::Start,
+            1 => TouchPhase::Move,
+            2 => TouchPhase::End,
+            _ => TouchPhase::Cancel,
+        };
+        if phase == TouchPhase::Start
+            && !self.gestures.dragging()
+            && let Some((pane, _)) = self.pane_at([x, y])
+        {
+            self.model.active_pane = pane;
+        }
+        let gesture = self.gestures.touch(id as u64, phase, [x, y], seconds);
         self.gesture(gesture);
     }
 

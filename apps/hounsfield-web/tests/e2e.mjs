@@ -212,6 +212,36 @@ try {
   d = maxDiff(px, nativeRender(ct, size, ['--preset', 'lung']));
   check(d <= 2, `preset 4: window ${s.window}; max diff ${d} vs native render`);
 
+  // Two fingers (touch points through the DevTools protocol): spreading them from 100 to
+  // 200 px apart zooms by 2, moving their midpoint pans by as much; then a double click
+  // fits again. One finger alone would be the left button (window/level).
+  {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+    const before = await status();
+    const touch = (type, points) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) });
+    await touch('touchStart', [[cx - 50, cy]]);
+    await touch('touchStart', [[cx - 50, cy], [cx + 50, cy]]);
+    for (let k = 1; k <= 5; k++) await touch('touchMove', [[cx - 50 - 10 * k, cy + 4 * k], [cx + 50 + 10 * k, cy + 4 * k]]);
+    await touch('touchEnd', []);
+    s = await waitFor('the pinch', (s) => Math.abs(s.zoom / before.zoom - 2) < 1e-3, 5000);
+    // Each step zooms about the viewport's centre (scaling the pan), then pans by the
+    // midpoint's 4 px: step k's pan is scaled by the steps after it, 200 / (100 + 20 k).
+    let expectedPan = 0;
+    for (let k = 1; k <= 5; k++) expectedPan += (4 * 200) / (100 + 20 * k);
+    const panned = [s.pan[0] - 2 * before.pan[0], s.pan[1] - 2 * before.pan[1]];
+    check(
+      Math.abs(s.zoom / before.zoom - 2) < 1e-3 && Math.abs(panned[0]) < 1e-3 && Math.abs(panned[1] - expectedPan) < 1e-2 &&
+        s.window[0] === before.window[0] && s.window[1] === before.window[1],
+      `pinch: zoom ${before.zoom} -> ${s.zoom.toFixed(4)}, pan ${panned.map((v) => v.toFixed(3))} (expected 0, ${expectedPan.toFixed(3)}), window unchanged`,
+    );
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+    await cdp.detach();
+    await page.mouse.dblclick(cx, cy);
+    s = await waitFor('fit after the pinch', (s) => s.zoom === 1 && s.pan[0] === 0 && s.pan[1] === 0, 5000);
+  }
+
   // Re-render speed at this size (SwiftShader: a CPU device; reported, not asserted).
   const fps = await page.evaluate(() => {
     const h = window.hounsfield;

@@ -556,29 +556,41 @@ export class Viewer extends EventTarget {
       return [e.clientX - r.left, e.clientY - r.top];
     };
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+    // Touch points go to the gesture model by id (one finger: the left button; two: a
+    // pinch); mouse and pen as buttons.
+    const touch = (e, phase) => {
+      const [x, y] = pos(e);
+      viewer.touch(e.pointerId, phase, x, y, e.timeStamp / 1000);
+      this.dirty = true;
+    };
     canvas.addEventListener('pointerdown', (e) => {
       canvas.focus();
       canvas.setPointerCapture(e.pointerId);
+      e.preventDefault();
+      if (e.pointerType === 'touch') return touch(e, 0);
       const [x, y] = pos(e);
       viewer.pointer_down(x, y, e.button, e.timeStamp / 1000);
       this.dirty = true;
-      e.preventDefault();
     });
     canvas.addEventListener('pointermove', (e) => {
+      if (e.pointerType === 'touch') return touch(e, 1);
       const [x, y] = pos(e);
       viewer.pointer_move(x, y, e.shiftKey, e.ctrlKey || e.metaKey);
       this.dirty = true;
     });
     canvas.addEventListener('pointerup', (e) => {
+      if (e.pointerType === 'touch') return touch(e, 2);
       const [x, y] = pos(e);
       viewer.pointer_up(x, y, e.button);
       this.dirty = true;
     });
-    canvas.addEventListener('pointerleave', () => {
+    canvas.addEventListener('pointerleave', (e) => {
+      if (e.pointerType === 'touch') return;
       viewer.pointer_leave();
       this.dirty = true;
     });
-    canvas.addEventListener('pointercancel', () => {
+    canvas.addEventListener('pointercancel', (e) => {
+      if (e.pointerType === 'touch') return touch(e, 3);
       viewer.pointer_leave();
       this.dirty = true;
     });

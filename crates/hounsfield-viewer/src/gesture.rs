@@ -6,6 +6,11 @@
 //! Positions are in the window layer's own units (egui points, CSS pixels); times in
 //! seconds from any fixed origin.
 //!
+//! Touch screens: one finger is the left button (drag = window/level, tap = click, double
+//! tap = fit); a second finger turns the touch into a pinch, which zooms by the change of
+//! the fingers' distance and pans by the movement of their midpoint, until both are
+//! lifted.
+//!
 //! ```
 //! use hounsfield_viewer::gesture::{Gesture, Gestures};
 //! use hounsfield_viewer::input::{Button, Modifiers};
@@ -53,6 +58,16 @@ pub enum Gesture {
         /// Where the second press happened.
         at: [f32; 2],
     },
+    /// Two fingers moved: their distance changed by the factor `scale` and their midpoint,
+    /// now at `at`, moved by `pan`.
+    Pinch {
+        /// New distance over old.
+        scale: f32,
+        /// Movement of the midpoint.
+        pan: [f32; 2],
+        /// The midpoint.
+        at: [f32; 2],
+    },
     /// The wheel turned by whole notches (positive = away from the user), the fractions
     /// of high-resolution wheels and touchpads accumulated.
     Scroll {
@@ -89,6 +104,7 @@ impl Gesture {
                 Some(start),
             ),
             Gesture::DoubleClick { at } => (Input::DoubleClick, Some(at)),
+            Gesture::Pinch { scale, pan, at } => (Input::Pinch { scale, pan }, Some(at)),
             Gesture::Click { at } => {
                 let (pixel, size) = pane_pixel(at)?;
                 (Input::Click { at: pixel, size }, Some(at))
@@ -115,6 +131,23 @@ pub struct Gestures {
     scroll: f32,
     /// The last pointer position, None when it left.
     pointer: Option<[f32; 2]>,
+    /// The fingers down (at most two are followed): id and last position.
+    touches: Vec<(u64, [f32; 2])>,
+    /// A second finger came down: the touch is a pinch until every finger is lifted.
+    pinched: bool,
+}
+
+/// What happened to a touch point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchPhase {
+    /// The finger came down.
+    Start,
+    /// It moved.
+    Move,
+    /// It was lifted.
+    End,
+    /// The system took it (a scroll of the page, a system gesture).
+    Cancel,
 }
 
 fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
@@ -202,6 +235,74 @@ impl Gestures {
             modifiers,
             at: self.pointer,
         })
+    }
+
+    /// Touch point `id` (any number unique while the finger is down) is at `at` in `phase`,
+    /// at time `seconds`. See the module's text for what fingers do.
+    pub fn touch(
+        &mut self,
+        id: u64,
+        phase: TouchPhase,
+        at: [f32; 2],
+        seconds: f64,
+    ) -> Option<Gesture> {
+        let index = self.touches.iter().position(|t| t.0 == id);
+        match (phase, index) {
+            (TouchPhase::Start, None) => match self.touches.len() {
+                0 => {
+                    self.touches.push((id, at));
+                    self.pinched = false;
+                    self.press(at, Button::Left, seconds)
+                }
+                1 => {
+                    // The first finger's drag ends here, without a click.
+                    self.touches.push((id, at));
+                    self.pinched = true;
+                    self.drag = None;
+                    self.travelled = None;
+                    self.last_press = None;
+                    None
+                }
+                _ => None,
+            },
+            (TouchPhase::Move, Some(i)) => {
+                let before = self.touches.clone();
+                self.touches[i].1 = at;
+                if let [(_, a0), (_, b0)] = before[..]
+                    && let [(_, a1), (_, b1)] = self.touches[..]
+                {
+                    let (d0, d1) = (distance(a0, b0), distance(a1, b1));
+                    let scale = if d0 >= 1.0 && d1 >= 1.0 { d1 / d0 } else { 1.0 };
+                    let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+                    let (m0, m1) = (mid(a0, b0), mid(a1, b1));
+                    self.pointer = Some(m1);
+                    let pan = [m1[0] - m0[0], m1[1] - m0[1]];
+                    (scale != 1.0 || pan != [0.0, 0.0]).then_some(Gesture::Pinch {
+                        scale,
+                        pan,
+                        at: m1,
+                    })
+                } else if self.pinched {
+                    None
+                } else {
+                    self.moved(at, Modifiers::default())
+                }
+            }
+            (TouchPhase::End | TouchPhase::Cancel, Some(i)) => {
+                self.touches.remove(i);
+                if self.pinched {
+                    self.pinched = !self.touches.is_empty();
+                    None
+                } else if phase == TouchPhase::End {
+                    self.release(at, Button::Left)
+                } else {
+                    self.drag = None;
+                    self.travelled = None;
+                    None
+                }
+            }
+            _ => None,
+        }
     }
 
     /// The pointer left the window (or the window lost it): any drag ends, no click.
@@ -304,5 +405,61 @@ mod tests {
         g.leave();
         assert_eq!(g.release([0.0, 0.0], Button::Left), None);
         assert_eq!(g.pointer(), Some([0.0, 0.0]));
+    }
+
+    #[test]
+    fn one_finger_drags_and_taps_two_fingers_pinch() {
+        let mut g = Gestures::default();
+        // One finger: a drag with the left button, a tap is a click, two taps fit.
+        g.touch(1, TouchPhase::Start, [10.0, 10.0], 0.0);
+        assert!(matches!(
+            g.touch(1, TouchPhase::Move, [10.0, 30.0], 0.1),
+            Some(Gesture::Drag {
+                button: Button::Left,
+                delta: [0.0, 20.0],
+                ..
+            })
+        ));
+        assert_eq!(g.touch(1, TouchPhase::End, [10.0, 30.0], 0.2), None);
+        g.touch(2, TouchPhase::Start, [50.0, 50.0], 1.0);
+        assert_eq!(
+            g.touch(2, TouchPhase::End, [50.0, 50.0], 1.1),
+            Some(Gesture::Click { at: [50.0, 50.0] })
+        );
+        assert_eq!(
+            g.touch(3, TouchPhase::Start, [51.0, 50.0], 1.2),
+            Some(Gesture::DoubleClick { at: [51.0, 50.0] })
+        );
+        g.touch(3, TouchPhase::End, [51.0, 50.0], 1.3);
+        // Two fingers 100 apart spread to 200 and move down by 10: a pinch of 2x.
+        g.touch(4, TouchPhase::Start, [100.0, 100.0], 5.0);
+        g.touch(5, TouchPhase::Start, [200.0, 100.0], 5.0);
+        assert_eq!(
+            g.touch(5, TouchPhase::Move, [300.0, 100.0], 5.1),
+            Some(Gesture::Pinch {
+                scale: 2.0,
+                pan: [50.0, 0.0],
+                at: [200.0, 100.0]
+            })
+        );
+        assert_eq!(
+            g.touch(4, TouchPhase::Move, [100.0, 110.0], 5.2),
+            Some(Gesture::Pinch {
+                scale: (200.0f32.powi(2) + 100.0).sqrt() / 200.0,
+                pan: [0.0, 5.0],
+                at: [200.0, 105.0]
+            })
+        );
+        // Lifting one finger ends the pinch; the other does nothing until lifted: no
+        // drag, no click.
+        assert_eq!(g.touch(5, TouchPhase::End, [300.0, 100.0], 5.3), None);
+        assert_eq!(g.touch(4, TouchPhase::Move, [150.0, 150.0], 5.4), None);
+        assert_eq!(g.touch(4, TouchPhase::End, [150.0, 150.0], 5.5), None);
+        assert!(!g.dragging());
+        // A third finger is not followed.
+        g.touch(6, TouchPhase::Start, [0.0, 0.0], 9.0);
+        g.touch(7, TouchPhase::Start, [10.0, 0.0], 9.0);
+        assert_eq!(g.touch(8, TouchPhase::Start, [20.0, 0.0], 9.0), None);
+        assert_eq!(g.touch(8, TouchPhase::Move, [90.0, 0.0], 9.1), None);
     }
 }

@@ -102,6 +102,14 @@ pub enum Input {
     },
     /// A double click of the left button.
     DoubleClick,
+    /// Two fingers: their distance changed by `scale`, their midpoint moved by `pan`
+    /// (points).
+    Pinch {
+        /// New distance over old.
+        scale: f32,
+        /// Movement of the midpoint.
+        pan: [f32; 2],
+    },
     /// A left click without a drag at `at` (pixels from the top left of the pane under
     /// it, whose size is `size` pixels).
     Click {
@@ -133,6 +141,16 @@ pub enum Action {
     },
     /// Multiply the zoom.
     Zoom(f64),
+    /// Multiply the zoom (about the viewport's centre), then move the image by points: a
+    /// two-finger pinch.
+    Pinch {
+        /// Zoom factor.
+        zoom: f64,
+        /// Points right.
+        dx: f32,
+        /// Points down.
+        dy: f32,
+    },
     /// Move the image by points.
     Pan {
         /// Points right.
@@ -223,6 +241,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("Ctrl + wheel", "zoom"),
     ("Double click", "fit to the window"),
     (
+        "Touch: one finger, two fingers",
+        "as the left button (tap, double tap, drag); pinch to zoom and pan",
+    ),
+    (
         "1 - 9",
         "presets (CT: brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone, file); otherwise the file's windows, then min-max",
     ),
@@ -286,6 +308,11 @@ pub fn action_for(input: &Input) -> Option<Action> {
             }
         }
         Input::DoubleClick => Action::Fit,
+        Input::Pinch { scale, pan } => Action::Pinch {
+            zoom: f64::from(*scale),
+            dx: pan[0],
+            dy: pan[1],
+        },
         Input::Click { at, size } => Action::Crosshair {
             at: *at,
             size: *size,
@@ -424,6 +451,17 @@ mod tests {
         // Ctrl with another key does nothing (no accidental preset on Ctrl+1).
         assert_eq!(action_for(&ctrl(Key::Digit(1))), None);
         assert_eq!(action_for(&Input::DoubleClick), Some(Action::Fit));
+        assert_eq!(
+            action_for(&Input::Pinch {
+                scale: 1.5,
+                pan: [2.0, -1.0]
+            }),
+            Some(Action::Pinch {
+                zoom: 1.5,
+                dx: 2.0,
+                dy: -1.0
+            })
+        );
     }
 
     #[test]

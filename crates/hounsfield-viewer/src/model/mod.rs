@@ -211,6 +211,10 @@ impl Model {
             Action::AdjustWindow { dx, dy } => self.adjust_window(dx, dy),
             Action::Zoom(f) => zoom_by(&mut self.view.zoom, &mut self.view.pan, f),
             Action::Pan { dx, dy } => pan_by(&mut self.view.pan, dx, dy),
+            Action::Pinch { zoom, dx, dy } => {
+                zoom_by(&mut self.view.zoom, &mut self.view.pan, zoom);
+                pan_by(&mut self.view.pan, dx, dy);
+            }
             Action::Slice(d) => self.step(d, false),
             Action::FirstSlice => self.step(i64::MIN / 2, false),
             Action::LastSlice => self.step(i64::MAX / 2, false),

@@ -118,6 +118,10 @@ impl Model {
             Action::LastSlice => m.go_to(k, usize::MAX),
             Action::Zoom(f) => zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *f),
             Action::Pan { dx, dy } => pan_by(&mut m.views[k].pan, *dx, *dy),
+            Action::Pinch { zoom, dx, dy } => {
+                zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *zoom);
+                pan_by(&mut m.views[k].pan, *dx, *dy);
+            }
             Action::Fit => m.views[k] = Default::default(),
             Action::Crosshair { at, size } => m.click(k, *at, *size),
             Action::Rotate(dx) => m.rotate(k, f64::from(*dx) * 0.01),

@@ -15,7 +15,7 @@ use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
-use hounsfield_viewer::gesture::{Gesture, Gestures, TouchPhase};
+use hounsfield_viewer::gesture::{Gesture, Gestures, PaneAt, TouchPhase};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
@@ -326,12 +326,16 @@ impl WebViewer {
         let dpr = self.dpr;
         // A click's position: the centre of the device pixel under the pointer.
         let pane_pixel = |at: [f32; 2]| {
-            self.pane_at(at).map(|(_, r)| {
-                let pixel = [
+            self.pane_at(at).map(|(_, r)| PaneAt {
+                pixel: [
                     at[0] * dpr - r[0] as f32 + 0.5,
                     at[1] * dpr - r[1] as f32 + 0.5,
-                ];
-                (pixel, [r[2], r[3]])
+                ],
+                size: [r[2], r[3]],
+                center: [
+                    (r[0] as f32 + r[2] as f32 / 2.0) / dpr,
+                    (r[1] as f32 + r[3] as f32 / 2.0) / dpr,
+                ],
             })
         };
         if let Some((input, at)) = gesture.and_then(|g| g.input(pane_pixel)) {

@@ -7,9 +7,9 @@
 //! seconds from any fixed origin.
 //!
 //! Touch screens: one finger is the left button (drag = window/level, tap = click, double
-//! tap = fit); a second finger turns the touch into a pinch, which zooms by the change of
-//! the fingers' distance and pans by the movement of their midpoint, until both are
-//! lifted.
+//! tap = fit); a second finger turns the touch into a pinch, until both are lifted: the
+//! image follows the fingers, zoomed by the change of their distance about their midpoint
+//! and moved with it.
 //!
 //! ```
 //! use hounsfield_viewer::gesture::{Gesture, Gestures};
@@ -59,13 +59,13 @@ pub enum Gesture {
         at: [f32; 2],
     },
     /// Two fingers moved: their distance changed by the factor `scale` and their midpoint,
-    /// now at `at`, moved by `pan`.
+    /// which was at `at`, moved by `pan`.
     Pinch {
         /// New distance over old.
         scale: f32,
         /// Movement of the midpoint.
         pan: [f32; 2],
-        /// The midpoint.
+        /// The midpoint before the move.
         at: [f32; 2],
     },
     /// The wheel turned by whole notches (positive = away from the user), the fractions
@@ -80,14 +80,24 @@ pub enum Gesture {
     },
 }
 
+/// Where a position falls in the pane under it (see [`Gesture::input`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaneAt {
+    /// The position in the pane's device pixels, from its top left.
+    pub pixel: [f32; 2],
+    /// The pane's size in device pixels.
+    pub size: [u32; 2],
+    /// The pane's centre, in the window layer's units (those of the position).
+    pub center: [f32; 2],
+}
+
 impl Gesture {
     /// The viewer input this gesture is, with the position it belongs to (the pane under
-    /// it takes it). A click needs the pane under it: `pane_pixel(at)` gives the click's
-    /// position in the pane's device pixels and the pane's size, or None when no pane is
-    /// there (then the click is nothing).
+    /// it takes it). Clicks and pinches need the pane under them: `pane_at(at)` says where
+    /// `at` falls in it, or None when no pane is there (then they are nothing).
     pub fn input(
         self,
-        pane_pixel: impl FnOnce([f32; 2]) -> Option<([f32; 2], [u32; 2])>,
+        pane_at: impl FnOnce([f32; 2]) -> Option<PaneAt>,
     ) -> Option<(Input, Option<[f32; 2]>)> {
         Some(match self {
             Gesture::Drag {
@@ -104,10 +114,20 @@ impl Gesture {
                 Some(start),
             ),
             Gesture::DoubleClick { at } => (Input::DoubleClick, Some(at)),
-            Gesture::Pinch { scale, pan, at } => (Input::Pinch { scale, pan }, Some(at)),
+            Gesture::Pinch { scale, pan, at } => {
+                let pane = pane_at(at)?;
+                let about = [at[0] - pane.center[0], at[1] - pane.center[1]];
+                (Input::Pinch { scale, pan, about }, Some(at))
+            }
             Gesture::Click { at } => {
-                let (pixel, size) = pane_pixel(at)?;
-                (Input::Click { at: pixel, size }, Some(at))
+                let pane = pane_at(at)?;
+                (
+                    Input::Click {
+                        at: pane.pixel,
+                        size: pane.size,
+                    },
+                    Some(at),
+                )
             }
             Gesture::Scroll {
                 lines,
@@ -280,7 +300,7 @@ impl Gestures {
                     (scale != 1.0 || pan != [0.0, 0.0]).then_some(Gesture::Pinch {
                         scale,
                         pan,
-                        at: m1,
+                        at: m0,
                     })
                 } else if self.pinched {
                     None
@@ -439,7 +459,7 @@ mod tests {
             Some(Gesture::Pinch {
                 scale: 2.0,
                 pan: [50.0, 0.0],
-                at: [200.0, 100.0]
+                at: [150.0, 100.0]
             })
         );
         assert_eq!(
@@ -447,7 +467,7 @@ mod tests {
             Some(Gesture::Pinch {
                 scale: (200.0f32.powi(2) + 100.0).sqrt() / 200.0,
                 pan: [0.0, 5.0],
-                at: [200.0, 105.0]
+                at: [200.0, 100.0]
             })
         );
         // Lifting one finger ends the pinch; the other does nothing until lifted: no

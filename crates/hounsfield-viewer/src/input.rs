@@ -102,13 +102,15 @@ pub enum Input {
     },
     /// A double click of the left button.
     DoubleClick,
-    /// Two fingers: their distance changed by `scale`, their midpoint moved by `pan`
-    /// (points).
+    /// Two fingers: their distance changed by `scale`, their midpoint, at `about` from the
+    /// pane's centre before the move, moved by `pan` (points).
     Pinch {
         /// New distance over old.
         scale: f32,
         /// Movement of the midpoint.
         pan: [f32; 2],
+        /// The midpoint before the move, from the pane's centre.
+        about: [f32; 2],
     },
     /// A left click without a drag at `at` (pixels from the top left of the pane under
     /// it, whose size is `size` pixels).
@@ -141,11 +143,12 @@ pub enum Action {
     },
     /// Multiply the zoom.
     Zoom(f64),
-    /// Multiply the zoom (about the viewport's centre), then move the image by points: a
-    /// two-finger pinch.
+    /// Multiply the zoom about a point, then move the image by points: a two-finger pinch.
     Pinch {
         /// Zoom factor.
         zoom: f64,
+        /// The point that stays put, in points from the pane's centre.
+        about: [f32; 2],
         /// Points right.
         dx: f32,
         /// Points down.
@@ -308,8 +311,9 @@ pub fn action_for(input: &Input) -> Option<Action> {
             }
         }
         Input::DoubleClick => Action::Fit,
-        Input::Pinch { scale, pan } => Action::Pinch {
+        Input::Pinch { scale, pan, about } => Action::Pinch {
             zoom: f64::from(*scale),
+            about: *about,
             dx: pan[0],
             dy: pan[1],
         },
@@ -454,10 +458,12 @@ mod tests {
         assert_eq!(
             action_for(&Input::Pinch {
                 scale: 1.5,
-                pan: [2.0, -1.0]
+                pan: [2.0, -1.0],
+                about: [10.0, 0.0]
             }),
             Some(Action::Pinch {
                 zoom: 1.5,
+                about: [10.0, 0.0],
                 dx: 2.0,
                 dy: -1.0
             })

@@ -12,7 +12,7 @@ use super::model::Model;
 use super::mpr::{self, Layout, Pane};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Vec2};
 use hounsfield_core::ElementNode;
-use hounsfield_viewer::gesture::Gestures;
+use hounsfield_viewer::gesture::{Gestures, PaneAt};
 use hounsfield_viewer::overlay::{self, PaneOverlay};
 
 /// What one pass of the UI produced.
@@ -269,8 +269,11 @@ pub fn inputs_from_raw(
         let pane_pixel = |at: [f32; 2]| {
             pane_of(at).map(|(_, r)| {
                 let [px, py, w, h] = pixels_of(r, ppp);
-                let pixel = [at[0] * ppp - px as f32 + 0.5, at[1] * ppp - py as f32 + 0.5];
-                (pixel, [w, h])
+                PaneAt {
+                    pixel: [at[0] * ppp - px as f32 + 0.5, at[1] * ppp - py as f32 + 0.5],
+                    size: [w, h],
+                    center: [r.center().x, r.center().y],
+                }
             })
         };
         if let Some((input, at)) = gesture.and_then(|g| g.input(pane_pixel)) {

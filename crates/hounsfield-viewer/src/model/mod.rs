@@ -19,7 +19,7 @@ mod planes;
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};
-use windowing::{fmt_value, pan_by, zoom_by};
+use windowing::{fmt_value, pan_by, pinch_by, zoom_by};
 
 /// One opened instance.
 #[derive(Debug)]
@@ -211,10 +211,18 @@ impl Model {
             Action::AdjustWindow { dx, dy } => self.adjust_window(dx, dy),
             Action::Zoom(f) => zoom_by(&mut self.view.zoom, &mut self.view.pan, f),
             Action::Pan { dx, dy } => pan_by(&mut self.view.pan, dx, dy),
-            Action::Pinch { zoom, dx, dy } => {
-                zoom_by(&mut self.view.zoom, &mut self.view.pan, zoom);
-                pan_by(&mut self.view.pan, dx, dy);
-            }
+            Action::Pinch {
+                zoom,
+                about,
+                dx,
+                dy,
+            } => pinch_by(
+                &mut self.view.zoom,
+                &mut self.view.pan,
+                zoom,
+                about,
+                [dx, dy],
+            ),
             Action::Slice(d) => self.step(d, false),
             Action::FirstSlice => self.step(i64::MIN / 2, false),
             Action::LastSlice => self.step(i64::MAX / 2, false),
@@ -532,5 +540,27 @@ mod tests {
         let s = Status::of(&m, drawn);
         assert_eq!(s.messages.len(), STATUS_MESSAGES);
         assert_eq!(s.messages[0], "m5");
+    }
+
+    #[test]
+    fn a_pinch_keeps_the_point_between_the_fingers_under_them() {
+        let mut m = model();
+        m.apply(Action::Pan { dx: 6.0, dy: -2.0 });
+        // Image point under `a` (points from the pane's centre): (a - pan) / zoom.
+        let under = |m: &Model, a: [f64; 2]| {
+            [
+                (a[0] - m.view.pan[0]) / m.view.zoom,
+                (a[1] - m.view.pan[1]) / m.view.zoom,
+            ]
+        };
+        let before = under(&m, [30.0, 10.0]);
+        m.apply(Action::Pinch {
+            zoom: 2.0,
+            about: [30.0, 10.0],
+            dx: -4.0,
+            dy: 5.0,
+        });
+        assert_eq!(m.view.zoom, 2.0);
+        assert_eq!(under(&m, [26.0, 15.0]), before);
     }
 }

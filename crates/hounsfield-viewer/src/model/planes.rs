@@ -1,6 +1,6 @@
 //! The volume of the series on screen and the planes (MPR) through it.
 
-use super::{Model, fmt_value, pan_by, zoom_by};
+use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
 use crate::mpr::{Layout, MprState};
 use hounsfield_core::pipeline::GreyPipeline;
@@ -118,9 +118,14 @@ impl Model {
             Action::LastSlice => m.go_to(k, usize::MAX),
             Action::Zoom(f) => zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *f),
             Action::Pan { dx, dy } => pan_by(&mut m.views[k].pan, *dx, *dy),
-            Action::Pinch { zoom, dx, dy } => {
-                zoom_by(&mut m.views[k].zoom, &mut m.views[k].pan, *zoom);
-                pan_by(&mut m.views[k].pan, *dx, *dy);
+            Action::Pinch {
+                zoom,
+                about,
+                dx,
+                dy,
+            } => {
+                let v = &mut m.views[k];
+                pinch_by(&mut v.zoom, &mut v.pan, *zoom, *about, [*dx, *dy]);
             }
             Action::Fit => m.views[k] = Default::default(),
             Action::Crosshair { at, size } => m.click(k, *at, *size),

@@ -163,6 +163,17 @@ pub(super) fn zoom_by(zoom: &mut f64, pan: &mut [f64; 2], f: f64) {
     *pan = [pan[0] * f, pan[1] * f];
 }
 
+/// Multiplies `zoom` by `f` about the point `about` (points from the pane's centre, which
+/// stays put), then moves `pan` by `d`: a pinch step, the image following the fingers.
+pub(super) fn pinch_by(zoom: &mut f64, pan: &mut [f64; 2], f: f64, about: [f32; 2], d: [f32; 2]) {
+    let before = *zoom;
+    zoom_by(zoom, pan, f);
+    // zoom_by scaled pan about the centre: move the centre's fixed point to `about`.
+    let f = *zoom / before;
+    pan[0] += (1.0 - f) * f64::from(about[0]) + f64::from(d[0]);
+    pan[1] += (1.0 - f) * f64::from(about[1]) + f64::from(d[1]);
+}
+
 /// Moves `pan` by points dragged.
 pub(super) fn pan_by(pan: &mut [f64; 2], dx: f32, dy: f32) {
     pan[0] += f64::from(dx);

@@ -40,6 +40,11 @@ for t in "${targets[@]}"; do
     if [ -d "fuzz/regressions/$t" ]; then cp -n fuzz/regressions/"$t"/* "fuzz/corpus/$t/" 2>/dev/null || true; fi
 done
 
+# With AddressSanitizer, OpenJPEG's C code (built by the cc crate) is instrumented too.
+if [ "$sanitizer" = address ]; then
+    export CFLAGS_x86_64_unknown_linux_gnu="-fsanitize=address -fno-omit-frame-pointer"
+fi
+
 rows=()
 failed=0
 for t in "${targets[@]}"; do

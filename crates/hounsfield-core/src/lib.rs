@@ -1,8 +1,22 @@
 //! # hounsfield-core
 //!
 //! DICOM Part 10 objects opened from bytes, their pixel data decoded to exact stored
-//! values for every common transfer syntax, and the CPU reference of the display
-//! pipeline (PS3.3 C.11, PS3.14) that the GPU renderer is tested against.
+//! values for every common transfer syntax, the CPU reference of the display
+//! pipeline (PS3.3 C.11, PS3.14) that the GPU renderer is tested against, and series
+//! assembled into volumes and planes.
+//!
+//! This crate gathers, under one name and one set of features, four crates with one job
+//! each, which can also be used alone:
+//!
+//! | crate | job | here as |
+//! | --- | --- | --- |
+//! | `hounsfield-codecs` | RLE, JPEG, JPEG-LS, JPEG 2000 glue, native unpacking: bytes and an image description in, samples out | [`codecs`] |
+//! | `hounsfield-dicom` | DICOM objects from bytes, attributes, display attributes, frames decoded, decode budgets | the crate root, [`budget`] |
+//! | `hounsfield-pipeline` | the display pipeline on the CPU, pan, zoom and rotation, window presets | [`pipeline`], [`view`], [`presets`] |
+//! | `hounsfield-volume` | series grouping, volumes, planes and slabs, files and folders | [`series`], [`volume`], [`geometry`], `folder` |
+//!
+//! Each depends only on those above it in the table: the crates form a chain, with no
+//! cycle.
 //!
 //! No GPU, no threads unless the `parallel` feature is on, no file system in the decode
 //! path: the crate builds for `wasm32-unknown-unknown` with the same codecs.
@@ -36,7 +50,7 @@
 //! - Opening reads the file once and keeps its bytes; frames decode on demand, each to its
 //!   stored values at their own width (never widened to f64). Headers that announce more
 //!   than [`MAX_FRAME_BYTES`] per frame are refused before anything is allocated.
-//! - [`folder::Catalog`] reads headers only; [`volume::Volume`] holds one copy of a
+//! - `folder::Catalog` (native) reads headers only; [`volume::Volume`] holds one copy of a
 //!   series' voxels.
 //!
 //! ## What it does not do
@@ -45,46 +59,22 @@
 
 #![warn(missing_docs)]
 
-mod attrs;
-pub mod budget;
-mod display;
-mod elements;
-mod error;
-mod file;
+pub use hounsfield_dicom::*;
+
+/// The CPU reference of the display pipeline (the `hounsfield-pipeline` crate).
+pub mod pipeline {
+    pub use hounsfield_pipeline::*;
+}
+/// Window presets by name.
+pub use hounsfield_pipeline::presets;
+/// Pan, zoom and rotation of an image on screen, and the sampling the renderer shares.
+pub use hounsfield_pipeline::view;
+/// Files and folders (native only).
 #[cfg(not(target_arch = "wasm32"))]
-pub mod folder;
-mod frames;
-pub mod geometry;
-mod image;
-mod lut;
-pub mod pipeline;
-pub mod presets;
-pub mod series;
-mod summary;
-mod transfer_syntax;
-pub mod view;
-pub mod volume;
-mod walk;
-#[cfg(target_arch = "wasm32")]
-mod wasm_alloc;
-
-pub use attrs::Attributes;
-pub use display::{
-    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
-};
-pub use elements::ElementNode;
-pub use error::{Error, ErrorKind, Result};
-pub use file::{DicomFile, EncodedPixels, FileMeta};
-/// The codecs on their own (bytes and an [`ImageDescription`] in, [`Frame`]s out).
-pub use hounsfield_codecs as codecs;
-pub use hounsfield_codecs::MAX_FRAME_BYTES;
-pub use hounsfield_codecs::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_decoder};
-pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
-pub use lut::{Lut, PaletteColorLut, expand_segmented_palette};
-pub use summary::{Geometry, Identification, Summary};
-pub use transfer_syntax::{Codec, TransferSyntax};
-
-/// A data element tag (group, element).
-pub use dicom_core::Tag;
-/// Re-exported tag constants of the DICOM standard dictionary.
-pub use dicom_dictionary_std::tags;
+pub use hounsfield_volume::folder;
+/// Vectors in patient coordinates.
+pub use hounsfield_volume::geometry;
+/// Grouping instances into series.
+pub use hounsfield_volume::series;
+/// Volumes and planes.
+pub use hounsfield_volume::volume;

@@ -286,9 +286,13 @@ impl Gestures {
                 _ => None,
             },
             (TouchPhase::Move, Some(i)) => {
-                let before = self.touches.clone();
+                // The two fingers' positions before this move (copied, not the list).
+                let before = match self.touches[..] {
+                    [(_, a), (_, b)] => Some((a, b)),
+                    _ => None,
+                };
                 self.touches[i].1 = at;
-                if let [(_, a0), (_, b0)] = before[..]
+                if let Some((a0, b0)) = before
                     && let [(_, a1), (_, b1)] = self.touches[..]
                 {
                     let (d0, d1) = (distance(a0, b0), distance(a1, b1));

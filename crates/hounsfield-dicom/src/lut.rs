@@ -165,11 +165,11 @@ pub(crate) fn expand_segmented(
 /// indirect segments without bound, or uses an unknown opcode.
 ///
 /// ```
-/// use hounsfield_core::expand_segmented_palette;
+/// use hounsfield_dicom::expand_segmented_palette;
 /// // Discrete 0, 100; then linear to 400 over 3 entries.
 /// let lut = expand_segmented_palette(&[0, 2, 0, 100, 1, 3, 400], 5, false)?;
 /// assert_eq!(lut, vec![0, 100, 200, 300, 400]);
-/// # Ok::<(), hounsfield_core::ErrorKind>(())
+/// # Ok::<(), hounsfield_dicom::ErrorKind>(())
 /// ```
 pub fn expand_segmented_palette(
     stream: &[u16],

@@ -6,7 +6,7 @@ use std::fmt;
 /// An error while reading or decoding a DICOM object, naming the source.
 ///
 /// ```
-/// use hounsfield_core::DicomFile;
+/// use hounsfield_dicom::DicomFile;
 /// let err = DicomFile::from_bytes("broken.dcm", b"not dicom".to_vec()).unwrap_err();
 /// assert!(err.to_string().starts_with("broken.dcm: "));
 /// ```

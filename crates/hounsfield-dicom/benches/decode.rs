@@ -2,15 +2,15 @@
 //! pass/fail). Used to weigh overflow checks in release builds:
 //!
 //! ```text
-//! cargo bench -p hounsfield-core --bench decode [-- FILE...]
-//! CARGO_PROFILE_BENCH_OVERFLOW_CHECKS=true cargo bench -p hounsfield-core --bench decode
+//! cargo bench -p hounsfield-dicom --bench decode [-- FILE...]
+//! CARGO_PROFILE_BENCH_OVERFLOW_CHECKS=true cargo bench -p hounsfield-dicom --bench decode
 //! ```
 //!
 //! Default files: the nine transfer syntaxes of one MR (`../shared/data/mr-transfer-syntaxes`),
 //! and from pydicom-data a colour JPEG baseline, a 16-bit radiograph and a JPEG 2000
 //! ultrasound (`target/testdata`, unpacked by `scripts/setup-test-env.sh`).
 
-use hounsfield_core::DicomFile;
+use hounsfield_dicom::DicomFile;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -23,7 +23,7 @@ pub enum Codec {
 /// A transfer syntax: its UID, its name and how to read it.
 ///
 /// ```
-/// use hounsfield_core::TransferSyntax;
+/// use hounsfield_dicom::TransferSyntax;
 /// let ts = TransferSyntax::from_uid("1.2.840.10008.1.2.4.80");
 /// assert_eq!(ts.name, "JPEG-LS Lossless Image Compression");
 /// assert!(!ts.lossy);

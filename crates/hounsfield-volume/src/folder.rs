@@ -2,10 +2,10 @@
 //! Folders are searched recursively; files that are not DICOM images are reported, not
 //! read whole; series are grouped and volumes loaded with bounded memory.
 
-use crate::file::DicomFile;
 use crate::series::{InstanceInfo, Series, group_series};
 use crate::volume::{Stack, StackInput, Volume, VolumeData};
-use crate::{Frame, ModalityLut, Samples};
+use hounsfield_dicom::DicomFile;
+use hounsfield_dicom::{Frame, ModalityLut, Samples};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,7 +134,7 @@ impl Catalog {
     }
 
     /// Groups objects already in memory (headers alone are enough, see
-    /// [`crate::EncodedPixels::Pending`]) like [`Catalog::scan`] groups files.
+    /// [`hounsfield_dicom::EncodedPixels::Pending`]) like [`Catalog::scan`] groups files.
     pub fn from_files(files: Vec<Arc<DicomFile>>) -> Catalog {
         let results = files
             .into_iter()

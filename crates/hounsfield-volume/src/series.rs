@@ -8,7 +8,7 @@
 //! order instances without geometry.
 //!
 //! ```
-//! use hounsfield_core::series::{InstanceInfo, group_series};
+//! use hounsfield_volume::series::{InstanceInfo, group_series};
 //! let slice = |z: f64, n: &str| InstanceInfo {
 //!     name: n.into(),
 //!     series_instance_uid: Some("1.2.3".into()),
@@ -22,9 +22,9 @@
 //! assert_eq!(series[0].instances, vec![1, 2, 0]);
 //! ```
 
-use crate::file::DicomFile;
 use crate::geometry::{cross, dot};
-use dicom_dictionary_std::tags;
+use hounsfield_dicom::DicomFile;
+use hounsfield_dicom::tags;
 
 /// What grouping and ordering need to know of one instance.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -84,7 +84,7 @@ impl LossyCompression {
     /// The overlay's line: `LOSSY`, the ratios (`10:1`) and the methods.
     ///
     /// ```
-    /// use hounsfield_core::series::LossyCompression;
+    /// use hounsfield_volume::series::LossyCompression;
     /// let l = LossyCompression { ratios: vec![17.401], methods: vec!["ISO_10918_1".into()] };
     /// assert_eq!(l.label(), "LOSSY 17.4:1 ISO_10918_1");
     /// assert_eq!(LossyCompression::default().label(), "LOSSY");

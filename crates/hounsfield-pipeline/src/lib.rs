@@ -11,14 +11,17 @@
 //! Fractional values (rescaled or interpolated) index tables after rounding half to even,
 //! as WGSL's `round` does, so that both sides pick the same entry.
 
-use crate::display::{DisplayParameters, ModalityLut, VoiLutFunction};
-use crate::error::ErrorKind;
-use crate::image::{Frame, FrameColor, Samples};
-use crate::lut::Lut;
+#![warn(missing_docs)]
+
 use crate::view::{Filter, View, bilinear};
+use hounsfield_dicom::{
+    DisplayParameters, ErrorKind, Frame, FrameColor, Lut, ModalityLut, Samples, VoiLutFunction,
+};
 
 // The fast path of `render_view` for grey frames, held to the per-pixel functions here.
 mod grey_view;
+pub mod presets;
+pub mod view;
 
 /// Which VOI transformation to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -281,7 +284,8 @@ pub struct RenderedImage {
 /// Renders a frame through the reference pipeline.
 ///
 /// ```no_run
-/// use hounsfield_core::{DicomFile, pipeline::{render_frame, RenderOptions}};
+/// use hounsfield_dicom::DicomFile;
+/// use hounsfield_pipeline::{RenderOptions, render_frame};
 /// let file = DicomFile::open("CT_small.dcm")?;
 /// let frame = file.decode_frame(0)?;
 /// let params = file.display_parameters(0)?;
@@ -352,7 +356,7 @@ pub fn render_frame(
 
 /// Stage 5: a palette index to 8-bit RGB.
 #[inline]
-pub fn palette_lookup(palette: &crate::lut::PaletteColorLut, index: i64) -> [u8; 3] {
+pub fn palette_lookup(palette: &hounsfield_dicom::PaletteColorLut, index: i64) -> [u8; 3] {
     palette.rgb8(index)
 }
 
@@ -439,19 +443,19 @@ pub fn render_view(
 /// the viewers draw when they draw on the CPU.
 ///
 /// ```
-/// use hounsfield_core::{Frame, FrameColor, Samples};
-/// use hounsfield_core::pipeline::{GreyPipeline, render_view_with};
-/// use hounsfield_core::view::View;
+/// use hounsfield_dicom::{Frame, FrameColor, Samples};
+/// use hounsfield_pipeline::{GreyPipeline, render_view_with};
+/// use hounsfield_pipeline::view::View;
 /// let frame = Frame { width: 2, height: 1, color: FrameColor::Rgb,
 ///                     samples: Samples::U8(vec![255, 0, 0, 0, 0, 255]), bits_stored: 8, signed: false };
 /// let image = render_view_with(&frame, None, None, false, false, &View::native(2, 1))?;
 /// assert_eq!(image.pixels, vec![255, 0, 0, 0, 0, 255]);
-/// # Ok::<(), hounsfield_core::ErrorKind>(())
+/// # Ok::<(), hounsfield_dicom::ErrorKind>(())
 /// ```
 pub fn render_view_with(
     frame: &Frame,
     pipe: Option<&GreyPipeline>,
-    palette: Option<&crate::lut::PaletteColorLut>,
+    palette: Option<&hounsfield_dicom::PaletteColorLut>,
     supplemental: bool,
     invert: bool,
     view: &View,

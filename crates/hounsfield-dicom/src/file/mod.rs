@@ -72,7 +72,7 @@ pub struct FileMeta {
 /// pixel data lies. Pixel data stays encoded until a frame is asked for.
 ///
 /// ```no_run
-/// use hounsfield_core::DicomFile;
+/// use hounsfield_dicom::DicomFile;
 /// let bytes = std::fs::read("CT_small.dcm")?;
 /// let file = DicomFile::from_bytes("CT_small.dcm", bytes)?;
 /// println!("{} frames", file.image()?.number_of_frames);
@@ -115,7 +115,7 @@ impl DicomFile {
     /// exactly as they would from a Part 10 file holding them.
     ///
     /// ```
-    /// use hounsfield_core::{DicomFile, EncodedPixels, tags};
+    /// use hounsfield_dicom::{DicomFile, EncodedPixels, tags};
     /// use dicom_core::{DataElement, PrimitiveValue, VR};
     /// use dicom_object::InMemDicomObject;
     /// let mut ds = InMemDicomObject::new_empty();
@@ -128,7 +128,7 @@ impl DicomFile {
     /// let pixels = EncodedPixels::Native { bytes: vec![1, 2, 3, 4], word_vr: false };
     /// let file = DicomFile::from_dataset("example", ds, "1.2.840.10008.1.2.1", pixels)?;
     /// assert_eq!(file.decode_frame(0)?.samples.len(), 4);
-    /// # Ok::<(), hounsfield_core::Error>(())
+    /// # Ok::<(), hounsfield_dicom::Error>(())
     /// ```
     pub fn from_dataset(
         name: impl Into<String>,
@@ -241,7 +241,7 @@ impl DicomFile {
     /// reading them whole.
     ///
     /// ```
-    /// use hounsfield_core::DicomFile;
+    /// use hounsfield_dicom::DicomFile;
     /// let mut part10 = vec![0u8; 128];
     /// part10.extend_from_slice(b"DICM\x02\x00\x00\x00UL\x04\x00");
     /// assert!(DicomFile::may_be_dicom(&part10));

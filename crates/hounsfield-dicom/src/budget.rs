@@ -4,8 +4,8 @@
 //! message saying what it needs and how to allow it, instead of exhausting memory.
 //!
 //! ```
-//! use hounsfield_core::budget::{DecodeLimits, LoadBudget};
-//! let file = hounsfield_core::DicomFile::from_bytes("ct.dcm", std::fs::read(
+//! use hounsfield_dicom::budget::{DecodeLimits, LoadBudget};
+//! let file = hounsfield_dicom::DicomFile::from_bytes("ct.dcm", std::fs::read(
 //!     concat!(env!("CARGO_MANIFEST_DIR"), "/../hounsfield-viewer/assets/CT_small.dcm"))?)?;
 //! // CT_small: one 128 x 128 frame of 16-bit samples.
 //! let load = LoadBudget::new(DecodeLimits { per_file: 1 << 20, per_load: 40_000 });

@@ -120,11 +120,11 @@ impl DicomFile {
     /// nested.
     ///
     /// ```no_run
-    /// let file = hounsfield_core::DicomFile::open("CT_small.dcm")?;
+    /// let file = hounsfield_dicom::DicomFile::open("CT_small.dcm")?;
     /// for e in file.elements() {
     ///     println!("{} {} {} {}", e.tag_text(), e.vr, e.name, e.value);
     /// }
-    /// # Ok::<(), hounsfield_core::Error>(())
+    /// # Ok::<(), hounsfield_dicom::Error>(())
     /// ```
     pub fn elements(&self) -> Vec<ElementNode> {
         nodes(self.dataset())

@@ -1,12 +1,11 @@
 //! The CPU reference pipeline through a view, for grey frames, fast: the sample type
 //! resolved once per image and the pipeline tabulated over the frame's integers. Pixel
-//! for pixel what [`crate::pipeline::sample`] followed by
-//! [`crate::pipeline::GreyPipeline::display`] gives (the tests below hold it to that).
+//! for pixel what [`crate::sample`] followed by
+//! [`crate::GreyPipeline::display`] gives (the tests below hold it to that).
 
-use crate::display::VoiLutFunction;
-use crate::image::{Frame, Samples};
-use crate::pipeline::{GreyPipeline, Voi};
 use crate::view::{Filter, View};
+use crate::{GreyPipeline, Voi};
+use hounsfield_dicom::{Frame, Samples, VoiLutFunction};
 
 /// The display levels of the integers over a frame's range of values. An interpolated
 /// value between two integers whose levels agree has that level too, because the pipeline
@@ -41,7 +40,7 @@ impl LevelTable {
         let base = lo.floor() as i64;
         let top = hi.ceil() as i64 + 1;
         let levels = (base..=top).map(|s| pipe.display(s as f64)).collect();
-        let monotone = !matches!(pipe.modality, crate::display::ModalityLut::Table { .. });
+        let monotone = !matches!(pipe.modality, hounsfield_dicom::ModalityLut::Table { .. });
         Some(LevelTable {
             base,
             levels,
@@ -87,7 +86,7 @@ pub(crate) fn render_grey_view(frame: &Frame, pipe: &GreyPipeline, view: &View) 
 /// output pixel, black outside the image and where a plane has no data. `integer`: the
 /// samples are integers (exact in f32 wherever a level table exists).
 ///
-/// [`sample`]: crate::pipeline::sample
+/// [`sample`]: crate::sample
 fn grey_view<T: Copy + Send + Sync>(
     frame: &Frame,
     data: &[T],
@@ -248,18 +247,18 @@ impl Separable {
                 }
             }
         };
-        crate::pipeline::for_each_row(out, ow, row);
+        crate::for_each_row(out, ow, row);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::display::ModalityLut;
-    use crate::image::FrameColor;
-    use crate::lut::Lut;
-    use crate::pipeline::sample;
+    use crate::sample;
     use crate::view::fma32;
+    use hounsfield_dicom::FrameColor;
+    use hounsfield_dicom::Lut;
+    use hounsfield_dicom::ModalityLut;
 
     /// The definition: `sample`, then the pipeline, per output pixel.
     fn reference(frame: &Frame, pipe: &GreyPipeline, view: &View) -> Vec<u8> {

@@ -94,10 +94,10 @@ impl DicomFile {
     /// The validated Image Pixel module.
     ///
     /// ```no_run
-    /// # let file = hounsfield_core::DicomFile::open("MR_small.dcm")?;
+    /// # let file = hounsfield_dicom::DicomFile::open("MR_small.dcm")?;
     /// let image = file.image()?;
     /// println!("{} x {}, {} bits stored", image.columns, image.rows, image.bits_stored);
-    /// # Ok::<(), hounsfield_core::Error>(())
+    /// # Ok::<(), hounsfield_dicom::Error>(())
     /// ```
     pub fn image(&self) -> Result<&ImageDescription, Error> {
         self.layout().map(|l| &l.desc).map_err(|k| self.err(k))
@@ -141,10 +141,10 @@ impl DicomFile {
     /// data, RGB for colour, indices for palette colour.
     ///
     /// ```no_run
-    /// # let file = hounsfield_core::DicomFile::open("CT_small.dcm")?;
+    /// # let file = hounsfield_dicom::DicomFile::open("CT_small.dcm")?;
     /// let frame = file.decode_frame(0)?;
     /// assert_eq!(frame.samples.len(), (frame.width * frame.height) as usize);
-    /// # Ok::<(), hounsfield_core::Error>(())
+    /// # Ok::<(), hounsfield_dicom::Error>(())
     /// ```
     pub fn decode_frame(&self, index: usize) -> Result<Frame, Error> {
         self.decode_frame_k(index).map_err(|k| self.err(k))

@@ -13,7 +13,7 @@
 //! slab of such samples. Both sides compute the same f32 expressions.
 //!
 //! ```
-//! use hounsfield_core::volume::{Stack, StackInput};
+//! use hounsfield_volume::volume::{Stack, StackInput};
 //! let slice = |z: f64| StackInput {
 //!     position: Some([0.0, 0.0, z]),
 //!     orientation: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
@@ -29,15 +29,15 @@
 //! # Ok::<(), String>(())
 //! ```
 
-use crate::display::ModalityLut;
-use crate::file::DicomFile;
 use crate::geometry::{cross, dot, normalize};
-use crate::image::{Frame, FrameColor, Samples};
-use crate::pipeline::modality_transform;
-use crate::view::{bilinear, fma32};
-use dicom_dictionary_std::tags;
+use hounsfield_dicom::DicomFile;
+use hounsfield_dicom::ModalityLut;
+use hounsfield_dicom::tags;
+use hounsfield_dicom::{Frame, FrameColor, Samples};
+use hounsfield_pipeline::modality_transform;
+use hounsfield_pipeline::view::{bilinear, fma32};
 
-pub use crate::view::{NO_DATA, NO_DATA_BELOW};
+pub use hounsfield_pipeline::view::{NO_DATA, NO_DATA_BELOW};
 
 /// One slice candidate: a frame of an instance with its geometry.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -630,7 +630,7 @@ pub enum Convention {
 /// each component above 0.25 counted (as in Patient Orientation, PS3.3 C.7.6.1.1.1).
 ///
 /// ```
-/// use hounsfield_core::volume::orientation_label;
+/// use hounsfield_volume::volume::orientation_label;
 /// assert_eq!(orientation_label([1.0, 0.0, 0.0]), "L");
 /// assert_eq!(orientation_label([0.0, -0.8, 0.6]), "AS");
 /// ```

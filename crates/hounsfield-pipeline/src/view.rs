@@ -10,7 +10,7 @@
 //! that does not fuse the multiply-adds picks the neighbouring pixel (or breaks a
 //! rounding tie the other way) and the GPU and the reference would disagree.
 
-use crate::image::Samples;
+use hounsfield_dicom::Samples;
 
 /// The offset, in image pixels, of every sample point (see the module documentation).
 pub const SAMPLE_BIAS: f64 = 1.0 / 512.0;
@@ -25,8 +25,8 @@ pub const NO_DATA_BELOW: f32 = -1.0e30;
 /// [`NO_DATA`] samples of resampled float frames left out.
 ///
 /// ```
-/// use hounsfield_core::Samples;
-/// use hounsfield_core::view::{NO_DATA, data_min_max};
+/// use hounsfield_dicom::Samples;
+/// use hounsfield_pipeline::view::{NO_DATA, data_min_max};
 /// assert_eq!(data_min_max(&Samples::F32(vec![NO_DATA, 2.0, -3.0])), Some((-3.0, 2.0)));
 /// ```
 pub fn data_min_max(samples: &Samples) -> Option<(f64, f64)> {
@@ -55,7 +55,7 @@ pub enum Filter {
 /// A view of an image in an output rectangle.
 ///
 /// ```
-/// use hounsfield_core::view::View;
+/// use hounsfield_pipeline::view::View;
 /// // A 512 x 512 image in a 1024 x 512 viewport: fitted, centred, 1 pixel = 1 pixel.
 /// let m = View::fit(1024, 512).mapping(512, 512);
 /// let [x, y] = m.image_at(512.5, 0.5);
@@ -104,7 +104,7 @@ pub fn fma32(a: f32, b: f32, c: f32) -> f32 {
 /// The bilinear interpolation at `s` (coordinates with pixel centres at integers) of the
 /// values `load(column, row)` gives, as the shaders compute it (`fma` for each lerp).
 #[inline(always)]
-pub(crate) fn bilinear(s: [f32; 2], load: impl Fn(i64, i64) -> f32) -> f32 {
+pub fn bilinear(s: [f32; 2], load: impl Fn(i64, i64) -> f32) -> f32 {
     let (x0, y0) = (s[0].floor(), s[1].floor());
     let (fx, fy) = (s[0] - x0, s[1] - y0);
     let (x0, y0) = (x0 as i64, y0 as i64);

@@ -14,7 +14,7 @@ pub struct Preset {
 /// The CT presets, in the order of the viewer's keys 1 to 8.
 ///
 /// ```
-/// let lung = hounsfield_core::presets::find("lung").unwrap();
+/// let lung = hounsfield_pipeline::presets::find("lung").unwrap();
 /// assert_eq!((lung.center, lung.width), (-600.0, 1500.0));
 /// ```
 pub const CT: &[Preset] = &[
@@ -72,7 +72,7 @@ pub fn find(name: &str) -> Option<Preset> {
 /// sweeps the data once, whatever its units.
 ///
 /// ```
-/// use hounsfield_core::presets::window_drag_sensitivity;
+/// use hounsfield_pipeline::presets::window_drag_sensitivity;
 /// assert_eq!(window_drag_sensitivity(-1024.0, 3071.0), 4.0);
 /// assert_eq!(window_drag_sensitivity(0.0, 0.0), 1.0 / 1024.0);
 /// ```

@@ -1,7 +1,7 @@
 //! Vectors in patient coordinates (LPS, mm): the few operations slice geometry needs.
 //!
 //! ```
-//! use hounsfield_core::geometry::{cross, dot, normalize};
+//! use hounsfield_volume::geometry::{cross, dot, normalize};
 //! let n = cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]);
 //! assert_eq!(n, [0.0, 0.0, 1.0]);
 //! assert_eq!(dot(n, [3.0, 4.0, 5.0]), 5.0);

@@ -152,12 +152,12 @@ impl DicomFile {
     /// The display parameters of frame `frame` (0-based).
     ///
     /// ```no_run
-    /// # let file = hounsfield_core::DicomFile::open("CT_small.dcm")?;
+    /// # let file = hounsfield_dicom::DicomFile::open("CT_small.dcm")?;
     /// let p = file.display_parameters(0)?;
     /// for w in &p.windows {
     ///     println!("{} / {} {:?}", w.center, w.width, w.explanation);
     /// }
-    /// # Ok::<(), hounsfield_core::Error>(())
+    /// # Ok::<(), hounsfield_dicom::Error>(())
     /// ```
     pub fn display_parameters(&self, frame: usize) -> Result<DisplayParameters, Error> {
         self.display_parameters_k(frame).map_err(|k| self.err(k))

@@ -219,6 +219,7 @@ fn display_params(v: &Volume) -> DisplayParameters {
         supplemental_palette: false,
         bits_stored: 16,
         signed: true,
+        pixel_padding: None,
     }
 }
 

@@ -31,8 +31,8 @@
 
 use crate::{CorpusFile, dcmtk_decompress, root};
 use hounsfield_core::pipeline::{
-    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, modality_range, modality_transform,
-    output_encode, presentation_transform, render_frame, voi_transform,
+    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, data_range, modality_range,
+    modality_transform, output_encode, presentation_transform, render_frame, voi_transform,
 };
 use hounsfield_core::{
     Codec, DicomFile, DisplayParameters, Frame, FrameColor, ModalityLut, PhotometricInterpretation,
@@ -214,9 +214,19 @@ pub fn cases_for(file: &DicomFile, frame: usize) -> Result<Vec<Case>, String> {
             invert: false,
         },
     });
+    // DCMTK's min-max window counts Pixel Padding; ours leaves it out (the padding
+    // oracle holds that range to pydicom), so padded images compare at our window.
+    let min_max = match params.pixel_padding {
+        None => base(&["+Wm"]),
+        Some(_) => {
+            let (lo, hi) = data_range(&params, &decoded);
+            let (c, w) = ((lo + hi + 1.0) / 2.0, hi - lo + 1.0);
+            base(&["+Ww", &c.to_string(), &w.to_string()])
+        }
+    };
     cases.push(Case {
         name: "min-max".into(),
-        dcmtk: base(&["+Wm"]),
+        dcmtk: min_max,
         ours: opts(VoiSelection::DataRange),
     });
     cases.push(Case {

@@ -451,6 +451,7 @@ fn window_inputs(files: &[PathBuf]) -> Result<Vec<(String, Frame, DisplayParamet
                 supplemental_palette: false,
                 bits_stored: 12,
                 signed: false,
+                pixel_padding: None,
                 photometric_interpretation: hounsfield_core::PhotometricInterpretation::Monochrome2,
                 ..p.clone()
             })

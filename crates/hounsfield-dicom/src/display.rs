@@ -103,6 +103,55 @@ pub struct DisplayParameters {
     pub bits_stored: u16,
     /// Pixel Representation (0028,0103) is 1: samples are two's complement.
     pub signed: bool,
+    /// The stored values that are padding, not data (grey images only).
+    pub pixel_padding: Option<PixelPadding>,
+}
+
+/// Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121), PS3.3
+/// C.7.5.1.1.2: the stored values (before the Modality LUT) that mark pixels outside the
+/// scanned region. They are left out of data ranges (min-max windows).
+///
+/// ```
+/// use hounsfield_dicom::PixelPadding;
+/// let p = PixelPadding { low: -2000, high: -1500 };
+/// assert!(p.contains(-1500.0) && !p.contains(-1499.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PixelPadding {
+    /// The lowest padding value.
+    pub low: i64,
+    /// The highest padding value (equal to `low` without a Range Limit).
+    pub high: i64,
+}
+
+impl PixelPadding {
+    /// Whether the stored value `stored` is padding.
+    #[inline]
+    pub fn contains(&self, stored: f64) -> bool {
+        stored >= self.low as f64 && stored <= self.high as f64
+    }
+
+    /// Reads the padding of a grey image; `signed` is its Pixel Representation. The
+    /// values are US or SS as the Pixel Representation says, whichever VR the file gave.
+    fn read(a: &Attributes, signed: bool) -> KResult<Option<PixelPadding>> {
+        let as_stored = |v: i64| match (signed, v) {
+            (true, 32768..=65535) => v - 65536,
+            (false, -32768..=-1) => v + 65536,
+            _ => v,
+        };
+        let Some(value) = a.int(tags::PIXEL_PADDING_VALUE, "Pixel Padding Value")? else {
+            return Ok(None);
+        };
+        let value = as_stored(value);
+        let limit = a
+            .int(tags::PIXEL_PADDING_RANGE_LIMIT, "Pixel Padding Range Limit")?
+            .map(as_stored)
+            .unwrap_or(value);
+        Ok(Some(PixelPadding {
+            low: value.min(limit),
+            high: value.max(limit),
+        }))
+    }
 }
 
 impl DisplayParameters {
@@ -251,6 +300,11 @@ impl DicomFile {
         } else {
             None
         };
+        let pixel_padding = if pi.is_monochrome() {
+            PixelPadding::read(&top, signed)?
+        } else {
+            None
+        };
         Ok(DisplayParameters {
             photometric_interpretation: pi,
             modality_lut,
@@ -262,6 +316,7 @@ impl DicomFile {
             supplemental_palette,
             bits_stored: image.bits_stored,
             signed,
+            pixel_padding,
         })
     }
 }

@@ -49,7 +49,7 @@ mod wasm_alloc;
 
 pub use attrs::Attributes;
 pub use display::{
-    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, VoiWindow,
+    DisplayParameters, ModalityLut, PixelPadding, PresentationLutShape, VoiLutFunction, VoiWindow,
 };
 pub use elements::ElementNode;
 pub use error::{Error, ErrorKind, Result};

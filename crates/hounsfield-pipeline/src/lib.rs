@@ -40,7 +40,8 @@ pub enum VoiSelection {
     FileWindow(usize),
     /// The file's VOI LUT number `n` (0-based).
     VoiLut(usize),
-    /// A window spanning the modality values present in the frame.
+    /// A window spanning the modality values present in the frame, Pixel Padding left
+    /// out (see [`data_range`]).
     DataRange,
 }
 
@@ -188,7 +189,7 @@ impl GreyPipeline {
             function,
         };
         let data_range = || {
-            let (lo, hi) = modality_range(&params.modality_lut, frame);
+            let (lo, hi) = data_range(params, frame);
             window((lo + hi + 1.0) / 2.0, hi - lo + 1.0)
         };
         let voi = match &options.voi {
@@ -243,9 +244,24 @@ impl GreyPipeline {
     }
 }
 
-/// Minimum and maximum modality value of a frame.
+/// Minimum and maximum modality value of a frame, every sample counted.
 pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
-    let (lo, hi) = crate::view::data_min_max(&frame.samples).unwrap_or((0.0, 0.0));
+    modality_range_of(modality, frame, None)
+}
+
+/// The data range of a frame for min-max windows: minimum and maximum modality value of
+/// its samples, with the Pixel Padding Value (and Range) of `params` left out (PS3.3
+/// C.7.5.1.1.2). A frame of padding only gives (0, 0) through its Modality LUT.
+pub fn data_range(params: &DisplayParameters, frame: &Frame) -> (f64, f64) {
+    modality_range_of(&params.modality_lut, frame, params.pixel_padding)
+}
+
+fn modality_range_of(
+    modality: &ModalityLut,
+    frame: &Frame,
+    padding: Option<hounsfield_dicom::PixelPadding>,
+) -> (f64, f64) {
+    let (lo, hi) = crate::view::data_min_max_without(&frame.samples, padding).unwrap_or((0.0, 0.0));
     match modality {
         ModalityLut::Identity => (lo, hi),
         ModalityLut::Rescale { .. } => {
@@ -258,8 +274,16 @@ pub fn modality_range(modality: &ModalityLut, frame: &Frame) -> (f64, f64) {
         ModalityLut::Table { .. } => {
             let mut r = (f64::INFINITY, f64::NEG_INFINITY);
             for i in 0..frame.samples.len() {
-                let m = modality_transform(modality, frame.samples.get_f64(i));
+                let v = frame.samples.get_f64(i);
+                if padding.is_some_and(|p| p.contains(v)) {
+                    continue;
+                }
+                let m = modality_transform(modality, v);
                 r = (r.0.min(m), r.1.max(m));
+            }
+            if r.0 > r.1 {
+                let m = modality_transform(modality, 0.0);
+                return (m, m);
             }
             r
         }

@@ -10,7 +10,7 @@
 //! that does not fuse the multiply-adds picks the neighbouring pixel (or breaks a
 //! rounding tie the other way) and the GPU and the reference would disagree.
 
-use hounsfield_dicom::Samples;
+use hounsfield_dicom::{PixelPadding, Samples};
 
 /// The offset, in image pixels, of every sample point (see the module documentation).
 pub const SAMPLE_BIAS: f64 = 1.0 / 512.0;
@@ -25,7 +25,7 @@ pub const NO_DATA_BELOW: f32 = -1.0e30;
 /// [`NO_DATA`] samples of resampled float frames left out.
 ///
 /// ```
-/// use hounsfield_dicom::Samples;
+/// use hounsfield_dicom::{PixelPadding, Samples};
 /// use hounsfield_pipeline::view::{NO_DATA, data_min_max};
 /// assert_eq!(data_min_max(&Samples::F32(vec![NO_DATA, 2.0, -3.0])), Some((-3.0, 2.0)));
 /// ```
@@ -39,6 +39,33 @@ pub fn data_min_max(samples: &Samples) -> Option<(f64, f64)> {
         }
         other => other.min_max(),
     }
+}
+
+/// Minimum and maximum of the samples that hold data and are not padding: [`data_min_max`]
+/// with the stored values of `padding` left out too. None when nothing is left.
+///
+/// ```
+/// use hounsfield_dicom::{PixelPadding, Samples};
+/// use hounsfield_pipeline::view::data_min_max_without;
+/// let s = Samples::I16(vec![-2000, 5, -3, -2000]);
+/// let padding = PixelPadding { low: -2000, high: -2000 };
+/// assert_eq!(data_min_max_without(&s, Some(padding)), Some((-3.0, 5.0)));
+/// ```
+pub fn data_min_max_without(
+    samples: &Samples,
+    padding: Option<PixelPadding>,
+) -> Option<(f64, f64)> {
+    let Some(p) = padding else {
+        return data_min_max(samples);
+    };
+    let below = f64::from(NO_DATA_BELOW);
+    let (lo, hi) = (0..samples.len())
+        .map(|i| samples.get_f64(i))
+        .filter(|&v| v >= below && !p.contains(v))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    (lo <= hi).then_some((lo, hi))
 }
 
 /// How stored values between pixel centres are obtained.

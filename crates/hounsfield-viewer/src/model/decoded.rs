@@ -1,6 +1,6 @@
 //! Frames decoded with what the display needs per frame, and panics contained per file.
 
-use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, modality_range};
+use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, data_range};
 use hounsfield_core::series::InstanceInfo;
 use hounsfield_core::{DicomFile, Frame, FrameColor, ModalityLut, VoiWindow};
 use std::sync::Arc;
@@ -113,7 +113,7 @@ impl DecodedImage {
             if matches!(frame.color, FrameColor::Monochrome) {
                 let pipe = GreyPipeline::resolve(&params, frame, &RenderOptions::default())
                     .map_err(|k| hounsfield_core::Error::new(file.name(), k))?;
-                let (lo, hi) = modality_range(&params.modality_lut, frame);
+                let (lo, hi) = data_range(&params, frame);
                 range = (range.0.min(lo), range.1.max(hi));
                 pipelines.push(Some(pipe));
             } else {

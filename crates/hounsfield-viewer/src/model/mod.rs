@@ -307,6 +307,7 @@ mod tests {
     use hounsfield_core::Samples;
     use hounsfield_core::pipeline::{GreyPipeline, Voi, modality_range};
     use hounsfield_core::presets::window_drag_sensitivity;
+    use hounsfield_core::volume::{Stack, StackInput};
     use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
 
     /// A CT-like instance with `frames` frames of 4 x 4 pixels.
@@ -409,6 +410,56 @@ mod tests {
         assert_eq!(m.current.map(|c| c.id), Some(7));
         m.cine_step();
         assert_eq!(m.current.map(|c| c.id), Some(8));
+    }
+
+    /// Three slices along z (instances 0, 1, 2 at z = 10, -10, 0), each with `window`
+    /// of its id and values `base + 100 k`.
+    fn planes_model(windows: [Option<(f64, f64)>; 3], bases: [i16; 3]) -> (Model, Stack) {
+        let mut m = Model::new();
+        let mut inputs = Vec::new();
+        for (k, (id, z)) in [(7, 10.0), (8, -10.0), (9, 0.0)].into_iter().enumerate() {
+            let values: Vec<i16> = (0..16).map(|v| bases[k] + v * 100).collect();
+            let mut inst = instance(id, z, &values, windows[k]);
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+            inputs.push(StackInput {
+                instance: k,
+                position: Some([0.0, 0.0, z]),
+                orientation: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+                pixel_spacing: Some([1.0, 1.0]),
+                rows: 4,
+                columns: 4,
+                ..StackInput::default()
+            });
+        }
+        let stack = Stack::assemble(&inputs).unwrap_or_else(|e| panic!("{e}"));
+        (m, stack)
+    }
+
+    #[test]
+    fn planes_take_the_middle_slice_window_or_the_volume_range() {
+        // The first slice along z (instance 1, z = -10) is on screen; the middle one is
+        // instance 2 (z = 0), whose window the planes take.
+        let (m, stack) = planes_model(
+            [Some((40.0, 80.0)), Some((5.0, 10.0)), Some((300.0, 900.0))],
+            [0; 3],
+        );
+        assert_eq!(m.current.map(|c| c.id), Some(8));
+        assert_eq!(m.window(), Some((5.0, 10.0)));
+        let voi = m.planes_voi(&stack).and_then(|v| match v {
+            Voi::Window { center, width, .. } => Some((center, width)),
+            Voi::Table(_) => None,
+        });
+        assert_eq!(voi, Some((300.0, 900.0)));
+        // Without windows in the files: min-max over every slice, not the middle one.
+        let (m, stack) = planes_model([None; 3], [-500, 0, 200]);
+        let (lo, hi) = (-500.0 - 1024.0, 200.0 + 1500.0 - 1024.0);
+        let voi = m.planes_voi(&stack).and_then(|v| match v {
+            Voi::Window { center, width, .. } => Some((center, width)),
+            Voi::Table(_) => None,
+        });
+        assert_eq!(voi, Some(((lo + hi + 1.0) / 2.0, hi - lo + 1.0)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
 use crate::mpr::{Layout, MprState};
-use hounsfield_core::pipeline::GreyPipeline;
+use hounsfield_core::pipeline::{GreyPipeline, Voi};
 use hounsfield_core::volume::{Stack, StackInput, Volume};
 use std::sync::Arc;
 
@@ -84,11 +84,47 @@ impl Model {
     }
 
     /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.
+    /// Until the user sets a window, the planes take the default window of the middle
+    /// slice of the volume, not that of the slice on screen: a plane cuts through every
+    /// slice, and the first and last slices of a stack are often edge slices (noise, air)
+    /// whose own window shows nothing of the anatomy.
     pub fn mpr_pipeline(&self) -> Option<GreyPipeline> {
         let mpr = self.mpr.as_ref()?;
         let mut pipe = self.pipeline()?;
+        if self.view.window.is_none()
+            && let Some(voi) = self.planes_voi(&mpr.volume.stack)
+        {
+            pipe.voi = voi;
+        }
         pipe.modality = mpr.volume.modality.clone();
         Some(pipe)
+    }
+
+    /// The default VOI of planes through `stack`: the middle slice's, or, when its file
+    /// has no window, the min-max window of every slice (padding left out).
+    pub(super) fn planes_voi(&self, stack: &Stack) -> Option<Voi> {
+        let slices = &stack.slices;
+        let image_of = |k: usize| self.instances.get(k).and_then(|i| i.image.as_ref());
+        let middle = slices.get(slices.len() / 2)?;
+        let image = image_of(middle.instance)?;
+        let own = image.pipelines.get(middle.frame)?.as_ref()?;
+        match own.voi {
+            Voi::Window { function, .. } if image.windows.is_empty() => {
+                let range = slices
+                    .iter()
+                    .filter_map(|s| image_of(s.instance).map(|i| i.range))
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |a, r| {
+                        (a.0.min(r.0), a.1.max(r.1))
+                    });
+                let (center, width) = Self::data_range_window(range);
+                Some(Voi::Window {
+                    center,
+                    width,
+                    function,
+                })
+            }
+            _ => Some(own.voi.clone()),
+        }
     }
 
     /// The modality value at patient point `p` of the volume, as text with units.

@@ -1,6 +1,7 @@
 //! Windowing and the view: the pipeline in effect, presets, window drags, values under the cursor.
 
 use super::Model;
+use crate::mpr::{Layout, Pane};
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
 use hounsfield_core::view::View;
 use hounsfield_core::{FrameColor, ModalityLut, VoiLutFunction};
@@ -104,7 +105,14 @@ impl Model {
             return;
         };
         let range = image.range;
-        let Some(pipe) = self.pipeline() else {
+        // A drag on a plane starts from the planes' window, which may not be the stack's.
+        let on_plane = matches!(self.active_pane, Pane::Plane(_)) && self.layout != Layout::Stack;
+        let pipe = if on_plane {
+            self.mpr_pipeline().or_else(|| self.pipeline())
+        } else {
+            self.pipeline()
+        };
+        let Some(pipe) = pipe else {
             return;
         };
         let (c, w) = pipe

@@ -1,0 +1,120 @@
+//! Pixel Padding Value and Range (PS3.3 C.7.5.1.1.2) are left out of min-max windows:
+//! for every grey file of the corpus with a Pixel Padding Value, the padding range and the
+//! data range of frame 0 (modality values of the stored values that are not padding)
+//! equal what pydicom and NumPy compute from the same file.
+
+use hounsfield_conformance::{corpus, missing, python, root};
+use hounsfield_core::DicomFile;
+use hounsfield_core::pipeline::{RenderOptions, VoiSelection, data_range, render_frame};
+use std::process::Command;
+
+const SCRIPT: &str = r#"
+import json, sys, pydicom, numpy as np
+from pydicom.pixels import apply_modality_lut
+for path in sys.stdin.read().splitlines():
+    try:
+        d = pydicom.dcmread(path)
+        if "PixelPaddingValue" not in d or not str(d.PhotometricInterpretation).startswith("MONOCHROME"):
+            print(json.dumps(None)); continue
+        a = d.pixel_array
+        if int(d.get("NumberOfFrames", 1) or 1) > 1:
+            a = a[0]
+        def stored(v):
+            v = int(v)
+            if d.PixelRepresentation == 1 and v > 32767: v -= 65536
+            if d.PixelRepresentation == 0 and v < 0: v += 65536
+            return v
+        value = stored(d.PixelPaddingValue)
+        limit = stored(d.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in d else value
+        lo, hi = min(value, limit), max(value, limit)
+        keep = (a < lo) | (a > hi)
+        m = apply_modality_lut(a.astype(np.float64), d)
+        print(json.dumps({"padding": [lo, hi], "padded": int((~keep).sum()),
+            "range": [float(m[keep].min()), float(m[keep].max())] if keep.any() else None}))
+    except Exception as e:
+        print(json.dumps(None))
+"#;
+
+#[test]
+fn min_max_windows_leave_pixel_padding_out_as_pydicom_finds_it() {
+    let Some(files) = corpus() else {
+        return missing("the test corpus (pydicom wheels and ../shared/data)");
+    };
+    if !python().exists() {
+        return missing("the pydicom oracle (target/venv)");
+    }
+    let opened: Vec<_> = files
+        .iter()
+        .filter_map(|f| DicomFile::open(&f.path).ok().map(|d| (f, d)))
+        .filter(|(_, d)| d.display_parameters(0).is_ok_and(|p| p.pixel_padding.is_some()))
+        .collect();
+    let list: String = opened
+        .iter()
+        .map(|(f, _)| format!("{}\n", f.path.display()))
+        .collect();
+    let mut child = Command::new(python())
+        .args(["-c", SCRIPT])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(list.as_bytes()).expect("write the list");
+    }
+    let out = child.wait_with_output().expect("python output");
+    assert!(out.status.success(), "the pydicom script failed");
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .expect("utf-8")
+        .lines()
+        .collect();
+    assert_eq!(lines.len(), opened.len(), "one answer per file");
+    let (mut checked, mut with_padded_pixels) = (0, 0);
+    for ((f, file), line) in opened.iter().zip(lines) {
+        let theirs: serde_json::Value = serde_json::from_str(line).expect("json");
+        if theirs.is_null() {
+            continue;
+        }
+        let params = file.display_parameters(0).expect("parameters");
+        let padding = params.pixel_padding.expect("padding");
+        assert_eq!(
+            [padding.low, padding.high],
+            [theirs["padding"][0].as_i64().unwrap_or(i64::MIN), theirs["padding"][1].as_i64().unwrap_or(i64::MIN)],
+            "{}: padding range",
+            f.label
+        );
+        let frame = file.decode_frame(0).expect("decode");
+        if let Some(range) = theirs["range"].as_array() {
+            let (lo, hi) = data_range(&params, &frame);
+            let expected = (range[0].as_f64().unwrap_or(f64::NAN), range[1].as_f64().unwrap_or(f64::NAN));
+            assert!(
+                (lo - expected.0).abs() < 1e-9 && (hi - expected.1).abs() < 1e-9,
+                "{}: data range ({lo}, {hi}), pydicom {expected:?}",
+                f.label
+            );
+            // The min-max window is that range, however many pixels are padding.
+            let shown = render_frame(
+                &frame,
+                &params,
+                &RenderOptions {
+                    voi: VoiSelection::DataRange,
+                    ..Default::default()
+                },
+            )
+            .expect("render");
+            assert_eq!(shown.width, frame.width, "{}", f.label);
+        }
+        if theirs["padded"].as_u64().unwrap_or(0) > 0 {
+            with_padded_pixels += 1;
+        }
+        checked += 1;
+    }
+    println!("padding: {checked} files checked, {with_padded_pixels} with padded pixels");
+    assert!(checked >= 10, "only {checked} files with Pixel Padding Value were checked");
+    assert!(
+        with_padded_pixels >= 1,
+        "no file had padded pixels: the exclusion was not exercised"
+    );
+}

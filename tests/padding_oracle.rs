@@ -46,7 +46,10 @@ fn min_max_windows_leave_pixel_padding_out_as_pydicom_finds_it() {
     let opened: Vec<_> = files
         .iter()
         .filter_map(|f| DicomFile::open(&f.path).ok().map(|d| (f, d)))
-        .filter(|(_, d)| d.display_parameters(0).is_ok_and(|p| p.pixel_padding.is_some()))
+        .filter(|(_, d)| {
+            d.display_parameters(0)
+                .is_ok_and(|p| p.pixel_padding.is_some())
+        })
         .collect();
     let list: String = opened
         .iter()
@@ -81,14 +84,20 @@ fn min_max_windows_leave_pixel_padding_out_as_pydicom_finds_it() {
         let padding = params.pixel_padding.expect("padding");
         assert_eq!(
             [padding.low, padding.high],
-            [theirs["padding"][0].as_i64().unwrap_or(i64::MIN), theirs["padding"][1].as_i64().unwrap_or(i64::MIN)],
+            [
+                theirs["padding"][0].as_i64().unwrap_or(i64::MIN),
+                theirs["padding"][1].as_i64().unwrap_or(i64::MIN)
+            ],
             "{}: padding range",
             f.label
         );
         let frame = file.decode_frame(0).expect("decode");
         if let Some(range) = theirs["range"].as_array() {
             let (lo, hi) = data_range(&params, &frame);
-            let expected = (range[0].as_f64().unwrap_or(f64::NAN), range[1].as_f64().unwrap_or(f64::NAN));
+            let expected = (
+                range[0].as_f64().unwrap_or(f64::NAN),
+                range[1].as_f64().unwrap_or(f64::NAN),
+            );
             assert!(
                 (lo - expected.0).abs() < 1e-9 && (hi - expected.1).abs() < 1e-9,
                 "{}: data range ({lo}, {hi}), pydicom {expected:?}",
@@ -112,7 +121,10 @@ fn min_max_windows_leave_pixel_padding_out_as_pydicom_finds_it() {
         checked += 1;
     }
     println!("padding: {checked} files checked, {with_padded_pixels} with padded pixels");
-    assert!(checked >= 10, "only {checked} files with Pixel Padding Value were checked");
+    assert!(
+        checked >= 10,
+        "only {checked} files with Pixel Padding Value were checked"
+    );
     assert!(
         with_padded_pixels >= 1,
         "no file had padded pixels: the exclusion was not exercised"

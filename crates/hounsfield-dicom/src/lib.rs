@@ -34,6 +34,7 @@
 
 mod attrs;
 pub mod budget;
+mod charset;
 mod display;
 mod elements;
 mod error;
@@ -48,6 +49,7 @@ mod walk;
 mod wasm_alloc;
 
 pub use attrs::Attributes;
+pub use charset::CharacterSets;
 pub use display::{
     DisplayParameters, ModalityLut, PixelPadding, PresentationLutShape, VoiLutFunction, VoiWindow,
 };

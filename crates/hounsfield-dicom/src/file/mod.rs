@@ -1,9 +1,11 @@
 //! Opening DICOM Part 10 objects from bytes (and, natively, from paths).
 
 use crate::attrs::Attributes;
+use crate::charset::CharacterSets;
 use crate::error::{Error, ErrorKind, KResult, malformed};
 use crate::transfer_syntax::TransferSyntax;
 use crate::walk::{ElementSpan, Encoding, Walker};
+use dicom_dictionary_std::tags;
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::InMemDicomObject;
 use std::ops::Range;
@@ -370,15 +372,30 @@ impl DicomFile {
                 ));
             }
         }
-        for s in spans
-            .iter()
-            .filter(|s| !is_pixel_tag(s.tag()) && !un_sequence(s) && s.uneven.is_none())
-        {
+        // Specific Character Set is read here (it is ASCII), not by dicom-parser, which
+        // would switch to a set of its own for the text after it (and warn about the empty
+        // first value of code extensions): it reads all other text as ISO 8859-1, one
+        // character per byte, and `CharacterSets` decodes it.
+        let charset_tag = |s: &ElementSpan| s.tag() == (0x0008, 0x0005);
+        for s in spans.iter().filter(|s| {
+            !is_pixel_tag(s.tag()) && !un_sequence(s) && s.uneven.is_none() && !charset_tag(s)
+        }) {
             match regions.last_mut() {
                 Some(r) if r.end == s.start => r.end = s.end,
                 _ => regions.push(s.start..s.end),
             }
         }
+        let charset_values: Option<Vec<String>> = spans.iter().find(|s| charset_tag(s)).map(|s| {
+            data.get(s.value_start..s.end)
+                .unwrap_or_default()
+                .split(|&b| b == b'\\')
+                .map(|v| {
+                    String::from_utf8_lossy(v)
+                        .trim_matches([' ', '\0'])
+                        .to_string()
+                })
+                .collect()
+        });
         let native_ts = syntax_for(enc);
         let dicom_ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
             .get(&native_ts.uid)
@@ -434,6 +451,25 @@ impl DicomFile {
         } else {
             reinterpret_un(dataset)
         };
+        let sets = CharacterSets::new(charset_values.as_deref().unwrap_or(&[]));
+        if !sets.unknown.is_empty() {
+            notes.push(format!(
+                "Specific Character Set {:?} is not known: that text is read as ISO 8859-1",
+                sets.unknown
+            ));
+        }
+        let mut dataset = if sets.is_latin1() {
+            dataset
+        } else {
+            sets.recode(dataset)
+        };
+        if let Some(values) = charset_values {
+            dataset.put(dicom_core::DataElement::new(
+                tags::SPECIFIC_CHARACTER_SET,
+                dicom_core::VR::CS,
+                dicom_core::PrimitiveValue::Strs(values.into()),
+            ));
+        }
         Ok(DicomFile {
             name: name.to_string(),
             data,

@@ -40,11 +40,15 @@ export interface Status {
   pan: [number, number];
   flip_horizontal: boolean;
   flip_vertical: boolean;
+  /** Quarter turns clockwise (0-3). */
+  rotation: number;
   cine: boolean;
   layout: string;
   active_pane: unknown;
   /** The planes' crosshair in patient coordinates (mm), when planes are built. */
   crosshair: [number, number, number] | null;
+  /** The planes' window (centre, width): the user's, else the middle slice's. */
+  plane_window: [number, number] | null;
   mpr_note: string | null;
   /** The newest messages (at most 100), oldest first. */
   messages: string[];

@@ -304,7 +304,7 @@ try {
   d = maxDiff(
     px,
     nativeRender(path.join(shared, 'ct-philips-brain'), [sag[2], sag[3]], [
-      '--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.window[0]},${s.window[1]}`,
+      '--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.plane_window[0]},${s.plane_window[1]}`,
     ]),
     sag,
   );

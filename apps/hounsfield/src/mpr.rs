@@ -4,7 +4,9 @@ use crate::render::{RenderArgs, write_png};
 use hounsfield_core::folder::Catalog;
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, RenderedImage, render_view};
 use hounsfield_core::view::View;
-use hounsfield_core::volume::{Convention, Orientation, Plane, Slab, SlabMode, Volume, resample};
+use hounsfield_core::volume::{
+    Convention, Orientation, Plane, Slab, SlabMode, Volume, VolumeData, resample,
+};
 use hounsfield_core::{DicomFile, DisplayParameters};
 use std::process::ExitCode;
 
@@ -61,17 +63,21 @@ pub fn plane_for(volume: &Volume, args: &RenderArgs) -> Result<(Plane, String), 
     Ok((plane, description))
 }
 
-/// The display parameters of a volume: the first slice's (windows, VOI LUTs, VOI LUT
-/// Function, presentation) with the volume's Modality LUT.
+/// The display parameters of a volume: those of `slice`, the file of one of its slices
+/// (windows, VOI LUTs, VOI LUT Function, presentation), with the volume's Modality LUT;
+/// padding is kept only where the volume holds stored values.
 pub fn volume_display(
     volume: &Volume,
-    first: &DicomFile,
+    slice: &DicomFile,
     frame: usize,
 ) -> Result<DisplayParameters, String> {
-    let mut p = first.display_parameters(frame).map_err(|e| e.to_string())?;
+    let mut p = slice.display_parameters(frame).map_err(|e| e.to_string())?;
     p.modality_lut = volume.modality.clone();
     p.palette = None;
     p.supplemental_palette = false;
+    if matches!(volume.data, VolumeData::F32(_)) {
+        p.pixel_padding = None;
+    }
     Ok(p)
 }
 
@@ -135,9 +141,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         (None, Some(_)) => return Err("--mode needs --slab MM".into()),
         (None, None) => None,
     };
-    let first_slice = &volume.stack.slices[0];
-    let first = catalog.open(first_slice.instance)?;
-    let params = volume_display(&volume, &first, first_slice.frame)?;
+    // The middle slice's window, as the viewers' planes take it: edge slices are often
+    // noise or air.
+    let middle = volume
+        .stack
+        .slices
+        .get(volume.stack.slices.len() / 2)
+        .ok_or("the volume has no slices")?;
+    let slice = catalog.open(middle.instance)?;
+    let params = volume_display(&volume, &slice, middle.frame)?;
     let frame = resample(&volume, &plane, slab);
     let view = args
         .view(plane.columns, plane.rows)

@@ -759,7 +759,26 @@ mod e2e {
         let s = viewer.wait("the series", |s| {
             s["loaded"] == true && s["image_drawn"] == true
         });
-        let file_window = window(&s);
+        // Planes take the window of the volume's middle slice (the stack shows the first
+        // slice, with its own).
+        let middle = &volume.stack.slices[volume.stack.slices.len() / 2];
+        let middle_window = catalog
+            .open(middle.instance)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .display_parameters(middle.frame)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .windows
+            .first()
+            .map(|w| (w.center, w.width))
+            .expect("the middle slice has a window");
+        assert_eq!(window(&s), {
+            let w = &first
+                .display_parameters(0)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .windows[0];
+            (w.center, w.width)
+        });
+        let file_window = middle_window;
 
         // 1. M: axial, sagittal and coronal panes through the centre of the volume, each
         //    equal to the CPU resampling of the sorted, sheared stack.
@@ -772,6 +791,11 @@ mod e2e {
                 && s["hover_value"] == false
         });
         assert_eq!(s["mpr"]["volume_slices"], 28);
+        assert_eq!(
+            (s["plane_window"][0].as_f64(), s["plane_window"][1].as_f64()),
+            (Some(file_window.0), Some(file_window.1)),
+            "the planes' window is the middle slice's"
+        );
         let center = volume.stack.center();
         let got = crosshair(&s);
         assert!(

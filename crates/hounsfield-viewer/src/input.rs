@@ -14,6 +14,7 @@
 //! | double click | fit |
 //! | 1 - 9 | window presets |
 //! | I, R, F, V | invert, reset, flip left-right, flip top-bottom |
+//! | E, Q | turn a quarter clockwise, counter-clockwise |
 //! | Space | cine play / pause |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
@@ -179,6 +180,8 @@ pub enum Action {
     FlipHorizontal,
     /// Mirror top and bottom.
     FlipVertical,
+    /// Turn the image by quarter turns: 1 clockwise, -1 counter-clockwise.
+    TurnQuarter(i8),
     /// Start or stop cine (frames or slices played at their Frame Time).
     ToggleCine,
     /// Show the next series.
@@ -254,6 +257,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("I", "invert"),
     ("R", "reset window, zoom, pan, flips"),
     ("F / V", "flip left-right / top-bottom"),
+    ("E / Q", "turn a quarter clockwise / counter-clockwise"),
     ("Space", "cine play / pause"),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
@@ -332,6 +336,8 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('r'), _) => Action::Reset,
             (Key::Letter('f'), _) => Action::FlipHorizontal,
             (Key::Letter('v'), _) => Action::FlipVertical,
+            (Key::Letter('e'), _) => Action::TurnQuarter(1),
+            (Key::Letter('q'), _) => Action::TurnQuarter(-1),
             (Key::Letter('h'), _) | (Key::F1, _) => Action::ToggleHelp,
             (Key::Letter('t'), _) => Action::ToggleTags,
             (Key::Letter('s'), _) => Action::ToggleSeriesList,

@@ -112,7 +112,16 @@ pub fn stack_overlay(
     if model.view.invert {
         o.bottom_left.push("inverted".into());
     }
-    let mut zoom_line = format!("Zoom {:.0}%", model.view.zoom * 100.0);
+    // Zoom as screen pixels per image pixel (100% = 1:1), not over the fitted size.
+    let f = &image.frames[frame];
+    let view = model.view_for(size[0].max(1), size[1].max(1));
+    let mut zoom_line = format!("Zoom {:.0}%", view.scale(f.width, f.height) * 100.0);
+    if model.view.rotation != 0 {
+        zoom_line.push_str(&format!(
+            "  turned {}°",
+            u32::from(model.view.rotation) * 90
+        ));
+    }
     if model.view.flip_horizontal {
         zoom_line.push_str("  flipped L-R");
     }
@@ -144,15 +153,24 @@ pub fn stack_overlay(
             o.hover_value = true;
         }
     }
+    // Orientation letters: where the screen's right and down point in the image (after
+    // flips and turns), then in the patient.
+    let m = view.mapping(f.width, f.height);
+    let (ax, ay) = (m.axis_x, m.axis_y);
     if let Some(d) = info.image_orientation_patient {
-        // Orientation letters from Image Orientation (Patient), after the view's flips.
-        let sign = |flip: bool| if flip { -1.0 } else { 1.0 };
-        let (fx, fy) = (
-            sign(model.view.flip_horizontal),
-            sign(model.view.flip_vertical),
-        );
-        let right = [d[0] * fx, d[1] * fx, d[2] * fx];
-        let down = [d[3] * fy, d[4] * fy, d[5] * fy];
+        // From Image Orientation (Patient): image columns run along d[0..3], rows along
+        // d[3..6].
+        let toward = |a: [f32; 2]| {
+            // Unit length: the view's scale does not change the direction.
+            let n = f64::from(a[0].abs().max(a[1].abs())).max(f64::MIN_POSITIVE);
+            let (u, v) = (f64::from(a[0]) / n, f64::from(a[1]) / n);
+            [
+                u * d[0] + v * d[3],
+                u * d[1] + v * d[4],
+                u * d[2] + v * d[5],
+            ]
+        };
+        let (right, down) = (toward(ax), toward(ay));
         let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
         o.edges = [
             orientation_label(right),
@@ -160,8 +178,49 @@ pub fn stack_overlay(
             orientation_label(down),
             orientation_label(neg(down)),
         ];
+    } else if let Some([row, column]) = &info.patient_orientation {
+        // Without it, from Patient Orientation: the rows run towards `row`, the columns
+        // towards `column` (PS3.3 C.7.6.1.1.1).
+        let toward = |a: [f32; 2]| {
+            if a[0] > 0.0 {
+                row.clone()
+            } else if a[0] < 0.0 {
+                opposite_direction(row)
+            } else if a[1] > 0.0 {
+                column.clone()
+            } else {
+                opposite_direction(column)
+            }
+        };
+        let (right, down) = (toward(ax), toward(ay));
+        let (left, up) = (opposite_direction(&right), opposite_direction(&down));
+        o.edges = [right, left, down, up];
     }
     o
+}
+
+/// The opposite of a Patient Orientation value (each letter: A and P, L and R, H and F);
+/// empty when a letter is not one of those six.
+///
+/// ```
+/// use hounsfield_viewer::overlay::opposite_direction;
+/// assert_eq!(opposite_direction("AFL"), "PHR");
+/// assert_eq!(opposite_direction("CR"), "");
+/// ```
+pub fn opposite_direction(direction: &str) -> String {
+    direction
+        .chars()
+        .map(|c| match c {
+            'A' => Some('P'),
+            'P' => Some('A'),
+            'L' => Some('R'),
+            'R' => Some('L'),
+            'H' => Some('F'),
+            'F' => Some('H'),
+            _ => None,
+        })
+        .collect::<Option<String>>()
+        .unwrap_or_default()
 }
 
 /// The overlay of plane view `k` in a pane of `size` pixels, with the pointer at

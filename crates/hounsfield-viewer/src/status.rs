@@ -117,6 +117,8 @@ pub struct Status {
     pub flip_horizontal: bool,
     /// Mirrored top and bottom.
     pub flip_vertical: bool,
+    /// Quarter turns clockwise (0-3).
+    pub rotation: u8,
     /// Cine playing.
     pub cine: bool,
     /// How the image area is divided.
@@ -125,6 +127,9 @@ pub struct Status {
     pub active_pane: Pane,
     /// The planes' crosshair in patient coordinates (mm), when planes are built.
     pub crosshair: Option<[f64; 3]>,
+    /// The planes' window (centre, width), when planes are built: the user's, else the
+    /// middle slice's (or the volume's min-max).
+    pub plane_window: Option<(f64, f64)>,
     /// Why there are no planes, when there are none.
     pub mpr_note: Option<String>,
     /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
@@ -175,10 +180,12 @@ impl Status {
             pan: m.view.pan,
             flip_horizontal: m.view.flip_horizontal,
             flip_vertical: m.view.flip_vertical,
+            rotation: m.view.rotation,
             cine: m.cine,
             layout: m.layout,
             active_pane: m.active_pane,
             crosshair: m.mpr.as_ref().map(|x| x.crosshair),
+            plane_window: m.mpr_pipeline().and_then(|p| p.window()),
             mpr_note: m.mpr_note.clone(),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,

@@ -65,6 +65,12 @@ pub struct InstanceInfo {
     pub image_orientation_patient: Option<[f64; 6]>,
     /// Image Position (Patient) of the first frame.
     pub image_position_patient: Option<[f64; 3]>,
+    /// Pixel Spacing (0028,0030) of the first frame: row spacing, column spacing (mm).
+    pub pixel_spacing: Option<[f64; 2]>,
+    /// Patient Orientation (0020,0020): the patient directions of the rows (left to
+    /// right) and of the columns (top to bottom), e.g. `["A", "F"]`; what orients images
+    /// without Image Orientation (Patient), such as CR, DX and MG.
+    pub patient_orientation: Option<[String; 2]>,
     /// Whether the pixels were compressed with loss, now or before (Lossy Image
     /// Compression (0028,2110) "01", or a lossy transfer syntax), and how.
     pub lossy: Option<LossyCompression>,
@@ -135,6 +141,13 @@ impl InstanceInfo {
             frames: image.map_or(0, |d| d.number_of_frames),
             image_orientation_patient: geometry.image_orientation_patient,
             image_position_patient: geometry.image_position_patient,
+            pixel_spacing: geometry.pixel_spacing,
+            patient_orientation: match a.strings(tags::PATIENT_ORIENTATION).as_slice() {
+                [row, column] if !row.is_empty() && !column.is_empty() => {
+                    Some([row.to_ascii_uppercase(), column.to_ascii_uppercase()])
+                }
+                _ => None,
+            },
             lossy: (a
                 .string(tags::LOSSY_IMAGE_COMPRESSION)
                 .is_some_and(|v| v.trim() == "01")
@@ -174,7 +187,8 @@ pub struct Series {
     pub series_description: Option<String>,
     /// Modality (0008,0060).
     pub modality: Option<String>,
-    /// Which part of a series split by size or orientation (0 when not split).
+    /// Which part of a series split by size, pixel spacing or orientation (0 when not
+    /// split).
     pub part: usize,
     /// Indices into the slice given to [`group_series`], in slice order.
     pub instances: Vec<usize>,
@@ -212,6 +226,19 @@ impl Series {
 
 /// Orientations closer than this (in direction cosines) are the same.
 const ORIENTATION_TOLERANCE: f64 = 1e-3;
+/// Pixel spacings closer than this (mm) are the same.
+const SPACING_TOLERANCE: f64 = 1e-4;
+
+fn same_spacing(a: Option<[f64; 2]>, b: Option<[f64; 2]>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .zip(b.iter())
+            .all(|(x, y)| (x - y).abs() <= SPACING_TOLERANCE),
+        (None, None) => true,
+        _ => false,
+    }
+}
 
 fn same_orientation(a: Option<[f64; 6]>, b: Option<[f64; 6]>) -> bool {
     match (a, b) {
@@ -224,8 +251,8 @@ fn same_orientation(a: Option<[f64; 6]>, b: Option<[f64; 6]>) -> bool {
     }
 }
 
-/// Groups `instances` by study and series, splits series that mix image sizes or
-/// orientations, and orders each one's slices. Series come in order of study, then
+/// Groups `instances` by study and series, splits series that mix image sizes, pixel
+/// spacings or orientations, and orders each one's slices. Series come in order of study, then
 /// series number, then UID; the result is the same whatever the order of the input.
 pub fn group_series(instances: &[InstanceInfo]) -> Vec<Series> {
     // Group by (study, series), deterministically.
@@ -247,13 +274,14 @@ pub fn group_series(instances: &[InstanceInfo]) -> Vec<Series> {
         while end < order.len() && key(order[end]) == k {
             end += 1;
         }
-        // Split by size and orientation, in order of first appearance.
+        // Split by size, pixel spacing and orientation, in order of first appearance.
         let mut parts: Vec<Vec<usize>> = Vec::new();
         for &i in &order[start..end] {
             let x = &instances[i];
             match parts.iter_mut().find(|p| {
                 let y = &instances[p[0]];
                 (y.rows, y.columns) == (x.rows, x.columns)
+                    && same_spacing(y.pixel_spacing, x.pixel_spacing)
                     && same_orientation(y.image_orientation_patient, x.image_orientation_patient)
             }) {
                 Some(p) => p.push(i),
@@ -424,6 +452,24 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s[0].instances, vec![3, 0]);
         assert_eq!((s[1].part, s[2].part), (1, 2));
+    }
+
+    #[test]
+    fn mixed_pixel_spacings_split() {
+        let spaced = |z: f64, spacing: f64, name: &str| InstanceInfo {
+            pixel_spacing: Some([spacing, spacing]),
+            ..slice("a", z, 1, name)
+        };
+        let v = [
+            spaced(0.0, 0.5, "a"),
+            spaced(1.0, 0.7, "b"),
+            spaced(2.0, 0.5, "c"),
+            spaced(3.0, 0.5 + 1e-6, "d"),
+        ];
+        let s = group_series(&v);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].instances, vec![0, 2, 3]);
+        assert_eq!((s[1].instances.clone(), s[1].part), (vec![1], 1));
     }
 
     #[test]

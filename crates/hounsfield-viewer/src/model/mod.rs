@@ -82,6 +82,8 @@ pub struct ViewSettings {
     pub flip_horizontal: bool,
     /// Mirrored top and bottom.
     pub flip_vertical: bool,
+    /// Quarter turns clockwise (0-3), after the flips.
+    pub rotation: u8,
     /// Nearest or bilinear sampling when magnified.
     pub filter: Filter,
 }
@@ -96,6 +98,7 @@ impl Default for ViewSettings {
             pan: [0.0, 0.0],
             flip_horizontal: false,
             flip_vertical: false,
+            rotation: 0,
             filter: Filter::Linear,
         }
     }
@@ -243,6 +246,10 @@ impl Model {
             }
             Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
             Action::FlipVertical => self.view.flip_vertical = !self.view.flip_vertical,
+            Action::TurnQuarter(q) => {
+                self.view.rotation =
+                    (i16::from(self.view.rotation) + i16::from(q)).rem_euclid(4) as u8;
+            }
             Action::ToggleCine => self.cine = !self.cine && self.slice_position().1 > 1,
             Action::NextSeries | Action::PreviousSeries => {
                 let n = self.series.len();
@@ -460,6 +467,59 @@ mod tests {
             Voi::Table(_) => None,
         });
         assert_eq!(voi, Some(((lo + hi + 1.0) / 2.0, hi - lo + 1.0)));
+    }
+
+    #[test]
+    fn projection_images_take_their_letters_from_patient_orientation() {
+        let mut m = Model::new();
+        let mut inst = instance(1, 0.0, &[0; 16], None);
+        inst.info.image_orientation_patient = None;
+        inst.info.patient_orientation = Some(["A".into(), "FR".into()]);
+        let image = inst.image.take();
+        m.add_instance(inst);
+        m.set_decoded(1, image.ok_or_else(String::new));
+        let edges = |m: &Model| crate::overlay::stack_overlay(m, [64, 64], None, false).edges;
+        // Right, left, bottom, top.
+        assert_eq!(edges(&m), ["A", "P", "FR", "HL"].map(String::from));
+        m.apply(Action::FlipHorizontal);
+        assert_eq!(edges(&m), ["P", "A", "FR", "HL"].map(String::from));
+        m.apply(Action::FlipVertical);
+        assert_eq!(edges(&m), ["P", "A", "HL", "FR"].map(String::from));
+        // A quarter turn clockwise of the unflipped image: what was at the top (HL) is at
+        // the right.
+        m.apply(Action::FlipVertical);
+        m.apply(Action::FlipHorizontal);
+        m.apply(Action::TurnQuarter(1));
+        assert_eq!(edges(&m), ["HL", "FR", "A", "P"].map(String::from));
+        m.apply(Action::TurnQuarter(-1));
+        assert_eq!(edges(&m), ["A", "P", "FR", "HL"].map(String::from));
+    }
+
+    #[test]
+    fn turns_move_the_orientation_letters_and_zoom_is_the_pixel_scale() {
+        let mut m = model();
+        let overlay = |m: &Model| crate::overlay::stack_overlay(m, [64, 32], None, false);
+        // 4 x 4 pixels fitted into 64 x 32: 8 screen pixels per image pixel.
+        assert!(
+            overlay(&m)
+                .bottom_left
+                .iter()
+                .any(|l| l.starts_with("Zoom 800%"))
+        );
+        // Axial: rows run to the patient's left, columns to the back.
+        assert_eq!(overlay(&m).edges, ["L", "R", "P", "A"].map(String::from));
+        m.apply(Action::TurnQuarter(1));
+        assert_eq!(overlay(&m).edges, ["A", "P", "L", "R"].map(String::from));
+        assert!(
+            overlay(&m)
+                .bottom_left
+                .iter()
+                .any(|l| l.contains("turned 90°"))
+        );
+        m.apply(Action::TurnQuarter(1));
+        m.apply(Action::TurnQuarter(1));
+        m.apply(Action::TurnQuarter(1));
+        assert_eq!(m.view.rotation, 0);
     }
 
     #[test]

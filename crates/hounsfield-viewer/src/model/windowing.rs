@@ -41,7 +41,7 @@ impl Model {
             pan: self.view.pan,
             flip_horizontal: self.view.flip_horizontal,
             flip_vertical: self.view.flip_vertical,
-            rotation: 0,
+            rotation: self.view.rotation,
             pixel_aspect: self.current_image().map_or(1.0, |(_, d, _)| d.pixel_aspect),
             filter: self.view.filter,
         }

@@ -3,10 +3,9 @@
 //! data range of frame 0 (modality values of the stored values that are not padding)
 //! equal what pydicom and NumPy compute from the same file.
 
-use hounsfield_conformance::{corpus, missing, python, root};
+use hounsfield_conformance::{corpus, missing, python, python_per_path};
 use hounsfield_core::DicomFile;
 use hounsfield_core::pipeline::{RenderOptions, VoiSelection, data_range, render_frame};
-use std::process::Command;
 
 const SCRIPT: &str = r#"
 import json, sys, pydicom, numpy as np
@@ -51,32 +50,11 @@ fn min_max_windows_leave_pixel_padding_out_as_pydicom_finds_it() {
                 .is_ok_and(|p| p.pixel_padding.is_some())
         })
         .collect();
-    let list: String = opened
-        .iter()
-        .map(|(f, _)| format!("{}\n", f.path.display()))
-        .collect();
-    let mut child = Command::new(python())
-        .args(["-c", SCRIPT])
-        .current_dir(root())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run python");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(list.as_bytes()).expect("write the list");
-    }
-    let out = child.wait_with_output().expect("python output");
-    assert!(out.status.success(), "the pydicom script failed");
-    let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
-        .expect("utf-8")
-        .lines()
-        .collect();
-    assert_eq!(lines.len(), opened.len(), "one answer per file");
+    let paths: Vec<&std::path::Path> = opened.iter().map(|(f, _)| f.path.as_path()).collect();
+    let lines = python_per_path(SCRIPT, &paths);
     let (mut checked, mut with_padded_pixels) = (0, 0);
     for ((f, file), line) in opened.iter().zip(lines) {
-        let theirs: serde_json::Value = serde_json::from_str(line).expect("json");
+        let theirs: serde_json::Value = serde_json::from_str(&line).expect("json");
         if theirs.is_null() {
             continue;
         }

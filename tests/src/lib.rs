@@ -81,6 +81,35 @@ pub fn python() -> PathBuf {
         .map_or_else(|| root().join("target/venv/bin/python"), PathBuf::from)
 }
 
+/// Runs `script` with the test Python, one path per line on its standard input, and
+/// returns its output lines: the pydicom oracles answer one JSON line per path. Panics
+/// when the script fails or does not answer once per path.
+pub fn python_per_path(script: &str, paths: &[&Path]) -> Vec<String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python())
+        .args(["-c", script])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for p in paths {
+            writeln!(stdin, "{}", p.display()).expect("write the list");
+        }
+    }
+    let out = child.wait_with_output().expect("python output");
+    assert!(out.status.success(), "the pydicom script failed");
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), paths.len(), "one answer per file");
+    lines
+}
+
 /// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
 pub fn allow_missing() -> bool {
     std::env::var("HOUNSFIELD_ALLOW_MISSING_ORACLES").is_ok_and(|v| v == "1")

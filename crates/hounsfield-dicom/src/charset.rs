@@ -129,8 +129,27 @@ pub struct CharacterSets {
     pub unknown: Vec<String>,
     /// The set dicom-parser decodes with after reading the attribute (it follows the first
     /// value): text of sequence items with their own Specific Character Set reaches
-    /// [`recode`](Self::recode) decoded with it, and is encoded back with it.
+    /// [`recode`](Self::recode) decoded with it, and is mapped back to bytes with it.
     parser: Option<SpecificCharacterSet>,
+}
+
+/// The bytes `text` came from, when `set` decoded them: UTF-8 as it is; single-byte sets
+/// through a table made with the set's own decoder (so that no encoder tables are linked
+/// into the browser build). None for other multi-byte sets or characters not in the set.
+fn bytes_decoded_by(set: &SpecificCharacterSet, text: &str) -> Option<Vec<u8>> {
+    if set.name() == "ISO_IR 192" {
+        return Some(text.as_bytes().to_vec());
+    }
+    let mut table = std::collections::HashMap::new();
+    for b in 0..=255u8 {
+        if let Ok(decoded) = set.decode(&[b]) {
+            let mut chars = decoded.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                table.entry(c).or_insert(b);
+            }
+        }
+    }
+    text.chars().map(|c| table.get(&c).copied()).collect()
 }
 
 impl CharacterSets {
@@ -266,7 +285,7 @@ impl CharacterSets {
             // the set an item's own Specific Character Set named: then encode it back.
             let bytes: Vec<u8> = match s.chars().map(|c| u8::try_from(c).ok()).collect() {
                 Some(bytes) => bytes,
-                None => self.parser.as_ref()?.encode(s).ok()?,
+                None => bytes_decoded_by(self.parser.as_ref()?, s)?,
             };
             decoded.push(match vr {
                 VR::PN => self.decode_person_name(&bytes),

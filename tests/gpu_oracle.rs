@@ -314,7 +314,8 @@ fn gpu_matches_the_cpu_reference() {
 }
 
 /// Golden images for human review: a few representative renders, compared exactly.
-/// `HOUNSFIELD_UPDATE_SNAPSHOTS=1` rewrites them; a mismatch writes `<name>.diff.png`
+/// `HOUNSFIELD_UPDATE_SNAPSHOTS=1` rewrites them (a missing one is a failure, never written
+/// silently); a mismatch writes `<name>.diff.png`
 /// (and `<name>.new.png`) beside the golden file.
 #[test]
 fn gpu_snapshots() {
@@ -416,8 +417,18 @@ fn gpu_snapshots() {
         g.cached = None;
         let image = g.render(&frame, &params, &options, &view).expect("render");
         let path = dir.join(format!("{name}.png"));
-        if update || !path.exists() {
+        if update {
             write_png(&path, &image);
+            continue;
+        }
+        if !path.exists() {
+            // A golden image is written only on request, never because it is missing.
+            write_png(&dir.join(format!("{name}.new.png")), &image);
+            mismatches.push(format!(
+                "{name}: no golden image {} (HOUNSFIELD_UPDATE_SNAPSHOTS=1 writes it; this \
+                 render is in {name}.new.png)",
+                path.display()
+            ));
             continue;
         }
         let golden = read_png(&path);

@@ -2,7 +2,10 @@
 
 use crate::render::{RenderArgs, write_png};
 use hounsfield_core::folder::Catalog;
-use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, RenderedImage, render_view};
+use hounsfield_core::pipeline::{
+    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, render_view_with,
+};
+use hounsfield_core::plane_window::planes_voi;
 use hounsfield_core::view::View;
 use hounsfield_core::volume::{
     Convention, Orientation, Plane, Slab, SlabMode, Volume, VolumeData, resample,
@@ -141,8 +144,8 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         (None, Some(_)) => return Err("--mode needs --slab MM".into()),
         (None, None) => None,
     };
-    // The middle slice's window, as the viewers' planes take it: edge slices are often
-    // noise or air.
+    // The planes' window by the viewers' rule (`plane_window`): the middle slice's, else
+    // the volume's min-max.
     let middle = volume
         .stack
         .slices
@@ -154,9 +157,18 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     let view = args
         .view(plane.columns, plane.rows)
         .unwrap_or_else(|| View::native(plane.columns, plane.rows));
-    let pipeline = GreyPipeline::resolve(&params, &frame, &options).map_err(|e| e.to_string())?;
+    let mut pipeline =
+        GreyPipeline::resolve(&params, &frame, &options).map_err(|e| e.to_string())?;
+    if options.voi == VoiSelection::Default {
+        pipeline.voi = planes_voi(&pipeline.voi, !params.windows.is_empty(), || {
+            volume.modality_range(params.pixel_padding)
+        });
+    }
     let rendered = if args.use_cpu() {
-        render_view(&frame, &params, &options, &view).map_err(|e| e.to_string())?
+        let mut image = render_view_with(&frame, Some(&pipeline), None, false, false, &view)
+            .map_err(|e| e.to_string())?;
+        image.pipeline = Some(pipeline);
+        image
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
             .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;

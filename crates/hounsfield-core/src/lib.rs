@@ -78,3 +78,5 @@ pub use hounsfield_volume::geometry;
 pub use hounsfield_volume::series;
 /// Volumes and planes.
 pub use hounsfield_volume::volume;
+/// The default window of planes, shared by the viewers and the command line.
+pub use hounsfield_volume::window as plane_window;

@@ -168,6 +168,16 @@ pub fn presentation_transform(y: f64, inverse: bool) -> f64 {
     if inverse { 1.0 - y } else { y }
 }
 
+/// The window (centre, width) that spans a modality-value range (min, max) exactly, as a
+/// window chosen from the data is made: every value of the range maps inside the window.
+///
+/// ```
+/// assert_eq!(hounsfield_pipeline::range_window((-1024.0, 3071.0)), (1024.0, 4096.0));
+/// ```
+pub fn range_window((lo, hi): (f64, f64)) -> (f64, f64) {
+    ((lo + hi + 1.0) / 2.0, hi - lo + 1.0)
+}
+
 /// Stage 6: a normalised value to an 8-bit output level, rounded to nearest.
 #[inline]
 pub fn output_encode(y: f64) -> u8 {
@@ -182,6 +192,17 @@ impl GreyPipeline {
         frame: &Frame,
         options: &RenderOptions,
     ) -> Result<GreyPipeline, ErrorKind> {
+        Self::resolve_over(params, || data_range(params, frame), options)
+    }
+
+    /// [`GreyPipeline::resolve`] with the data range (modality values, min and max) given
+    /// by `range`, asked for only when a min-max window is needed: for callers that know
+    /// it already, or that window over more than one frame.
+    pub fn resolve_over(
+        params: &DisplayParameters,
+        range: impl FnOnce() -> (f64, f64),
+        options: &RenderOptions,
+    ) -> Result<GreyPipeline, ErrorKind> {
         let function = options.voi_function.unwrap_or(params.voi_lut_function);
         let window = |center: f64, width: f64| Voi::Window {
             center,
@@ -189,8 +210,8 @@ impl GreyPipeline {
             function,
         };
         let data_range = || {
-            let (lo, hi) = data_range(params, frame);
-            window((lo + hi + 1.0) / 2.0, hi - lo + 1.0)
+            let (center, width) = range_window(range());
+            window(center, width)
         };
         let voi = match &options.voi {
             VoiSelection::Window { center, width } => window(*center, *width),

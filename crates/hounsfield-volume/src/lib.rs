@@ -32,3 +32,4 @@ pub mod folder;
 pub mod geometry;
 pub mod series;
 pub mod volume;
+pub mod window;

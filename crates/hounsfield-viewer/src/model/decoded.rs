@@ -111,10 +111,11 @@ impl DecodedImage {
                 };
             }
             if matches!(frame.color, FrameColor::Monochrome) {
-                let pipe = GreyPipeline::resolve(&params, frame, &RenderOptions::default())
-                    .map_err(|k| hounsfield_core::Error::new(file.name(), k))?;
                 let (lo, hi) = data_range(&params, frame);
                 range = (range.0.min(lo), range.1.max(hi));
+                let pipe =
+                    GreyPipeline::resolve_over(&params, || (lo, hi), &RenderOptions::default())
+                        .map_err(|k| hounsfield_core::Error::new(file.name(), k))?;
                 pipelines.push(Some(pipe));
             } else {
                 range = (0.0, 255.0);

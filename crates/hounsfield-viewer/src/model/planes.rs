@@ -108,23 +108,19 @@ impl Model {
         let middle = slices.get(slices.len() / 2)?;
         let image = image_of(middle.instance)?;
         let own = image.pipelines.get(middle.frame)?.as_ref()?;
-        match own.voi {
-            Voi::Window { function, .. } if image.windows.is_empty() => {
-                let range = slices
+        Some(hounsfield_core::plane_window::planes_voi(
+            &own.voi,
+            !image.windows.is_empty(),
+            || {
+                // The slices' own ranges (padding left out) make the volume's.
+                slices
                     .iter()
                     .filter_map(|s| image_of(s.instance).map(|i| i.range))
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |a, r| {
                         (a.0.min(r.0), a.1.max(r.1))
-                    });
-                let (center, width) = Self::data_range_window(range);
-                Some(Voi::Window {
-                    center,
-                    width,
-                    function,
-                })
-            }
-            _ => Some(own.voi.clone()),
-        }
+                    })
+            },
+        ))
     }
 
     /// The modality value at patient point `p` of the volume, as text with units.

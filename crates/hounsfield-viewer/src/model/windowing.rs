@@ -53,10 +53,6 @@ impl Model {
             .is_some_and(|(i, _, _)| i.info.modality.as_deref() == Some("CT"))
     }
 
-    pub(super) fn data_range_window(range: (f64, f64)) -> (f64, f64) {
-        ((range.0 + range.1 + 1.0) / 2.0, range.1 - range.0 + 1.0)
-    }
-
     pub(super) fn preset(&mut self, n: u8) {
         let Some((_, image, _)) = self.current_image() else {
             return;
@@ -89,7 +85,7 @@ impl Model {
                 .unwrap_or_else(|| format!("file window {n}"));
             Some((w.center, w.width, label))
         } else if n == windows.len() + 1 {
-            let (c, w) = Self::data_range_window(range);
+            let (c, w) = hounsfield_core::pipeline::range_window(range);
             Some((c, w, "min-max".into()))
         } else {
             None
@@ -117,7 +113,7 @@ impl Model {
         };
         let (c, w) = pipe
             .window()
-            .unwrap_or_else(|| Self::data_range_window(range));
+            .unwrap_or_else(|| hounsfield_core::pipeline::range_window(range));
         let s = hounsfield_core::presets::window_drag_sensitivity(range.0, range.1);
         let width = (w + f64::from(dx) * s).max(1.0);
         let center = c + f64::from(dy) * s;

@@ -110,6 +110,44 @@ pub fn python_per_path(script: &str, paths: &[&Path]) -> Vec<String> {
     lines
 }
 
+/// Every corpus file that opens and that `keep` accepts, with pydicom's answer for it
+/// (`script` as [`python_per_path`] runs it, one JSON value per file). None, having said
+/// so through [`missing`], when the corpus or the pydicom oracle is missing.
+pub fn pydicom_per_file(
+    script: &str,
+    keep: impl Fn(&hounsfield_core::DicomFile) -> bool,
+) -> Option<Vec<(CorpusFile, hounsfield_core::DicomFile, serde_json::Value)>> {
+    let Some(files) = corpus() else {
+        missing("the test corpus (pydicom wheels and ../shared/data)");
+        return None;
+    };
+    if !python().exists() {
+        missing("the pydicom oracle (target/venv)");
+        return None;
+    }
+    let opened: Vec<_> = files
+        .into_iter()
+        .filter_map(|f| {
+            hounsfield_core::DicomFile::open(&f.path)
+                .ok()
+                .map(|d| (f, d))
+        })
+        .filter(|(_, d)| keep(d))
+        .collect();
+    let paths: Vec<&Path> = opened.iter().map(|(f, _)| f.path.as_path()).collect();
+    let lines = python_per_path(script, &paths);
+    Some(
+        opened
+            .into_iter()
+            .zip(lines)
+            .map(|((f, d), line)| {
+                let value = serde_json::from_str(&line).expect("the oracle answers JSON");
+                (f, d, value)
+            })
+            .collect(),
+    )
+}
+
 /// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
 pub fn allow_missing() -> bool {
     std::env::var("HOUNSFIELD_ALLOW_MISSING_ORACLES").is_ok_and(|v| v == "1")

@@ -141,21 +141,16 @@ pub fn stack_overlay(
     if let Some(z) = model.slice_location() {
         o.bottom_left.push(format!("Pos {z:.2} mm"));
     }
-    if let Some([x, y]) = pointer {
-        let f = &image.frames[frame];
-        let img = model
-            .view_for(size[0].max(1), size[1].max(1))
-            .mapping(f.width, f.height)
-            .image_at(x, y);
-        if let Some((x, y, v)) = model.value_at(img) {
-            o.bottom_right.push(format!("x {x}  y {y}"));
-            o.bottom_right.push(v);
-            o.hover_value = true;
-        }
+    let m = view.mapping(f.width, f.height);
+    if let Some([x, y]) = pointer
+        && let Some((x, y, v)) = model.value_at(m.image_at(x, y))
+    {
+        o.bottom_right.push(format!("x {x}  y {y}"));
+        o.bottom_right.push(v);
+        o.hover_value = true;
     }
     // Orientation letters: where the screen's right and down point in the image (after
     // flips and turns), then in the patient.
-    let m = view.mapping(f.width, f.height);
     let (ax, ay) = (m.axis_x, m.axis_y);
     if let Some(d) = info.image_orientation_patient {
         // From Image Orientation (Patient): image columns run along d[0..3], rows along

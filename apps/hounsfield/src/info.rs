@@ -221,6 +221,21 @@ fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
             "rows": first.rows,
             "columns": first.columns,
         });
+        // Stacks and time points: "slices" below is the first stack's first time point.
+        let dimensions = catalog.dimensions(i).map(|(_, d)| d).unwrap_or_default();
+        entry["dimensions"] = serde_json::json!({
+            "columns": first.columns,
+            "rows": first.rows,
+            "slices": dimensions.slices(),
+            "time_points": dimensions.time_points(),
+            "stacks": dimensions.stacks.len(),
+            "frames": dimensions.frames(),
+            "time_axis": dimensions.time_axis.map(|a| a.name()),
+            "time_values": dimensions.stacks.first().map(|s| {
+                s.time_points.iter().map(|t| t.value).collect::<Vec<_>>()
+            }),
+            "stack_labels": dimensions.stacks.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
+        });
         match &stack {
             Ok(stack) => {
                 let r = &stack.report;
@@ -259,6 +274,20 @@ fn run_folders(paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
                 first.columns,
                 first.rows
             );
+            if dimensions.stacks.len() > 1 || dimensions.time_points() > 1 {
+                let axis = dimensions
+                    .time_axis
+                    .map_or(String::new(), |a| format!(" along {}", a.name()));
+                println!(
+                    "  dimensions     {} x {} x {} slices, {} stack(s), {} time point(s){axis}; {} frames",
+                    first.columns,
+                    first.rows,
+                    dimensions.slices(),
+                    dimensions.stacks.len(),
+                    dimensions.time_points(),
+                    dimensions.frames()
+                );
+            }
             match &stack {
                 Ok(stack) => {
                     let r = &stack.report;

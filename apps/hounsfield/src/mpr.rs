@@ -126,7 +126,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         eprintln!("hounsfield: {s}");
     }
     let series = series_index(&catalog, args)?;
-    let volume = catalog.volume(series)?;
+    let one_based = |v: Option<usize>, what: &str| match v {
+        Some(0) => Err(format!("--{what} counts from 1")),
+        v => Ok(v.unwrap_or(1) - 1),
+    };
+    let volume = catalog.volume_at(
+        series,
+        one_based(args.stack, "stack")?,
+        one_based(args.time, "time")?,
+    )?;
     for w in &volume.stack.report.warnings {
         eprintln!("hounsfield: {w}");
     }

@@ -100,6 +100,12 @@ pub struct RenderArgs {
     /// Which series of the folder, 1-based, in the order `info FOLDER` lists them.
     #[arg(long, help_heading = "Volumes (MPR)")]
     pub series: Option<usize>,
+    /// Which stack of a multi-stack series, 1-based (`info` lists its dimensions).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub stack: Option<usize>,
+    /// Which time point (phase, b-value, ...) of a 4D series, 1-based.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub time: Option<usize>,
     /// Show patient left on screen left (default: radiological, patient left on screen right).
     #[arg(long, help_heading = "Volumes (MPR)")]
     pub neurological: bool,

@@ -69,6 +69,8 @@ pub mod pipeline {
 pub use hounsfield_pipeline::presets;
 /// Pan, zoom and rotation of an image on screen, and the sampling the renderer shares.
 pub use hounsfield_pipeline::view;
+/// Stacks and time points of a series (multi-stack and 4D series).
+pub use hounsfield_volume::dimensions;
 /// Files and folders (native only).
 #[cfg(not(target_arch = "wasm32"))]
 pub use hounsfield_volume::folder;

@@ -203,6 +203,25 @@ impl<'a> Attributes<'a> {
         }
     }
 
+    /// The values of an attribute tag (AT) element, such as Dimension Index Pointer; read
+    /// as (group, element) pairs when the file's VR made them words or bytes.
+    pub fn tags(&self, tag: Tag) -> Vec<Tag> {
+        match self.primitive(tag) {
+            Some(PrimitiveValue::Tags(v)) => v.to_vec(),
+            Some(PrimitiveValue::U16(v)) => v.chunks_exact(2).map(|c| Tag(c[0], c[1])).collect(),
+            Some(PrimitiveValue::U8(v)) => v
+                .chunks_exact(4)
+                .map(|c| {
+                    Tag(
+                        u16::from_le_bytes([c[0], c[1]]),
+                        u16::from_le_bytes([c[2], c[3]]),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The items of a sequence.
     pub fn items(&self, tag: Tag) -> Option<&'a [InMemDicomObject]> {
         match self.value(tag)? {

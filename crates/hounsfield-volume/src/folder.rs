@@ -2,6 +2,7 @@
 //! Folders are searched recursively; files that are not DICOM images are reported, not
 //! read whole; series are grouped and volumes loaded with bounded memory.
 
+use crate::dimensions::Dimensions;
 use crate::series::{InstanceInfo, Series, group_series};
 use crate::volume::{Stack, StackInput, Volume, VolumeData};
 use hounsfield_dicom::DicomFile;
@@ -168,15 +169,42 @@ impl Catalog {
         catalog
     }
 
-    /// The slice stack of series `index`.
-    pub fn stack(&self, index: usize) -> Result<Stack, String> {
+    /// The frames of series `index` (one input per frame, in series order) and the stacks
+    /// and time points they form.
+    pub fn dimensions(&self, index: usize) -> Result<(Vec<StackInput>, Dimensions), String> {
         let series = self.series.get(index).ok_or("no such series")?;
         let inputs: Vec<StackInput> = series
             .instances
             .iter()
             .flat_map(|&i| self.slices[i].iter().cloned())
             .collect();
-        Stack::assemble(&inputs)
+        let dimensions = Dimensions::organize(&inputs);
+        Ok((inputs, dimensions))
+    }
+
+    /// The slice stack of series `index`: its stack `stack` at time point `time` (both
+    /// 0-based; 0 and 0 for a series of one volume).
+    pub fn stack_at(&self, index: usize, stack: usize, time: usize) -> Result<Stack, String> {
+        let (inputs, dimensions) = self.dimensions(index)?;
+        let stacks = dimensions.stacks.len();
+        let s = dimensions
+            .stacks
+            .get(stack)
+            .ok_or_else(|| format!("stack {} asked for, the series has {stacks}", stack + 1))?;
+        let t = s.time_points.get(time).ok_or_else(|| {
+            format!(
+                "time point {} asked for, the series has {}",
+                time + 1,
+                s.time_points.len()
+            )
+        })?;
+        let chosen: Vec<StackInput> = t.inputs.iter().map(|&k| inputs[k].clone()).collect();
+        Stack::assemble(&chosen)
+    }
+
+    /// The slice stack of series `index` (its first stack at its first time point).
+    pub fn stack(&self, index: usize) -> Result<Stack, String> {
+        self.stack_at(index, 0, 0)
     }
 
     /// The file of instance `index`, when it was read from one.
@@ -195,7 +223,12 @@ impl Catalog {
     /// Decodes series `index` into a volume: every slice decoded straight into its place
     /// (in parallel with the `parallel` feature), one file in memory per worker.
     pub fn volume(&self, index: usize) -> Result<Volume, String> {
-        let stack = self.stack(index)?;
+        self.volume_at(index, 0, 0)
+    }
+
+    /// [`Catalog::volume`] of stack `stack` at time point `time` ([`Catalog::stack_at`]).
+    pub fn volume_at(&self, index: usize, stack: usize, time: usize) -> Result<Volume, String> {
+        let stack = self.stack_at(index, stack, time)?;
         load_volume(stack, |i| self.open(i))
     }
 }

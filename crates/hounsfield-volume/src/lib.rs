@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+pub mod dimensions;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod folder;
 pub mod geometry;

@@ -1,8 +1,9 @@
 //! Grouping instances into studies and series, and ordering their slices.
 //!
 //! Instances are grouped by Study Instance UID and Series Instance UID, then split when a
-//! series mixes image sizes or orientations, or when its acquisitions (Acquisition Number)
-//! repeat the same positions. Slices are ordered by the projection of
+//! series mixes image sizes, pixel spacings or orientations; acquisitions that repeat the
+//! same positions (time points, phases, b-values) stay one series, whose stacks and time
+//! points [`dimensions`](crate::dimensions) sorts out. Slices are ordered by the projection of
 //! Image Position (Patient) on the slice normal (the cross product of the row and column
 //! direction cosines), never by file name or Instance Number; those only break ties and
 //! order instances without geometry.
@@ -288,10 +289,6 @@ pub fn group_series(instances: &[InstanceInfo]) -> Vec<Series> {
                 None => parts.push(vec![i]),
             }
         }
-        let parts: Vec<Vec<usize>> = parts
-            .into_iter()
-            .flat_map(|p| split_repeated_acquisitions(instances, p))
-            .collect();
         for (part, mut members) in parts.into_iter().enumerate() {
             let ordered_by_position = sort_slices(instances, &mut members);
             let first = &instances[members[0]];
@@ -318,49 +315,6 @@ fn tie_break(instances: &[InstanceInfo], a: usize, b: usize) -> std::cmp::Orderi
         .then_with(|| x.name.cmp(&y.name))
         .then_with(|| x.sop_instance_uid.cmp(&y.sop_instance_uid))
         .then(a.cmp(&b))
-}
-
-/// Splits `members` by Acquisition Number when acquisitions repeat each other's
-/// positions (a series scanned twice over the same range); otherwise keeps them together
-/// (acquisitions covering different ranges make one volume).
-fn split_repeated_acquisitions(instances: &[InstanceInfo], members: Vec<usize>) -> Vec<Vec<usize>> {
-    let mut by_acquisition: std::collections::BTreeMap<Option<i64>, Vec<usize>> =
-        std::collections::BTreeMap::new();
-    for &i in &members {
-        by_acquisition
-            .entry(instances[i].acquisition_number)
-            .or_default()
-            .push(i);
-    }
-    if by_acquisition.len() < 2 {
-        return vec![members];
-    }
-    let Some(normal) = instances[members[0]].normal() else {
-        return vec![members];
-    };
-    // Positions along the normal, to 0.01 mm, of each acquisition.
-    let key = |i: usize| {
-        instances[i]
-            .image_position_patient
-            .map(|p| (dot(normal, p) * 100.0).round() as i64)
-    };
-    let mut owner: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
-    let mut repeated = false;
-    for (acquisition, list) in &by_acquisition {
-        for &i in list {
-            if let Some(k) = key(i)
-                && let Some(other) = owner.insert(k, *acquisition)
-                && other != *acquisition
-            {
-                repeated = true;
-            }
-        }
-    }
-    if repeated {
-        by_acquisition.into_values().collect()
-    } else {
-        vec![members]
-    }
 }
 
 /// Orders `members` along the slice normal when every one has a position and the
@@ -473,12 +427,13 @@ mod tests {
     }
 
     #[test]
-    fn acquisitions_split_only_when_they_repeat_positions() {
+    fn repeated_acquisitions_stay_one_series() {
+        // Two passes over the same positions are one series with a time axis
+        // (`dimensions`), not two series.
         let acq = |z: f64, a: i64, name: &str| InstanceInfo {
             acquisition_number: Some(a),
             ..slice("a", z, 1, name)
         };
-        // Two passes over the same positions: two volumes.
         let v = [
             acq(0.0, 1, "a"),
             acq(1.0, 1, "b"),
@@ -486,19 +441,8 @@ mod tests {
             acq(1.0, 2, "d"),
         ];
         let s = group_series(&v);
-        assert_eq!(s.len(), 2);
-        assert_eq!(
-            (s[0].instances.clone(), s[1].instances.clone()),
-            (vec![0, 1], vec![2, 3])
-        );
-        // Two acquisitions covering different ranges: one volume.
-        let v = [
-            acq(0.0, 1, "a"),
-            acq(1.0, 1, "b"),
-            acq(2.0, 2, "c"),
-            acq(3.0, 2, "d"),
-        ];
-        assert_eq!(group_series(&v).len(), 1);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].instances.len(), 4);
     }
 
     #[test]

@@ -29,6 +29,7 @@
 //! # Ok::<(), String>(())
 //! ```
 
+use crate::dimensions::FrameDimensions;
 use crate::geometry::{cross, dot, normalize};
 use hounsfield_dicom::DicomFile;
 use hounsfield_dicom::ModalityLut;
@@ -58,6 +59,8 @@ pub struct StackInput {
     pub rows: u32,
     /// Columns (0028,0011).
     pub columns: u32,
+    /// Its stack and time point, as its file says ([`Dimensions`](crate::dimensions::Dimensions)).
+    pub dimensions: FrameDimensions,
 }
 
 impl StackInput {
@@ -69,6 +72,7 @@ impl StackInput {
             return Vec::new();
         };
         let frames = image.number_of_frames as usize;
+        let mut dimensions = FrameDimensions::of_file(file, frames).into_iter();
         let first = file.geometry(0);
         let per_frame = file
             .attributes()
@@ -109,6 +113,7 @@ impl StackInput {
                     pixel_spacing: g.pixel_spacing,
                     rows: image.rows,
                     columns: image.columns,
+                    dimensions: dimensions.next().unwrap_or_default(),
                 }
             })
             .collect()

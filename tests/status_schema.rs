@@ -66,6 +66,9 @@ fn status_keys_are_the_declared_ones() {
         series_instance_uid: None,
         instances: 0,
         decoded: 0,
+        stacks: 1,
+        time_points: 1,
+        time_axis: None,
         current: false,
     };
     let ours = keys(serde_json::to_value(series).expect("serialises"));

@@ -10,6 +10,12 @@ export interface SeriesStatus {
   series_instance_uid: string | null;
   instances: number;
   decoded: number;
+  /** Stacks (more than one: a multi-stack series, e.g. magnitude and field map). */
+  stacks: number;
+  /** Time points (more than one: a 4D series: phases, b-values, acquisitions). */
+  time_points: number;
+  /** The attribute of the time axis, e.g. "Trigger Time". */
+  time_axis: string | null;
   /** Whether it is the series on screen. */
   current: boolean;
 }
@@ -25,9 +31,12 @@ export interface Status {
   series: SeriesStatus[];
   /** Index of the series on screen in `series`. */
   current_series: number | null;
-  /** The slice on screen, 0-based, of `slices`. */
+  /** The slice on screen, 0-based, of `slices` (those of the stack and time point on screen). */
   slice: number;
   slices: number;
+  /** The stack and time point on screen, 0-based. */
+  stack: number;
+  time_point: number;
   /** The file on screen. */
   file: string | null;
   frame: number | null;

@@ -15,7 +15,8 @@
 //! | 1 - 9 | window presets |
 //! | I, R, F, V | invert, reset, flip left-right, flip top-bottom |
 //! | E, Q | turn a quarter clockwise, counter-clockwise |
-//! | Space | cine play / pause |
+//! | Space | cine play / pause (through the time points of a 4D series) |
+//! | N / P, K | next / previous time point (4D), next stack |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -182,8 +183,13 @@ pub enum Action {
     FlipVertical,
     /// Turn the image by quarter turns: 1 clockwise, -1 counter-clockwise.
     TurnQuarter(i8),
-    /// Start or stop cine (frames or slices played at their Frame Time).
+    /// Start or stop cine (frames or slices played at their Frame Time; the time points
+    /// of a 4D series).
     ToggleCine,
+    /// Move through the time points (phases, b-values) of a 4D series, at the same slice.
+    TimePoint(i64),
+    /// Show the next stack of a multi-stack series (magnitude, phase, field map...).
+    NextStack,
     /// Show the next series.
     NextSeries,
     /// Show the previous series.
@@ -258,7 +264,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("R", "reset window, zoom, pan, flips"),
     ("F / V", "flip left-right / top-bottom"),
     ("E / Q", "turn a quarter clockwise / counter-clockwise"),
-    ("Space", "cine play / pause"),
+    (
+        "Space",
+        "cine play / pause (a 4D series plays its time points)",
+    ),
+    (
+        "N / P",
+        "next / previous time point of a 4D series (same slice)",
+    ),
+    ("K", "next stack of a multi-stack series"),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
     ("Ctrl + O", "open files"),
@@ -343,6 +357,9 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('s'), _) => Action::ToggleSeriesList,
             (Key::Letter('m'), _) => Action::Layout(None),
             (Key::Letter('b'), _) => Action::CycleSlab,
+            (Key::Letter('n'), _) => Action::TimePoint(1),
+            (Key::Letter('p'), _) => Action::TimePoint(-1),
+            (Key::Letter('k'), _) => Action::NextStack,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),
             (Key::Down | Key::Right, _) => Action::Slice(1),

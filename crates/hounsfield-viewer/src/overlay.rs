@@ -138,6 +138,8 @@ pub fn stack_overlay(
         slice_line.push_str("  ▶ cine");
     }
     o.bottom_left.push(slice_line);
+    // The stack and time point of a multi-stack or 4D series.
+    o.bottom_left.extend(model.dimension_labels());
     if let Some(z) = model.slice_location() {
         o.bottom_left.push(format!("Pos {z:.2} mm"));
     }

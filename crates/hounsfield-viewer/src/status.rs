@@ -54,6 +54,12 @@ pub struct SeriesStatus {
     pub instances: usize,
     /// Instances decoded so far.
     pub decoded: usize,
+    /// Its stacks (more than one: a multi-stack series).
+    pub stacks: usize,
+    /// Its time points (more than one: a 4D series).
+    pub time_points: usize,
+    /// The attribute of its time axis (e.g. "Trigger Time"), when it has one.
+    pub time_axis: Option<String>,
     /// Whether it is the series on screen.
     pub current: bool,
 }
@@ -66,16 +72,22 @@ impl SeriesStatus {
             .series
             .iter()
             .enumerate()
-            .map(|(i, s)| SeriesStatus {
-                label: s.label(),
-                series_instance_uid: s.series_instance_uid.clone(),
-                instances: s.instances.len(),
-                decoded: s
-                    .instances
-                    .iter()
-                    .filter(|&&k| model.instances[k].image.is_some())
-                    .count(),
-                current: current == Some(i),
+            .map(|(i, s)| {
+                let d = model.layouts.get(i).map(|l| &l.dimensions);
+                SeriesStatus {
+                    label: s.label(),
+                    series_instance_uid: s.series_instance_uid.clone(),
+                    instances: s.instances.len(),
+                    decoded: s
+                        .instances
+                        .iter()
+                        .filter(|&&k| model.instances[k].image.is_some())
+                        .count(),
+                    stacks: d.map_or(1, |d| d.stacks.len()),
+                    time_points: d.map_or(1, |d| d.time_points()),
+                    time_axis: d.and_then(|d| d.time_axis).map(|a| a.name().to_string()),
+                    current: current == Some(i),
+                }
             })
             .collect()
     }
@@ -95,8 +107,12 @@ pub struct Status {
     pub current_series: Option<usize>,
     /// The slice on screen, 0-based, of `slices` in the series.
     pub slice: usize,
-    /// Slices (frames of every instance) of the series on screen.
+    /// Slices of the series on screen: of its stack and time point on screen.
     pub slices: usize,
+    /// The stack on screen, 0-based (multi-stack series).
+    pub stack: usize,
+    /// The time point on screen, 0-based (4D series).
+    pub time_point: usize,
     /// Name of the file (or URL) on screen.
     pub file: Option<String>,
     /// Frame on screen within its file, 0-based, of `frames`.
@@ -170,6 +186,8 @@ impl Status {
             current_series,
             slice,
             slices,
+            stack: m.dimension_position().map_or(0, |p| p.0),
+            time_point: m.dimension_position().map_or(0, |p| p.2),
             file: current.map(|(i, _, _)| i.file.name().to_string()),
             frame: current.map(|(_, _, f)| f),
             frames: current.map(|(_, d, _)| d.frames.len()),

@@ -1,8 +1,10 @@
 //! Loading: files found, parsed, decoded or skipped, grouped into series.
 
-use super::{DecodedImage, Instance, Model};
+use super::{DecodedImage, Instance, Model, SeriesLayout, SliceRef};
 use hounsfield_core::DicomFile;
+use hounsfield_core::dimensions::Dimensions;
 use hounsfield_core::series::{InstanceInfo, group_series};
+use hounsfield_core::volume::StackInput;
 use std::sync::Arc;
 
 impl Model {
@@ -38,6 +40,7 @@ impl Model {
             file,
             image: None,
             error: None,
+            inputs: Vec::new(),
         });
     }
 
@@ -89,14 +92,65 @@ impl Model {
     }
 
     /// Adds a parsed instance and regroups the series.
-    pub fn add_instance(&mut self, instance: Instance) {
+    pub fn add_instance(&mut self, mut instance: Instance) {
+        instance.inputs = Self::inputs_of(&instance);
         self.instances.push(instance);
         self.regroup();
+    }
+
+    /// One input per frame: the file's per-frame geometry and dimensions, with the
+    /// instance's own geometry (`info`, what series are grouped by) for a single frame.
+    fn inputs_of(instance: &Instance) -> Vec<StackInput> {
+        let info = &instance.info;
+        let mut inputs = StackInput::from_file(0, &instance.file);
+        if inputs.is_empty() {
+            inputs = (0..info.frames.max(1) as usize)
+                .map(|frame| StackInput {
+                    frame,
+                    name: info.name.clone(),
+                    rows: info.rows,
+                    columns: info.columns,
+                    ..StackInput::default()
+                })
+                .collect();
+        }
+        if let [one] = inputs.as_mut_slice() {
+            one.position = info.image_position_patient;
+            one.orientation = info.image_orientation_patient;
+            one.pixel_spacing = info.pixel_spacing;
+            (one.rows, one.columns) = (info.rows, info.columns);
+        }
+        inputs
     }
 
     pub(super) fn regroup(&mut self) {
         let infos: Vec<InstanceInfo> = self.instances.iter().map(|i| i.info.clone()).collect();
         self.series = group_series(&infos);
+        self.layouts = self
+            .series
+            .iter()
+            .map(|s| {
+                let mut frames = Vec::new();
+                let mut inputs = Vec::new();
+                for &k in &s.instances {
+                    let inst = &self.instances[k];
+                    for input in &inst.inputs {
+                        frames.push(SliceRef {
+                            id: inst.id,
+                            frame: input.frame,
+                        });
+                        inputs.push(StackInput {
+                            instance: k,
+                            ..input.clone()
+                        });
+                    }
+                }
+                SeriesLayout {
+                    dimensions: Dimensions::organize(&inputs),
+                    frames,
+                }
+            })
+            .collect();
     }
 
     /// Records the decoded frames of an instance (or its failure).
@@ -113,12 +167,15 @@ impl Model {
                     self.focus_batch = None;
                     self.show_instance(index);
                 } else if self.follow_first {
-                    let slices = self.slices();
-                    let at = |id: u64| slices.iter().position(|s| s.id == id);
-                    if let (Some(new), Some(cur)) = (at(id), self.current.and_then(|c| at(c.id)))
-                        && new < cur
+                    // In order of stack, time point and slice: a 4D series opens at its
+                    // first time point.
+                    let new = SliceRef { id, frame: 0 };
+                    if let (Some(a), Some(b)) = (
+                        self.place_of(new),
+                        self.current.and_then(|c| self.place_of(c)),
+                    ) && a < b
                     {
-                        self.current = Some(slices[new]);
+                        self.current = Some(new);
                     }
                 }
             }

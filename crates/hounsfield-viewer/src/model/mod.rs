@@ -6,9 +6,10 @@
 use crate::input::Action;
 use crate::mpr::{Layout, MprState, Pane};
 use hounsfield_core::DicomFile;
+use hounsfield_core::dimensions::Dimensions;
 use hounsfield_core::series::{InstanceInfo, Series};
 use hounsfield_core::view::Filter;
-use hounsfield_core::volume::Convention;
+use hounsfield_core::volume::{Convention, StackInput};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct Instance {
     pub image: Option<Arc<DecodedImage>>,
     /// Why it could not be read or decoded, when it could not.
     pub error: Option<String>,
+    /// Its frames' geometry, stacks and time points (filled when it is added).
+    pub inputs: Vec<StackInput>,
 }
 
 /// Loading progress over every open command.
@@ -124,6 +127,18 @@ pub struct SliceRef {
     pub frame: usize,
 }
 
+/// The stacks and time points of a series, and the slice each of its frames is.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesLayout {
+    /// The frames of the series' instances, in series order (the inputs organised).
+    pub frames: Vec<SliceRef>,
+    /// Their stacks and time points.
+    pub dimensions: Dimensions,
+}
+
+/// A series' identity: Study and Series Instance UID, and its part.
+type SeriesKey = (Option<String>, Option<String>, usize);
+
 /// The whole viewer state.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -131,8 +146,10 @@ pub struct Model {
     pub instances: Vec<Instance>,
     /// The series the instances form, sorted into slice order.
     pub series: Vec<Series>,
+    /// The stacks and time points of each series (as [`series`](Self::series)).
+    pub layouts: Vec<SeriesLayout>,
     /// Identity of the series on screen: (Series Instance UID, part).
-    current_series: Option<(Option<String>, Option<String>, usize)>,
+    current_series: Option<SeriesKey>,
     /// The slice on screen.
     pub current: Option<SliceRef>,
     /// Window, zoom, pan, flips and filter.
@@ -159,8 +176,8 @@ pub struct Model {
     pub layout: Layout,
     /// The planes through the volume of the series on screen, once it is built.
     pub mpr: Option<MprState>,
-    /// The series the volume belongs to.
-    mpr_series: Option<(Option<String>, Option<String>, usize)>,
+    /// The series the volume belongs to, and its stack and time point.
+    mpr_series: Option<(SeriesKey, usize, usize)>,
     /// Why there are no planes (yet), for the plane panes.
     pub mpr_note: Option<String>,
     /// The pane under the pointer when the input being applied happened.
@@ -206,7 +223,12 @@ impl Model {
         }
         if matches!(
             action,
-            Action::Slice(_) | Action::FirstSlice | Action::LastSlice | Action::ToggleCine
+            Action::Slice(_)
+                | Action::FirstSlice
+                | Action::LastSlice
+                | Action::ToggleCine
+                | Action::TimePoint(_)
+                | Action::NextStack
         ) {
             self.follow_first = false;
         }
@@ -250,7 +272,18 @@ impl Model {
                 self.view.rotation =
                     (i16::from(self.view.rotation) + i16::from(q)).rem_euclid(4) as u8;
             }
-            Action::ToggleCine => self.cine = !self.cine && self.slice_position().1 > 1,
+            Action::ToggleCine => {
+                let times = self.dimension_position().map_or(1, |(_, _, _, t)| t);
+                self.cine = !self.cine && (self.slice_position().1 > 1 || times > 1);
+            }
+            Action::TimePoint(d) => {
+                self.step_dimension(d, false, false);
+                self.ensure_volume();
+            }
+            Action::NextStack => {
+                self.step_dimension(1, true, true);
+                self.ensure_volume();
+            }
             Action::NextSeries | Action::PreviousSeries => {
                 let n = self.series.len();
                 if n > 0 {
@@ -382,6 +415,7 @@ mod tests {
                 palette: None,
             })),
             error: None,
+            inputs: Vec::new(),
         }
     }
 
@@ -417,6 +451,59 @@ mod tests {
         assert_eq!(m.current.map(|c| c.id), Some(7));
         m.cine_step();
         assert_eq!(m.current.map(|c| c.id), Some(8));
+    }
+
+    #[test]
+    fn a_4d_series_steps_and_plays_through_its_time_points_at_the_same_slice() {
+        use hounsfield_core::dimensions::TimeAxis;
+        // Two positions, each at two Temporal Position Identifiers (ids 1x at time 1, 2x
+        // at time 2), added out of order.
+        let mut m = Model::new();
+        let values: Vec<i16> = (0..16).collect();
+        for (id, z, t) in [
+            (21, 5.0, 2.0),
+            (10, 0.0, 1.0),
+            (11, 5.0, 1.0),
+            (20, 0.0, 2.0),
+        ] {
+            let mut inst = instance(id, z, &values, Some((40.0, 80.0)));
+            let image = inst.image.take();
+            m.add_instance(inst);
+            let k = m.instances.len() - 1;
+            m.instances[k].inputs[0].dimensions.times =
+                vec![(TimeAxis::TemporalPositionIdentifier, t)];
+            m.regroup();
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        assert_eq!(m.series.len(), 1, "one series, not one per time point");
+        let d = &m.layouts[0].dimensions;
+        assert_eq!((d.time_points(), d.slices(), d.frames()), (2, 2, 4));
+        // It opens at the first time point, first slice.
+        assert_eq!(m.current.map(|c| c.id), Some(10));
+        let ids = |m: &Model| m.slices().iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(ids(&m), vec![10, 11]);
+        m.apply(Action::Slice(1));
+        assert_eq!(m.slice_position(), (1, 2));
+        // N / P: the other time point, same slice.
+        m.apply(Action::TimePoint(1));
+        assert_eq!(m.current.map(|c| c.id), Some(21));
+        assert_eq!(m.dimension_position(), Some((0, 1, 1, 2)));
+        assert_eq!(ids(&m), vec![20, 21]);
+        m.apply(Action::TimePoint(1));
+        assert_eq!(
+            m.current.map(|c| c.id),
+            Some(21),
+            "N stops at the last time point"
+        );
+        m.apply(Action::TimePoint(-1));
+        assert_eq!(m.current.map(|c| c.id), Some(11));
+        // Cine plays the time points (wrapping), not the slices.
+        m.cine_step();
+        assert_eq!(m.current.map(|c| c.id), Some(21));
+        m.cine_step();
+        assert_eq!(m.current.map(|c| c.id), Some(11));
+        m.apply(Action::TimePoint(1));
+        assert_eq!(m.dimension_labels(), vec!["Time 2/2 (temporal position 2)"]);
     }
 
     /// Three slices along z (instances 0, 1, 2 at z = 10, -10, 0), each with `window`

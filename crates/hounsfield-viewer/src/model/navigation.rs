@@ -1,6 +1,6 @@
 //! Navigation: the series and slice on screen, stepping and cine.
 
-use super::{DecodedImage, Instance, Model, Series, SliceRef};
+use super::{DecodedImage, Instance, Model, Series, SeriesLayout, SliceRef};
 use std::sync::Arc;
 
 impl Model {
@@ -57,21 +57,102 @@ impl Model {
         self.ensure_volume();
     }
 
-    /// The slices of the series on screen, in order: each instance's frames.
+    /// The slices of the series on screen, in order: those of the stack and time point
+    /// on screen (every frame of the series when it is one volume).
     pub fn slices(&self) -> Vec<SliceRef> {
-        let Some(series) = self.current_series_index().and_then(|i| self.series.get(i)) else {
+        let Some((layout, s, t)) = self.current_place() else {
             return Vec::new();
         };
+        layout.dimensions.stacks[s].time_points[t]
+            .inputs
+            .iter()
+            .map(|&k| layout.frames[k])
+            .collect()
+    }
+
+    /// The layout of the series on screen, and the stack and time point of the slice on
+    /// screen (the first ones before a slice is shown).
+    fn current_place(&self) -> Option<(&SeriesLayout, usize, usize)> {
+        let layout = self.layouts.get(self.current_series_index()?)?;
+        if layout.dimensions.stacks.is_empty() {
+            return None;
+        }
+        let place = self
+            .current
+            .and_then(|c| layout.frames.iter().position(|f| *f == c))
+            .and_then(|k| layout.dimensions.locate(k));
+        let (s, t) = place.map_or((0, 0), |(s, t, _)| (s, t));
+        Some((layout, s, t))
+    }
+
+    /// Where `slice` is in the series on screen: (stack, time point, slice).
+    pub(super) fn place_of(&self, slice: SliceRef) -> Option<(usize, usize, usize)> {
+        let layout = self.layouts.get(self.current_series_index()?)?;
+        let k = layout.frames.iter().position(|f| *f == slice)?;
+        layout.dimensions.locate(k)
+    }
+
+    /// Where the slice on screen is among the series' stacks and time points: (stack,
+    /// stacks, time point, time points), 0-based.
+    pub fn dimension_position(&self) -> Option<(usize, usize, usize, usize)> {
+        let (layout, s, t) = self.current_place()?;
+        let d = &layout.dimensions;
+        Some((s, d.stacks.len(), t, d.stacks[s].time_points.len()))
+    }
+
+    /// The time point and stack on screen, for people ("time 2/3 (trigger 120 ms)"), when
+    /// the series has more than one of either.
+    pub fn dimension_labels(&self) -> Vec<String> {
+        let Some((layout, s, t)) = self.current_place() else {
+            return Vec::new();
+        };
+        let d = &layout.dimensions;
         let mut out = Vec::new();
-        for &index in &series.instances {
-            let inst = &self.instances[index];
-            let frames = inst
-                .image
-                .as_ref()
-                .map_or(inst.info.frames.max(1) as usize, |d| d.frames.len());
-            out.extend((0..frames).map(|frame| SliceRef { id: inst.id, frame }));
+        let stack = &d.stacks[s];
+        if d.stacks.len() > 1 {
+            let label = stack
+                .label
+                .as_deref()
+                .map_or(String::new(), |l| format!(" ({l})"));
+            out.push(format!("Stack {}/{}{label}", s + 1, d.stacks.len()));
+        }
+        if stack.time_points.len() > 1 {
+            let value = match (d.time_axis, stack.time_points[t].value) {
+                (Some(axis), Some(v)) => format!(" ({})", axis.label(v)),
+                _ => String::new(),
+            };
+            out.push(format!("Time {}/{}{value}", t + 1, stack.time_points.len()));
         }
         out
+    }
+
+    /// Moves `delta` time points (wrapping with `wrap`), or to the next stack with
+    /// `stack`, keeping the slice's place in its stack.
+    pub(super) fn step_dimension(&mut self, delta: i64, wrap: bool, stack: bool) {
+        let Some((layout, s, t)) = self.current_place() else {
+            return;
+        };
+        let d = &layout.dimensions;
+        let (pos, _) = self.slice_position();
+        let (s2, t2) = if stack {
+            let n = d.stacks.len() as i64;
+            let s2 = (s as i64 + delta).rem_euclid(n) as usize;
+            (s2, t.min(d.stacks[s2].time_points.len() - 1))
+        } else {
+            let n = d.stacks[s].time_points.len() as i64;
+            let next = t as i64 + delta;
+            let t2 = if wrap {
+                next.rem_euclid(n)
+            } else {
+                next.clamp(0, n - 1)
+            };
+            (s, t2 as usize)
+        };
+        let target = &d.stacks[s2].time_points[t2].inputs;
+        if let Some(&k) = target.get(pos.min(target.len().saturating_sub(1))) {
+            self.current = Some(layout.frames[k]);
+            self.follow_first = false;
+        }
     }
 
     /// Position of the slice on screen among [`slices`](Self::slices), and their count.
@@ -108,9 +189,13 @@ impl Model {
         self.current = Some(slices[next as usize]);
     }
 
-    /// Advances the cine loop by one slice (wrapping).
+    /// Advances the cine loop by one time point of a 4D series, else by one slice
+    /// (wrapping).
     pub fn cine_step(&mut self) {
-        self.step(1, true);
+        match self.dimension_position() {
+            Some((_, _, _, times)) if times > 1 => self.step_dimension(1, true, false),
+            _ => self.step(1, true),
+        }
     }
 
     /// Time between cine frames: the file's, else 10 frames/s.

@@ -19,14 +19,37 @@ impl Model {
             self.mpr_note = Some("no series".into());
             return;
         };
-        let key = Self::series_key(&self.series[si]);
+        // The volume of the stack and time point on screen.
+        let (s, t) = self
+            .dimension_position()
+            .map_or((0, 0), |(s, _, t, _)| (s, t));
+        let key = (Self::series_key(&self.series[si]), s, t);
         if self.mpr.is_some() && self.mpr_series.as_ref() == Some(&key) {
             return;
         }
         if self.mpr_series.as_ref() != Some(&key) {
             self.mpr = None;
         }
-        let members = self.series[si].instances.clone();
+        let inputs: Vec<StackInput> = self.layouts.get(si).map_or(Vec::new(), |l| {
+            l.dimensions.stacks[s].time_points[t]
+                .inputs
+                .iter()
+                .filter_map(|&k| {
+                    let f = l.frames[k];
+                    let i = self.index_of(f.id)?;
+                    let input = self.instances[i]
+                        .inputs
+                        .iter()
+                        .find(|x| x.frame == f.frame)?;
+                    Some(StackInput {
+                        instance: i,
+                        ..input.clone()
+                    })
+                })
+                .collect()
+        });
+        let mut members: Vec<usize> = inputs.iter().map(|x| x.instance).collect();
+        members.dedup();
         let decoded = members
             .iter()
             .filter(|&&i| self.instances[i].image.is_some())
@@ -47,7 +70,7 @@ impl Model {
             return;
         }
         self.mpr_series = Some(key);
-        match self.build_volume(&members) {
+        match self.build_volume(&inputs) {
             Ok(volume) => {
                 let warnings = volume.stack.report.warnings.clone();
                 for w in warnings {
@@ -63,12 +86,9 @@ impl Model {
         }
     }
 
-    pub(super) fn build_volume(&self, members: &[usize]) -> Result<Volume, String> {
-        let inputs: Vec<StackInput> = members
-            .iter()
-            .flat_map(|&i| StackInput::from_file(i, &self.instances[i].file))
-            .collect();
-        let stack = Stack::assemble(&inputs)?;
+    /// The volume of `inputs` (frames of decoded instances, `instance` their index).
+    pub(super) fn build_volume(&self, inputs: &[StackInput]) -> Result<Volume, String> {
+        let stack = Stack::assemble(inputs)?;
         if stack.slices.len() < 2 {
             return Err("a single slice: 2D only".into());
         }

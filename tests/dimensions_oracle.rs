@@ -48,7 +48,7 @@ fn stacks_and_time_points_hold_the_frames_the_tags_say() {
     );
     let expected: serde_json::Value = serde_json::from_slice(&made.stdout).expect("json");
     let expected = expected.as_object().expect("an object");
-    let catalog = Catalog::scan(&[out.clone()]);
+    let catalog = Catalog::scan(std::slice::from_ref(&out));
     assert_eq!(
         catalog.series.len(),
         expected.len(),

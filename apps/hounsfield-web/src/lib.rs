@@ -672,6 +672,7 @@ impl WebViewer {
     /// Draws the panes into the canvas.
     pub fn render(&mut self) -> Result<(), JsValue> {
         let panes = self.panes();
+        self.model.set_panes(&panes);
         let drawn = match &mut self.backend {
             Backend::Gpu(g) => match Self::render_gpu(g, &mut self.model, &panes) {
                 Some(drawn) => drawn,

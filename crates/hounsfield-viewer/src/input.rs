@@ -12,6 +12,7 @@
 //! | PgUp / PgDn, Home / End | 10 slices back / on, first / last |
 //! | Ctrl + wheel | zoom |
 //! | double click | fit |
+//! | A | 1:1 (one image pixel per screen pixel) |
 //! | 1 - 9 | window presets |
 //! | I, R, F, V | invert, reset, flip left-right, flip top-bottom |
 //! | E, Q | turn a quarter clockwise, counter-clockwise |
@@ -171,6 +172,8 @@ pub enum Action {
     LastSlice,
     /// Fit the image to the pane (zoom 1, no pan).
     Fit,
+    /// Zoom to 1:1: one image pixel per screen pixel.
+    ActualSize,
     /// Preset key 1-9.
     Preset(u8),
     /// Invert the grey levels (on top of the Presentation LUT).
@@ -252,6 +255,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("Ctrl + wheel", "zoom"),
     ("Double click", "fit to the window"),
+    ("A", "1:1 (one image pixel per screen pixel)"),
     (
         "Touch: one finger, two fingers",
         "as the left button (tap, double tap, drag); pinch to zoom and pan",
@@ -360,6 +364,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('n'), _) => Action::TimePoint(1),
             (Key::Letter('p'), _) => Action::TimePoint(-1),
             (Key::Letter('k'), _) => Action::NextStack,
+            (Key::Letter('a'), _) => Action::ActualSize,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),
             (Key::Down | Key::Right, _) => Action::Slice(1),

@@ -514,6 +514,7 @@ impl App {
             .iter()
             .map(|(p, r)| (*p, clamp(ui::pixels_of(*r, ppp))))
             .collect();
+        self.model.set_panes(&panes);
         for effect in effects.drain(..) {
             match effect {
                 Effect::OpenDialog => self.open_dialog(),

@@ -184,6 +184,9 @@ pub struct Model {
     pub active_pane: Pane,
     /// Orientation convention of the planes.
     pub convention: Convention,
+    /// The panes and their sizes in device pixels, as the platform last laid them out
+    /// ([`set_panes`](Self::set_panes)): what a 1:1 zoom needs.
+    pub pane_sizes: Vec<(Pane, [u32; 2])>,
 }
 
 /// Messages kept in memory.
@@ -255,6 +258,7 @@ impl Model {
                 self.view.zoom = 1.0;
                 self.view.pan = [0.0, 0.0];
             }
+            Action::ActualSize => self.actual_size(),
             Action::Preset(n) => self.preset(n),
             Action::Invert => self.view.invert = !self.view.invert,
             Action::Reset => {
@@ -451,6 +455,21 @@ mod tests {
         assert_eq!(m.current.map(|c| c.id), Some(7));
         m.cine_step();
         assert_eq!(m.current.map(|c| c.id), Some(8));
+    }
+
+    #[test]
+    fn a_key_zooms_to_one_image_pixel_per_screen_pixel() {
+        let mut m = model();
+        // Before the platform lays out its panes, 1:1 has nothing to go by.
+        m.apply(Action::ActualSize);
+        assert_eq!(m.view.zoom, 1.0);
+        m.set_panes(&[(Pane::Stack, [0, 0, 1000, 800])]);
+        m.apply(Action::Zoom(1.7));
+        m.apply(Action::ActualSize);
+        let scale = m.view_for(1000, 800).scale(4, 4);
+        assert!((scale - 1.0).abs() < 1e-12, "scale {scale}");
+        m.apply(Action::Fit);
+        assert_eq!(m.view_for(1000, 800).scale(4, 4), 200.0);
     }
 
     #[test]

@@ -47,6 +47,32 @@ impl Model {
         }
     }
 
+    /// Records the panes as laid out on screen (`[x, y, width, height]`, device pixels).
+    pub fn set_panes(&mut self, panes: &[(crate::mpr::Pane, [u32; 4])]) {
+        self.pane_sizes.clear();
+        self.pane_sizes
+            .extend(panes.iter().map(|(p, r)| (*p, [r[2], r[3]])));
+    }
+
+    /// Zooms the image pane to 1:1: one image pixel (column spacing) per screen pixel.
+    pub(super) fn actual_size(&mut self) {
+        let Some(&(_, [w, h])) = self
+            .pane_sizes
+            .iter()
+            .find(|(p, _)| *p == crate::mpr::Pane::Stack)
+        else {
+            return;
+        };
+        let Some((_, image, frame)) = self.current_image() else {
+            return;
+        };
+        let f = &image.frames[frame];
+        let scale = self.view_for(w.max(1), h.max(1)).scale(f.width, f.height);
+        if scale > 0.0 && scale.is_finite() {
+            self.view.zoom /= scale;
+        }
+    }
+
     /// Whether the image on screen is CT (presets 1-8 are CT windows).
     pub(super) fn is_ct(&self) -> bool {
         self.current_image()

@@ -27,6 +27,11 @@ struct MprParams {
     // modality values.
     samples: u32,
     ascending: u32,
+    // 1 when slab samples that interpolate a Pixel Padding voxel (stored values within
+    // `padding`, low and high) are left out.
+    has_padding: u32,
+    reserved: u32,
+    padding: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: MprParams;
@@ -126,6 +131,18 @@ fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
     let v10 = voxel(x + 1, y, k);
     let v01 = voxel(x, y + 1, k);
     let v11 = voxel(x + 1, y + 1, k);
+    if (SLAB_MODE != 0u && params.has_padding == 1u) {
+        // The voxels with a weight in the sample (as the CPU reference takes them).
+        let lo = params.padding.x;
+        let hi = params.padding.y;
+        let p00 = v00 >= lo && v00 <= hi;
+        let p10 = fx > 0.0 && v10 >= lo && v10 <= hi;
+        let p01 = fy > 0.0 && v01 >= lo && v01 <= hi;
+        let p11 = fx > 0.0 && fy > 0.0 && v11 >= lo && v11 <= hi;
+        if (p00 || p10 || p01 || p11) {
+            return vec2<f32>(0.0, 0.0);
+        }
+    }
     let top = fma(v10 - v00, fx, v00);
     let bottom = fma(v11 - v01, fx, v01);
     return vec2<f32>(fma(bottom - top, fy, top), 1.0);

@@ -29,6 +29,9 @@ pub(crate) struct MprParams {
     pub rows: u32,
     pub samples: u32,
     pub ascending: u32,
+    pub has_padding: u32,
+    pub reserved: u32,
+    pub padding: [f32; 2],
 }
 
 /// Most slab samples the shader takes.
@@ -387,6 +390,9 @@ impl Renderer {
             rows: volume.rows,
             samples: samples as u32,
             ascending: u32::from(sampling.ascending),
+            has_padding: u32::from(sampling.padding.is_some()),
+            reserved: 0,
+            padding: sampling.padding.unwrap_or([0.0, 0.0]),
         };
         self.queue
             .write_buffer(&volume.params, 0, bytemuck::bytes_of(&p));
@@ -455,6 +461,9 @@ mod tests {
             ("rows", std::mem::offset_of!(MprParams, rows)),
             ("samples", std::mem::offset_of!(MprParams, samples)),
             ("ascending", std::mem::offset_of!(MprParams, ascending)),
+            ("has_padding", std::mem::offset_of!(MprParams, has_padding)),
+            ("reserved", std::mem::offset_of!(MprParams, reserved)),
+            ("padding", std::mem::offset_of!(MprParams, padding)),
         ];
         assert_eq!(members.len(), rust.len());
         for ((wname, woff), (rname, roff)) in members.iter().zip(rust) {

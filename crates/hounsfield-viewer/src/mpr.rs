@@ -324,6 +324,7 @@ mod tests {
             stack,
             data: VolumeData::U16(vec![0; 80]),
             modality: ModalityLut::Identity,
+            padding: None,
         };
         MprState::new(Arc::new(volume), Convention::Radiological)
     }

@@ -308,10 +308,17 @@ pub fn load_volume(
             VolumeData::U16(v)
         };
         if fits {
+            // The first slice's Pixel Padding, for slabs to leave out.
+            let s = &stack.slices[0];
+            let padding = open(s.instance)?
+                .display_parameters(s.frame)
+                .ok()
+                .and_then(|p| p.pixel_padding);
             return Ok(Volume {
                 stack,
                 data,
                 modality,
+                padding,
             });
         }
     }

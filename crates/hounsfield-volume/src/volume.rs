@@ -32,9 +32,9 @@
 use crate::dimensions::FrameDimensions;
 use crate::geometry::{cross, dot, normalize};
 use hounsfield_dicom::DicomFile;
-use hounsfield_dicom::ModalityLut;
 use hounsfield_dicom::tags;
 use hounsfield_dicom::{Frame, FrameColor, Samples};
+use hounsfield_dicom::{ModalityLut, PixelPadding};
 use hounsfield_pipeline::modality_transform;
 use hounsfield_pipeline::view::{bilinear, fma32};
 
@@ -576,6 +576,7 @@ impl Stack {
             end_margin,
             ascending,
             slab_offsets,
+            padding: None,
         }
     }
 }
@@ -815,6 +816,8 @@ pub struct Volume {
     pub data: VolumeData,
     /// How voxel values become modality values (identity for [`VolumeData::F32`]).
     pub modality: ModalityLut,
+    /// Pixel Padding Value / Range of the stored values (None for [`VolumeData::F32`]).
+    pub padding: Option<PixelPadding>,
 }
 
 /// The geometry of a plane resampling in voxel units, as the GPU receives it (f32).
@@ -838,6 +841,10 @@ pub struct Sampling {
     pub ascending: bool,
     /// Offsets along the normal (mm) of a slab's sample planes, or empty for a thin plane.
     pub slab_offsets: Vec<f32>,
+    /// Stored values (low, high) that are Pixel Padding: a slab leaves out every sample
+    /// that interpolates a padding voxel, so the air outside a CT's reconstruction circle
+    /// does not become its MinIP. None for thin planes and volumes without padding.
+    pub padding: Option<[f32; 2]>,
 }
 
 impl Volume {
@@ -917,6 +924,7 @@ impl Volume {
             stack,
             data,
             modality,
+            padding: None,
         })
     }
 
@@ -926,7 +934,11 @@ impl Volume {
             ModalityLut::Rescale { slope, .. } => *slope >= 0.0,
             _ => true,
         };
-        self.stack.sampling(plane, slab, ascending)
+        let mut g = self.stack.sampling(plane, slab, ascending);
+        if slab.is_some() && !matches!(self.data, VolumeData::F32(_)) {
+            g.padding = self.padding.map(|p| [p.low as f32, p.high as f32]);
+        }
+        g
     }
 }
 
@@ -968,7 +980,13 @@ fn locate(g: &Sampling, d: f32) -> Option<(usize, usize, f32)> {
 }
 
 /// Bilinear sample of slice `k` at (column, row) coordinates; None outside the slice.
-fn slice_sample(volume: &Volume, k: usize, c: f32, r: f32) -> Option<f32> {
+fn slice_sample(
+    volume: &Volume,
+    k: usize,
+    c: f32,
+    r: f32,
+    padding: Option<[f32; 2]>,
+) -> Option<f32> {
     let (w, h) = (volume.stack.columns as i64, volume.stack.rows as i64);
     if !(c >= -0.5 && r >= -0.5 && c <= w as f32 - 0.5 && r <= h as f32 - 0.5) {
         return None;
@@ -979,6 +997,23 @@ fn slice_sample(volume: &Volume, k: usize, c: f32, r: f32) -> Option<f32> {
         let y = y.clamp(0, h - 1) as usize;
         volume.data.get(base + y * w as usize + x)
     };
+    if let Some([lo, hi]) = padding {
+        // The voxels with a weight in the sample, as the shader takes them.
+        let (c0, r0) = (c.floor(), r.floor());
+        let (x, y) = (c0 as i64, r0 as i64);
+        let (fx, fy) = (c - c0, r - r0);
+        let padded = |x: i64, y: i64| {
+            let v = load(x, y);
+            v >= lo && v <= hi
+        };
+        if padded(x, y)
+            || (fx > 0.0 && padded(x + 1, y))
+            || (fy > 0.0 && padded(x, y + 1))
+            || (fx > 0.0 && fy > 0.0 && padded(x + 1, y + 1))
+        {
+            return None;
+        }
+    }
     Some(bilinear([c, r], load))
 }
 
@@ -990,12 +1025,12 @@ fn trilinear(volume: &Volume, g: &Sampling, x: f32, y: f32, off: f32) -> Option<
     let (c, r, d) = (eval(g.column), eval(g.row), eval(g.distance));
     let (k0, k1, t) = locate(g, d)?;
     let s0 = g.slices[k0];
-    let a = slice_sample(volume, k0, c - s0[0], r - s0[1])?;
+    let a = slice_sample(volume, k0, c - s0[0], r - s0[1], g.padding)?;
     if k1 == k0 || t == 0.0 {
         return Some(a);
     }
     let s1 = g.slices[k1];
-    let b = slice_sample(volume, k1, c - s1[0], r - s1[1])?;
+    let b = slice_sample(volume, k1, c - s1[0], r - s1[1], g.padding)?;
     Some(fma32(b - a, t, a))
 }
 
@@ -1111,6 +1146,7 @@ mod tests {
             stack,
             data: VolumeData::I16(data),
             modality: ModalityLut::Identity,
+            padding: None,
         }
     }
 
@@ -1187,6 +1223,58 @@ mod tests {
             );
             assert_eq!(f.samples.get_f64(4), want, "{mode:?}");
         }
+    }
+
+    #[test]
+    fn slabs_leave_out_pixel_padding() {
+        // Voxel = 100 * slice + 10 * row + column; slice 0's centre voxel (value 11) and
+        // slice 2's (211) are padding: the MinIP and MIP through the centre skip them,
+        // the mean averages what is left, a thin plane is not affected.
+        let mut v = volume(&[input(0, 0.0, 0.0), input(1, 2.0, 0.0), input(2, 4.0, 0.0)]);
+        let VolumeData::I16(data) = &mut v.data else {
+            panic!("i16 volume expected");
+        };
+        data[4] = -2000;
+        data[2 * 9 + 4] = -2000;
+        v.padding = Some(PixelPadding {
+            low: -2000,
+            high: -2000,
+        });
+        let plane = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 2.0]);
+        let slab = |mode| {
+            resample(
+                &v,
+                &plane,
+                Some(Slab {
+                    thickness: 4.0,
+                    mode,
+                }),
+            )
+            .samples
+            .get_f64(4)
+        };
+        // Only samples at exactly slice 1 (and not interpolating slices 0 or 2) remain.
+        assert_eq!(slab(SlabMode::MinIp), 111.0);
+        assert_eq!(slab(SlabMode::Mip), 111.0);
+        assert_eq!(slab(SlabMode::Mean), 111.0);
+        // A neighbour pixel whose samples touch no padding keeps the whole slab.
+        let corner = resample(
+            &v,
+            &plane,
+            Some(Slab {
+                thickness: 4.0,
+                mode: SlabMode::MinIp,
+            }),
+        );
+        assert_eq!(corner.samples.get_f64(0), 0.0);
+        // A thin plane through slice 0 shows the padding value as it is.
+        let thin = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]);
+        assert_eq!(resample(&v, &thin, None).samples.get_f64(4), -2000.0);
+        assert_eq!(v.sampling(&thin, None).padding, None);
     }
 
     #[test]

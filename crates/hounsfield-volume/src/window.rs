@@ -96,6 +96,7 @@ mod tests {
             stack,
             data,
             modality,
+            padding: None,
         }
     }
 

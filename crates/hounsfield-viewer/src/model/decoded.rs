@@ -28,6 +28,8 @@ pub struct DecodedImage {
     pub units: Option<String>,
     /// The palette (PALETTE COLOR, or supplemental).
     pub palette: Option<hounsfield_core::PaletteColorLut>,
+    /// Pixel Padding Value / Range (of the first frame).
+    pub padding: Option<hounsfield_core::PixelPadding>,
 }
 
 /// Runs `work` for the source named `name`, turning a panic in it (a bug, never the
@@ -89,9 +91,11 @@ impl DecodedImage {
         let mut units = None;
         let mut positions = Vec::with_capacity(frames.len());
         let mut palette = None;
+        let mut padding = None;
         for (i, frame) in frames.iter().enumerate() {
             let params = file.display_parameters(i)?;
             if i == 0 {
+                padding = params.pixel_padding;
                 windows = params.windows.clone();
                 palette = params.palette.clone();
                 units = match &params.modality_lut {
@@ -148,6 +152,7 @@ impl DecodedImage {
             frame_time_ms: file.frame_time_ms(),
             units,
             palette,
+            padding,
         })
     }
 }

@@ -417,6 +417,7 @@ mod tests {
                 frame_time_ms: None,
                 units: Some("HU".into()),
                 palette: None,
+                padding: None,
             })),
             error: None,
             inputs: Vec::new(),

@@ -4,7 +4,7 @@ use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
 use crate::mpr::{Layout, MprState};
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
-use hounsfield_core::volume::{Stack, StackInput, Volume};
+use hounsfield_core::volume::{Stack, StackInput, Volume, VolumeData};
 use std::sync::Arc;
 
 impl Model {
@@ -94,13 +94,22 @@ impl Model {
         }
         let order: Vec<(usize, usize)> =
             stack.slices.iter().map(|s| (s.instance, s.frame)).collect();
-        Volume::from_frames(stack, |k| {
+        let first = order
+            .first()
+            .and_then(|&(i, _)| self.instances.get(i)?.image.as_ref());
+        let padding = first.and_then(|image| image.padding);
+        let mut volume = Volume::from_frames(stack, |k| {
             let (i, f) = order[k];
             let image = self.instances.get(i)?.image.as_ref()?;
             let frame = image.frames.get(f)?;
             let pipe = image.pipelines.get(f)?.as_ref()?;
             Some((frame, &pipe.modality))
-        })
+        })?;
+        // Stored values keep the first slice's Pixel Padding, for slabs to leave out.
+        if !matches!(volume.data, VolumeData::F32(_)) {
+            volume.padding = padding;
+        }
+        Ok(volume)
     }
 
     /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.

@@ -9,7 +9,7 @@
 //! order, each volume (stack, time point) must hold those frames' pixels, and
 //! `hounsfield info --json` must report the same dimensions.
 
-use hounsfield_conformance::{missing, python, root, shared};
+use hounsfield_conformance::{make_4d, root};
 use hounsfield_core::folder::Catalog;
 use hounsfield_core::volume::VolumeData;
 use std::path::{Path, PathBuf};
@@ -26,27 +26,10 @@ fn hounsfield_bin() -> PathBuf {
 
 #[test]
 fn stacks_and_time_points_hold_the_frames_the_tags_say() {
-    let Some(source) = shared("ct-philips-brain") else {
+    let out = root().join("target/tmp/dimensions-oracle");
+    let Some(expected) = make_4d(&out) else {
         return;
     };
-    if !python().exists() {
-        return missing("the pydicom oracle (target/venv)");
-    }
-    let out = root().join("target/tmp/dimensions-oracle");
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).expect("output folder");
-    let made = std::process::Command::new(python())
-        .arg(root().join("tests/scripts/make_4d.py"))
-        .arg(&source)
-        .arg(&out)
-        .output()
-        .expect("run make_4d.py");
-    assert!(
-        made.status.success(),
-        "make_4d.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let expected: serde_json::Value = serde_json::from_slice(&made.stdout).expect("json");
     let expected = expected.as_object().expect("an object");
     let catalog = Catalog::scan(std::slice::from_ref(&out));
     assert_eq!(

@@ -148,6 +148,33 @@ pub fn pydicom_per_file(
     )
 }
 
+/// Makes multi-stack and 4D series from real CT slices with `tests/scripts/make_4d.py`
+/// into `out` (emptied first), and returns what the script says of their organisation:
+/// for each folder, its stacks, their time points, their frames in slice order as
+/// [file name, frame, sum of stored values]. None, having said so, when the source series
+/// or the pydicom oracle is missing.
+pub fn make_4d(out: &Path) -> Option<serde_json::Value> {
+    let source = shared("ct-philips-brain")?;
+    if !python().exists() {
+        missing("the pydicom oracle (target/venv)");
+        return None;
+    }
+    let _ = std::fs::remove_dir_all(out);
+    std::fs::create_dir_all(out).expect("output folder");
+    let made = std::process::Command::new(python())
+        .arg(root().join("tests/scripts/make_4d.py"))
+        .arg(&source)
+        .arg(out)
+        .output()
+        .expect("run make_4d.py");
+    assert!(
+        made.status.success(),
+        "make_4d.py: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    Some(serde_json::from_slice(&made.stdout).expect("make_4d.py answers JSON"))
+}
+
 /// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
 pub fn allow_missing() -> bool {
     std::env::var("HOUNSFIELD_ALLOW_MISSING_ORACLES").is_ok_and(|v| v == "1")

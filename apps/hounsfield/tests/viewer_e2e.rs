@@ -552,6 +552,89 @@ mod e2e {
     }
 
     #[test]
+    fn a_4d_series_steps_and_plays_its_time_points_at_the_same_slice() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let out = hounsfield_conformance::root().join("target/tmp/viewer-4d");
+        let Some(expected) = hounsfield_conformance::make_4d(&out) else {
+            return;
+        };
+        // 8 positions x 3 time points (Temporal Position Identifier), one file each.
+        let times = &expected["classic-temporal"][0];
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "4d", &[out.join("classic-temporal")]);
+        let s = viewer.wait("the series", |s| {
+            s["loaded"] == true && s["image_drawn"] == true
+        });
+        let series = s["series"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            series.len(),
+            1,
+            "one series, not one per time point: {series:?}"
+        );
+        assert_eq!(series[0]["time_points"], 3, "{series:?}");
+        assert_eq!(series[0]["time_axis"], "Temporal Position Identifier");
+        assert_eq!(
+            (s["slices"].clone(), s["time_point"].clone()),
+            (8.into(), 0.into())
+        );
+        let file_at = |t: usize, k: usize| times[t][k][0].as_str().unwrap_or_default().to_string();
+        let name = |s: &Value| {
+            let f = s["file"].as_str().unwrap_or_default();
+            std::path::Path::new(f)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(name(&s), file_at(0, 0), "it opens at time point 1, slice 1");
+        // Two slices on, then N: the next time point at the same slice.
+        let [x0, y0, w, h] = viewport(&s);
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&[
+            "mousemove",
+            &(x0 + w / 2).to_string(),
+            &(y0 + h / 2).to_string(),
+        ]);
+        x.xdotool(&["key", "Down", "Down"]);
+        viewer.wait("two slices on", |s| s["slice"] == 2);
+        x.xdotool(&["key", "n"]);
+        viewer.wait("time point 2", |s| s["time_point"] == 1 && s["slice"] == 2);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the pointer off the image", |s| s["hover_value"] == false);
+        assert_eq!(name(&s), file_at(1, 2));
+        let path = out.join("classic-temporal").join(file_at(1, 2));
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
+        let (c, wdt) = (params.windows[0].center, params.windows[0].width);
+        let screen = x.capture(&viewer.dir);
+        let reference = gpu_reference(&file, &frame, c, wdt, view_of(&file, w, h));
+        let (worst, n) = compare(&screen, &s, &reference, 3);
+        println!(
+            "4D: time point 2, slice 3 ({}): screen vs headless GPU max diff {worst} over {n} pixels",
+            file_at(1, 2)
+        );
+        assert!(
+            worst <= 2,
+            "time point 2 differs from the headless render by {worst}"
+        );
+        // Space plays the time points (wrapping), not the slices.
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&["key", "space"]);
+        viewer.wait("cine through time point 3", |s| {
+            s["time_point"] == 2 && s["slice"] == 2
+        });
+        viewer.wait("cine wrapping to time point 1", |s| {
+            s["time_point"] == 0 && s["slice"] == 2
+        });
+        x.xdotool(&["key", "space"]);
+        let s = viewer.wait("cine stopped", |s| s["cine"] == false);
+        assert_eq!(s["slice"], 2, "cine kept the slice");
+    }
+
+    #[test]
     fn dicomweb_study_browser_opens_a_series_equal_to_the_files() {
         use hounsfield_conformance::orthanc::Orthanc;
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());

@@ -124,7 +124,7 @@ export declare class Viewer extends EventTarget {
   decodeBudget(): Required<DecodeBudget>;
   status(): Status;
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
-  pixels(): { width: number; height: number; data: number[] };
+  pixels(): { width: number; height: number; data: Uint8ClampedArray };
   render(): void;
   /** '' when the viewer acted, 'open' or 'save' when the page should, 'ignored' for other keys. */
   key(key: string, ctrl?: boolean, shift?: boolean): '' | 'open' | 'save' | 'ignored';
@@ -164,7 +164,7 @@ export declare class HounsfieldViewerElement extends HTMLElement {
   applyWindow(): void;
   status(): Status | { loaded: false; error: null };
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
-  pixels(): { width: number; height: number; data: number[] } | undefined;
+  pixels(): { width: number; height: number; data: Uint8ClampedArray } | undefined;
   render(): void;
   addEventListener<K extends keyof ViewerEventMap>(type: K, listener: (ev: ViewerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;

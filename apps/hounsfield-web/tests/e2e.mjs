@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
 const { chromium } = require('playwright-core');
-import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths, serveFiles } from './common.mjs';
+import { CHROMIUM_ARGS, canvasPixels, checker, maxDiff, nativeRenderer, requirePaths, serveFiles } from './common.mjs';
 
 const bin = process.env.HOUNSFIELD_BIN || path.join(root, 'target/release/hounsfield');
 const shared = process.env.HOUNSFIELD_SHARED_DATA || path.join(root, '../shared/data');
@@ -102,7 +102,7 @@ async function waitFor(what, ok, timeout = 60000) {
     await page.waitForTimeout(50);
   }
 }
-const pixels = () => page.evaluate(() => window.hounsfield.pixels());
+const pixels = () => canvasPixels(page);
 
 // Orthanc on free ports with its own storage under tmp, serving dist/web at /web.
 async function freePort() {
@@ -526,7 +526,7 @@ try {
     await page.waitForFunction(() => ['left', 'right'].every((s) => document.getElementById(`${s}-caption`).dataset.loaded === 'true'));
     const slices = await page.evaluate(() => ['left', 'right'].map((s) => document.getElementById(`${s}-caption`).dataset.slice));
     check(JSON.stringify(slices) === '["1 of 1","1 of 1"]', `two viewers: load and slicechange events of each (${slices})`);
-    const shot = () => page.evaluate(() => [...document.querySelectorAll('hounsfield-viewer')].map((e) => e.pixels()));
+    const shot = () => canvasPixels(page, "[...document.querySelectorAll('hounsfield-viewer')]");
     let px2 = await shot();
     for (const [k, file, win] of [[0, left, '-600,1500'], [1, right, '600,1200']]) {
       const d = maxDiff(px2[k], nativeRender(file, st[k].canvas, ['--window', win]));

@@ -18,7 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, checker, maxDiff, nativeRenderer, requirePaths } from './common.mjs';
+import { CHROMIUM_ARGS, canvasPixels, checker, maxDiff, nativeRenderer, requirePaths } from './common.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(root, 'target/node/'));
@@ -147,7 +147,7 @@ async function waitFor(page, what, ok, timeout = 60000) {
     await page.waitForTimeout(50);
   }
 }
-const pixels = (page) => page.evaluate(() => window.hounsfield.pixels());
+const pixels = (page) => canvasPixels(page);
 
 // The viewer tab opened by `action`, with its image loaded and compared with the native
 // render of `file`; returns the milliseconds from the action to the first image.

@@ -355,7 +355,7 @@ export class Viewer extends EventTarget {
     this.wasm.render();
   }
 
-  /** The canvas pixels as drawn now (RGBA rows), read in the same task as the render. */
+  /** The canvas pixels as drawn now (RGBA rows, as `ImageData.data`), read in the same task as the render. */
   pixels() {
     this.wasm.render();
     const c = document.createElement('canvas');
@@ -363,7 +363,7 @@ export class Viewer extends EventTarget {
     c.height = this.canvas.height;
     const g = c.getContext('2d');
     g.drawImage(this.canvas, 0, 0);
-    return { width: c.width, height: c.height, data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+    return { width: c.width, height: c.height, data: g.getImageData(0, 0, c.width, c.height).data };
   }
 
   /** A key as the viewer's keyboard conventions read it; returns what it asks of the page. */

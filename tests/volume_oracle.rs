@@ -319,6 +319,15 @@ fn gpu_planes_and_slabs_match_the_cpu_resampling() {
                     ..RenderOptions::default()
                 };
                 let frame = resample(&v, &plane, slab);
+                // A slab never shows a padding value (the air outside the reconstruction
+                // circle would be every MinIP's minimum).
+                if let (Some([lo, hi]), Some(_)) = (sampling.padding, slab) {
+                    let picked = (0..frame.samples.len())
+                        .map(|i| frame.samples.get_f64(i))
+                        .filter(|&x| x >= f64::from(lo) && x <= f64::from(hi))
+                        .count();
+                    assert_eq!(picked, 0, "{}: {name} picked padding values", dir.display());
+                }
                 let state = DrawState {
                     pipeline: Some(
                         GreyPipeline::resolve(&display_params(&v), &frame, &options)

@@ -5,6 +5,7 @@ mod bench;
 mod bench_dicomweb;
 mod dicomweb;
 mod info;
+mod measure;
 mod mpr;
 mod render;
 mod viewer;
@@ -83,6 +84,8 @@ enum Command {
     Query(Box<dicomweb::QueryArgs>),
     /// Render one frame to PNG through the display pipeline.
     Render(Box<render::RenderArgs>),
+    /// Measure regions (mean, sd, min, max, area) and lines (length) in real units.
+    Measure(measure::MeasureArgs),
     /// Benchmarks that print tables.
     Bench {
         #[command(subcommand)]
@@ -158,6 +161,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Info { files, json }) => info::run(&files, json),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Measure(args)) => measure::run(&args),
         Some(Command::Query(args)) => dicomweb::query(&args),
         Some(Command::Bench { what }) => bench::run(what),
         None => {

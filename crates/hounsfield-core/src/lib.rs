@@ -65,6 +65,8 @@ pub use hounsfield_dicom::*;
 pub mod pipeline {
     pub use hounsfield_pipeline::*;
 }
+/// Measurements in real units: region statistics, lengths, pixel size and calibration.
+pub use hounsfield_measure as measure;
 /// Window presets by name.
 pub use hounsfield_pipeline::presets;
 /// Pan, zoom and rotation of an image on screen, and the sampling the renderer shares.

@@ -41,6 +41,10 @@ pub struct RenderArgs {
     /// Frame number, 1-based.
     #[arg(long, default_value_t = 1)]
     pub frame: usize,
+    /// Paint the overlay planes (groups 60xx) of the frame over the image, at full
+    /// brightness (DICOM's "replace" mode).
+    #[arg(long)]
+    pub overlays: bool,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
@@ -309,7 +313,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .ok_or("--frame numbers start at 1")?;
     let image = file.image().map_err(|e| e.to_string())?;
     let view = args.view(image.columns, image.rows);
-    let rendered = if args.use_cpu() {
+    let mut rendered = if args.use_cpu() {
         render_cpu(&file, frame, &options, view.as_ref())?
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
@@ -317,6 +321,14 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
         render_gpu(&mut gpu, &file, frame, &options, &view)?
     };
+    if args.overlays
+        && let Some(mask) = file.overlay_mask(frame).map_err(|e| e.to_string())?
+    {
+        let view = args
+            .view(image.columns, image.rows)
+            .unwrap_or_else(|| View::native(image.columns, image.rows));
+        hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, &mask, &view);
+    }
     write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)
 }

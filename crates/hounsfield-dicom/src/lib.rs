@@ -42,6 +42,7 @@ mod file;
 mod frames;
 mod image;
 mod lut;
+mod overlay;
 mod summary;
 mod transfer_syntax;
 mod walk;
@@ -62,6 +63,7 @@ pub use hounsfield_codecs::MAX_FRAME_BYTES;
 pub use hounsfield_codecs::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_decoder};
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
 pub use lut::{Lut, PaletteColorLut, expand_segmented_palette};
+pub use overlay::{OverlayMask, OverlayPlane};
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};
 

@@ -20,6 +20,7 @@ use hounsfield_dicom::{
 
 // The fast path of `render_view` for grey frames, held to the per-pixel functions here.
 mod grey_view;
+pub mod overlay;
 pub mod presets;
 pub mod view;
 

@@ -73,6 +73,9 @@ override FILTER_MODE: u32 = 0u;
 override MODALITY_KIND: u32 = 0u;
 override VOI_KIND: u32 = 0u;
 override SUPPLEMENTAL: u32 = 0u;
+// 1 for an overlay bitmap (PS3.3 C.9.2) drawn over an image: set samples are drawn at
+// full brightness ("replace" mode), the others leave the image beneath as it is.
+override OVERLAY: u32 = 0u;
 
 // The tile's part of the image as two triangles, placed by the forward view transform.
 // Only coverage comes from them: vertex positions are snapped to the rasteriser's grid,
@@ -227,6 +230,12 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let p = position.xy - params.viewport_origin;
     let img = fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
     let v = sample_stored(img);
+    if (OVERLAY == 1u) {
+        if (v.r < 0.5) {
+            discard;
+        }
+        return vec4<f32>(1.0, 1.0, 1.0, 1.0);
+    }
     var rgb: vec3<f32>;
     if (KIND == 1u) {
         // RGB, 8 bits per sample after the exact conversion at upload.

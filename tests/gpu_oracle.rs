@@ -57,6 +57,7 @@ impl GpuRenderer {
             view: *view,
             background: [0.0, 0.0, 0.0, 1.0],
             paint_background: true,
+            overlay: false,
         };
         let Some((_, image)) = self.cached.as_mut() else {
             return Err("no image".into());

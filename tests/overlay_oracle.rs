@@ -7,8 +7,9 @@
 //! Data words (the retired form, with no Overlay Data). pydicom's `overlay_array` (or, for
 //! the embedded bit, NumPy on the raw words), placed at the Overlay Origin, gives the
 //! pixels each image frame's overlay covers; `DicomFile::overlay_mask` must give the same.
-//! `hounsfield render --overlays` must equal DCMTK's `dcm2pnm`, which draws every overlay
-//! in "replace" mode by default, within 1 at the same window.
+//! `hounsfield render --overlays`, on the CPU and on the GPU (the shader both viewers draw
+//! overlays with), must equal DCMTK's `dcm2pnm`, which draws every overlay in "replace"
+//! mode by default, within 1 at the same window.
 
 use hounsfield_conformance::{missing, python, read_png_rgb, root, shared, testdata_dir};
 use hounsfield_core::DicomFile;
@@ -120,6 +121,9 @@ fn overlay_masks_match_pydicom_and_renders_match_dcmtk() {
         String::from_utf8_lossy(&ran.stderr)
     );
     let expected: serde_json::Value = serde_json::from_slice(&ran.stdout).expect("json");
+    // A GPU adapter (lavapipe here) for the GPU path; missing, the helper says so (and
+    // fails on CI).
+    let gpu = hounsfield_conformance::gpu().is_some();
     let (mut frames_checked, mut set_pixels, mut renders) = (0, 0, 0);
     for entry in expected.as_array().expect("files") {
         let path = PathBuf::from(entry["path"].as_str().unwrap_or_default());
@@ -156,8 +160,13 @@ fn overlay_masks_match_pydicom_and_renders_match_dcmtk() {
             set_pixels += want.len();
             // DCMTK draws the overlay of the frames that have one (and of the first).
             if f == 0 || !want.is_empty() {
-                compare_with_dcmtk(&path, f, &out);
+                compare_with_dcmtk(&path, f, &out, "--cpu");
                 renders += 1;
+                if gpu {
+                    // The overlay drawn on the GPU, as both viewers draw it.
+                    compare_with_dcmtk(&path, f, &out, "--renderer=gpu");
+                    renders += 1;
+                }
             }
         }
     }
@@ -169,7 +178,7 @@ fn overlay_masks_match_pydicom_and_renders_match_dcmtk() {
 
 /// `hounsfield render --overlays` of frame `f` against `dcm2pnm` (all overlays, replace
 /// mode) at one window, within 1.
-fn compare_with_dcmtk(path: &Path, f: usize, out: &Path) {
+fn compare_with_dcmtk(path: &Path, f: usize, out: &Path, renderer: &str) {
     let exe = std::env::current_exe().expect("the test's path");
     let bin = exe
         .parent()
@@ -180,7 +189,7 @@ fn compare_with_dcmtk(path: &Path, f: usize, out: &Path) {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let ours = out.join(format!("{stem}-{f}-ours.png"));
+    let ours = out.join(format!("{stem}-{f}-ours{renderer}.png"));
     let theirs = out.join(format!("{stem}-{f}-dcmtk.png"));
     let frame = (f + 1).to_string();
     let ran = Command::new(&bin)

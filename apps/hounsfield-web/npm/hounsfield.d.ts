@@ -49,6 +49,8 @@ export interface Status {
   pan: [number, number];
   flip_horizontal: boolean;
   flip_vertical: boolean;
+  /** Overlay planes (60xx) shown (key O). */
+  overlays: boolean;
   /** Quarter turns clockwise (0-3). */
   rotation: number;
   cine: boolean;

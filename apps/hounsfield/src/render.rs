@@ -6,7 +6,7 @@ use hounsfield_core::pipeline::{
     GreyPipeline, RenderOptions, RenderedImage, VoiSelection, render_frame, render_view,
 };
 use hounsfield_core::view::{Filter, View};
-use hounsfield_core::{DicomFile, FrameColor, VoiLutFunction, presets};
+use hounsfield_core::{DicomFile, Frame, FrameColor, VoiLutFunction, presets};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -249,13 +249,15 @@ pub fn render_cpu(
     r.map_err(|e| format!("{}: {e}", file.name()))
 }
 
-/// Renders frame `frame` (0-based) of `file` on the GPU (headless).
+/// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
+/// overlay planes) drawn over it on the GPU when given.
 pub fn render_gpu(
     gpu: &mut hounsfield_render::headless::Headless,
     file: &DicomFile,
     frame: usize,
     options: &RenderOptions,
     view: &View,
+    overlay: Option<&hounsfield_core::OverlayMask>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
@@ -277,10 +279,37 @@ pub fn render_gpu(
         view: *view,
         background: [0.0, 0.0, 0.0, 1.0],
         paint_background: true,
+        overlay: false,
     };
-    let rgba = gpu
-        .render_rgba(&mut image, &state)
-        .map_err(|e| format!("{}: {e}", file.name()))?;
+    let rgba = match overlay {
+        None => gpu.render_rgba(&mut image, &state),
+        Some(mask) => {
+            let layer = Frame {
+                width: mask.width,
+                height: mask.height,
+                color: FrameColor::Monochrome,
+                samples: hounsfield_core::Samples::U8(mask.bits.clone()),
+                bits_stored: 8,
+                signed: false,
+            };
+            let mut bitmap = gpu
+                .renderer()
+                .upload(std::slice::from_ref(&layer), None)
+                .map_err(|e| format!("{}: {e}", file.name()))?;
+            let over = hounsfield_render::DrawState {
+                pipeline: None,
+                view: View {
+                    filter: Filter::Nearest,
+                    ..*view
+                },
+                paint_background: false,
+                overlay: true,
+                ..state.clone()
+            };
+            gpu.render_rgba_layers(&mut [(&mut image, &state), (&mut bitmap, &over)])
+        }
+    }
+    .map_err(|e| format!("{}: {e}", file.name()))?;
     let colour = decoded.color != FrameColor::Monochrome
         || (params.supplemental_palette && params.palette.is_some());
     let channels = if colour { 3 } else { 1 };
@@ -313,22 +342,24 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .ok_or("--frame numbers start at 1")?;
     let image = file.image().map_err(|e| e.to_string())?;
     let view = args.view(image.columns, image.rows);
-    let mut rendered = if args.use_cpu() {
-        render_cpu(&file, frame, &options, view.as_ref())?
+    let overlay = if args.overlays {
+        file.overlay_mask(frame).map_err(|e| e.to_string())?
+    } else {
+        None
+    };
+    let rendered = if args.use_cpu() {
+        let mut rendered = render_cpu(&file, frame, &options, view.as_ref())?;
+        if let Some(mask) = &overlay {
+            let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
+            hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
+        }
+        rendered
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
             .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
-        render_gpu(&mut gpu, &file, frame, &options, &view)?
+        render_gpu(&mut gpu, &file, frame, &options, &view, overlay.as_ref())?
     };
-    if args.overlays
-        && let Some(mask) = file.overlay_mask(frame).map_err(|e| e.to_string())?
-    {
-        let view = args
-            .view(image.columns, image.rows)
-            .unwrap_or_else(|| View::native(image.columns, image.rows));
-        hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, &mask, &view);
-    }
     write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -219,7 +219,28 @@ impl Headless {
             .target
             .as_ref()
             .ok_or_else(|| RenderError::Readback("no target".into()))?;
-        read_into(&self.renderer, image, state, t)
+        read_into(&self.renderer, &mut [(image, state)], t)
+    }
+
+    /// Renders `layers` in order into one `width` x `height` target (cleared to the first
+    /// layer's background) and reads it back as RGBA rows: an image and what is drawn
+    /// over it, such as its overlay planes ([`DrawState::overlay`]).
+    pub fn render_rgba_layers(
+        &mut self,
+        layers: &mut [(&mut GpuImage, &DrawState)],
+    ) -> Result<Vec<u8>, RenderError> {
+        self.check()?;
+        let first = layers
+            .first()
+            .ok_or_else(|| RenderError::Readback("no layer to draw".into()))?;
+        let (w, h) = (first.1.view.width, first.1.view.height);
+        self.check_size(w, h)?;
+        self.target(w, h);
+        let t = self
+            .target
+            .as_ref()
+            .ok_or_else(|| RenderError::Readback("no target".into()))?;
+        read_into(&self.renderer, layers, t)
     }
 }
 
@@ -273,13 +294,12 @@ pub fn render_rgba(
         )));
     }
     let target = Target::new(&renderer.device, renderer.format(), w, h);
-    read_into(renderer, image, state, &target)
+    read_into(renderer, &mut [(image, state)], &target)
 }
 
 fn read_into(
     renderer: &Renderer,
-    image: &mut GpuImage,
-    state: &DrawState,
+    layers: &mut [(&mut GpuImage, &DrawState)],
     t: &Target,
 ) -> Result<Vec<u8>, RenderError> {
     let swap = match t.texture.format() {
@@ -293,22 +313,25 @@ fn read_into(
     };
     let (w, h) = t.size;
     let (device, queue) = (&renderer.device, &renderer.queue);
-    renderer.prepare(image, state, [0, 0, w, h])?;
+    for (image, state) in layers.iter_mut() {
+        renderer.prepare(image, state, [0, 0, w, h])?;
+    }
+    let background = layers
+        .first()
+        .map_or([0.0, 0.0, 0.0, 1.0], |l| l.1.background);
     let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
         label: Some("hounsfield offscreen"),
     });
     {
-        let mut pass = crate::clear_pass(
-            &mut encoder,
-            &t.view,
-            state.background,
-            "hounsfield offscreen",
-        );
-        let state = DrawState {
-            paint_background: false,
-            ..state.clone()
-        };
-        renderer.draw(&mut pass, image, &state, [0, 0, w, h]);
+        let mut pass = crate::clear_pass(&mut encoder, &t.view, background, "hounsfield offscreen");
+        for (image, state) in layers.iter() {
+            // The clear painted the background already.
+            let state = DrawState {
+                paint_background: false,
+                ..(*state).clone()
+            };
+            renderer.draw(&mut pass, image, &state, [0, 0, w, h]);
+        }
     }
     encoder.copy_texture_to_buffer(
         t.texture.as_image_copy(),

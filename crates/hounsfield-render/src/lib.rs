@@ -227,6 +227,11 @@ pub struct DrawState {
     /// Whether [`Renderer::draw`] paints the background of the viewport first (when the
     /// caller's pass did not clear it).
     pub paint_background: bool,
+    /// Draws the image as an overlay bitmap (samples 0 and 1, such as a
+    /// [`OverlayMask`](hounsfield_core::OverlayMask)) over what the pass holds: set pixels
+    /// at full brightness, the others untouched; needs no pipeline. Use nearest sampling
+    /// and no background.
+    pub overlay: bool,
 }
 
 impl DrawState {
@@ -239,6 +244,7 @@ impl DrawState {
             view,
             background: [0.0, 0.0, 0.0, 1.0],
             paint_background: true,
+            overlay: false,
         }
     }
 }

@@ -56,6 +56,8 @@ pub(crate) struct PipelineKey {
     pub(crate) modality: u32,
     pub(crate) voi: u32,
     pub(crate) supplemental: u32,
+    /// An overlay bitmap ([`DrawState::overlay`](crate::DrawState::overlay)).
+    pub(crate) overlay: u32,
     /// The background pipeline instead of the image one.
     pub(crate) background: bool,
 }
@@ -134,6 +136,7 @@ impl Renderer {
             ("MODALITY_KIND", f64::from(key.modality)),
             ("VOI_KIND", f64::from(key.voi)),
             ("SUPPLEMENTAL", f64::from(key.supplemental)),
+            ("OVERLAY", f64::from(key.overlay)),
         ];
         let pipeline = self
             .device

@@ -81,14 +81,22 @@ impl CpuScene {
         let pipe = model.pipeline();
         let view = model.view_for(r[2], r[3]);
         let supplemental = frame.color == FrameColor::Monochrome && image.palette.is_some();
-        Some(render_view_with(
+        let mut rendered = render_view_with(
             frame,
             pipe.as_ref(),
             image.palette.as_ref(),
             supplemental,
             model.view.invert,
             &view,
-        ))
+        );
+        if let (Ok(r), true, Some(Some(mask))) = (
+            &mut rendered,
+            model.view.overlays,
+            image.overlays.get(index),
+        ) {
+            hounsfield_core::pipeline::overlay::paint_overlay(r, mask, &view);
+        }
+        Some(rendered)
     }
 
     fn plane(

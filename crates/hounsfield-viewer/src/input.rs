@@ -18,6 +18,7 @@
 //! | E, Q | turn a quarter clockwise, counter-clockwise |
 //! | Space | cine play / pause (through the time points of a 4D series) |
 //! | N / P, K | next / previous time point (4D), next stack |
+//! | O | overlays (60xx) on / off |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -193,6 +194,8 @@ pub enum Action {
     TimePoint(i64),
     /// Show the next stack of a multi-stack series (magnitude, phase, field map...).
     NextStack,
+    /// Show or hide the overlay planes (60xx) of the image.
+    ToggleOverlays,
     /// Show the next series.
     NextSeries,
     /// Show the previous series.
@@ -277,6 +280,7 @@ pub const HELP: &[(&str, &str)] = &[
         "next / previous time point of a 4D series (same slice)",
     ),
     ("K", "next stack of a multi-stack series"),
+    ("O", "overlays (60xx) on / off"),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
     ("Ctrl + O", "open files"),
@@ -365,6 +369,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('p'), _) => Action::TimePoint(-1),
             (Key::Letter('k'), _) => Action::NextStack,
             (Key::Letter('a'), _) => Action::ActualSize,
+            (Key::Letter('o'), false) => Action::ToggleOverlays,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),
             (Key::Down | Key::Right, _) => Action::Slice(1),

@@ -21,6 +21,7 @@
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::volume::{Plane, Slab, Volume};
+use hounsfield_core::{Frame, FrameColor, Samples};
 use hounsfield_render::volume::GpuVolume;
 use hounsfield_render::{DrawState, GpuImage, Renderer};
 use std::collections::{HashMap, HashSet};
@@ -45,12 +46,16 @@ pub struct PaneDraw {
     pub viewport: [u32; 4],
     /// What the renderer draws there.
     pub state: DrawState,
+    /// The overlay planes drawn over it, when shown.
+    pub overlay: Option<DrawState>,
 }
 
 /// The GPU side of a [`Model`].
 #[derive(Default)]
 pub struct Scene {
     images: HashMap<u64, GpuImage>,
+    /// The overlay masks of each image with overlays, one layer per frame.
+    overlays: HashMap<u64, GpuImage>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
     /// The volume of the planes on the GPU, and the volume it was made from.
@@ -81,6 +86,28 @@ impl Scene {
             view: model.view_for(viewport[2].max(1), viewport[3].max(1)),
             background: BACKGROUND,
             paint_background: true,
+            overlay: false,
+        })
+    }
+
+    /// The draw state of the overlay of the slice on screen, when it has one and overlays
+    /// are shown: nearest sampling, over the image.
+    pub fn overlay_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
+        let current = model.current?;
+        let (_, image, frame) = model.current_image()?;
+        if !model.view.overlays || !matches!(image.overlays.get(frame), Some(Some(_))) {
+            return None;
+        }
+        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
+        view.filter = hounsfield_core::view::Filter::Nearest;
+        Some(DrawState {
+            frame: current.frame,
+            pipeline: None,
+            invert: false,
+            view,
+            background: BACKGROUND,
+            paint_background: false,
+            overlay: true,
         })
     }
 
@@ -97,6 +124,32 @@ impl Scene {
         match renderer.upload(&image.frames, image.palette.as_ref()) {
             Ok(gpu) => {
                 self.images.insert(id, gpu);
+                if !image.overlays.is_empty() {
+                    // One layer per frame, 0 / 1 per pixel (empty layers where a frame has
+                    // no overlay).
+                    let layers: Vec<Frame> = image
+                        .frames
+                        .iter()
+                        .enumerate()
+                        .map(|(f, frame)| Frame {
+                            width: frame.width,
+                            height: frame.height,
+                            color: FrameColor::Monochrome,
+                            samples: Samples::U8(match image.overlays.get(f) {
+                                Some(Some(m)) => m.bits.clone(),
+                                _ => vec![0; frame.width as usize * frame.height as usize],
+                            }),
+                            bits_stored: 8,
+                            signed: false,
+                        })
+                        .collect();
+                    match renderer.upload(&layers, None) {
+                        Ok(gpu) => {
+                            self.overlays.insert(id, gpu);
+                        }
+                        Err(e) => model.message(format!("cannot show the overlays: {e}")),
+                    }
+                }
             }
             Err(e) => {
                 let msg = format!("{}: cannot show the image: {e}", inst.file.name());
@@ -124,15 +177,37 @@ impl Scene {
                 Pane::Stack => self.prepare_stack(renderer, model, viewport),
                 Pane::Plane(k) => self.prepare_plane(renderer, model, k, viewport),
             };
+            let overlay = match pane {
+                Pane::Stack if state.is_some() => self.prepare_overlay(renderer, model, viewport),
+                _ => None,
+            };
             if let Some(state) = state {
                 draws.push(PaneDraw {
                     pane,
                     viewport,
                     state,
+                    overlay,
                 });
             }
         }
         draws
+    }
+
+    fn prepare_overlay(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let state = Self::overlay_state(model, viewport)?;
+        let image = self.overlays.get_mut(&model.current?.id)?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw the overlays: {e}"));
+                None
+            }
+        }
     }
 
     fn prepare_stack(
@@ -209,6 +284,7 @@ impl Scene {
             view,
             background: BACKGROUND,
             paint_background: true,
+            overlay: false,
         };
         let (_, image) = self.planes[k].as_mut()?;
         match renderer.prepare(image, &state, viewport) {
@@ -243,6 +319,11 @@ impl Scene {
             };
             if let Some(image) = image {
                 renderer.draw(pass, image, &d.state, d.viewport);
+            }
+            if let (Some(state), Some(c)) = (&d.overlay, model.current)
+                && let Some(overlay) = self.overlays.get(&c.id)
+            {
+                renderer.draw(pass, overlay, state, d.viewport);
             }
         }
     }

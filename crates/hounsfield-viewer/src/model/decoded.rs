@@ -30,6 +30,8 @@ pub struct DecodedImage {
     pub palette: Option<hounsfield_core::PaletteColorLut>,
     /// Pixel Padding Value / Range (of the first frame).
     pub padding: Option<hounsfield_core::PixelPadding>,
+    /// The overlay planes (60xx) of each frame, united; empty when the file has none.
+    pub overlays: Vec<Option<hounsfield_core::OverlayMask>>,
 }
 
 /// Runs `work` for the source named `name`, turning a panic in it (a bug, never the
@@ -141,6 +143,7 @@ impl DecodedImage {
         if !range.0.is_finite() {
             range = (0.0, 0.0);
         }
+        let overlays = overlays_of(file, frames.len());
         Ok(DecodedImage {
             frames,
             pipelines,
@@ -153,6 +156,23 @@ impl DecodedImage {
             units,
             palette,
             padding,
+            overlays,
         })
     }
+}
+
+/// The overlay masks of `frames` frames of `file` (empty without overlays). An overlay
+/// that cannot be read is left out with the reason logged: the image still shows.
+fn overlays_of(file: &DicomFile, frames: usize) -> Vec<Option<hounsfield_core::OverlayMask>> {
+    if !file.overlays().is_ok_and(|o| !o.is_empty()) {
+        return Vec::new();
+    }
+    (0..frames)
+        .map(|f| {
+            file.overlay_mask(f)
+                .map_err(|e| tracing::warn!("{e}"))
+                .ok()
+                .flatten()
+        })
+        .collect()
 }

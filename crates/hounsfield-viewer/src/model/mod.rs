@@ -89,6 +89,8 @@ pub struct ViewSettings {
     pub rotation: u8,
     /// Nearest or bilinear sampling when magnified.
     pub filter: Filter,
+    /// Overlay planes (60xx) shown over the image (on by default, as the file asks).
+    pub overlays: bool,
 }
 
 impl Default for ViewSettings {
@@ -103,6 +105,7 @@ impl Default for ViewSettings {
             flip_vertical: false,
             rotation: 0,
             filter: Filter::Linear,
+            overlays: true,
         }
     }
 }
@@ -264,12 +267,14 @@ impl Model {
             Action::Reset => {
                 self.view = ViewSettings {
                     filter: self.view.filter,
+                    overlays: self.view.overlays,
                     ..ViewSettings::default()
                 };
                 if let Some(m) = &mut self.mpr {
                     m.reset();
                 }
             }
+            Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
             Action::FlipVertical => self.view.flip_vertical = !self.view.flip_vertical,
             Action::TurnQuarter(q) => {
@@ -418,6 +423,7 @@ mod tests {
                 units: Some("HU".into()),
                 palette: None,
                 padding: None,
+                overlays: Vec::new(),
             })),
             error: None,
             inputs: Vec::new(),

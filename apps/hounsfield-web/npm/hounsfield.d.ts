@@ -50,7 +50,7 @@ export interface Status {
   flip_horizontal: boolean;
   flip_vertical: boolean;
   /** Overlay planes (60xx) shown (key O). */
-  overlays: boolean;
+  overlay_planes: boolean;
   /** Quarter turns clockwise (0-3). */
   rotation: number;
   cine: boolean;

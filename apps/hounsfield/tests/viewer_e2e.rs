@@ -635,6 +635,65 @@ mod e2e {
     }
 
     #[test]
+    fn overlays_show_over_the_image_and_o_hides_them() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let path = hounsfield_conformance::testdata_dir()
+            .join("pydicom-data-1.0.0/data_store/data/MR-SIEMENS-DICOM-WithOverlays.dcm");
+        if !path.exists() {
+            return hounsfield_conformance::missing(&path.display().to_string());
+        }
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let mask = file
+            .overlay_mask(0)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("the file has an overlay"));
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "overlays", std::slice::from_ref(&path));
+        viewer.wait("the image", |s| s["image_drawn"] == true);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the pointer off the image", |s| s["hover_value"] == false);
+        assert_eq!(s["overlay_planes"], true, "overlays are on by default");
+        let (c, w) = window(&s);
+        let [_, _, vw, vh] = viewport(&s);
+        let view = view_of(&file, vw, vh);
+        let plain = cpu_reference(&file, &frame, c, w, view);
+        let mut with = hounsfield_core::pipeline::RenderedImage {
+            width: vw,
+            height: vh,
+            channels: 1,
+            pixels: plain.clone(),
+            pipeline: None,
+        };
+        hounsfield_core::pipeline::overlay::paint_overlay(&mut with, &mask, &view);
+        let screen = x.capture(&viewer.dir);
+        let (worst, n) = compare(&screen, &s, &with.pixels, 1);
+        println!(
+            "overlays on: screen vs CPU reference with the overlay painted: max diff {worst} over {n} pixels"
+        );
+        assert!(worst <= 2, "the overlay on screen differs by {worst}");
+        let (without, _) = compare(&screen, &s, &plain, 1);
+        assert!(
+            without > 100,
+            "the screen shows no overlay (max diff {without} to the plain image)"
+        );
+        // O hides them.
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&["key", "o"]);
+        let s = viewer.wait("overlays off", |s| s["overlay_planes"] == false);
+        let screen = x.capture(&viewer.dir);
+        let (worst, _) = compare(&screen, &s, &plain, 1);
+        println!("overlays off: screen vs plain CPU reference: max diff {worst}");
+        assert!(
+            worst <= 2,
+            "with overlays off the screen differs by {worst}"
+        );
+    }
+
+    #[test]
     fn dicomweb_study_browser_opens_a_series_equal_to_the_files() {
         use hounsfield_conformance::orthanc::Orthanc;
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());

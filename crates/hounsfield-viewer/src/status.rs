@@ -134,7 +134,7 @@ pub struct Status {
     /// Mirrored top and bottom.
     pub flip_vertical: bool,
     /// Overlay planes (60xx) shown.
-    pub overlays: bool,
+    pub overlay_planes: bool,
     /// Quarter turns clockwise (0-3).
     pub rotation: u8,
     /// Cine playing.
@@ -200,7 +200,7 @@ impl Status {
             pan: m.view.pan,
             flip_horizontal: m.view.flip_horizontal,
             flip_vertical: m.view.flip_vertical,
-            overlays: m.view.overlays,
+            overlay_planes: m.view.overlays,
             rotation: m.view.rotation,
             cine: m.cine,
             layout: m.layout,

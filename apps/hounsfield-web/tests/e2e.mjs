@@ -380,6 +380,23 @@ try {
     `?decode-budget-load=5: ${s.series[0].decoded} of 28 slices decoded, ${overBudget} refused naming the budget`,
   );
 
+  // Overlay planes (60xx): shown over the image like `render --overlays`; O hides them.
+  {
+    const file = path.join(pydicomData, 'MR-SIEMENS-DICOM-WithOverlays.dcm');
+    await page.goto(withRenderer(`${base}/?url=/pydicom-data/MR-SIEMENS-DICOM-WithOverlays.dcm`));
+    s = await waitFor('the MR with overlays', (s) => s.loaded);
+    const win = ['--window', `${s.window[0]},${s.window[1]}`];
+    px = await pixels();
+    const on = maxDiff(px, nativeRender(file, s.canvas, [...win, '--overlays']));
+    const plain = maxDiff(px, nativeRender(file, s.canvas, win));
+    check(s.overlay_planes && on <= 2 && plain > 100, `overlays on: max diff ${on} vs render --overlays (${plain} vs the plain image)`);
+    await page.keyboard.press('o');
+    s = await waitFor('overlays off', (s) => s.overlay_planes === false);
+    px = await pixels();
+    d = maxDiff(px, nativeRender(file, s.canvas, win));
+    check(d <= 2, `O hides the overlays: max diff ${d} vs the plain native render`);
+  }
+
   // 6. Syntaxes decoded in the browser render like native: colour JPEG-LS, JPEG 2000,
   //    RLE, 12-bit JPEG.
   for (const [url, file] of [

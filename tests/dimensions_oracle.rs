@@ -9,20 +9,10 @@
 //! order, each volume (stack, time point) must hold those frames' pixels, and
 //! `hounsfield info --json` must report the same dimensions.
 
-use hounsfield_conformance::{make_4d, root};
+use hounsfield_conformance::{hounsfield_bin, make_4d, root};
 use hounsfield_core::folder::Catalog;
 use hounsfield_core::volume::VolumeData;
-use std::path::{Path, PathBuf};
-
-/// `target/<profile>/hounsfield`, next to this test's `deps` folder.
-fn hounsfield_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    dir.join(format!("hounsfield{}", std::env::consts::EXE_SUFFIX))
-}
+use std::path::Path;
 
 #[test]
 fn stacks_and_time_points_hold_the_frames_the_tags_say() {
@@ -109,11 +99,6 @@ fn stacks_and_time_points_hold_the_frames_the_tags_say() {
 
     // The command line reports the same dimensions.
     let bin = hounsfield_bin();
-    assert!(
-        bin.exists(),
-        "{} is missing: `cargo test --workspace` builds it",
-        bin.display()
-    );
     let info = std::process::Command::new(&bin)
         .args(["info", "--json"])
         .arg(&out)

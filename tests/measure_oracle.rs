@@ -10,7 +10,9 @@
 //! Spacing divided by the Estimated Radiographic Magnification Factor when there is one;
 //! pixels when nothing is known. `hounsfield measure --json` prints the same numbers.
 
-use hounsfield_conformance::{missing, pydicom_per_file, python, python_per_path, root};
+use hounsfield_conformance::{
+    hounsfield_bin, missing, pydicom_per_file, python, python_per_path, root,
+};
 use hounsfield_core::DicomFile;
 use hounsfield_core::measure::{Roi, measure};
 use std::path::Path;
@@ -20,6 +22,8 @@ import json, sys, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, pydicom
 from pydicom.pixels import apply_modality_lut
+sys.path.insert(0, "tests/scripts")
+from padding import padding_range
 PROJECTION = {"CR", "DX", "MG", "RG", "XA", "RF", "IO", "PX", "DF", "GM"}
 def pair(v):
     try:
@@ -38,15 +42,8 @@ for path in sys.stdin.read().splitlines():
         h, w = a.shape[:2]
         m = apply_modality_lut(a.astype(np.float64), d)
         keep = np.ones(a.shape, bool)
-        if "PixelPaddingValue" in d:
-            def stored(v):
-                v = int(v)
-                if d.PixelRepresentation == 1 and v > 32767: v -= 65536
-                if d.PixelRepresentation == 0 and v < 0: v += 65536
-                return v
-            value = stored(d.PixelPaddingValue)
-            limit = stored(d.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in d else value
-            lo, hi = min(value, limit), max(value, limit)
+        if padding_range(d) is not None:
+            lo, hi = padding_range(d)
             keep = (a < lo) | (a > hi)
         ps, ips = pair(d.get("PixelSpacing")), pair(d.get("ImagerPixelSpacing"))
         modality = str(d.get("Modality", "")).strip()
@@ -230,17 +227,7 @@ fn check_file(label: &str, file: &DicomFile, theirs: &serde_json::Value, tally: 
 
 /// `hounsfield measure --json` on `path` with the regions of `theirs`.
 fn check_cli(path: &Path, theirs: &serde_json::Value) {
-    let exe = std::env::current_exe().expect("the test's path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .join(format!("hounsfield{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: `cargo test --workspace` builds it",
-        bin.display()
-    );
+    let bin = hounsfield_bin();
     let mut cmd = std::process::Command::new(&bin);
     cmd.arg("measure").arg(path).arg("--json");
     for name in ["ellipse", "rect", "line"] {

@@ -11,7 +11,9 @@
 //! overlays with), must equal DCMTK's `dcm2pnm`, which draws every overlay in "replace"
 //! mode by default, within 1 at the same window.
 
-use hounsfield_conformance::{missing, python, read_png_rgb, root, shared, testdata_dir};
+use hounsfield_conformance::{
+    hounsfield_bin, missing, python, read_png_rgb, root, shared, testdata_dir,
+};
 use hounsfield_core::DicomFile;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -179,12 +181,7 @@ fn overlay_masks_match_pydicom_and_renders_match_dcmtk() {
 /// `hounsfield render --overlays` of frame `f` against `dcm2pnm` (all overlays, replace
 /// mode) at one window, within 1.
 fn compare_with_dcmtk(path: &Path, f: usize, out: &Path, renderer: &str) {
-    let exe = std::env::current_exe().expect("the test's path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .join(format!("hounsfield{}", std::env::consts::EXE_SUFFIX));
+    let bin = hounsfield_bin();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -10,6 +10,8 @@ use hounsfield_core::pipeline::{
 
 const SCRIPT: &str = r#"
 import json, sys, pydicom, numpy as np
+sys.path.insert(0, "tests/scripts")
+from padding import padding_range
 from pydicom.pixels import apply_modality_lut
 for path in sys.stdin.read().splitlines():
     try:
@@ -19,14 +21,7 @@ for path in sys.stdin.read().splitlines():
         a = d.pixel_array
         if int(d.get("NumberOfFrames", 1) or 1) > 1:
             a = a[0]
-        def stored(v):
-            v = int(v)
-            if d.PixelRepresentation == 1 and v > 32767: v -= 65536
-            if d.PixelRepresentation == 0 and v < 0: v += 65536
-            return v
-        value = stored(d.PixelPaddingValue)
-        limit = stored(d.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in d else value
-        lo, hi = min(value, limit), max(value, limit)
+        lo, hi = padding_range(d)
         keep = (a < lo) | (a > hi)
         m = apply_modality_lut(a.astype(np.float64), d)
         print(json.dumps({"padding": [lo, hi], "padded": int((~keep).sum()),

@@ -71,7 +71,8 @@ pub fn description(data: &[u8]) -> Option<(ImageDescription, &[u8])> {
 }
 
 /// A whole file from bytes, as the viewers open one: parse, summarise, then decode and
-/// display every frame (the first four) at its own window.
+/// display every frame (the first four) at its own window with its overlay planes, and
+/// sort its frames into stacks and time points.
 pub fn decode_file(data: &[u8]) {
     let Ok(file) = DicomFile::from_bytes("fuzz.dcm", data.to_vec()) else {
         return;
@@ -91,7 +92,13 @@ pub fn decode_file(data: &[u8]) {
         if let Ok(params) = file.display_parameters(index) {
             let _ = render_frame(&frame, &params, &RenderOptions::default());
         }
+        // Overlay planes: sizes, origins and frame counts from the header, bits from
+        // Overlay Data or the Pixel Data words.
+        let _ = file.overlay_mask(index);
     }
+    // The frames' stacks and time points (Dimension Organization, time attributes).
+    let inputs = hounsfield_core::volume::StackInput::from_file(0, &file);
+    let _ = hounsfield_core::dimensions::Dimensions::organize(&inputs);
 }
 
 /// Native (uncompressed) frames, little and big endian, the last frame of one or two.

@@ -175,6 +175,23 @@ pub fn make_4d(out: &Path) -> Option<serde_json::Value> {
     Some(serde_json::from_slice(&made.stdout).expect("make_4d.py answers JSON"))
 }
 
+/// The `hounsfield` command line, `target/<profile>/hounsfield` next to the running
+/// test's `deps` folder (`cargo test --workspace` builds it).
+pub fn hounsfield_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .join(format!("hounsfield{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: `cargo test --workspace` builds it",
+        bin.display()
+    );
+    bin
+}
+
 /// Whether a missing oracle may be skipped (local convenience only; CI never sets it).
 pub fn allow_missing() -> bool {
     std::env::var("HOUNSFIELD_ALLOW_MISSING_ORACLES").is_ok_and(|v| v == "1")

@@ -103,6 +103,20 @@ async function waitFor(what, ok, timeout = 60000) {
   }
 }
 const pixels = () => canvasPixels(page);
+// The pixels and plane pane `k`'s rectangle of one layout (the page may still be settling
+// its size after a layout change).
+async function settledPane(k) {
+  let px, rect;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const before = JSON.stringify(await page.evaluate(() => window.hounsfield.panes()));
+    px = await pixels();
+    const after = await page.evaluate(() => window.hounsfield.panes());
+    rect = after.find((p) => p.pane && p.pane.Plane === k).rect.map(Math.round);
+    if (before === JSON.stringify(after) && rect[1] + rect[3] <= px.height) break;
+    await page.waitForTimeout(200);
+  }
+  return [px, rect];
+}
 
 // Orthanc on free ports with its own storage under tmp, serving dist/web at /web.
 async function freePort() {
@@ -291,16 +305,8 @@ try {
   // same point.
   await page.keyboard.press('m');
   s = await waitFor('the planes', (s) => s.layout === 'Planes' && s.crosshair && s.image_drawn, 20000);
-  // The panes and the pixels of one layout (the page may still be settling its size).
   let sag;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const before = JSON.stringify(await page.evaluate(() => window.hounsfield.panes()));
-    px = await pixels();
-    const after = await page.evaluate(() => window.hounsfield.panes());
-    sag = after.find((p) => p.pane && p.pane.Plane === 1).rect.map(Math.round);
-    if (before === JSON.stringify(after) && sag[1] + sag[3] <= px.height) break;
-    await page.waitForTimeout(200);
-  }
+  [px, sag] = await settledPane(1);
   d = maxDiff(
     px,
     nativeRender(path.join(shared, 'ct-philips-brain'), [sag[2], sag[3]], [
@@ -345,14 +351,7 @@ try {
   // The axial pane: a plane inside the stack, so that its edges are image edges, not
   // the ends of the stack, where two GPUs may round a boundary sample differently.
   let ax4;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const before = JSON.stringify(await page.evaluate(() => window.hounsfield.panes()));
-    px = await pixels();
-    const after = await page.evaluate(() => window.hounsfield.panes());
-    ax4 = after.find((p) => p.pane && p.pane.Plane === 0).rect.map(Math.round);
-    if (before === JSON.stringify(after) && ax4[1] + ax4[3] <= px.height) break;
-    await page.waitForTimeout(200);
-  }
+  [px, ax4] = await settledPane(0);
   d = maxDiff(
     px,
     nativeRender(path.join(made4d, 'classic-temporal'), [ax4[2], ax4[3]], [

@@ -211,15 +211,7 @@ impl Headless {
         image: &mut GpuImage,
         state: &DrawState,
     ) -> Result<Vec<u8>, RenderError> {
-        self.check()?;
-        let (w, h) = (state.view.width, state.view.height);
-        self.check_size(w, h)?;
-        self.target(w, h);
-        let t = self
-            .target
-            .as_ref()
-            .ok_or_else(|| RenderError::Readback("no target".into()))?;
-        read_into(&self.renderer, &mut [(image, state)], t)
+        self.render_rgba_layers(&mut [(image, state)])
     }
 
     /// Renders `layers` in order into one `width` x `height` target (cleared to the first

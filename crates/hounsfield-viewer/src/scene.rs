@@ -200,14 +200,14 @@ impl Scene {
         viewport: [u32; 4],
     ) -> Option<DrawState> {
         let state = Self::overlay_state(model, viewport)?;
-        let image = self.overlays.get_mut(&model.current?.id)?;
-        match renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                model.message(format!("cannot draw the overlays: {e}"));
-                None
-            }
-        }
+        prepare_current(
+            renderer,
+            model,
+            &mut self.overlays,
+            state,
+            viewport,
+            "the overlays",
+        )
     }
 
     fn prepare_stack(
@@ -217,14 +217,14 @@ impl Scene {
         viewport: [u32; 4],
     ) -> Option<DrawState> {
         let state = Self::stack_state(model, viewport)?;
-        let image = self.images.get_mut(&model.current?.id)?;
-        match renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                model.message(format!("cannot draw: {e}"));
-                None
-            }
-        }
+        prepare_current(
+            renderer,
+            model,
+            &mut self.images,
+            state,
+            viewport,
+            "the image",
+        )
     }
 
     /// Uploads the volume if needed, resamples plane `k` if it changed, and prepares its
@@ -325,6 +325,26 @@ impl Scene {
             {
                 renderer.draw(pass, overlay, state, d.viewport);
             }
+        }
+    }
+}
+
+/// Prepares the draw of the slice on screen's upload in `images` (the image or its
+/// overlay); a failure becomes a message naming `what`.
+fn prepare_current(
+    renderer: &Renderer,
+    model: &mut Model,
+    images: &mut HashMap<u64, GpuImage>,
+    state: DrawState,
+    viewport: [u32; 4],
+    what: &str,
+) -> Option<DrawState> {
+    let image = images.get_mut(&model.current?.id)?;
+    match renderer.prepare(image, &state, viewport) {
+        Ok(()) => Some(state),
+        Err(e) => {
+            model.message(format!("cannot draw {what}: {e}"));
+            None
         }
     }
 }

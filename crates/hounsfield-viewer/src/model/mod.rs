@@ -530,6 +530,21 @@ mod tests {
         assert_eq!(m.current.map(|c| c.id), Some(11));
         m.apply(Action::TimePoint(1));
         assert_eq!(m.dimension_labels(), vec!["Time 2/2 (temporal position 2)"]);
+        // The planes are those of the time point on screen, also while cine plays.
+        m.apply(Action::Layout(Some(Layout::Planes)));
+        let volume_of = |m: &Model| {
+            m.mpr.as_ref().map(|x| {
+                x.volume
+                    .stack
+                    .slices
+                    .iter()
+                    .map(|s| m.instances[s.instance].id)
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(volume_of(&m), Some(vec![20, 21]));
+        m.cine_step();
+        assert_eq!(volume_of(&m), Some(vec![10, 11]));
     }
 
     /// Three slices along z (instances 0, 1, 2 at z = 10, -10, 0), each with `window`

@@ -193,7 +193,11 @@ impl Model {
     /// (wrapping).
     pub fn cine_step(&mut self) {
         match self.dimension_position() {
-            Some((_, _, _, times)) if times > 1 => self.step_dimension(1, true, false),
+            Some((_, _, _, times)) if times > 1 => {
+                self.step_dimension(1, true, false);
+                // The planes follow the time point.
+                self.ensure_volume();
+            }
             _ => self.step(1, true),
         }
     }

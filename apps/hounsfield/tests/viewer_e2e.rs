@@ -680,8 +680,38 @@ mod e2e {
             without > 100,
             "the screen shows no overlay (max diff {without} to the plain image)"
         );
-        // O hides them.
+        // Ctrl+S saves them with the image, as shown.
         x.focus(VIEWER_WINDOW);
+        x.xdotool(&["key", "ctrl+s"]);
+        viewer.wait("the saved view", |s| {
+            s["messages"].as_array().is_some_and(|m| {
+                m.iter()
+                    .any(|m| m.as_str().is_some_and(|m| m.contains("saved the view")))
+            })
+        });
+        let saved = std::fs::read_dir(&viewer.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.extension().is_some_and(|e| e == "png")
+                    && p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("hounsfield-"))
+            })
+            .unwrap_or_else(|| panic!("no saved PNG"));
+        let (sw, sh, rgb) = read_png_rgb(&saved);
+        assert_eq!((sw, sh), (vw, vh));
+        let grey: Vec<u8> = rgb.chunks_exact(3).map(|p| p[0]).collect();
+        let worst = grey
+            .iter()
+            .zip(&with.pixels)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or(255);
+        assert!(
+            worst <= 1,
+            "the saved view differs from the reference with overlays by {worst}"
+        );
+        // O hides them.
         x.xdotool(&["key", "o"]);
         let s = viewer.wait("overlays off", |s| s["overlay_planes"] == false);
         let screen = x.capture(&viewer.dir);

@@ -421,13 +421,21 @@ impl App {
                 .chunks_exact(4)
                 .flat_map(|p| [p[0], p[1], p[2]])
                 .collect();
-            let image = hounsfield_core::pipeline::RenderedImage {
+            let mut image = hounsfield_core::pipeline::RenderedImage {
                 width: state.view.width,
                 height: state.view.height,
                 channels: 3,
                 pixels: rgb,
                 pipeline: None,
             };
+            // The overlay planes, as the pane shows them (the GPU draws them exactly so).
+            if pane == Pane::Stack
+                && let Some(over) = Scene::overlay_state(&self.model, viewport)
+                && let Some((_, decoded, frame)) = self.model.current_image()
+                && let Some(Some(mask)) = decoded.overlays.get(frame)
+            {
+                hounsfield_core::pipeline::overlay::paint_overlay(&mut image, mask, &over.view);
+            }
             crate::render::write_png(&path, &image)?;
             Ok(path)
         })();

@@ -480,6 +480,39 @@ mod tests {
     }
 
     #[test]
+    fn k_moves_to_the_other_stack_at_the_same_slice() {
+        // Two stacks at the same two positions, as an enhanced object's Dimension
+        // Organization parts them (ids 1x: stack 1, 2x: stack 2).
+        let mut m = Model::new();
+        let values: Vec<i16> = (0..16).collect();
+        for (id, z, stack) in [
+            (10, 0.0, "stack 1"),
+            (20, 0.0, "stack 2"),
+            (11, 5.0, "stack 1"),
+            (21, 5.0, "stack 2"),
+        ] {
+            let mut inst = instance(id, z, &values, Some((40.0, 80.0)));
+            let image = inst.image.take();
+            m.add_instance(inst);
+            let k = m.instances.len() - 1;
+            let d = &mut m.instances[k].inputs[0].dimensions;
+            d.explicit = true;
+            d.stack = Some(stack.into());
+            m.regroup();
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        assert_eq!(m.layouts[0].dimensions.stacks.len(), 2);
+        assert_eq!(m.current.map(|c| c.id), Some(10));
+        m.apply(Action::Slice(1));
+        m.apply(Action::NextStack);
+        assert_eq!(m.current.map(|c| c.id), Some(21));
+        assert_eq!(m.dimension_labels(), vec!["Stack 2/2 (stack 2)"]);
+        // K wraps to the first stack.
+        m.apply(Action::NextStack);
+        assert_eq!(m.current.map(|c| c.id), Some(11));
+    }
+
+    #[test]
     fn a_4d_series_steps_and_plays_through_its_time_points_at_the_same_slice() {
         use hounsfield_core::dimensions::TimeAxis;
         // Two positions, each at two Temporal Position Identifiers (ids 1x at time 1, 2x

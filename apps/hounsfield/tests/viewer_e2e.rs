@@ -99,6 +99,27 @@ impl Viewer {
         }
     }
 
+    /// Ctrl+S, then the status once it says so and the PNG saved in the viewer's folder.
+    fn save(&mut self, x: &Xvfb) -> (Value, PathBuf) {
+        x.xdotool(&["key", "ctrl+s"]);
+        let s = self.wait("the saved view", |s| {
+            s["messages"].as_array().is_some_and(|m| {
+                m.iter()
+                    .any(|m| m.as_str().is_some_and(|m| m.contains("saved the view")))
+            })
+        });
+        let saved = std::fs::read_dir(&self.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.extension().is_some_and(|e| e == "png")
+                    && p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("hounsfield-"))
+            })
+            .unwrap_or_else(|| panic!("no saved PNG"));
+        (s, saved)
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("viewer.log")).unwrap_or_default()
     }
@@ -421,22 +442,7 @@ mod e2e {
         assert!(worst <= 2, "lung preset: screen differs by {worst}");
 
         // 4. Ctrl+S saves exactly the image area (without overlays).
-        x.xdotool(&["key", "ctrl+s"]);
-        let s = viewer.wait("the saved view", |s| {
-            s["messages"].as_array().is_some_and(|m| {
-                m.iter()
-                    .any(|m| m.as_str().is_some_and(|m| m.contains("saved the view")))
-            })
-        });
-        let saved = std::fs::read_dir(&viewer.dir)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| {
-                p.extension().is_some_and(|e| e == "png")
-                    && p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("hounsfield-"))
-            })
-            .unwrap_or_else(|| panic!("no saved PNG"));
+        let (s, saved) = viewer.save(&x);
         let (sw, sh, rgb) = read_png_rgb(&saved);
         assert_eq!((sw, sh), (w, h));
         let (worst, _) = compare(&screen, &s, &rgb, 3);
@@ -682,22 +688,7 @@ mod e2e {
         );
         // Ctrl+S saves them with the image, as shown.
         x.focus(VIEWER_WINDOW);
-        x.xdotool(&["key", "ctrl+s"]);
-        viewer.wait("the saved view", |s| {
-            s["messages"].as_array().is_some_and(|m| {
-                m.iter()
-                    .any(|m| m.as_str().is_some_and(|m| m.contains("saved the view")))
-            })
-        });
-        let saved = std::fs::read_dir(&viewer.dir)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| {
-                p.extension().is_some_and(|e| e == "png")
-                    && p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("hounsfield-"))
-            })
-            .unwrap_or_else(|| panic!("no saved PNG"));
+        let (_, saved) = viewer.save(&x);
         let (sw, sh, rgb) = read_png_rgb(&saved);
         assert_eq!((sw, sh), (vw, vh));
         let grey: Vec<u8> = rgb.chunks_exact(3).map(|p| p[0]).collect();

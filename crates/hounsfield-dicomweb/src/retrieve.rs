@@ -8,10 +8,11 @@ use crate::{
 };
 use futures_util::StreamExt;
 use hounsfield_core::DicomFile;
+use hounsfield_core::dimensions::Dimensions;
 use hounsfield_core::pipeline::{RenderOptions, RenderedImage, render_view};
 use hounsfield_core::series::{InstanceInfo, group_series};
 use hounsfield_core::view::{Filter, View};
-use hounsfield_core::volume::{Stack, StackInput};
+use hounsfield_core::volume::StackInput;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -407,8 +408,8 @@ fn series_groups(metas: &[InstanceMeta], order: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// The order in which a viewer wants `metas`' pixels: series by series as they are
-/// listed, each from its first slice in stack order (the one a viewer shows first),
-/// instances outside any stack after those of their series.
+/// listed, each from its first slice in stack order (the one a viewer shows first), stack
+/// by stack and time point by time point for multi-stack and 4D series.
 ///
 /// ```no_run
 /// # use hounsfield_dicomweb::{Server, Options, DicomWebUrl, display_order, block_on};
@@ -432,9 +433,13 @@ pub fn display_order(metas: &[InstanceMeta]) -> Vec<usize> {
             .iter()
             .flat_map(|&k| StackInput::from_file(k, &metas[k].header))
             .collect();
-        let stacked: Vec<usize> = Stack::assemble(&inputs)
-            .map(|s| s.slices.iter().map(|s| s.instance).collect())
-            .unwrap_or_default();
+        // Stack by stack, time point by time point, each in slice order.
+        let stacked: Vec<usize> = Dimensions::organize(&inputs)
+            .stacks
+            .iter()
+            .flat_map(|s| s.time_points.iter().flat_map(|t| t.inputs.iter()))
+            .map(|&i| inputs[i].instance)
+            .collect();
         for k in stacked.into_iter().chain(series.instances.iter().copied()) {
             if k < seen.len() && !std::mem::replace(&mut seen[k], true) {
                 order.push(k);

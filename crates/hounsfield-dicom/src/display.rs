@@ -33,6 +33,31 @@ pub enum ModalityLut {
     },
 }
 
+impl ModalityLut {
+    /// The units of the modality values it gives: Rescale Type or LUT Type when the file
+    /// names them, "HU" for a rescaled CT that does not (PS3.3 C.11.1.1.2), else none.
+    ///
+    /// ```
+    /// use hounsfield_dicom::ModalityLut;
+    /// let ct = ModalityLut::Rescale { slope: 1.0, intercept: -1024.0, rescale_type: None };
+    /// assert_eq!(ct.units(Some("CT")).as_deref(), Some("HU"));
+    /// assert_eq!(ct.units(Some("MR")), None);
+    /// ```
+    pub fn units(&self, modality: Option<&str>) -> Option<String> {
+        match self {
+            ModalityLut::Rescale {
+                rescale_type: Some(t),
+                ..
+            } => Some(t.clone()),
+            ModalityLut::Table {
+                lut_type: Some(t), ..
+            } => Some(t.clone()),
+            ModalityLut::Rescale { .. } if modality == Some("CT") => Some("HU".into()),
+            _ => None,
+        }
+    }
+}
+
 /// VOI LUT Function (0028,1056), C.11.2.1.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

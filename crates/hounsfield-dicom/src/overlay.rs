@@ -166,11 +166,20 @@ impl DicomFile {
     /// The union of the overlay planes that belong to image frame `frame` (0-based), as a
     /// mask of the image's size; None when no plane does.
     pub fn overlay_mask(&self, frame: usize) -> Result<Option<OverlayMask>, Error> {
-        let planes = self.overlays()?;
+        self.overlay_mask_of(&self.overlays()?, frame)
+    }
+
+    /// [`overlay_mask`](Self::overlay_mask) with the planes read once by
+    /// [`overlays`](Self::overlays), for a caller that masks every frame.
+    pub fn overlay_mask_of(
+        &self,
+        planes: &[OverlayPlane],
+        frame: usize,
+    ) -> Result<Option<OverlayMask>, Error> {
         let image = self.image()?;
         let (w, h) = (image.columns, image.rows);
         let mut mask: Option<OverlayMask> = None;
-        for p in &planes {
+        for p in planes {
             let Some(k) = p.frame_for(frame) else {
                 continue;
             };

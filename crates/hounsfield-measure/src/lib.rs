@@ -400,16 +400,9 @@ pub fn measure(file: &DicomFile, frame: usize, roi: &Roi) -> Result<Measurement,
     }
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
-    m.units = match &params.modality_lut {
-        ModalityLut::Rescale {
-            rescale_type: Some(t),
-            ..
-        } => Some(t.clone()),
-        ModalityLut::Rescale { .. } if file.identification().modality.as_deref() == Some("CT") => {
-            Some("HU".into())
-        }
-        _ => None,
-    };
+    m.units = params
+        .modality_lut
+        .units(file.identification().modality.as_deref());
     m.statistics = Some(
         region_statistics(
             &decoded,

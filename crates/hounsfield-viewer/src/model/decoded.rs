@@ -2,7 +2,7 @@
 
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, data_range};
 use hounsfield_core::series::InstanceInfo;
-use hounsfield_core::{DicomFile, Frame, FrameColor, ModalityLut, VoiWindow};
+use hounsfield_core::{DicomFile, Frame, FrameColor, VoiWindow};
 use std::sync::Arc;
 
 /// Frames of one instance, decoded, with what the display needs per frame.
@@ -100,21 +100,9 @@ impl DecodedImage {
                 padding = params.pixel_padding;
                 windows = params.windows.clone();
                 palette = params.palette.clone();
-                units = match &params.modality_lut {
-                    ModalityLut::Rescale {
-                        rescale_type: Some(t),
-                        ..
-                    } => Some(t.clone()),
-                    ModalityLut::Table {
-                        lut_type: Some(t), ..
-                    } => Some(t.clone()),
-                    _ if file.identification().modality.as_deref() == Some("CT")
-                        && matches!(params.modality_lut, ModalityLut::Rescale { .. }) =>
-                    {
-                        Some("HU".into())
-                    }
-                    _ => None,
-                };
+                units = params
+                    .modality_lut
+                    .units(file.identification().modality.as_deref());
             }
             if matches!(frame.color, FrameColor::Monochrome) {
                 let (lo, hi) = data_range(&params, frame);
@@ -164,12 +152,13 @@ impl DecodedImage {
 /// The overlay masks of `frames` frames of `file` (empty without overlays). An overlay
 /// that cannot be read is left out with the reason logged: the image still shows.
 fn overlays_of(file: &DicomFile, frames: usize) -> Vec<Option<hounsfield_core::OverlayMask>> {
-    if !file.overlays().is_ok_and(|o| !o.is_empty()) {
-        return Vec::new();
-    }
+    let planes = match file.overlays() {
+        Ok(planes) if !planes.is_empty() => planes,
+        _ => return Vec::new(),
+    };
     (0..frames)
         .map(|f| {
-            file.overlay_mask(f)
+            file.overlay_mask_of(&planes, f)
                 .map_err(|e| tracing::warn!("{e}"))
                 .ok()
                 .flatten()

@@ -13,6 +13,8 @@ async function embed(left: HTMLElement): Promise<Viewer> {
   const s: Status = viewer.status();
   const px = viewer.pixels();
   console.log(s.window?.[0], s.renderer, px.width * px.height, help().length, viewer.key('m'));
+  viewer.setTool('ellipse');
+  for (const m of viewer.measurements()) console.log(m.roi, m.mean ?? m.length_mm, m.label.join(' '));
   return viewer;
 }
 

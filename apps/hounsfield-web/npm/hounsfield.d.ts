@@ -20,6 +20,43 @@ export interface SeriesStatus {
   current: boolean;
 }
 
+/** A measuring tool ('windowlevel': none). */
+export type Tool = 'windowlevel' | 'length' | 'angle' | 'cobb' | 'rectangle' | 'ellipse' | 'freehand' | 'probe';
+
+/**
+ * One measurement: where it was drawn and its numbers, keyed as `hounsfield measure --json`
+ * prints them (`roi` in that command's `--roi` syntax, image pixel coordinates with pixel
+ * centres at integers). Numbers that do not apply are absent.
+ */
+export interface MeasurementStatus {
+  id: number;
+  tool: Tool;
+  file: string | null;
+  sop_instance_uid: string | null;
+  /** 1-based, as `hounsfield measure --frame`. */
+  frame: number;
+  complete: boolean;
+  /** The text shown beside it. */
+  label: string[];
+  error: string | null;
+  selected: boolean;
+  roi?: string;
+  /** Where the pixel size holds: 'mm', 'mm at the detector', ... or 'pixels'. */
+  spacing?: string;
+  pixel_size_mm?: [number, number];
+  units?: string;
+  length_mm?: number;
+  length_pixels?: number;
+  angle_deg?: number;
+  mean?: number;
+  sd?: number;
+  min?: number;
+  max?: number;
+  area_mm2?: number;
+  pixels?: number;
+  padding_pixels?: number;
+}
+
 /**
  * What `status()` reports: the keys of the Rust struct `hounsfield_viewer::status::Status`,
  * shared with the native viewer's status file, plus `canvas`, `adapter` and `error`.
@@ -66,6 +103,10 @@ export interface Status {
   help: boolean;
   tags_panel: boolean;
   series_panel: boolean;
+  /** The measuring tool in use. */
+  tool: Tool;
+  /** Every measurement, oldest first. */
+  measurements: MeasurementStatus[];
   renderer: Renderer;
   frames_drawn: number;
   image_drawn: boolean;
@@ -132,6 +173,13 @@ export declare class Viewer extends EventTarget {
   key(key: string, ctrl?: boolean, shift?: boolean): '' | 'open' | 'save' | 'ignored';
   series(): SeriesStatus[];
   selectSeries(index: number): void;
+  /** Takes a measuring tool (a left drag in the image then draws with it). */
+  setTool(tool: Tool): void;
+  measurements(): MeasurementStatus[];
+  /** Selects a measurement and shows the image it was drawn on. */
+  selectMeasurement(id: number): void;
+  /** Deletes a measurement (Ctrl+Z brings it back). */
+  deleteMeasurement(id: number): void;
   tags(): unknown[];
   destroy(): void;
   addEventListener<K extends keyof ViewerEventMap>(type: K, listener: (ev: ViewerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;

@@ -16,7 +16,7 @@ use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::gesture::{Gesture, Gestures, PaneAt, TouchPhase};
-use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers, action_for};
+use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
 use hounsfield_viewer::mpr::{Layout, Pane};
 use hounsfield_viewer::overlay;
@@ -235,6 +235,8 @@ fn key_of(key: &str) -> Option<Key> {
         "Tab" => Key::Tab,
         "Escape" => Key::Escape,
         "F1" => Key::F1,
+        "Delete" => Key::Delete,
+        "Backspace" => Key::Backspace,
         " " => Key::Space,
         k => {
             let mut chars = k.chars();
@@ -336,6 +338,7 @@ impl WebViewer {
                     (r[0] as f32 + r[2] as f32 / 2.0) / dpr,
                     (r[1] as f32 + r[3] as f32 / 2.0) / dpr,
                 ],
+                scale: dpr,
             })
         };
         if let Some((input, at)) = gesture.and_then(|g| g.input(pane_pixel)) {
@@ -349,7 +352,10 @@ impl WebViewer {
         if let Some((pane, _)) = at.and_then(|p| self.pane_at(p)) {
             self.model.active_pane = pane;
         }
-        let effect = action_for(&input).and_then(|a| self.model.apply(a));
+        let effect = self
+            .model
+            .action_for(&input)
+            .and_then(|a| self.model.apply(a));
         effect_name(effect)
     }
 }
@@ -620,7 +626,7 @@ impl WebViewer {
                 alt: false,
             },
         };
-        if action_for(&input).is_none() {
+        if self.model.action_for(&input).is_none() {
             return "ignored".into();
         }
         let at = self.gestures.pointer();
@@ -632,6 +638,40 @@ impl WebViewer {
         if width > 0.0 && center.is_finite() {
             self.model.view.window = Some((center, width));
             self.model.view.window_label = None;
+        }
+    }
+
+    /// Takes a measuring tool: "length", "angle", "cobb", "rectangle", "ellipse",
+    /// "freehand", "probe", or "windowlevel" (none); false for another name.
+    pub fn set_tool(&mut self, name: &str) -> bool {
+        use hounsfield_viewer::annotate::Tool;
+        let tool = match name {
+            "windowlevel" => Tool::WindowLevel,
+            "length" => Tool::Length,
+            "angle" => Tool::Angle,
+            "cobb" => Tool::Cobb,
+            "rectangle" => Tool::Rectangle,
+            "ellipse" => Tool::Ellipse,
+            "freehand" => Tool::Freehand,
+            "probe" => Tool::Probe,
+            _ => return false,
+        };
+        // Taken as named: the angle's key toggles to Cobb, a name does not.
+        self.model.apply(Action::Tool(Tool::WindowLevel));
+        self.model.apply(Action::Tool(tool));
+        true
+    }
+
+    /// Selects measurement `id` and shows the image it was drawn on.
+    pub fn select_measurement(&mut self, id: f64) {
+        self.model.apply(Action::SelectMeasurement(id as u64));
+    }
+
+    /// Deletes measurement `id` (Ctrl+Z brings it back).
+    pub fn delete_measurement(&mut self, id: f64) {
+        let id = id as u64;
+        if self.model.annotations.delete(id) {
+            self.model.annotations.selected = None;
         }
     }
 
@@ -791,6 +831,26 @@ impl WebViewer {
                     .filter(|p| {
                         p[0] >= 0.0 && p[1] >= 0.0 && p[0] < r[2] as f32 && p[1] < r[3] as f32
                     });
+                // Measurements in CSS pixels from the pane's top left.
+                let css_point = |p: [f32; 2]| [(p[0] - 0.5) / self.dpr, (p[1] - 0.5) / self.dpr];
+                let measurements: Vec<serde_json::Value> = match pane {
+                    Pane::Stack => self
+                        .model
+                        .drawn_annotations(size)
+                        .into_iter()
+                        .map(|d| {
+                            serde_json::json!({
+                                "id": d.id,
+                                "selected": d.selected,
+                                "lines": d.lines.iter().map(|l| l.iter().map(|p| css_point(*p)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                                "handles": d.handles.iter().map(|p| css_point(*p)).collect::<Vec<_>>(),
+                                "label": d.label,
+                                "label_at": css_point(d.label_at),
+                            })
+                        })
+                        .collect(),
+                    Pane::Plane(_) => Vec::new(),
+                };
                 let (text, lines) = match pane {
                     Pane::Stack => (
                         overlay::stack_overlay(&self.model, size, local, false),
@@ -806,6 +866,7 @@ impl WebViewer {
                     "pane": pane,
                     "rect": [css(r[0]), css(r[1]), css(r[2]), css(r[3])],
                     "text": text,
+                    "measurements": measurements,
                     "lines": lines.iter().map(|(c, a, b)| serde_json::json!({
                         "color": c,
                         "from": [a[0] / self.dpr, a[1] / self.dpr],

@@ -201,6 +201,7 @@ function paintPanels(status) {
     li.onclick = () => viewer.selectSeries(i);
     ul.append(li);
   });
+  paintMeasurements(status);
   const p = status.progress;
   const bar = $('progress');
   bar.hidden = p.loads === 0;
@@ -214,6 +215,33 @@ function paintPanels(status) {
     lastTagsFile = status.file;
     paintTags();
   }
+}
+
+// The measurements: a click shows the image and selects one, the cross deletes it.
+let lastMeasurements = '';
+function paintMeasurements(status) {
+  const key = JSON.stringify([status.tool, status.measurements]);
+  if (key === lastMeasurements) return;
+  lastMeasurements = key;
+  $('tool').textContent = status.measurements.length
+    ? `tool: ${status.tool}`
+    : `tool: ${status.tool} (L length, G angle, X rectangle, C ellipse, D freehand, U probe)`;
+  const ul = $('measurements');
+  ul.replaceChildren();
+  status.measurements.forEach((m, i) => {
+    const li = document.createElement('li');
+    const del = document.createElement('button');
+    del.textContent = '✕';
+    del.title = 'delete';
+    del.onclick = (e) => {
+      e.stopPropagation();
+      viewer.deleteMeasurement(m.id);
+    };
+    li.append(del, ` ${i + 1}. ${m.tool}: ${m.label.join(', ')}`);
+    if (m.selected) li.className = 'current';
+    li.onclick = () => viewer.selectMeasurement(m.id);
+    ul.append(li);
+  });
 }
 
 function paintTags() {

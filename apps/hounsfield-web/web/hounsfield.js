@@ -385,6 +385,30 @@ export class Viewer extends EventTarget {
     this.dirty = true;
   }
 
+  /** Takes a measuring tool: 'length', 'angle', 'cobb', 'rectangle', 'ellipse',
+   * 'freehand', 'probe', or 'windowlevel' (none). */
+  setTool(name) {
+    if (!this.wasm.set_tool(name)) throw new Error(`no measuring tool ${JSON.stringify(name)}`);
+    this.dirty = true;
+  }
+
+  /** The measurements: `status().measurements`. */
+  measurements() {
+    return this.status().measurements;
+  }
+
+  /** Selects measurement `id` and shows the image it was drawn on. */
+  selectMeasurement(id) {
+    this.wasm.select_measurement(id);
+    this.dirty = true;
+  }
+
+  /** Deletes measurement `id` (Ctrl+Z brings it back). */
+  deleteMeasurement(id) {
+    this.wasm.delete_measurement(id);
+    this.dirty = true;
+  }
+
   /** The data elements of the file on screen, as a tree. */
   tags() {
     return JSON.parse(this.wasm.tags());
@@ -483,8 +507,8 @@ export class Viewer extends EventTarget {
     // The lines.
     const { lines } = this;
     const dpr = window.devicePixelRatio || 1;
-    const drawn = data.panes.filter((p) => p.lines.length > 0);
-    const key = JSON.stringify([dpr, lines.clientWidth, lines.clientHeight, drawn.map((p) => [p.rect, p.lines])]);
+    const drawn = data.panes.filter((p) => p.lines.length > 0 || p.measurements.length > 0);
+    const key = JSON.stringify([dpr, lines.clientWidth, lines.clientHeight, drawn.map((p) => [p.rect, p.lines, p.measurements])]);
     if (key === this.linesKey) return;
     this.linesKey = key;
     lines.hidden = drawn.length === 0;
@@ -521,7 +545,32 @@ export class Viewer extends EventTarget {
         g.lineTo(cx + dx * far, cy + dy * far);
         g.stroke();
       }
+      this.paintMeasurements(g, x, y, p.measurements);
       g.restore();
+    }
+  }
+
+  // Measurements: their lines, handles and numbers (canvas text, never HTML).
+  paintMeasurements(g, x, y, measurements) {
+    g.font = '13px system-ui, sans-serif';
+    g.textBaseline = 'top';
+    for (const m of measurements) {
+      const colour = m.selected ? 'rgb(255,200,60)' : 'rgb(90,220,255)';
+      g.strokeStyle = colour;
+      g.lineWidth = 1.5;
+      for (const line of m.lines) {
+        g.beginPath();
+        line.forEach(([px, py], i) => (i ? g.lineTo(x + px, y + py) : g.moveTo(x + px, y + py)));
+        g.stroke();
+      }
+      for (const [hx, hy] of m.handles) g.strokeRect(x + hx - 3.5, y + hy - 3.5, 7, 7);
+      m.label.forEach((text, i) => {
+        const [lx, ly] = [x + m.label_at[0], y + m.label_at[1] + i * 16];
+        g.fillStyle = 'black';
+        g.fillText(text, lx + 1, ly + 1);
+        g.fillStyle = colour;
+        g.fillText(text, lx, ly);
+      });
     }
   }
 

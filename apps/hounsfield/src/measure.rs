@@ -15,12 +15,15 @@ pub struct MeasureArgs {
     #[arg(long, default_value_t = 1)]
     pub frame: usize,
     /// What to measure, in image pixel coordinates (column, row; pixel centres at
-    /// integers): ellipse:CX,CY,RX,RY, rect:X,Y,W,H (columns X..X+W-1, rows Y..Y+H-1) or
-    /// line:X1,Y1,X2,Y2. Repeat for several.
+    /// integers): ellipse:CX,CY,RX,RY, rect:X,Y,W,H (columns X..X+W-1, rows Y..Y+H-1),
+    /// polygon:X1,Y1,X2,Y2,X3,Y3[,...] (freehand; pixel centres inside by the even-odd
+    /// rule), point:X,Y (the nearest pixel), line:X1,Y1,X2,Y2, angle:X1,Y1,XV,YV,X2,Y2 (at
+    /// the vertex V) or cobb:X1,Y1,X2,Y2,X3,Y3,X4,Y4 (between two lines). Repeat for
+    /// several.
     #[arg(long, required = true)]
     pub roi: Vec<String>,
-    /// Print JSON: per region mean, sd (population), min, max, area_mm2, pixels; per line
-    /// length_mm.
+    /// Print JSON: per region (and point) mean, sd (population), min, max, area_mm2,
+    /// pixels; per line length_mm; per angle angle_deg.
     #[arg(long)]
     pub json: bool,
 }
@@ -41,46 +44,10 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
     let mut out = Vec::new();
     for roi in &rois {
         let m = measure(&file, frame, roi)?;
-        let unit = m.pixel_size.spacing.label();
-        let pixels_only = m.pixel_size.spacing == hounsfield_core::measure::Spacing::Pixels;
-        let mut entry = serde_json::json!({
-            "roi": roi,
-            "spacing": unit,
-            "pixel_size_mm": (!pixels_only).then_some([m.pixel_size.row_mm, m.pixel_size.column_mm]),
-            "units": m.units,
-        });
-        if let Some(length) = m.length {
-            entry["length_mm"] = (!pixels_only).then_some(length).into();
-            entry["length_pixels"] = pixels_only.then_some(length).into();
-            if !args.json {
-                println!("line: {length:.2} {unit}");
-            }
+        if !args.json {
+            println!("{}: {}", roi.spec(), m.lines().join(", "));
         }
-        if let Some(s) = &m.statistics {
-            entry["mean"] = s.mean.into();
-            entry["sd"] = s.sd.into();
-            entry["min"] = s.min.into();
-            entry["max"] = s.max.into();
-            entry["area_mm2"] = s.area_mm2.into();
-            entry["pixels"] = s.pixels.into();
-            entry["padding_pixels"] = s.padding_pixels.into();
-            if !args.json {
-                let units = m.units.as_deref().unwrap_or("");
-                let area = s.area_mm2.map_or(format!("{} pixels", s.pixels), |a| {
-                    format!("{a:.2} {}2 ({} pixels)", unit, s.pixels)
-                });
-                let padding = if s.padding_pixels > 0 {
-                    format!(", {} padding pixels left out", s.padding_pixels)
-                } else {
-                    String::new()
-                };
-                println!(
-                    "region: mean {:.2} {units}, sd {:.2}, min {}, max {}, area {area}{padding}",
-                    s.mean, s.sd, s.min, s.max
-                );
-            }
-        }
-        out.push(entry);
+        out.push(serde_json::to_value(m.summary()).map_err(|e| e.to_string())?);
     }
     if args.json {
         let doc = serde_json::json!({

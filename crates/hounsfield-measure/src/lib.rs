@@ -2,10 +2,12 @@
 //!
 //! Measurements on DICOM images in real units.
 //!
-//! - **Regions** ([`Roi::Rect`], [`Roi::Ellipse`]): mean, population standard deviation,
+//! - **Regions** ([`Roi::Rect`], [`Roi::Ellipse`], freehand [`Roi::Polygon`], a probe's
+//!   [`Roi::Point`]): mean, population standard deviation,
 //!   minimum and maximum in modality units (HU for CT), computed on the stored values
 //!   through the Modality LUT, never on display grey levels, with Pixel Padding Value /
 //!   Range left out; their pixel count and area.
+//! - **Angles** ([`Roi::Angle`], [`Roi::Cobb`]) in degrees, in the patient.
 //! - **Lengths** ([`Roi::Line`]) in millimetres, or in pixels when nothing gives the size
 //!   of a pixel.
 //! - **The size of a pixel** ([`PixelSize`]) and where it holds, as PS3.3 10.7.1.3 asks:
@@ -17,7 +19,9 @@
 //! Coordinates are image pixel coordinates, (column, row), with pixel centres at integers
 //! as in the Image Plane module. A rectangle `rect:X,Y,W,H` holds columns X..X+W-1 and rows
 //! Y..Y+H-1; an ellipse `ellipse:CX,CY,RX,RY` the pixels whose centres (x, y) satisfy
-//! ((x-CX)/RX)^2 + ((y-CY)/RY)^2 <= 1; pixels outside the image are not part of a region.
+//! ((x-CX)/RX)^2 + ((y-CY)/RY)^2 <= 1; a polygon the pixels whose centres it holds by the
+//! even-odd rule (see [`Roi::Polygon`] for centres on an edge); a point the pixel whose
+//! centre is nearest. Pixels outside the image are not part of a region.
 //!
 //! ```
 //! use hounsfield_measure::{PixelSize, Roi, Spacing, region_statistics};
@@ -43,141 +47,8 @@
 use hounsfield_dicom::{DicomFile, Frame, FrameColor, ModalityLut, PixelPadding, tags};
 use hounsfield_pipeline::modality_transform;
 
-/// A region or a line in image pixel coordinates (column, row; pixel centres at integers).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub enum Roi {
-    /// Columns `x`..`x + width - 1`, rows `y`..`y + height - 1`.
-    Rect {
-        /// First column.
-        x: i64,
-        /// First row.
-        y: i64,
-        /// Columns.
-        width: i64,
-        /// Rows.
-        height: i64,
-    },
-    /// The pixels whose centres lie within the ellipse of centre (cx, cy), radius rx in
-    /// columns and ry in rows.
-    Ellipse {
-        /// Centre column.
-        cx: f64,
-        /// Centre row.
-        cy: f64,
-        /// Radius in columns.
-        rx: f64,
-        /// Radius in rows.
-        ry: f64,
-    },
-    /// The segment from (x1, y1) to (x2, y2).
-    Line {
-        /// Start column.
-        x1: f64,
-        /// Start row.
-        y1: f64,
-        /// End column.
-        x2: f64,
-        /// End row.
-        y2: f64,
-    },
-}
-
-impl Roi {
-    /// Reads `ellipse:CX,CY,RX,RY`, `rect:X,Y,W,H` or `line:X1,Y1,X2,Y2`.
-    pub fn parse(text: &str) -> Result<Roi, String> {
-        let (kind, values) = text.split_once(':').ok_or_else(|| {
-            format!("{text:?}: expected ellipse:CX,CY,RX,RY, rect:X,Y,W,H or line:X1,Y1,X2,Y2")
-        })?;
-        let numbers: Vec<f64> = values
-            .split(',')
-            .map(|v| {
-                v.trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("{text:?}: {v:?} is not a number"))
-            })
-            .collect::<Result<_, _>>()?;
-        let [a, b, c, d] = numbers[..] else {
-            return Err(format!(
-                "{text:?}: four numbers expected, {} given",
-                numbers.len()
-            ));
-        };
-        if !numbers.iter().all(|v| v.is_finite()) {
-            return Err(format!("{text:?}: numbers must be finite"));
-        }
-        let whole = |v: f64| {
-            (v.fract() == 0.0 && v.abs() < 1e9)
-                .then_some(v as i64)
-                .ok_or_else(|| format!("{text:?}: a rectangle takes whole pixels"))
-        };
-        match kind.trim() {
-            "ellipse" if c > 0.0 && d > 0.0 => Ok(Roi::Ellipse {
-                cx: a,
-                cy: b,
-                rx: c,
-                ry: d,
-            }),
-            "ellipse" => Err(format!("{text:?}: the radii must be positive")),
-            "rect" => {
-                let (x, y, width, height) = (whole(a)?, whole(b)?, whole(c)?, whole(d)?);
-                if width <= 0 || height <= 0 {
-                    return Err(format!("{text:?}: width and height must be positive"));
-                }
-                Ok(Roi::Rect {
-                    x,
-                    y,
-                    width,
-                    height,
-                })
-            }
-            "line" => Ok(Roi::Line {
-                x1: a,
-                y1: b,
-                x2: c,
-                y2: d,
-            }),
-            other => Err(format!("{other:?}: a region is ellipse, rect or line")),
-        }
-    }
-
-    /// Whether the centre of pixel (column `x`, row `y`) is in the region (never for a
-    /// line).
-    pub fn contains(&self, x: i64, y: i64) -> bool {
-        match *self {
-            Roi::Rect {
-                x: x0,
-                y: y0,
-                width,
-                height,
-            } => x >= x0 && x < x0 + width && y >= y0 && y < y0 + height,
-            Roi::Ellipse { cx, cy, rx, ry } => {
-                let dx = (x as f64 - cx) / rx;
-                let dy = (y as f64 - cy) / ry;
-                dx * dx + dy * dy <= 1.0
-            }
-            Roi::Line { .. } => false,
-        }
-    }
-
-    /// The rows and columns the region may cover: (x0, y0, x1, y1), inclusive.
-    fn bounds(&self) -> (i64, i64, i64, i64) {
-        match *self {
-            Roi::Rect {
-                x,
-                y,
-                width,
-                height,
-            } => (x, y, x + width - 1, y + height - 1),
-            Roi::Ellipse { cx, cy, rx, ry } => (
-                (cx - rx).floor() as i64,
-                (cy - ry).floor() as i64,
-                (cx + rx).ceil() as i64,
-                (cy + ry).ceil() as i64,
-            ),
-            Roi::Line { .. } => (0, 0, -1, -1),
-        }
-    }
-}
+mod roi;
+pub use roi::Roi;
 
 /// Where a pixel size holds (PS3.3 10.7.1.3), which the label of a measurement says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -311,8 +182,8 @@ pub fn region_statistics(
     if frame.color != FrameColor::Monochrome {
         return Err("regions are measured on grey images (modality values)".into());
     }
-    if matches!(roi, Roi::Line { .. }) {
-        return Err("a line has a length, not statistics".into());
+    if !roi.has_pixels() {
+        return Err("lines and angles have no pixel statistics".into());
     }
     let (x0, y0, x1, y1) = roi.bounds();
     let (w, h) = (i64::from(frame.width), i64::from(frame.height));
@@ -367,6 +238,45 @@ pub fn line_length(x1: f64, y1: f64, x2: f64, y2: f64, size: &PixelSize) -> f64 
     dx.hypot(dy)
 }
 
+/// A vector between two image points in millimetres (pixels scaled by their size).
+fn physical(from: [f64; 2], to: [f64; 2], size: &PixelSize) -> [f64; 2] {
+    [
+        (to[0] - from[0]) * size.column_mm,
+        (to[1] - from[1]) * size.row_mm,
+    ]
+}
+
+/// The angle between two vectors in degrees, 0 to 180 (None when one has no length).
+fn between(u: [f64; 2], v: [f64; 2]) -> Option<f64> {
+    let cross = u[0] * v[1] - u[1] * v[0];
+    let dot = u[0] * v[0] + u[1] * v[1];
+    (u != [0.0, 0.0] && v != [0.0, 0.0]).then(|| cross.abs().atan2(dot).to_degrees())
+}
+
+/// The angle at `vertex` between the arms to `a` and `b`, in degrees (0 to 180), measured
+/// in the patient (pixels scaled by their size, so non-square pixels measure true).
+/// None when an arm has no length.
+///
+/// ```
+/// use hounsfield_measure::{PixelSize, Spacing, angle_degrees};
+/// let square = PixelSize { row_mm: 1.0, column_mm: 1.0, spacing: Spacing::Patient };
+/// assert_eq!(angle_degrees([10.0, 0.0], [0.0, 0.0], [0.0, 10.0], &square), Some(90.0));
+/// ```
+pub fn angle_degrees(a: [f64; 2], vertex: [f64; 2], b: [f64; 2], size: &PixelSize) -> Option<f64> {
+    between(physical(vertex, a, size), physical(vertex, b, size))
+}
+
+/// The Cobb angle: the angle between the line through `points[0]`, `points[1]` and the
+/// line through `points[2]`, `points[3]`, in degrees from 0 to 90 (lines have no
+/// direction), in the patient. None when a line has no length.
+pub fn cobb_degrees(points: &[[f64; 2]; 4], size: &PixelSize) -> Option<f64> {
+    let a = between(
+        physical(points[0], points[1], size),
+        physical(points[2], points[3], size),
+    )?;
+    Some(if a > 90.0 { 180.0 - a } else { a })
+}
+
 /// A measurement of one frame: a region's statistics or a line's length, with the size of
 /// a pixel it used and the units of its values.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -379,79 +289,222 @@ pub struct Measurement {
     pub statistics: Option<RegionStatistics>,
     /// The length of a line (mm, or pixels when the size of a pixel is not known).
     pub length: Option<f64>,
+    /// An angle or a Cobb angle, degrees.
+    pub angle: Option<f64>,
     /// Units of the modality values ("HU" for CT), when known.
     pub units: Option<String>,
 }
 
-/// Measures `roi` on frame `frame` (0-based) of `file`.
-pub fn measure(file: &DicomFile, frame: usize, roi: &Roi) -> Result<Measurement, String> {
-    let size = PixelSize::of(file, frame);
-    let named = |e: String| format!("{}: {e}", file.name());
+/// A decoded grey frame with what its statistics need: the Modality LUT, the Pixel
+/// Padding left out, and the units of the modality values.
+#[derive(Debug, Clone, Copy)]
+pub struct FramePixels<'a> {
+    /// The stored values.
+    pub frame: &'a Frame,
+    /// Stored values to modality values.
+    pub modality: &'a ModalityLut,
+    /// Pixel Padding Value / Range.
+    pub padding: Option<PixelPadding>,
+    /// Units of the modality values ("HU" for CT).
+    pub units: Option<&'a str>,
+}
+
+/// Measures `roi` with pixels of `size`: the length of a line, an angle, or the
+/// statistics of a region on `pixels` (which regions need; lines and angles do not).
+/// The command line and both viewers measure through this one function.
+pub fn measure_pixels(
+    roi: &Roi,
+    size: PixelSize,
+    pixels: Option<FramePixels<'_>>,
+) -> Result<Measurement, String> {
     let mut m = Measurement {
-        roi: *roi,
+        roi: roi.clone(),
         pixel_size: size,
         statistics: None,
         length: None,
+        angle: None,
         units: None,
     };
-    if let Roi::Line { x1, y1, x2, y2 } = *roi {
-        m.length = Some(line_length(x1, y1, x2, y2, &size));
-        return Ok(m);
+    match roi {
+        Roi::Line { x1, y1, x2, y2 } => m.length = Some(line_length(*x1, *y1, *x2, *y2, &size)),
+        Roi::Angle { points: [a, v, b] } => {
+            m.angle =
+                Some(angle_degrees(*a, *v, *b, &size).ok_or("an arm of the angle has no length")?);
+        }
+        Roi::Cobb { points } => {
+            m.angle =
+                Some(cobb_degrees(points, &size).ok_or("a line of the Cobb angle has no length")?);
+        }
+        Roi::Rect { .. } | Roi::Ellipse { .. } | Roi::Polygon { .. } | Roi::Point { .. } => {
+            let p = pixels.ok_or("the image is not decoded")?;
+            m.units = p.units.map(str::to_string);
+            m.statistics = Some(region_statistics(
+                p.frame, p.modality, p.padding, roi, &size,
+            )?);
+        }
+    }
+    Ok(m)
+}
+
+/// Measures `roi` on frame `frame` (0-based) of `file` (decoding the frame only for
+/// regions).
+pub fn measure(file: &DicomFile, frame: usize, roi: &Roi) -> Result<Measurement, String> {
+    let size = PixelSize::of(file, frame);
+    let named = |e: String| format!("{}: {e}", file.name());
+    if !roi.has_pixels() {
+        return measure_pixels(roi, size, None).map_err(named);
     }
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
-    m.units = params
+    let units = params
         .modality_lut
         .units(file.identification().modality.as_deref());
-    m.statistics = Some(
-        region_statistics(
-            &decoded,
-            &params.modality_lut,
-            params.pixel_padding,
-            roi,
-            &size,
-        )
-        .map_err(named)?,
-    );
-    Ok(m)
+    let pixels = FramePixels {
+        frame: &decoded,
+        modality: &params.modality_lut,
+        padding: params.pixel_padding,
+        units: units.as_deref(),
+    };
+    measure_pixels(roi, size, Some(pixels)).map_err(named)
+}
+
+/// A measurement as the command line's `--json` and the viewers' status give it: the ROI
+/// in the command-line syntax and one key per number (absent when it does not apply).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The ROI ([`Roi::spec`]).
+    pub roi: String,
+    /// Where the pixel size holds ([`Spacing::label`]).
+    pub spacing: &'static str,
+    /// Row and column spacing, mm (absent when unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pixel_size_mm: Option<[f64; 2]>,
+    /// Units of the modality values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
+    /// A line's length in mm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_mm: Option<f64>,
+    /// A line's length in pixels, when the pixel size is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_pixels: Option<f64>,
+    /// An angle, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub angle_deg: Option<f64>,
+    /// A region's mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// Its population standard deviation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// Its minimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Its maximum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Its area, mm2 (absent when the pixel size is unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_mm2: Option<f64>,
+    /// Its pixels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pixels: Option<usize>,
+    /// Of those, the ones left out as padding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub padding_pixels: Option<usize>,
+}
+
+/// Two decimals, or none for whole numbers.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+impl Measurement {
+    /// The numbers, keyed as `hounsfield measure --json` prints them.
+    pub fn summary(&self) -> Summary {
+        let known = self.pixel_size.spacing != Spacing::Pixels;
+        let s = self.statistics.as_ref();
+        Summary {
+            roi: self.roi.spec(),
+            spacing: self.pixel_size.spacing.label(),
+            pixel_size_mm: known.then_some([self.pixel_size.row_mm, self.pixel_size.column_mm]),
+            units: self.units.clone(),
+            length_mm: self.length.filter(|_| known),
+            length_pixels: self.length.filter(|_| !known),
+            angle_deg: self.angle,
+            mean: s.map(|s| s.mean),
+            sd: s.map(|s| s.sd),
+            min: s.map(|s| s.min),
+            max: s.map(|s| s.max),
+            area_mm2: s.and_then(|s| s.area_mm2),
+            pixels: s.map(|s| s.pixels),
+            padding_pixels: s.map(|s| s.padding_pixels),
+        }
+    }
+
+    /// The lines a viewer writes beside the measurement (and the command line prints):
+    /// "12.34 mm", "45.0°", "Mean 40.12 HU  SD 3.45" ... Numbers with two decimals (one
+    /// for angles).
+    ///
+    /// ```
+    /// use hounsfield_measure::{PixelSize, Roi, Spacing, measure_pixels};
+    /// let size = PixelSize { row_mm: 0.5, column_mm: 0.5, spacing: Spacing::Detector };
+    /// let m = measure_pixels(&Roi::parse("line:0,0,30,40")?, size, None)?;
+    /// assert_eq!(m.lines(), vec!["25 mm at the detector"]);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn lines(&self) -> Vec<String> {
+        let unit = self.pixel_size.spacing.label();
+        let mut lines = Vec::new();
+        if let Some(length) = self.length {
+            lines.push(format!("{} {unit}", number(length)));
+        }
+        if let Some(angle) = self.angle {
+            let cobb = matches!(self.roi, Roi::Cobb { .. });
+            lines.push(format!("{}{angle:.1}°", if cobb { "Cobb " } else { "" }));
+        }
+        if let Some(s) = &self.statistics {
+            let units = self
+                .units
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            if matches!(self.roi, Roi::Point { .. }) {
+                lines.push(format!("{}{units}", number(s.mean)));
+                return lines;
+            }
+            lines.push(format!(
+                "Mean {}{units}  SD {}",
+                number(s.mean),
+                number(s.sd)
+            ));
+            lines.push(format!("Min {}  Max {}", number(s.min), number(s.max)));
+            // "mm at the detector" -> "mm² at the detector".
+            let area = match s.area_mm2 {
+                Some(a) => format!(
+                    "Area {} mm²{}  ({} px)",
+                    number(a),
+                    unit.strip_prefix("mm").unwrap_or_default(),
+                    s.pixels
+                ),
+                None => format!("Area {} px", s.pixels),
+            };
+            lines.push(area);
+            if s.padding_pixels > 0 {
+                lines.push(format!("{} padding px left out", s.padding_pixels));
+            }
+        }
+        lines
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regions_parse_and_hold_the_pixels_the_rule_says() {
-        assert_eq!(
-            Roi::parse("rect:1,2,3,4"),
-            Ok(Roi::Rect {
-                x: 1,
-                y: 2,
-                width: 3,
-                height: 4
-            })
-        );
-        assert!(Roi::parse("rect:1,2,0,4").is_err());
-        assert!(Roi::parse("rect:1.5,2,3,4").is_err());
-        assert!(Roi::parse("ellipse:1,2,0,4").is_err());
-        assert!(Roi::parse("circle:1,2,3,4").is_err());
-        assert!(Roi::parse("line:1,2,3").is_err());
-        assert!(Roi::parse("line:1,2,3,nan").is_err());
-        // A circle of radius 1 around (5, 5): the centre and its four neighbours.
-        let c = Roi::parse("ellipse:5,5,1,1").unwrap_or_else(|e| panic!("{e}"));
-        let inside: Vec<(i64, i64)> = (3..8)
-            .flat_map(|y| (3..8).map(move |x| (x, y)))
-            .filter(|&(x, y)| c.contains(x, y))
-            .collect();
-        assert_eq!(inside, vec![(5, 4), (4, 5), (5, 5), (6, 5), (5, 6)]);
-        let r = Roi::Rect {
-            x: 1,
-            y: 1,
-            width: 2,
-            height: 1,
-        };
-        assert!(r.contains(1, 1) && r.contains(2, 1) && !r.contains(3, 1) && !r.contains(1, 2));
-    }
 
     #[test]
     fn lengths_follow_the_pixel_spacing() {

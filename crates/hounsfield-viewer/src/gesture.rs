@@ -18,11 +18,11 @@
 //! assert_eq!(g.press([10.0, 10.0], Button::Left, 0.0), None);
 //! let drag = g.moved([14.0, 10.0], Modifiers::default());
 //! assert!(matches!(drag, Some(Gesture::Drag { delta: [4.0, 0.0], start: [10.0, 10.0], .. })));
-//! // Moved 4 points: a drag, so the release is not a click.
-//! assert_eq!(g.release([14.0, 10.0], Button::Left), None);
+//! // Moved 4 points: a drag, so the release is not a click but the drag's end.
+//! assert!(matches!(g.release([14.0, 10.0], Button::Left), Some(Gesture::DragEnd { .. })));
 //! ```
 
-use crate::input::{Button, Input, Modifiers};
+use crate::input::{Button, Input, Modifiers, PanePoints};
 
 /// Farthest the pointer may travel between press and release for a click.
 pub const CLICK_DISTANCE: f32 = 3.0;
@@ -45,6 +45,18 @@ pub enum Gesture {
         modifiers: Modifiers,
         /// Where the button went down.
         start: [f32; 2],
+        /// Where the pointer is now.
+        at: [f32; 2],
+    },
+    /// The button of a drag went up at `at` (a left press that stayed within
+    /// [`CLICK_DISTANCE`] is a [`Gesture::Click`] instead).
+    DragEnd {
+        /// The button released.
+        button: Button,
+        /// Where the button went down.
+        start: [f32; 2],
+        /// Where it went up.
+        at: [f32; 2],
     },
     /// The left button went down and up at `at` without the pointer travelling more than
     /// [`CLICK_DISTANCE`].
@@ -89,27 +101,51 @@ pub struct PaneAt {
     pub size: [u32; 2],
     /// The pane's centre, in the window layer's units (those of the position).
     pub center: [f32; 2],
+    /// Device pixels per unit of the window layer (egui's pixels per point, the
+    /// browser's device pixel ratio).
+    pub scale: f32,
 }
 
 impl Gesture {
     /// The viewer input this gesture is, with the position it belongs to (the pane under
     /// it takes it). Clicks and pinches need the pane under them: `pane_at(at)` says where
-    /// `at` falls in it, or None when no pane is there (then they are nothing).
+    /// `at` falls in it, or None when no pane is there (then they are nothing). Drags
+    /// carry their positions in the pane where they began, when there is one.
     pub fn input(
         self,
         pane_at: impl FnOnce([f32; 2]) -> Option<PaneAt>,
     ) -> Option<(Input, Option<[f32; 2]>)> {
+        // Both ends of a drag in the device pixels of the pane where it began.
+        let points = |pane: Option<PaneAt>, start: [f32; 2], at: [f32; 2]| {
+            pane.map(|p| PanePoints {
+                start: p.pixel,
+                now: [
+                    p.pixel[0] + (at[0] - start[0]) * p.scale,
+                    p.pixel[1] + (at[1] - start[1]) * p.scale,
+                ],
+                size: p.size,
+            })
+        };
         Some(match self {
             Gesture::Drag {
                 button,
                 delta,
                 modifiers,
                 start,
+                at,
             } => (
                 Input::Drag {
                     button,
                     delta,
                     modifiers,
+                    at: points(pane_at(start), start, at),
+                },
+                Some(start),
+            ),
+            Gesture::DragEnd { button, start, at } => (
+                Input::DragEnd {
+                    button,
+                    at: points(pane_at(start), start, at),
                 },
                 Some(start),
             ),
@@ -220,6 +256,7 @@ impl Gestures {
             delta,
             modifiers,
             start,
+            at,
         })
     }
 
@@ -232,11 +269,14 @@ impl Gestures {
             return None;
         }
         self.drag = None;
-        let travelled = self.travelled.take()?;
-        (button == Button::Left
-            && travelled <= CLICK_DISTANCE
-            && distance(start, at) <= CLICK_DISTANCE)
-            .then_some(Gesture::Click { at: start })
+        let click = self.travelled.take().is_some_and(|travelled| {
+            travelled <= CLICK_DISTANCE && distance(start, at) <= CLICK_DISTANCE
+        });
+        Some(if click {
+            Gesture::Click { at: start }
+        } else {
+            Gesture::DragEnd { button, start, at }
+        })
     }
 
     /// The wheel turned by `lines` notches (fractions allowed).
@@ -368,7 +408,14 @@ mod tests {
         g.press([5.0, 5.0], Button::Left, 0.0);
         g.moved([9.0, 5.0], Modifiers::default());
         g.moved([5.0, 5.0], Modifiers::default());
-        assert_eq!(g.release([5.0, 5.0], Button::Left), None);
+        assert_eq!(
+            g.release([5.0, 5.0], Button::Left),
+            Some(Gesture::DragEnd {
+                button: Button::Left,
+                start: [5.0, 5.0],
+                at: [5.0, 5.0]
+            })
+        );
     }
 
     #[test]
@@ -402,7 +449,13 @@ mod tests {
         ));
         assert_eq!(g.release([0.0, -3.0], Button::Left), None);
         assert!(g.dragging());
-        assert_eq!(g.release([0.0, -3.0], Button::Right), None);
+        assert!(matches!(
+            g.release([0.0, -3.0], Button::Right),
+            Some(Gesture::DragEnd {
+                button: Button::Right,
+                ..
+            })
+        ));
         assert!(!g.dragging());
     }
 
@@ -444,7 +497,10 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(g.touch(1, TouchPhase::End, [10.0, 30.0], 0.2), None);
+        assert!(matches!(
+            g.touch(1, TouchPhase::End, [10.0, 30.0], 0.2),
+            Some(Gesture::DragEnd { .. })
+        ));
         g.touch(2, TouchPhase::Start, [50.0, 50.0], 1.0);
         assert_eq!(
             g.touch(2, TouchPhase::End, [50.0, 50.0], 1.1),

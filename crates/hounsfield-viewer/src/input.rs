@@ -27,7 +27,10 @@
 //! | click in a plane | move the crosshair there (the other planes follow) |
 //! | Ctrl + left drag in a plane | rotate the other planes about it (oblique) |
 //! | B | slab: thin, MIP, MinIP, mean |
+//! | L, G (again: Cobb), X, C, D, U, W | measure: length, angle, rectangle, ellipse, freehand, probe; W window/level |
+//! | Delete / Backspace, Ctrl + Z | delete the selected measurement, undo |
 
+use crate::annotate::Tool;
 use std::path::PathBuf;
 
 /// A mouse button.
@@ -83,6 +86,22 @@ pub enum Key {
     Escape,
     /// F1.
     F1,
+    /// Delete.
+    Delete,
+    /// Backspace.
+    Backspace,
+}
+
+/// Both ends of a drag in the pane where it began: device pixels from the pane's top
+/// left (pixel centres at +0.5), and the pane's size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PanePoints {
+    /// Where the button went down.
+    pub start: [f32; 2],
+    /// Where the pointer is now (may lie outside the pane).
+    pub now: [f32; 2],
+    /// The pane's size in pixels.
+    pub size: [u32; 2],
 }
 
 /// One input event over the image area (or, for keys and drops, anywhere).
@@ -96,6 +115,16 @@ pub enum Input {
         delta: [f32; 2],
         /// The modifier keys held.
         modifiers: Modifiers,
+        /// Both ends of the drag in the pane where it began (None when it began outside
+        /// every pane).
+        at: Option<PanePoints>,
+    },
+    /// The button of a drag went up.
+    DragEnd {
+        /// The button released.
+        button: Button,
+        /// Both ends of the drag in the pane where it began.
+        at: Option<PanePoints>,
     },
     /// Wheel turned by `lines` notches (positive = away from the user, "up").
     Scroll {
@@ -238,6 +267,18 @@ pub enum Action {
     },
     /// Patient left on screen left (true) or right (false, radiological).
     Neurological(bool),
+    /// Take a measuring tool (or, with [`Tool::WindowLevel`], none); the angle's key
+    /// pressed again takes the Cobb angle.
+    Tool(crate::annotate::Tool),
+    /// A pointer step of a measurement in the image pane: draw with the tool, or move a
+    /// handle (see [`crate::model::Model::action_for`]).
+    Measure(crate::annotate::PointerStep),
+    /// Delete the selected measurement.
+    DeleteMeasurement,
+    /// Select measurement `id` and show the image it was drawn on.
+    SelectMeasurement(u64),
+    /// Undo the last change to the measurements.
+    Undo,
 }
 
 /// The keys and mouse of the viewers, for help screens: (input, action).
@@ -300,6 +341,16 @@ pub const HELP: &[(&str, &str)] = &[
         "rotate the other planes (oblique)",
     ),
     ("B", "slab: thin / MIP / MinIP / mean"),
+    (
+        "L / G / X / C / D / U",
+        "measure: length / angle (G again: Cobb angle) / rectangle / ellipse / freehand / probe: left drag draws (an angle's second arm: a click or a drag)",
+    ),
+    ("W, Esc", "back to window / level (no measuring tool)"),
+    ("Drag a handle", "move a point of a measurement"),
+    (
+        "Delete / Backspace, Ctrl + Z",
+        "delete the selected measurement, undo",
+    ),
 ];
 
 /// Zoom factor per point of right-drag.
@@ -314,6 +365,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             button,
             delta: [dx, dy],
             modifiers,
+            ..
         } => match button {
             Button::Left if modifiers.shift => Action::Pan { dx: *dx, dy: *dy },
             Button::Left if modifiers.ctrl => Action::Rotate(*dx),
@@ -336,6 +388,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
                 Action::Slice(steps)
             }
         }
+        Input::DragEnd { .. } => return None,
         Input::DoubleClick => Action::Fit,
         Input::Pinch { scale, pan, about } => Action::Pinch {
             zoom: f64::from(*scale),
@@ -352,6 +405,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
         Input::Key { key, modifiers } => match (key, modifiers.ctrl) {
             (Key::Letter('o'), true) => Action::OpenDialog,
             (Key::Letter('s'), true) => Action::Save,
+            (Key::Letter('z'), true) => Action::Undo,
             (_, true) => return None,
             (Key::Digit(d @ 1..=9), false) => Action::Preset(*d),
             (Key::Letter('i'), _) => Action::Invert,
@@ -370,6 +424,14 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('k'), _) => Action::NextStack,
             (Key::Letter('a'), _) => Action::ActualSize,
             (Key::Letter('o'), false) => Action::ToggleOverlays,
+            (Key::Letter('l'), _) => Action::Tool(Tool::Length),
+            (Key::Letter('g'), _) => Action::Tool(Tool::Angle),
+            (Key::Letter('x'), _) => Action::Tool(Tool::Rectangle),
+            (Key::Letter('c'), _) => Action::Tool(Tool::Ellipse),
+            (Key::Letter('d'), _) => Action::Tool(Tool::Freehand),
+            (Key::Letter('u'), _) => Action::Tool(Tool::Probe),
+            (Key::Letter('w'), _) => Action::Tool(Tool::WindowLevel),
+            (Key::Delete | Key::Backspace, _) => Action::DeleteMeasurement,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),
             (Key::Down | Key::Right, _) => Action::Slice(1),
@@ -414,6 +476,7 @@ mod tests {
                 shift,
                 ..Modifiers::default()
             },
+            at: None,
         }
     }
 
@@ -522,6 +585,7 @@ mod tests {
                 ctrl: true,
                 ..Modifiers::default()
             },
+            at: None,
         };
         assert_eq!(action_for(&ctrl_drag), Some(Action::Rotate(5.0)));
         assert_eq!(

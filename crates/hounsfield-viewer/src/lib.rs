@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod annotate;
 pub mod cpu_scene;
 pub mod gesture;
 pub mod input;

@@ -93,6 +93,58 @@ impl SeriesStatus {
     }
 }
 
+/// One measurement of [`Status::measurements`]: where it was drawn and its numbers, keyed
+/// as `hounsfield measure --json` prints them (`roi` in that command's syntax).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasurementStatus {
+    /// Its id.
+    pub id: u64,
+    /// The tool that drew it.
+    pub tool: crate::annotate::Tool,
+    /// The file it was drawn on.
+    pub file: Option<String>,
+    /// SOP Instance UID of that image.
+    pub sop_instance_uid: Option<String>,
+    /// The frame, 1-based (as `hounsfield measure --frame`).
+    pub frame: usize,
+    /// Whether it has all its points.
+    pub complete: bool,
+    /// The text shown beside it.
+    pub label: Vec<String>,
+    /// Why it measures nothing, when it does not.
+    pub error: Option<String>,
+    /// The selected one (Delete removes it).
+    pub selected: bool,
+    /// The numbers (absent while unfinished).
+    #[serde(flatten)]
+    pub summary: Option<hounsfield_core::measure::Summary>,
+}
+
+impl MeasurementStatus {
+    /// Every measurement of `model`, oldest first.
+    pub fn list(model: &Model) -> Vec<MeasurementStatus> {
+        let a = &model.annotations;
+        a.items
+            .iter()
+            .map(|m| {
+                let inst = model.instance(m.slice.id);
+                MeasurementStatus {
+                    id: m.id,
+                    tool: m.tool,
+                    file: inst.map(|i| i.file.name().to_string()),
+                    sop_instance_uid: inst.and_then(|i| i.info.sop_instance_uid.clone()),
+                    frame: m.slice.frame + 1,
+                    complete: m.complete(),
+                    label: m.label(),
+                    error: m.measured.as_ref().err().filter(|_| m.complete()).cloned(),
+                    selected: a.selected == Some(m.id),
+                    summary: m.measured.as_ref().ok().map(|x| x.summary()),
+                }
+            })
+            .collect()
+    }
+}
+
 /// What is on screen and how far loading is. Serialised with these field names.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Status {
@@ -158,6 +210,10 @@ pub struct Status {
     pub tags_panel: bool,
     /// The series list shown.
     pub series_panel: bool,
+    /// The measuring tool in use (`windowlevel`: none).
+    pub tool: crate::annotate::Tool,
+    /// Every measurement, oldest first.
+    pub measurements: Vec<MeasurementStatus>,
     /// The drawing path.
     pub renderer: DrawingPath,
     /// Frames presented since start.
@@ -212,6 +268,8 @@ impl Status {
             help: m.show_help,
             tags_panel: m.show_tags,
             series_panel: m.show_series,
+            tool: m.annotations.tool,
+            measurements: MeasurementStatus::list(m),
             renderer: drawing.renderer,
             frames_drawn: drawing.frames_drawn,
             image_drawn: drawing.image_drawn,

@@ -7,6 +7,7 @@ pub use hounsfield_viewer::{input, model, mpr};
 mod browser;
 mod draw_cpu;
 pub mod loader;
+mod measure_ui;
 mod status;
 mod ui;
 
@@ -471,7 +472,7 @@ impl App {
             if let Some(pane) = pane {
                 self.model.active_pane = pane;
             }
-            if let Some(action) = input::action_for(&input)
+            if let Some(action) = self.model.action_for(&input)
                 && let Some(effect) = self.model.apply(action)
             {
                 effects.push(effect);

@@ -90,6 +90,8 @@ fn key_of(key: egui::Key) -> Option<Key> {
         K::Tab => Key::Tab,
         K::Escape => Key::Escape,
         K::F1 => Key::F1,
+        K::Delete => Key::Delete,
+        K::Backspace => Key::Backspace,
         other => {
             let name = other.name();
             let mut chars = name.chars();
@@ -273,6 +275,7 @@ pub fn inputs_from_raw(
                     pixel: [at[0] * ppp - px as f32 + 0.5, at[1] * ppp - py as f32 + 0.5],
                     size: [w, h],
                     center: [r.center().x, r.center().y],
+                    scale: ppp,
                 }
             })
         };
@@ -397,6 +400,7 @@ fn series_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                         select = Some(i);
                     }
                 }
+                super::measure_ui::list(ui, model, out);
             });
         });
     out.select_series = select;
@@ -571,6 +575,7 @@ fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: 
     let [_, _, w, h] = pixels_of(rect, ppp);
     let o = overlay::stack_overlay(model, [w, h], pane_pointer(rect, hover, ppp), true);
     paint_overlay(ui, rect, o, out);
+    super::measure_ui::paint(ui, model, rect, out);
 }
 
 /// Paints orientation letters `[right, left, bottom, top]` at the edge midpoints of `r`.

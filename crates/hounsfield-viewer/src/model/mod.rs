@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 mod decoded;
 mod loading;
+mod measuring;
 mod navigation;
 mod planes;
 mod windowing;
@@ -190,6 +191,8 @@ pub struct Model {
     /// The panes and their sizes in device pixels, as the platform last laid them out
     /// ([`set_panes`](Self::set_panes)): what a 1:1 zoom needs.
     pub pane_sizes: Vec<(Pane, [u32; 2])>,
+    /// The measurements and the measuring tool in use.
+    pub annotations: crate::annotate::Annotations,
 }
 
 /// Messages kept in memory.
@@ -308,7 +311,26 @@ impl Model {
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::ToggleTags => self.show_tags = !self.show_tags,
             Action::ToggleSeriesList => self.show_series = !self.show_series,
-            Action::Dismiss => self.show_help = false,
+            // Esc closes the help, else drops an unfinished measurement, else puts the
+            // measuring tool down.
+            Action::Dismiss => {
+                if self.show_help {
+                    self.show_help = false;
+                } else if !self.annotations.drop_pending() {
+                    self.set_tool(crate::annotate::Tool::WindowLevel);
+                }
+            }
+            Action::Tool(tool) => self.set_tool(tool),
+            Action::Measure(step) => self.measure_step(step),
+            Action::DeleteMeasurement => {
+                if let Some(id) = self.annotations.selected {
+                    self.annotations.delete(id);
+                }
+            }
+            Action::SelectMeasurement(id) => self.select_measurement(id),
+            Action::Undo => {
+                self.annotations.undo();
+            }
             Action::OpenDialog => return Some(Effect::OpenDialog),
             Action::Save => return Some(Effect::Save),
             Action::Open(paths) => return Some(Effect::Open(paths)),
@@ -360,7 +382,12 @@ mod tests {
     use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
 
     /// A CT-like instance with `frames` frames of 4 x 4 pixels.
-    fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
+    pub(super) fn instance(
+        id: u64,
+        z: f64,
+        values: &[i16],
+        window: Option<(f64, f64)>,
+    ) -> Instance {
         let frame = Frame {
             width: 4,
             height: 4,
@@ -430,7 +457,7 @@ mod tests {
         }
     }
 
-    fn model() -> Model {
+    pub(super) fn model() -> Model {
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).map(|v| v * 100).collect();
         for (id, z) in [(7, 10.0), (8, -10.0), (9, 0.0)] {

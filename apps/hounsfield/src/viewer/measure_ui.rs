@@ -1,0 +1,92 @@
+//! Measurements on screen (egui): their lines, handles and numbers over the image pane,
+//! and the list of measurements in the series panel.
+
+use super::ui::{UiOutput, pixels_of};
+use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Stroke, Vec2};
+use hounsfield_viewer::input::Action;
+use hounsfield_viewer::model::Model;
+
+/// The colour of measurements, and of the selected one.
+const COLOUR: Color32 = Color32::from_rgb(90, 220, 255);
+const SELECTED: Color32 = Color32::from_rgb(255, 200, 60);
+
+/// Paints the measurements of the image on screen over the image pane `rect`; the areas
+/// they cover join `out.overlays`.
+pub fn paint(ui: &egui::Ui, model: &Model, rect: Rect, out: &mut UiOutput) {
+    let ppp = ui.ctx().pixels_per_point();
+    let [_, _, w, h] = pixels_of(rect, ppp);
+    let painter = ui.painter_at(rect);
+    // Pane device pixels (centres at +0.5) to points.
+    let pos = |p: [f32; 2]| {
+        Pos2::new(
+            rect.min.x + (p[0] - 0.5) / ppp,
+            rect.min.y + (p[1] - 0.5) / ppp,
+        )
+    };
+    for d in model.drawn_annotations([w, h]) {
+        let colour = if d.selected { SELECTED } else { COLOUR };
+        let stroke = Stroke::new(1.5, colour);
+        let mut covered = Rect::NOTHING;
+        for line in &d.lines {
+            let points: Vec<Pos2> = line.iter().map(|p| pos(*p)).collect();
+            for p in &points {
+                covered.extend_with(*p);
+            }
+            painter.add(egui::Shape::line(points, stroke));
+        }
+        for h in &d.handles {
+            let r = Rect::from_center_size(pos(*h), Vec2::splat(7.0));
+            covered = covered.union(r);
+            painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Middle);
+        }
+        if !d.label.is_empty() {
+            let text = d.label.join("\n");
+            let at = pos(d.label_at);
+            let font = FontId::proportional(13.0);
+            let shadow = painter.text(
+                at + Vec2::splat(1.0),
+                Align2::LEFT_TOP,
+                &text,
+                font.clone(),
+                Color32::BLACK,
+            );
+            let main = painter.text(at, Align2::LEFT_TOP, &text, font, colour);
+            covered = covered.union(shadow.union(main));
+        }
+        if covered.is_positive() {
+            out.overlays.push(covered.expand(2.0));
+        }
+    }
+}
+
+/// The list of measurements: each with its numbers; a click shows its image and selects
+/// it, the cross deletes it.
+pub fn list(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
+    let a = &model.annotations;
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Measurements").strong());
+        ui.label(RichText::new(format!("tool: {}", a.tool.label())).small());
+    });
+    if a.items.is_empty() {
+        ui.label(
+            RichText::new("L length, G angle, X rectangle, C ellipse, D freehand, U probe").small(),
+        );
+        return;
+    }
+    for (n, m) in a.items.iter().enumerate() {
+        ui.horizontal(|ui| {
+            if ui.small_button("✕").on_hover_text("delete").clicked() {
+                out.actions.push(Action::DeleteMeasurement);
+                out.actions.insert(0, Action::SelectMeasurement(m.id));
+            }
+            let text = format!("{}. {}: {}", n + 1, m.tool.label(), m.label().join(", "));
+            if ui
+                .selectable_label(a.selected == Some(m.id), RichText::new(text).small())
+                .clicked()
+            {
+                out.actions.push(Action::SelectMeasurement(m.id));
+            }
+        });
+    }
+}

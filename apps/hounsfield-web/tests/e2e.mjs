@@ -396,6 +396,42 @@ try {
     check(d <= 2, `O hides the overlays: max diff ${d} vs the plain native render`);
   }
 
+  // Measurements: L and a drag draw a length, C and a drag an ellipse; the numbers shown
+  // are `hounsfield measure`'s for the same ROI; Delete and Ctrl+Z.
+  {
+    const file = path.join(shared, 'ct-philips-brain/I100');
+    await page.goto(withRenderer(`${base}/?url=/shared/ct-philips-brain/I100`));
+    s = await waitFor('the CT to measure', (s) => s.loaded);
+    const box = await page.locator('#viewport').boundingBox();
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    const drag = async (a, b) => {
+      await page.mouse.move(...a);
+      await page.mouse.down();
+      await page.mouse.move(...b, { steps: 12 });
+      await page.mouse.up();
+    };
+    await page.keyboard.press('l');
+    await drag([cx - 120, cy - 10], [cx + 90, cy + 70]);
+    await page.keyboard.press('c');
+    await drag([cx - 70, cy - 150], [cx + 40, cy - 60]);
+    const done = (n) => (s) => s.measurements.length === n && s.measurements.every((m) => m.complete);
+    s = await waitFor('two measurements', done(2));
+    const wanted = [['length', ['length_mm']], ['ellipse', ['mean', 'sd', 'min', 'max', 'area_mm2', 'pixels']]];
+    s.measurements.forEach((m, i) => {
+      const [tool, keys] = wanted[i];
+      const cli = JSON.parse(execFileSync(bin, ['measure', file, '--roi', m.roi, '--json']).toString()).measurements[0];
+      const same = m.tool === tool && keys.every((k) => typeof m[k] === 'number' && m[k] === cli[k]);
+      check(same, `${tool} drawn with the mouse, ${m.roi}: "${m.label.join(', ')}", ${same ? 'equal to' : 'not'} hounsfield measure's`);
+    });
+    const listed = await page.locator('#measurements li').count();
+    await page.keyboard.press('Delete');
+    s = await waitFor('the ellipse deleted', done(1));
+    await page.keyboard.press('Control+z');
+    s = await waitFor('the ellipse back', done(2));
+    check(listed === 2, `the measurement list shows ${listed} of 2; Delete and Ctrl+Z took one away and back`);
+    await page.keyboard.press('Escape');
+  }
+
   // 6. Syntaxes decoded in the browser render like native: colour JPEG-LS, JPEG 2000,
   //    RLE, 12-bit JPEG.
   for (const [url, file] of [

@@ -231,7 +231,7 @@ function paintMeasurements(status) {
   status.measurements.forEach((m, i) => {
     const li = document.createElement('li');
     const del = document.createElement('button');
-    del.textContent = '✕';
+    del.textContent = '×';
     del.title = 'delete';
     del.onclick = (e) => {
       e.stopPropagation();

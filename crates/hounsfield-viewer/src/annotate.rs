@@ -181,13 +181,15 @@ impl Annotation {
             }
             Tool::Ellipse => {
                 let [a, b] = two(0, 1);
-                let (rx, ry) = ((a[0] - b[0]).abs() / 2.0, (a[1] - b[1]).abs() / 2.0);
+                // Halves of thousandths: exact to a ten-thousandth, written short.
+                let half = |v: f64| (v * 5000.0).round() / 10000.0;
+                let (rx, ry) = (half((a[0] - b[0]).abs()), half((a[1] - b[1]).abs()));
                 if rx <= 0.0 || ry <= 0.0 {
                     return Err("the ellipse has no area".into());
                 }
                 Roi::Ellipse {
-                    cx: (a[0] + b[0]) / 2.0,
-                    cy: (a[1] + b[1]) / 2.0,
+                    cx: half(a[0] + b[0]),
+                    cy: half(a[1] + b[1]),
                     rx,
                     ry,
                 }

@@ -76,15 +76,17 @@ pub fn list(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
     }
     for (n, m) in a.items.iter().enumerate() {
         ui.horizontal(|ui| {
-            if ui.small_button("✕").on_hover_text("delete").clicked() {
+            if ui.small_button("×").on_hover_text("delete").clicked() {
                 out.actions.push(Action::DeleteMeasurement);
                 out.actions.insert(0, Action::SelectMeasurement(m.id));
             }
             let text = format!("{}. {}: {}", n + 1, m.tool.label(), m.label().join(", "));
-            if ui
-                .selectable_label(a.selected == Some(m.id), RichText::new(text).small())
-                .clicked()
-            {
+            // Truncated: a long line must not widen the panel (and move the image under
+            // a drag).
+            let label =
+                egui::Button::selectable(a.selected == Some(m.id), RichText::new(text).small())
+                    .truncate();
+            if ui.add(label).clicked() {
                 out.actions.push(Action::SelectMeasurement(m.id));
             }
         });

@@ -1,6 +1,9 @@
-//! Region statistics and lengths against NumPy: for every grey, classic (not enhanced)
-//! image of the corpus in a lossless syntax, an ellipse and a rectangle sized to the image, and a line across
-//! it, and a quarter of the image from its corner (over a CT's padding). pydicom reads the stored values of frame 0 and applies the Modality LUT; NumPy keeps
+//! Region statistics, lengths and angles against NumPy: for every grey, classic (not
+//! enhanced) image of the corpus in a lossless syntax, an ellipse and a rectangle sized to
+//! the image, a quarter of the image from its corner (over a CT's padding), a concave
+//! freehand polygon (the even-odd rule, its edges off every pixel centre), a probe (the
+//! nearest pixel), a line across it, an angle and a Cobb angle (in the patient: pixels
+//! scaled by their size). pydicom reads the stored values of frame 0 and applies the Modality LUT; NumPy keeps
 //! the pixels whose centres satisfy the same inclusion rule (pixel centres at integers:
 //! ((x-CX)/RX)^2 + ((y-CY)/RY)^2 <= 1, columns X..X+W-1 and rows Y..Y+H-1), leaves out
 //! Pixel Padding Value / Range, and gives the mean, population standard deviation, minimum
@@ -70,7 +73,23 @@ for path in sys.stdin.read().splitlines():
         Y, X = np.mgrid[0:h, 0:w]
         cx, cy, rx, ry = w / 2 - 0.25, h / 2 + 0.5, w / 3, h / 4
         x0, y0, rw, rh = w // 4, h // 4, max(w // 3, 1), max(h // 5, 1)
+        # A concave freehand polygon, its vertices off the pixel grid so that no edge
+        # passes through a pixel centre (then every inclusion rule agrees); the even-odd
+        # crossing test written again here.
+        poly = [(0.2 * w + 0.3127, 0.3 * h + 0.1931), (0.7 * w + 0.2719, 0.2 * h + 0.4417),
+                (0.8 * w + 0.1173, 0.7 * h + 0.3313), (0.45 * w + 0.2237, 0.55 * h + 0.1571),
+                (0.3 * w + 0.0917, 0.85 * h + 0.3779)]
+        inside = np.zeros(a.shape[:2], bool)
+        for (xa, ya), (xb, yb) in zip(poly, poly[1:] + poly[:1]):
+            straddle = (ya > Y) != (yb > Y)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cross = xa + (Y - ya) / (yb - ya) * (xb - xa)
+            inside ^= straddle & (X < cross)
+        # A probe: the pixel whose centre is nearest.
+        px, py = w / 3 + 0.4, h / 2 - 0.3
         regions = {
+            "polygon": inside,
+            "point": (X == np.floor(px + 0.5)) & (Y == np.floor(py + 0.5)),
             "ellipse": ((X - cx) / rx) ** 2 + ((Y - cy) / ry) ** 2 <= 1,
             "rect": (X >= x0) & (X < x0 + rw) & (Y >= y0) & (Y < y0 + rh),
             # A quarter of the image from its corner: over the padding of a CT's corners.
@@ -78,7 +97,11 @@ for path in sys.stdin.read().splitlines():
         }
         out = {"spacing": spacing, "size": [row, col],
                "rois": {"ellipse": f"ellipse:{cx!r},{cy!r},{rx!r},{ry!r}", "rect": f"rect:{x0},{y0},{rw},{rh}", "corner": f"rect:0,0,{max(w // 2, 1)},{max(h // 2, 1)}",
-                        "line": f"line:1.5,2,{w - 3},{h - 1.25}"}}
+                        "line": f"line:1.5,2,{w - 3},{h - 1.25}",
+                        "polygon": "polygon:" + ",".join(f"{v!r}" for p in poly for v in p),
+                        "point": f"point:{px!r},{py!r}",
+                        "angle": f"angle:1.5,2,{w / 2!r},{h / 3!r},{w - 3},{h - 1.25}",
+                        "cobb": f"cobb:0,0,{w - 1},{h / 5!r},0,{h - 1},{w - 1},{h / 2!r}"}}
         for name, mask in regions.items():
             v = m[mask & keep]
             out[name] = {"pixels": int(mask.sum()), "padding": int((mask & ~keep).sum()),
@@ -86,6 +109,13 @@ for path in sys.stdin.read().splitlines():
                          "min": float(v.min()) if v.size else None, "max": float(v.max()) if v.size else None,
                          "area": float(mask.sum()) * row * col if size else None}
         out["length"] = float(np.hypot((w - 3 - 1.5) * col, (h - 1.25 - 2) * row))
+        def between(u, v):
+            return float(np.degrees(np.arctan2(abs(u[0] * v[1] - u[1] * v[0]), u[0] * v[0] + u[1] * v[1])))
+        vertex = (w / 2, h / 3)
+        out["angle"] = between(((1.5 - vertex[0]) * col, (2 - vertex[1]) * row),
+                               ((w - 3 - vertex[0]) * col, (h - 1.25 - vertex[1]) * row))
+        cobb = between(((w - 1) * col, (h / 5) * row), ((w - 1) * col, (h / 2 - (h - 1)) * row))
+        out["cobb"] = 180 - cobb if cobb > 90 else cobb
         print(json.dumps(out))
     except Exception as e:
         print(json.dumps(None))
@@ -123,13 +153,15 @@ fn region_statistics_and_lengths_match_numpy() {
     }
     let Tally {
         regions,
+        angles,
         padded,
         spacings,
     } = &tally;
     println!(
-        "measure: {regions} regions against NumPy ({padded} with padding left out); pixel sizes {spacings:?}; command line checked for {cli_checked:?}"
+        "measure: {regions} regions (ellipses, rectangles, freehand polygons, probes) and {angles} angles against NumPy ({padded} with padding left out); pixel sizes {spacings:?}; command line checked for {cli_checked:?}"
     );
-    assert!(*regions >= 100, "only {regions} regions were compared");
+    assert!(*regions >= 160, "only {regions} regions were compared");
+    assert!(*angles >= 40, "only {angles} angles were compared");
     assert!(*padded >= 1, "no region had padding to leave out");
     for kind in ["Patient", "Detector", "Pixels"] {
         assert!(
@@ -143,6 +175,7 @@ fn region_statistics_and_lengths_match_numpy() {
 #[derive(Default)]
 struct Tally {
     regions: usize,
+    angles: usize,
     padded: usize,
     spacings: std::collections::BTreeMap<String, usize>,
 }
@@ -150,10 +183,25 @@ struct Tally {
 /// Compares every measurement of `file` (`label`) with pydicom and NumPy's `theirs`.
 fn check_file(label: &str, file: &DicomFile, theirs: &serde_json::Value, tally: &mut Tally) {
     let spacing = theirs["spacing"].as_str().unwrap_or_default();
-    for name in ["ellipse", "rect", "corner", "line"] {
+    for name in [
+        "ellipse", "rect", "corner", "polygon", "point", "line", "angle", "cobb",
+    ] {
         let roi = Roi::parse(theirs["rois"][name].as_str().unwrap_or_default())
             .unwrap_or_else(|e| panic!("{}: {e}", label));
         let ours = measure(file, 0, &roi);
+        if name == "angle" || name == "cobb" {
+            let angle = ours
+                .unwrap_or_else(|e| panic!("{}: {e}", label))
+                .angle
+                .unwrap_or(f64::NAN);
+            let want = theirs[name].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                (angle - want).abs() < 1e-9,
+                "{label} {name}: {angle} degrees, NumPy {want}"
+            );
+            tally.angles += 1;
+            continue;
+        }
         if name == "line" {
             let m = ours.unwrap_or_else(|e| panic!("{}: {e}", label));
             assert_eq!(format!("{:?}", m.pixel_size.spacing), spacing, "{}", label);

@@ -2,7 +2,7 @@
 # Installs what the build and the tests need on a fresh Debian machine; does nothing for
 # what is already there. Safe to run again.
 #
-#  - Debian packages: DCMTK and GDCM (the oracles), OpenJPH (HTJ2K test files), Orthanc and
+#  - Debian packages: DCMTK, GDCM and dicom3tools (the oracles; dciodvfy checks the Structured Reports), OpenJPH (HTJ2K test files), Orthanc and
 #    its DICOMweb plugin (the PACS of the DICOMweb tests, started by the tests), Python's
 #    venv, Node.js (the WebAssembly test), a C compiler (OpenJPEG is built from source),
 #    Mesa's Vulkan drivers (lavapipe: a GPU for machines without one); Xvfb, xdotool,
@@ -11,7 +11,7 @@
 #    from npm, wasm-bindgen-cli from cargo, both installed by apps/hounsfield-web/build.sh);
 #  - the wasm32-unknown-unknown Rust target;
 #  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle), and
-#    dicomweb-client (the peer of `bench dicomweb`);
+#    dicomweb-client (the peer of `bench dicomweb`), highdicom (reads the Structured Reports back);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ sudo_if_needed() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(dcmtk libgdcm-tools openjph-tools orthanc orthanc-dicomweb python3-venv python3-pip chromium chromium-driver gcc g++ make pkg-config
+packages=(dcmtk dicom3tools libgdcm-tools openjph-tools orthanc orthanc-dicomweb python3-venv python3-pip chromium chromium-driver gcc g++ make pkg-config
           mesa-vulkan-drivers libvulkan1
           xvfb xdotool imagemagick libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
           libxkbcommon-x11-0)
@@ -55,6 +55,14 @@ if ! target/venv/bin/python -c "import pydicom, pylibjpeg, libjpeg, openjpeg, rl
     target/venv/bin/pip install -q --disable-pip-version-check \
         pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 \
         pylibjpeg-rle==2.2.0 "numpy>=1.26" dicomweb-client==0.61.2
+fi
+# highdicom reads the Structured Reports back (sr_oracle). Without its pyjpegls
+# dependency, which pydicom would take up as another JPEG-LS decoder beside the decode
+# oracle's.
+if ! target/venv/bin/python -c "import highdicom" 2>/dev/null; then
+    target/venv/bin/pip install -q --disable-pip-version-check \
+        "typing-extensions>=4" "packaging>=17.1" "pillow>=8.3"
+    target/venv/bin/pip install -q --disable-pip-version-check --no-deps highdicom==0.28.2
 fi
 
 mkdir -p target/testdata

@@ -180,6 +180,10 @@ export declare class Viewer extends EventTarget {
   selectMeasurement(id: number): void;
   /** Deletes a measurement (Ctrl+Z brings it back). */
   deleteMeasurement(id: number): void;
+  /** The measurements as DICOM Structured Reports (TID 1500), one per study. */
+  measurementReports(): Uint8Array[];
+  /** Downloads them (and their JSON), as Ctrl+Shift+S does. */
+  saveMeasurements(): void;
   tags(): unknown[];
   destroy(): void;
   addEventListener<K extends keyof ViewerEventMap>(type: K, listener: (ev: ViewerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;

@@ -262,6 +262,7 @@ fn effect_name(e: Option<Effect>) -> String {
     match e {
         Some(Effect::OpenDialog) => "open".into(),
         Some(Effect::Save) => "save".into(),
+        Some(Effect::SaveMeasurements) => "save-measurements".into(),
         Some(Effect::Open(_)) | None => String::new(),
     }
 }
@@ -660,6 +661,45 @@ impl WebViewer {
         self.model.apply(Action::Tool(Tool::WindowLevel));
         self.model.apply(Action::Tool(tool));
         true
+    }
+
+    /// The measurements as DICOM Structured Reports (TID 1500 Measurement Report), one
+    /// `Uint8Array` per study. `seed`: random bytes (`crypto.getRandomValues`) the new UIDs
+    /// come from; `seconds`: the time (`Date.now() / 1000`).
+    pub fn measurement_reports(&self, seed: &[u8], seconds: f64) -> Result<js_sys::Array, JsValue> {
+        use hounsfield_core::measure::sr;
+        use std::hash::{Hash, Hasher};
+        let mut count = 0u64;
+        let mut uid = || {
+            count += 1;
+            let half = |salt: u8| {
+                let mut h = std::hash::DefaultHasher::new();
+                (seed, count, salt).hash(&mut h);
+                h.finish().to_be_bytes()
+            };
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&half(1));
+            bytes[8..].copy_from_slice(&half(2));
+            sr::uid_from_random(bytes)
+        };
+        if seed.len() < 16 {
+            return Err(JsValue::from_str(
+                "measurement_reports: 16 or more random bytes expected",
+            ));
+        }
+        let reports = self
+            .model
+            .measurement_reports(sr::utc_date_time(seconds.max(0.0) as u64), &mut uid)
+            .map_err(|e| JsValue::from_str(&e))?;
+        Ok(reports
+            .into_iter()
+            .map(|(_, bytes)| JsValue::from(js_sys::Uint8Array::from(&bytes[..])))
+            .collect())
+    }
+
+    /// Every measurement as JSON (`status().measurements`).
+    pub fn measurements_json(&self) -> String {
+        self.model.measurements_json()
     }
 
     /// Selects measurement `id` and shows the image it was drawn on.

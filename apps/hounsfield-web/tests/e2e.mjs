@@ -9,7 +9,7 @@
 // Environment: HOUNSFIELD_BIN (default target/release/hounsfield), HOUNSFIELD_SHARED_DATA,
 // HOUNSFIELD_TESTDATA, HOUNSFIELD_PYTHON, CHROMIUM (default /usr/bin/chromium).
 import { createRequire } from 'node:module';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -423,6 +423,18 @@ try {
       const same = m.tool === tool && keys.every((k) => typeof m[k] === 'number' && m[k] === cli[k]);
       check(same, `${tool} drawn with the mouse, ${m.roi}: "${m.label.join(', ')}", ${same ? 'equal to' : 'not'} hounsfield measure's`);
     });
+    // Saved as DICOM SR: dciodvfy finds no error, highdicom reads the same numbers back.
+    const report = path.join(tmp, 'measurements.sr.dcm');
+    fs.writeFileSync(report, Buffer.from(await page.evaluate(async () => [...window.hounsfield.viewer.measurementReports()[0]])));
+    const said = spawnSync('dciodvfy', [report], { encoding: 'utf8' });
+    const srErrors = `${said.stdout}${said.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
+    const back = JSON.parse(execFileSync(python, ['-c', `
+import json, sys, highdicom as hd
+doc = hd.sr.srread(sys.argv[1])
+print(json.dumps([{m.name.meaning: float(m.value) for m in g.get_measurements()} for g in doc.content.get_planar_roi_measurement_groups()]))
+`, report]).toString());
+    const same = back.length === 2 && back[0].Length === s.measurements[0].length_mm && back[1].Mean === s.measurements[1].mean;
+    check(said.status !== null && srErrors.length === 0 && same, `measurements saved as DICOM SR: dciodvfy ${srErrors.length} errors; highdicom reads ${back.length} groups, ${same ? 'the same numbers' : JSON.stringify(back)}`);
     const listed = await page.locator('#measurements li').count();
     await page.keyboard.press('Delete');
     s = await waitFor('the ellipse deleted', done(1));

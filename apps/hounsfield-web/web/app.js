@@ -226,6 +226,7 @@ function paintMeasurements(status) {
   $('tool').textContent = status.measurements.length
     ? `tool: ${status.tool}`
     : `tool: ${status.tool} (L length, G angle, X rectangle, C ellipse, D freehand, U probe)`;
+  $('save-measurements').hidden = status.measurements.length === 0;
   const ul = $('measurements');
   ul.replaceChildren();
   status.measurements.forEach((m, i) => {
@@ -297,6 +298,7 @@ function wire() {
   viewer.addEventListener('effect', (e) => act(e.detail));
   viewer.addEventListener('message', (e) => message(e.detail));
   viewer.addEventListener('update', (e) => paintPanels(e.detail));
+  $('save-measurements').addEventListener('click', () => viewer.saveMeasurements());
   $('files').addEventListener('change', (e) => viewer.open(e.target.files));
   $('folder').addEventListener('change', (e) => viewer.open(e.target.files));
   $('dicomweb-toggle').onclick = () => {

@@ -370,6 +370,7 @@ export class Viewer extends EventTarget {
   key(key, ctrl = false, shift = false) {
     const r = this.wasm.key(key, ctrl, shift);
     if (r === 'save') this.savePng();
+    else if (r === 'save-measurements') this.saveMeasurements();
     else if (r === 'open') this.emit('effect', 'open');
     this.dirty = true;
     return r;
@@ -582,6 +583,30 @@ export class Viewer extends EventTarget {
     this.canvas.height = h;
     this.wasm.resize(w, h, dpr);
     this.dirty = true;
+  }
+
+  /** The measurements as DICOM SR (TID 1500), one `Uint8Array` per study. */
+  measurementReports() {
+    return [...this.wasm.measurement_reports(crypto.getRandomValues(new Uint8Array(32)), Date.now() / 1000)];
+  }
+
+  /** Downloads the measurements: a DICOM SR per study and their JSON. */
+  saveMeasurements() {
+    const download = (blob, name) => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    };
+    try {
+      this.measurementReports().forEach((bytes, i) =>
+        download(new Blob([bytes], { type: 'application/dicom' }), `hounsfield-measurements${i ? `-${i + 1}` : ''}.dcm`),
+      );
+      download(new Blob([this.wasm.measurements_json()], { type: 'application/json' }), 'hounsfield-measurements.json');
+    } catch (e) {
+      this.emit('message', `could not save the measurements: ${e}`);
+    }
   }
 
   savePng() {

@@ -26,6 +26,10 @@ pub struct MeasureArgs {
     /// pixels; per line length_mm; per angle angle_deg.
     #[arg(long)]
     pub json: bool,
+    /// Also write the measurements as a DICOM Structured Report (TID 1500 Measurement
+    /// Report) to this file; the image is never written.
+    #[arg(long, value_name = "OUT.dcm")]
+    pub sr: Option<PathBuf>,
 }
 
 pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
@@ -42,12 +46,17 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
         .filter(|f| *f < frames)
         .ok_or_else(|| format!("--frame {}: the file has frames 1 to {frames}", args.frame))?;
     let mut out = Vec::new();
+    let mut measured = Vec::new();
     for roi in &rois {
         let m = measure(&file, frame, roi)?;
         if !args.json {
             println!("{}: {}", roi.spec(), m.lines().join(", "));
         }
         out.push(serde_json::to_value(m.summary()).map_err(|e| e.to_string())?);
+        measured.push(m);
+    }
+    if let Some(path) = &args.sr {
+        write_report(path, &file, frame, &measured)?;
     }
     if args.json {
         let doc = serde_json::json!({
@@ -61,4 +70,65 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `measured` (of frame `frame` of `file`) as a TID 1500 Measurement Report.
+pub fn write_report(
+    path: &std::path::Path,
+    file: &DicomFile,
+    frame: usize,
+    measured: &[hounsfield_core::measure::Measurement],
+) -> Result<(), String> {
+    use hounsfield_core::measure::sr;
+    if path.exists() && std::fs::read(path).is_ok_and(|b| b.get(128..132) != Some(b"DICM")) {
+        return Err(format!(
+            "{}: exists and is not a DICOM file; not overwritten",
+            path.display()
+        ));
+    }
+    if std::fs::canonicalize(path).ok() == std::fs::canonicalize(file.name()).ok() {
+        return Err(format!(
+            "{}: that is the image; not overwritten",
+            path.display()
+        ));
+    }
+    let labels: Vec<String> = measured
+        .iter()
+        .enumerate()
+        .map(|(k, m)| format!("{} {}", roi_kind(&m.roi), k + 1))
+        .collect();
+    let entries: Vec<sr::ReportEntry> = measured
+        .iter()
+        .zip(&labels)
+        .map(|(m, label)| sr::ReportEntry {
+            measurement: m,
+            image: file,
+            frame,
+            label,
+        })
+        .collect();
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let context = sr::ReportContext {
+        date_time: sr::utc_date_time(seconds),
+        series_number: 9901,
+        device_name: "Hounsfield".into(),
+    };
+    let bytes = sr::measurement_report(&entries, &context, &mut sr::new_uid)?;
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The word for a ROI in a tracking identifier.
+pub fn roi_kind(roi: &hounsfield_core::measure::Roi) -> &'static str {
+    use hounsfield_core::measure::Roi;
+    match roi {
+        Roi::Rect { .. } => "rectangle",
+        Roi::Ellipse { .. } => "ellipse",
+        Roi::Polygon { .. } => "freehand",
+        Roi::Line { .. } => "length",
+        Roi::Angle { .. } => "angle",
+        Roi::Cobb { .. } => "Cobb angle",
+        Roi::Point { .. } => "probe",
+    }
 }

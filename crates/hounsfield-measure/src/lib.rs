@@ -47,7 +47,9 @@
 use hounsfield_dicom::{DicomFile, Frame, FrameColor, ModalityLut, PixelPadding, tags};
 use hounsfield_pipeline::modality_transform;
 
+mod part10;
 mod roi;
+pub mod sr;
 pub use roi::Roi;
 
 /// Where a pixel size holds (PS3.3 10.7.1.3), which the label of a measurement says.

@@ -29,6 +29,7 @@
 //! | B | slab: thin, MIP, MinIP, mean |
 //! | L, G (again: Cobb), X, C, D, U, W | measure: length, angle, rectangle, ellipse, freehand, probe; W window/level |
 //! | Delete / Backspace, Ctrl + Z | delete the selected measurement, undo |
+//! | Ctrl + Shift + S | save the measurements (DICOM SR and JSON) |
 
 use crate::annotate::Tool;
 use std::path::PathBuf;
@@ -279,6 +280,8 @@ pub enum Action {
     SelectMeasurement(u64),
     /// Undo the last change to the measurements.
     Undo,
+    /// Save the measurements as a DICOM Structured Report (and JSON).
+    SaveMeasurements,
 }
 
 /// The keys and mouse of the viewers, for help screens: (input, action).
@@ -404,6 +407,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
         Input::Dropped(paths) => Action::Open(paths.clone()),
         Input::Key { key, modifiers } => match (key, modifiers.ctrl) {
             (Key::Letter('o'), true) => Action::OpenDialog,
+            (Key::Letter('s'), true) if modifiers.shift => Action::SaveMeasurements,
             (Key::Letter('s'), true) => Action::Save,
             (Key::Letter('z'), true) => Action::Undo,
             (_, true) => return None,

@@ -67,6 +67,14 @@ pub fn list(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Measurements").strong());
         ui.label(RichText::new(format!("tool: {}", a.tool.label())).small());
+        if !a.items.is_empty()
+            && ui
+                .small_button("Save")
+                .on_hover_text("DICOM SR (TID 1500) and JSON in the save folder (Ctrl+Shift+S)")
+                .clicked()
+        {
+            out.actions.push(Action::SaveMeasurements);
+        }
     });
     if a.items.is_empty() {
         ui.label(

@@ -369,6 +369,53 @@ impl App {
         }
     }
 
+    /// Saves the measurements in the save folder: a DICOM SR (TID 1500) per study and the
+    /// JSON of them all. Never over an existing file, never into the images.
+    fn save_measurements(&mut self) {
+        let dir = self.options.save_dir.clone();
+        let result = (|| -> Result<Vec<PathBuf>, String> {
+            use hounsfield_core::measure::sr;
+            let seconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let reports = self
+                .model
+                .measurement_reports(sr::utc_date_time(seconds), &mut sr::new_uid)?;
+            let free = |name: &str, ext: &str| {
+                let mut path = dir.join(format!("{name}.{ext}"));
+                let mut k = 2;
+                while path.exists() {
+                    path = dir.join(format!("{name}-{k}.{ext}"));
+                    k += 1;
+                }
+                path
+            };
+            let mut written = Vec::new();
+            for (_, bytes) in reports {
+                let path = free("hounsfield-measurements", "dcm");
+                std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+                written.push(path);
+            }
+            let path = free("hounsfield-measurements", "json");
+            std::fs::write(&path, self.model.measurements_json())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push(path);
+            Ok(written)
+        })();
+        match result {
+            Ok(paths) => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                self.model.message(format!(
+                    "saved the measurements (DICOM SR and JSON): {}",
+                    names.join(", ")
+                ));
+            }
+            Err(e) => self
+                .model
+                .message(format!("could not save the measurements: {e}")),
+        }
+    }
+
     /// Saves what the pane under the pointer (else the first) shows, at its size, as PNG
     /// in the save folder.
     fn save(&mut self, panes: &[(Pane, [u32; 4])]) {
@@ -536,6 +583,7 @@ impl App {
                 Effect::Open(paths) => {
                     self.open(paths.into_iter().map(Source::Path).collect());
                 }
+                Effect::SaveMeasurements => self.save_measurements(),
             }
         }
         let (draws, cpu_image) = match (&self.gfx, &mut self.cpu) {

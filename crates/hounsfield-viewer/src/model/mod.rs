@@ -18,6 +18,7 @@ mod loading;
 mod measuring;
 mod navigation;
 mod planes;
+mod reports;
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};
@@ -120,6 +121,8 @@ pub enum Effect {
     Save,
     /// Open these files and folders.
     Open(Vec<PathBuf>),
+    /// Save the measurements ([`Model::measurement_reports`], [`Model::measurements_json`]).
+    SaveMeasurements,
 }
 
 /// The slice on screen: an instance and one of its frames.
@@ -333,6 +336,7 @@ impl Model {
             }
             Action::OpenDialog => return Some(Effect::OpenDialog),
             Action::Save => return Some(Effect::Save),
+            Action::SaveMeasurements => return Some(Effect::SaveMeasurements),
             Action::Open(paths) => return Some(Effect::Open(paths)),
             Action::Layout(layout) => {
                 self.layout = layout.unwrap_or_else(|| self.layout.next());

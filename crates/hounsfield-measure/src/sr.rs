@@ -1,0 +1,567 @@
+//! Measurements saved as a DICOM Structured Report: a Comprehensive SR whose content is
+//! TID 1500 "Measurement Report" (PS3.16), the template OHIF, dwv, dcmqi and highdicom
+//! read. Each measurement is one TID 1410 "Planar ROI Measurements" group: a tracking
+//! identifier and UID, the Image Region (SCOORD, selected from the image it was drawn on)
+//! and its numbers (NUM: length, angle, area, mean, standard deviation, minimum, maximum,
+//! each with its UCUM unit). Patient and study come from the measured images; the report
+//! is a new series of the same study. Nothing is written into the images.
+//!
+//! Coordinates: SCOORD Graphic Data puts (0, 0) at the top left corner of the top left
+//! pixel (PS3.3 C.18.6.1.2), so a point at pixel centre (x, y) of [`Roi`] is written as
+//! (x + 0.5, y + 0.5).
+
+use crate::part10::{DataSet as Object, Value, write_file};
+use crate::{Measurement, Roi, Spacing};
+use hounsfield_dicom::{DicomFile, Tag, tags};
+
+/// Comprehensive SR Storage.
+const COMPREHENSIVE_SR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.88.33";
+
+/// An element of a data set being built.
+type Element = (Tag, Value);
+
+trait Put {
+    fn put(&mut self, e: Element);
+}
+
+impl Put for Object {
+    fn put(&mut self, (tag, value): Element) {
+        self.insert(tag, value);
+    }
+}
+
+fn set(elements: impl IntoIterator<Item = Element>) -> Object {
+    elements.into_iter().collect()
+}
+
+/// One measurement of a report, and the image frame it was made on.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportEntry<'a> {
+    /// What was measured, and its numbers.
+    pub measurement: &'a Measurement,
+    /// The image.
+    pub image: &'a DicomFile,
+    /// The frame, 0-based.
+    pub frame: usize,
+    /// Its tracking identifier ("length 1", ...).
+    pub label: &'a str,
+}
+
+/// What a report needs besides its measurements.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    /// Content Date (YYYYMMDD) and Time (HHMMSS), UTC.
+    pub date_time: (String, String),
+    /// Series Number of the report.
+    pub series_number: i32,
+    /// Device Observer Name and Manufacturer.
+    pub device_name: String,
+}
+
+/// A new UID under the 2.25 root (PS3.5 B.2): the 128 bits of `bytes` as a UUID of
+/// version 4, in decimal.
+///
+/// ```
+/// let uid = hounsfield_measure::sr::uid_from_random([7; 16]);
+/// assert!(uid.starts_with("2.25.") && uid.len() <= 64);
+/// ```
+pub fn uid_from_random(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    format!("2.25.{}", u128::from_be_bytes(bytes))
+}
+
+/// A new UID from the process's random hasher keys, the time and a counter (natively;
+/// in a browser the page gives [`uid_from_random`] bytes from `crypto.getRandomValues`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn new_uid() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u64(count);
+        h.write_u64(salt);
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&half(1).to_be_bytes());
+    bytes[8..].copy_from_slice(&half(2).to_be_bytes());
+    uid_from_random(bytes)
+}
+
+/// The date (YYYYMMDD) and time (HHMMSS) in UTC of `seconds` since 1970.
+///
+/// ```
+/// let (d, t) = hounsfield_measure::sr::utc_date_time(1_700_000_000);
+/// assert_eq!((d.as_str(), t.as_str()), ("20231114", "221320"));
+/// ```
+pub fn utc_date_time(seconds: u64) -> (String, String) {
+    let days = (seconds / 86_400) as i64;
+    let s = seconds % 86_400;
+    // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        format!("{year:04}{month:02}{day:02}"),
+        format!("{:02}{:02}{:02}", s / 3600, s / 60 % 60, s % 60),
+    )
+}
+
+/// A Decimal String of at most 16 characters for `v` (the exact value goes in Floating
+/// Point Value beside it).
+fn decimal_string(v: f64) -> String {
+    let plain = format!("{v}");
+    if plain.len() <= 16 {
+        return plain;
+    }
+    // The most precise fixed and exponent forms that fit; the nearer of the two.
+    let error = |s: &String| s.parse::<f64>().map_or(f64::INFINITY, |b| (b - v).abs());
+    let fixed = (0..=15)
+        .rev()
+        .map(|p| format!("{v:.p$}"))
+        .find(|s| s.len() <= 16);
+    let exp = (0..=15)
+        .rev()
+        .map(|p| format!("{v:.p$e}"))
+        .find(|s| s.len() <= 16);
+    if let Some(best) = fixed
+        .into_iter()
+        .chain(exp)
+        .min_by(|a, b| error(a).total_cmp(&error(b)))
+    {
+        return best;
+    }
+    "0".into()
+}
+
+fn text(tag: Tag, vr: &'static str, value: impl Into<String>) -> Element {
+    (tag, Value::Text(vr, value.into()))
+}
+
+fn sequence(tag: Tag, items: Vec<Object>) -> Element {
+    (tag, Value::Sequence(items))
+}
+
+fn code(value: &str, scheme: &str, meaning: &str) -> Object {
+    set([
+        text(tags::CODE_VALUE, "SH", value),
+        text(tags::CODING_SCHEME_DESIGNATOR, "SH", scheme),
+        text(tags::CODE_MEANING, "LO", meaning),
+    ])
+}
+
+/// A content item: relationship, value type and concept name.
+fn item(relationship: &str, value_type: &str, concept: Object) -> Object {
+    set([
+        text(tags::RELATIONSHIP_TYPE, "CS", relationship),
+        text(tags::VALUE_TYPE, "CS", value_type),
+        sequence(tags::CONCEPT_NAME_CODE_SEQUENCE, vec![concept]),
+    ])
+}
+
+fn template(id: &str) -> Element {
+    sequence(
+        tags::CONTENT_TEMPLATE_SEQUENCE,
+        vec![set([
+            text(tags::MAPPING_RESOURCE, "CS", "DCMR"),
+            text(tags::TEMPLATE_IDENTIFIER, "CS", id),
+        ])],
+    )
+}
+
+fn num(concept: Object, value: f64, unit: Object) -> Object {
+    let mut n = item("CONTAINS", "NUM", concept);
+    n.put(sequence(
+        tags::MEASURED_VALUE_SEQUENCE,
+        vec![set([
+            sequence(tags::MEASUREMENT_UNITS_CODE_SEQUENCE, vec![unit]),
+            text(tags::NUMERIC_VALUE, "DS", decimal_string(value)),
+            (tags::FLOATING_POINT_VALUE, Value::F64(value)),
+        ])],
+    ));
+    n
+}
+
+/// The Image Region of a ROI: Graphic Type and Graphic Data (SCOORD coordinates).
+fn graphic(roi: &Roi) -> (&'static str, Vec<[f64; 2]>) {
+    let s = |p: [f64; 2]| [p[0] + 0.5, p[1] + 0.5];
+    match roi {
+        Roi::Line { x1, y1, x2, y2 } => ("POLYLINE", vec![s([*x1, *y1]), s([*x2, *y2])]),
+        Roi::Angle { points } => ("POLYLINE", points.iter().map(|p| s(*p)).collect()),
+        Roi::Cobb { points } => ("POLYLINE", points.iter().map(|p| s(*p)).collect()),
+        Roi::Point { x, y } => ("POINT", vec![s([*x, *y])]),
+        // The pixel edges around the rectangle's pixels, closed.
+        Roi::Rect {
+            x,
+            y,
+            width,
+            height,
+        } => {
+            let (x0, y0) = (*x as f64, *y as f64);
+            let (x1, y1) = (x0 + *width as f64, y0 + *height as f64);
+            (
+                "POLYLINE",
+                vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]],
+            )
+        }
+        Roi::Polygon { points } => {
+            let mut ring: Vec<[f64; 2]> = points.iter().map(|p| s(*p)).collect();
+            ring.extend(ring.first().copied());
+            ("POLYLINE", ring)
+        }
+        // The major axis' ends, then the minor axis' (PS3.3 C.18.6.1.2).
+        Roi::Ellipse { cx, cy, rx, ry } => {
+            let (h, v) = (
+                [s([cx - rx, *cy]), s([cx + rx, *cy])],
+                [s([*cx, cy - ry]), s([*cx, cy + ry])],
+            );
+            let (major, minor) = if rx >= ry { (h, v) } else { (v, h) };
+            ("ELLIPSE", vec![major[0], major[1], minor[0], minor[1]])
+        }
+    }
+}
+
+/// The UCUM unit of modality values.
+fn value_unit(units: Option<&str>) -> Object {
+    match units {
+        Some("HU") => code("[hnsf'U]", "UCUM", "Hounsfield unit"),
+        _ => code("1", "UCUM", "no units"),
+    }
+}
+
+/// The TID 1410 group of one measurement.
+fn group(e: &ReportEntry<'_>, uid: &mut dyn FnMut() -> String) -> Result<Object, String> {
+    let m = e.measurement;
+    let id = e.image.identification();
+    let (class, instance) = id
+        .sop_class_uid
+        .zip(id.sop_instance_uid)
+        .ok_or_else(|| format!("{}: no SOP Class or Instance UID", e.image.name()))?;
+    let mut g = item(
+        "CONTAINS",
+        "CONTAINER",
+        code("125007", "DCM", "Measurement Group"),
+    );
+    g.put(text(tags::CONTINUITY_OF_CONTENT, "CS", "SEPARATE"));
+    g.put(template("1410"));
+    let mut content = Vec::new();
+    let mut tracking = item(
+        "HAS OBS CONTEXT",
+        "TEXT",
+        code("112039", "DCM", "Tracking Identifier"),
+    );
+    tracking.put(text(tags::TEXT_VALUE, "UT", e.label));
+    content.push(tracking);
+    let mut tracking_uid = item(
+        "HAS OBS CONTEXT",
+        "UIDREF",
+        code("112040", "DCM", "Tracking Unique Identifier"),
+    );
+    tracking_uid.put(text(tags::UID, "UI", uid()));
+    content.push(tracking_uid);
+    // The region, selected from the image (and frame) it was drawn on.
+    let (graphic_type, points) = graphic(&m.roi);
+    let mut region = item("CONTAINS", "SCOORD", code("111030", "DCM", "Image Region"));
+    region.put(text(tags::GRAPHIC_TYPE, "CS", graphic_type));
+    let data: Vec<f32> = points
+        .iter()
+        .flat_map(|p| [p[0] as f32, p[1] as f32])
+        .collect();
+    region.put((tags::GRAPHIC_DATA, Value::F32(data)));
+    let mut reference = set([
+        text(tags::REFERENCED_SOP_CLASS_UID, "UI", class),
+        text(tags::REFERENCED_SOP_INSTANCE_UID, "UI", instance),
+    ]);
+    let frames = e.image.image().map_or(1, |i| i.number_of_frames);
+    if frames > 1 {
+        reference.put(text(
+            tags::REFERENCED_FRAME_NUMBER,
+            "IS",
+            (e.frame + 1).to_string(),
+        ));
+    }
+    let mut image = item("SELECTED FROM", "IMAGE", code("260753009", "SCT", "Source"));
+    image.put(sequence(tags::REFERENCED_SOP_SEQUENCE, vec![reference]));
+    region.put(sequence(tags::CONTENT_SEQUENCE, vec![image]));
+    content.push(region);
+    // The numbers.
+    let known = m.pixel_size.spacing != Spacing::Pixels;
+    let length_unit = || {
+        if known {
+            code("mm", "UCUM", "millimeter")
+        } else {
+            code("{pixels}", "UCUM", "pixels")
+        }
+    };
+    if let Some(length) = m.length {
+        content.push(num(
+            code("410668003", "SCT", "Length"),
+            length,
+            length_unit(),
+        ));
+    }
+    if let Some(angle) = m.angle {
+        content.push(num(
+            code("1483009", "SCT", "Angle"),
+            angle,
+            code("deg", "UCUM", "degree"),
+        ));
+    }
+    if let Some(s) = &m.statistics {
+        if let Some(area) = s.area_mm2 {
+            content.push(num(
+                code("42798000", "SCT", "Area"),
+                area,
+                code("mm2", "UCUM", "square millimeter"),
+            ));
+        }
+        let unit = || value_unit(m.units.as_deref());
+        for (concept, v) in [
+            (code("373098007", "SCT", "Mean"), s.mean),
+            (code("386136009", "SCT", "Standard Deviation"), s.sd),
+            (code("255605001", "SCT", "Minimum"), s.min),
+            (code("56851009", "SCT", "Maximum"), s.max),
+        ] {
+            content.push(num(concept, v, unit()));
+        }
+    }
+    g.put(sequence(tags::CONTENT_SEQUENCE, content));
+    Ok(g)
+}
+
+/// Writes `entries` as a TID 1500 Measurement Report (a Part 10 file, Explicit VR Little
+/// Endian): patient and study of the images (which must be one study), a new series
+/// (`uid` gives every new UID), the images referenced as evidence.
+pub fn measurement_report(
+    entries: &[ReportEntry<'_>],
+    context: &ReportContext,
+    uid: &mut dyn FnMut() -> String,
+) -> Result<Vec<u8>, String> {
+    let first = entries.first().ok_or("no measurement to report")?;
+    let study = first
+        .image
+        .identification()
+        .study_instance_uid
+        .ok_or_else(|| format!("{}: no Study Instance UID", first.image.name()))?;
+    // Evidence: every image, by series.
+    let mut series: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for e in entries {
+        let id = e.image.identification();
+        if id.study_instance_uid.as_deref() != Some(study.as_str()) {
+            return Err(format!(
+                "{}: a report covers one study, and this image is of another",
+                e.image.name()
+            ));
+        }
+        let s = id
+            .series_instance_uid
+            .ok_or_else(|| format!("{}: no Series Instance UID", e.image.name()))?;
+        let sop = id
+            .sop_class_uid
+            .zip(id.sop_instance_uid)
+            .ok_or_else(|| format!("{}: no SOP Class or Instance UID", e.image.name()))?;
+        match series.iter_mut().find(|(uid, _)| *uid == s) {
+            Some((_, sops)) if !sops.contains(&sop) => sops.push(sop),
+            Some(_) => {}
+            None => series.push((s, vec![sop])),
+        }
+    }
+    let evidence = set([
+        sequence(
+            tags::REFERENCED_SERIES_SEQUENCE,
+            series
+                .into_iter()
+                .map(|(s, sops)| {
+                    set([
+                        sequence(
+                            tags::REFERENCED_SOP_SEQUENCE,
+                            sops.into_iter()
+                                .map(|(class, instance)| {
+                                    set([
+                                        text(tags::REFERENCED_SOP_CLASS_UID, "UI", class),
+                                        text(tags::REFERENCED_SOP_INSTANCE_UID, "UI", instance),
+                                    ])
+                                })
+                                .collect(),
+                        ),
+                        text(tags::SERIES_INSTANCE_UID, "UI", s),
+                    ])
+                })
+                .collect(),
+        ),
+        text(tags::STUDY_INSTANCE_UID, "UI", study.clone()),
+    ]);
+    // The content: TID 1500.
+    let mut language = item(
+        "HAS CONCEPT MOD",
+        "CODE",
+        code("121049", "DCM", "Language of Content Item and Descendants"),
+    );
+    language.put(sequence(
+        tags::CONCEPT_CODE_SEQUENCE,
+        vec![code("en-US", "RFC5646", "English (United States)")],
+    ));
+    let mut observer_type = item(
+        "HAS OBS CONTEXT",
+        "CODE",
+        code("121005", "DCM", "Observer Type"),
+    );
+    observer_type.put(sequence(
+        tags::CONCEPT_CODE_SEQUENCE,
+        vec![code("121007", "DCM", "Device")],
+    ));
+    let mut device_uid = item(
+        "HAS OBS CONTEXT",
+        "UIDREF",
+        code("121012", "DCM", "Device Observer UID"),
+    );
+    device_uid.put(text(tags::UID, "UI", uid()));
+    let mut device_name = item(
+        "HAS OBS CONTEXT",
+        "TEXT",
+        code("121013", "DCM", "Device Observer Name"),
+    );
+    device_name.put(text(tags::TEXT_VALUE, "UT", context.device_name.clone()));
+    let mut procedure = item(
+        "HAS CONCEPT MOD",
+        "CODE",
+        code("121058", "DCM", "Procedure reported"),
+    );
+    procedure.put(sequence(
+        tags::CONCEPT_CODE_SEQUENCE,
+        vec![code("363679005", "SCT", "Imaging procedure")],
+    ));
+    let groups = entries
+        .iter()
+        .map(|e| group(e, uid))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut measurements = item(
+        "CONTAINS",
+        "CONTAINER",
+        code("126010", "DCM", "Imaging Measurements"),
+    );
+    measurements.put(text(tags::CONTINUITY_OF_CONTENT, "CS", "SEPARATE"));
+    measurements.put(sequence(tags::CONTENT_SEQUENCE, groups));
+
+    let a = first.image.attributes();
+    let copy = |tag: Tag| a.string(tag).unwrap_or_default();
+    let (date, time) = context.date_time.clone();
+    let sop_instance = uid();
+    let mut doc = set([
+        text(tags::SPECIFIC_CHARACTER_SET, "CS", "ISO_IR 192"),
+        text(tags::INSTANCE_CREATION_DATE, "DA", date.clone()),
+        text(tags::INSTANCE_CREATION_TIME, "TM", time.clone()),
+        text(tags::SOP_CLASS_UID, "UI", COMPREHENSIVE_SR_STORAGE),
+        text(tags::SOP_INSTANCE_UID, "UI", sop_instance),
+        text(tags::STUDY_DATE, "DA", copy(tags::STUDY_DATE)),
+        text(tags::CONTENT_DATE, "DA", date),
+        text(tags::STUDY_TIME, "TM", copy(tags::STUDY_TIME)),
+        text(tags::CONTENT_TIME, "TM", time),
+        text(tags::ACCESSION_NUMBER, "SH", copy(tags::ACCESSION_NUMBER)),
+        text(tags::MODALITY, "CS", "SR"),
+        text(tags::MANUFACTURER, "LO", context.device_name.clone()),
+        text(
+            tags::REFERRING_PHYSICIAN_NAME,
+            "PN",
+            copy(tags::REFERRING_PHYSICIAN_NAME),
+        ),
+        text(tags::SERIES_DESCRIPTION, "LO", "Measurements"),
+        sequence(
+            tags::REFERENCED_PERFORMED_PROCEDURE_STEP_SEQUENCE,
+            Vec::new(),
+        ),
+        text(tags::PATIENT_NAME, "PN", copy(tags::PATIENT_NAME)),
+        text(tags::PATIENT_ID, "LO", copy(tags::PATIENT_ID)),
+        text(
+            tags::PATIENT_BIRTH_DATE,
+            "DA",
+            copy(tags::PATIENT_BIRTH_DATE),
+        ),
+        text(tags::PATIENT_SEX, "CS", copy(tags::PATIENT_SEX)),
+        text(tags::STUDY_INSTANCE_UID, "UI", study),
+        text(tags::SERIES_INSTANCE_UID, "UI", uid()),
+        text(tags::STUDY_ID, "SH", copy(tags::STUDY_ID)),
+        text(tags::SERIES_NUMBER, "IS", context.series_number.to_string()),
+        text(tags::INSTANCE_NUMBER, "IS", "1"),
+        text(tags::VALUE_TYPE, "CS", "CONTAINER"),
+        sequence(
+            tags::CONCEPT_NAME_CODE_SEQUENCE,
+            vec![code("126000", "DCM", "Imaging Measurement Report")],
+        ),
+        text(tags::CONTINUITY_OF_CONTENT, "CS", "SEPARATE"),
+        sequence(tags::PERFORMED_PROCEDURE_CODE_SEQUENCE, Vec::new()),
+        sequence(
+            tags::CURRENT_REQUESTED_PROCEDURE_EVIDENCE_SEQUENCE,
+            vec![evidence],
+        ),
+        text(tags::COMPLETION_FLAG, "CS", "COMPLETE"),
+        text(tags::VERIFICATION_FLAG, "CS", "UNVERIFIED"),
+        template("1500"),
+    ]);
+    doc.put(sequence(
+        tags::CONTENT_SEQUENCE,
+        vec![
+            language,
+            observer_type,
+            device_uid,
+            device_name,
+            procedure,
+            measurements,
+        ],
+    ));
+    write_file(
+        &doc,
+        ("2.25.285931442612335620915342452185298431232", "HOUNSFIELD"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_strings_fit_sixteen_characters() {
+        for v in [
+            0.1 + 0.2,
+            -860.6379310344828,
+            1e-300,
+            12.5,
+            -1.0 / 3.0,
+            1e20,
+        ] {
+            let s = decimal_string(v);
+            assert!(s.len() <= 16, "{s}");
+            let back: f64 = s.parse().unwrap_or(f64::NAN);
+            assert!((back - v).abs() <= v.abs() * 1e-9, "{v} -> {s}");
+        }
+    }
+
+    #[test]
+    fn ellipses_put_the_major_axis_first() {
+        let (t, p) = graphic(&Roi::Ellipse {
+            cx: 10.0,
+            cy: 20.0,
+            rx: 2.0,
+            ry: 5.0,
+        });
+        assert_eq!(t, "ELLIPSE");
+        assert_eq!(
+            p,
+            vec![[10.5, 15.5], [10.5, 25.5], [8.5, 20.5], [12.5, 20.5]]
+        );
+    }
+}

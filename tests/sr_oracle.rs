@@ -1,0 +1,317 @@
+//! Measurements saved as DICOM Structured Reports (TID 1500), checked by two readers
+//! nobody here wrote: `dciodvfy` (dicom3tools) validates each report against the
+//! Comprehensive SR IOD and reports no error, and highdicom reads back every measurement
+//! group: its tracking identifier, the Image Region (graphic type and points, which are the
+//! ROI's in SCOORD coordinates: pixel centres at +0.5), the image (and frame) it was
+//! selected from, and each number with its unit, equal to what `hounsfield measure --json`
+//! printed. Patient and study are the image's. Files: a CT (HU), an MR (no units), a
+//! frame of a multi-frame MR, a CR measured at the detector.
+
+use hounsfield_conformance::{hounsfield_bin, missing, python, root, testdata_dir};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const READ: &str = r#"
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import highdicom as hd, pydicom
+path = sys.argv[1]
+ds = pydicom.dcmread(path)
+doc = hd.sr.srread(path)
+groups = []
+for g in doc.content.get_planar_roi_measurement_groups():
+    ref = g.roi.ContentSequence[0].ReferencedSOPSequence[0]
+    groups.append({
+        "id": g.tracking_identifier,
+        "graphic_type": g.roi.graphic_type.value,
+        "points": g.roi.value.tolist(),
+        "image": ref.ReferencedSOPInstanceUID,
+        "frame": int(ref.ReferencedFrameNumber) if "ReferencedFrameNumber" in ref else None,
+        "measurements": {m.name.meaning: [float(m.value), m.unit.value] for m in g.get_measurements()},
+    })
+evidence = [s.ReferencedSOPInstanceUID for e in ds.CurrentRequestedProcedureEvidenceSequence
+            for se in e.ReferencedSeriesSequence for s in se.ReferencedSOPSequence]
+print(json.dumps({"groups": groups, "patient_id": ds.PatientID, "study": ds.StudyInstanceUID,
+                  "modality": ds.Modality, "template": ds.ContentTemplateSequence[0].TemplateIdentifier,
+                  "evidence": evidence}))
+"#;
+
+const IMAGE: &str = r#"
+import json, sys, pydicom
+d = pydicom.dcmread(sys.argv[1], stop_before_pixels=True)
+print(json.dumps({"patient_id": d.get("PatientID", ""), "study": d.StudyInstanceUID, "sop": d.SOPInstanceUID,
+                  "frames": int(d.get("NumberOfFrames", 1) or 1), "rows": d.Rows, "columns": d.Columns}))
+"#;
+
+fn run_python(script: &str, arg: &Path) -> Value {
+    let out = Command::new(python())
+        .args(["-c", script])
+        .arg(arg)
+        .current_dir(root())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python on {}: {}",
+        arg.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// The ROIs measured on a `w` x `h` image: one of each kind.
+fn rois(w: f64, h: f64) -> Vec<String> {
+    vec![
+        format!("ellipse:{},{},{},{}", w / 2.0, h / 2.0, w / 4.0, h / 5.0),
+        format!(
+            "rect:{},{},{},{}",
+            (w / 5.0).floor(),
+            (h / 6.0).floor(),
+            (w / 3.0).floor(),
+            (h / 4.0).floor()
+        ),
+        format!(
+            "polygon:{},{},{},{},{},{}",
+            w * 0.2,
+            h * 0.3,
+            w * 0.8,
+            h * 0.25,
+            w * 0.5,
+            h * 0.9
+        ),
+        format!("point:{},{}", w / 3.0, h / 2.0),
+        format!("line:1.5,2,{},{}", w - 3.0, h - 1.25),
+        format!("angle:2,3,{},{},{},{}", w / 2.0, h / 2.0, w - 4.0, 5.0),
+        format!(
+            "cobb:0,0,{},{},0,{},{},{}",
+            w - 1.0,
+            h / 5.0,
+            h - 1.0,
+            w - 1.0,
+            h / 2.0
+        ),
+    ]
+}
+
+/// The Image Region highdicom should read for `roi` (SCOORD: pixel centres at +0.5).
+fn region(roi: &str) -> (&'static str, Vec<[f64; 2]>) {
+    let (kind, v) = roi.split_once(':').unwrap_or_default();
+    let n: Vec<f64> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+    let s = |x: f64, y: f64| [x + 0.5, y + 0.5];
+    let pairs = |n: &[f64]| n.chunks(2).map(|p| s(p[0], p[1])).collect::<Vec<_>>();
+    match kind {
+        "ellipse" => {
+            let (cx, cy, rx, ry) = (n[0], n[1], n[2], n[3]);
+            let (a, b) = (
+                [s(cx - rx, cy), s(cx + rx, cy)],
+                [s(cx, cy - ry), s(cx, cy + ry)],
+            );
+            let (major, minor) = if rx >= ry { (a, b) } else { (b, a) };
+            ("ELLIPSE", vec![major[0], major[1], minor[0], minor[1]])
+        }
+        "rect" => {
+            let (x0, y0, x1, y1) = (n[0], n[1], n[0] + n[2], n[1] + n[3]);
+            (
+                "POLYLINE",
+                vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]],
+            )
+        }
+        "polygon" => {
+            let mut p = pairs(&n);
+            p.push(p[0]);
+            ("POLYLINE", p)
+        }
+        "point" => ("POINT", pairs(&n)),
+        _ => ("POLYLINE", pairs(&n)),
+    }
+}
+
+/// highdicom's concept names for the keys of `measure --json`.
+const NUMBERS: [(&str, &str); 7] = [
+    ("Length", "length_mm"),
+    ("Angle", "angle_deg"),
+    ("Area", "area_mm2"),
+    ("Mean", "mean"),
+    ("Standard Deviation", "sd"),
+    ("Minimum", "min"),
+    ("Maximum", "max"),
+];
+
+#[test]
+fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
+    let data = testdata_dir();
+    let files = [
+        (
+            "CT",
+            data.join("pydicom-3.0.2/pydicom/data/test_files/CT_small.dcm"),
+            1,
+        ),
+        (
+            "MR",
+            data.join("pydicom-3.0.2/pydicom/data/test_files/MR_small.dcm"),
+            1,
+        ),
+        (
+            "multi-frame MR",
+            data.join("pydicom-data-1.0.0/data_store/data/emri_small.dcm"),
+            3,
+        ),
+        (
+            "CR",
+            data.join("pydicom-3.0.2/pydicom/data/test_files/dicomdirtests/77654033/CR1/6154"),
+            1,
+        ),
+    ];
+    for (_, f, _) in &files {
+        if !f.exists() {
+            return missing(&f.display().to_string());
+        }
+    }
+    if Command::new("dciodvfy").arg("-help").output().is_err() {
+        return missing("dciodvfy (Debian dicom3tools)");
+    }
+    if !Command::new(python())
+        .args(["-c", "import highdicom"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return missing("highdicom in target/venv");
+    }
+    let out = root().join("target/tmp/sr-oracle");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let mut rows = Vec::new();
+    for (label, path, frame) in &files {
+        let image = run_python(IMAGE, path);
+        let (w, h) = (
+            image["columns"].as_f64().unwrap_or(0.0),
+            image["rows"].as_f64().unwrap_or(0.0),
+        );
+        let rois = rois(w, h);
+        let sr = out.join(format!("{}.sr.dcm", label.replace(' ', "-")));
+        let _ = std::fs::remove_file(&sr);
+        let mut cmd = Command::new(hounsfield_bin());
+        cmd.arg("measure")
+            .arg(path)
+            .args(["--frame", &frame.to_string(), "--json", "--sr"])
+            .arg(&sr);
+        for r in &rois {
+            cmd.args(["--roi", r]);
+        }
+        let run = cmd.output().expect("hounsfield measure");
+        assert!(
+            run.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let cli: Value = serde_json::from_slice(&run.stdout).expect("json");
+        // dciodvfy: no error.
+        let v = Command::new("dciodvfy")
+            .arg(&sr)
+            .output()
+            .expect("dciodvfy");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&v.stdout),
+            String::from_utf8_lossy(&v.stderr)
+        );
+        let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("Error")).collect();
+        assert!(errors.is_empty(), "{label}: dciodvfy says\n{said}");
+        assert!(
+            said.contains("ComprehensiveSR"),
+            "{label}: dciodvfy: {said}"
+        );
+        let warnings = said.lines().filter(|l| l.starts_with("Warning")).count();
+        // highdicom reads it back.
+        let back = run_python(READ, &sr);
+        assert_eq!(back["template"], "1500");
+        assert_eq!(back["modality"], "SR");
+        assert_eq!(back["patient_id"], image["patient_id"], "{label}: patient");
+        assert_eq!(back["study"], image["study"], "{label}: study");
+        assert_eq!(back["evidence"], serde_json::json!([image["sop"]]));
+        let groups = back["groups"].as_array().expect("groups");
+        assert_eq!(groups.len(), rois.len(), "{label}: one group per ROI");
+        let mut numbers = 0;
+        for (k, (g, roi)) in groups.iter().zip(&rois).enumerate() {
+            let ours = &cli["measurements"][k];
+            assert_eq!(ours["roi"].as_str(), Some(roi.as_str()));
+            let (kind, _) = roi.split_once(':').unwrap_or_default();
+            let id = g["id"].as_str().unwrap_or_default();
+            assert!(
+                id.ends_with(&format!(" {}", k + 1)),
+                "{label}: tracking id {id}"
+            );
+            let (graphic, points) = region(roi);
+            assert_eq!(g["graphic_type"], graphic, "{label} {kind}");
+            let got: Vec<[f64; 2]> = g["points"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| {
+                            [
+                                p[0].as_f64().unwrap_or(f64::NAN),
+                                p[1].as_f64().unwrap_or(f64::NAN),
+                            ]
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got.len(), points.len(), "{label} {kind}: points");
+            for (a, b) in got.iter().zip(&points) {
+                assert!(
+                    (a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3,
+                    "{label} {kind}: point {a:?}, expected {b:?}"
+                );
+            }
+            assert_eq!(g["image"], image["sop"], "{label} {kind}: image");
+            let frames = image["frames"].as_u64().unwrap_or(1);
+            let want_frame = (frames > 1).then_some(*frame);
+            assert_eq!(
+                g["frame"].as_u64(),
+                want_frame.map(|f| f as u64),
+                "{label}: frame"
+            );
+            let m = &g["measurements"];
+            let mut expected = 0;
+            for (name, key) in NUMBERS {
+                // Lengths of images without a pixel size are in pixels.
+                let key = if key == "length_mm" && ours[key].is_null() {
+                    "length_pixels"
+                } else {
+                    key
+                };
+                let Some(want) = ours[key].as_f64() else {
+                    assert!(m[name].is_null(), "{label} {kind}: {name} not measured");
+                    continue;
+                };
+                expected += 1;
+                let got = m[name][0].as_f64().unwrap_or(f64::NAN);
+                assert_eq!(got, want, "{label} {kind}: {name}");
+                let unit = m[name][1].as_str().unwrap_or_default();
+                let want_unit = match key {
+                    "length_mm" => "mm",
+                    "length_pixels" => "{pixels}",
+                    "angle_deg" => "deg",
+                    "area_mm2" => "mm2",
+                    _ if ours["units"] == "HU" => "[hnsf'U]",
+                    _ => "1",
+                };
+                assert_eq!(unit, want_unit, "{label} {kind}: {name} unit");
+            }
+            assert!(expected > 0, "{label} {kind}: no number");
+            assert_eq!(
+                m.as_object().map_or(0, |o| o.len()),
+                expected,
+                "{label} {kind}: {m}"
+            );
+            numbers += expected;
+        }
+        rows.push(format!(
+            "{label}: {} groups, {numbers} numbers read back by highdicom; dciodvfy: 0 errors, {warnings} warnings",
+            groups.len()
+        ));
+    }
+    for r in rows {
+        println!("sr: {r}");
+    }
+}

@@ -859,6 +859,45 @@ mod e2e {
         viewer.wait("the ellipse deleted", count(1));
         x.xdotool(&["key", "ctrl+z"]);
         viewer.wait("the ellipse back", count(2));
+        // Ctrl+Shift+S saves them as a DICOM SR (and JSON); opened with the image, the
+        // report puts the same measurements back.
+        x.xdotool(&["key", "ctrl+shift+s"]);
+        viewer.wait("the measurements saved", |s| {
+            s["messages"].as_array().is_some_and(|m| {
+                m.iter().any(|m| {
+                    m.as_str()
+                        .is_some_and(|m| m.contains("saved the measurements"))
+                })
+            })
+        });
+        let report = std::fs::read_dir(&viewer.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|e| e == "dcm"))
+            .unwrap_or_else(|| panic!("no report saved"));
+        let kept =
+            std::env::temp_dir().join(format!("hounsfield-e2e-{}.sr.dcm", std::process::id()));
+        std::fs::copy(&report, &kept).unwrap_or_else(|e| panic!("{e}"));
+        drop(viewer);
+        let mut viewer = Viewer::start(&x, "measure-again", &[path.clone(), kept.clone()]);
+        let again = viewer.wait("the measurements from the report", count(2));
+        let _ = std::fs::remove_file(&kept);
+        for k in 0..2 {
+            let (a, b) = (&m[k], &again["measurements"][k]);
+            for key in [
+                "tool",
+                "roi",
+                "length_mm",
+                "mean",
+                "sd",
+                "min",
+                "max",
+                "area_mm2",
+                "pixels",
+            ] {
+                assert_eq!(a[key], b[key], "{key} of measurement {k} after the report");
+            }
+        }
     }
 
     #[test]

@@ -529,6 +529,129 @@ pub fn measurement_report(
     )
 }
 
+/// One measurement group of a Measurement Report, as read back: its tracking identifier,
+/// its Image Region and the image it was selected from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedRegion {
+    /// Tracking Identifier (empty when there is none).
+    pub label: String,
+    /// Graphic Type: POINT, POLYLINE, ELLIPSE, CIRCLE, MULTIPOINT.
+    pub graphic_type: String,
+    /// Its points in image pixel coordinates with pixel centres at integers (the SCOORD
+    /// Graphic Data less 0.5).
+    pub points: Vec<[f64; 2]>,
+    /// SOP Instance UID of the image.
+    pub sop_instance_uid: String,
+    /// The frame, 0-based (Referenced Frame Number less 1; 0 when not given).
+    pub frame: usize,
+}
+
+/// Whether `file` is a TID 1500 Measurement Report (Content Template 1500, or the root
+/// concept "Imaging Measurement Report").
+pub fn is_measurement_report(file: &DicomFile) -> bool {
+    let a = file.attributes();
+    let template = a
+        .item(tags::CONTENT_TEMPLATE_SEQUENCE)
+        .and_then(|t| t.string(tags::TEMPLATE_IDENTIFIER));
+    let concept = a
+        .item(tags::CONCEPT_NAME_CODE_SEQUENCE)
+        .and_then(|c| c.string(tags::CODE_VALUE));
+    a.string(tags::VALUE_TYPE).as_deref() == Some("CONTAINER")
+        && (template.as_deref() == Some("1500") || concept.as_deref() == Some("126000"))
+}
+
+/// Content items deeper than this are not read (a report nests four levels).
+const MAX_DEPTH: usize = 16;
+
+/// The measurement groups of a Measurement Report that have an Image Region (TID 1410
+/// and the like), in document order.
+///
+/// ```
+/// use hounsfield_measure::sr::{ReportContext, ReportEntry, measurement_report, read_report};
+/// use hounsfield_measure::{Roi, measure};
+/// use hounsfield_dicom::DicomFile;
+/// # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hounsfield-viewer/assets/CT_small.dcm");
+/// let image = DicomFile::open(&path)?;
+/// let m = measure(&image, 0, &Roi::parse("line:1,2,30,40")?)?;
+/// let entry = ReportEntry { measurement: &m, image: &image, frame: 0, label: "length 1" };
+/// let context = ReportContext { date_time: ("20260101".into(), "120000".into()), series_number: 1, device_name: "Hounsfield".into() };
+/// let mut n = 0;
+/// let bytes = measurement_report(&[entry], &context, &mut || { n += 1; format!("2.25.{n}") })?;
+/// let regions = read_report(&DicomFile::from_bytes("report.dcm", bytes)?)?;
+/// assert_eq!(regions[0].points, vec![[1.0, 2.0], [30.0, 40.0]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_report(file: &DicomFile) -> Result<Vec<ReportedRegion>, String> {
+    use hounsfield_dicom::Attributes;
+    if !is_measurement_report(file) {
+        return Err(format!(
+            "{}: not a Measurement Report (TID 1500)",
+            file.name()
+        ));
+    }
+    fn concept(a: &Attributes<'_>) -> Option<String> {
+        a.item(tags::CONCEPT_NAME_CODE_SEQUENCE)
+            .and_then(|c| c.string(tags::CODE_VALUE))
+    }
+    fn group(a: &Attributes<'_>) -> Option<ReportedRegion> {
+        let items = a.items(tags::CONTENT_SEQUENCE)?;
+        let mut label = String::new();
+        let mut region = None;
+        for item in items.iter().map(Attributes::new) {
+            match item.string(tags::VALUE_TYPE).as_deref() {
+                Some("TEXT") if concept(&item).as_deref() == Some("112039") => {
+                    label = item.string(tags::TEXT_VALUE).unwrap_or_default();
+                }
+                Some("SCOORD") => region = Some(item),
+                _ => {}
+            }
+        }
+        let region = region?;
+        let data = region
+            .floats(tags::GRAPHIC_DATA, "Graphic Data")
+            .ok()
+            .filter(|d| d.len() >= 2 && d.len() % 2 == 0 && d.iter().all(|v| v.is_finite()))?;
+        let image = region
+            .items(tags::CONTENT_SEQUENCE)?
+            .iter()
+            .map(Attributes::new)
+            .find(|i| i.string(tags::VALUE_TYPE).as_deref() == Some("IMAGE"))?;
+        let reference = image.item(tags::REFERENCED_SOP_SEQUENCE)?;
+        let frame = reference
+            .int(tags::REFERENCED_FRAME_NUMBER, "Referenced Frame Number")
+            .ok()
+            .flatten()
+            .filter(|f| *f >= 1)
+            .map_or(0, |f| (f - 1) as usize);
+        Some(ReportedRegion {
+            label,
+            graphic_type: region.string(tags::GRAPHIC_TYPE).unwrap_or_default(),
+            points: data.chunks(2).map(|p| [p[0] - 0.5, p[1] - 0.5]).collect(),
+            sop_instance_uid: reference.string(tags::REFERENCED_SOP_INSTANCE_UID)?,
+            frame,
+        })
+    }
+    fn walk(a: &Attributes<'_>, depth: usize, out: &mut Vec<ReportedRegion>) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        for item in a.items(tags::CONTENT_SEQUENCE).unwrap_or_default() {
+            let item = Attributes::new(item);
+            if item.string(tags::VALUE_TYPE).as_deref() != Some("CONTAINER") {
+                continue;
+            }
+            if concept(&item).as_deref() == Some("125007") {
+                out.extend(group(&item));
+            } else {
+                walk(&item, depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&file.attributes(), 0, &mut out);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

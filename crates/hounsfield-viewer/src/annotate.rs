@@ -25,6 +25,7 @@
 //! ```
 
 use crate::model::SliceRef;
+use hounsfield_core::measure::sr::ReportedRegion;
 use hounsfield_core::measure::{Measurement, Roi};
 
 /// What a left drag in the image pane does.
@@ -264,6 +265,79 @@ impl Annotation {
     }
 }
 
+/// The tool and points that redraw a region read from a Measurement Report, or None
+/// for a graphic no tool draws. Closed polylines are rectangles (when their four corners
+/// are those of an upright box) or freehand regions; open ones of 2, 3 and 4 points are
+/// lengths, angles and Cobb angles; ellipses are taken upright (their axes' lengths);
+/// circles are ellipses of equal radii.
+///
+/// ```
+/// use hounsfield_core::measure::sr::ReportedRegion;
+/// use hounsfield_viewer::annotate::{Tool, from_region};
+/// let r = ReportedRegion { label: "x".into(), graphic_type: "ELLIPSE".into(),
+///     points: vec![[2.0, 5.0], [10.0, 5.0], [6.0, 3.0], [6.0, 7.0]],
+///     sop_instance_uid: "1.2".into(), frame: 0 };
+/// assert_eq!(from_region(&r), Some((Tool::Ellipse, vec![[2.0, 3.0], [10.0, 7.0]])));
+/// ```
+pub fn from_region(r: &ReportedRegion) -> Option<(Tool, Vec<[f64; 2]>)> {
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    let p: Vec<[f64; 2]> = r
+        .points
+        .iter()
+        .map(|q| [round(q[0]), round(q[1])])
+        .collect();
+    let n = p.len();
+    let closed = n >= 4 && p[0] == p[n - 1];
+    Some(match (r.graphic_type.as_str(), n) {
+        ("POINT", 1) => (Tool::Probe, p),
+        ("POLYLINE", _) if closed => {
+            let ring = &p[..n - 1];
+            let upright = ring.len() == 4
+                && ring[0][1] == ring[1][1]
+                && ring[1][0] == ring[2][0]
+                && ring[2][1] == ring[3][1]
+                && ring[3][0] == ring[0][0];
+            if upright {
+                (Tool::Rectangle, vec![ring[0], ring[2]])
+            } else {
+                (Tool::Freehand, ring.to_vec())
+            }
+        }
+        ("POLYLINE", 2) => (Tool::Length, p),
+        ("POLYLINE", 3) => (Tool::Angle, p),
+        ("POLYLINE", 4) => (Tool::Cobb, p),
+        ("ELLIPSE", 4) => {
+            let c = [(p[0][0] + p[1][0]) / 2.0, (p[0][1] + p[1][1]) / 2.0];
+            let half = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).hypot(a[1] - b[1]) / 2.0;
+            let (major, minor) = (half(p[0], p[1]), half(p[2], p[3]));
+            let across = (p[0][0] - p[1][0]).abs() >= (p[0][1] - p[1][1]).abs();
+            let (rx, ry) = if across {
+                (major, minor)
+            } else {
+                (minor, major)
+            };
+            (
+                Tool::Ellipse,
+                vec![
+                    [round(c[0] - rx), round(c[1] - ry)],
+                    [round(c[0] + rx), round(c[1] + ry)],
+                ],
+            )
+        }
+        ("CIRCLE", 2) => {
+            let r = (p[0][0] - p[1][0]).hypot(p[0][1] - p[1][1]);
+            (
+                Tool::Ellipse,
+                vec![
+                    [round(p[0][0] - r), round(p[0][1] - r)],
+                    [round(p[0][0] + r), round(p[0][1] + r)],
+                ],
+            )
+        }
+        _ => return None,
+    })
+}
+
 /// One measurement as a viewer paints it, in the pane's device pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Drawn {
@@ -296,6 +370,8 @@ pub struct Annotations {
     /// The drag in progress: where it began, the measurement and the point it moves
     /// (None: it draws the measurement's next point or path).
     pub(crate) drag: Option<([f32; 2], u64, Option<usize>)>,
+    /// Regions of Measurement Reports waiting for their image to be open and decoded.
+    pub waiting: Vec<ReportedRegion>,
     next_id: u64,
     undo: Vec<Vec<Annotation>>,
 }

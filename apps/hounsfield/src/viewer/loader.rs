@@ -35,6 +35,8 @@ pub enum LoadEvent {
     Found { files: usize },
     /// A file that is not a displayable DICOM image, and why.
     Skipped { reason: String },
+    /// A Measurement Report (TID 1500): its measurements go over their images.
+    Report { file: Arc<DicomFile> },
     /// An instance read (not decoded yet).
     Parsed {
         batch: u64,
@@ -266,6 +268,12 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
             return;
         }
     };
+    if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_report(&file) {
+        sink(LoadEvent::Report {
+            file: Arc::new(file),
+        });
+        return;
+    }
     if !file.has_pixel_data() {
         let what = file
             .identification()

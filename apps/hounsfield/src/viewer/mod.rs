@@ -311,6 +311,7 @@ impl App {
         match event {
             LoadEvent::Found { files, .. } => m.files_found(files),
             LoadEvent::Skipped { reason, .. } => m.file_skipped(reason),
+            LoadEvent::Report { file } => m.report_file(&file),
             LoadEvent::Parsed {
                 batch,
                 id,

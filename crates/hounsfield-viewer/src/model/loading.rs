@@ -184,6 +184,9 @@ impl Model {
                 self.instances[index].error = Some(e);
             }
         }
+        if !self.annotations.waiting.is_empty() {
+            self.attach_reports();
+        }
         self.ensure_volume();
     }
 }

@@ -1,8 +1,12 @@
 //! The measurements saved: DICOM Structured Reports (TID 1500, one per study) and JSON.
 
-use super::Model;
+use super::{Model, SliceRef};
+use crate::annotate::{Annotation, from_region};
 use crate::status::MeasurementStatus;
-use hounsfield_core::measure::sr::{ReportContext, ReportEntry, measurement_report};
+use hounsfield_core::DicomFile;
+use hounsfield_core::measure::sr::{
+    ReportContext, ReportEntry, is_measurement_report, measurement_report, read_report,
+};
 
 impl Model {
     /// The finished measurements as TID 1500 Measurement Reports, one per study: (Study
@@ -61,5 +65,138 @@ impl Model {
     /// Every measurement as JSON: the list `status().measurements` holds.
     pub fn measurements_json(&self) -> String {
         serde_json::to_string_pretty(&MeasurementStatus::list(self)).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// Whether `file` is a Measurement Report the viewer opens (its measurements go over
+    /// their images: [`report_loaded`](Self::report_loaded)).
+    pub fn is_report(file: &DicomFile) -> bool {
+        is_measurement_report(file)
+    }
+
+    /// A file of a load was a Measurement Report: [`report_loaded`](Self::report_loaded),
+    /// counted as a file done.
+    pub fn report_file(&mut self, file: &DicomFile) {
+        self.progress.files_done += 1;
+        self.report_loaded(file);
+    }
+
+    /// Opens the measurements of a Measurement Report: each goes over its image (and
+    /// frame) once that is open and decoded, measured again there.
+    pub fn report_loaded(&mut self, file: &DicomFile) {
+        let regions = match read_report(file) {
+            Ok(r) => r,
+            Err(e) => return self.message(e),
+        };
+        let total = regions.len();
+        let (drawable, other): (Vec<_>, Vec<_>) =
+            regions.into_iter().partition(|r| from_region(r).is_some());
+        self.annotations.waiting.extend(drawable);
+        let before = self.annotations.items.len();
+        self.attach_reports();
+        let shown = self.annotations.items.len() - before;
+        let waiting = self.annotations.waiting.len();
+        let mut text = format!(
+            "{}: {total} measurements of a Measurement Report, {shown} shown on their images",
+            file.name()
+        );
+        if waiting > 0 {
+            text.push_str(&format!(", {waiting} waiting for their images to open"));
+        }
+        if !other.is_empty() {
+            text.push_str(&format!(
+                ", {} with a graphic no tool draws ({})",
+                other.len(),
+                other
+                    .iter()
+                    .map(|r| r.graphic_type.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        self.message(text);
+    }
+
+    /// Puts the waiting report regions whose images are open and decoded over them.
+    pub(super) fn attach_reports(&mut self) {
+        let waiting = std::mem::take(&mut self.annotations.waiting);
+        for r in waiting {
+            let found = self.instances.iter().find(|i| {
+                i.image.as_ref().is_some_and(|d| r.frame < d.frames.len())
+                    && i.info.sop_instance_uid.as_deref() == Some(r.sop_instance_uid.as_str())
+            });
+            let (Some(inst), Some((tool, points))) = (found, from_region(&r)) else {
+                self.annotations.waiting.push(r);
+                continue;
+            };
+            let slice = SliceRef {
+                id: inst.id,
+                frame: r.frame,
+            };
+            let id = self.annotations.next_id();
+            self.annotations
+                .items
+                .push(Annotation::new(id, tool, slice, points));
+            self.remeasure(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::model;
+    use crate::annotate::Tool;
+    use crate::input::Action;
+    use crate::mpr::Pane;
+
+    #[test]
+    fn a_saved_report_opens_back_as_the_same_measurements() {
+        let mut m = model();
+        m.set_panes(&[(Pane::Stack, [0, 0, 400, 400])]);
+        let slice = m.current.unwrap_or_else(|| panic!("an image on screen"));
+        let uid = m.instances[0].file.identification().sop_instance_uid;
+        for i in &mut m.instances {
+            i.info.sop_instance_uid = if i.id == slice.id { uid.clone() } else { None };
+        }
+        for (tool, points) in [
+            (Tool::Length, vec![[0.25, 0.5], [3.0, 2.75]]),
+            (Tool::Ellipse, vec![[0.5, 0.5], [2.5, 3.0]]),
+            (Tool::Rectangle, vec![[-0.5, -0.5], [2.5, 1.5]]),
+            (Tool::Angle, vec![[0.0, 3.0], [0.0, 0.0], [3.0, 1.0]]),
+            (Tool::Probe, vec![[1.0, 2.0]]),
+            (Tool::Freehand, vec![[0.0, 0.0], [3.0, 0.5], [1.5, 3.0]]),
+        ] {
+            let id = m.annotations.next_id();
+            m.annotations
+                .items
+                .push(crate::annotate::Annotation::new(id, tool, slice, points));
+            m.remeasure(id);
+        }
+        let mut n = 0;
+        let reports = m
+            .measurement_reports(("20260101".into(), "120000".into()), &mut || {
+                n += 1;
+                format!("2.25.{n}")
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reports.len(), 1);
+        let file = hounsfield_core::DicomFile::from_bytes("report.dcm", reports[0].1.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before: Vec<_> = m.annotations.items.drain(..).collect();
+        m.apply(Action::Tool(Tool::WindowLevel));
+        m.report_loaded(&file);
+        let after = &m.annotations.items;
+        assert_eq!(after.len(), before.len(), "{:?}", m.messages.last());
+        for (a, b) in before.iter().zip(after) {
+            assert_eq!((a.tool, a.slice), (b.tool, b.slice));
+            let spec = |x: &crate::annotate::Annotation| x.roi().map(|r| r.spec());
+            assert_eq!(spec(a), spec(b), "{:?}", a.tool);
+            let numbers = |x: &crate::annotate::Annotation| {
+                x.measured
+                    .as_ref()
+                    .map(|m| m.summary())
+                    .map_err(Clone::clone)
+            };
+            assert_eq!(numbers(a), numbers(b), "{:?}", a.tool);
+        }
     }
 }

@@ -75,6 +75,8 @@ override VOI_KIND: u32 = 0u;
 override SUPPLEMENTAL: u32 = 0u;
 // 1 for an overlay bitmap (PS3.3 C.9.2) drawn over an image: set samples are drawn at
 // full brightness ("replace" mode), the others leave the image beneath as it is.
+// 2 for a display shutter (PS3.3 C.7.6.11): samples above 0 cover the pixel in grey level
+// sample - 1 (of 255), 0 leaves the image.
 override OVERLAY: u32 = 0u;
 
 // The tile's part of the image as two triangles, placed by the forward view transform.
@@ -235,6 +237,12 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
             discard;
         }
         return vec4<f32>(1.0, 1.0, 1.0, 1.0);
+    }
+    if (OVERLAY == 2u) {
+        if (v.r < 0.5) {
+            discard;
+        }
+        return vec4<f32>(output_encode(vec3<f32>((v.r - 1.0) / 255.0)), 1.0);
     }
     var rgb: vec3<f32>;
     if (KIND == 1u) {

@@ -58,6 +58,7 @@ impl GpuRenderer {
             background: [0.0, 0.0, 0.0, 1.0],
             paint_background: true,
             overlay: false,
+            shutter: false,
         };
         let Some((_, image)) = self.cached.as_mut() else {
             return Err("no image".into());

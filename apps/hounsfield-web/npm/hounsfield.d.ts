@@ -88,6 +88,8 @@ export interface Status {
   flip_vertical: boolean;
   /** Overlay planes (60xx) shown (key O). */
   overlay_planes: boolean;
+  /** The display shutter applied (key Shift+O), when the image has one. */
+  shutters: boolean;
   /** Quarter turns clockwise (0-3). */
   rotation: number;
   cine: boolean;

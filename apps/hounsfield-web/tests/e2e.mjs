@@ -396,6 +396,33 @@ try {
     check(d <= 2, `O hides the overlays: max diff ${d} vs the plain native render`);
   }
 
+  // A display shutter (added by pydicom to a real CT): applied as `render` applies it;
+  // Shift+O lifts it.
+  {
+    const file = path.join(tmp, 'shutter.dcm');
+    execFileSync(python, ['-c', `
+import sys, pydicom
+d = pydicom.dcmread(sys.argv[1])
+d.ShutterShape = ["RECTANGULAR", "CIRCULAR"]
+d.ShutterLeftVerticalEdge, d.ShutterRightVerticalEdge = 10, 120
+d.ShutterUpperHorizontalEdge, d.ShutterLowerHorizontalEdge = 4, 110
+d.CenterOfCircularShutter, d.RadiusOfCircularShutter = [60, 66], 58
+d.ShutterPresentationValue = 40000
+d.save_as(sys.argv[2])
+`, path.join(pydicomFiles, 'CT_small.dcm'), file]);
+    await page.goto(withRenderer(`${base}/?url=/gen/shutter.dcm`));
+    s = await waitFor('the CT with a shutter', (s) => s.loaded);
+    const win = ['--window', `${s.window[0]},${s.window[1]}`];
+    px = await pixels();
+    const on = maxDiff(px, nativeRender(file, s.canvas, win));
+    const open = maxDiff(px, nativeRender(file, s.canvas, [...win, '--no-shutters']));
+    await page.keyboard.press('Shift+O');
+    s = await waitFor('the shutter lifted', (s) => s.shutters === false);
+    px = await pixels();
+    const off = maxDiff(px, nativeRender(file, s.canvas, [...win, '--no-shutters']));
+    check(on <= 2 && open > 100 && off <= 2, `display shutter: max diff ${on} vs render (${open} vs the open image); Shift+O lifts it: ${off}`);
+  }
+
   // Measurements: L and a drag draw a length, C and a drag an ellipse; the numbers shown
   // are `hounsfield measure`'s for the same ROI; Delete and Ctrl+Z.
   {

@@ -45,6 +45,10 @@ pub struct RenderArgs {
     /// brightness (DICOM's "replace" mode).
     #[arg(long)]
     pub overlays: bool,
+    /// Leave the display shutter (PS3.3 C.7.6.11) off; by default the parts of the image
+    /// it covers are painted in its Shutter Presentation Value, as the file asks.
+    #[arg(long)]
+    pub no_shutters: bool,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
@@ -250,7 +254,8 @@ pub fn render_cpu(
 }
 
 /// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
-/// overlay planes) drawn over it on the GPU when given.
+/// overlay planes) and `shutter` (its display shutter's covered pixels and grey level)
+/// drawn over it on the GPU when given.
 pub fn render_gpu(
     gpu: &mut hounsfield_render::headless::Headless,
     file: &DicomFile,
@@ -258,6 +263,7 @@ pub fn render_gpu(
     options: &RenderOptions,
     view: &View,
     overlay: Option<&hounsfield_core::OverlayMask>,
+    shutter: Option<&(hounsfield_core::OverlayMask, u8)>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
@@ -280,34 +286,64 @@ pub fn render_gpu(
         background: [0.0, 0.0, 0.0, 1.0],
         paint_background: true,
         overlay: false,
+        shutter: false,
     };
-    let rgba = match overlay {
-        None => gpu.render_rgba(&mut image, &state),
-        Some(mask) => {
-            let layer = Frame {
-                width: mask.width,
-                height: mask.height,
-                color: FrameColor::Monochrome,
-                samples: hounsfield_core::Samples::U8(mask.bits.clone()),
-                bits_stored: 8,
-                signed: false,
-            };
-            let mut bitmap = gpu
-                .renderer()
-                .upload(std::slice::from_ref(&layer), None)
-                .map_err(|e| format!("{}: {e}", file.name()))?;
-            let over = hounsfield_render::DrawState {
-                pipeline: None,
-                view: View {
-                    filter: Filter::Nearest,
-                    ..*view
-                },
-                paint_background: false,
-                overlay: true,
-                ..state.clone()
-            };
-            gpu.render_rgba_layers(&mut [(&mut image, &state), (&mut bitmap, &over)])
-        }
+    // Layers over the image: the overlay bits (1, drawn white) and the shutter (grey
+    // level + 1 where covered), with nearest sampling.
+    let mask_layer = |bits: &[u8], width: u32, height: u32, value: u16| Frame {
+        width,
+        height,
+        color: FrameColor::Monochrome,
+        samples: hounsfield_core::Samples::U16(
+            bits.iter()
+                .map(|&b| if b == 0 { 0 } else { value })
+                .collect(),
+        ),
+        bits_stored: 16,
+        signed: false,
+    };
+    let upload = |gpu: &mut hounsfield_render::headless::Headless, layer: Frame| {
+        gpu.renderer()
+            .upload(std::slice::from_ref(&layer), None)
+            .map_err(|e| format!("{}: {e}", file.name()))
+    };
+    let nearest = View {
+        filter: Filter::Nearest,
+        ..*view
+    };
+    let mut layers = Vec::new();
+    if let Some(mask) = overlay {
+        let bitmap = upload(gpu, mask_layer(&mask.bits, mask.width, mask.height, 1))?;
+        let over = hounsfield_render::DrawState {
+            pipeline: None,
+            view: nearest,
+            paint_background: false,
+            overlay: true,
+            ..state.clone()
+        };
+        layers.push((bitmap, over));
+    }
+    if let Some((mask, grey)) = shutter {
+        let covered = upload(
+            gpu,
+            mask_layer(&mask.bits, mask.width, mask.height, u16::from(*grey) + 1),
+        )?;
+        let over = hounsfield_render::DrawState {
+            pipeline: None,
+            view: nearest,
+            paint_background: false,
+            shutter: true,
+            ..state.clone()
+        };
+        layers.push((covered, over));
+    }
+    let rgba = {
+        let mut all: Vec<(
+            &mut hounsfield_render::GpuImage,
+            &hounsfield_render::DrawState,
+        )> = vec![(&mut image, &state)];
+        all.extend(layers.iter_mut().map(|(i, s)| (i, &*s)));
+        gpu.render_rgba_layers(&mut all)
     }
     .map_err(|e| format!("{}: {e}", file.name()))?;
     let colour = decoded.color != FrameColor::Monochrome
@@ -347,18 +383,36 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     } else {
         None
     };
+    let shutter = if args.no_shutters {
+        None
+    } else {
+        file.display_shutter()
+            .map_err(|e| e.to_string())?
+            .map(|s| (s.mask(image.columns, image.rows), s.grey()))
+    };
     let rendered = if args.use_cpu() {
         let mut rendered = render_cpu(&file, frame, &options, view.as_ref())?;
+        let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
         if let Some(mask) = &overlay {
-            let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
             hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
+        }
+        if let Some((mask, grey)) = &shutter {
+            hounsfield_core::pipeline::overlay::paint_mask(&mut rendered, mask, &view, *grey);
         }
         rendered
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
             .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
-        render_gpu(&mut gpu, &file, frame, &options, &view, overlay.as_ref())?
+        render_gpu(
+            &mut gpu,
+            &file,
+            frame,
+            &options,
+            &view,
+            overlay.as_ref(),
+            shutter.as_ref(),
+        )?
     };
     write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)

@@ -23,7 +23,7 @@ impl Renderer {
             return Err(RenderError::FrameIndex(state.frame));
         }
         let grey = matches!(image.kind, TexKind::Uint | TexKind::Sint | TexKind::Float);
-        if grey && state.pipeline.is_none() && !state.overlay {
+        if grey && state.pipeline.is_none() && !state.overlay && !state.shutter {
             return Err(RenderError::MissingPipeline);
         }
         self.update_tables(image, state);
@@ -95,7 +95,11 @@ impl Renderer {
             modality: p.modality_kind,
             voi: p.voi_kind,
             supplemental: p.supplemental,
-            overlay: u32::from(state.overlay),
+            overlay: if state.shutter {
+                2
+            } else {
+                u32::from(state.overlay)
+            },
             background: false,
         };
         image.pipeline = Some((

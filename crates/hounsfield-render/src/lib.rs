@@ -232,6 +232,10 @@ pub struct DrawState {
     /// at full brightness, the others untouched; needs no pipeline. Use nearest sampling
     /// and no background.
     pub overlay: bool,
+    /// Draws the image as a display shutter's mask over what the pass holds: samples above
+    /// 0 cover the pixel in grey level `sample - 1` (0-255, 8-bit output), 0 leaves it.
+    /// Upload the mask as 16-bit samples; nearest sampling, no background.
+    pub shutter: bool,
 }
 
 impl DrawState {
@@ -245,6 +249,7 @@ impl DrawState {
             background: [0.0, 0.0, 0.0, 1.0],
             paint_background: true,
             overlay: false,
+            shutter: false,
         }
     }
 }

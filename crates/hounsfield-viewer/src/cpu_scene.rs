@@ -96,6 +96,11 @@ impl CpuScene {
         ) {
             hounsfield_core::pipeline::overlay::paint_overlay(r, mask, &view);
         }
+        if let (Ok(r), true, Some((mask, grey))) =
+            (&mut rendered, model.view.shutters, &image.shutter)
+        {
+            hounsfield_core::pipeline::overlay::paint_mask(r, mask, &view, *grey);
+        }
         Some(rendered)
     }
 

@@ -18,7 +18,7 @@
 //! | E, Q | turn a quarter clockwise, counter-clockwise |
 //! | Space | cine play / pause (through the time points of a 4D series) |
 //! | N / P, K | next / previous time point (4D), next stack |
-//! | O | overlays (60xx) on / off |
+//! | O, Shift + O | overlays (60xx) on / off, display shutter on / off |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -226,6 +226,8 @@ pub enum Action {
     NextStack,
     /// Show or hide the overlay planes (60xx) of the image.
     ToggleOverlays,
+    /// Apply or lift the display shutter of the image.
+    ToggleShutters,
     /// Show the next series.
     NextSeries,
     /// Show the previous series.
@@ -325,6 +327,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("K", "next stack of a multi-stack series"),
     ("O", "overlays (60xx) on / off"),
+    ("Shift + O", "display shutter on / off"),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
     ("Ctrl + O", "open files"),
@@ -427,6 +430,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('p'), _) => Action::TimePoint(-1),
             (Key::Letter('k'), _) => Action::NextStack,
             (Key::Letter('a'), _) => Action::ActualSize,
+            (Key::Letter('o'), false) if modifiers.shift => Action::ToggleShutters,
             (Key::Letter('o'), false) => Action::ToggleOverlays,
             (Key::Letter('l'), _) => Action::Tool(Tool::Length),
             (Key::Letter('g'), _) => Action::Tool(Tool::Angle),

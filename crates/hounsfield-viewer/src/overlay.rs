@@ -112,6 +112,9 @@ pub fn stack_overlay(
     if model.view.invert {
         o.bottom_left.push("inverted".into());
     }
+    if image.shutter.is_some() && !model.view.shutters {
+        o.bottom_left.push("shutter off".into());
+    }
     // Zoom as screen pixels per image pixel (100% = 1:1), not over the fitted size.
     let f = &image.frames[frame];
     let view = model.view_for(size[0].max(1), size[1].max(1));

@@ -48,6 +48,8 @@ pub struct PaneDraw {
     pub state: DrawState,
     /// The overlay planes drawn over it, when shown.
     pub overlay: Option<DrawState>,
+    /// The display shutter drawn over both, when shown.
+    pub shutter: Option<DrawState>,
 }
 
 /// The GPU side of a [`Model`].
@@ -56,6 +58,8 @@ pub struct Scene {
     images: HashMap<u64, GpuImage>,
     /// The overlay masks of each image with overlays, one layer per frame.
     overlays: HashMap<u64, GpuImage>,
+    /// The display shutter of each image with one: one layer, grey level + 1 where covered.
+    shutters: HashMap<u64, GpuImage>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
     /// The volume of the planes on the GPU, and the volume it was made from.
@@ -87,6 +91,7 @@ impl Scene {
             background: BACKGROUND,
             paint_background: true,
             overlay: false,
+            shutter: false,
         })
     }
 
@@ -108,6 +113,28 @@ impl Scene {
             background: BACKGROUND,
             paint_background: false,
             overlay: true,
+            shutter: false,
+        })
+    }
+
+    /// The draw state of the display shutter of the slice on screen, when it has one and
+    /// shutters are shown: nearest sampling, over the image and its overlays.
+    pub fn shutter_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
+        let (_, image, _) = model.current_image()?;
+        if !model.view.shutters || image.shutter.is_none() {
+            return None;
+        }
+        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
+        view.filter = hounsfield_core::view::Filter::Nearest;
+        Some(DrawState {
+            frame: 0,
+            pipeline: None,
+            invert: false,
+            view,
+            background: BACKGROUND,
+            paint_background: false,
+            overlay: false,
+            shutter: true,
         })
     }
 
@@ -117,7 +144,7 @@ impl Scene {
         let Some((inst, image, _)) = model.current_image() else {
             return;
         };
-        let id = inst.id;
+        let (id, name, image) = (inst.id, inst.file.name().to_string(), image.clone());
         if self.images.contains_key(&id) || self.upload_failed.contains(&id) {
             return;
         }
@@ -150,9 +177,30 @@ impl Scene {
                         Err(e) => model.message(format!("cannot show the overlays: {e}")),
                     }
                 }
+                if let Some((mask, grey)) = &image.shutter {
+                    let layer = Frame {
+                        width: mask.width,
+                        height: mask.height,
+                        color: FrameColor::Monochrome,
+                        samples: Samples::U16(
+                            mask.bits
+                                .iter()
+                                .map(|&b| if b == 0 { 0 } else { u16::from(*grey) + 1 })
+                                .collect(),
+                        ),
+                        bits_stored: 16,
+                        signed: false,
+                    };
+                    match renderer.upload(&[layer], None) {
+                        Ok(gpu) => {
+                            self.shutters.insert(id, gpu);
+                        }
+                        Err(e) => model.message(format!("cannot show the shutter: {e}")),
+                    }
+                }
             }
             Err(e) => {
-                let msg = format!("{}: cannot show the image: {e}", inst.file.name());
+                let msg = format!("{name}: cannot show the image: {e}");
                 self.upload_failed.insert(id);
                 model.message(msg);
             }
@@ -177,9 +225,21 @@ impl Scene {
                 Pane::Stack => self.prepare_stack(renderer, model, viewport),
                 Pane::Plane(k) => self.prepare_plane(renderer, model, k, viewport),
             };
-            let overlay = match pane {
-                Pane::Stack if state.is_some() => self.prepare_overlay(renderer, model, viewport),
-                _ => None,
+            let (overlay, shutter) = match pane {
+                Pane::Stack if state.is_some() => (
+                    self.prepare_overlay(renderer, model, viewport),
+                    Self::shutter_state(model, viewport).and_then(|state| {
+                        prepare_current(
+                            renderer,
+                            model,
+                            &mut self.shutters,
+                            state,
+                            viewport,
+                            "the shutter",
+                        )
+                    }),
+                ),
+                _ => (None, None),
             };
             if let Some(state) = state {
                 draws.push(PaneDraw {
@@ -187,6 +247,7 @@ impl Scene {
                     viewport,
                     state,
                     overlay,
+                    shutter,
                 });
             }
         }
@@ -285,6 +346,7 @@ impl Scene {
             background: BACKGROUND,
             paint_background: true,
             overlay: false,
+            shutter: false,
         };
         let (_, image) = self.planes[k].as_mut()?;
         match renderer.prepare(image, &state, viewport) {
@@ -324,6 +386,11 @@ impl Scene {
                 && let Some(overlay) = self.overlays.get(&c.id)
             {
                 renderer.draw(pass, overlay, state, d.viewport);
+            }
+            if let (Some(state), Some(c)) = (&d.shutter, model.current)
+                && let Some(shutter) = self.shutters.get(&c.id)
+            {
+                renderer.draw(pass, shutter, state, d.viewport);
             }
         }
     }

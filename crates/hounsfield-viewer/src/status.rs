@@ -187,6 +187,8 @@ pub struct Status {
     pub flip_vertical: bool,
     /// Overlay planes (60xx) shown.
     pub overlay_planes: bool,
+    /// The display shutter applied (when the image has one).
+    pub shutters: bool,
     /// Quarter turns clockwise (0-3).
     pub rotation: u8,
     /// Cine playing.
@@ -257,6 +259,7 @@ impl Status {
             flip_horizontal: m.view.flip_horizontal,
             flip_vertical: m.view.flip_vertical,
             overlay_planes: m.view.overlays,
+            shutters: m.view.shutters,
             rotation: m.view.rotation,
             cine: m.cine,
             layout: m.layout,

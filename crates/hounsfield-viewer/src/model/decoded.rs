@@ -32,6 +32,8 @@ pub struct DecodedImage {
     pub padding: Option<hounsfield_core::PixelPadding>,
     /// The overlay planes (60xx) of each frame, united; empty when the file has none.
     pub overlays: Vec<Option<hounsfield_core::OverlayMask>>,
+    /// The display shutter (PS3.3 C.7.6.11): the covered pixels and their grey level.
+    pub shutter: Option<(hounsfield_core::OverlayMask, u8)>,
 }
 
 /// Runs `work` for the source named `name`, turning a panic in it (a bug, never the
@@ -132,6 +134,15 @@ impl DecodedImage {
             range = (0.0, 0.0);
         }
         let overlays = overlays_of(file, frames.len());
+        // A shutter that cannot be read is left out with the reason logged.
+        let shutter = match (file.display_shutter(), frames.first()) {
+            (Ok(Some(s)), Some(f)) => Some((s.mask(f.width, f.height), s.grey())),
+            (Err(e), _) => {
+                tracing::warn!("{e}");
+                None
+            }
+            _ => None,
+        };
         Ok(DecodedImage {
             frames,
             pipelines,
@@ -145,6 +156,7 @@ impl DecodedImage {
             palette,
             padding,
             overlays,
+            shutter,
         })
     }
 }

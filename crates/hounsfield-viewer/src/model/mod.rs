@@ -93,6 +93,8 @@ pub struct ViewSettings {
     pub filter: Filter,
     /// Overlay planes (60xx) shown over the image (on by default, as the file asks).
     pub overlays: bool,
+    /// The display shutter applied (on by default, as the file asks).
+    pub shutters: bool,
 }
 
 impl Default for ViewSettings {
@@ -108,6 +110,7 @@ impl Default for ViewSettings {
             rotation: 0,
             filter: Filter::Linear,
             overlays: true,
+            shutters: true,
         }
     }
 }
@@ -274,6 +277,7 @@ impl Model {
                 self.view = ViewSettings {
                     filter: self.view.filter,
                     overlays: self.view.overlays,
+                    shutters: self.view.shutters,
                     ..ViewSettings::default()
                 };
                 if let Some(m) = &mut self.mpr {
@@ -281,6 +285,7 @@ impl Model {
                 }
             }
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
+            Action::ToggleShutters => self.view.shutters = !self.view.shutters,
             Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
             Action::FlipVertical => self.view.flip_vertical = !self.view.flip_vertical,
             Action::TurnQuarter(q) => {
@@ -455,6 +460,7 @@ mod tests {
                 palette: None,
                 padding: None,
                 overlays: Vec::new(),
+                shutter: None,
             })),
             error: None,
             inputs: Vec::new(),

@@ -49,6 +49,11 @@ pub struct RenderArgs {
     /// it covers are painted in its Shutter Presentation Value, as the file asks.
     #[arg(long)]
     pub no_shutters: bool,
+    /// Show the image as this Grayscale Softcopy Presentation State says: its VOI (window
+    /// or VOI LUT), Modality LUT, Presentation LUT Shape, rotation and flip, and shutter
+    /// (instead of the image's). The state must reference the image.
+    #[arg(long, value_name = "GSPS.dcm")]
+    pub presentation_state: Option<PathBuf>,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
@@ -237,15 +242,31 @@ impl RenderArgs {
     }
 }
 
-/// Renders frame `frame` (0-based) of `file` with the CPU reference.
+/// The display parameters of frame `frame` of `file`, as `state` shows it when given.
+fn parameters(
+    file: &DicomFile,
+    frame: usize,
+    state: Option<&hounsfield_core::PresentationState>,
+) -> Result<hounsfield_core::DisplayParameters, String> {
+    let mut params = file.display_parameters(frame).map_err(|e| e.to_string())?;
+    if let Some(state) = state {
+        let sop = file.identification().sop_instance_uid.unwrap_or_default();
+        state.apply(&sop, frame, &mut params);
+    }
+    Ok(params)
+}
+
+/// Renders frame `frame` (0-based) of `file` with the CPU reference (as the presentation
+/// state `state` says, when given).
 pub fn render_cpu(
     file: &DicomFile,
     frame: usize,
     options: &RenderOptions,
     view: Option<&View>,
+    state: Option<&hounsfield_core::PresentationState>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
-    let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
+    let params = parameters(file, frame, state)?;
     let r = match view {
         None => render_frame(&decoded, &params, options),
         Some(v) => render_view(&decoded, &params, options, v),
@@ -255,7 +276,8 @@ pub fn render_cpu(
 
 /// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
 /// overlay planes) and `shutter` (its display shutter's covered pixels and grey level)
-/// drawn over it on the GPU when given.
+/// drawn over it on the GPU when given, as the presentation state `state` says when given.
+#[allow(clippy::too_many_arguments)] // what one render takes, each optional
 pub fn render_gpu(
     gpu: &mut hounsfield_render::headless::Headless,
     file: &DicomFile,
@@ -264,9 +286,10 @@ pub fn render_gpu(
     view: &View,
     overlay: Option<&hounsfield_core::OverlayMask>,
     shutter: Option<&(hounsfield_core::OverlayMask, u8)>,
+    state: Option<&hounsfield_core::PresentationState>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
-    let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
+    let params = parameters(file, frame, state)?;
     let pipeline = match decoded.color {
         FrameColor::Monochrome => Some(
             GreyPipeline::resolve(&params, &decoded, options)
@@ -377,21 +400,51 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         .checked_sub(1)
         .ok_or("--frame numbers start at 1")?;
     let image = file.image().map_err(|e| e.to_string())?;
-    let view = args.view(image.columns, image.rows);
+    let mut view = args.view(image.columns, image.rows);
+    let state = match &args.presentation_state {
+        None => None,
+        Some(path) => {
+            let ps = DicomFile::open(path).map_err(|e| e.to_string())?;
+            let state = hounsfield_core::PresentationState::read(&ps).map_err(|e| e.to_string())?;
+            let sop = file.identification().sop_instance_uid.unwrap_or_default();
+            if !state.applies_to(&sop, frame) {
+                return Err(format!(
+                    "{}: the presentation state does not reference frame {} of {}",
+                    path.display(),
+                    frame + 1,
+                    file.name()
+                ));
+            }
+            // Its rotation and flip; a quarter turn swaps the output's sides.
+            let (fh, fv, turns) = state.view_transform();
+            let mut v = view.unwrap_or_else(|| {
+                if turns % 2 == 1 {
+                    View::fit(image.rows, image.columns)
+                } else {
+                    View::native(image.columns, image.rows)
+                }
+            });
+            v.flip_horizontal ^= fh;
+            v.flip_vertical ^= fv;
+            v.rotation = (v.rotation + turns) % 4;
+            view = Some(v);
+            Some(state)
+        }
+    };
     let overlay = if args.overlays {
         file.overlay_mask(frame).map_err(|e| e.to_string())?
     } else {
         None
     };
-    let shutter = if args.no_shutters {
-        None
-    } else {
-        file.display_shutter()
-            .map_err(|e| e.to_string())?
-            .map(|s| (s.mask(image.columns, image.rows), s.grey()))
-    };
+    // A presentation state's shutter replaces the image's.
+    let shutter = match (&state, args.no_shutters) {
+        (_, true) => None,
+        (Some(state), false) => state.shutter.clone(),
+        (None, false) => file.display_shutter().map_err(|e| e.to_string())?,
+    }
+    .map(|s| (s.mask(image.columns, image.rows), s.grey()));
     let rendered = if args.use_cpu() {
-        let mut rendered = render_cpu(&file, frame, &options, view.as_ref())?;
+        let mut rendered = render_cpu(&file, frame, &options, view.as_ref(), state.as_ref())?;
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
         if let Some(mask) = &overlay {
             hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
@@ -412,6 +465,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             &view,
             overlay.as_ref(),
             shutter.as_ref(),
+            state.as_ref(),
         )?
     };
     write_png(&args.output, &rendered)?;

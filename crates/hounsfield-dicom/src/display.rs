@@ -206,7 +206,7 @@ fn frame_macro<'a>(top: Attributes<'a>, frame: usize, macro_tag: Tag) -> Option<
         .and_then(|s| s.item(macro_tag))
 }
 
-fn read_windows(a: &Attributes) -> KResult<Vec<VoiWindow>> {
+pub(crate) fn read_windows(a: &Attributes) -> KResult<Vec<VoiWindow>> {
     let centers = a.floats(tags::WINDOW_CENTER, "Window Center")?;
     let widths = a.floats(tags::WINDOW_WIDTH, "Window Width")?;
     let explanations = a.strings(tags::WINDOW_CENTER_WIDTH_EXPLANATION);

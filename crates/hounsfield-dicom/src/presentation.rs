@@ -1,0 +1,238 @@
+//! Grayscale Softcopy Presentation States (PS3.3 A.33.1): how a reader wanted images
+//! shown. Applied here: the Softcopy VOI LUT (a window, with its VOI LUT Function, or a
+//! VOI LUT table) of the images it references, the Modality LUT the state carries, the
+//! Presentation LUT Shape (IDENTITY or INVERSE), the spatial transformation (Image Rotation,
+//! then Image Horizontal Flip, PS3.3 C.10.6) and the display shutter. Not applied yet:
+//! displayed areas, graphic and text annotations, and Presentation LUT tables.
+
+use crate::attrs::Attributes;
+use crate::display::{
+    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, read_windows,
+};
+use crate::error::{Error, ErrorKind, KResult};
+use crate::file::DicomFile;
+use crate::lut::Lut;
+use crate::shutter::{DisplayShutter, display_shutter};
+use dicom_dictionary_std::tags;
+
+/// Grayscale Softcopy Presentation State Storage.
+pub const GSPS_SOP_CLASS: &str = "1.2.840.10008.5.1.4.1.1.11.1";
+
+/// An image a presentation state applies to: SOP Instance UID and frames (1-based; empty
+/// for every frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencedImage {
+    /// Referenced SOP Instance UID.
+    pub sop_instance_uid: String,
+    /// Referenced Frame Number (1-based), empty for all frames.
+    pub frames: Vec<i64>,
+}
+
+impl ReferencedImage {
+    fn covers(&self, sop: &str, frame: usize) -> bool {
+        self.sop_instance_uid == sop
+            && (self.frames.is_empty() || self.frames.contains(&(frame as i64 + 1)))
+    }
+}
+
+/// A VOI of the Softcopy VOI LUT Sequence and the images it applies to.
+#[derive(Debug, Clone, PartialEq)]
+struct SoftcopyVoi {
+    /// Empty: every image of the state.
+    images: Vec<ReferencedImage>,
+    windows: Vec<crate::display::VoiWindow>,
+    function: VoiLutFunction,
+    luts: Vec<Lut>,
+}
+
+/// A Grayscale Softcopy Presentation State, as far as it is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresentationState {
+    /// Content Label.
+    pub label: Option<String>,
+    /// The images it applies to (Referenced Series Sequence).
+    pub images: Vec<ReferencedImage>,
+    voi: Vec<SoftcopyVoi>,
+    /// The Modality LUT of the state (it replaces the image's), when it has one.
+    pub modality_lut: Option<ModalityLut>,
+    /// Presentation LUT Shape.
+    pub presentation_lut_shape: Option<PresentationLutShape>,
+    /// Image Rotation: quarter turns clockwise (0-3).
+    pub rotation: u8,
+    /// Image Horizontal Flip, applied after the rotation.
+    pub horizontal_flip: bool,
+    /// The display shutter of the state.
+    pub shutter: Option<DisplayShutter>,
+}
+
+fn references(items: &[dicom_object::InMemDicomObject]) -> KResult<Vec<ReferencedImage>> {
+    let mut out = Vec::new();
+    for item in items.iter().map(Attributes::new) {
+        if let Some(sop) = item.string(tags::REFERENCED_SOP_INSTANCE_UID) {
+            out.push(ReferencedImage {
+                sop_instance_uid: sop,
+                frames: item.ints(tags::REFERENCED_FRAME_NUMBER, "Referenced Frame Number")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl PresentationState {
+    /// Whether `file` is a Grayscale Softcopy Presentation State.
+    pub fn is_presentation_state(file: &DicomFile) -> bool {
+        file.identification().sop_class_uid.as_deref() == Some(GSPS_SOP_CLASS)
+    }
+
+    /// Reads the presentation state `file`.
+    pub fn read(file: &DicomFile) -> Result<PresentationState, Error> {
+        Self::read_k(file).map_err(|k| file.err(k))
+    }
+
+    fn read_k(file: &DicomFile) -> KResult<PresentationState> {
+        if !Self::is_presentation_state(file) {
+            return Err(ErrorKind::Unsupported(
+                "not a Grayscale Softcopy Presentation State".into(),
+            ));
+        }
+        let a = file.attributes();
+        let mut images = Vec::new();
+        for series in a.items(tags::REFERENCED_SERIES_SEQUENCE).unwrap_or(&[]) {
+            let s = Attributes::new(series);
+            images.extend(references(
+                s.items(tags::REFERENCED_IMAGE_SEQUENCE).unwrap_or(&[]),
+            )?);
+        }
+        let modality_lut = if let Some(item) = a.item(tags::MODALITY_LUT_SEQUENCE) {
+            Lut::read(
+                &item,
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                "Modality LUT",
+                false,
+            )?
+            .map(|lut| ModalityLut::Table {
+                lut,
+                lut_type: item.string(tags::MODALITY_LUT_TYPE),
+            })
+        } else {
+            let slope = a.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
+            let intercept = a.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
+            match (slope, intercept) {
+                (None, None) => None,
+                (Some(0.0), _) => {
+                    return Err(ErrorKind::InvalidAttribute {
+                        name: "Rescale Slope",
+                        value: "0".into(),
+                        reason: "a slope of 0 maps every stored value to the intercept".into(),
+                    });
+                }
+                (s, i) => Some(ModalityLut::Rescale {
+                    slope: s.unwrap_or(1.0),
+                    intercept: i.unwrap_or(0.0),
+                    rescale_type: a.string(tags::RESCALE_TYPE),
+                }),
+            }
+        };
+        let mut voi = Vec::new();
+        for item in a.items(tags::SOFTCOPY_VOILUT_SEQUENCE).unwrap_or(&[]) {
+            let v = Attributes::new(item);
+            let mut luts = Vec::new();
+            for l in v.items(tags::VOILUT_SEQUENCE).unwrap_or(&[]) {
+                if let Some(lut) = Lut::read(
+                    &Attributes::new(l),
+                    tags::LUT_DESCRIPTOR,
+                    tags::LUT_DATA,
+                    "VOI LUT",
+                    true,
+                )? {
+                    luts.push(lut);
+                }
+            }
+            voi.push(SoftcopyVoi {
+                images: references(v.items(tags::REFERENCED_IMAGE_SEQUENCE).unwrap_or(&[]))?,
+                windows: read_windows(&v)?,
+                function: v
+                    .string(tags::VOILUT_FUNCTION)
+                    .and_then(|s| VoiLutFunction::parse(&s))
+                    .unwrap_or_default(),
+                luts,
+            });
+        }
+        let presentation_lut_shape = a.string(tags::PRESENTATION_LUT_SHAPE).and_then(|s| {
+            match s.trim().to_ascii_uppercase().as_str() {
+                "IDENTITY" => Some(PresentationLutShape::Identity),
+                "INVERSE" => Some(PresentationLutShape::Inverse),
+                _ => None,
+            }
+        });
+        let rotation = match a.int(tags::IMAGE_ROTATION, "Image Rotation")? {
+            None | Some(0) => 0,
+            Some(90) => 1,
+            Some(180) => 2,
+            Some(270) => 3,
+            Some(other) => {
+                return Err(ErrorKind::InvalidAttribute {
+                    name: "Image Rotation",
+                    value: other.to_string(),
+                    reason: "must be 0, 90, 180 or 270".into(),
+                });
+            }
+        };
+        let shutter = display_shutter(&a).map_err(|reason| ErrorKind::InvalidAttribute {
+            name: "Display Shutter",
+            value: String::new(),
+            reason,
+        })?;
+        Ok(PresentationState {
+            label: a.string(tags::CONTENT_LABEL),
+            images,
+            voi,
+            modality_lut,
+            presentation_lut_shape,
+            rotation,
+            horizontal_flip: a
+                .string(tags::IMAGE_HORIZONTAL_FLIP)
+                .is_some_and(|f| f.trim().eq_ignore_ascii_case("Y")),
+            shutter,
+        })
+    }
+
+    /// Whether the state applies to frame `frame` (0-based) of the image `sop`.
+    pub fn applies_to(&self, sop: &str, frame: usize) -> bool {
+        self.images.iter().any(|r| r.covers(sop, frame))
+    }
+
+    /// The display parameters of frame `frame` of the image `sop` as the state shows it:
+    /// its Modality LUT, its VOI (replacing the image's windows and VOI LUTs), its
+    /// Presentation LUT Shape.
+    pub fn apply(&self, sop: &str, frame: usize, params: &mut DisplayParameters) {
+        if let Some(m) = &self.modality_lut {
+            params.modality_lut = m.clone();
+        }
+        let voi = self
+            .voi
+            .iter()
+            .find(|v| v.images.is_empty() || v.images.iter().any(|r| r.covers(sop, frame)));
+        if let Some(v) = voi {
+            params.windows = v.windows.clone();
+            params.voi_lut_function = v.function;
+            params.voi_luts = v.luts.clone();
+        }
+        if self.presentation_lut_shape.is_some() {
+            params.presentation_lut_shape = self.presentation_lut_shape;
+        }
+    }
+
+    /// The view's flips and quarter turns for the state's spatial transformation (the
+    /// rotation, then the horizontal flip; a view flips first, then turns):
+    /// (flip_horizontal, flip_vertical, rotation).
+    pub fn view_transform(&self) -> (bool, bool, u8) {
+        let odd = self.rotation % 2 == 1;
+        (
+            self.horizontal_flip && !odd,
+            self.horizontal_flip && odd,
+            self.rotation,
+        )
+    }
+}

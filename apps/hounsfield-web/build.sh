@@ -28,14 +28,14 @@ fi
 [ "${1:-}" = "--tools-only" ] && exit 0
 
 # The page's module, and the codec module it loads when a file needs JPEG 2000 / HTJ2K.
-cargo build --release --target wasm32-unknown-unknown -p hounsfield-web -p hounsfield-web-codecs
+cargo build --profile web --target wasm32-unknown-unknown -p hounsfield-web -p hounsfield-web-codecs
 # Build outputs live where cargo puts them (CARGO_TARGET_DIR when set).
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rm -rf dist/web
 mkdir -p dist/web
 for module in hounsfield_web hounsfield_web_codecs; do
     wasm-bindgen --target web --no-typescript --out-dir dist/web \
-        "$target_dir/wasm32-unknown-unknown/release/$module.wasm"
+        "$target_dir/wasm32-unknown-unknown/web/$module.wasm"
     target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
         --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \

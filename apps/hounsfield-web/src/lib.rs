@@ -444,6 +444,10 @@ impl WebViewer {
                     -1.0
                 }
             }
+            Ok(file) if Model::is_presentation_state(&file) => {
+                self.model.presentation_file(&file);
+                -1.0
+            }
             Ok(file) if Model::is_report(&file) => {
                 self.model.report_file(&file);
                 -1.0

@@ -423,6 +423,37 @@ d.save_as(sys.argv[2])
     check(on <= 2 && open > 100 && off <= 2, `display shutter: max diff ${on} vs render (${open} vs the open image); Shift+O lifts it: ${off}`);
   }
 
+  // A presentation state (made by highdicom) opened with its image: its window,
+  // Presentation LUT Shape, rotation and flip, as `render --presentation-state`; Y lifts it.
+  {
+    const image = path.join(pydicomFiles, 'CT_small.dcm');
+    const gsps = path.join(tmp, 'gsps.dcm');
+    execFileSync(python, ['-c', `
+import sys, highdicom as hd, pydicom
+img = pydicom.dcmread(sys.argv[1])
+ps = hd.pr.GrayscaleSoftcopyPresentationState(
+    referenced_images=[img], series_instance_uid=hd.UID(), series_number=99, sop_instance_uid=hd.UID(),
+    instance_number=1, manufacturer="test", manufacturer_model_name="test", software_versions="1",
+    device_serial_number="1", content_label="BONE",
+    voi_lut_transformations=[hd.pr.SoftcopyVOILUTTransformation(window_center=300.0, window_width=1500.0)],
+    presentation_lut_transformation=hd.PresentationLUTTransformation(presentation_lut_shape=hd.PresentationLUTShapeValues.INVERSE))
+ps.ImageRotation = 90
+ps.ImageHorizontalFlip = "Y"
+ps.save_as(sys.argv[2])
+`, image, gsps]);
+    await page.goto(withRenderer(`${base}/`));
+    await page.waitForFunction(() => window.hounsfield && window.hounsfield.viewer);
+    await page.evaluate(() => window.hounsfield.open(['/pydicom/CT_small.dcm', '/gen/gsps.dcm']));
+    s = await waitFor('the CT through its presentation state', (s) => s.loaded && s.presentation_state === 'BONE');
+    px = await pixels();
+    const through = maxDiff(px, nativeRender(image, s.canvas, ['--presentation-state', gsps]));
+    await page.keyboard.press('y');
+    s = await waitFor('the presentation state lifted', (s) => s.presentation_state === null);
+    px = await pixels();
+    const plain = maxDiff(px, nativeRender(image, s.canvas, ['--window', `${s.window[0]},${s.window[1]}`]));
+    check(through <= 2 && plain <= 2, `presentation state "BONE": max diff ${through} vs render --presentation-state; Y lifts it: ${plain} vs the plain render`);
+  }
+
   // Measurements: L and a drag draw a length, C and a drag an ellipse; the numbers shown
   // are `hounsfield measure`'s for the same ROI; Delete and Ctrl+Z.
   {

@@ -31,7 +31,15 @@ pub struct CpuScene {
     volume: Option<Arc<Volume>>,
     planes: [Option<PlaneImage>; 3],
     last_error: Option<String>,
+    /// The shutter of the image on screen as shown, for (instance, frame, presentation
+    /// states' generation).
+    shutter: Option<ShutterCache>,
 }
+
+type ShutterCache = (
+    (u64, usize, u64),
+    Option<(hounsfield_core::OverlayMask, u8)>,
+);
 
 impl CpuScene {
     /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
@@ -54,7 +62,7 @@ impl CpuScene {
                 continue;
             }
             let image = match pane {
-                Pane::Stack => Self::stack(model, r),
+                Pane::Stack => self.stack(model, r),
                 Pane::Plane(k) => self.plane(model, k, r),
             };
             match image {
@@ -75,7 +83,8 @@ impl CpuScene {
         drawn
     }
 
-    fn stack(model: &Model, r: [u32; 4]) -> Option<Result<RenderedImage, ErrorKind>> {
+    fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<RenderedImage, ErrorKind>> {
+        let c = model.current?;
         let (_, image, index) = model.current_image()?;
         let frame = image.frames.get(index)?;
         let pipe = model.pipeline();
@@ -96,10 +105,16 @@ impl CpuScene {
         ) {
             hounsfield_core::pipeline::overlay::paint_overlay(r, mask, &view);
         }
-        if let (Ok(r), true, Some((mask, grey))) =
-            (&mut rendered, model.view.shutters, &image.shutter)
-        {
-            hounsfield_core::pipeline::overlay::paint_mask(r, mask, &view, *grey);
+        if let (Ok(r), true) = (&mut rendered, model.view.shutters) {
+            // The shutter as shown, made again only when the image, its frame or the
+            // presentation states change.
+            let key = (c.id, c.frame, model.presentation_generation);
+            if self.shutter.as_ref().is_none_or(|(k, _)| *k != key) {
+                self.shutter = Some((key, model.shutter_of(c.id)));
+            }
+            if let Some((_, Some((mask, grey)))) = &self.shutter {
+                hounsfield_core::pipeline::overlay::paint_mask(r, mask, &view, *grey);
+            }
         }
         Some(rendered)
     }

@@ -19,6 +19,7 @@
 //! | Space | cine play / pause (through the time points of a 4D series) |
 //! | N / P, K | next / previous time point (4D), next stack |
 //! | O, Shift + O | overlays (60xx) on / off, display shutter on / off |
+//! | Y | presentation states (GSPS) on / off |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -228,6 +229,8 @@ pub enum Action {
     ToggleOverlays,
     /// Apply or lift the display shutter of the image.
     ToggleShutters,
+    /// Show the images through their presentation states (GSPS), or without them.
+    TogglePresentationStates,
     /// Show the next series.
     NextSeries,
     /// Show the previous series.
@@ -328,6 +331,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("K", "next stack of a multi-stack series"),
     ("O", "overlays (60xx) on / off"),
     ("Shift + O", "display shutter on / off"),
+    (
+        "Y",
+        "presentation states (GSPS opened with their images) on / off",
+    ),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
     ("Ctrl + O", "open files"),
@@ -439,6 +446,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('d'), _) => Action::Tool(Tool::Freehand),
             (Key::Letter('u'), _) => Action::Tool(Tool::Probe),
             (Key::Letter('w'), _) => Action::Tool(Tool::WindowLevel),
+            (Key::Letter('y'), _) => Action::TogglePresentationStates,
             (Key::Delete | Key::Backspace, _) => Action::DeleteMeasurement,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),

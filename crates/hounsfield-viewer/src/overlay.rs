@@ -115,6 +115,16 @@ pub fn stack_overlay(
     if image.shutter.is_some() && !model.view.shutters {
         o.bottom_left.push("shutter off".into());
     }
+    if let Some(state) = model.current_presentation() {
+        o.bottom_left.push(format!(
+            "Presentation state{}",
+            state
+                .label
+                .as_deref()
+                .map(|l| format!(" \"{l}\""))
+                .unwrap_or_default()
+        ));
+    }
     // Zoom as screen pixels per image pixel (100% = 1:1), not over the fitted size.
     let f = &image.frames[frame];
     let view = model.view_for(size[0].max(1), size[1].max(1));

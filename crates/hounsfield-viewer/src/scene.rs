@@ -58,8 +58,10 @@ pub struct Scene {
     images: HashMap<u64, GpuImage>,
     /// The overlay masks of each image with overlays, one layer per frame.
     overlays: HashMap<u64, GpuImage>,
-    /// The display shutter of each image with one: one layer, grey level + 1 where covered.
-    shutters: HashMap<u64, GpuImage>,
+    /// The display shutter of each image as shown ([`Model::shutter_of`]), for its frame
+    /// and the presentation states it was made under: one layer, grey level + 1 where
+    /// covered (None: no shutter).
+    shutters: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
     /// The volume of the planes on the GPU, and the volume it was made from.
@@ -120,8 +122,8 @@ impl Scene {
     /// The draw state of the display shutter of the slice on screen, when it has one and
     /// shutters are shown: nearest sampling, over the image and its overlays.
     pub fn shutter_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
-        let (_, image, _) = model.current_image()?;
-        if !model.view.shutters || image.shutter.is_none() {
+        model.current_image()?;
+        if !model.view.shutters {
             return None;
         }
         let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
@@ -177,27 +179,6 @@ impl Scene {
                         Err(e) => model.message(format!("cannot show the overlays: {e}")),
                     }
                 }
-                if let Some((mask, grey)) = &image.shutter {
-                    let layer = Frame {
-                        width: mask.width,
-                        height: mask.height,
-                        color: FrameColor::Monochrome,
-                        samples: Samples::U16(
-                            mask.bits
-                                .iter()
-                                .map(|&b| if b == 0 { 0 } else { u16::from(*grey) + 1 })
-                                .collect(),
-                        ),
-                        bits_stored: 16,
-                        signed: false,
-                    };
-                    match renderer.upload(&[layer], None) {
-                        Ok(gpu) => {
-                            self.shutters.insert(id, gpu);
-                        }
-                        Err(e) => model.message(format!("cannot show the shutter: {e}")),
-                    }
-                }
             }
             Err(e) => {
                 let msg = format!("{name}: cannot show the image: {e}");
@@ -228,16 +209,7 @@ impl Scene {
             let (overlay, shutter) = match pane {
                 Pane::Stack if state.is_some() => (
                     self.prepare_overlay(renderer, model, viewport),
-                    Self::shutter_state(model, viewport).and_then(|state| {
-                        prepare_current(
-                            renderer,
-                            model,
-                            &mut self.shutters,
-                            state,
-                            viewport,
-                            "the shutter",
-                        )
-                    }),
+                    self.prepare_shutter(renderer, model, viewport),
                 ),
                 _ => (None, None),
             };
@@ -269,6 +241,49 @@ impl Scene {
             viewport,
             "the overlays",
         )
+    }
+
+    /// Uploads the shutter of the slice on screen (as shown: its presentation state's or
+    /// its own) when it changed, and prepares its draw.
+    fn prepare_shutter(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let state = Self::shutter_state(model, viewport)?;
+        let c = model.current?;
+        let key = (c.frame, model.presentation_generation);
+        if self.shutters.get(&c.id).is_none_or(|(k, _)| *k != key) {
+            let upload = model.shutter_of(c.id).and_then(|(mask, grey)| {
+                let layer = Frame {
+                    width: mask.width,
+                    height: mask.height,
+                    color: FrameColor::Monochrome,
+                    samples: Samples::U16(
+                        mask.bits
+                            .iter()
+                            .map(|&b| if b == 0 { 0 } else { u16::from(grey) + 1 })
+                            .collect(),
+                    ),
+                    bits_stored: 16,
+                    signed: false,
+                };
+                renderer
+                    .upload(&[layer], None)
+                    .map_err(|e| model.message(format!("cannot show the shutter: {e}")))
+                    .ok()
+            });
+            self.shutters.insert(c.id, (key, upload));
+        }
+        let image = self.shutters.get_mut(&c.id)?.1.as_mut()?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw the shutter: {e}"));
+                None
+            }
+        }
     }
 
     fn prepare_stack(
@@ -388,7 +403,7 @@ impl Scene {
                 renderer.draw(pass, overlay, state, d.viewport);
             }
             if let (Some(state), Some(c)) = (&d.shutter, model.current)
-                && let Some(shutter) = self.shutters.get(&c.id)
+                && let Some((_, Some(shutter))) = self.shutters.get(&c.id)
             {
                 renderer.draw(pass, shutter, state, d.viewport);
             }

@@ -189,6 +189,9 @@ pub struct Status {
     pub overlay_planes: bool,
     /// The display shutter applied (when the image has one).
     pub shutters: bool,
+    /// The Content Label of the presentation state applied to the image on screen
+    /// ("" when it has none), None when none applies.
+    pub presentation_state: Option<String>,
     /// Quarter turns clockwise (0-3).
     pub rotation: u8,
     /// Cine playing.
@@ -260,6 +263,9 @@ impl Status {
             flip_vertical: m.view.flip_vertical,
             overlay_planes: m.view.overlays,
             shutters: m.view.shutters,
+            presentation_state: m
+                .current_presentation()
+                .map(|s| s.label.clone().unwrap_or_default()),
             rotation: m.view.rotation,
             cine: m.cine,
             layout: m.layout,

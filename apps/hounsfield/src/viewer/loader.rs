@@ -37,6 +37,8 @@ pub enum LoadEvent {
     Skipped { reason: String },
     /// A Measurement Report (TID 1500): its measurements go over their images.
     Report { file: Arc<DicomFile> },
+    /// A Grayscale Softcopy Presentation State: it applies to the images it references.
+    PresentationState { file: Arc<DicomFile> },
     /// An instance read (not decoded yet).
     Parsed {
         batch: u64,
@@ -268,6 +270,12 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
             return;
         }
     };
+    if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_presentation_state(&file) {
+        sink(LoadEvent::PresentationState {
+            file: Arc::new(file),
+        });
+        return;
+    }
     if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_report(&file) {
         sink(LoadEvent::Report {
             file: Arc::new(file),

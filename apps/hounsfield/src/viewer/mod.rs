@@ -312,6 +312,7 @@ impl App {
             LoadEvent::Found { files, .. } => m.files_found(files),
             LoadEvent::Skipped { reason, .. } => m.file_skipped(reason),
             LoadEvent::Report { file } => m.report_file(&file),
+            LoadEvent::PresentationState { file } => m.presentation_file(&file),
             LoadEvent::Parsed {
                 batch,
                 id,

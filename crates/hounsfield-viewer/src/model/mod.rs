@@ -18,6 +18,7 @@ mod loading;
 mod measuring;
 mod navigation;
 mod planes;
+mod presentation;
 mod reports;
 mod windowing;
 
@@ -95,6 +96,8 @@ pub struct ViewSettings {
     pub overlays: bool,
     /// The display shutter applied (on by default, as the file asks).
     pub shutters: bool,
+    /// Presentation states applied to the images they reference (on by default).
+    pub presentation_states: bool,
 }
 
 impl Default for ViewSettings {
@@ -111,6 +114,7 @@ impl Default for ViewSettings {
             filter: Filter::Linear,
             overlays: true,
             shutters: true,
+            presentation_states: true,
         }
     }
 }
@@ -199,6 +203,11 @@ pub struct Model {
     pub pane_sizes: Vec<(Pane, [u32; 2])>,
     /// The measurements and the measuring tool in use.
     pub annotations: crate::annotate::Annotations,
+    /// Grayscale Softcopy Presentation States opened, oldest first (the newest that
+    /// references an image applies).
+    pub presentation_states: Vec<Arc<hounsfield_core::PresentationState>>,
+    /// Counts changes to `presentation_states` (GPU caches of shutters follow it).
+    pub presentation_generation: u64,
 }
 
 /// Messages kept in memory.
@@ -278,6 +287,7 @@ impl Model {
                     filter: self.view.filter,
                     overlays: self.view.overlays,
                     shutters: self.view.shutters,
+                    presentation_states: self.view.presentation_states,
                     ..ViewSettings::default()
                 };
                 if let Some(m) = &mut self.mpr {
@@ -286,6 +296,10 @@ impl Model {
             }
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::ToggleShutters => self.view.shutters = !self.view.shutters,
+            Action::TogglePresentationStates => {
+                self.view.presentation_states = !self.view.presentation_states;
+                self.presentation_generation += 1;
+            }
             Action::FlipHorizontal => self.view.flip_horizontal = !self.view.flip_horizontal,
             Action::FlipVertical => self.view.flip_vertical = !self.view.flip_vertical,
             Action::TurnQuarter(q) => {

@@ -11,7 +11,10 @@ impl Model {
     /// (None for colour images, or when nothing is decoded yet).
     pub fn pipeline(&self) -> Option<GreyPipeline> {
         let (_, image, frame) = self.current_image()?;
-        let mut pipe = image.pipelines.get(frame)?.clone()?;
+        let mut pipe = match self.presented_pipeline() {
+            Some(p) => p,
+            None => image.pipelines.get(frame)?.clone()?,
+        };
         if let Some((center, width)) = self.view.window {
             let function = match pipe.voi {
                 Voi::Window { function, .. } => function,
@@ -34,14 +37,18 @@ impl Model {
 
     /// The view for a viewport of `width` x `height`.
     pub fn view_for(&self, width: u32, height: u32) -> View {
+        // A presentation state's rotation and flip, then the user's.
+        let (fh, fv, turns) = self
+            .current_presentation()
+            .map_or((false, false, 0), |s| s.view_transform());
         View {
             width,
             height,
             zoom: self.view.zoom,
             pan: self.view.pan,
-            flip_horizontal: self.view.flip_horizontal,
-            flip_vertical: self.view.flip_vertical,
-            rotation: self.view.rotation,
+            flip_horizontal: self.view.flip_horizontal ^ fh,
+            flip_vertical: self.view.flip_vertical ^ fv,
+            rotation: (self.view.rotation + turns) % 4,
             pixel_aspect: self.current_image().map_or(1.0, |(_, d, _)| d.pixel_aspect),
             filter: self.view.filter,
         }

@@ -894,6 +894,7 @@ impl WebViewer {
                                 "handles": d.handles.iter().map(|p| css_point(*p)).collect::<Vec<_>>(),
                                 "label": d.label,
                                 "label_at": css_point(d.label_at),
+                                "presentation": d.presentation,
                             })
                         })
                         .collect(),

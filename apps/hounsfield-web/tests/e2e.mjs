@@ -429,12 +429,19 @@ d.save_as(sys.argv[2])
     const image = path.join(pydicomFiles, 'CT_small.dcm');
     const gsps = path.join(tmp, 'gsps.dcm');
     execFileSync(python, ['-c', `
-import sys, highdicom as hd, pydicom
+import sys, numpy as np, highdicom as hd, pydicom
 img = pydicom.dcmread(sys.argv[1])
+layer = hd.pr.GraphicLayer(layer_name="FINDINGS", order=1)
+note = hd.pr.GraphicAnnotation(
+    referenced_images=[img], graphic_layer=layer,
+    text_objects=[hd.pr.TextObject(text_value="LESION", units=hd.pr.AnnotationUnitsValues.PIXEL, anchor_point=(40.0, 50.0))],
+    graphic_objects=[hd.pr.GraphicObject(graphic_type=hd.pr.GraphicTypeValues.POLYLINE,
+                                         graphic_data=np.array([[10.0, 10.0], [60.0, 10.0], [60.0, 40.0]]),
+                                         units=hd.pr.AnnotationUnitsValues.PIXEL)])
 ps = hd.pr.GrayscaleSoftcopyPresentationState(
     referenced_images=[img], series_instance_uid=hd.UID(), series_number=99, sop_instance_uid=hd.UID(),
     instance_number=1, manufacturer="test", manufacturer_model_name="test", software_versions="1",
-    device_serial_number="1", content_label="BONE",
+    device_serial_number="1", content_label="BONE", graphic_layers=[layer], graphic_annotations=[note],
     voi_lut_transformations=[hd.pr.SoftcopyVOILUTTransformation(window_center=300.0, window_width=1500.0)],
     presentation_lut_transformation=hd.PresentationLUTTransformation(presentation_lut_shape=hd.PresentationLUTShapeValues.INVERSE))
 ps.ImageRotation = 90
@@ -447,6 +454,19 @@ ps.save_as(sys.argv[2])
     s = await waitFor('the CT through its presentation state', (s) => s.loaded && s.presentation_state === 'BONE');
     px = await pixels();
     const through = maxDiff(px, nativeRender(image, s.canvas, ['--presentation-state', gsps]));
+    // Its annotations where the state puts them: rotated 90 degrees then flipped, image
+    // point (column, row) shows at (row, column) of the fitted 128 x 128 image.
+    const drawn = JSON.parse(await page.evaluate(() => window.hounsfield.viewer.wasm.overlay())).panes[0].measurements.filter((m) => m.presentation);
+    const [cw, ch] = s.canvas;
+    const scale = Math.min(cw, ch) / 128;
+    const at = ([col, row]) => [(cw - 128 * scale) / 2 + row * scale, (ch - 128 * scale) / 2 + col * scale];
+    const near = (a, b) => Math.abs(a[0] - b[0]) <= 1.5 && Math.abs(a[1] - b[1]) <= 1.5;
+    const line = drawn.find((m) => m.lines.length === 1);
+    const text = drawn.find((m) => m.label[0] === 'LESION');
+    const placed =
+      line && text && line.lines[0].length === 3 &&
+      [[10, 10], [60, 10], [60, 40]].every((p, i) => near(line.lines[0][i], at(p))) && near(text.label_at, at([40, 50]));
+    check(placed, `presentation state annotations: a polyline and "LESION" drawn where the state puts them (${JSON.stringify(drawn.map((m) => [m.lines, m.label, m.label_at]))})`);
     await page.keyboard.press('y');
     s = await waitFor('the presentation state lifted', (s) => s.presentation_state === null);
     px = await pixels();

@@ -556,7 +556,7 @@ export class Viewer extends EventTarget {
     g.font = '13px system-ui, sans-serif';
     g.textBaseline = 'top';
     for (const m of measurements) {
-      const colour = m.selected ? 'rgb(255,200,60)' : 'rgb(90,220,255)';
+      const colour = m.presentation ? 'rgb(120,255,140)' : m.selected ? 'rgb(255,200,60)' : 'rgb(90,220,255)';
       g.strokeStyle = colour;
       g.lineWidth = 1.5;
       for (const line of m.lines) {

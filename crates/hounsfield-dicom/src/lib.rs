@@ -66,7 +66,10 @@ pub use hounsfield_codecs::{Jpeg2000Component, Jpeg2000Decoder, set_jpeg2000_dec
 pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, Samples};
 pub use lut::{Lut, PaletteColorLut, expand_segmented_palette};
 pub use overlay::{OverlayMask, OverlayPlane};
-pub use presentation::{GSPS_SOP_CLASS, PresentationState, ReferencedImage};
+pub use presentation::{
+    GSPS_SOP_CLASS, GraphicAnnotation, GraphicObject, PresentationState, ReferencedImage,
+    TextObject,
+};
 pub use shutter::{DisplayShutter, ShutterShape, display_shutter};
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};

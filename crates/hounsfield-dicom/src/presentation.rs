@@ -2,8 +2,9 @@
 //! shown. Applied here: the Softcopy VOI LUT (a window, with its VOI LUT Function, or a
 //! VOI LUT table) of the images it references, the Modality LUT the state carries, the
 //! Presentation LUT Shape (IDENTITY or INVERSE), the spatial transformation (Image Rotation,
-//! then Image Horizontal Flip, PS3.3 C.10.6) and the display shutter. Not applied yet:
-//! displayed areas, graphic and text annotations, and Presentation LUT tables.
+//! then Image Horizontal Flip, PS3.3 C.10.6), the display shutter, and the graphic and
+//! text annotations (PS3.3 C.10.5) read for the viewers to draw. Not applied yet:
+//! displayed areas and Presentation LUT tables.
 
 use crate::attrs::Attributes;
 use crate::display::{
@@ -45,6 +46,107 @@ struct SoftcopyVoi {
     luts: Vec<Lut>,
 }
 
+/// A graphic object of a Graphic Annotation (PS3.3 C.10.5.1.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphicObject {
+    /// Graphic Annotation Units DISPLAY (fractions of the displayed area) rather than
+    /// PIXEL (image pixels, (0, 0) the top left corner of the top left pixel).
+    pub display_units: bool,
+    /// Graphic Type: POINT, POLYLINE, INTERPOLATED, CIRCLE, ELLIPSE.
+    pub graphic_type: String,
+    /// Graphic Data: (column, row) points.
+    pub points: Vec<[f64; 2]>,
+    /// Graphic Filled.
+    pub filled: bool,
+}
+
+/// A text object of a Graphic Annotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextObject {
+    /// Unformatted Text Value.
+    pub text: String,
+    /// DISPLAY rather than PIXEL units (for the anchor or the bounding box).
+    pub display_units: bool,
+    /// Where the text goes: the Anchor Point, else the Bounding Box Top Left Hand Corner
+    /// (column, row).
+    pub at: [f64; 2],
+}
+
+/// A Graphic Annotation: text and graphics on a layer, for some images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphicAnnotation {
+    /// Empty: every image of the state.
+    pub images: Vec<ReferencedImage>,
+    /// Graphic Layer.
+    pub layer: String,
+    /// Its text objects.
+    pub texts: Vec<TextObject>,
+    /// Its graphic objects.
+    pub graphics: Vec<GraphicObject>,
+}
+
+/// Points of Graphic Data (or an anchor) as (column, row) pairs; None when malformed.
+fn pairs(a: &Attributes<'_>, tag: dicom_core::Tag, name: &'static str) -> Option<Vec<[f64; 2]>> {
+    let v = a.floats(tag, name).ok()?;
+    (v.len() % 2 == 0 && v.iter().all(|x| x.is_finite()))
+        .then(|| v.chunks(2).map(|p| [p[0], p[1]]).collect())
+}
+
+fn graphic_annotations(a: &Attributes<'_>) -> KResult<Vec<GraphicAnnotation>> {
+    let mut out = Vec::new();
+    for item in a.items(tags::GRAPHIC_ANNOTATION_SEQUENCE).unwrap_or(&[]) {
+        let g = Attributes::new(item);
+        let display = |x: &Attributes<'_>, tag| {
+            x.string(tag)
+                .is_some_and(|u| u.trim().eq_ignore_ascii_case("DISPLAY"))
+        };
+        let mut texts = Vec::new();
+        for t in g.items(tags::TEXT_OBJECT_SEQUENCE).unwrap_or(&[]) {
+            let t = Attributes::new(t);
+            let anchor =
+                pairs(&t, tags::ANCHOR_POINT, "Anchor Point").and_then(|p| p.first().copied());
+            let corner = pairs(
+                &t,
+                tags::BOUNDING_BOX_TOP_LEFT_HAND_CORNER,
+                "Bounding Box Top Left Hand Corner",
+            )
+            .and_then(|p| p.first().copied());
+            let (at, units) = match (anchor, corner) {
+                (Some(p), _) => (p, tags::ANCHOR_POINT_ANNOTATION_UNITS),
+                (None, Some(p)) => (p, tags::BOUNDING_BOX_ANNOTATION_UNITS),
+                (None, None) => continue,
+            };
+            texts.push(TextObject {
+                text: t.string(tags::UNFORMATTED_TEXT_VALUE).unwrap_or_default(),
+                display_units: display(&t, units),
+                at,
+            });
+        }
+        let mut graphics = Vec::new();
+        for o in g.items(tags::GRAPHIC_OBJECT_SEQUENCE).unwrap_or(&[]) {
+            let o = Attributes::new(o);
+            let Some(points) = pairs(&o, tags::GRAPHIC_DATA, "Graphic Data") else {
+                continue;
+            };
+            graphics.push(GraphicObject {
+                display_units: display(&o, tags::GRAPHIC_ANNOTATION_UNITS),
+                graphic_type: o.string(tags::GRAPHIC_TYPE).unwrap_or_default(),
+                points,
+                filled: o
+                    .string(tags::GRAPHIC_FILLED)
+                    .is_some_and(|f| f.trim().eq_ignore_ascii_case("Y")),
+            });
+        }
+        out.push(GraphicAnnotation {
+            images: references(g.items(tags::REFERENCED_IMAGE_SEQUENCE).unwrap_or(&[]))?,
+            layer: g.string(tags::GRAPHIC_LAYER).unwrap_or_default(),
+            texts,
+            graphics,
+        });
+    }
+    Ok(out)
+}
+
 /// A Grayscale Softcopy Presentation State, as far as it is applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresentationState {
@@ -63,6 +165,8 @@ pub struct PresentationState {
     pub horizontal_flip: bool,
     /// The display shutter of the state.
     pub shutter: Option<DisplayShutter>,
+    /// Its graphic and text annotations.
+    pub annotations: Vec<GraphicAnnotation>,
 }
 
 fn references(items: &[dicom_object::InMemDicomObject]) -> KResult<Vec<ReferencedImage>> {
@@ -195,7 +299,19 @@ impl PresentationState {
                 .string(tags::IMAGE_HORIZONTAL_FLIP)
                 .is_some_and(|f| f.trim().eq_ignore_ascii_case("Y")),
             shutter,
+            annotations: graphic_annotations(&a)?,
         })
+    }
+
+    /// The annotations of frame `frame` (0-based) of the image `sop`.
+    pub fn annotations_for<'s>(
+        &'s self,
+        sop: &'s str,
+        frame: usize,
+    ) -> impl Iterator<Item = &'s GraphicAnnotation> {
+        self.annotations
+            .iter()
+            .filter(move |g| g.images.is_empty() || g.images.iter().any(|r| r.covers(sop, frame)))
     }
 
     /// Whether the state applies to frame `frame` (0-based) of the image `sop`.

@@ -353,6 +353,8 @@ pub struct Drawn {
     pub label: Vec<String>,
     /// Where the text's top left goes.
     pub label_at: [f32; 2],
+    /// A presentation state's annotation (not a measurement: no handles, its own colour).
+    pub presentation: bool,
 }
 
 /// The measurements of a model, the tool in use, and their undo history.

@@ -9,6 +9,8 @@ use hounsfield_viewer::model::Model;
 /// The colour of measurements, and of the selected one.
 const COLOUR: Color32 = Color32::from_rgb(90, 220, 255);
 const SELECTED: Color32 = Color32::from_rgb(255, 200, 60);
+/// The colour of a presentation state's annotations.
+const PRESENTATION: Color32 = Color32::from_rgb(120, 255, 140);
 
 /// Paints the measurements of the image on screen over the image pane `rect`; the areas
 /// they cover join `out.overlays`.
@@ -24,7 +26,11 @@ pub fn paint(ui: &egui::Ui, model: &Model, rect: Rect, out: &mut UiOutput) {
         )
     };
     for d in model.drawn_annotations([w, h]) {
-        let colour = if d.selected { SELECTED } else { COLOUR };
+        let colour = match (d.presentation, d.selected) {
+            (true, _) => PRESENTATION,
+            (false, true) => SELECTED,
+            (false, false) => COLOUR,
+        };
         let stroke = Stroke::new(1.5, colour);
         let mut covered = Rect::NOTHING;
         for line in &d.lines {

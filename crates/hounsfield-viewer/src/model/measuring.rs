@@ -396,8 +396,10 @@ impl Model {
                     handles,
                     label: a.label(),
                     label_at: [anchor[0] + 2.0 * HANDLE_REACH, anchor[1] - HANDLE_REACH],
+                    presentation: false,
                 }
             })
+            .chain(self.presentation_drawn(size))
             .collect()
     }
 }

@@ -4,6 +4,7 @@
 //! the images without their states and back.
 
 use super::{Instance, Model};
+use crate::annotate::Drawn;
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions};
 use hounsfield_core::{DicomFile, OverlayMask, PresentationState};
 use std::sync::Arc;
@@ -96,5 +97,93 @@ impl Model {
             }
             None => image.shutter.clone(),
         }
+    }
+
+    /// The graphic and text annotations of the presentation state of the image on screen,
+    /// as a pane of `size` paints them: PIXEL points in image pixels ((0, 0) the top left
+    /// corner of the top left pixel), DISPLAY points as fractions of the image's extent;
+    /// INTERPOLATED curves are drawn through their points as lines.
+    pub fn presentation_drawn(&self, size: [u32; 2]) -> Vec<Drawn> {
+        let Some((inst, image, frame)) = self.current_image() else {
+            return Vec::new();
+        };
+        let Some(state) = self.presentation_for(inst, frame) else {
+            return Vec::new();
+        };
+        let sop = inst.info.sop_instance_uid.as_deref().unwrap_or_default();
+        let f = &image.frames[frame];
+        let (w, h) = (f64::from(f.width), f64::from(f.height));
+        let to_pane = |p: [f64; 2], display: bool| {
+            let q = if display { [p[0] * w, p[1] * h] } else { p };
+            self.pane_point([q[0] - 0.5, q[1] - 0.5], size)
+        };
+        let ring = |c: [f64; 2], u: [f64; 2], v: [f64; 2]| -> Vec<[f64; 2]> {
+            (0..=64)
+                .map(|i| {
+                    let t = std::f64::consts::TAU * f64::from(i) / 64.0;
+                    [
+                        c[0] + u[0] * t.cos() + v[0] * t.sin(),
+                        c[1] + u[1] * t.cos() + v[1] * t.sin(),
+                    ]
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        for g in state.annotations_for(sop, frame) {
+            let mut lines = Vec::new();
+            for o in &g.graphics {
+                let p = &o.points;
+                let path: Vec<[f64; 2]> = match (o.graphic_type.trim(), p.len()) {
+                    ("CIRCLE", 2) => {
+                        let r = (p[1][0] - p[0][0]).hypot(p[1][1] - p[0][1]);
+                        ring(p[0], [r, 0.0], [0.0, r])
+                    }
+                    ("ELLIPSE", 4) => {
+                        let c = [(p[0][0] + p[1][0]) / 2.0, (p[0][1] + p[1][1]) / 2.0];
+                        let u = [(p[1][0] - p[0][0]) / 2.0, (p[1][1] - p[0][1]) / 2.0];
+                        let v = [(p[3][0] - p[2][0]) / 2.0, (p[3][1] - p[2][1]) / 2.0];
+                        ring(c, u, v)
+                    }
+                    ("POINT", 1) => {
+                        if let Some(c) = to_pane(p[0], o.display_units) {
+                            lines.push(vec![[c[0] - 4.0, c[1]], [c[0] + 4.0, c[1]]]);
+                            lines.push(vec![[c[0], c[1] - 4.0], [c[0], c[1] + 4.0]]);
+                        }
+                        continue;
+                    }
+                    _ => p.clone(),
+                };
+                lines.push(
+                    path.iter()
+                        .filter_map(|q| to_pane(*q, o.display_units))
+                        .collect(),
+                );
+            }
+            if !lines.is_empty() {
+                out.push(Drawn {
+                    id: 0,
+                    selected: false,
+                    lines,
+                    handles: Vec::new(),
+                    label: Vec::new(),
+                    label_at: [0.0, 0.0],
+                    presentation: true,
+                });
+            }
+            for t in &g.texts {
+                if let Some(at) = to_pane(t.at, t.display_units) {
+                    out.push(Drawn {
+                        id: 0,
+                        selected: false,
+                        lines: Vec::new(),
+                        handles: Vec::new(),
+                        label: t.text.lines().map(str::to_string).collect(),
+                        label_at: at,
+                        presentation: true,
+                    });
+                }
+            }
+        }
+        out
     }
 }

@@ -13,7 +13,7 @@
 //! expected image is dcmp2pgm's inverted.
 
 use hounsfield_conformance::{
-    gpu, hounsfield_bin, missing, python, read_png_rgb, root, testdata_dir,
+    gpu, hounsfield_bin, missing, python, read_png_rgb, root, run_python, testdata_dir,
 };
 use std::path::Path;
 use std::process::Command;
@@ -108,17 +108,17 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
     let mut rows = Vec::new();
     for (k, (image, (center, width, shape, rotation, flip))) in cases.iter().enumerate() {
         let ps = out.join(format!("{k}.gsps.dcm"));
-        let made = Command::new(python())
-            .args(["-c", MAKE])
-            .arg(image)
-            .arg(&ps)
-            .args([center, width, shape, rotation, flip])
-            .output()
-            .expect("python");
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
+        run_python(
+            MAKE,
+            &[
+                image.as_os_str(),
+                ps.as_os_str(),
+                center.as_ref(),
+                width.as_ref(),
+                shape.as_ref(),
+                rotation.as_ref(),
+                flip.as_ref(),
+            ],
         );
         let pgm = out.join(format!("{k}.pgm"));
         let dcmtk = Command::new("dcmp2pgm")

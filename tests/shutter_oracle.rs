@@ -9,7 +9,7 @@
 //! exactly; the GPU render (lavapipe) equals the CPU's.
 
 use hounsfield_conformance::{
-    gpu, hounsfield_bin, missing, python, read_png_rgb, root, testdata_dir,
+    gpu, hounsfield_bin, missing, python, read_png_rgb, root, run_python, testdata_dir,
 };
 use std::path::Path;
 use std::process::Command;
@@ -103,18 +103,9 @@ fn shutters_cover_what_the_standard_says_on_the_cpu_and_the_gpu() {
     let out = root().join("target/tmp/shutter-oracle");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("mkdir");
-    let made = Command::new(python())
-        .args(["-c", MAKE])
-        .arg(&out)
-        .args(&sources)
-        .output()
-        .expect("python");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&made.stdout).expect("json");
+    let mut args = vec![out.as_os_str()];
+    args.extend(sources.iter().map(|s| s.as_os_str()));
+    let made: serde_json::Value = serde_json::from_slice(&run_python(MAKE, &args)).expect("json");
     let gpu_ok = gpu().is_some();
     let mut rows = Vec::new();
     for m in made.as_array().expect("list") {

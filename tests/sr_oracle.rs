@@ -7,7 +7,7 @@
 //! printed. Patient and study are the image's. Files: a CT (HU), an MR (no units), a
 //! frame of a multi-frame MR, a CR measured at the detector.
 
-use hounsfield_conformance::{hounsfield_bin, missing, python, root, testdata_dir};
+use hounsfield_conformance::{hounsfield_bin, missing, python, root, run_python, testdata_dir};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -44,20 +44,8 @@ print(json.dumps({"patient_id": d.get("PatientID", ""), "study": d.StudyInstance
                   "frames": int(d.get("NumberOfFrames", 1) or 1), "rows": d.Rows, "columns": d.Columns}))
 "#;
 
-fn run_python(script: &str, arg: &Path) -> Value {
-    let out = Command::new(python())
-        .args(["-c", script])
-        .arg(arg)
-        .current_dir(root())
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python on {}: {}",
-        arg.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+fn python_json(script: &str, arg: &Path) -> Value {
+    serde_json::from_slice(&run_python(script, &[arg])).expect("json")
 }
 
 /// The ROIs measured on a `w` x `h` image: one of each kind.
@@ -182,7 +170,7 @@ fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
     std::fs::create_dir_all(&out).expect("mkdir");
     let mut rows = Vec::new();
     for (label, path, frame) in &files {
-        let image = run_python(IMAGE, path);
+        let image = python_json(IMAGE, path);
         let (w, h) = (
             image["columns"].as_f64().unwrap_or(0.0),
             image["rows"].as_f64().unwrap_or(0.0),
@@ -223,7 +211,7 @@ fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
         );
         let warnings = said.lines().filter(|l| l.starts_with("Warning")).count();
         // highdicom reads it back.
-        let back = run_python(READ, &sr);
+        let back = python_json(READ, &sr);
         assert_eq!(back["template"], "1500");
         assert_eq!(back["modality"], "SR");
         assert_eq!(back["patient_id"], image["patient_id"], "{label}: patient");

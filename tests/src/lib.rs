@@ -81,6 +81,23 @@ pub fn python() -> PathBuf {
         .map_or_else(|| root().join("target/venv/bin/python"), PathBuf::from)
 }
 
+/// Runs `script` with the test Python (in the repository root) with `args`; returns its
+/// standard output, panicking with its standard error when it fails.
+pub fn run_python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> Vec<u8> {
+    let out = std::process::Command::new(python())
+        .args(["-c", script])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "the Python script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Runs `script` with the test Python, one path per line on its standard input, and
 /// returns its output lines: the pydicom oracles answer one JSON line per path. Panics
 /// when the script fails or does not answer once per path.

@@ -44,9 +44,18 @@ impl Xvfb {
     /// Starts Xvfb on the first free display from :90.
     pub fn start(size: (u32, u32)) -> Xvfb {
         for n in 90..200 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            {
+            let (lock, socket) = (format!("/tmp/.X{n}-lock"), format!("/tmp/.X11-unix/X{n}"));
+            // A lock whose server is gone (killed without cleaning up) frees its display.
+            let stale = std::fs::read_to_string(&lock).is_ok_and(|pid| {
+                pid.trim()
+                    .parse::<u32>()
+                    .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            });
+            if stale {
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(&socket);
+            }
+            if Path::new(&lock).exists() || Path::new(&socket).exists() {
                 continue;
             }
             let display = format!(":{n}");

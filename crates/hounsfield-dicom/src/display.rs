@@ -104,6 +104,17 @@ pub enum PresentationLutShape {
     Inverse,
 }
 
+impl PresentationLutShape {
+    /// Parses the enumerated value (None for another, such as LIN OD).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "IDENTITY" => Some(Self::Identity),
+            "INVERSE" => Some(Self::Inverse),
+            _ => None,
+        }
+    }
+}
+
 /// Everything the display pipeline needs for one frame, as the object specifies it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DisplayParameters {
@@ -206,6 +217,48 @@ fn frame_macro<'a>(top: Attributes<'a>, frame: usize, macro_tag: Tag) -> Option<
         .and_then(|s| s.item(macro_tag))
 }
 
+/// The Modality LUT: `luts`' Modality LUT Sequence, else `rescale`'s Rescale Slope and
+/// Intercept; None when there is neither. A slope of 0 is an error.
+pub(crate) fn read_modality_lut(
+    luts: &Attributes,
+    rescale: &Attributes,
+    signed: bool,
+) -> KResult<Option<ModalityLut>> {
+    if let Some(item) = luts.item(tags::MODALITY_LUT_SEQUENCE) {
+        let lut = Lut::read(
+            &item,
+            tags::LUT_DESCRIPTOR,
+            tags::LUT_DATA,
+            "Modality LUT",
+            signed,
+        )?;
+        return Ok(Some(lut.map_or(ModalityLut::Identity, |lut| {
+            ModalityLut::Table {
+                lut,
+                lut_type: item.string(tags::MODALITY_LUT_TYPE),
+            }
+        })));
+    }
+    let slope = rescale.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
+    let intercept = rescale.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
+    if slope == Some(0.0) {
+        // Every stored value would map to the intercept: an image of one value.
+        return Err(ErrorKind::InvalidAttribute {
+            name: "Rescale Slope",
+            value: "0".into(),
+            reason: "a slope of 0 maps every stored value to the intercept".into(),
+        });
+    }
+    Ok(match (slope, intercept) {
+        (None, None) => None,
+        (s, i) => Some(ModalityLut::Rescale {
+            slope: s.unwrap_or(1.0),
+            intercept: i.unwrap_or(0.0),
+            rescale_type: rescale.string(tags::RESCALE_TYPE),
+        }),
+    })
+}
+
 pub(crate) fn read_windows(a: &Attributes) -> KResult<Vec<VoiWindow>> {
     let centers = a.floats(tags::WINDOW_CENTER, "Window Center")?;
     let widths = a.floats(tags::WINDOW_WIDTH, "Window Width")?;
@@ -245,40 +298,7 @@ impl DicomFile {
 
         // Modality LUT: functional group, then the top level.
         let pvt = frame_macro(top, frame, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).unwrap_or(top);
-        let modality_lut = if let Some(item) = top.item(tags::MODALITY_LUT_SEQUENCE) {
-            match Lut::read(
-                &item,
-                tags::LUT_DESCRIPTOR,
-                tags::LUT_DATA,
-                "Modality LUT",
-                signed,
-            )? {
-                Some(lut) => ModalityLut::Table {
-                    lut,
-                    lut_type: item.string(tags::MODALITY_LUT_TYPE),
-                },
-                None => ModalityLut::Identity,
-            }
-        } else {
-            let slope = pvt.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
-            let intercept = pvt.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
-            if slope == Some(0.0) {
-                // Every stored value would map to the intercept: an image of one value.
-                return Err(ErrorKind::InvalidAttribute {
-                    name: "Rescale Slope",
-                    value: "0".into(),
-                    reason: "a slope of 0 maps every stored value to the intercept".into(),
-                });
-            }
-            match (slope, intercept) {
-                (None, None) => ModalityLut::Identity,
-                (s, i) => ModalityLut::Rescale {
-                    slope: s.unwrap_or(1.0),
-                    intercept: i.unwrap_or(0.0),
-                    rescale_type: pvt.string(tags::RESCALE_TYPE),
-                },
-            }
-        };
+        let modality_lut = read_modality_lut(&top, &pvt, signed)?.unwrap_or(ModalityLut::Identity);
 
         // VOI: the frame's Frame VOI LUT macro, else the top level.
         let voi = frame_macro(top, frame, tags::FRAME_VOILUT_SEQUENCE).unwrap_or(top);
@@ -308,11 +328,7 @@ impl DicomFile {
 
         let presentation_lut_shape = top
             .string(tags::PRESENTATION_LUT_SHAPE)
-            .and_then(|s| match s.trim().to_ascii_uppercase().as_str() {
-                "IDENTITY" => Some(PresentationLutShape::Identity),
-                "INVERSE" => Some(PresentationLutShape::Inverse),
-                _ => None,
-            });
+            .and_then(|s| PresentationLutShape::parse(&s));
 
         let palette = PaletteColorLut::from_attributes(&top, signed)?;
         let supplemental_palette = pi.is_monochrome()

@@ -8,7 +8,8 @@
 
 use crate::attrs::Attributes;
 use crate::display::{
-    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, read_windows,
+    DisplayParameters, ModalityLut, PresentationLutShape, VoiLutFunction, read_modality_lut,
+    read_windows,
 };
 use crate::error::{Error, ErrorKind, KResult};
 use crate::file::DicomFile;
@@ -207,37 +208,7 @@ impl PresentationState {
                 s.items(tags::REFERENCED_IMAGE_SEQUENCE).unwrap_or(&[]),
             )?);
         }
-        let modality_lut = if let Some(item) = a.item(tags::MODALITY_LUT_SEQUENCE) {
-            Lut::read(
-                &item,
-                tags::LUT_DESCRIPTOR,
-                tags::LUT_DATA,
-                "Modality LUT",
-                false,
-            )?
-            .map(|lut| ModalityLut::Table {
-                lut,
-                lut_type: item.string(tags::MODALITY_LUT_TYPE),
-            })
-        } else {
-            let slope = a.float(tags::RESCALE_SLOPE, "Rescale Slope")?;
-            let intercept = a.float(tags::RESCALE_INTERCEPT, "Rescale Intercept")?;
-            match (slope, intercept) {
-                (None, None) => None,
-                (Some(0.0), _) => {
-                    return Err(ErrorKind::InvalidAttribute {
-                        name: "Rescale Slope",
-                        value: "0".into(),
-                        reason: "a slope of 0 maps every stored value to the intercept".into(),
-                    });
-                }
-                (s, i) => Some(ModalityLut::Rescale {
-                    slope: s.unwrap_or(1.0),
-                    intercept: i.unwrap_or(0.0),
-                    rescale_type: a.string(tags::RESCALE_TYPE),
-                }),
-            }
-        };
+        let modality_lut = read_modality_lut(&a, &a, false)?;
         let mut voi = Vec::new();
         for item in a.items(tags::SOFTCOPY_VOILUT_SEQUENCE).unwrap_or(&[]) {
             let v = Attributes::new(item);
@@ -263,13 +234,9 @@ impl PresentationState {
                 luts,
             });
         }
-        let presentation_lut_shape = a.string(tags::PRESENTATION_LUT_SHAPE).and_then(|s| {
-            match s.trim().to_ascii_uppercase().as_str() {
-                "IDENTITY" => Some(PresentationLutShape::Identity),
-                "INVERSE" => Some(PresentationLutShape::Inverse),
-                _ => None,
-            }
-        });
+        let presentation_lut_shape = a
+            .string(tags::PRESENTATION_LUT_SHAPE)
+            .and_then(|s| PresentationLutShape::parse(&s));
         let rotation = match a.int(tags::IMAGE_ROTATION, "Image Rotation")? {
             None | Some(0) => 0,
             Some(90) => 1,

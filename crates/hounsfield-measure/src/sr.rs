@@ -173,6 +173,20 @@ fn item(relationship: &str, value_type: &str, concept: Object) -> Object {
     ])
 }
 
+/// A CODE content item: `concept` is `value`.
+fn code_item(relationship: &str, concept: Object, value: Object) -> Object {
+    let mut c = item(relationship, "CODE", concept);
+    c.put(sequence(tags::CONCEPT_CODE_SEQUENCE, vec![value]));
+    c
+}
+
+/// A content item of a value type held in one attribute (TEXT, UIDREF).
+fn value_item(relationship: &str, value_type: &str, concept: Object, value: Element) -> Object {
+    let mut c = item(relationship, value_type, concept);
+    c.put(value);
+    c
+}
+
 fn template(id: &str) -> Element {
     sequence(
         tags::CONTENT_TEMPLATE_SEQUENCE,
@@ -259,20 +273,18 @@ fn group(e: &ReportEntry<'_>, uid: &mut dyn FnMut() -> String) -> Result<Object,
     g.put(text(tags::CONTINUITY_OF_CONTENT, "CS", "SEPARATE"));
     g.put(template("1410"));
     let mut content = Vec::new();
-    let mut tracking = item(
+    content.push(value_item(
         "HAS OBS CONTEXT",
         "TEXT",
         code("112039", "DCM", "Tracking Identifier"),
-    );
-    tracking.put(text(tags::TEXT_VALUE, "UT", e.label));
-    content.push(tracking);
-    let mut tracking_uid = item(
+        text(tags::TEXT_VALUE, "UT", e.label),
+    ));
+    content.push(value_item(
         "HAS OBS CONTEXT",
         "UIDREF",
         code("112040", "DCM", "Tracking Unique Identifier"),
-    );
-    tracking_uid.put(text(tags::UID, "UI", uid()));
-    content.push(tracking_uid);
+        text(tags::UID, "UI", uid()),
+    ));
     // The region, selected from the image (and frame) it was drawn on.
     let (graphic_type, points) = graphic(&m.roi);
     let mut region = item("CONTAINS", "SCOORD", code("111030", "DCM", "Image Region"));
@@ -406,45 +418,33 @@ pub fn measurement_report(
         text(tags::STUDY_INSTANCE_UID, "UI", study.clone()),
     ]);
     // The content: TID 1500.
-    let mut language = item(
+    let language = code_item(
         "HAS CONCEPT MOD",
-        "CODE",
         code("121049", "DCM", "Language of Content Item and Descendants"),
+        code("en-US", "RFC5646", "English (United States)"),
     );
-    language.put(sequence(
-        tags::CONCEPT_CODE_SEQUENCE,
-        vec![code("en-US", "RFC5646", "English (United States)")],
-    ));
-    let mut observer_type = item(
+    let observer_type = code_item(
         "HAS OBS CONTEXT",
-        "CODE",
         code("121005", "DCM", "Observer Type"),
+        code("121007", "DCM", "Device"),
     );
-    observer_type.put(sequence(
-        tags::CONCEPT_CODE_SEQUENCE,
-        vec![code("121007", "DCM", "Device")],
-    ));
-    let mut device_uid = item(
+    let device_uid = value_item(
         "HAS OBS CONTEXT",
         "UIDREF",
         code("121012", "DCM", "Device Observer UID"),
+        text(tags::UID, "UI", uid()),
     );
-    device_uid.put(text(tags::UID, "UI", uid()));
-    let mut device_name = item(
+    let device_name = value_item(
         "HAS OBS CONTEXT",
         "TEXT",
         code("121013", "DCM", "Device Observer Name"),
+        text(tags::TEXT_VALUE, "UT", context.device_name.clone()),
     );
-    device_name.put(text(tags::TEXT_VALUE, "UT", context.device_name.clone()));
-    let mut procedure = item(
+    let procedure = code_item(
         "HAS CONCEPT MOD",
-        "CODE",
         code("121058", "DCM", "Procedure reported"),
+        code("363679005", "SCT", "Imaging procedure"),
     );
-    procedure.put(sequence(
-        tags::CONCEPT_CODE_SEQUENCE,
-        vec![code("363679005", "SCT", "Imaging procedure")],
-    ));
     let groups = entries
         .iter()
         .map(|e| group(e, uid))

@@ -73,7 +73,7 @@ impl Model {
     }
 
     /// The handle of a measurement on screen nearest pane pixel `p`, within
-    /// [`HANDLE_REACH`]: the measurement and the point's index.
+    /// `HANDLE_REACH`: the measurement and the point's index.
     pub fn handle_at(&self, p: [f32; 2], size: [u32; 2]) -> Option<(u64, usize)> {
         let mut best: Option<(f32, u64, usize)> = None;
         for a in self.annotations_on_screen() {

@@ -2,7 +2,7 @@
 //! them, for scripts.
 
 use hounsfield_core::DicomFile;
-use hounsfield_core::measure::{Roi, measure};
+use hounsfield_core::measure::{Roi, measure_all};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,15 +45,14 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
         .checked_sub(1)
         .filter(|f| *f < frames)
         .ok_or_else(|| format!("--frame {}: the file has frames 1 to {frames}", args.frame))?;
+    // The frame is decoded once for every region.
+    let measured = measure_all(&file, frame, &rois)?;
     let mut out = Vec::new();
-    let mut measured = Vec::new();
-    for roi in &rois {
-        let m = measure(&file, frame, roi)?;
+    for m in &measured {
         if !args.json {
-            println!("{}: {}", roi.spec(), m.lines().join(", "));
+            println!("{}: {}", m.roi.spec(), m.lines().join(", "));
         }
         out.push(serde_json::to_value(m.summary()).map_err(|e| e.to_string())?);
-        measured.push(m);
     }
     if let Some(path) = &args.sr {
         write_report(path, &file, frame, &measured)?;

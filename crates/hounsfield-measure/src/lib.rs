@@ -351,23 +351,38 @@ pub fn measure_pixels(
 /// Measures `roi` on frame `frame` (0-based) of `file` (decoding the frame only for
 /// regions).
 pub fn measure(file: &DicomFile, frame: usize, roi: &Roi) -> Result<Measurement, String> {
+    let mut all = measure_all(file, frame, std::slice::from_ref(roi))?;
+    all.pop().ok_or_else(|| "nothing measured".to_string())
+}
+
+/// Measures every ROI of `rois` on frame `frame` (0-based) of `file`, decoding the frame
+/// once (and only when a region needs its pixels).
+pub fn measure_all(
+    file: &DicomFile,
+    frame: usize,
+    rois: &[Roi],
+) -> Result<Vec<Measurement>, String> {
     let size = PixelSize::of(file, frame);
     let named = |e: String| format!("{}: {e}", file.name());
-    if !roi.has_pixels() {
-        return measure_pixels(roi, size, None).map_err(named);
-    }
-    let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
-    let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
-    let units = params
-        .modality_lut
-        .units(file.identification().modality.as_deref());
-    let pixels = FramePixels {
-        frame: &decoded,
+    let decoded = if rois.iter().any(Roi::has_pixels) {
+        let params = file.display_parameters(frame).map_err(|e| e.to_string())?;
+        let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
+        let units = params
+            .modality_lut
+            .units(file.identification().modality.as_deref());
+        Some((params, decoded, units))
+    } else {
+        None
+    };
+    let pixels = decoded.as_ref().map(|(params, frame, units)| FramePixels {
+        frame,
         modality: &params.modality_lut,
         padding: params.pixel_padding,
         units: units.as_deref(),
-    };
-    measure_pixels(roi, size, Some(pixels)).map_err(named)
+    });
+    rois.iter()
+        .map(|roi| measure_pixels(roi, size, pixels).map_err(named))
+        .collect()
 }
 
 /// A measurement as the command line's `--json` and the viewers' status give it: the ROI

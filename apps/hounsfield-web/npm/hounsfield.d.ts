@@ -35,6 +35,8 @@ export interface MeasurementStatus {
   sop_instance_uid: string | null;
   /** 1-based, as `hounsfield measure --frame`. */
   frame: number;
+  /** The plane it was drawn on ('axial', 'sagittal', 'coronal'; its ROI in that plane's pixels), null on an image. */
+  plane: string | null;
   complete: boolean;
   /** The text shown beside it. */
   label: string[];

@@ -881,10 +881,9 @@ impl WebViewer {
                     });
                 // Measurements in CSS pixels from the pane's top left.
                 let css_point = |p: [f32; 2]| [(p[0] - 0.5) / self.dpr, (p[1] - 0.5) / self.dpr];
-                let measurements: Vec<serde_json::Value> = match pane {
-                    Pane::Stack => self
+                let measurements: Vec<serde_json::Value> = self
                         .model
-                        .drawn_annotations(size)
+                        .drawn_in(pane, size)
                         .into_iter()
                         .map(|d| {
                             serde_json::json!({
@@ -897,9 +896,7 @@ impl WebViewer {
                                 "presentation": d.presentation,
                             })
                         })
-                        .collect(),
-                    Pane::Plane(_) => Vec::new(),
-                };
+                        .collect();
                 let (text, lines) = match pane {
                     Pane::Stack => (
                         overlay::stack_overlay(&self.model, size, local, false),

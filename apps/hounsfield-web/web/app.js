@@ -238,7 +238,7 @@ function paintMeasurements(status) {
       e.stopPropagation();
       viewer.deleteMeasurement(m.id);
     };
-    li.append(del, ` ${i + 1}. ${m.tool}: ${m.label.join(', ')}`);
+    li.append(del, ` ${i + 1}. ${m.tool}${m.plane ? ` (${m.plane} plane)` : ''}: ${m.label.join(', ')}`);
     if (m.selected) li.className = 'current';
     li.onclick = () => viewer.selectMeasurement(m.id);
     ul.append(li);

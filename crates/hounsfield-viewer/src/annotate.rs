@@ -123,6 +123,9 @@ pub struct Annotation {
     pub points: Vec<[f64; 2]>,
     /// What it measures, or why it measures nothing (yet).
     pub measured: Result<Measurement, String>,
+    /// The plane (MPR pane k and its geometry) it was drawn on, its points in that
+    /// plane's pixels; None on an image.
+    pub plane: Option<(usize, hounsfield_core::volume::Plane)>,
 }
 
 impl Annotation {
@@ -134,6 +137,7 @@ impl Annotation {
             slice,
             points,
             measured: Err("not measured yet".into()),
+            plane: None,
         }
     }
 

@@ -107,6 +107,9 @@ pub struct MeasurementStatus {
     pub sop_instance_uid: Option<String>,
     /// The frame, 1-based (as `hounsfield measure --frame`).
     pub frame: usize,
+    /// The plane it was drawn on ("axial", "sagittal", "coronal"; its points are that
+    /// plane's pixels, its lengths in the patient), None on an image.
+    pub plane: Option<String>,
     /// Whether it has all its points.
     pub complete: bool,
     /// The text shown beside it.
@@ -127,13 +130,16 @@ impl MeasurementStatus {
         a.items
             .iter()
             .map(|m| {
-                let inst = model.instance(m.slice.id);
+                let inst = model.instance(m.slice.id).filter(|_| m.plane.is_none());
                 MeasurementStatus {
                     id: m.id,
                     tool: m.tool,
                     file: inst.map(|i| i.file.name().to_string()),
                     sop_instance_uid: inst.and_then(|i| i.info.sop_instance_uid.clone()),
                     frame: m.slice.frame + 1,
+                    plane: m
+                        .plane
+                        .map(|(k, _)| format!("{:?}", crate::mpr::ORIENTATIONS[k]).to_lowercase()),
                     complete: m.complete(),
                     label: m.label(),
                     error: m.measured.as_ref().err().filter(|_| m.complete()).cloned(),

@@ -12,9 +12,15 @@ const SELECTED: Color32 = Color32::from_rgb(255, 200, 60);
 /// The colour of a presentation state's annotations.
 const PRESENTATION: Color32 = Color32::from_rgb(120, 255, 140);
 
-/// Paints the measurements of the image on screen over the image pane `rect`; the areas
-/// they cover join `out.overlays`.
-pub fn paint(ui: &egui::Ui, model: &Model, rect: Rect, out: &mut UiOutput) {
+/// Paints the measurements of what `pane` shows over its rectangle `rect`; the areas they
+/// cover join `out.overlays`.
+pub fn paint(
+    ui: &egui::Ui,
+    model: &Model,
+    pane: hounsfield_viewer::mpr::Pane,
+    rect: Rect,
+    out: &mut UiOutput,
+) {
     let ppp = ui.ctx().pixels_per_point();
     let [_, _, w, h] = pixels_of(rect, ppp);
     let painter = ui.painter_at(rect);
@@ -25,7 +31,7 @@ pub fn paint(ui: &egui::Ui, model: &Model, rect: Rect, out: &mut UiOutput) {
             rect.min.y + (p[1] - 0.5) / ppp,
         )
     };
-    for d in model.drawn_annotations([w, h]) {
+    for d in model.drawn_in(pane, [w, h]) {
         let colour = match (d.presentation, d.selected) {
             (true, _) => PRESENTATION,
             (false, true) => SELECTED,
@@ -94,7 +100,18 @@ pub fn list(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 out.actions.push(Action::DeleteMeasurement);
                 out.actions.insert(0, Action::SelectMeasurement(m.id));
             }
-            let text = format!("{}. {}: {}", n + 1, m.tool.label(), m.label().join(", "));
+            let plane = m.plane.map_or(String::new(), |(k, _)| {
+                format!(
+                    " ({} plane)",
+                    format!("{:?}", hounsfield_viewer::mpr::ORIENTATIONS[k]).to_lowercase()
+                )
+            });
+            let text = format!(
+                "{}. {}{plane}: {}",
+                n + 1,
+                m.tool.label(),
+                m.label().join(", ")
+            );
             // Truncated: a long line must not widen the panel (and move the image under
             // a drag).
             let label =

@@ -575,7 +575,7 @@ fn overlays(ui: &egui::Ui, model: &Model, rect: Rect, hover: Option<Pos2>, out: 
     let [_, _, w, h] = pixels_of(rect, ppp);
     let o = overlay::stack_overlay(model, [w, h], pane_pointer(rect, hover, ppp), true);
     paint_overlay(ui, rect, o, out);
-    super::measure_ui::paint(ui, model, rect, out);
+    super::measure_ui::paint(ui, model, Pane::Stack, rect, out);
 }
 
 /// Paints orientation letters `[right, left, bottom, top]` at the edge midpoints of `r`.
@@ -648,6 +648,7 @@ fn plane_overlays(
     }
     let o = overlay::plane_overlay(model, k, [w, h], pane_pointer(r, hover, ppp));
     paint_overlay(ui, r, o, out);
+    super::measure_ui::paint(ui, model, Pane::Plane(k), r, out);
 }
 
 /// The planes' controls: layout, convention, slab, one slider per plane, reset.

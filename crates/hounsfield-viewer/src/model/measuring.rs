@@ -25,34 +25,54 @@ fn thousandths(v: f64) -> f64 {
 }
 
 impl Model {
-    /// Whether the input being applied happened in the image pane.
-    fn on_image_pane(&self) -> bool {
-        self.layout == Layout::Stack || self.active_pane == Pane::Stack
+    /// The pane measuring acts in: the pane of the input being applied (the image pane
+    /// in the images layout).
+    fn measure_pane(&self) -> Pane {
+        if self.layout == Layout::Stack {
+            Pane::Stack
+        } else {
+            self.active_pane
+        }
     }
 
-    /// The image position (pixel centres at integers) under pane pixel `p` of a pane of
-    /// `size` showing the image on screen.
-    pub fn image_point(&self, p: [f32; 2], size: [u32; 2]) -> Option<[f64; 2]> {
-        let (_, image, frame) = self.current_image()?;
-        let f = &image.frames[frame];
-        let m = self
-            .view_for(size[0].max(1), size[1].max(1))
-            .mapping(f.width, f.height);
-        let q = m.image_at(p[0], p[1]);
+    /// The mapping of pane pixels to the pixels of what `pane` shows (the image on screen
+    /// or plane k), and that image's size, for a pane of `size`.
+    fn pane_view(
+        &self,
+        pane: Pane,
+        size: [u32; 2],
+    ) -> Option<(hounsfield_core::view::View, [u32; 2])> {
+        let (w, h) = (size[0].max(1), size[1].max(1));
+        match pane {
+            Pane::Stack => {
+                let (_, image, frame) = self.current_image()?;
+                let f = &image.frames[frame];
+                Some((self.view_for(w, h), [f.width, f.height]))
+            }
+            Pane::Plane(k) => {
+                let mpr = self.mpr.as_ref().filter(|_| self.layout != Layout::Stack)?;
+                let plane = mpr.plane(k);
+                Some((mpr.view(k, w, h), [plane.columns, plane.rows]))
+            }
+        }
+    }
+
+    /// The position (pixel centres at integers) under pane pixel `p` of `pane` (of
+    /// `size`): in the image on screen, or in plane k's pixels.
+    pub fn point_in(&self, pane: Pane, p: [f32; 2], size: [u32; 2]) -> Option<[f64; 2]> {
+        let (view, [w, h]) = self.pane_view(pane, size)?;
+        let q = view.mapping(w, h).image_at(p[0], p[1]);
         Some([
             thousandths(f64::from(q[0]) - 0.5 - SAMPLE_BIAS),
             thousandths(f64::from(q[1]) - 0.5 - SAMPLE_BIAS),
         ])
     }
 
-    /// Where image position `q` (pixel centres at integers) of the image on screen lands
-    /// in a pane of `size`, device pixels.
-    pub fn pane_point(&self, q: [f64; 2], size: [u32; 2]) -> Option<[f32; 2]> {
-        let (_, image, frame) = self.current_image()?;
-        let f = &image.frames[frame];
-        let m = self
-            .view_for(size[0].max(1), size[1].max(1))
-            .placement(f.width, f.height);
+    /// Where position `q` (pixel centres at integers) of what `pane` shows lands in it
+    /// (of `size`), device pixels.
+    pub fn pane_point_in(&self, pane: Pane, q: [f64; 2], size: [u32; 2]) -> Option<[f32; 2]> {
+        let (view, [w, h]) = self.pane_view(pane, size)?;
+        let m = view.placement(w, h);
         let (x, y) = (
             (q[0] + 0.5 + SAMPLE_BIAS) as f32,
             (q[1] + 0.5 + SAMPLE_BIAS) as f32,
@@ -63,22 +83,49 @@ impl Model {
         ])
     }
 
-    /// The measurements of the image on screen.
-    fn annotations_on_screen(&self) -> impl Iterator<Item = &Annotation> {
-        let current = self.current;
+    /// [`point_in`](Self::point_in) the image pane.
+    pub fn image_point(&self, p: [f32; 2], size: [u32; 2]) -> Option<[f64; 2]> {
+        self.point_in(Pane::Stack, p, size)
+    }
+
+    /// [`pane_point_in`](Self::pane_point_in) the image pane.
+    pub fn pane_point(&self, q: [f64; 2], size: [u32; 2]) -> Option<[f32; 2]> {
+        self.pane_point_in(Pane::Stack, q, size)
+    }
+
+    /// The plane `pane` shows, as measurements on it record it.
+    fn plane_of(&self, pane: Pane) -> Option<(usize, hounsfield_core::volume::Plane)> {
+        match pane {
+            Pane::Plane(k) if self.layout != Layout::Stack => {
+                Some((k, self.mpr.as_ref()?.plane(k)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether measurement `a` belongs to what `pane` shows now.
+    fn shown_in(&self, a: &Annotation, pane: Pane) -> bool {
+        match pane {
+            Pane::Stack => a.plane.is_none() && Some(a.slice) == self.current,
+            Pane::Plane(_) => a.plane.is_some() && a.plane == self.plane_of(pane),
+        }
+    }
+
+    /// The measurements on what `pane` shows.
+    fn annotations_in(&self, pane: Pane) -> impl Iterator<Item = &Annotation> {
         self.annotations
             .items
             .iter()
-            .filter(move |a| Some(a.slice) == current)
+            .filter(move |a| self.shown_in(a, pane))
     }
 
-    /// The handle of a measurement on screen nearest pane pixel `p`, within
+    /// The handle of a measurement in `pane` nearest pane pixel `p`, within
     /// `HANDLE_REACH`: the measurement and the point's index.
-    pub fn handle_at(&self, p: [f32; 2], size: [u32; 2]) -> Option<(u64, usize)> {
+    pub fn handle_in(&self, pane: Pane, p: [f32; 2], size: [u32; 2]) -> Option<(u64, usize)> {
         let mut best: Option<(f32, u64, usize)> = None;
-        for a in self.annotations_on_screen() {
+        for a in self.annotations_in(pane) {
             for (k, q) in a.handles().iter().enumerate() {
-                let Some(h) = self.pane_point(*q, size) else {
+                let Some(h) = self.pane_point_in(pane, *q, size) else {
                     continue;
                 };
                 let d = distance(h, p);
@@ -90,14 +137,25 @@ impl Model {
         best.map(|(_, id, k)| (id, k))
     }
 
+    /// [`handle_in`](Self::handle_in) the pane of the input being applied.
+    pub fn handle_at(&self, p: [f32; 2], size: [u32; 2]) -> Option<(u64, usize)> {
+        self.handle_in(self.measure_pane(), p, size)
+    }
+
     /// The action for one input: [`action_for`], except for what measuring takes in the
     /// image pane. With a measuring tool, left drags and clicks draw; with any tool, a
     /// left drag that begins on a measurement's handle moves it, and a click on one
     /// selects the measurement. Apps call this rather than [`action_for`].
     pub fn action_for(&self, input: &Input) -> Option<Action> {
-        if self.on_image_pane() && self.current_image().is_some() {
+        let pane = self.measure_pane();
+        if self.pane_view(pane, [1, 1]).is_some() {
             let a = &self.annotations;
-            let busy = a.tool != Tool::WindowLevel || a.pending.is_some();
+            // Planes take lengths and angles (their pixels are not the image's).
+            let busy = a.pending.is_some()
+                || match pane {
+                    Pane::Stack => a.tool != Tool::WindowLevel,
+                    Pane::Plane(_) => matches!(a.tool, Tool::Length | Tool::Angle | Tool::Cobb),
+                };
             match input {
                 Input::Drag {
                     button: Button::Left,
@@ -163,7 +221,8 @@ impl Model {
     }
 
     fn measure_drag(&mut self, start: [f32; 2], now: [f32; 2], size: [u32; 2]) {
-        let Some(q) = self.image_point(now, size) else {
+        let pane = self.measure_pane();
+        let Some(q) = self.point_in(pane, now, size) else {
             return;
         };
         match self.annotations.drag {
@@ -176,7 +235,7 @@ impl Model {
         let Some(slice) = self.current else {
             return;
         };
-        let Some(q0) = self.image_point(start, size) else {
+        let Some(q0) = self.point_in(pane, start, size) else {
             return;
         };
         let moved = distance(start, now) > CLICK_DISTANCE;
@@ -189,9 +248,13 @@ impl Model {
             return;
         }
         // The next points of an unfinished angle or Cobb angle.
-        if let Some(id) = self.annotations.pending
+        let here = self
+            .annotations
+            .pending
+            .and_then(|id| self.annotations.get(id))
+            .is_some_and(|a| self.shown_in(a, pane));
+        if let Some(id) = self.annotations.pending.filter(|_| here)
             && let Some(a) = self.annotations.get_mut(id)
-            && a.slice == slice
         {
             match (a.tool, a.points.len()) {
                 (Tool::Angle, 2) => a.points.push(q),
@@ -204,7 +267,12 @@ impl Model {
             return;
         }
         let tool = self.annotations.tool;
-        if tool == Tool::WindowLevel || (!moved && tool != Tool::Probe) {
+        let plane = self.plane_of(pane);
+        let on_plane = matches!(tool, Tool::Length | Tool::Angle | Tool::Cobb);
+        if tool == Tool::WindowLevel
+            || (!moved && tool != Tool::Probe)
+            || (pane != Pane::Stack && !on_plane)
+        {
             return;
         }
         self.annotations.drop_pending();
@@ -216,9 +284,9 @@ impl Model {
             vec![q0, q]
         };
         let point = (tool != Tool::Freehand).then_some(points.len() - 1);
-        self.annotations
-            .items
-            .push(Annotation::new(id, tool, slice, points));
+        let mut a = Annotation::new(id, tool, slice, points);
+        a.plane = plane;
+        self.annotations.items.push(a);
         self.annotations.drag = Some((start, id, point));
         self.annotations.selected = Some(id);
         self.remeasure(id);
@@ -238,7 +306,7 @@ impl Model {
             .annotations
             .get(id)
             .and_then(|a| a.points.last().copied())
-            .and_then(|p| self.pane_point(p, size));
+            .and_then(|p| self.pane_point_in(self.measure_pane(), p, size));
         let Some(a) = self.annotations.get_mut(id) else {
             return;
         };
@@ -287,12 +355,17 @@ impl Model {
             self.annotations.selected = Some(id);
             return;
         }
-        let (Some(q), Some(slice)) = (self.image_point(at, size), self.current) else {
+        let pane = self.measure_pane();
+        let (Some(q), Some(slice)) = (self.point_in(pane, at, size), self.current) else {
             return;
         };
-        if let Some(id) = self.annotations.pending
+        let here = self
+            .annotations
+            .pending
+            .and_then(|id| self.annotations.get(id))
+            .is_some_and(|a| self.shown_in(a, pane));
+        if let Some(id) = self.annotations.pending.filter(|_| here)
             && let Some(a) = self.annotations.get_mut(id)
-            && a.slice == slice
             && a.tool == Tool::Angle
             && a.points.len() == 2
         {
@@ -301,7 +374,7 @@ impl Model {
             self.remeasure(id);
             return;
         }
-        if self.annotations.tool == Tool::Probe {
+        if self.annotations.tool == Tool::Probe && pane == Pane::Stack {
             self.annotations.checkpoint();
             let id = self.annotations.next_id();
             self.annotations
@@ -343,7 +416,17 @@ impl Model {
             return;
         };
         let slice = a.slice;
+        let plane = a.plane;
         let result = a.roi().and_then(|roi| {
+            // On a plane: lengths and angles in the patient (square pixels of its spacing).
+            if let Some((_, plane)) = plane {
+                let size = PixelSize {
+                    row_mm: plane.spacing,
+                    column_mm: plane.spacing,
+                    spacing: hounsfield_core::measure::Spacing::Patient,
+                };
+                return measure_pixels(&roi, size, None);
+            }
             let inst = self
                 .instance(slice.id)
                 .ok_or("the image is no longer open")?;
@@ -370,10 +453,21 @@ impl Model {
         }
     }
 
-    /// The measurements on the image on screen as a pane of `size` paints them.
+    /// The measurements on the image on screen as a pane of `size` paints them (with the
+    /// annotations of its presentation state).
     pub fn drawn_annotations(&self, size: [u32; 2]) -> Vec<Drawn> {
-        let to_pane = |q: &[f64; 2]| self.pane_point(*q, size);
-        self.annotations_on_screen()
+        self.drawn_in(Pane::Stack, size)
+    }
+
+    /// The measurements on what `pane` shows as it paints them at `size`.
+    pub fn drawn_in(&self, pane: Pane, size: [u32; 2]) -> Vec<Drawn> {
+        let to_pane = |q: &[f64; 2]| self.pane_point_in(pane, *q, size);
+        let presentation = if pane == Pane::Stack {
+            self.presentation_drawn(size)
+        } else {
+            Vec::new()
+        };
+        self.annotations_in(pane)
             .map(|a| {
                 let lines: Vec<Vec<[f32; 2]>> = a
                     .outline()
@@ -399,7 +493,7 @@ impl Model {
                     presentation: false,
                 }
             })
-            .chain(self.presentation_drawn(size))
+            .chain(presentation)
             .collect()
     }
 }
@@ -551,5 +645,50 @@ mod tests {
         }
         assert_eq!(m.annotations.tool, Tool::WindowLevel);
         assert_eq!(m.annotations.items.len(), 2);
+    }
+
+    #[test]
+    fn a_length_on_a_plane_is_in_patient_millimetres_and_stays_with_its_plane() {
+        use crate::mpr::Layout;
+        let mut m = model();
+        m.apply(Action::Layout(Some(Layout::Planes)));
+        assert!(m.mpr.is_some(), "{:?}", m.mpr_note);
+        m.active_pane = Pane::Plane(1);
+        key(&mut m, 'l');
+        drag(&mut m, [60.0, 100.0], [330.0, 290.0]);
+        let a = m
+            .annotations
+            .items
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("no length"));
+        let (k, plane) = a.plane.unwrap_or_else(|| panic!("not on a plane"));
+        assert_eq!(k, 1);
+        // The length is the distance of the two ends in the patient.
+        let [p, q] = [a.points[0], a.points[1]];
+        let (x, y) = (plane.position(p[0], p[1]), plane.position(q[0], q[1]));
+        let want = ((x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2) + (x[2] - y[2]).powi(2)).sqrt();
+        let got = a
+            .measured
+            .as_ref()
+            .ok()
+            .and_then(|x| x.length)
+            .unwrap_or(f64::NAN);
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{got} mm, {want} mm in the patient"
+        );
+        assert_eq!(m.drawn_in(Pane::Plane(1), SIZE).len(), 1);
+        assert!(m.drawn_in(Pane::Plane(0), SIZE).is_empty());
+        assert!(m.drawn_in(Pane::Stack, SIZE).is_empty());
+        // A region tool draws nothing on a plane; on another slice of the plane the length
+        // is not shown.
+        key(&mut m, 'c');
+        drag(&mut m, [60.0, 100.0], [200.0, 200.0]);
+        assert_eq!(m.annotations.items.len(), 1);
+        m.apply(Action::Slice(1));
+        if m.mpr.as_ref().map(|x| x.plane(1)) != Some(plane) {
+            assert!(m.drawn_in(Pane::Plane(1), SIZE).is_empty());
+        }
     }
 }

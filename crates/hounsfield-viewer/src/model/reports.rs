@@ -19,15 +19,19 @@ impl Model {
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
         let mut labels = Vec::new();
         let mut measured = Vec::new();
+        // Measurements on images (those on planes have no image to reference).
         for (k, a) in self.annotations.items.iter().enumerate() {
-            let (Ok(m), Some(inst)) = (&a.measured, self.instance(a.slice.id)) else {
+            let (Ok(m), Some(inst), None) = (&a.measured, self.instance(a.slice.id), a.plane)
+            else {
                 continue;
             };
             labels.push(format!("{} {}", a.tool.label(), k + 1));
             measured.push((m, inst, a.slice.frame));
         }
         if measured.is_empty() {
-            return Err("no measurement to save".into());
+            return Err(
+                "no measurement on an image to save (those on planes reference no image)".into(),
+            );
         }
         let mut studies: Vec<String> = Vec::new();
         for (_, inst, _) in &measured {

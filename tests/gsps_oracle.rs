@@ -6,6 +6,11 @@
 //! `hounsfield render --presentation-state` on the CPU and on the GPU (lavapipe) equals
 //! `dcmp2pgm` within 1 grey level.
 //!
+//! Displayed areas (PS3.3 C.10.4): dcmp2pgm renders the whole image whatever area the state
+//! selects, so the expected image is its rendering cut to the area (black outside the
+//! image), repeated for a magnification; the area's output is checked the same on the CPU
+//! and on the GPU.
+//!
 //! One deviation of DCMTK is accounted for: a state's pipeline overrides the image's
 //! Photometric Interpretation (PS3.4 N.2.1.4, note 1), so a MONOCHROME1 image under
 //! Presentation LUT Shape IDENTITY shows its lowest values black; dcmp2pgm keeps the
@@ -32,6 +37,22 @@ ps = hd.pr.GrayscaleSoftcopyPresentationState(
         presentation_lut_shape=getattr(hd.PresentationLUTShapeValues, shape)))
 ps.ImageRotation = int(rotation)
 ps.ImageHorizontalFlip = flip
+ps.save_as(out)
+"#;
+
+/// Sets the state's displayed area: top left and bottom right corners (column, row), the
+/// Presentation Size Mode and, for MAGNIFY, the magnification.
+const SET_AREA: &str = r#"
+import sys
+import pydicom
+src, out, c1, r1, c2, r2, mode, ratio = sys.argv[1:9]
+ps = pydicom.dcmread(src)
+item = ps.DisplayedAreaSelectionSequence[0]
+item.DisplayedAreaTopLeftHandCorner = [int(c1), int(r1)]
+item.DisplayedAreaBottomRightHandCorner = [int(c2), int(r2)]
+item.PresentationSizeMode = mode
+if mode == "MAGNIFY":
+    item.PresentationPixelMagnificationRatio = float(ratio)
 ps.save_as(out)
 "#;
 
@@ -65,6 +86,71 @@ fn read_pgm(path: &Path) -> (u32, u32, Vec<u8>) {
     (w, h, bytes[i + 1..].to_vec())
 }
 
+/// The files, dcmp2pgm and highdicom are there: a fresh output folder `target/tmp/NAME`;
+/// else the oracle is reported missing (which fails the test where oracles are required).
+fn prerequisites(paths: &[&Path], name: &str) -> Option<std::path::PathBuf> {
+    for path in paths {
+        if !path.exists() {
+            missing(&path.display().to_string());
+            return None;
+        }
+    }
+    if Command::new("dcmp2pgm").arg("--version").output().is_err() {
+        missing("dcmp2pgm (Debian dcmtk)");
+        return None;
+    }
+    if !Command::new(python())
+        .args(["-c", "import highdicom"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        missing("highdicom in target/venv");
+        return None;
+    }
+    let out = root().join("target/tmp").join(name);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).expect("mkdir");
+    Some(out)
+}
+
+/// `hounsfield render IMAGE --presentation-state PS -o PNG ARGS`: width, height, grey.
+fn render(image: &Path, ps: &Path, png: &Path, args: &[&str]) -> (u32, u32, Vec<u8>) {
+    let run = Command::new(hounsfield_bin())
+        .arg("render")
+        .arg(image)
+        .arg("--presentation-state")
+        .arg(ps)
+        .arg("-o")
+        .arg(png)
+        .args(args)
+        .output()
+        .expect("hounsfield render");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (w, h, rgb) = read_png_rgb(png);
+    (w, h, rgb.chunks_exact(3).map(|p| p[0]).collect())
+}
+
+/// dcmp2pgm's rendering of `image` through `ps`.
+fn dcmp2pgm(image: &Path, ps: &Path, pgm: &Path) -> (u32, u32, Vec<u8>) {
+    let dcmtk = Command::new("dcmp2pgm")
+        .arg("-p")
+        .arg(ps)
+        .arg(image)
+        .arg(pgm)
+        .output()
+        .expect("dcmp2pgm");
+    assert!(
+        dcmtk.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dcmtk.stderr)
+    );
+    read_pgm(pgm)
+}
+
 #[test]
 fn presentation_states_render_as_dcmp2pgm_renders_them() {
     let data = testdata_dir();
@@ -86,24 +172,10 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
             ("400", "500", "INVERSE", "0", "N"),
         ),
     ];
-    for (path, _) in &cases {
-        if !path.exists() {
-            return missing(&path.display().to_string());
-        }
-    }
-    if Command::new("dcmp2pgm").arg("--version").output().is_err() {
-        return missing("dcmp2pgm (Debian dcmtk)");
-    }
-    if !Command::new(python())
-        .args(["-c", "import highdicom"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        return missing("highdicom in target/venv");
-    }
-    let out = root().join("target/tmp/gsps-oracle");
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).expect("mkdir");
+    let paths: Vec<&Path> = cases.iter().map(|(p, _)| p.as_path()).collect();
+    let Some(out) = prerequisites(&paths, "gsps-oracle") else {
+        return;
+    };
     let gpu_ok = gpu().is_some();
     let mut rows = Vec::new();
     for (k, (image, (center, width, shape, rotation, flip))) in cases.iter().enumerate() {
@@ -120,20 +192,7 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
                 flip.as_ref(),
             ],
         );
-        let pgm = out.join(format!("{k}.pgm"));
-        let dcmtk = Command::new("dcmp2pgm")
-            .arg("-p")
-            .arg(&ps)
-            .arg(image)
-            .arg(&pgm)
-            .output()
-            .expect("dcmp2pgm");
-        assert!(
-            dcmtk.status.success(),
-            "{}",
-            String::from_utf8_lossy(&dcmtk.stderr)
-        );
-        let (w, h, mut theirs) = read_pgm(&pgm);
+        let (w, h, mut theirs) = dcmp2pgm(image, &ps, &out.join(format!("{k}.pgm")));
         let mono1 = hounsfield_core::DicomFile::open(image)
             .ok()
             .and_then(|f| f.image().ok().map(|i| i.photometric_interpretation.clone()))
@@ -149,27 +208,12 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
         };
         for args in renderers {
             let png = out.join(format!("{k}-{}.png", args.join("")));
-            let run = Command::new(hounsfield_bin())
-                .arg("render")
-                .arg(image)
-                .arg("--presentation-state")
-                .arg(&ps)
-                .arg("-o")
-                .arg(&png)
-                .args(*args)
-                .output()
-                .expect("hounsfield render");
-            assert!(
-                run.status.success(),
-                "{}",
-                String::from_utf8_lossy(&run.stderr)
-            );
-            let (ow, oh, ours) = read_png_rgb(&png);
+            let (ow, oh, ours) = render(image, &ps, &png, args);
             assert_eq!((ow, oh), (w, h), "case {k}: size");
             let d = ours
-                .chunks_exact(3)
+                .iter()
                 .zip(&theirs)
-                .map(|(a, b)| a[0].abs_diff(*b))
+                .map(|(a, b)| a.abs_diff(*b))
                 .max()
                 .unwrap_or(255);
             assert!(d <= 1, "case {k} {args:?}: differs from dcmp2pgm by {d}");
@@ -185,5 +229,99 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
     }
     for r in rows {
         println!("gsps: {r}");
+    }
+}
+
+#[test]
+fn displayed_areas_show_the_part_of_dcmp2pgms_rendering_they_select() {
+    let image = testdata_dir().join("pydicom-3.0.2/pydicom/data/test_files/CT_small.dcm");
+    let Some(out) = prerequisites(&[&image], "gsps-area-oracle") else {
+        return;
+    };
+    let base = out.join("base.gsps.dcm");
+    run_python(
+        MAKE,
+        &[
+            image.as_os_str(),
+            base.as_os_str(),
+            "40".as_ref(),
+            "400".as_ref(),
+            "IDENTITY".as_ref(),
+            "0".as_ref(),
+            "N".as_ref(),
+        ],
+    );
+    // The whole image as DCMTK renders it (it ignores the displayed area).
+    let (w, h, full) = dcmp2pgm(&image, &base, &out.join("base.pgm"));
+    let at = |x: i64, y: i64| -> u8 {
+        if (0..i64::from(w)).contains(&x) && (0..i64::from(h)).contains(&y) {
+            full[(y * i64::from(w) + x) as usize]
+        } else {
+            0
+        }
+    };
+    // (top left, bottom right as 1-based column and row, mode, magnification, --size):
+    // inside the image; partly outside it (black there); magnified twice; fitted into a
+    // given size twice the area's; TRUE SIZE (shown as SCALE TO FIT).
+    let cases: [([i64; 4], &str, i64, Option<&str>); 5] = [
+        ([20, 30, 100, 90], "SCALE TO FIT", 1, None),
+        ([-9, 101, 40, 140], "SCALE TO FIT", 1, None),
+        ([50, 50, 69, 59], "MAGNIFY", 2, None),
+        ([20, 30, 100, 90], "SCALE TO FIT", 2, Some("162x122")),
+        ([1, 1, 64, 128], "TRUE SIZE", 1, None),
+    ];
+    let renderers: &[&str] = if gpu().is_some() {
+        &["cpu", "gpu"]
+    } else {
+        &["cpu"]
+    };
+    for (k, ([c1, r1, c2, r2], mode, m, size)) in cases.iter().enumerate() {
+        let ps = out.join(format!("area{k}.gsps.dcm"));
+        let args = [c1, r1, c2, r2, m].map(|v| v.to_string());
+        run_python(
+            SET_AREA,
+            &[
+                base.as_os_str(),
+                ps.as_os_str(),
+                args[0].as_ref(),
+                args[1].as_ref(),
+                args[2].as_ref(),
+                args[3].as_ref(),
+                mode.as_ref(),
+                args[4].as_ref(),
+            ],
+        );
+        // The area's pixels, each repeated m times across and down.
+        let (aw, ah) = ((c2 - c1 + 1) * m, (r2 - r1 + 1) * m);
+        let expected: Vec<u8> = (0..ah)
+            .flat_map(|y| (0..aw).map(move |x| (x, y)))
+            .map(|(x, y)| at(c1 - 1 + x / m, r1 - 1 + y / m))
+            .collect();
+        for renderer in renderers {
+            let mut a = vec!["--renderer", renderer];
+            if let Some(s) = size {
+                a.extend(["--size", s]);
+            }
+            let png = out.join(format!("area{k}-{renderer}.png"));
+            let (ow, oh, ours) = render(&image, &ps, &png, &a);
+            assert_eq!(
+                (i64::from(ow), i64::from(oh)),
+                (aw, ah),
+                "area case {k} ({renderer}): size"
+            );
+            let d = ours
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap_or(255);
+            assert!(
+                d <= 1,
+                "area case {k} ({renderer}): differs from dcmp2pgm's cut by {d}"
+            );
+            println!(
+                "gsps area: ({c1},{r1})-({c2},{r2}) {mode} x{m} {size:?} on the {renderer}: {ow} x {oh}, max diff {d}"
+            );
+        }
     }
 }

@@ -424,7 +424,8 @@ d.save_as(sys.argv[2])
   }
 
   // A presentation state (made by highdicom) opened with its image: its window,
-  // Presentation LUT Shape, rotation and flip, as `render --presentation-state`; Y lifts it.
+  // Presentation LUT Shape, rotation, flip and displayed area, as `render
+  // --presentation-state` into the canvas' size; Y lifts it.
   {
     const image = path.join(pydicomFiles, 'CT_small.dcm');
     const gsps = path.join(tmp, 'gsps.dcm');
@@ -436,7 +437,7 @@ note = hd.pr.GraphicAnnotation(
     referenced_images=[img], graphic_layer=layer,
     text_objects=[hd.pr.TextObject(text_value="LESION", units=hd.pr.AnnotationUnitsValues.PIXEL, anchor_point=(40.0, 50.0))],
     graphic_objects=[hd.pr.GraphicObject(graphic_type=hd.pr.GraphicTypeValues.POLYLINE,
-                                         graphic_data=np.array([[10.0, 10.0], [60.0, 10.0], [60.0, 40.0]]),
+                                         graphic_data=np.array([[30.0, 40.0], [60.0, 40.0], [60.0, 80.0]]),
                                          units=hd.pr.AnnotationUnitsValues.PIXEL)])
 ps = hd.pr.GrayscaleSoftcopyPresentationState(
     referenced_images=[img], series_instance_uid=hd.UID(), series_number=99, sop_instance_uid=hd.UID(),
@@ -446,6 +447,10 @@ ps = hd.pr.GrayscaleSoftcopyPresentationState(
     presentation_lut_transformation=hd.PresentationLUTTransformation(presentation_lut_shape=hd.PresentationLUTShapeValues.INVERSE))
 ps.ImageRotation = 90
 ps.ImageHorizontalFlip = "Y"
+# Its displayed area: columns 20-100, rows 30-90, fitted to the pane.
+area = ps.DisplayedAreaSelectionSequence[0]
+area.DisplayedAreaTopLeftHandCorner = [20, 30]
+area.DisplayedAreaBottomRightHandCorner = [100, 90]
 ps.save_as(sys.argv[2])
 `, image, gsps]);
     await page.goto(withRenderer(`${base}/`));
@@ -455,17 +460,18 @@ ps.save_as(sys.argv[2])
     px = await pixels();
     const through = maxDiff(px, nativeRender(image, s.canvas, ['--presentation-state', gsps]));
     // Its annotations where the state puts them: rotated 90 degrees then flipped, image
-    // point (column, row) shows at (row, column) of the fitted 128 x 128 image.
+    // point (column, row) shows at (row, column) of the displayed area (columns 19-100
+    // and rows 29-90 in pixel edges, 61 x 81 once turned) fitted to the pane.
     const drawn = JSON.parse(await page.evaluate(() => window.hounsfield.viewer.wasm.overlay())).panes[0].measurements.filter((m) => m.presentation);
     const [cw, ch] = s.canvas;
-    const scale = Math.min(cw, ch) / 128;
-    const at = ([col, row]) => [(cw - 128 * scale) / 2 + row * scale, (ch - 128 * scale) / 2 + col * scale];
+    const scale = Math.min(cw / 61, ch / 81);
+    const at = ([col, row]) => [(cw - 61 * scale) / 2 + (row - 29) * scale, (ch - 81 * scale) / 2 + (col - 19) * scale];
     const near = (a, b) => Math.abs(a[0] - b[0]) <= 1.5 && Math.abs(a[1] - b[1]) <= 1.5;
     const line = drawn.find((m) => m.lines.length === 1);
     const text = drawn.find((m) => m.label[0] === 'LESION');
     const placed =
       line && text && line.lines[0].length === 3 &&
-      [[10, 10], [60, 10], [60, 40]].every((p, i) => near(line.lines[0][i], at(p))) && near(text.label_at, at([40, 50]));
+      [[30, 40], [60, 40], [60, 80]].every((p, i) => near(line.lines[0][i], at(p))) && near(text.label_at, at([40, 50]));
     check(placed, `presentation state annotations: a polyline and "LESION" drawn where the state puts them (${JSON.stringify(drawn.map((m) => [m.lines, m.label, m.label_at]))})`);
     await page.keyboard.press('y');
     s = await waitFor('the presentation state lifted', (s) => s.presentation_state === null);

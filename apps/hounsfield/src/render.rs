@@ -50,7 +50,8 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_shutters: bool,
     /// Show the image as this Grayscale Softcopy Presentation State says: its VOI (window
-    /// or VOI LUT), Modality LUT, Presentation LUT Shape, rotation and flip, and shutter
+    /// or VOI LUT), Modality LUT, Presentation LUT Shape, rotation and flip, displayed
+    /// area (the output is the area's size unless --size is given), and shutter
     /// (instead of the image's). The state must reference the image.
     #[arg(long, value_name = "GSPS.dcm")]
     pub presentation_state: Option<PathBuf>,
@@ -256,6 +257,45 @@ fn parameters(
     Ok(params)
 }
 
+/// `view` (with the state's turns and flips, and the user's zoom and pan) showing the
+/// displayed area `d`; with `own_size`, the output is the area's size: one output pixel
+/// per image pixel (SCALE TO FIT, and TRUE SIZE, the display's pixel size being unknown)
+/// or the Presentation Pixel Magnification Ratio's (MAGNIFY).
+fn displayed_area_view(
+    mut view: View,
+    d: &hounsfield_core::DisplayedArea,
+    image: &hounsfield_core::ImageDescription,
+    own_size: bool,
+) -> Result<View, String> {
+    let magnification = match d.size_mode {
+        hounsfield_core::PresentationSizeMode::Magnify(m) => Some(m),
+        _ => None,
+    };
+    if own_size {
+        let m = magnification.unwrap_or(1.0);
+        let [w, h] = d.size();
+        let side = |x: f64| {
+            let x = (x * m).round();
+            if (1.0..=16384.0).contains(&x) {
+                Ok(x as u32)
+            } else {
+                Err(format!(
+                    "its displayed area is {} x {} output pixels; sides run from 1 to 16384 (--size sets the output's)",
+                    (w * m).round(),
+                    (h * m).round()
+                ))
+            }
+        };
+        let (w, h) = (side(w)?, side(h)?);
+        (view.width, view.height) = if view.rotation % 2 == 1 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+    }
+    Ok(view.showing_area(image.columns, image.rows, d.area, magnification))
+}
+
 /// Renders frame `frame` (0-based) of `file` with the CPU reference (as the presentation
 /// state `state` says, when given).
 pub fn render_cpu(
@@ -427,6 +467,10 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             v.flip_horizontal ^= fh;
             v.flip_vertical ^= fv;
             v.rotation = (v.rotation + turns) % 4;
+            if let Some(d) = state.displayed_area(&sop, frame) {
+                v = displayed_area_view(v, d, image, args.size.is_none())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
             view = Some(v);
             Some(state)
         }

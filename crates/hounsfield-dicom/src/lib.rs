@@ -67,8 +67,8 @@ pub use image::{Frame, FrameColor, ImageDescription, PhotometricInterpretation, 
 pub use lut::{Lut, PaletteColorLut, expand_segmented_palette};
 pub use overlay::{OverlayMask, OverlayPlane};
 pub use presentation::{
-    GSPS_SOP_CLASS, GraphicAnnotation, GraphicObject, PresentationState, ReferencedImage,
-    TextObject,
+    DisplayedArea, GSPS_SOP_CLASS, GraphicAnnotation, GraphicObject, PresentationSizeMode,
+    PresentationState, ReferencedImage, TextObject,
 };
 pub use shutter::{DisplayShutter, ShutterShape, display_shutter};
 pub use summary::{Geometry, Identification, Summary};

@@ -3,8 +3,9 @@
 //! VOI LUT table) of the images it references, the Modality LUT the state carries, the
 //! Presentation LUT Shape (IDENTITY or INVERSE), the spatial transformation (Image Rotation,
 //! then Image Horizontal Flip, PS3.3 C.10.6), the display shutter, and the graphic and
-//! text annotations (PS3.3 C.10.5) read for the viewers to draw. Not applied yet:
-//! displayed areas and Presentation LUT tables.
+//! text annotations (PS3.3 C.10.5) read for the viewers to draw, and the displayed area
+//! (PS3.3 C.10.4: the part of the image shown, scaled to fit or magnified). Not applied
+//! yet: Presentation LUT tables (a state with one is shown with its VOI, unshaped).
 
 use crate::attrs::Attributes;
 use crate::display::{
@@ -148,6 +149,100 @@ fn graphic_annotations(a: &Attributes<'_>) -> KResult<Vec<GraphicAnnotation>> {
     Ok(out)
 }
 
+/// How a displayed area is sized on the display (Presentation Size Mode, PS3.3 C.10.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PresentationSizeMode {
+    /// SCALE TO FIT: the area as large as the display allows, whole.
+    ScaleToFit,
+    /// TRUE SIZE: the area at its physical size. A display's physical pixel size is not
+    /// known here, so this shows as [`ScaleToFit`](Self::ScaleToFit) does.
+    TrueSize,
+    /// MAGNIFY: display pixels per image pixel (Presentation Pixel Magnification Ratio).
+    Magnify(f64),
+}
+
+/// A Displayed Area Selection: the part of the images shown and how it is sized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisplayedArea {
+    /// Empty: every image of the state.
+    pub images: Vec<ReferencedImage>,
+    /// The area in image coordinates (pixel edges at integers, (0, 0) the top left corner
+    /// of the top left pixel): `[left, top, right, bottom]`, from the Displayed Area Top
+    /// Left Hand Corner and Bottom Right Hand Corner (1-based pixel numbers, both shown;
+    /// the corners name the area's top left and bottom right after the spatial
+    /// transformation, so either may lie on either side).
+    pub area: [f64; 4],
+    /// Presentation Size Mode.
+    pub size_mode: PresentationSizeMode,
+}
+
+impl DisplayedArea {
+    /// Width and height of the area in image pixels.
+    pub fn size(&self) -> [f64; 2] {
+        [self.area[2] - self.area[0], self.area[3] - self.area[1]]
+    }
+}
+
+fn displayed_areas(a: &Attributes<'_>) -> KResult<Vec<DisplayedArea>> {
+    let mut out = Vec::new();
+    for item in a
+        .items(tags::DISPLAYED_AREA_SELECTION_SEQUENCE)
+        .unwrap_or(&[])
+    {
+        let d = Attributes::new(item);
+        let corner = |tag, name: &'static str| -> KResult<Option<[f64; 2]>> {
+            let v = d.ints(tag, name)?;
+            Ok((v.len() == 2).then(|| [v[0] as f64, v[1] as f64]))
+        };
+        let (Some(tl), Some(br)) = (
+            corner(
+                tags::DISPLAYED_AREA_TOP_LEFT_HAND_CORNER,
+                "Displayed Area Top Left Hand Corner",
+            )?,
+            corner(
+                tags::DISPLAYED_AREA_BOTTOM_RIGHT_HAND_CORNER,
+                "Displayed Area Bottom Right Hand Corner",
+            )?,
+        ) else {
+            continue;
+        };
+        let mode = d.string(tags::PRESENTATION_SIZE_MODE).unwrap_or_default();
+        let size_mode = match mode.trim() {
+            "TRUE SIZE" => PresentationSizeMode::TrueSize,
+            "MAGNIFY" => {
+                let m = d
+                    .float(
+                        tags::PRESENTATION_PIXEL_MAGNIFICATION_RATIO,
+                        "Presentation Pixel Magnification Ratio",
+                    )?
+                    .unwrap_or(1.0);
+                if !(m.is_finite() && m > 0.0 && m <= 1024.0) {
+                    return Err(ErrorKind::InvalidAttribute {
+                        name: "Presentation Pixel Magnification Ratio",
+                        value: m.to_string(),
+                        reason: "must be a positive number up to 1024".into(),
+                    });
+                }
+                PresentationSizeMode::Magnify(m)
+            }
+            _ => PresentationSizeMode::ScaleToFit,
+        };
+        // Pixel numbers to pixel edges: pixel n spans n - 1 .. n.
+        let area = [
+            tl[0].min(br[0]) - 1.0,
+            tl[1].min(br[1]) - 1.0,
+            tl[0].max(br[0]),
+            tl[1].max(br[1]),
+        ];
+        out.push(DisplayedArea {
+            images: references(d.items(tags::REFERENCED_IMAGE_SEQUENCE).unwrap_or(&[]))?,
+            area,
+            size_mode,
+        });
+    }
+    Ok(out)
+}
+
 /// A Grayscale Softcopy Presentation State, as far as it is applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresentationState {
@@ -168,6 +263,8 @@ pub struct PresentationState {
     pub shutter: Option<DisplayShutter>,
     /// Its graphic and text annotations.
     pub annotations: Vec<GraphicAnnotation>,
+    /// Its displayed areas.
+    pub displayed_areas: Vec<DisplayedArea>,
 }
 
 fn references(items: &[dicom_object::InMemDicomObject]) -> KResult<Vec<ReferencedImage>> {
@@ -267,6 +364,7 @@ impl PresentationState {
                 .is_some_and(|f| f.trim().eq_ignore_ascii_case("Y")),
             shutter,
             annotations: graphic_annotations(&a)?,
+            displayed_areas: displayed_areas(&a)?,
         })
     }
 
@@ -279,6 +377,14 @@ impl PresentationState {
         self.annotations
             .iter()
             .filter(move |g| g.images.is_empty() || g.images.iter().any(|r| r.covers(sop, frame)))
+    }
+
+    /// The displayed area of frame `frame` (0-based) of the image `sop`, when the state
+    /// selects one.
+    pub fn displayed_area(&self, sop: &str, frame: usize) -> Option<&DisplayedArea> {
+        self.displayed_areas
+            .iter()
+            .find(|d| d.images.is_empty() || d.images.iter().any(|r| r.covers(sop, frame)))
     }
 
     /// Whether the state applies to frame `frame` (0-based) of the image `sop`.

@@ -239,6 +239,72 @@ impl View {
         [origin, ax, ay]
     }
 
+    /// This view zoomed and panned to show `area` of a `columns` x `rows` image in the
+    /// middle of the output: whole and as large as the output allows, or at
+    /// `magnification` output pixels per image column. `area` is `[left, top, right,
+    /// bottom]` in image coordinates (pixel edges at integers), as a presentation state's
+    /// displayed area gives it; the flips and turns stay. This view's own zoom and pan
+    /// apply on top, as they do on a fitted image (zoom about the output's centre, then
+    /// pan), so a user's zoom and pan work from the area as from the whole image.
+    ///
+    /// ```
+    /// use hounsfield_pipeline::view::View;
+    /// // Columns 20-100 and rows 30-90 (1-based) of a 128 x 128 image, at 1:1.
+    /// let v = View::fit(81, 61).showing_area(128, 128, [19.0, 29.0, 100.0, 90.0], None);
+    /// let [x, y] = v.mapping(128, 128).image_at(0.5, 0.5);
+    /// assert!((x - 19.5).abs() < 0.01 && (y - 29.5).abs() < 0.01);
+    /// ```
+    pub fn showing_area(
+        mut self,
+        columns: u32,
+        rows: u32,
+        area: [f64; 4],
+        magnification: Option<f64>,
+    ) -> View {
+        let (user_zoom, user_pan) = (self.zoom, self.pan);
+        self.zoom = 1.0;
+        self.pan = [0.0, 0.0];
+        let fit = self.scale(columns, rows);
+        let aspect = if self.pixel_aspect > 0.0 {
+            self.pixel_aspect
+        } else {
+            1.0
+        };
+        let (w, h) = (area[2] - area[0], (area[3] - area[1]) * aspect);
+        let (w, h) = if self.rotation % 2 == 1 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        let s = magnification
+            .unwrap_or_else(|| (f64::from(self.width) / w).min(f64::from(self.height) / h));
+        if !(s.is_finite() && s > 0.0 && fit.is_finite() && fit > 0.0) {
+            return self;
+        }
+        self.zoom = s / fit;
+        // The output's centre shows the image centre moved by -(pan.x * ax + pan.y * ay):
+        // solve for the pan that moves it to the area's centre.
+        let [_, ax, ay] = self.mapping_f64(columns, rows);
+        let e = [
+            (area[0] + area[2]) / 2.0 - f64::from(columns) / 2.0,
+            (area[1] + area[3]) / 2.0 - f64::from(rows) / 2.0,
+        ];
+        let det = ax[0] * ay[1] - ay[0] * ax[1];
+        if det == 0.0 || !det.is_finite() {
+            return self;
+        }
+        let pan = [
+            -(ay[1] * e[0] - ay[0] * e[1]) / det,
+            -(-ax[1] * e[0] + ax[0] * e[1]) / det,
+        ];
+        self.zoom *= user_zoom;
+        self.pan = [
+            pan[0] * user_zoom + user_pan[0],
+            pan[1] * user_zoom + user_pan[1],
+        ];
+        self
+    }
+
     /// The mapping of output pixels to image coordinates for a `columns` x `rows` image.
     pub fn mapping(&self, columns: u32, rows: u32) -> Mapping {
         let [o, ax, ay] = self.mapping_f64(columns, rows);
@@ -294,6 +360,23 @@ mod tests {
         let mut v = View::native(4, 4);
         v.flip_horizontal = true;
         assert_eq!(at(&v.mapping(4, 4), 0.5, 0.5), [3.5, 0.5]);
+    }
+
+    #[test]
+    fn showing_an_area() {
+        // Fitted: the area's corners at the output's corners, turned a quarter.
+        let mut v = View::fit(61, 81);
+        v.rotation = 1;
+        let v = v.showing_area(128, 100, [19.0, 29.0, 100.0, 90.0], None);
+        let m = v.mapping(128, 100);
+        // A quarter turn clockwise: the output's top left shows the area's bottom left.
+        assert_eq!(at(&m, 0.5, 0.5), [19.5, 89.5]);
+        assert_eq!(at(&m, 60.5, 80.5), [99.5, 29.5]);
+        // Magnified twice, centred: two output pixels per image pixel.
+        let v = View::fit(40, 40).showing_area(128, 128, [10.0, 20.0, 30.0, 40.0], Some(2.0));
+        let m = v.mapping(128, 128);
+        assert_eq!(at(&m, 0.5, 0.5), [10.25, 20.25]);
+        assert_eq!(at(&m, 39.5, 39.5), [29.75, 39.75]);
     }
 
     #[test]

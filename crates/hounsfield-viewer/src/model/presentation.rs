@@ -1,6 +1,7 @@
 //! Grayscale Softcopy Presentation States opened with their images: the state that
 //! references the image on screen sets its window (or VOI LUT), Modality LUT and
-//! Presentation LUT Shape, turns and flips it, and replaces its display shutter. Y shows
+//! Presentation LUT Shape, turns and flips it, shows its displayed area (the view the
+//! user zooms and pans from), and replaces its display shutter. Y shows
 //! the images without their states and back.
 
 use super::{Instance, Model};
@@ -101,7 +102,8 @@ impl Model {
 
     /// The graphic and text annotations of the presentation state of the image on screen,
     /// as a pane of `size` paints them: PIXEL points in image pixels ((0, 0) the top left
-    /// corner of the top left pixel), DISPLAY points as fractions of the image's extent;
+    /// corner of the top left pixel), DISPLAY points as fractions of the displayed area as
+    /// shown (the whole image when the state selects no area);
     /// INTERPOLATED curves are drawn through their points as lines.
     pub fn presentation_drawn(&self, size: [u32; 2]) -> Vec<Drawn> {
         let Some((inst, image, frame)) = self.current_image() else {
@@ -112,10 +114,44 @@ impl Model {
         };
         let sop = inst.info.sop_instance_uid.as_deref().unwrap_or_default();
         let f = &image.frames[frame];
-        let (w, h) = (f64::from(f.width), f64::from(f.height));
+        // DISPLAY units are fractions of the displayed area as shown (after the turns and
+        // flips): of the state's area, else of the whole image.
+        let area = state
+            .displayed_area(sop, frame)
+            .map_or([0.0, 0.0, f64::from(f.width), f64::from(f.height)], |d| {
+                d.area
+            });
+        let corners: Vec<[f32; 2]> = [[0, 1], [2, 1], [0, 3], [2, 3]]
+            .iter()
+            .filter_map(|&[x, y]| self.pane_point([area[x] - 0.5, area[y] - 0.5], size))
+            .collect();
+        let shown = corners.iter().fold(
+            [
+                f32::INFINITY,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+            ],
+            |b, c| {
+                [
+                    b[0].min(c[0]),
+                    b[1].min(c[1]),
+                    b[2].max(c[0]),
+                    b[3].max(c[1]),
+                ]
+            },
+        );
         let to_pane = |p: [f64; 2], display: bool| {
-            let q = if display { [p[0] * w, p[1] * h] } else { p };
-            self.pane_point([q[0] - 0.5, q[1] - 0.5], size)
+            if display {
+                (corners.len() == 4).then(|| {
+                    [
+                        shown[0] + p[0] as f32 * (shown[2] - shown[0]),
+                        shown[1] + p[1] as f32 * (shown[3] - shown[1]),
+                    ]
+                })
+            } else {
+                self.pane_point([p[0] - 0.5, p[1] - 0.5], size)
+            }
         };
         let ring = |c: [f64; 2], u: [f64; 2], v: [f64; 2]| -> Vec<[f64; 2]> {
             (0..=64)

@@ -38,10 +38,14 @@ impl Model {
     /// The view for a viewport of `width` x `height`.
     pub fn view_for(&self, width: u32, height: u32) -> View {
         // A presentation state's rotation and flip, then the user's.
-        let (fh, fv, turns) = self
-            .current_presentation()
-            .map_or((false, false, 0), |s| s.view_transform());
-        View {
+        let state = self.current_image().and_then(|(inst, image, frame)| {
+            let s = self.presentation_for(inst, frame)?;
+            let sop = inst.info.sop_instance_uid.as_deref().unwrap_or_default();
+            let f = image.frames.get(frame)?;
+            Some((s, s.displayed_area(sop, frame), [f.width, f.height]))
+        });
+        let (fh, fv, turns) = state.map_or((false, false, 0), |(s, _, _)| s.view_transform());
+        let view = View {
             width,
             height,
             zoom: self.view.zoom,
@@ -51,7 +55,16 @@ impl Model {
             rotation: (self.view.rotation + turns) % 4,
             pixel_aspect: self.current_image().map_or(1.0, |(_, d, _)| d.pixel_aspect),
             filter: self.view.filter,
-        }
+        };
+        // Its displayed area: the view the user zooms and pans from.
+        let Some((_, Some(d), [w, h])) = state else {
+            return view;
+        };
+        let magnification = match d.size_mode {
+            hounsfield_core::PresentationSizeMode::Magnify(m) => Some(m),
+            _ => None,
+        };
+        view.showing_area(w, h, d.area, magnification)
     }
 
     /// Records the panes as laid out on screen (`[x, y, width, height]`, device pixels).

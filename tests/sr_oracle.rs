@@ -303,3 +303,164 @@ fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
         println!("sr: {r}");
     }
 }
+
+const READ_3D: &str = r#"
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import highdicom as hd
+doc = hd.sr.srread(sys.argv[1])
+groups = []
+for g in doc.content.get_planar_roi_measurement_groups():
+    groups.append({
+        "id": g.tracking_identifier,
+        "value_type": g.roi.value_type.value,
+        "graphic_type": g.roi.graphic_type.value,
+        "points": g.roi.value.tolist(),
+        "frame_of_reference": g.roi.frame_of_reference_uid,
+        "measurements": {m.name.meaning: [float(m.value), m.unit.value] for m in g.get_measurements()},
+    })
+print(json.dumps({"groups": groups, "sop_class": doc.SOPClassUID}))
+"#;
+
+/// Measurements on a plane cut through a volume are written in the patient: SCOORD3D
+/// Image Regions with the image's Frame of Reference, in a Comprehensive 3D SR. `dciodvfy` finds no error; highdicom
+/// reads each region as a 3D region whose points are the plane's pixel positions in the
+/// patient, and the numbers with their units.
+#[test]
+fn plane_measurements_are_written_in_the_patient() {
+    use hounsfield_core::measure::sr::{
+        PlaneGeometry, ReportContext, ReportEntry, measurement_report,
+    };
+    use hounsfield_core::measure::{PixelSize, Roi, Spacing, measure_pixels};
+    let path = testdata_dir().join("pydicom-3.0.2/pydicom/data/test_files/CT_small.dcm");
+    if !path.exists() {
+        return missing(&path.display().to_string());
+    }
+    if Command::new("dciodvfy").arg("-help").output().is_err() {
+        return missing("dciodvfy (Debian dicom3tools)");
+    }
+    if !Command::new(python())
+        .args(["-c", "import highdicom"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return missing("highdicom in target/venv");
+    }
+    let image = hounsfield_core::DicomFile::open(&path).expect("CT");
+    let frame_of_reference = image
+        .attributes()
+        .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
+        .expect("the CT has a Frame of Reference");
+    // An oblique plane of 0.7 mm pixels.
+    let (c, s) = (0.6_f64, 0.8_f64);
+    let plane = PlaneGeometry {
+        origin: [-120.5, 40.25, -310.0],
+        column_step: [0.7 * c, 0.0, 0.7 * s],
+        row_step: [0.0, 0.7, 0.0],
+    };
+    let size = PixelSize {
+        row_mm: 0.7,
+        column_mm: 0.7,
+        spacing: Spacing::Patient,
+    };
+    let rois = [
+        "line:10,20.5,200,130",
+        "angle:5,5,50,60,120,8",
+        "cobb:0,0,90,10,0,50,90,40",
+    ];
+    let measured: Vec<_> = rois
+        .iter()
+        .map(|r| {
+            let roi = Roi::parse(r).expect("roi");
+            measure_pixels(&roi, size, None).expect("measure")
+        })
+        .collect();
+    let labels: Vec<String> = (1..=rois.len()).map(|k| format!("plane {k}")).collect();
+    let entries: Vec<ReportEntry> = measured
+        .iter()
+        .zip(&labels)
+        .map(|(m, label)| ReportEntry {
+            measurement: m,
+            image: &image,
+            frame: 0,
+            label,
+            plane: Some(plane),
+        })
+        .collect();
+    let context = ReportContext {
+        date_time: ("20260101".into(), "120000".into()),
+        series_number: 9901,
+        device_name: "Hounsfield".into(),
+    };
+    let mut n = 0;
+    let bytes = measurement_report(&entries, &context, &mut || {
+        n += 1;
+        format!("2.25.{n}")
+    })
+    .expect("report");
+    let out = root().join("target/tmp/sr-oracle");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let sr = out.join("plane.sr.dcm");
+    std::fs::write(&sr, bytes).expect("write");
+    let v = Command::new("dciodvfy")
+        .arg(&sr)
+        .output()
+        .expect("dciodvfy");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("Error")).collect();
+    assert!(errors.is_empty(), "dciodvfy says\n{said}");
+    let back: Value = serde_json::from_slice(&run_python(READ_3D, &[&sr])).expect("json");
+    // Comprehensive 3D SR: the SR class that holds SCOORD3D.
+    assert_eq!(back["sop_class"], "1.2.840.10008.5.1.4.1.1.88.34");
+    let groups = back["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), rois.len());
+    for ((g, roi), m) in groups.iter().zip(rois).zip(&measured) {
+        assert_eq!(g["value_type"], "SCOORD3D", "{roi}");
+        assert_eq!(g["graphic_type"], "POLYLINE", "{roi}");
+        assert_eq!(g["frame_of_reference"], frame_of_reference.as_str());
+        let (_, v) = roi.split_once(':').unwrap_or_default();
+        let n: Vec<f64> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+        let want: Vec<[f64; 3]> = n
+            .chunks(2)
+            .map(|p| {
+                std::array::from_fn(|k| {
+                    plane.origin[k] + p[0] * plane.column_step[k] + p[1] * plane.row_step[k]
+                })
+            })
+            .collect();
+        let got = g["points"].as_array().expect("points");
+        assert_eq!(got.len(), want.len(), "{roi}");
+        for (a, b) in got.iter().zip(&want) {
+            for k in 0..3 {
+                let x = a[k].as_f64().unwrap_or(f64::NAN);
+                assert!((x - b[k]).abs() < 1e-3, "{roi}: {a} against {b:?}");
+            }
+        }
+        let numbers = &g["measurements"];
+        if let Some(length) = m.length {
+            // Numeric Value is a 16-character decimal string.
+            let got = numbers["Length"][0].as_f64().unwrap_or(f64::NAN);
+            assert!((got - length).abs() < 1e-9, "{roi}: {got} against {length}");
+            assert_eq!(numbers["Length"][1], "mm");
+            // The length is the distance of the ends in the patient.
+            let d: f64 = (0..3)
+                .map(|k| (want[0][k] - want[1][k]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            assert!((length - d).abs() < 1e-9, "{roi}: {length} against {d}");
+        }
+        if let Some(angle) = m.angle {
+            let got = numbers["Angle"][0].as_f64().unwrap_or(f64::NAN);
+            assert!((got - angle).abs() < 1e-9, "{roi}: {got} against {angle}");
+            assert_eq!(numbers["Angle"][1], "deg");
+        }
+    }
+    println!(
+        "sr: {} measurements on an oblique plane as SCOORD3D, read back by highdicom; dciodvfy: 0 errors",
+        groups.len()
+    );
+}

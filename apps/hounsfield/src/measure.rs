@@ -104,6 +104,7 @@ pub fn write_report(
             image: file,
             frame,
             label,
+            plane: None,
         })
         .collect();
     let seconds = std::time::SystemTime::now()

@@ -1,8 +1,10 @@
-//! Measurements saved as a DICOM Structured Report: a Comprehensive SR whose content is
+//! Measurements saved as a DICOM Structured Report: a Comprehensive SR (Comprehensive 3D
+//! SR when a measurement was drawn on a plane) whose content is
 //! TID 1500 "Measurement Report" (PS3.16), the template OHIF, dwv, dcmqi and highdicom
 //! read. Each measurement is one TID 1410 "Planar ROI Measurements" group: a tracking
-//! identifier and UID, the Image Region (SCOORD, selected from the image it was drawn on)
-//! and its numbers (NUM: length, angle, area, mean, standard deviation, minimum, maximum,
+//! identifier and UID, the Image Region (SCOORD, selected from the image it was drawn on;
+//! SCOORD3D in the patient, with the Frame of Reference, for one drawn on a plane cut
+//! through a volume) and its numbers (NUM: length, angle, area, mean, standard deviation, minimum, maximum,
 //! each with its UCUM unit). Patient and study come from the measured images; the report
 //! is a new series of the same study. Nothing is written into the images.
 //!
@@ -16,6 +18,9 @@ use hounsfield_dicom::{DicomFile, Tag, tags};
 
 /// Comprehensive SR Storage.
 const COMPREHENSIVE_SR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.88.33";
+
+/// Comprehensive 3D SR Storage: a Comprehensive SR that may hold SCOORD3D (PS3.3 A.35.13).
+const COMPREHENSIVE_3D_SR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.88.34";
 
 /// An element of a data set being built.
 type Element = (Tag, Value);
@@ -39,12 +44,38 @@ fn set(elements: impl IntoIterator<Item = Element>) -> Object {
 pub struct ReportEntry<'a> {
     /// What was measured, and its numbers.
     pub measurement: &'a Measurement,
-    /// The image.
+    /// The image (for a measurement on a plane: an image of the volume, which gives the
+    /// patient, study, series and Frame of Reference).
     pub image: &'a DicomFile,
     /// The frame, 0-based.
     pub frame: usize,
     /// Its tracking identifier ("length 1", ...).
     pub label: &'a str,
+    /// The plane it was drawn on, when it was drawn on a plane cut through a volume
+    /// rather than on the image: its region is then written in patient coordinates
+    /// (SCOORD3D).
+    pub plane: Option<PlaneGeometry>,
+}
+
+/// Where the pixels of a plane lie in the patient (mm): the centre of pixel (0, 0) and the
+/// step to the next column and to the next row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaneGeometry {
+    /// Patient position of the centre of pixel (0, 0).
+    pub origin: [f64; 3],
+    /// Patient step from a pixel to the next one to the right.
+    pub column_step: [f64; 3],
+    /// Patient step from a pixel to the one below.
+    pub row_step: [f64; 3],
+}
+
+impl PlaneGeometry {
+    /// The patient position of pixel coordinates `p` (pixel centres at integers).
+    pub fn position(&self, p: [f64; 2]) -> [f64; 3] {
+        std::array::from_fn(|k| {
+            self.origin[k] + p[0] * self.column_step[k] + p[1] * self.row_step[k]
+        })
+    }
 }
 
 /// What a report needs besides its measurements.
@@ -285,8 +316,34 @@ fn group(e: &ReportEntry<'_>, uid: &mut dyn FnMut() -> String) -> Result<Object,
         code("112040", "DCM", "Tracking Unique Identifier"),
         text(tags::UID, "UI", uid()),
     ));
-    // The region, selected from the image (and frame) it was drawn on.
     let (graphic_type, points) = graphic(&m.roi);
+    if let Some(plane) = &e.plane {
+        // On a plane: the region in the patient, in the volume's Frame of Reference.
+        let frame_of_reference = e
+            .image
+            .attributes()
+            .string(tags::FRAME_OF_REFERENCE_UID)
+            .ok_or_else(|| format!("{}: no Frame of Reference UID", e.image.name()))?;
+        let mut region = item(
+            "CONTAINS",
+            "SCOORD3D",
+            code("111030", "DCM", "Image Region"),
+        );
+        region.put(text(tags::GRAPHIC_TYPE, "CS", graphic_type));
+        let data: Vec<f32> = points
+            .iter()
+            .flat_map(|p| plane.position([p[0] - 0.5, p[1] - 0.5]).map(|v| v as f32))
+            .collect();
+        region.put((tags::GRAPHIC_DATA, Value::F32(data)));
+        region.put(text(
+            tags::REFERENCED_FRAME_OF_REFERENCE_UID,
+            "UI",
+            frame_of_reference,
+        ));
+        content.push(region);
+        return numbers(g, content, m);
+    }
+    // The region, selected from the image (and frame) it was drawn on.
     let mut region = item("CONTAINS", "SCOORD", code("111030", "DCM", "Image Region"));
     region.put(text(tags::GRAPHIC_TYPE, "CS", graphic_type));
     let data: Vec<f32> = points
@@ -310,7 +367,11 @@ fn group(e: &ReportEntry<'_>, uid: &mut dyn FnMut() -> String) -> Result<Object,
     image.put(sequence(tags::REFERENCED_SOP_SEQUENCE, vec![reference]));
     region.put(sequence(tags::CONTENT_SEQUENCE, vec![image]));
     content.push(region);
-    // The numbers.
+    numbers(g, content, m)
+}
+
+/// The group `g` with its `content` and the numbers of `m`.
+fn numbers(mut g: Object, mut content: Vec<Object>, m: &Measurement) -> Result<Object, String> {
     let known = m.pixel_size.spacing != Spacing::Pixels;
     let length_unit = || {
         if known {
@@ -465,7 +526,15 @@ pub fn measurement_report(
         text(tags::SPECIFIC_CHARACTER_SET, "CS", "ISO_IR 192"),
         text(tags::INSTANCE_CREATION_DATE, "DA", date.clone()),
         text(tags::INSTANCE_CREATION_TIME, "TM", time.clone()),
-        text(tags::SOP_CLASS_UID, "UI", COMPREHENSIVE_SR_STORAGE),
+        text(
+            tags::SOP_CLASS_UID,
+            "UI",
+            if entries.iter().any(|e| e.plane.is_some()) {
+                COMPREHENSIVE_3D_SR_STORAGE
+            } else {
+                COMPREHENSIVE_SR_STORAGE
+            },
+        ),
         text(tags::SOP_INSTANCE_UID, "UI", sop_instance),
         text(tags::STUDY_DATE, "DA", copy(tags::STUDY_DATE)),
         text(tags::CONTENT_DATE, "DA", date),
@@ -540,10 +609,22 @@ pub struct ReportedRegion {
     /// Its points in image pixel coordinates with pixel centres at integers (the SCOORD
     /// Graphic Data less 0.5).
     pub points: Vec<[f64; 2]>,
-    /// SOP Instance UID of the image.
+    /// SOP Instance UID of the image (empty for a region in the patient).
     pub sop_instance_uid: String,
     /// The frame, 0-based (Referenced Frame Number less 1; 0 when not given).
     pub frame: usize,
+    /// A region in the patient (SCOORD3D) instead: its points (mm) and Frame of Reference
+    /// UID; `points` is then empty.
+    pub patient: Option<PatientRegion>,
+}
+
+/// An Image Region in the patient (SCOORD3D).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientRegion {
+    /// Referenced Frame of Reference UID.
+    pub frame_of_reference_uid: String,
+    /// Graphic Data: patient points, mm.
+    pub points: Vec<[f64; 3]>,
 }
 
 /// Whether `file` is a TID 1500 Measurement Report (Content Template 1500, or the root
@@ -564,7 +645,7 @@ pub fn is_measurement_report(file: &DicomFile) -> bool {
 const MAX_DEPTH: usize = 16;
 
 /// The measurement groups of a Measurement Report that have an Image Region (TID 1410
-/// and the like), in document order.
+/// and the like), in document order: on an image (SCOORD) or in the patient (SCOORD3D).
 ///
 /// ```
 /// use hounsfield_measure::sr::{ReportContext, ReportEntry, measurement_report, read_report};
@@ -573,7 +654,7 @@ const MAX_DEPTH: usize = 16;
 /// # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hounsfield-viewer/assets/CT_small.dcm");
 /// let image = DicomFile::open(&path)?;
 /// let m = measure(&image, 0, &Roi::parse("line:1,2,30,40")?)?;
-/// let entry = ReportEntry { measurement: &m, image: &image, frame: 0, label: "length 1" };
+/// let entry = ReportEntry { measurement: &m, image: &image, frame: 0, label: "length 1", plane: None };
 /// let context = ReportContext { date_time: ("20260101".into(), "120000".into()), series_number: 1, device_name: "Hounsfield".into() };
 /// let mut n = 0;
 /// let bytes = measurement_report(&[entry], &context, &mut || { n += 1; format!("2.25.{n}") })?;
@@ -602,11 +683,30 @@ pub fn read_report(file: &DicomFile) -> Result<Vec<ReportedRegion>, String> {
                 Some("TEXT") if concept(&item).as_deref() == Some("112039") => {
                     label = item.string(tags::TEXT_VALUE).unwrap_or_default();
                 }
-                Some("SCOORD") => region = Some(item),
+                Some("SCOORD") | Some("SCOORD3D") => region = Some(item),
                 _ => {}
             }
         }
         let region = region?;
+        if region.string(tags::VALUE_TYPE).as_deref() == Some("SCOORD3D") {
+            let data = region
+                .floats(tags::GRAPHIC_DATA, "Graphic Data")
+                .ok()
+                .filter(|d| d.len() >= 3 && d.len() % 3 == 0 && d.iter().all(|v| v.is_finite()))?;
+            return Some(ReportedRegion {
+                label,
+                graphic_type: region.string(tags::GRAPHIC_TYPE).unwrap_or_default(),
+                points: Vec::new(),
+                sop_instance_uid: String::new(),
+                frame: 0,
+                patient: Some(PatientRegion {
+                    frame_of_reference_uid: region
+                        .string(tags::REFERENCED_FRAME_OF_REFERENCE_UID)
+                        .unwrap_or_default(),
+                    points: data.chunks(3).map(|p| [p[0], p[1], p[2]]).collect(),
+                }),
+            });
+        }
         let data = region
             .floats(tags::GRAPHIC_DATA, "Graphic Data")
             .ok()
@@ -629,6 +729,7 @@ pub fn read_report(file: &DicomFile) -> Result<Vec<ReportedRegion>, String> {
             points: data.chunks(2).map(|p| [p[0] - 0.5, p[1] - 0.5]).collect(),
             sop_instance_uid: reference.string(tags::REFERENCED_SOP_INSTANCE_UID)?,
             frame,
+            patient: None,
         })
     }
     fn walk(a: &Attributes<'_>, depth: usize, out: &mut Vec<ReportedRegion>) {

@@ -280,7 +280,7 @@ impl Annotation {
 /// use hounsfield_viewer::annotate::{Tool, from_region};
 /// let r = ReportedRegion { label: "x".into(), graphic_type: "ELLIPSE".into(),
 ///     points: vec![[2.0, 5.0], [10.0, 5.0], [6.0, 3.0], [6.0, 7.0]],
-///     sop_instance_uid: "1.2".into(), frame: 0 };
+///     sop_instance_uid: "1.2".into(), frame: 0, patient: None };
 /// assert_eq!(from_region(&r), Some((Tool::Ellipse, vec![[2.0, 3.0], [10.0, 7.0]])));
 /// ```
 pub fn from_region(r: &ReportedRegion) -> Option<(Tool, Vec<[f64; 2]>)> {

@@ -239,6 +239,17 @@ impl Model {
     }
     /// Performs `action`; returns what the window layer must do, if anything.
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        let effect = self.perform(action);
+        // Measurements of a report drawn on planes show once a plane passes through them.
+        if self.layout != Layout::Stack
+            && self.annotations.waiting.iter().any(|r| r.patient.is_some())
+        {
+            self.attach_reports();
+        }
+        effect
+    }
+
+    fn perform(&mut self, action: Action) -> Option<Effect> {
         if let Pane::Plane(k) = self.active_pane
             && self.layout != Layout::Stack
             && self.apply_to_plane(k, &action)

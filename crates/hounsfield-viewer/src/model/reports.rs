@@ -5,7 +5,8 @@ use crate::annotate::{Annotation, from_region};
 use crate::status::MeasurementStatus;
 use hounsfield_core::DicomFile;
 use hounsfield_core::measure::sr::{
-    ReportContext, ReportEntry, is_measurement_report, measurement_report, read_report,
+    PlaneGeometry, ReportContext, ReportEntry, ReportedRegion, is_measurement_report,
+    measurement_report, read_report,
 };
 
 impl Model {
@@ -19,22 +20,25 @@ impl Model {
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
         let mut labels = Vec::new();
         let mut measured = Vec::new();
-        // Measurements on images (those on planes have no image to reference).
+        // Measurements on images, and on planes (in the patient, in the Frame of Reference
+        // of the image on screen when they were drawn, which is of the planes' series).
         for (k, a) in self.annotations.items.iter().enumerate() {
-            let (Ok(m), Some(inst), None) = (&a.measured, self.instance(a.slice.id), a.plane)
-            else {
+            let (Ok(m), Some(inst)) = (&a.measured, self.instance(a.slice.id)) else {
                 continue;
             };
+            let plane = a.plane.map(|(_, p)| PlaneGeometry {
+                origin: p.origin,
+                column_step: p.u.map(|c| c * p.spacing),
+                row_step: p.v.map(|c| c * p.spacing),
+            });
             labels.push(format!("{} {}", a.tool.label(), k + 1));
-            measured.push((m, inst, a.slice.frame));
+            measured.push((m, inst, a.slice.frame, plane));
         }
         if measured.is_empty() {
-            return Err(
-                "no measurement on an image to save (those on planes reference no image)".into(),
-            );
+            return Err("no measurement to save".into());
         }
         let mut studies: Vec<String> = Vec::new();
-        for (_, inst, _) in &measured {
+        for (_, inst, _, _) in &measured {
             let s = inst.info.study_instance_uid.clone().unwrap_or_default();
             if !studies.contains(&s) {
                 studies.push(s);
@@ -51,14 +55,15 @@ impl Model {
                 let entries: Vec<ReportEntry> = measured
                     .iter()
                     .zip(&labels)
-                    .filter(|((_, inst, _), _)| {
+                    .filter(|((_, inst, _, _), _)| {
                         inst.info.study_instance_uid.clone().unwrap_or_default() == study
                     })
-                    .map(|((m, inst, frame), label)| ReportEntry {
+                    .map(|((m, inst, frame, plane), label)| ReportEntry {
                         measurement: m,
                         image: &inst.file,
                         frame: *frame,
                         label,
+                        plane: *plane,
                     })
                     .collect();
                 measurement_report(&entries, &context, uid).map(|bytes| (study, bytes))
@@ -92,8 +97,9 @@ impl Model {
             Err(e) => return self.message(e),
         };
         let total = regions.len();
-        let (drawable, other): (Vec<_>, Vec<_>) =
-            regions.into_iter().partition(|r| from_region(r).is_some());
+        let (drawable, other): (Vec<_>, Vec<_>) = regions
+            .into_iter()
+            .partition(|r| r.patient.is_some() || from_region(r).is_some());
         self.annotations.waiting.extend(drawable);
         let before = self.annotations.items.len();
         self.attach_reports();
@@ -104,7 +110,9 @@ impl Model {
             file.name()
         );
         if waiting > 0 {
-            text.push_str(&format!(", {waiting} waiting for their images to open"));
+            text.push_str(&format!(
+                ", {waiting} waiting for their images to open (or, drawn on planes, for a plane through them)"
+            ));
         }
         if !other.is_empty() {
             text.push_str(&format!(
@@ -120,10 +128,54 @@ impl Model {
         self.message(text);
     }
 
-    /// Puts the waiting report regions whose images are open and decoded over them.
+    /// The plane pane shown now that region `r` (in the patient) lies in, within half a
+    /// pixel, with its points in that plane's pixels.
+    fn plane_through(
+        &self,
+        r: &ReportedRegion,
+    ) -> Option<((usize, hounsfield_core::volume::Plane), ReportedRegion)> {
+        let patient = r.patient.as_ref()?;
+        if self.layout == crate::mpr::Layout::Stack {
+            return None;
+        }
+        let mpr = self.mpr.as_ref()?;
+        (0..3).find_map(|k| {
+            let plane = mpr.plane(k);
+            let on = patient.points.iter().all(|p| {
+                let d: f64 = (0..3)
+                    .map(|i| (p[i] - plane.origin[i]) * plane.normal[i])
+                    .sum();
+                d.abs() <= plane.spacing / 2.0
+            });
+            on.then(|| {
+                let mut flat = r.clone();
+                flat.points = patient.points.iter().map(|p| plane.pixel_of(*p)).collect();
+                ((k, plane), flat)
+            })
+        })
+    }
+
+    /// Puts the waiting report regions whose images are open and decoded over them, and
+    /// those in the patient on a plane shown through them.
     pub(super) fn attach_reports(&mut self) {
         let waiting = std::mem::take(&mut self.annotations.waiting);
         for r in waiting {
+            if r.patient.is_some() {
+                let found = self.plane_through(&r);
+                let (Some(((k, plane), flat)), Some(slice)) = (found, self.current) else {
+                    self.annotations.waiting.push(r);
+                    continue;
+                };
+                let Some((tool, points)) = from_region(&flat) else {
+                    continue;
+                };
+                let id = self.annotations.next_id();
+                let mut a = Annotation::new(id, tool, slice, points);
+                a.plane = Some((k, plane));
+                self.annotations.items.push(a);
+                self.remeasure(id);
+                continue;
+            }
             let found = self.instances.iter().find(|i| {
                 i.image.as_ref().is_some_and(|d| r.frame < d.frames.len())
                     && i.info.sop_instance_uid.as_deref() == Some(r.sop_instance_uid.as_str())
@@ -202,5 +254,72 @@ mod tests {
             };
             assert_eq!(numbers(a), numbers(b), "{:?}", a.tool);
         }
+    }
+
+    #[test]
+    fn a_length_on_a_plane_is_saved_in_the_patient_and_opens_back_on_its_plane() {
+        let mut m = model();
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        let plane = m
+            .mpr
+            .as_ref()
+            .map(|x| x.plane(1))
+            .unwrap_or_else(|| panic!("no planes: {:?}", m.mpr_note));
+        let slice = m.current.unwrap_or_else(|| panic!("an image on screen"));
+        let id = m.annotations.next_id();
+        let mut a = crate::annotate::Annotation::new(
+            id,
+            Tool::Length,
+            slice,
+            vec![[0.25, 0.5], [2.75, 1.5]],
+        );
+        a.plane = Some((1, plane));
+        m.annotations.items.push(a);
+        m.remeasure(id);
+        let length = |m: &super::super::Model| {
+            m.annotations.items[0]
+                .measured
+                .as_ref()
+                .ok()
+                .and_then(|x| x.length)
+                .unwrap_or(f64::NAN)
+        };
+        let before = length(&m);
+        let mut n = 0;
+        let reports = m
+            .measurement_reports(("20260101".into(), "120000".into()), &mut || {
+                n += 1;
+                format!("2.25.{n}")
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let file = hounsfield_core::DicomFile::from_bytes("report.dcm", reports[0].1.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let regions =
+            hounsfield_core::measure::sr::read_report(&file).unwrap_or_else(|e| panic!("{e}"));
+        let patient = regions[0]
+            .patient
+            .as_ref()
+            .unwrap_or_else(|| panic!("not SCOORD3D"));
+        assert_eq!(patient.points.len(), 2);
+        m.annotations.items.clear();
+        // In the stack layout no plane shows it: it waits, then shows with the planes.
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Stack)));
+        m.report_loaded(&file);
+        assert!(m.annotations.items.is_empty());
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        assert_eq!(m.annotations.items.len(), 1, "{:?}", m.messages.last());
+        let b = &m.annotations.items[0];
+        assert_eq!((b.tool, b.plane), (Tool::Length, Some((1, plane))));
+        for (p, q) in b.points.iter().zip([[0.25, 0.5], [2.75, 1.5]]) {
+            assert!(
+                (p[0] - q[0]).abs() < 1e-3 && (p[1] - q[1]).abs() < 1e-3,
+                "{p:?}"
+            );
+        }
+        assert!(
+            (length(&m) - before).abs() < 1e-3,
+            "{} mm, was {before}",
+            length(&m)
+        );
     }
 }

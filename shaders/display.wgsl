@@ -54,8 +54,8 @@ struct Params {
     palette_first: i32,
     palette_len: u32,
     supplemental: u32,      // 1 = supplemental palette over a grey image
-    _pad0: u32,
-    _pad1: u32,
+    plut_len: u32,          // a Presentation LUT table in voi_lut's slot: its entries
+    plut_max: f32,          // and its output range
     _pad2: u32,
     _pad3: u32,
 }
@@ -207,9 +207,16 @@ fn voi_transform(x: f32) -> f32 {
     }
 }
 
-// Stage 4 (C.11.6): the Presentation LUT, identity or INVERSE.
+// Stage 4 (C.11.6): the Presentation LUT: a table (a window's output scaled to its input
+// range, rounded half to even; after a VOI table the two are one composed table), then
+// identity or INVERSE.
 fn presentation_transform(y: f32) -> f32 {
-    return select(y, 1.0 - y, params.inverse == 1u);
+    var p = y;
+    if (params.plut_len > 0u) {
+        let i = clamp(round(clamp(y, 0.0, 1.0) * f32(params.plut_len - 1u)), 0.0, f32(params.plut_len - 1u));
+        p = f32(table_entry(voi_lut, u32(i))) / params.plut_max;
+    }
+    return select(p, 1.0 - p, params.inverse == 1u);
 }
 
 // Stage 5: a palette index -> RGB (8-bit entries, as the CPU reference scales them).

@@ -11,6 +11,14 @@
 //! image), repeated for a magnification; the area's output is checked the same on the CPU
 //! and on the GPU.
 //!
+//! Presentation LUT tables (C.11.6): highdicom makes states with a Presentation LUT
+//! Sequence (gamma curves of 1024 and 4096 entries, 10 and 12 bits) after a window or a
+//! VOI LUT table (on the GPU the two tables go as one composed table), on a CT, an MR and
+//! the MONOCHROME1 radiograph (where the table replaces the inversion, as DCMTK agrees).
+//! The standard does not say how the VOI output is rounded to the table's input: DCMTK
+//! truncates where Hounsfield rounds half to even, one entry apart, so the tables are fine
+//! enough that one entry is less than one grey level.
+//!
 //! One deviation of DCMTK is accounted for: a state's pipeline overrides the image's
 //! Photometric Interpretation (PS3.4 N.2.1.4, note 1), so a MONOCHROME1 image under
 //! Presentation LUT Shape IDENTITY shows its lowest values black; dcmp2pgm keeps the
@@ -37,6 +45,32 @@ ps = hd.pr.GrayscaleSoftcopyPresentationState(
         presentation_lut_shape=getattr(hd.PresentationLUTShapeValues, shape)))
 ps.ImageRotation = int(rotation)
 ps.ImageHorizontalFlip = flip
+ps.save_as(out)
+"#;
+
+/// A state with a Presentation LUT table: `entries` entries of `bits` bits following
+/// (i / (entries - 1)) ^ gamma, after a window or (`voi_table` Y) a VOI LUT table over
+/// stored values 0-4095 (a cosine curve, 16-bit output).
+const MAKE_PLUT: &str = r#"
+import sys
+import numpy as np, highdicom as hd, pydicom
+img_path, out, center, width, entries, bits, gamma, voi_table = sys.argv[1:9]
+img = pydicom.dcmread(img_path)
+n, top = int(entries), 2 ** int(bits) - 1
+data = np.round(top * (np.arange(n) / (n - 1)) ** float(gamma)).astype(np.uint16)
+if voi_table == "Y":
+    x = np.arange(4096)
+    t = np.round(65535 * (1 - np.cos(np.pi * x / 4095)) / 2).astype(np.uint16)
+    voi = hd.pr.SoftcopyVOILUTTransformation(voi_luts=[hd.VOILUT(first_mapped_value=0, lut_data=t)])
+else:
+    voi = hd.pr.SoftcopyVOILUTTransformation(window_center=float(center), window_width=float(width))
+ps = hd.pr.GrayscaleSoftcopyPresentationState(
+    referenced_images=[img], series_instance_uid=hd.UID(), series_number=99, sop_instance_uid=hd.UID(),
+    instance_number=1, manufacturer="test", manufacturer_model_name="test", software_versions="1",
+    device_serial_number="1", content_label="PLUT", voi_lut_transformations=[voi],
+    presentation_lut_transformation=hd.PresentationLUTTransformation(
+        presentation_lut=hd.PresentationLUT(first_mapped_value=0, lut_data=data)))
+ps.PresentationLUTSequence[0].LUTDescriptor = [n, 0, int(bits)]
 ps.save_as(out)
 "#;
 
@@ -321,6 +355,97 @@ fn displayed_areas_show_the_part_of_dcmp2pgms_rendering_they_select() {
             );
             println!(
                 "gsps area: ({c1},{r1})-({c2},{r2}) {mode} x{m} {size:?} on the {renderer}: {ow} x {oh}, max diff {d}"
+            );
+        }
+    }
+}
+
+#[test]
+fn presentation_lut_tables_render_as_dcmp2pgm_renders_them() {
+    let data = testdata_dir();
+    let ct = data.join("pydicom-3.0.2/pydicom/data/test_files/CT_small.dcm");
+    let mr = data.join("pydicom-3.0.2/pydicom/data/test_files/MR_small.dcm");
+    let cr = data.join("pydicom-data-1.0.0/data_store/data/RG3_UNCI.dcm");
+    // (image, window centre and width, entries, bits, gamma, VOI LUT table)
+    let cases: [(&Path, &str, &str, &str, &str, &str, &str); 4] = [
+        (&ct, "40", "400", "4096", "12", "2.0", "N"),
+        (&ct, "40", "400", "1024", "10", "1.7", "N"),
+        (&cr, "512", "700", "4096", "12", "2.0", "N"),
+        (&mr, "0", "0", "4096", "12", "0.8", "Y"),
+    ];
+    let Some(out) = prerequisites(&[&ct, &mr, &cr], "gsps-plut-oracle") else {
+        return;
+    };
+    let renderers: &[&str] = if gpu().is_some() {
+        &["cpu", "gpu"]
+    } else {
+        &["cpu"]
+    };
+    for (k, (image, center, width, entries, bits, gamma, voi_table)) in cases.iter().enumerate() {
+        let ps = out.join(format!("plut{k}.gsps.dcm"));
+        run_python(
+            MAKE_PLUT,
+            &[
+                image.as_os_str(),
+                ps.as_os_str(),
+                center.as_ref(),
+                width.as_ref(),
+                entries.as_ref(),
+                bits.as_ref(),
+                gamma.as_ref(),
+                voi_table.as_ref(),
+            ],
+        );
+        let (w, h, theirs) = dcmp2pgm(image, &ps, &out.join(format!("plut{k}.pgm")));
+        // The table matters: without it (the plain window) the image differs from DCMTK's
+        // by far more than the tolerance, so a renderer ignoring it fails.
+        if *voi_table == "N" {
+            let png = out.join(format!("plut{k}-plain.png"));
+            let plain = Command::new(hounsfield_bin())
+                .arg("render")
+                .arg(image)
+                .args(["--cpu", "--window", &format!("{center},{width}"), "-o"])
+                .arg(&png)
+                .output()
+                .expect("hounsfield render");
+            assert!(plain.status.success());
+            let (_, _, rgb) = read_png_rgb(&png);
+            let d = rgb
+                .chunks_exact(3)
+                .zip(&theirs)
+                .map(|(a, b)| a[0].abs_diff(*b))
+                .max()
+                .unwrap_or(0);
+            assert!(
+                d > 8,
+                "table case {k}: the table changes too little ({d}) to be tested"
+            );
+        }
+        for renderer in renderers {
+            let png = out.join(format!("plut{k}-{renderer}.png"));
+            let (ow, oh, ours) = render(image, &ps, &png, &["--renderer", renderer]);
+            assert_eq!((ow, oh), (w, h), "table case {k}: size");
+            let d = ours
+                .iter()
+                .zip(&theirs)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap_or(255);
+            assert!(
+                d <= 1,
+                "table case {k} ({renderer}): differs from dcmp2pgm by {d}"
+            );
+            println!(
+                "gsps table: {} {entries} entries of {bits} bits, gamma {gamma}, after {} on the {renderer}: max diff {d}",
+                image
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+                if *voi_table == "Y" {
+                    "a VOI LUT table".to_string()
+                } else {
+                    format!("window {center}/{width}")
+                },
             );
         }
     }

@@ -215,6 +215,7 @@ fn display_params(v: &Volume) -> DisplayParameters {
         voi_lut_function: VoiLutFunction::Linear,
         voi_luts: Vec::new(),
         presentation_lut_shape: None,
+        presentation_lut: None,
         palette: None,
         supplemental_palette: false,
         bits_stored: 16,

@@ -198,6 +198,7 @@ fn warm_up_cpu_pipeline() {
             function: VoiLutFunction::Linear,
         },
         inverse: false,
+        presentation_lut: None,
     };
     let values = (0..64u16).map(|v| v * 40);
     for samples in [

@@ -130,6 +130,9 @@ pub struct DisplayParameters {
     pub voi_luts: Vec<Lut>,
     /// Presentation LUT Shape, when the object has one.
     pub presentation_lut_shape: Option<PresentationLutShape>,
+    /// A Presentation LUT table (Presentation LUT Sequence, C.11.6) that replaces the
+    /// shape: a presentation state's. Image files' own are not read.
+    pub presentation_lut: Option<Lut>,
     /// The Palette Color LUT (PALETTE COLOR, or a supplemental palette).
     pub palette: Option<PaletteColorLut>,
     /// The palette is supplemental: it colours the stored values it covers in a grey
@@ -353,6 +356,7 @@ impl DicomFile {
             voi_lut_function,
             voi_luts,
             presentation_lut_shape,
+            presentation_lut: None,
             palette,
             supplemental_palette,
             bits_stored: image.bits_stored,

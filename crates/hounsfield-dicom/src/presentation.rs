@@ -4,8 +4,8 @@
 //! Presentation LUT Shape (IDENTITY or INVERSE), the spatial transformation (Image Rotation,
 //! then Image Horizontal Flip, PS3.3 C.10.6), the display shutter, and the graphic and
 //! text annotations (PS3.3 C.10.5) read for the viewers to draw, and the displayed area
-//! (PS3.3 C.10.4: the part of the image shown, scaled to fit or magnified). Not applied
-//! yet: Presentation LUT tables (a state with one is shown with its VOI, unshaped).
+//! (PS3.3 C.10.4: the part of the image shown, scaled to fit or magnified), and a
+//! Presentation LUT table (C.11.6) in place of the shape.
 
 use crate::attrs::Attributes;
 use crate::display::{
@@ -255,6 +255,8 @@ pub struct PresentationState {
     pub modality_lut: Option<ModalityLut>,
     /// Presentation LUT Shape.
     pub presentation_lut_shape: Option<PresentationLutShape>,
+    /// The Presentation LUT Sequence's table, when the state has one instead of a shape.
+    pub presentation_lut: Option<Lut>,
     /// Image Rotation: quarter turns clockwise (0-3).
     pub rotation: u8,
     /// Image Horizontal Flip, applied after the rotation.
@@ -334,6 +336,16 @@ impl PresentationState {
         let presentation_lut_shape = a
             .string(tags::PRESENTATION_LUT_SHAPE)
             .and_then(|s| PresentationLutShape::parse(&s));
+        let presentation_lut = match a.item(tags::PRESENTATION_LUT_SEQUENCE) {
+            Some(item) => Lut::read(
+                &item,
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                "Presentation LUT",
+                false,
+            )?,
+            None => None,
+        };
         let rotation = match a.int(tags::IMAGE_ROTATION, "Image Rotation")? {
             None | Some(0) => 0,
             Some(90) => 1,
@@ -358,6 +370,7 @@ impl PresentationState {
             voi,
             modality_lut,
             presentation_lut_shape,
+            presentation_lut,
             rotation,
             horizontal_flip: a
                 .string(tags::IMAGE_HORIZONTAL_FLIP)
@@ -394,7 +407,7 @@ impl PresentationState {
 
     /// The display parameters of frame `frame` of the image `sop` as the state shows it:
     /// its Modality LUT, its VOI (replacing the image's windows and VOI LUTs), its
-    /// Presentation LUT Shape.
+    /// Presentation LUT Shape or table.
     pub fn apply(&self, sop: &str, frame: usize, params: &mut DisplayParameters) {
         if let Some(m) = &self.modality_lut {
             params.modality_lut = m.clone();
@@ -410,6 +423,9 @@ impl PresentationState {
         }
         if self.presentation_lut_shape.is_some() {
             params.presentation_lut_shape = self.presentation_lut_shape;
+        }
+        if self.presentation_lut.is_some() {
+            params.presentation_lut = self.presentation_lut.clone();
         }
     }
 

@@ -430,6 +430,7 @@ mod tests {
                             modality: modality.clone(),
                             voi: voi.clone(),
                             inverse,
+                            presentation_lut: None,
                         };
                         for view in &views {
                             assert_eq!(

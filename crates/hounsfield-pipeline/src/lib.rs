@@ -82,6 +82,9 @@ pub struct GreyPipeline {
     pub voi: Voi,
     /// Stage 4: the output is inverted (MONOCHROME1, Presentation LUT Shape INVERSE, or asked for).
     pub inverse: bool,
+    /// Stage 4: a Presentation LUT table (a presentation state's), applied before the
+    /// inversion (which is then only the user's).
+    pub presentation_lut: Option<Lut>,
 }
 
 /// Stage 2: stored value → modality value (C.11.1).
@@ -169,6 +172,47 @@ pub fn presentation_transform(y: f64, inverse: bool) -> f64 {
     if inverse { 1.0 - y } else { y }
 }
 
+/// A VOI LUT table followed by a Presentation LUT table as one table: each entry of `voi`
+/// passed through [`presentation_table`], with the presentation table's bits (so the GPU
+/// looks up once where the CPU reference looks up twice, with the same result).
+pub fn compose_presentation(voi: &Lut, presentation: &Lut) -> Lut {
+    let max = voi.max_output();
+    let last = presentation.data.len().saturating_sub(1);
+    Lut {
+        first_mapped: voi.first_mapped,
+        bits: presentation.bits,
+        data: voi
+            .data
+            .iter()
+            .map(|&v| {
+                let i = (f64::from(v) / max * last as f64).round_ties_even() as usize;
+                presentation.data.get(i.min(last)).copied().unwrap_or(0)
+            })
+            .collect(),
+        explanation: None,
+    }
+}
+
+/// Stage 4 with a Presentation LUT table (C.11.6.1): the VOI output `y` in [0, 1] scaled to
+/// the table's input range (0 to entries - 1), rounded half to even, looked up, and
+/// normalised by the table's output range (2^bits - 1).
+///
+/// ```
+/// use hounsfield_pipeline::presentation_table;
+/// use hounsfield_dicom::Lut;
+/// let lut = Lut { first_mapped: 0, bits: 8, data: vec![0, 10, 255], explanation: None };
+/// assert_eq!(presentation_table(0.5, &lut), 10.0 / 255.0);
+/// assert_eq!(presentation_table(1.0, &lut), 1.0);
+/// ```
+#[inline]
+pub fn presentation_table(y: f64, lut: &Lut) -> f64 {
+    let last = lut.data.len().saturating_sub(1);
+    let i = (y.clamp(0.0, 1.0) * last as f64).round_ties_even() as usize;
+    lut.data
+        .get(i.min(last))
+        .map_or(0.0, |&v| f64::from(v) / lut.max_output())
+}
+
 /// The window (centre, width) that spans a modality-value range (min, max) exactly, as a
 /// window chosen from the data is made: every value of the range maps inside the window.
 ///
@@ -245,7 +289,12 @@ impl GreyPipeline {
         Ok(GreyPipeline {
             modality: params.modality_lut.clone(),
             voi,
-            inverse: params.inverse() != options.invert,
+            inverse: if params.presentation_lut.is_some() {
+                options.invert
+            } else {
+                params.inverse() != options.invert
+            },
+            presentation_lut: params.presentation_lut.clone(),
         })
     }
 
@@ -253,7 +302,10 @@ impl GreyPipeline {
     #[inline]
     pub fn display(&self, stored: f64) -> u8 {
         let m = modality_transform(&self.modality, stored);
-        let y = voi_transform(&self.voi, m);
+        let mut y = voi_transform(&self.voi, m);
+        if let Some(lut) = &self.presentation_lut {
+            y = presentation_table(y, lut);
+        }
         output_encode(presentation_transform(y, self.inverse))
     }
 

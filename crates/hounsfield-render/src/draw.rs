@@ -74,12 +74,22 @@ impl Renderer {
                     };
                     p.center = *center as f32;
                     p.width = *width as f32;
+                    // A Presentation LUT table goes in the VOI table's slot.
+                    if let Some(plut) = &pipe.presentation_lut {
+                        p.plut_len = plut.len() as u32;
+                        p.plut_max = plut.max_output() as f32;
+                    }
                 }
                 Voi::Table(lut) => {
                     p.voi_kind = 3;
                     p.voi_first = lut.first_mapped as i32;
                     p.voi_len = lut.len() as u32;
-                    p.voi_max = lut.max_output() as f32;
+                    // With a Presentation LUT table the slot holds the two composed.
+                    p.voi_max = pipe
+                        .presentation_lut
+                        .as_ref()
+                        .map_or(lut.max_output(), |plut| plut.max_output())
+                        as f32;
                 }
             }
             p.inverse = u32::from(pipe.inverse);

@@ -39,7 +39,11 @@ pub(crate) struct Params {
     pub palette_first: i32,
     pub palette_len: u32,
     pub supplemental: u32,
-    pub _pad: [u32; 6],
+    /// Entries of the Presentation LUT table in the VOI table's slot (0: none).
+    pub plut_len: u32,
+    /// Its output range (2^bits - 1).
+    pub plut_max: f32,
+    pub _pad: [u32; 4],
 }
 
 /// The WGSL source of the display shader.
@@ -128,6 +132,8 @@ mod tests {
             ("palette_first", std::mem::offset_of!(Params, palette_first)),
             ("palette_len", std::mem::offset_of!(Params, palette_len)),
             ("supplemental", std::mem::offset_of!(Params, supplemental)),
+            ("plut_len", std::mem::offset_of!(Params, plut_len)),
+            ("plut_max", std::mem::offset_of!(Params, plut_max)),
         ];
         let named: Vec<&(String, u32)> = members
             .iter()

@@ -422,8 +422,20 @@ impl Renderer {
             Some(ModalityLut::Table { lut, .. }) => Some(lut),
             _ => None,
         };
-        let wanted_voi = match state.pipeline.as_ref().map(|p| &p.voi) {
-            Some(Voi::Table(lut)) => Some(lut),
+        // The VOI table's slot: the VOI table, a Presentation LUT table after a window, or
+        // the two composed.
+        let composed;
+        let wanted_voi = match state
+            .pipeline
+            .as_ref()
+            .map(|p| (&p.voi, &p.presentation_lut))
+        {
+            Some((Voi::Table(lut), None)) => Some(lut),
+            Some((Voi::Table(lut), Some(plut))) => {
+                composed = hounsfield_core::pipeline::compose_presentation(lut, plut);
+                Some(&composed)
+            }
+            Some((Voi::Window { .. }, Some(plut))) => Some(plut),
             _ => None,
         };
         for (slot, wanted) in [

@@ -445,6 +445,7 @@ mod tests {
                 function: VoiLutFunction::Linear,
             },
             inverse: false,
+            presentation_lut: None,
         };
         let info = InstanceInfo {
             name: format!("i{id}"),

@@ -118,6 +118,21 @@ async function settledPane(k) {
   return [px, rect];
 }
 
+// The status and pixels of a canvas that keeps its size (panels that appear with a load
+// can resize it after the image is drawn).
+async function settledCanvas() {
+  let s, px;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    s = await status();
+    px = await pixels();
+    const again = await status();
+    const same = JSON.stringify(s.canvas) === JSON.stringify(again.canvas);
+    if (same && s.canvas[0] === px.width && s.canvas[1] === px.height) break;
+    await page.waitForTimeout(200);
+  }
+  return [s, px];
+}
+
 // Orthanc on free ports with its own storage under tmp, serving dist/web at /web.
 async function freePort() {
   const s = net.createServer();
@@ -456,8 +471,8 @@ ps.save_as(sys.argv[2])
     await page.goto(withRenderer(`${base}/`));
     await page.waitForFunction(() => window.hounsfield && window.hounsfield.viewer);
     await page.evaluate(() => window.hounsfield.open(['/pydicom/CT_small.dcm', '/gen/gsps.dcm']));
-    s = await waitFor('the CT through its presentation state', (s) => s.loaded && s.presentation_state === 'BONE');
-    px = await pixels();
+    await waitFor('the CT through its presentation state', (s) => s.loaded && s.presentation_state === 'BONE');
+    [s, px] = await settledCanvas();
     const through = maxDiff(px, nativeRender(image, s.canvas, ['--presentation-state', gsps]));
     // Its annotations where the state puts them: rotated 90 degrees then flipped, image
     // point (column, row) shows at (row, column) of the displayed area (columns 19-100

@@ -168,6 +168,15 @@ fn render(image: &Path, ps: &Path, png: &Path, args: &[&str]) -> (u32, u32, Vec<
     (w, h, rgb.chunks_exact(3).map(|p| p[0]).collect())
 }
 
+/// The largest difference of two grey images of the same size (255 when one is empty).
+fn max_diff(ours: &[u8], theirs: &[u8]) -> u8 {
+    ours.iter()
+        .zip(theirs)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap_or(255)
+}
+
 /// dcmp2pgm's rendering of `image` through `ps`.
 fn dcmp2pgm(image: &Path, ps: &Path, pgm: &Path) -> (u32, u32, Vec<u8>) {
     let dcmtk = Command::new("dcmp2pgm")
@@ -244,12 +253,7 @@ fn presentation_states_render_as_dcmp2pgm_renders_them() {
             let png = out.join(format!("{k}-{}.png", args.join("")));
             let (ow, oh, ours) = render(image, &ps, &png, args);
             assert_eq!((ow, oh), (w, h), "case {k}: size");
-            let d = ours
-                .iter()
-                .zip(&theirs)
-                .map(|(a, b)| a.abs_diff(*b))
-                .max()
-                .unwrap_or(255);
+            let d = max_diff(&ours, &theirs);
             assert!(d <= 1, "case {k} {args:?}: differs from dcmp2pgm by {d}");
             worst.push(d);
         }
@@ -343,12 +347,7 @@ fn displayed_areas_show_the_part_of_dcmp2pgms_rendering_they_select() {
                 (aw, ah),
                 "area case {k} ({renderer}): size"
             );
-            let d = ours
-                .iter()
-                .zip(&expected)
-                .map(|(a, b)| a.abs_diff(*b))
-                .max()
-                .unwrap_or(255);
+            let d = max_diff(&ours, &expected);
             assert!(
                 d <= 1,
                 "area case {k} ({renderer}): differs from dcmp2pgm's cut by {d}"
@@ -425,12 +424,7 @@ fn presentation_lut_tables_render_as_dcmp2pgm_renders_them() {
             let png = out.join(format!("plut{k}-{renderer}.png"));
             let (ow, oh, ours) = render(image, &ps, &png, &["--renderer", renderer]);
             assert_eq!((ow, oh), (w, h), "table case {k}: size");
-            let d = ours
-                .iter()
-                .zip(&theirs)
-                .map(|(a, b)| a.abs_diff(*b))
-                .max()
-                .unwrap_or(255);
+            let d = max_diff(&ours, &theirs);
             assert!(
                 d <= 1,
                 "table case {k} ({renderer}): differs from dcmp2pgm by {d}"

@@ -44,6 +44,47 @@ print(json.dumps({"patient_id": d.get("PatientID", ""), "study": d.StudyInstance
                   "frames": int(d.get("NumberOfFrames", 1) or 1), "rows": d.Rows, "columns": d.Columns}))
 "#;
 
+/// The files, dciodvfy and highdicom are there; else the oracle is reported missing
+/// (which fails the test where oracles are required).
+fn prerequisites(paths: &[&Path]) -> bool {
+    if let Some(f) = paths.iter().find(|f| !f.exists()) {
+        missing(&f.display().to_string());
+        return false;
+    }
+    if Command::new("dciodvfy").arg("-help").output().is_err() {
+        missing("dciodvfy (Debian dicom3tools)");
+        return false;
+    }
+    if !Command::new(python())
+        .args(["-c", "import highdicom"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        missing("highdicom in target/venv");
+        return false;
+    }
+    true
+}
+
+/// What `dciodvfy` says of `path`, and its error lines.
+fn dciodvfy(path: &Path) -> (String, Vec<String>) {
+    let v = Command::new("dciodvfy")
+        .arg(path)
+        .output()
+        .expect("dciodvfy");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let errors = said
+        .lines()
+        .filter(|l| l.starts_with("Error"))
+        .map(str::to_string)
+        .collect();
+    (said, errors)
+}
+
 fn python_json(script: &str, arg: &Path) -> Value {
     serde_json::from_slice(&run_python(script, &[arg])).expect("json")
 }
@@ -151,20 +192,9 @@ fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
             1,
         ),
     ];
-    for (_, f, _) in &files {
-        if !f.exists() {
-            return missing(&f.display().to_string());
-        }
-    }
-    if Command::new("dciodvfy").arg("-help").output().is_err() {
-        return missing("dciodvfy (Debian dicom3tools)");
-    }
-    if !Command::new(python())
-        .args(["-c", "import highdicom"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        return missing("highdicom in target/venv");
+    let paths: Vec<&Path> = files.iter().map(|(_, f, _)| f.as_path()).collect();
+    if !prerequisites(&paths) {
+        return;
     }
     let out = root().join("target/tmp/sr-oracle");
     std::fs::create_dir_all(&out).expect("mkdir");
@@ -194,16 +224,7 @@ fn measurement_reports_pass_dciodvfy_and_read_back_in_highdicom() {
         );
         let cli: Value = serde_json::from_slice(&run.stdout).expect("json");
         // dciodvfy: no error.
-        let v = Command::new("dciodvfy")
-            .arg(&sr)
-            .output()
-            .expect("dciodvfy");
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&v.stdout),
-            String::from_utf8_lossy(&v.stderr)
-        );
-        let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("Error")).collect();
+        let (said, errors) = dciodvfy(&sr);
         assert!(errors.is_empty(), "{label}: dciodvfy says\n{said}");
         assert!(
             said.contains("ComprehensiveSR"),
@@ -333,18 +354,8 @@ fn plane_measurements_are_written_in_the_patient() {
     };
     use hounsfield_core::measure::{PixelSize, Roi, Spacing, measure_pixels};
     let path = testdata_dir().join("pydicom-3.0.2/pydicom/data/test_files/CT_small.dcm");
-    if !path.exists() {
-        return missing(&path.display().to_string());
-    }
-    if Command::new("dciodvfy").arg("-help").output().is_err() {
-        return missing("dciodvfy (Debian dicom3tools)");
-    }
-    if !Command::new(python())
-        .args(["-c", "import highdicom"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        return missing("highdicom in target/venv");
+    if !prerequisites(&[&path]) {
+        return;
     }
     let image = hounsfield_core::DicomFile::open(&path).expect("CT");
     let frame_of_reference = image
@@ -402,16 +413,7 @@ fn plane_measurements_are_written_in_the_patient() {
     std::fs::create_dir_all(&out).expect("mkdir");
     let sr = out.join("plane.sr.dcm");
     std::fs::write(&sr, bytes).expect("write");
-    let v = Command::new("dciodvfy")
-        .arg(&sr)
-        .output()
-        .expect("dciodvfy");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&v.stdout),
-        String::from_utf8_lossy(&v.stderr)
-    );
-    let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("Error")).collect();
+    let (said, errors) = dciodvfy(&sr);
     assert!(errors.is_empty(), "dciodvfy says\n{said}");
     let back: Value = serde_json::from_slice(&run_python(READ_3D, &[&sr])).expect("json");
     // Comprehensive 3D SR: the SR class that holds SCOORD3D.

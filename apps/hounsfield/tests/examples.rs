@@ -248,9 +248,28 @@ mod e2e {
             }
         }
 
+        /// The next line that starts with `prefix` within `wait`, if one comes.
+        fn line_within(&mut self, prefix: &str, wait: Duration) -> Option<String> {
+            let end = std::time::Instant::now() + wait;
+            loop {
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                match self.lines.recv_timeout(left) {
+                    Ok(l) if l.starts_with(prefix) => return Some(l),
+                    Ok(_) => {}
+                    Err(_) => return None,
+                }
+            }
+        }
+
         /// The latest `window C W …` line once no other arrives for a moment.
         fn settled_window(&mut self) -> (f64, f64) {
-            let mut last = self.line("window ");
+            self.settled_window_after(None)
+        }
+
+        /// The latest `window C W …` line, `first` or a later one, once no other arrives
+        /// for a moment.
+        fn settled_window_after(&mut self, first: Option<String>) -> (f64, f64) {
+            let mut last = first.unwrap_or_else(|| self.line("window "));
             while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(1500)) {
                 if l.starts_with("window ") {
                     last = l;
@@ -325,11 +344,23 @@ mod e2e {
         );
 
         // 2. The centre slider, from the keyboard (Tab to it, then one arrow: one step,
-        //    so that no later key can change the screen after the window is read).
-        x.focus("^hounsfield egui_viewer$");
-        x.xdotool(&["key", "Tab"]);
-        x.xdotool(&["key", "Right"]);
-        let second = app.settled_window();
+        //    so that no later key can change the screen after the window is read). Keys
+        //    sent before the window takes the focus are lost: then Escape (which clears
+        //    egui's focus, so Tab reaches the centre slider again) and once more.
+        let mut moved = None;
+        for _ in 0..4 {
+            x.focus("^hounsfield egui_viewer$");
+            std::thread::sleep(Duration::from_millis(300));
+            x.xdotool(&["key", "Escape"]);
+            x.xdotool(&["key", "Tab"]);
+            x.xdotool(&["key", "Right"]);
+            moved = app.line_within("window ", Duration::from_secs(10));
+            if moved.is_some() {
+                break;
+            }
+        }
+        assert!(moved.is_some(), "the slider never took the keys");
+        let second = app.settled_window_after(moved);
         assert!(
             second.0 > first.0 && second.1 == first.1,
             "{first:?} -> {second:?}"
@@ -362,19 +393,28 @@ mod e2e {
         let first = (params.windows[0].center, params.windows[0].width);
         let at = shown_at(&x, &dir, &reference(&mut gpu, &file, first), first, 100);
 
-        // A left drag right and down: the window changes and the image follows.
+        // A left drag right and down: the window changes and the image follows. A drag
+        // the window does not see (events sent while it is still mapping) is made again.
         let (cx, cy) = (at[0] + 256, at[1] + 256);
-        x.xdotool(&["mousemove", &cx.to_string(), &cy.to_string()]);
-        x.xdotool(&["mousedown", "1"]);
-        for k in 1..=10 {
-            x.xdotool(&[
-                "mousemove",
-                &(cx + 8 * k).to_string(),
-                &(cy + 4 * k).to_string(),
-            ]);
+        let mut moved = None;
+        for _ in 0..4 {
+            x.xdotool(&["mousemove", &cx.to_string(), &cy.to_string()]);
+            x.xdotool(&["mousedown", "1"]);
+            for k in 1..=10 {
+                x.xdotool(&[
+                    "mousemove",
+                    &(cx + 8 * k).to_string(),
+                    &(cy + 4 * k).to_string(),
+                ]);
+            }
+            x.xdotool(&["mouseup", "1"]);
+            moved = app.line_within("window ", Duration::from_secs(10));
+            if moved.is_some() {
+                break;
+            }
         }
-        x.xdotool(&["mouseup", "1"]);
-        let second = app.settled_window();
+        assert!(moved.is_some(), "the window never saw the drag");
+        let second = app.settled_window_after(moved);
         assert!(
             second.0 > first.0 && second.1 > first.1,
             "{first:?} -> {second:?}"

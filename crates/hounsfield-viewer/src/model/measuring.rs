@@ -111,6 +111,13 @@ impl Model {
         }
     }
 
+    /// The unfinished angle or Cobb angle, when it is on what `pane` shows.
+    fn pending_in(&self, pane: Pane) -> Option<u64> {
+        let id = self.annotations.pending?;
+        let a = self.annotations.get(id)?;
+        self.shown_in(a, pane).then_some(id)
+    }
+
     /// The measurements on what `pane` shows.
     fn annotations_in(&self, pane: Pane) -> impl Iterator<Item = &Annotation> {
         self.annotations
@@ -248,12 +255,7 @@ impl Model {
             return;
         }
         // The next points of an unfinished angle or Cobb angle.
-        let here = self
-            .annotations
-            .pending
-            .and_then(|id| self.annotations.get(id))
-            .is_some_and(|a| self.shown_in(a, pane));
-        if let Some(id) = self.annotations.pending.filter(|_| here)
+        if let Some(id) = self.pending_in(pane)
             && let Some(a) = self.annotations.get_mut(id)
         {
             match (a.tool, a.points.len()) {
@@ -359,12 +361,7 @@ impl Model {
         let (Some(q), Some(slice)) = (self.point_in(pane, at, size), self.current) else {
             return;
         };
-        let here = self
-            .annotations
-            .pending
-            .and_then(|id| self.annotations.get(id))
-            .is_some_and(|a| self.shown_in(a, pane));
-        if let Some(id) = self.annotations.pending.filter(|_| here)
+        if let Some(id) = self.pending_in(pane)
             && let Some(a) = self.annotations.get_mut(id)
             && a.tool == Tool::Angle
             && a.points.len() == 2

@@ -204,6 +204,16 @@ mod tests {
     use crate::input::Action;
     use crate::mpr::Pane;
 
+    /// The model's measurements saved as reports, with counted UIDs.
+    fn saved(m: &super::super::Model) -> Vec<(String, Vec<u8>)> {
+        let mut n = 0;
+        m.measurement_reports(("20260101".into(), "120000".into()), &mut || {
+            n += 1;
+            format!("2.25.{n}")
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn a_saved_report_opens_back_as_the_same_measurements() {
         let mut m = model();
@@ -227,13 +237,7 @@ mod tests {
                 .push(crate::annotate::Annotation::new(id, tool, slice, points));
             m.remeasure(id);
         }
-        let mut n = 0;
-        let reports = m
-            .measurement_reports(("20260101".into(), "120000".into()), &mut || {
-                n += 1;
-                format!("2.25.{n}")
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let reports = saved(&m);
         assert_eq!(reports.len(), 1);
         let file = hounsfield_core::DicomFile::from_bytes("report.dcm", reports[0].1.clone())
             .unwrap_or_else(|e| panic!("{e}"));
@@ -285,13 +289,7 @@ mod tests {
                 .unwrap_or(f64::NAN)
         };
         let before = length(&m);
-        let mut n = 0;
-        let reports = m
-            .measurement_reports(("20260101".into(), "120000".into()), &mut || {
-                n += 1;
-                format!("2.25.{n}")
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let reports = saved(&m);
         let file = hounsfield_core::DicomFile::from_bytes("report.dcm", reports[0].1.clone())
             .unwrap_or_else(|e| panic!("{e}"));
         let regions =

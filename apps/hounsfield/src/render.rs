@@ -267,10 +267,7 @@ fn displayed_area_view(
     image: &hounsfield_core::ImageDescription,
     own_size: bool,
 ) -> Result<View, String> {
-    let magnification = match d.size_mode {
-        hounsfield_core::PresentationSizeMode::Magnify(m) => Some(m),
-        _ => None,
-    };
+    let magnification = d.magnification();
     if own_size {
         let m = magnification.unwrap_or(1.0);
         let [w, h] = d.size();

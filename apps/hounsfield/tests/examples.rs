@@ -261,6 +261,19 @@ mod e2e {
             }
         }
 
+        /// The settled window after `input` (keys or a drag): input the window does not
+        /// see (sent before it has the focus or is mapped) is sent again, up to four
+        /// times, until a `window` line says it changed.
+        fn window_after(&mut self, mut input: impl FnMut()) -> (f64, f64) {
+            for _ in 0..4 {
+                input();
+                if let Some(moved) = self.line_within("window ", Duration::from_secs(10)) {
+                    return self.settled_window_after(Some(moved));
+                }
+            }
+            panic!("the window never saw the input");
+        }
+
         /// The latest `window C W …` line once no other arrives for a moment.
         fn settled_window(&mut self) -> (f64, f64) {
             self.settled_window_after(None)
@@ -347,20 +360,13 @@ mod e2e {
         //    so that no later key can change the screen after the window is read). Keys
         //    sent before the window takes the focus are lost: then Escape (which clears
         //    egui's focus, so Tab reaches the centre slider again) and once more.
-        let mut moved = None;
-        for _ in 0..4 {
+        let second = app.window_after(|| {
             x.focus("^hounsfield egui_viewer$");
             std::thread::sleep(Duration::from_millis(300));
             x.xdotool(&["key", "Escape"]);
             x.xdotool(&["key", "Tab"]);
             x.xdotool(&["key", "Right"]);
-            moved = app.line_within("window ", Duration::from_secs(10));
-            if moved.is_some() {
-                break;
-            }
-        }
-        assert!(moved.is_some(), "the slider never took the keys");
-        let second = app.settled_window_after(moved);
+        });
         assert!(
             second.0 > first.0 && second.1 == first.1,
             "{first:?} -> {second:?}"
@@ -396,8 +402,7 @@ mod e2e {
         // A left drag right and down: the window changes and the image follows. A drag
         // the window does not see (events sent while it is still mapping) is made again.
         let (cx, cy) = (at[0] + 256, at[1] + 256);
-        let mut moved = None;
-        for _ in 0..4 {
+        let second = app.window_after(|| {
             x.xdotool(&["mousemove", &cx.to_string(), &cy.to_string()]);
             x.xdotool(&["mousedown", "1"]);
             for k in 1..=10 {
@@ -408,13 +413,7 @@ mod e2e {
                 ]);
             }
             x.xdotool(&["mouseup", "1"]);
-            moved = app.line_within("window ", Duration::from_secs(10));
-            if moved.is_some() {
-                break;
-            }
-        }
-        assert!(moved.is_some(), "the window never saw the drag");
-        let second = app.settled_window_after(moved);
+        });
         assert!(
             second.0 > first.0 && second.1 > first.1,
             "{first:?} -> {second:?}"

@@ -177,6 +177,15 @@ pub struct DisplayedArea {
 }
 
 impl DisplayedArea {
+    /// Display pixels per image pixel when the area is magnified (MAGNIFY); None when it
+    /// is fitted to the display.
+    pub fn magnification(&self) -> Option<f64> {
+        match self.size_mode {
+            PresentationSizeMode::Magnify(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Width and height of the area in image pixels.
     pub fn size(&self) -> [f64; 2] {
         [self.area[2] - self.area[0], self.area[3] - self.area[1]]

@@ -60,11 +60,7 @@ impl Model {
         let Some((_, Some(d), [w, h])) = state else {
             return view;
         };
-        let magnification = match d.size_mode {
-            hounsfield_core::PresentationSizeMode::Magnify(m) => Some(m),
-            _ => None,
-        };
-        view.showing_area(w, h, d.area, magnification)
+        view.showing_area(w, h, d.area, d.magnification())
     }
 
     /// Records the panes as laid out on screen (`[x, y, width, height]`, device pixels).

@@ -466,3 +466,83 @@ fn plane_measurements_are_written_in_the_patient() {
         groups.len()
     );
 }
+
+/// Regions drawn on a plane (`hounsfield measure FOLDER --plane ... --sr`): each ROI kind
+/// on a sagittal plane of a real CT is written as a SCOORD3D region (POLYGON for closed
+/// regions, ELLIPSE, POINT; POLYLINE for lines and angles) in the series' Frame of
+/// Reference. `dciodvfy` finds no error; highdicom reads each region's points at the
+/// patient positions the printed plane geometry gives, and the numbers and units the
+/// command printed.
+#[test]
+fn plane_regions_from_the_command_line_are_written_in_the_patient() {
+    let Some(folder) = hounsfield_conformance::shared("ct-philips-brain") else {
+        return;
+    };
+    if !prerequisites(&[&folder]) {
+        return;
+    }
+    let out = root().join("target/tmp/sr-oracle");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let sr = out.join("plane-regions.sr.dcm");
+    let _ = std::fs::remove_file(&sr);
+    let run = |rois: &[String], sr: Option<&Path>| -> Value {
+        let mut cmd = Command::new(hounsfield_bin());
+        cmd.arg("measure")
+            .arg(&folder)
+            .args(["--plane", "sagittal", "--json"]);
+        for r in rois {
+            cmd.arg("--roi").arg(r);
+        }
+        if let Some(sr) = sr {
+            cmd.arg("--sr").arg(sr);
+        }
+        let o = cmd.output().expect("hounsfield measure");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).expect("json")
+    };
+    let plane = run(&["line:0,0,1,1".into()], None)["plane"].clone();
+    let size = |k: &str| plane[k].as_f64().unwrap_or(f64::NAN);
+    let rois = rois(size("columns"), size("rows"));
+    let cli = run(&rois, Some(&sr));
+    let (said, errors) = dciodvfy(&sr);
+    assert!(errors.is_empty(), "dciodvfy says\n{said}");
+    let back: Value = serde_json::from_slice(&run_python(READ_3D, &[&sr])).expect("json");
+    let groups = back["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), rois.len());
+    let step =
+        |k: &str| -> [f64; 3] { std::array::from_fn(|i| plane[k][i].as_f64().unwrap_or(f64::NAN)) };
+    let (origin, column, row) = (step("origin"), step("column_step"), step("row_step"));
+    for (k, (g, roi)) in groups.iter().zip(&rois).enumerate() {
+        let (graphic, points) = region(roi);
+        let closed = roi.starts_with("rect") || roi.starts_with("polygon");
+        let graphic = if closed { "POLYGON" } else { graphic };
+        assert_eq!(g["value_type"], "SCOORD3D", "{roi}");
+        assert_eq!(g["graphic_type"], graphic, "{roi}");
+        let got = g["points"].as_array().expect("points");
+        assert_eq!(got.len(), points.len(), "{roi}");
+        for (a, p) in got.iter().zip(&points) {
+            // SCOORD coordinates (centres at +0.5) back to the plane's pixels.
+            let (x, y) = (p[0] - 0.5, p[1] - 0.5);
+            for i in 0..3 {
+                let want = origin[i] + x * column[i] + y * row[i];
+                let v = a[i].as_f64().unwrap_or(f64::NAN);
+                assert!((v - want).abs() < 1e-3, "{roi}: {a} against {want} ({i})");
+            }
+        }
+        let ours = &cli["measurements"][k];
+        for (name, key) in NUMBERS {
+            let Some(want) = ours[key].as_f64() else {
+                continue;
+            };
+            let m = &g["measurements"][name];
+            assert_eq!(m[0].as_f64(), Some(want), "{roi}: {name}");
+            if ["mean", "sd", "min", "max"].contains(&key) {
+                assert_eq!(m[1], "[hnsf'U]", "{roi}: {name}");
+            }
+        }
+    }
+    println!(
+        "sr: {} measurements on a sagittal plane of a CT (every ROI kind) as SCOORD3D, read back by highdicom; dciodvfy: 0 errors",
+        groups.len()
+    );
+}

@@ -2,14 +2,17 @@
 //! them, for scripts.
 
 use hounsfield_core::DicomFile;
-use hounsfield_core::measure::{Roi, measure_all};
+use hounsfield_core::measure::sr::{self, PlaneGeometry};
+use hounsfield_core::measure::{Measurement, Roi, measure_all, measure_on_plane};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `hounsfield measure`.
 #[derive(Debug, clap::Args)]
 pub struct MeasureArgs {
-    /// The DICOM file.
+    /// The DICOM file; or, with --plane, a folder (or multi-frame file, or DICOMweb
+    /// study/series URL) whose series volume the plane cuts: coordinates are then the
+    /// plane's pixels, as `render FOLDER --plane` draws them.
     pub file: PathBuf,
     /// Frame number, 1-based.
     #[arg(long, default_value_t = 1)]
@@ -30,6 +33,11 @@ pub struct MeasureArgs {
     /// Report) to this file; the image is never written.
     #[arg(long, value_name = "OUT.dcm")]
     pub sr: Option<PathBuf>,
+    /// Measure on a plane through the series volume: lengths in patient mm, regions over
+    /// the plane's pixels (trilinear, as the planes show them; pixels outside the volume
+    /// are not part of a region, pixels touching Pixel Padding are left out).
+    #[command(flatten)]
+    pub volume: crate::mpr::VolumeArgs,
 }
 
 pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
@@ -38,6 +46,9 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|r| Roi::parse(r))
         .collect::<Result<_, _>>()?;
+    if args.file.is_dir() || args.volume.plane.is_some() {
+        return run_on_plane(args, &rois);
+    }
     let file = DicomFile::open(&args.file).map_err(|e| e.to_string())?;
     let frames = file.image().map_err(|e| e.to_string())?.number_of_frames as usize;
     let frame = args
@@ -47,25 +58,74 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
         .ok_or_else(|| format!("--frame {}: the file has frames 1 to {frames}", args.frame))?;
     // The frame is decoded once for every region.
     let measured = measure_all(&file, frame, &rois)?;
+    if let Some(path) = &args.sr {
+        write_report(path, &file, frame, &measured, None)?;
+    }
+    print(
+        args,
+        &measured,
+        serde_json::json!({
+            "file": args.file.display().to_string(),
+            "frame": args.frame,
+        }),
+    )
+}
+
+/// `measure FOLDER --plane ...`: the ROIs in the plane's pixels.
+fn run_on_plane(args: &MeasureArgs, rois: &[Roi]) -> Result<ExitCode, String> {
+    let source = crate::mpr::open_plane(&args.file, &args.volume)?;
+    let (slice, frame) = &source.middle;
+    let units = slice
+        .display_parameters(*frame)
+        .map_err(|e| e.to_string())?
+        .modality_lut
+        .units(slice.identification().modality.as_deref());
+    let named = |e: String| format!("{}: {e}", args.file.display());
+    let measured = rois
+        .iter()
+        .map(|roi| measure_on_plane(&source.volume, &source.plane, roi, units.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(named)?;
+    let geometry = PlaneGeometry::of(&source.plane);
+    if let Some(path) = &args.sr {
+        write_report(path, slice, *frame, &measured, Some(geometry))?;
+    }
+    let p = &source.plane;
+    print(
+        args,
+        &measured,
+        serde_json::json!({
+            "file": args.file.display().to_string(),
+            "plane": {
+                "columns": p.columns,
+                "rows": p.rows,
+                "spacing_mm": p.spacing,
+                "origin": p.origin,
+                "column_step": geometry.column_step,
+                "row_step": geometry.row_step,
+            },
+        }),
+    )
+}
+
+/// Prints `measured`: a line each, or (`--json`) `head` with the measurements.
+fn print(
+    args: &MeasureArgs,
+    measured: &[Measurement],
+    mut head: serde_json::Value,
+) -> Result<ExitCode, String> {
     let mut out = Vec::new();
-    for m in &measured {
+    for m in measured {
         if !args.json {
             println!("{}: {}", m.roi.spec(), m.lines().join(", "));
         }
         out.push(serde_json::to_value(m.summary()).map_err(|e| e.to_string())?);
     }
-    if let Some(path) = &args.sr {
-        write_report(path, &file, frame, &measured)?;
-    }
     if args.json {
-        let doc = serde_json::json!({
-            "file": args.file.display().to_string(),
-            "frame": args.frame,
-            "measurements": out,
-        });
+        head["measurements"] = serde_json::Value::Array(out);
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&head).map_err(|e| e.to_string())?
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -76,20 +136,18 @@ pub fn write_report(
     path: &std::path::Path,
     file: &DicomFile,
     frame: usize,
-    measured: &[hounsfield_core::measure::Measurement],
+    measured: &[Measurement],
+    plane: Option<PlaneGeometry>,
 ) -> Result<(), String> {
-    use hounsfield_core::measure::sr;
-    if path.exists() && std::fs::read(path).is_ok_and(|b| b.get(128..132) != Some(b"DICM")) {
-        return Err(format!(
-            "{}: exists and is not a DICOM file; not overwritten",
-            path.display()
-        ));
-    }
-    if std::fs::canonicalize(path).ok() == std::fs::canonicalize(file.name()).ok() {
-        return Err(format!(
-            "{}: that is the image; not overwritten",
-            path.display()
-        ));
+    // Only an earlier measurement report is replaced: never an image, nor anything else.
+    if path.exists() {
+        let report = DicomFile::open(path).is_ok_and(|f| sr::is_measurement_report(&f));
+        if !report || std::fs::canonicalize(path).ok() == std::fs::canonicalize(file.name()).ok() {
+            return Err(format!(
+                "{}: exists and is not a measurement report; not overwritten",
+                path.display()
+            ));
+        }
     }
     let labels: Vec<String> = measured
         .iter()
@@ -104,7 +162,7 @@ pub fn write_report(
             image: file,
             frame,
             label,
-            plane: None,
+            plane,
         })
         .collect();
     let seconds = std::time::SystemTime::now()

@@ -11,10 +11,38 @@ use hounsfield_core::volume::{
     Convention, Orientation, Plane, Slab, SlabMode, Volume, VolumeData, resample,
 };
 use hounsfield_core::{DicomFile, DisplayParameters};
+use std::path::Path;
 use std::process::ExitCode;
 
+/// Which series of a folder (or DICOMweb study) makes the volume, and the plane through
+/// it: the arguments `render` and `measure` share.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VolumeArgs {
+    /// Cut a plane through the series volume: axial, sagittal or coronal.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub plane: Option<String>,
+    /// Slice number of that plane, 1-based (default: the middle one).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub slice: Option<usize>,
+    /// Plane position as a patient coordinate in mm (z for axial, x for sagittal, y for coronal; LPS).
+    #[arg(long, allow_hyphen_values = true, help_heading = "Volumes (MPR)")]
+    pub position: Option<f64>,
+    /// Which series of the folder, 1-based, in the order `info FOLDER` lists them.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub series: Option<usize>,
+    /// Which stack of a multi-stack series, 1-based (`info` lists its dimensions).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub stack: Option<usize>,
+    /// Which time point (phase, b-value, ...) of a 4D series, 1-based.
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub time: Option<usize>,
+    /// Show patient left on screen left (default: radiological, patient left on screen right).
+    #[arg(long, help_heading = "Volumes (MPR)")]
+    pub neurological: bool,
+}
+
 /// The plane the arguments ask for: orientation, and where along its normal.
-pub fn plane_for(volume: &Volume, args: &RenderArgs) -> Result<(Plane, String), String> {
+pub fn plane_for(volume: &Volume, args: &VolumeArgs) -> Result<(Plane, String), String> {
     let orientation = match &args.plane {
         Some(p) => Orientation::parse(p)
             .ok_or_else(|| format!("unknown plane {p:?}: axial, sagittal or coronal"))?,
@@ -84,10 +112,10 @@ pub fn volume_display(
     Ok(p)
 }
 
-/// The series `--series N` (1-based, default 1) of the catalog, checked.
-fn series_index(catalog: &Catalog, args: &RenderArgs) -> Result<usize, String> {
+/// The series `--series N` (1-based, default 1) of the catalog of `source`, checked.
+fn series_index(catalog: &Catalog, source: &Path, args: &VolumeArgs) -> Result<usize, String> {
     if catalog.series.is_empty() {
-        return Err(format!("{}: no DICOM images", args.file.display()));
+        return Err(format!("{}: no DICOM images", source.display()));
     }
     let index = args.series.unwrap_or(1);
     index
@@ -103,12 +131,12 @@ fn series_index(catalog: &Catalog, args: &RenderArgs) -> Result<usize, String> {
 
 /// The catalog of the folder, or of the DICOMweb study/series with the pixels of the
 /// chosen series fetched.
-fn series_catalog(args: &RenderArgs) -> Result<Catalog, String> {
-    if !crate::dicomweb::is_dicomweb(&args.file) {
-        return Ok(Catalog::scan(std::slice::from_ref(&args.file)));
+fn series_catalog(source: &Path, args: &VolumeArgs) -> Result<Catalog, String> {
+    if !crate::dicomweb::is_dicomweb(source) {
+        return Ok(Catalog::scan(&[source.to_path_buf()]));
     }
-    let mut remote = crate::dicomweb::Remote::open(&args.file.to_string_lossy())?;
-    let index = series_index(&remote.catalog, args)?;
+    let mut remote = crate::dicomweb::Remote::open(&source.to_string_lossy())?;
+    let index = series_index(&remote.catalog, source, args)?;
     remote.fetch_series(index, 0)?;
     Ok(remote.catalog)
 }
@@ -116,16 +144,28 @@ fn series_catalog(args: &RenderArgs) -> Result<Catalog, String> {
 /// `render URL` without a plane: the first image of the chosen series.
 pub fn remote_image(args: &RenderArgs) -> Result<std::sync::Arc<DicomFile>, String> {
     let remote = crate::dicomweb::Remote::open(&args.file.to_string_lossy())?;
-    remote.first_image(series_index(&remote.catalog, args)?)
+    remote.first_image(series_index(&remote.catalog, &args.file, &args.volume)?)
 }
 
-pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
-    let options: RenderOptions = args.options()?;
-    let catalog = series_catalog(args)?;
+/// A series volume, the plane through it the arguments ask for, and the volume's middle
+/// slice (its file and frame: the display parameters and identity of the planes).
+pub struct PlaneSource {
+    /// The volume.
+    pub volume: Volume,
+    /// The plane.
+    pub plane: Plane,
+    /// The middle slice's file and frame.
+    pub middle: (std::sync::Arc<DicomFile>, usize),
+}
+
+/// Opens the series of `source` (a folder, a multi-frame file or a DICOMweb URL) as a
+/// volume and finds the plane `args` ask for, saying what it found on stderr.
+pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, String> {
+    let catalog = series_catalog(source, args)?;
     for s in &catalog.skipped {
         eprintln!("hounsfield: {s}");
     }
-    let series = series_index(&catalog, args)?;
+    let series = series_index(&catalog, source, args)?;
     let one_based = |v: Option<usize>, what: &str| match v {
         Some(0) => Err(format!("--{what} counts from 1")),
         v => Ok(v.unwrap_or(1) - 1),
@@ -140,6 +180,26 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     }
     let (plane, description) = plane_for(&volume, args)?;
     eprintln!("hounsfield: {description}");
+    let middle = volume
+        .stack
+        .slices
+        .get(volume.stack.slices.len() / 2)
+        .ok_or("the volume has no slices")?;
+    let middle = (catalog.open(middle.instance)?, middle.frame);
+    Ok(PlaneSource {
+        volume,
+        plane,
+        middle,
+    })
+}
+
+pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
+    let options: RenderOptions = args.options()?;
+    let PlaneSource {
+        volume,
+        plane,
+        middle: (slice, frame),
+    } = open_plane(&args.file, &args.volume)?;
     let slab = match (args.slab, &args.mode) {
         (Some(t), mode) => Some(Slab {
             thickness: t,
@@ -154,13 +214,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     };
     // The planes' window by the viewers' rule (`plane_window`): the middle slice's, else
     // the volume's min-max.
-    let middle = volume
-        .stack
-        .slices
-        .get(volume.stack.slices.len() / 2)
-        .ok_or("the volume has no slices")?;
-    let slice = catalog.open(middle.instance)?;
-    let params = volume_display(&volume, &slice, middle.frame)?;
+    let params = volume_display(&volume, &slice, frame)?;
     let frame = resample(&volume, &plane, slab);
     let view = args
         .view(plane.columns, plane.rows)

@@ -96,33 +96,15 @@ pub struct RenderArgs {
     /// Render with the CPU reference pipeline (same as --renderer cpu).
     #[arg(long)]
     pub cpu: bool,
-    /// Cut a plane through the series volume: axial, sagittal or coronal.
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub plane: Option<String>,
-    /// Slice number of that plane, 1-based (default: the middle one).
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub slice: Option<usize>,
-    /// Plane position as a patient coordinate in mm (z for axial, x for sagittal, y for coronal; LPS).
-    #[arg(long, allow_hyphen_values = true, help_heading = "Volumes (MPR)")]
-    pub position: Option<f64>,
     /// Slab thickness in mm, combined with --mode.
     #[arg(long, help_heading = "Volumes (MPR)")]
     pub slab: Option<f64>,
     /// Slab projection: mip, minip or mean (default mip).
     #[arg(long, help_heading = "Volumes (MPR)")]
     pub mode: Option<String>,
-    /// Which series of the folder, 1-based, in the order `info FOLDER` lists them.
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub series: Option<usize>,
-    /// Which stack of a multi-stack series, 1-based (`info` lists its dimensions).
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub stack: Option<usize>,
-    /// Which time point (phase, b-value, ...) of a 4D series, 1-based.
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub time: Option<usize>,
-    /// Show patient left on screen left (default: radiological, patient left on screen right).
-    #[arg(long, help_heading = "Volumes (MPR)")]
-    pub neurological: bool,
+    /// The plane and the series it cuts.
+    #[command(flatten)]
+    pub volume: crate::mpr::VolumeArgs,
 }
 
 fn parse_pair(s: &str) -> Result<(f64, f64), String> {
@@ -423,7 +405,7 @@ pub fn render_gpu(
 }
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
-    if args.file.is_dir() || args.plane.is_some() || args.slab.is_some() {
+    if args.file.is_dir() || args.volume.plane.is_some() || args.slab.is_some() {
         return crate::mpr::run(args);
     }
     let options = args.options()?;

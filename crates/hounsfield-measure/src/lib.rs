@@ -46,6 +46,7 @@
 
 use hounsfield_dicom::{DicomFile, Frame, FrameColor, ModalityLut, PixelPadding, tags};
 use hounsfield_pipeline::modality_transform;
+use hounsfield_volume::volume::{Plane, PlaneSample, PlaneSampler, Slab, Volume};
 
 mod part10;
 mod roi;
@@ -171,41 +172,62 @@ pub struct RegionStatistics {
     pub area_mm2: Option<f64>,
 }
 
-/// The statistics of `roi` on a grey frame: modality values (`modality` applied to the
-/// stored values), Pixel Padding (`padding`) left out. Errors for colour frames, lines,
-/// and regions with no pixel left.
-pub fn region_statistics(
-    frame: &Frame,
-    modality: &ModalityLut,
-    padding: Option<PixelPadding>,
+/// One pixel of a region, as its statistics take it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PixelValue {
+    /// Not part of the image (outside a plane's volume): not part of the region.
+    Outside,
+    /// Pixel Padding: counted in the region, left out of its numbers.
+    Padding,
+    /// A modality value.
+    Value(f64),
+}
+
+/// The pixels a region's statistics are taken from: a decoded frame ([`FramePixels`]) or
+/// a plane cut through a volume ([`PlanePixels`]).
+pub trait RegionPixels {
+    /// Columns and rows.
+    fn dimensions(&self) -> [u32; 2];
+    /// Pixel (`x`, `y`) (column, row), inside [`dimensions`](Self::dimensions).
+    fn value(&self, x: u32, y: u32) -> PixelValue;
+    /// Units of the modality values ("HU" for CT), when known.
+    fn units(&self) -> Option<&str>;
+}
+
+/// The statistics of `roi` over `pixels` (of `size`): pixels outside the image are not
+/// part of the region; padding pixels are counted but left out of the numbers.
+pub fn statistics(
+    pixels: &dyn RegionPixels,
     roi: &Roi,
     size: &PixelSize,
 ) -> Result<RegionStatistics, String> {
-    if frame.color != FrameColor::Monochrome {
-        return Err("regions are measured on grey images (modality values)".into());
-    }
     if !roi.has_pixels() {
         return Err("lines and angles have no pixel statistics".into());
     }
     let (x0, y0, x1, y1) = roi.bounds();
-    let (w, h) = (i64::from(frame.width), i64::from(frame.height));
-    let (mut pixels, mut padded) = (0usize, 0usize);
+    let [w, h] = pixels.dimensions();
+    let (mut count, mut padded, mut outside) = (0usize, 0usize, 0usize);
     let mut values = Vec::new();
-    for y in y0.max(0)..=y1.min(h - 1) {
-        for x in x0.max(0)..=x1.min(w - 1) {
+    for y in y0.max(0)..=y1.min(i64::from(h) - 1) {
+        for x in x0.max(0)..=x1.min(i64::from(w) - 1) {
             if !roi.contains(x, y) {
                 continue;
             }
-            pixels += 1;
-            let stored = frame.samples.get_f64((y * w + x) as usize);
-            if padding.is_some_and(|p| p.contains(stored)) {
-                padded += 1;
-                continue;
+            match pixels.value(x as u32, y as u32) {
+                PixelValue::Outside => {
+                    outside += 1;
+                    continue;
+                }
+                PixelValue::Padding => padded += 1,
+                PixelValue::Value(v) => values.push(v),
             }
-            values.push(modality_transform(modality, stored));
+            count += 1;
         }
     }
-    if pixels == 0 {
+    if count == 0 && outside > 0 {
+        return Err("the region lies outside the volume".into());
+    }
+    if count == 0 {
         return Err(format!(
             "the region has no pixel inside the {w} x {h} image"
         ));
@@ -222,15 +244,35 @@ pub fn region_statistics(
             (lo.min(v), hi.max(v))
         });
     Ok(RegionStatistics {
-        pixels,
+        pixels: count,
         padding_pixels: padded,
         mean,
         sd,
         min,
         max,
         area_mm2: (size.spacing != Spacing::Pixels)
-            .then_some(pixels as f64 * size.row_mm * size.column_mm),
+            .then_some(count as f64 * size.row_mm * size.column_mm),
     })
+}
+
+/// The statistics of `roi` on a grey frame: modality values (`modality` applied to the
+/// stored values), Pixel Padding (`padding`) left out. Errors for colour frames, lines,
+/// and regions with no pixel left.
+pub fn region_statistics(
+    frame: &Frame,
+    modality: &ModalityLut,
+    padding: Option<PixelPadding>,
+    roi: &Roi,
+    size: &PixelSize,
+) -> Result<RegionStatistics, String> {
+    let pixels = FramePixels {
+        frame,
+        modality,
+        padding,
+        units: None,
+    };
+    pixels.grey()?;
+    statistics(&pixels, roi, size)
 }
 
 /// The length of a line in millimetres (in pixels with [`Spacing::Pixels`]).
@@ -311,6 +353,113 @@ pub struct FramePixels<'a> {
     pub units: Option<&'a str>,
 }
 
+impl FramePixels<'_> {
+    fn grey(&self) -> Result<(), String> {
+        if self.frame.color != FrameColor::Monochrome {
+            return Err("regions are measured on grey images (modality values)".into());
+        }
+        Ok(())
+    }
+}
+
+impl RegionPixels for FramePixels<'_> {
+    fn dimensions(&self) -> [u32; 2] {
+        [self.frame.width, self.frame.height]
+    }
+
+    fn value(&self, x: u32, y: u32) -> PixelValue {
+        let i = y as usize * self.frame.width as usize + x as usize;
+        let stored = self.frame.samples.get_f64(i);
+        if self.padding.is_some_and(|p| p.contains(stored)) {
+            PixelValue::Padding
+        } else {
+            PixelValue::Value(modality_transform(self.modality, stored))
+        }
+    }
+
+    fn units(&self) -> Option<&str> {
+        self.units
+    }
+}
+
+/// The pixels of a plane (or slab) cut through a volume, as the plane shows them
+/// ([`resample`](hounsfield_volume::volume::resample)'s values through the volume's
+/// Modality LUT), for statistics over a region drawn on the plane. Pixels outside the
+/// volume are not part of a region; pixels whose samples interpolate a Pixel Padding voxel
+/// are counted and left out of the numbers, as on an image.
+pub struct PlanePixels<'a> {
+    sampler: PlaneSampler<'a>,
+    volume: &'a Volume,
+    dimensions: [u32; 2],
+    units: Option<&'a str>,
+}
+
+impl<'a> PlanePixels<'a> {
+    /// The pixels of `plane` (with `slab`) through `volume`, in `units`.
+    pub fn new(
+        volume: &'a Volume,
+        plane: &Plane,
+        slab: Option<Slab>,
+        units: Option<&'a str>,
+    ) -> Self {
+        PlanePixels {
+            sampler: PlaneSampler::new(volume, plane, slab),
+            volume,
+            dimensions: [plane.columns, plane.rows],
+            units,
+        }
+    }
+
+    /// The size of a plane's pixel: square, of the plane's spacing, in the patient.
+    pub fn pixel_size(plane: &Plane) -> PixelSize {
+        PixelSize {
+            row_mm: plane.spacing,
+            column_mm: plane.spacing,
+            spacing: Spacing::Patient,
+        }
+    }
+}
+
+impl RegionPixels for PlanePixels<'_> {
+    fn dimensions(&self) -> [u32; 2] {
+        self.dimensions
+    }
+
+    fn value(&self, x: u32, y: u32) -> PixelValue {
+        match self.sampler.at(x, y) {
+            PlaneSample::Outside => PixelValue::Outside,
+            PlaneSample::Padding => PixelValue::Padding,
+            PlaneSample::Value(v) => {
+                PixelValue::Value(modality_transform(&self.volume.modality, f64::from(v)))
+            }
+        }
+    }
+
+    fn units(&self) -> Option<&str> {
+        self.units
+    }
+}
+
+/// Measures `roi` drawn on `plane` through `volume` (the thin plane; `units` those of the
+/// volume's modality values): lengths and angles in patient millimetres, regions over the
+/// plane's pixels ([`PlanePixels`]).
+pub fn measure_on_plane(
+    volume: &Volume,
+    plane: &Plane,
+    roi: &Roi,
+    units: Option<&str>,
+) -> Result<Measurement, String> {
+    let size = PlanePixels::pixel_size(plane);
+    if !roi.has_pixels() {
+        return measure_with(roi, size, None);
+    }
+    measure_with(
+        roi,
+        size,
+        Some(&PlanePixels::new(volume, plane, None, units)),
+    )
+}
+
 /// Measures `roi` with pixels of `size`: the length of a line, an angle, or the
 /// statistics of a region on `pixels` (which regions need; lines and angles do not).
 /// The command line and both viewers measure through this one function.
@@ -318,6 +467,21 @@ pub fn measure_pixels(
     roi: &Roi,
     size: PixelSize,
     pixels: Option<FramePixels<'_>>,
+) -> Result<Measurement, String> {
+    match &pixels {
+        Some(p) if roi.has_pixels() => {
+            p.grey()?;
+            measure_with(roi, size, Some(p))
+        }
+        _ => measure_with(roi, size, None),
+    }
+}
+
+/// [`measure_pixels`] on any [`RegionPixels`]: an image's or a plane's.
+pub fn measure_with(
+    roi: &Roi,
+    size: PixelSize,
+    pixels: Option<&dyn RegionPixels>,
 ) -> Result<Measurement, String> {
     let mut m = Measurement {
         roi: roi.clone(),
@@ -339,10 +503,8 @@ pub fn measure_pixels(
         }
         Roi::Rect { .. } | Roi::Ellipse { .. } | Roi::Polygon { .. } | Roi::Point { .. } => {
             let p = pixels.ok_or("the image is not decoded")?;
-            m.units = p.units.map(str::to_string);
-            m.statistics = Some(region_statistics(
-                p.frame, p.modality, p.padding, roi, &size,
-            )?);
+            m.units = p.units().map(str::to_string);
+            m.statistics = Some(statistics(p, roi, &size)?);
         }
     }
     Ok(m)

@@ -70,6 +70,15 @@ pub struct PlaneGeometry {
 }
 
 impl PlaneGeometry {
+    /// Where the pixels of `plane` lie.
+    pub fn of(plane: &hounsfield_volume::volume::Plane) -> PlaneGeometry {
+        PlaneGeometry {
+            origin: plane.origin,
+            column_step: plane.u.map(|c| c * plane.spacing),
+            row_step: plane.v.map(|c| c * plane.spacing),
+        }
+    }
+
     /// The patient position of pixel coordinates `p` (pixel centres at integers).
     pub fn position(&self, p: [f64; 2]) -> [f64; 3] {
         std::array::from_fn(|k| {
@@ -329,6 +338,9 @@ fn group(e: &ReportEntry<'_>, uid: &mut dyn FnMut() -> String) -> Result<Object,
             "SCOORD3D",
             code("111030", "DCM", "Image Region"),
         );
+        // SCOORD3D has POLYGON for closed regions (TID 1410 takes no 3D POLYLINE region).
+        let closed = matches!(m.roi, Roi::Rect { .. } | Roi::Polygon { .. });
+        let graphic_type = if closed { "POLYGON" } else { graphic_type };
         region.put(text(tags::GRAPHIC_TYPE, "CS", graphic_type));
         let data: Vec<f32> = points
             .iter()

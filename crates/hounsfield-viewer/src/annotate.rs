@@ -270,7 +270,7 @@ impl Annotation {
 }
 
 /// The tool and points that redraw a region read from a Measurement Report, or None
-/// for a graphic no tool draws. Closed polylines are rectangles (when their four corners
+/// for a graphic no tool draws. Closed polylines (and SCOORD3D polygons) are rectangles (when their four corners
 /// are those of an upright box) or freehand regions; open ones of 2, 3 and 4 points are
 /// lengths, angles and Cobb angles; ellipses are taken upright (their axes' lengths);
 /// circles are ellipses of equal radii.
@@ -294,13 +294,15 @@ pub fn from_region(r: &ReportedRegion) -> Option<(Tool, Vec<[f64; 2]>)> {
     let closed = n >= 4 && p[0] == p[n - 1];
     Some(match (r.graphic_type.as_str(), n) {
         ("POINT", 1) => (Tool::Probe, p),
-        ("POLYLINE", _) if closed => {
+        ("POLYLINE" | "POLYGON", _) if closed => {
             let ring = &p[..n - 1];
+            // (Corners read back from patient coordinates in f32 are a little apart.)
+            let same = |a: f64, b: f64| (a - b).abs() < 0.01;
             let upright = ring.len() == 4
-                && ring[0][1] == ring[1][1]
-                && ring[1][0] == ring[2][0]
-                && ring[2][1] == ring[3][1]
-                && ring[3][0] == ring[0][0];
+                && same(ring[0][1], ring[1][1])
+                && same(ring[1][0], ring[2][0])
+                && same(ring[2][1], ring[3][1])
+                && same(ring[3][0], ring[0][0]);
             if upright {
                 (Tool::Rectangle, vec![ring[0], ring[2]])
             } else {

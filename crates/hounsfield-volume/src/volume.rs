@@ -1075,6 +1075,91 @@ pub fn value_at(volume: &Volume, p: [f64; 3]) -> Option<f32> {
     trilinear(volume, &g, 0.5, 0.5, 0.0)
 }
 
+/// What a plane shows at one of its pixels, as measuring takes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlaneSample {
+    /// The pixel lies outside the volume ([`NO_DATA`] in [`resample`]).
+    Outside,
+    /// Its sample interpolates a Pixel Padding voxel: not tissue.
+    Padding,
+    /// The voxel value the plane shows there (stored units, as [`resample`] gives it).
+    Value(f32),
+}
+
+/// The pixels of one plane (or slab), one at a time, for statistics over a region of it:
+/// each pixel's value is [`resample`]'s, and a pixel whose samples interpolate a Pixel
+/// Padding voxel says so (as a slab leaves such samples out), so that the air outside a
+/// CT's reconstruction circle is not averaged into a region.
+///
+/// ```
+/// use hounsfield_volume::volume::{PlaneSample, PlaneSampler, Volume, resample};
+/// # fn check(volume: &Volume, plane: &hounsfield_volume::volume::Plane) {
+/// let sampler = PlaneSampler::new(volume, plane, None);
+/// let shown = resample(volume, plane, None);
+/// if let PlaneSample::Value(v) = sampler.at(0, 0) {
+///     assert_eq!(f64::from(v), shown.samples.get_f64(0));
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PlaneSampler<'a> {
+    volume: &'a Volume,
+    /// The sampling as shown (thin planes take padding voxels as they are).
+    shown: Sampling,
+    /// Every voxel, padding or not: whether the pixel lies inside the volume.
+    all: Sampling,
+    /// Padding voxels left out, when the volume has any.
+    tissue: Option<Sampling>,
+    mode: Option<SlabMode>,
+}
+
+impl<'a> PlaneSampler<'a> {
+    /// The sampler of `plane` (with `slab`) through `volume`.
+    pub fn new(volume: &'a Volume, plane: &Plane, slab: Option<Slab>) -> Self {
+        let shown = volume.sampling(plane, slab);
+        let mut all = shown.clone();
+        all.padding = None;
+        let tissue = match (&volume.data, volume.padding) {
+            (VolumeData::F32(_), _) | (_, None) => None,
+            (_, Some(p)) => {
+                let mut g = shown.clone();
+                g.padding = Some([p.low as f32, p.high as f32]);
+                Some(g)
+            }
+        };
+        PlaneSampler {
+            volume,
+            shown,
+            all,
+            tissue,
+            mode: slab.map(|s| s.mode),
+        }
+    }
+
+    fn combined(&self, g: &Sampling, x: u32, y: u32) -> Option<f32> {
+        if g.slices.is_empty() {
+            return None;
+        }
+        let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+        let v = combine(g, self.mode, |off| trilinear(self.volume, g, fx, fy, off));
+        (v >= NO_DATA_BELOW).then_some(v)
+    }
+
+    /// Plane pixel (`x`, `y`) (column, row).
+    pub fn at(&self, x: u32, y: u32) -> PlaneSample {
+        if self.combined(&self.all, x, y).is_none() {
+            return PlaneSample::Outside;
+        }
+        if let Some(g) = &self.tissue
+            && self.combined(g, x, y).is_none()
+        {
+            return PlaneSample::Padding;
+        }
+        self.combined(&self.shown, x, y)
+            .map_or(PlaneSample::Padding, PlaneSample::Value)
+    }
+}
+
 /// Combines the slab samples as the shader does.
 fn combine(
     g: &Sampling,

@@ -6,7 +6,9 @@ use crate::annotate::{Annotation, Drawn, PointerStep, Tool};
 use crate::gesture::CLICK_DISTANCE;
 use crate::input::{Action, Button, Input, Modifiers, action_for};
 use crate::mpr::{Layout, Pane};
-use hounsfield_core::measure::{FramePixels, PixelSize, measure_pixels};
+use hounsfield_core::measure::{
+    FramePixels, PixelSize, PlanePixels, measure_on_plane, measure_pixels,
+};
 use hounsfield_core::view::SAMPLE_BIAS;
 
 /// How near a press must be to a handle to grab it, device pixels.
@@ -157,12 +159,7 @@ impl Model {
         let pane = self.measure_pane();
         if self.pane_view(pane, [1, 1]).is_some() {
             let a = &self.annotations;
-            // Planes take lengths and angles (their pixels are not the image's).
-            let busy = a.pending.is_some()
-                || match pane {
-                    Pane::Stack => a.tool != Tool::WindowLevel,
-                    Pane::Plane(_) => matches!(a.tool, Tool::Length | Tool::Angle | Tool::Cobb),
-                };
+            let busy = a.pending.is_some() || a.tool != Tool::WindowLevel;
             match input {
                 Input::Drag {
                     button: Button::Left,
@@ -270,11 +267,7 @@ impl Model {
         }
         let tool = self.annotations.tool;
         let plane = self.plane_of(pane);
-        let on_plane = matches!(tool, Tool::Length | Tool::Angle | Tool::Cobb);
-        if tool == Tool::WindowLevel
-            || (!moved && tool != Tool::Probe)
-            || (pane != Pane::Stack && !on_plane)
-        {
+        if tool == Tool::WindowLevel || (!moved && tool != Tool::Probe) {
             return;
         }
         self.annotations.drop_pending();
@@ -371,12 +364,12 @@ impl Model {
             self.remeasure(id);
             return;
         }
-        if self.annotations.tool == Tool::Probe && pane == Pane::Stack {
+        if self.annotations.tool == Tool::Probe {
             self.annotations.checkpoint();
             let id = self.annotations.next_id();
-            self.annotations
-                .items
-                .push(Annotation::new(id, Tool::Probe, slice, vec![q]));
+            let mut a = Annotation::new(id, Tool::Probe, slice, vec![q]);
+            a.plane = self.plane_of(pane);
+            self.annotations.items.push(a);
             self.annotations.selected = Some(id);
             self.remeasure(id);
         }
@@ -415,18 +408,21 @@ impl Model {
         let slice = a.slice;
         let plane = a.plane;
         let result = a.roi().and_then(|roi| {
-            // On a plane: lengths and angles in the patient (square pixels of its spacing).
+            let inst = self.instance(slice.id);
+            // On a plane: in the patient (square pixels of its spacing); regions over the
+            // plane's pixels, as `hounsfield measure FOLDER --plane` takes them.
             if let Some((_, plane)) = plane {
-                let size = PixelSize {
-                    row_mm: plane.spacing,
-                    column_mm: plane.spacing,
-                    spacing: hounsfield_core::measure::Spacing::Patient,
+                let volume = self.mpr.as_ref().map(|m| &m.volume);
+                let units = inst.and_then(|i| i.image.as_ref()?.units.as_deref());
+                return match volume {
+                    Some(volume) => measure_on_plane(volume, &plane, &roi, units),
+                    None if !roi.has_pixels() => {
+                        measure_pixels(&roi, PlanePixels::pixel_size(&plane), None)
+                    }
+                    None => Err("the planes are not built".into()),
                 };
-                return measure_pixels(&roi, size, None);
             }
-            let inst = self
-                .instance(slice.id)
-                .ok_or("the image is no longer open")?;
+            let inst = inst.ok_or("the image is no longer open")?;
             let size = PixelSize::of(&inst.file, slice.frame);
             let image = inst.image.as_ref();
             let frame = image.and_then(|i| i.frames.get(slice.frame));
@@ -678,11 +674,40 @@ mod tests {
         assert_eq!(m.drawn_in(Pane::Plane(1), SIZE).len(), 1);
         assert!(m.drawn_in(Pane::Plane(0), SIZE).is_empty());
         assert!(m.drawn_in(Pane::Stack, SIZE).is_empty());
-        // A region tool draws nothing on a plane; on another slice of the plane the length
-        // is not shown.
+        // An ellipse and a probe on the plane: the statistics of the plane's pixels as
+        // the CPU resampling shows them (through the volume's Modality LUT).
         key(&mut m, 'c');
-        drag(&mut m, [60.0, 100.0], [200.0, 200.0]);
-        assert_eq!(m.annotations.items.len(), 1);
+        drag(&mut m, [185.0, 120.0], [215.0, 280.0]);
+        key(&mut m, 'u');
+        if let Some(action) = m.action_for(&Input::Click {
+            at: [200.0, 210.0],
+            size: SIZE,
+        }) {
+            m.apply(action);
+        }
+        assert_eq!(m.annotations.items.len(), 3);
+        let volume = m.mpr.as_ref().map(|x| x.volume.clone());
+        let volume = volume.unwrap_or_else(|| panic!("no volume"));
+        let shown = hounsfield_core::volume::resample(&volume, &plane, None);
+        for b in &m.annotations.items[1..] {
+            assert_eq!(b.plane, Some((1, plane)));
+            let roi = b.roi().unwrap_or_else(|e| panic!("{e}"));
+            let want = hounsfield_core::measure::region_statistics(
+                &shown,
+                &volume.modality,
+                None,
+                &roi,
+                &PixelSize {
+                    row_mm: plane.spacing,
+                    column_mm: plane.spacing,
+                    spacing: hounsfield_core::measure::Spacing::Patient,
+                },
+            );
+            assert!(want.as_ref().is_ok_and(|s| s.pixels > 0), "{want:?}");
+            let got = b.measured.as_ref().map(|x| x.statistics.clone());
+            assert_eq!(got.ok().flatten(), want.ok(), "{}", roi.spec());
+        }
+        assert_eq!(m.drawn_in(Pane::Plane(1), SIZE).len(), 3);
         m.apply(Action::Slice(1));
         if m.mpr.as_ref().map(|x| x.plane(1)) != Some(plane) {
             assert!(m.drawn_in(Pane::Plane(1), SIZE).is_empty());

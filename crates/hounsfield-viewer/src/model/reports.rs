@@ -26,11 +26,7 @@ impl Model {
             let (Ok(m), Some(inst)) = (&a.measured, self.instance(a.slice.id)) else {
                 continue;
             };
-            let plane = a.plane.map(|(_, p)| PlaneGeometry {
-                origin: p.origin,
-                column_step: p.u.map(|c| c * p.spacing),
-                row_step: p.v.map(|c| c * p.spacing),
-            });
+            let plane = a.plane.map(|(_, p)| PlaneGeometry::of(&p));
             labels.push(format!("{} {}", a.tool.label(), k + 1));
             measured.push((m, inst, a.slice.frame, plane));
         }
@@ -280,6 +276,27 @@ mod tests {
         a.plane = Some((1, plane));
         m.annotations.items.push(a);
         m.remeasure(id);
+        // And a rectangle of the plane's pixels, with its statistics.
+        let id = m.annotations.next_id();
+        let mut a = crate::annotate::Annotation::new(
+            id,
+            Tool::Rectangle,
+            slice,
+            vec![[0.0, 2.0], [2.0, 9.0]],
+        );
+        a.plane = Some((1, plane));
+        m.annotations.items.push(a);
+        m.remeasure(id);
+        let statistics = |m: &super::super::Model| {
+            let a = &m.annotations.items[1];
+            let s = a.measured.as_ref().ok().and_then(|x| x.statistics.clone());
+            (a.tool, a.roi().map(|r| r.spec()), s)
+        };
+        let rectangle = statistics(&m);
+        assert!(
+            rectangle.2.as_ref().is_some_and(|s| s.pixels == 24),
+            "{rectangle:?}"
+        );
         let length = |m: &super::super::Model| {
             m.annotations.items[0]
                 .measured
@@ -299,13 +316,15 @@ mod tests {
             .as_ref()
             .unwrap_or_else(|| panic!("not SCOORD3D"));
         assert_eq!(patient.points.len(), 2);
+        assert_eq!(regions[1].graphic_type, "POLYGON");
         m.annotations.items.clear();
         // In the stack layout no plane shows it: it waits, then shows with the planes.
         m.apply(Action::Layout(Some(crate::mpr::Layout::Stack)));
         m.report_loaded(&file);
         assert!(m.annotations.items.is_empty());
         m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
-        assert_eq!(m.annotations.items.len(), 1, "{:?}", m.messages.last());
+        assert_eq!(m.annotations.items.len(), 2, "{:?}", m.messages.last());
+        assert_eq!(statistics(&m), rectangle);
         let b = &m.annotations.items[0];
         assert_eq!((b.tool, b.plane), (Tool::Length, Some((1, plane))));
         for (p, q) in b.points.iter().zip([[0.25, 0.5], [2.75, 1.5]]) {

@@ -546,3 +546,45 @@ fn plane_regions_from_the_command_line_are_written_in_the_patient() {
         groups.len()
     );
 }
+
+/// `--sr` never writes over an image (nor any file that is not a measurement report): the
+/// command fails, names the file, and leaves its bytes as they were; an earlier report is
+/// replaced.
+#[test]
+fn the_report_never_replaces_an_image() {
+    let data = testdata_dir().join("pydicom-3.0.2/pydicom/data/test_files");
+    let (ct, mr) = (data.join("CT_small.dcm"), data.join("MR_small.dcm"));
+    if !prerequisites(&[&ct, &mr]) {
+        return;
+    }
+    let out = root().join("target/tmp/sr-oracle");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let other = out.join("other-image.dcm");
+    std::fs::copy(&mr, &other).expect("copy");
+    let before = std::fs::read(&other).expect("read");
+    let measure = |sr: &Path| {
+        Command::new(hounsfield_bin())
+            .arg("measure")
+            .arg(&ct)
+            .args(["--roi", "rect:10,10,20,20", "--sr"])
+            .arg(sr)
+            .output()
+            .expect("hounsfield measure")
+    };
+    for target in [&other, &ct] {
+        let o = measure(target);
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{} was written over", target.display());
+        assert!(
+            said.contains(&target.display().to_string()) && said.contains("not overwritten"),
+            "{said}"
+        );
+    }
+    assert_eq!(std::fs::read(&other).expect("read"), before);
+    let report = out.join("again.sr.dcm");
+    let _ = std::fs::remove_file(&report);
+    for _ in 0..2 {
+        let o = measure(&report);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -31,7 +31,7 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
+cargo clippy --target wasm32-unknown-unknown -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-layers -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
     -p hounsfield-dicomweb -p hounsfield-web -p hounsfield-web-codecs -p hounsfield-wasm-probe -- -D warnings
 # The page's own module as built: the core without JPEG 2000 (the codec module has it).
 cargo clippy --target wasm32-unknown-unknown -p hounsfield-web -p hounsfield-web-codecs -- -D warnings
@@ -53,7 +53,7 @@ conformance=()
 for t in tests/*.rs; do conformance+=(--test "$(basename "$t" .rs)"); done
 cargo test --workspace "${conformance[@]}" -- --nocapture --test-threads 1
 step "library crates: rustdoc without warnings"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-layers -p hounsfield-core -p hounsfield-render -p hounsfield-viewer \
     -p hounsfield-dicomweb
 step "the core's WebAssembly tests in headless Chromium (wasm-bindgen-test-runner, chromedriver)"
 bash apps/hounsfield-web/build.sh --tools-only
@@ -74,9 +74,9 @@ step "library crates packaged as crates.io would build them"
 # Cargo treats the packaged crates as registry crates: it unpacks them once per version
 # and reuses what it compiled of them on the next run, stale after a change. Remove both
 # first (last step: the next run rebuilds these crates once).
-rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{codecs,dicom,pipeline,volume,measure,core,render,viewer,dicomweb}-[0-9]*
-cargo clean --quiet -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
-cargo package --allow-dirty -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hounsfield-{codecs,dicom,pipeline,volume,measure,layers,core,render,viewer,dicomweb}-[0-9]*
+cargo clean --quiet -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-layers -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
+cargo package --allow-dirty -p hounsfield-codecs -p hounsfield-dicom -p hounsfield-pipeline -p hounsfield-volume -p hounsfield-measure -p hounsfield-layers -p hounsfield-core -p hounsfield-render -p hounsfield-viewer -p hounsfield-dicomweb
 step_end
 echo
 echo "| min:s | step |"

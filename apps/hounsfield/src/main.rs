@@ -5,6 +5,7 @@ mod bench;
 mod bench_dicomweb;
 mod dicomweb;
 mod info;
+mod layers;
 mod measure;
 mod mpr;
 mod render;

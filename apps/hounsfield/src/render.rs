@@ -55,6 +55,14 @@ pub struct RenderArgs {
     /// (instead of the image's). The state must reference the image.
     #[arg(long, value_name = "GSPS.dcm")]
     pub presentation_state: Option<PathBuf>,
+    /// Paint the segments of this DICOM Segmentation (binary, fractional or labelmap) over
+    /// the image: the frames derived from it, else those in its plane; each segment in
+    /// its Recommended Display CIELab colour, filled and outlined. Repeat for several.
+    #[arg(long, value_name = "SEG.dcm")]
+    pub segmentation: Vec<PathBuf>,
+    /// Fill opacity of the segments, 0 to 1 (their outline is opaque).
+    #[arg(long, default_value_t = 0.5, value_name = "A")]
+    pub segment_opacity: f64,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
@@ -491,6 +499,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             state.as_ref(),
         )?
     };
+    let mut rendered = rendered;
+    if !args.segmentation.is_empty() {
+        let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
+        crate::layers::paint_segmentations(&mut rendered, &file, frame, &view, args)?;
+        // The shutter covers the segments too.
+        if let Some((mask, grey)) = &shutter {
+            hounsfield_core::pipeline::overlay::paint_mask(&mut rendered, mask, &view, *grey);
+        }
+    }
     write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -65,6 +65,8 @@ pub use hounsfield_dicom::*;
 pub mod pipeline {
     pub use hounsfield_pipeline::*;
 }
+/// Layers over images: segmentations (DICOM SEG) and their compositing.
+pub use hounsfield_layers as layers;
 /// Measurements in real units: region statistics, lengths, pixel size and calibration.
 pub use hounsfield_measure as measure;
 /// Window presets by name.

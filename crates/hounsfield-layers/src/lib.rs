@@ -1,0 +1,21 @@
+//! # hounsfield-layers
+//!
+//! Layers drawn over DICOM images.
+//!
+//! - [`segmentation`]: DICOM Segmentations (PS3.3 A.51, C.8.20): the segments with their
+//!   colours, the segment frames that belong to an image, and their masks.
+//! - [`color`]: Recommended Display CIELab Values as sRGB.
+//! - [`composite`]: segment masks painted over a rendered image (filled at an opacity, with
+//!   an outline), through the same output-to-image mapping the renderer samples with.
+//!
+//! ```
+//! use hounsfield_layers::color::cielab_to_srgb;
+//! // L* 100, a* 0, b* 0 (the PCS white) is sRGB white.
+//! assert_eq!(cielab_to_srgb([0xFFFF, 0x8080, 0x8080]), [255, 255, 255]);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod color;
+pub mod composite;
+pub mod segmentation;

@@ -77,6 +77,8 @@ override SUPPLEMENTAL: u32 = 0u;
 // full brightness ("replace" mode), the others leave the image beneath as it is.
 // 2 for a display shutter (PS3.3 C.7.6.11): samples above 0 cover the pixel in grey level
 // sample - 1 (of 255), 0 leaves the image.
+// 3 for a layer (segmentations): RGBA texels of colour premultiplied by coverage, and the
+// coverage, blended over the pass (premultiplied alpha blending).
 override OVERLAY: u32 = 0u;
 
 // The tile's part of the image as two triangles, placed by the forward view transform.
@@ -244,6 +246,12 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
             discard;
         }
         return vec4<f32>(1.0, 1.0, 1.0, 1.0);
+    }
+    if (OVERLAY == 3u) {
+        if (v.a == 0.0) {
+            discard;
+        }
+        return v;
     }
     if (OVERLAY == 2u) {
         if (v.r < 0.5) {

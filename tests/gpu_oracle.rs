@@ -59,6 +59,7 @@ impl GpuRenderer {
             paint_background: true,
             overlay: false,
             shutter: false,
+            layer: false,
         };
         let Some((_, image)) = self.cached.as_mut() else {
             return Err("no image".into());

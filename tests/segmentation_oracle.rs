@@ -9,109 +9,46 @@
 //! - paints, pixel for pixel, what NumPy paints from highdicom's masks of that slice
 //!   (`get_pixels_by_source_instance`) over the same render without segments, by the rule
 //!   the README states: segmentations in the order given, segments by number, each mask
-//!   pixel at least half covered with a 4-neighbour that is not drawn in its colour, every
-//!   other covered pixel blended at opacity x coverage (exact integer blend); every other
-//!   pixel is the plain render's;
+//!   pixel at least half covered with a 4-neighbour that is not opaque in its colour,
+//!   every other covered pixel at opacity x coverage, combined premultiplied "over" and
+//!   laid over the grey (exactly on the CPU; within 2 on the GPU, which blends 8-bit
+//!   texels); every other pixel is the plain render's;
 //! - gives the same picture from the copy without references as from the original, on the
 //!   CPU and on the GPU path.
 
-use hounsfield_conformance::{
-    hounsfield_bin, missing, python, read_png_rgb, root, run_python, shared,
-};
+use hounsfield_conformance::{hounsfield_bin, make_segmentations, read_png_rgb, root, run_python};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const MAKE: &str = r#"
-import copy, json, os, sys, warnings
-warnings.filterwarnings("ignore")
-import numpy as np, pydicom, highdicom as hd
-from pydicom.sr.codedict import codes
-folder, out = sys.argv[1], sys.argv[2]
-ds = []
-for n in sorted(os.listdir(folder)):
-    try:
-        d = pydicom.dcmread(os.path.join(folder, n))
-    except Exception:
-        continue
-    if "PixelData" in d:
-        ds.append(d)
-ds.sort(key=lambda d: float(d.ImagePositionPatient[2]))
-src = ds[12:15]
-hu = np.stack([d.pixel_array * float(d.RescaleSlope) + float(d.RescaleIntercept) for d in src])
-Y, X = np.mgrid[0:src[0].Rows, 0:src[0].Columns]
-disc = ((X - 300) ** 2 + (Y - 220) ** 2) < 60 ** 2
-masks = np.stack([(hu >= -5) & (hu <= 80), hu > 300, np.broadcast_to(disc, hu.shape)], axis=-1).astype(np.uint8)
-def desc(n, label, color):
-    return hd.seg.SegmentDescription(
-        segment_number=n, segment_label=label,
-        segmented_property_category=codes.SCT.Tissue, segmented_property_type=codes.SCT.Tissue,
-        algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
-        display_color=hd.color.CIELabColor.from_string(color))
-common = dict(manufacturer="test", manufacturer_model_name="test", software_versions="1", device_serial_number="1")
-colors = {"binary": ["red", "yellow", "lime"], "fractional": ["darkviolet"]}
-seg = hd.seg.Segmentation(src, masks, hd.seg.SegmentationTypeValues.BINARY,
-    [desc(k + 1, l, c) for k, (l, c) in enumerate(zip(["soft tissue", "bone", "disc"], colors["binary"]))],
-    hd.UID(), 1, hd.UID(), 1, **common)
-seg.save_as(os.path.join(out, "binary.seg.dcm"))
-frac = (np.clip((X - 150) / 250.0, 0, 1) * disc).astype(np.float32)
-seg2 = hd.seg.Segmentation(src, np.stack([frac] * 3)[..., None], hd.seg.SegmentationTypeValues.FRACTIONAL,
-    [desc(1, "probability", colors["fractional"][0])], hd.UID(), 2, hd.UID(), 1,
-    fractional_type=hd.seg.SegmentationFractionalTypeValues.PROBABILITY, max_fractional_value=255, **common)
-seg2.save_as(os.path.join(out, "fractional.seg.dcm"))
-labels = np.where(masks[..., 2] > 0, 3, np.where(masks[..., 1] > 0, 2, np.where(masks[..., 0] > 0, 1, 0))).astype(np.uint8)
-seg3 = hd.seg.Segmentation(src, labels, hd.seg.SegmentationTypeValues.LABELMAP,
-    [desc(k + 1, l, c) for k, (l, c) in enumerate(zip(["soft tissue", "bone", "disc"], colors["binary"]))],
-    hd.UID(), 3, hd.UID(), 1, **common)
-seg3.save_as(os.path.join(out, "labelmap.seg.dcm"))
-colors["labelmap"] = colors["binary"]
-# The same segments with no reference to their source images: placed by their planes.
-bare = pydicom.dcmread(os.path.join(out, "binary.seg.dcm"))
-for item in bare.PerFrameFunctionalGroupsSequence:
-    if "DerivationImageSequence" in item:
-        del item.DerivationImageSequence
-bare.save_as(os.path.join(out, "unreferenced.seg.dcm"))
-rgb = {k: [list(hd.color.CIELabColor.from_string(c).to_rgb()) for c in v] for k, v in colors.items()}
-# The masks of each source slice, per segmentation, as highdicom gives them.
-slices = []
-for d in src:
-    uid = d.SOPInstanceUID
-    per = {}
-    for name in ("binary", "fractional", "labelmap"):
-        s = hd.seg.segread(os.path.join(out, f"{name}.seg.dcm"))
-        numbers = list(s.segment_numbers)
-        m = s.get_pixels_by_source_instance(source_sop_instance_uids=[uid], segment_numbers=numbers,
-                                            combine_segments=False, rescale_fractional=True)[0]
-        if name == "labelmap":
-            m = np.stack([m[..., 0] == n for n in numbers], axis=-1) if m.shape[-1] == 1 else m
-        cover = np.rint(m.astype(np.float64) * 255).astype(np.uint8) if name == "fractional" else (m > 0).astype(np.uint8) * 255
-        np.save(os.path.join(out, f"{uid}.{name}.npy"), cover)
-        per[name] = numbers
-    slices.append({"path": d.filename, "uid": uid, "segments": per})
-print(json.dumps({"slices": slices, "rgb": rgb}))
-"#;
 
 const PAINT: &str = r#"
 import json, os, sys
 import numpy as np
 from PIL import Image
 req = json.loads(sys.argv[1])
-img = np.array(Image.open(req["plain"]).convert("RGB")).astype(np.int64)
-h, w = img.shape[:2]
-alpha = int(round(req["opacity"] * 255))
+g = np.array(Image.open(req["plain"]).convert("RGB")).astype(np.float64)
+h, w = g.shape[:2]
+alpha = float(round(req["opacity"] * 255))
+C = np.zeros((h, w, 3))
+A = np.zeros((h, w))
 for name, colors in req["layers"]:
-    cover = np.load(os.path.join(req["dir"], f"{req['uid']}.{name}.npy")).astype(np.int64)
+    cover = np.load(os.path.join(req["dir"], f"{req['uid']}.{name}.npy")).astype(np.float64)
     for k in range(cover.shape[-1]):
         c = cover[..., k]
         inside = c >= 128
         pad = np.pad(inside, 1, constant_values=False)
         edge = inside & ~(pad[1:-1, :-2] & pad[1:-1, 2:] & pad[:-2, 1:-1] & pad[2:, 1:-1])
-        a = alpha * c
-        col = np.array(colors[k], np.int64)
-        blend = (img * (65025 - a[..., None]) + col * a[..., None] + 32512) // 65025
-        img = np.where((c > 0)[..., None], blend, img)
-        img = np.where(edge[..., None], col, img)
-np.save(req["out"], img.astype(np.uint8))
+        a = np.where(edge, 1.0, alpha * c / 65025.0)
+        col = np.array(colors[k], np.float64) / 255.0
+        on = c > 0
+        C = np.where(on[..., None], col * a[..., None] + C * (1.0 - a[..., None]), C)
+        A = np.where(on, a + A * (1.0 - a), A)
+out = np.where((A > 0)[..., None], np.floor(g * (1.0 - A[..., None]) + C * 255.0 + 0.5), g)
+np.save(req["out"], np.clip(out, 0, 255).astype(np.uint8))
 "#;
+
+/// The GPU draws the layer as 8-bit texels blended by its blend unit (the coverage and
+/// the premultiplied colour each rounded to 1/255).
+const GPU_TOLERANCE: u8 = 2;
 
 fn render(args: &[&str], file: &Path, out: &Path) -> String {
     let o = Command::new(hounsfield_bin())
@@ -145,23 +82,10 @@ fn said_colors(said: &str) -> Vec<[i64; 3]> {
 
 #[test]
 fn segments_are_painted_as_highdicom_reads_them() {
-    let Some(folder) = shared("ct-philips-brain") else {
+    let dir = root().join("target/tmp/segmentation-oracle");
+    let Some(made) = make_segmentations(&dir) else {
         return;
     };
-    if !Command::new(python())
-        .args(["-c", "import highdicom, PIL"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        missing("highdicom and Pillow in target/venv");
-        return;
-    }
-    let dir = root().join("target/tmp/segmentation-oracle");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let made: serde_json::Value =
-        serde_json::from_slice(&run_python(MAKE, &[folder.as_os_str(), dir.as_os_str()]))
-            .expect("json");
     let seg = |name: &str| dir.join(format!("{name}.seg.dcm"));
     let (binary, fractional, labelmap, unreferenced) = (
         seg("binary"),
@@ -170,6 +94,7 @@ fn segments_are_painted_as_highdicom_reads_them() {
         seg("unreferenced"),
     );
     let mut checked = 0usize;
+    let mut gpu_worst = 0u8;
     let mut painted = 0usize;
     for s in made["slices"].as_array().expect("slices") {
         let file = PathBuf::from(s["path"].as_str().expect("path"));
@@ -227,11 +152,19 @@ fn segments_are_painted_as_highdicom_reads_them() {
             let (w, h, got) = read_png_rgb(&out);
             assert_eq!(got.len(), (w * h * 3) as usize);
             let (_, _, before) = read_png_rgb(&plain);
-            let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
-            assert_eq!(
-                differ, 0,
-                "{uid} {renderer}: {differ} samples differ from NumPy"
+            // The CPU is exact; the GPU blends 8-bit texels of the same layer in its
+            // blend unit.
+            let tolerance = if renderer == "cpu" { 0 } else { GPU_TOLERANCE };
+            let diffs: Vec<u8> = got.iter().zip(&want).map(|(a, b)| a.abs_diff(*b)).collect();
+            let worst = diffs.iter().copied().max().unwrap_or(0);
+            let differ = diffs.iter().filter(|d| **d > 0).count();
+            assert!(
+                worst <= tolerance,
+                "{uid} {renderer} {kind}: {differ} samples differ from NumPy, by up to {worst}"
             );
+            if renderer == "gpu" {
+                gpu_worst = gpu_worst.max(worst);
+            }
             painted += got
                 .chunks(3)
                 .zip(before.chunks(3))
@@ -253,7 +186,7 @@ fn segments_are_painted_as_highdicom_reads_them() {
         }
     }
     println!(
-        "segmentation: {checked} renders (3 slices; binary + fractional and labelmap on the CPU, binary on the GPU) equal NumPy's painting of highdicom's masks ({painted} pixels painted); colours within 2 of highdicom's; placed by plane = by reference"
+        "segmentation: {checked} renders (3 slices; binary + fractional and labelmap on the CPU, binary on the GPU) equal NumPy's painting of highdicom's masks ({painted} pixels painted; the GPU within {gpu_worst}); colours within 2 of highdicom's; placed by plane = by reference"
     );
     assert!(painted > 10_000, "hardly anything was painted: {painted}");
 }

@@ -192,6 +192,38 @@ pub fn make_4d(out: &Path) -> Option<serde_json::Value> {
     Some(serde_json::from_slice(&made.stdout).expect("make_4d.py answers JSON"))
 }
 
+/// Makes DICOM Segmentations of three slices of the shared CT with highdicom
+/// (`tests/scripts/make_seg.py`) into `out` (emptied first): `binary.seg.dcm`,
+/// `fractional.seg.dcm`, `labelmap.seg.dcm`, `unreferenced.seg.dcm`, and per source slice
+/// highdicom's masks (`UID.NAME.npy`). Returns what the script says: the slices (`path`,
+/// `uid`, segment numbers) and highdicom's colours of the segments (`rgb`). None, having
+/// said so, when the series or highdicom is missing.
+pub fn make_segmentations(out: &Path) -> Option<serde_json::Value> {
+    let source = shared("ct-philips-brain")?;
+    if !std::process::Command::new(python())
+        .args(["-c", "import highdicom, PIL"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        missing("highdicom and Pillow in target/venv");
+        return None;
+    }
+    let _ = std::fs::remove_dir_all(out);
+    std::fs::create_dir_all(out).expect("output folder");
+    let made = std::process::Command::new(python())
+        .arg(root().join("tests/scripts/make_seg.py"))
+        .arg(&source)
+        .arg(out)
+        .output()
+        .expect("run make_seg.py");
+    assert!(
+        made.status.success(),
+        "make_seg.py: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    Some(serde_json::from_slice(&made.stdout).expect("make_seg.py answers JSON"))
+}
+
 /// The `hounsfield` command line, `target/<profile>/hounsfield` next to the running
 /// test's `deps` folder (`cargo test --workspace` builds it).
 pub fn hounsfield_bin() -> PathBuf {

@@ -92,6 +92,8 @@ export interface Status {
   overlay_planes: boolean;
   /** The display shutter applied (key Shift+O), when the image has one. */
   shutters: boolean;
+  /** The labels of the segments (DICOM SEG opened with the images) over the image on screen; empty when none, or hidden (key J). */
+  segments: string[];
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */
   presentation_state: string | null;
   /** Quarter turns clockwise (0-3). */

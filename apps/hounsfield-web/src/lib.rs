@@ -433,6 +433,10 @@ impl WebViewer {
             return -1.0;
         }
         match DicomFile::from_bytes(name.clone(), bytes) {
+            Ok(file) if Model::is_segmentation(&file) => {
+                self.model.segmentation_file(Arc::new(file));
+                -1.0
+            }
             Ok(file) if file.has_pixel_data() => {
                 let id = self.next_id;
                 self.next_id += 1;

@@ -2,20 +2,19 @@
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{Painted, Style, composite};
+use hounsfield_core::layers::composite::{LayerImage, Painted, Style};
 use hounsfield_core::layers::segmentation::Segmentation;
-use hounsfield_core::pipeline::RenderedImage;
-use hounsfield_core::view::View;
 
-/// Paints the segments of every `--segmentation` that belong to frame `frame` of `file`
-/// over `rendered` (drawn through `view`), saying on stderr what it painted.
-pub fn paint_segmentations(
-    rendered: &mut RenderedImage,
+/// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
+/// on its pixel grid (None without `--segmentation`), saying on stderr what they are.
+pub fn segment_layer(
     file: &DicomFile,
     frame: usize,
-    view: &View,
     args: &RenderArgs,
-) -> Result<(), String> {
+) -> Result<Option<LayerImage>, String> {
+    if args.segmentation.is_empty() {
+        return Ok(None);
+    }
     if !(0.0..=1.0).contains(&args.segment_opacity) {
         return Err(format!(
             "--segment-opacity {}: between 0 and 1",
@@ -57,6 +56,10 @@ pub fn paint_segmentations(
         opacity: args.segment_opacity,
         outline: true,
     };
-    composite(rendered, image.columns, image.rows, view, &painted, style);
-    Ok(())
+    Ok(Some(LayerImage::paint(
+        image.columns,
+        image.rows,
+        &painted,
+        style,
+    )))
 }

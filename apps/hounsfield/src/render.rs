@@ -303,7 +303,8 @@ pub fn render_cpu(
 
 /// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
 /// overlay planes) and `shutter` (its display shutter's covered pixels and grey level)
-/// drawn over it on the GPU when given, as the presentation state `state` says when given.
+/// and `segments` (segmentations painted on its grid) drawn over it on the GPU when given,
+/// as the presentation state `state` says when given.
 #[allow(clippy::too_many_arguments)] // what one render takes, each optional
 pub fn render_gpu(
     gpu: &mut hounsfield_render::headless::Headless,
@@ -312,6 +313,7 @@ pub fn render_gpu(
     options: &RenderOptions,
     view: &View,
     overlay: Option<&hounsfield_core::OverlayMask>,
+    segments: Option<&hounsfield_core::layers::composite::LayerImage>,
     shutter: Option<&(hounsfield_core::OverlayMask, u8)>,
     state: Option<&hounsfield_core::PresentationState>,
 ) -> Result<RenderedImage, String> {
@@ -337,6 +339,7 @@ pub fn render_gpu(
         paint_background: true,
         overlay: false,
         shutter: false,
+        layer: false,
     };
     // Layers over the image: the overlay bits (1, drawn white) and the shutter (grey
     // level + 1 where covered), with nearest sampling.
@@ -373,6 +376,20 @@ pub fn render_gpu(
         };
         layers.push((bitmap, over));
     }
+    if let Some(layer) = segments {
+        let painted = gpu
+            .renderer()
+            .upload_layer(layer.columns, layer.rows, layer.rgba8())
+            .map_err(|e| format!("{}: {e}", file.name()))?;
+        let over = hounsfield_render::DrawState {
+            pipeline: None,
+            view: nearest,
+            paint_background: false,
+            layer: true,
+            ..state.clone()
+        };
+        layers.push((painted, over));
+    }
     if let Some((mask, grey)) = shutter {
         let covered = upload(
             gpu,
@@ -383,6 +400,7 @@ pub fn render_gpu(
             view: nearest,
             paint_background: false,
             shutter: true,
+            layer: false,
             ..state.clone()
         };
         layers.push((covered, over));
@@ -397,7 +415,8 @@ pub fn render_gpu(
     }
     .map_err(|e| format!("{}: {e}", file.name()))?;
     let colour = decoded.color != FrameColor::Monochrome
-        || (params.supplemental_palette && params.palette.is_some());
+        || (params.supplemental_palette && params.palette.is_some())
+        || segments.is_some();
     let channels = if colour { 3 } else { 1 };
     let pixels = rgba
         .chunks_exact(4)
@@ -474,11 +493,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         (None, false) => file.display_shutter().map_err(|e| e.to_string())?,
     }
     .map(|s| (s.mask(image.columns, image.rows), s.grey()));
+    let segments = crate::layers::segment_layer(&file, frame, args)?;
     let rendered = if args.use_cpu() {
         let mut rendered = render_cpu(&file, frame, &options, view.as_ref(), state.as_ref())?;
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
         if let Some(mask) = &overlay {
             hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
+        }
+        if let Some(layer) = &segments {
+            hounsfield_core::layers::composite::composite(&mut rendered, &view, layer);
         }
         if let Some((mask, grey)) = &shutter {
             hounsfield_core::pipeline::overlay::paint_mask(&mut rendered, mask, &view, *grey);
@@ -495,19 +518,11 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             &options,
             &view,
             overlay.as_ref(),
+            segments.as_ref(),
             shutter.as_ref(),
             state.as_ref(),
         )?
     };
-    let mut rendered = rendered;
-    if !args.segmentation.is_empty() {
-        let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
-        crate::layers::paint_segmentations(&mut rendered, &file, frame, &view, args)?;
-        // The shutter covers the segments too.
-        if let Some((mask, grey)) = &shutter {
-            hounsfield_core::pipeline::overlay::paint_mask(&mut rendered, mask, &view, *grey);
-        }
-    }
     write_png(&args.output, &rendered)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -714,6 +714,105 @@ mod e2e {
         );
     }
 
+    #[test]
+    fn segmentations_show_over_their_images_and_j_hides_them() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-seg-{}", std::process::id()));
+        let Some(made) = hounsfield_conformance::make_segmentations(&dir) else {
+            return;
+        };
+        // One slice and the binary segmentation (three segments, one over the others).
+        let path = PathBuf::from(made["slices"][1]["path"].as_str().unwrap_or_default());
+        let seg_path = dir.join("binary.seg.dcm");
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "segments", &[path.clone(), seg_path.clone()]);
+        viewer.wait("the image", |s| s["image_drawn"] == true);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the segments over the image", |s| {
+            s["hover_value"] == false && s["segments"].as_array().is_some_and(|a| !a.is_empty())
+        });
+        assert_eq!(
+            s["segments"],
+            serde_json::json!(["soft tissue", "bone", "disc"]),
+            "the segments whose frames belong to the image"
+        );
+        // The reference: the CPU render with the same layer laid over it.
+        let (c, w) = window(&s);
+        let [_, _, vw, vh] = viewport(&s);
+        let view = view_of(&file, vw, vh);
+        let plain = cpu_reference(&file, &frame, c, w, view);
+        let seg = hounsfield_core::layers::segmentation::Segmentation::read(
+            DicomFile::open(&seg_path).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let layers = seg.layers_for(&file, 0).unwrap_or_else(|e| panic!("{e}"));
+        let painted: Vec<_> = layers
+            .iter()
+            .map(|l| hounsfield_core::layers::composite::Painted {
+                mask: &l.mask,
+                color: l.color,
+                placement: l.placement,
+            })
+            .collect();
+        let layer = hounsfield_core::layers::composite::LayerImage::paint(
+            frame.width,
+            frame.height,
+            &painted,
+            hounsfield_core::layers::composite::Style::default(),
+        );
+        let mut with = hounsfield_core::pipeline::RenderedImage {
+            width: vw,
+            height: vh,
+            channels: 1,
+            pixels: plain.clone(),
+            pipeline: None,
+        };
+        let nearest = View {
+            filter: Filter::Nearest,
+            ..view
+        };
+        hounsfield_core::layers::composite::composite(&mut with, &nearest, &layer);
+        let screen = x.capture(&viewer.dir);
+        let (worst, n) = compare(&screen, &s, &with.pixels, 3);
+        println!(
+            "segments on: screen vs CPU reference with the segments laid over: max diff {worst} over {n} pixels"
+        );
+        assert!(worst <= 2, "the segments on screen differ by {worst}");
+        let (without, _) = compare(&screen, &s, &plain, 1);
+        assert!(
+            without > 100,
+            "the screen shows no segments (max diff {without})"
+        );
+        // Ctrl+S saves them with the image, as shown.
+        x.focus(VIEWER_WINDOW);
+        let (_, saved) = viewer.save(&x);
+        let (_, _, rgb) = read_png_rgb(&saved);
+        let worst = rgb
+            .iter()
+            .zip(&with.pixels)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or(255);
+        assert!(worst <= 2, "the saved view differs by {worst}");
+        // J hides them.
+        x.xdotool(&["key", "j"]);
+        let s = viewer.wait("segments off", |s| {
+            s["segments"].as_array().is_some_and(Vec::is_empty)
+        });
+        let screen = x.capture(&viewer.dir);
+        let (worst, _) = compare(&screen, &s, &plain, 1);
+        println!("segments off: screen vs plain CPU reference: max diff {worst}");
+        assert!(
+            worst <= 2,
+            "with segments off the screen differs by {worst}"
+        );
+    }
+
     /// `hounsfield measure FILE --roi ROI --json`: the one measurement it prints.
     fn measure_cli(path: &std::path::Path, roi: &str) -> Value {
         let out = Command::new(env!("CARGO_BIN_EXE_hounsfield"))

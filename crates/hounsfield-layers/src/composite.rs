@@ -102,67 +102,121 @@ pub struct Painted<'a> {
     pub placement: Placement,
 }
 
-/// Paints `layers` (in order, later ones on top) over `image`, rendered from an image of
-/// `columns` x `rows` through `view`: each output pixel takes the mask pixel under the
-/// image pixel it shows (the nearest-sample rule of the renderer). Blends are exact in
-/// integers: with a = round(opacity x 255) x coverage, out = (c (65025 - a) + colour a +
-/// 32512) / 65025. A grey image becomes RGB.
+/// Segments painted together on an image's pixel grid: per pixel, their colour
+/// premultiplied by their coverage, and the coverage (0 to 1), as they are drawn over the
+/// image ([`composite`] on the CPU; [`LayerImage::rgba8`] for the GPU, which blends it the
+/// same way).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerImage {
+    /// Columns (the image's).
+    pub columns: u32,
+    /// Rows.
+    pub rows: u32,
+    /// Row by row: premultiplied red, green, blue and the coverage.
+    pub pixels: Vec<[f64; 4]>,
+}
+
+impl LayerImage {
+    /// Paints `layers` in order (later ones over earlier ones) on the pixels of a
+    /// `columns` x `rows` image. Each image pixel takes the mask pixel under its centre. A
+    /// mask pixel at least half covered with a 4-neighbour that is not is an edge: opaque
+    /// in its colour when `style.outline`; any other covered pixel has the opacity
+    /// round(opacity x 255) / 255 times its coverage (of 255). Layers combine as
+    /// premultiplied "over": C = colour x a + C (1 - a), A = a + A (1 - a).
+    pub fn paint(columns: u32, rows: u32, layers: &[Painted<'_>], style: Style) -> LayerImage {
+        let alpha = (style.opacity.clamp(0.0, 1.0) * 255.0).round();
+        let mut pixels = vec![[0.0; 4]; columns as usize * rows as usize];
+        for layer in layers {
+            let inside = |x: i64, y: i64| layer.mask.at(x, y) >= 128;
+            let k = layer.color.map(|c| f64::from(c) / 255.0);
+            for j in 0..rows {
+                for i in 0..columns {
+                    let q = [f64::from(i) + 0.5, f64::from(j) + 0.5];
+                    let (mx, my) = layer.placement.pixel(q);
+                    let cover = layer.mask.at(mx, my);
+                    if cover == 0 {
+                        continue;
+                    }
+                    let edge = style.outline
+                        && inside(mx, my)
+                        && !(inside(mx - 1, my)
+                            && inside(mx + 1, my)
+                            && inside(mx, my - 1)
+                            && inside(mx, my + 1));
+                    let a = if edge {
+                        1.0
+                    } else {
+                        alpha * f64::from(cover) / 65025.0
+                    };
+                    let p = &mut pixels[j as usize * columns as usize + i as usize];
+                    for c in 0..3 {
+                        p[c] = k[c] * a + p[c] * (1.0 - a);
+                    }
+                    p[3] = a + p[3] * (1.0 - a);
+                }
+            }
+        }
+        LayerImage {
+            columns,
+            rows,
+            pixels,
+        }
+    }
+
+    /// Whether nothing is painted.
+    pub fn is_empty(&self) -> bool {
+        self.pixels.iter().all(|p| p[3] == 0.0)
+    }
+
+    /// The texels of [`Renderer::upload_layer`](https://docs.rs/hounsfield-render): each
+    /// value times 255, rounded.
+    pub fn rgba8(&self) -> Vec<u8> {
+        self.pixels
+            .iter()
+            .flat_map(|p| p.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8))
+            .collect()
+    }
+}
+
+/// Draws `layer` over `image` (rendered through `view` from the image the layer was
+/// painted for): each output pixel takes the layer pixel of the image pixel it shows (the
+/// renderer's nearest-sample rule) and becomes round(c (1 - A) + 255 C). A grey image
+/// becomes RGB.
 ///
 /// ```
-/// use hounsfield_layers::composite::{Painted, Placement, Style, composite};
+/// use hounsfield_layers::composite::{LayerImage, Painted, Placement, Style, composite};
 /// use hounsfield_layers::segmentation::Mask;
 /// use hounsfield_pipeline::{RenderedImage, view::View};
 /// let mut image = RenderedImage { width: 2, height: 1, channels: 1, pixels: vec![100, 100], pipeline: None };
 /// let mask = Mask { columns: 2, rows: 1, coverage: vec![255, 0] };
-/// let layer = Painted { mask: &mask, color: [255, 0, 0], placement: Placement::SameGrid };
-/// composite(&mut image, 2, 1, &View::native(2, 1), &[layer], Style { opacity: 0.5, outline: false });
+/// let red = Painted { mask: &mask, color: [255, 0, 0], placement: Placement::SameGrid };
+/// let layer = LayerImage::paint(2, 1, &[red], Style { opacity: 0.5, outline: false });
+/// composite(&mut image, &View::native(2, 1), &layer);
 /// assert_eq!(image.pixels, vec![178, 50, 50, 100, 100, 100]);
 /// ```
-pub fn composite(
-    image: &mut RenderedImage,
-    columns: u32,
-    rows: u32,
-    view: &View,
-    layers: &[Painted<'_>],
-    style: Style,
-) {
+pub fn composite(image: &mut RenderedImage, view: &View, layer: &LayerImage) {
     if image.channels == 1 {
         image.pixels = image.pixels.iter().flat_map(|&g| [g, g, g]).collect();
         image.channels = 3;
     }
     let channels = usize::from(image.channels);
-    let alpha = (style.opacity.clamp(0.0, 1.0) * 255.0).round() as u32;
-    let m = view.mapping(columns, rows);
-    let (w, h) = (columns as f32, rows as f32);
+    let m = view.mapping(layer.columns, layer.rows);
+    let (w, h) = (layer.columns as f32, layer.rows as f32);
     for y in 0..image.height {
         for x in 0..image.width {
             let q = m.image_at(x as f32 + 0.5, y as f32 + 0.5);
             if !(q[0] >= 0.0 && q[1] >= 0.0 && q[0] < w && q[1] < h) {
                 continue;
             }
+            let l = layer.pixels
+                [q[1].floor() as usize * layer.columns as usize + q[0].floor() as usize];
+            if l[3] == 0.0 {
+                continue;
+            }
             let i = (y as usize * image.width as usize + x as usize) * channels;
-            let px = &mut image.pixels[i..i + 3];
-            for layer in layers {
-                let (mx, my) = layer.placement.pixel([f64::from(q[0]), f64::from(q[1])]);
-                let cover = u32::from(layer.mask.at(mx, my));
-                if cover == 0 {
-                    continue;
-                }
-                let inside = |x: i64, y: i64| layer.mask.at(x, y) >= 128;
-                let edge = style.outline
-                    && inside(mx, my)
-                    && !(inside(mx - 1, my)
-                        && inside(mx + 1, my)
-                        && inside(mx, my - 1)
-                        && inside(mx, my + 1));
-                if edge {
-                    px.copy_from_slice(&layer.color);
-                    continue;
-                }
-                let a = alpha * cover;
-                for (c, k) in px.iter_mut().zip(layer.color) {
-                    *c = ((u32::from(*c) * (65025 - a) + u32::from(k) * a + 32512) / 65025) as u8;
-                }
+            for (c, v) in image.pixels[i..i + 3].iter_mut().zip(&l[..3]) {
+                let out = f64::from(*c) * (1.0 - l[3]) + v * 255.0;
+                *c = (out + 0.5).floor().clamp(0.0, 255.0) as u8;
             }
         }
     }

@@ -4,6 +4,7 @@
 use crate::color::cielab_to_srgb;
 use crate::composite::{Placement, PlaneGrid};
 use hounsfield_dicom::{Attributes, DicomFile, Geometry, tags};
+use std::sync::Arc;
 
 /// Segmentation Storage.
 pub const SEGMENTATION_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.66.4";
@@ -77,7 +78,7 @@ impl Mask {
 #[derive(Debug)]
 pub struct Segmentation {
     /// The file (its frames are decoded when a mask is asked for).
-    pub file: DicomFile,
+    pub file: Arc<DicomFile>,
     /// How its frames encode the segments.
     pub kind: SegmentationType,
     /// The segments, in the order of the Segment Sequence.
@@ -120,8 +121,18 @@ const FALLBACK: [[u8; 3]; 8] = [
 ];
 
 impl Segmentation {
+    /// Whether `file` is a Segmentation (Segmentation or Label Map Segmentation Storage).
+    pub fn is_segmentation(file: &DicomFile) -> bool {
+        let class = file.attributes().string(tags::SOP_CLASS_UID);
+        matches!(
+            class.as_deref(),
+            Some(SEGMENTATION_STORAGE | LABEL_MAP_SEGMENTATION_STORAGE)
+        )
+    }
+
     /// Reads `file` as a Segmentation; an error naming the file says what is wrong.
-    pub fn read(file: DicomFile) -> Result<Segmentation, String> {
+    pub fn read(file: impl Into<Arc<DicomFile>>) -> Result<Segmentation, String> {
+        let file = file.into();
         let named = |e: String| format!("{}: {e}", file.name());
         let (kind, segments, frames) = Self::parts(&file).map_err(named)?;
         let frame_of_reference = file.attributes().string(tags::FRAME_OF_REFERENCE_UID);

@@ -23,7 +23,7 @@ impl Renderer {
             return Err(RenderError::FrameIndex(state.frame));
         }
         let grey = matches!(image.kind, TexKind::Uint | TexKind::Sint | TexKind::Float);
-        if grey && state.pipeline.is_none() && !state.overlay && !state.shutter {
+        if grey && state.pipeline.is_none() && !state.overlay && !state.shutter && !state.layer {
             return Err(RenderError::MissingPipeline);
         }
         self.update_tables(image, state);
@@ -105,7 +105,9 @@ impl Renderer {
             modality: p.modality_kind,
             voi: p.voi_kind,
             supplemental: p.supplemental,
-            overlay: if state.shutter {
+            overlay: if state.layer {
+                3
+            } else if state.shutter {
                 2
             } else {
                 u32::from(state.overlay)

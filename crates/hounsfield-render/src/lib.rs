@@ -236,6 +236,11 @@ pub struct DrawState {
     /// 0 cover the pixel in grey level `sample - 1` (0-255, 8-bit output), 0 leaves it.
     /// Upload the mask as 16-bit samples; nearest sampling, no background.
     pub shutter: bool,
+    /// Draws the image as a layer over what the pass holds (segmentations): each texel's
+    /// colour premultiplied by its coverage, and the coverage
+    /// ([`Renderer::upload_layer`]); the pixel becomes colour + pass x (1 - coverage).
+    /// Nearest sampling, no background.
+    pub layer: bool,
 }
 
 impl DrawState {
@@ -250,6 +255,7 @@ impl DrawState {
             paint_background: true,
             overlay: false,
             shutter: false,
+            layer: false,
         }
     }
 }

@@ -169,7 +169,9 @@ impl Renderer {
                     },
                     targets: &[Some(wgpu::ColorTargetState {
                         format: self.format,
-                        blend: None,
+                        // A layer: premultiplied colour over what the pass holds.
+                        blend: (key.overlay == 3 && !key.background)
+                            .then_some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
                         write_mask: wgpu::ColorWrites::ALL,
                     })],
                 }),

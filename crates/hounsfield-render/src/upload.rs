@@ -221,6 +221,67 @@ impl Renderer {
             .ok_or_else(|| RenderError::Frames("no frames".into()))?;
         let (width, height) = (first.width, first.height);
         let (format, kind, bpp, _) = texels(first);
+        let bytes_of = |k: usize| {
+            let frame = &frames[k];
+            if frame.width != width || frame.height != height {
+                return Err(RenderError::Frames(format!(
+                    "frame {} is {} x {}, frame 1 is {width} x {height}",
+                    k + 1,
+                    frame.width,
+                    frame.height
+                )));
+            }
+            let (f, kd, _, bytes) = texels(frame);
+            if f != format || kd != kind {
+                return Err(RenderError::Frames("frames of different kinds".into()));
+            }
+            Ok(bytes)
+        };
+        self.upload_texels(
+            [width, height],
+            frames.len(),
+            (format, kind, bpp),
+            bytes_of,
+            palette,
+        )
+    }
+
+    /// Uploads a layer drawn over images ([`DrawState::layer`](crate::DrawState::layer)):
+    /// `rgba` holds, row by row, each pixel's colour premultiplied by its coverage and the
+    /// coverage (8 bits each).
+    pub fn upload_layer(
+        &self,
+        width: u32,
+        height: u32,
+        rgba: Vec<u8>,
+    ) -> Result<GpuImage, RenderError> {
+        if rgba.len() != width as usize * height as usize * 4 || width == 0 || height == 0 {
+            return Err(RenderError::Frames(format!(
+                "a {width} x {height} layer needs {} bytes, not {}",
+                width as usize * height as usize * 4,
+                rgba.len()
+            )));
+        }
+        // (Called once per tile: an image wider than the device's textures has several.)
+        self.upload_texels(
+            [width, height],
+            1,
+            (wgpu::TextureFormat::Rgba8Unorm, TexKind::Color, 4),
+            |_| Ok(rgba.clone()),
+            None,
+        )
+    }
+
+    /// Uploads `count` frames of `size` whose texels `bytes_of(k)` gives, in tiles the
+    /// device can hold.
+    fn upload_texels(
+        &self,
+        [width, height]: [u32; 2],
+        count: usize,
+        (format, kind, bpp): (wgpu::TextureFormat, TexKind, u32),
+        mut bytes_of: impl FnMut(usize) -> Result<Vec<u8>, RenderError>,
+        palette: Option<&PaletteColorLut>,
+    ) -> Result<GpuImage, RenderError> {
         let limits = self.device.limits();
         let max_dim = limits.max_texture_dimension_2d;
         let max_layers = limits.max_texture_array_layers.max(1) as usize;
@@ -235,7 +296,8 @@ impl Renderer {
         let tiles_y = height.div_ceil(step);
         let mut chunks = Vec::new();
         let mut uploaded = 0u64;
-        for (c, group) in frames.chunks(max_layers).enumerate() {
+        let indices: Vec<usize> = (0..count).collect();
+        for (c, group) in indices.chunks(max_layers).enumerate() {
             let mut tiles = Vec::new();
             for ty in 0..tiles_y {
                 for tx in 0..tiles_x {
@@ -265,19 +327,8 @@ impl Renderer {
                         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
                         view_formats: &[],
                     });
-                    for (layer, frame) in group.iter().enumerate() {
-                        if frame.width != width || frame.height != height {
-                            return Err(RenderError::Frames(format!(
-                                "frame {} is {} x {}, frame 1 is {width} x {height}",
-                                c * max_layers + layer + 1,
-                                frame.width,
-                                frame.height
-                            )));
-                        }
-                        let (f, k, _, bytes) = texels(frame);
-                        if f != format || k != kind {
-                            return Err(RenderError::Frames("frames of different kinds".into()));
-                        }
+                    for (layer, &k) in group.iter().enumerate() {
+                        let bytes = bytes_of(k)?;
                         let row = (width * bpp) as usize;
                         let data: std::borrow::Cow<[u8]> = if tw == width && th == height {
                             std::borrow::Cow::Owned(bytes)
@@ -350,7 +401,7 @@ impl Renderer {
             kind,
             width,
             height,
-            frames: frames.len(),
+            frames: count,
             chunks,
             palette,
             modality_table: None,

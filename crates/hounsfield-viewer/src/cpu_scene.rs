@@ -34,6 +34,12 @@ pub struct CpuScene {
     /// The shutter of the image on screen as shown, for (instance, frame, presentation
     /// states' generation).
     shutter: Option<ShutterCache>,
+    /// The segments painted over the image on screen, for (instance, frame, the
+    /// segmentations' generation).
+    segments: Option<(
+        (u64, usize, u64),
+        Option<hounsfield_core::layers::composite::LayerImage>,
+    )>,
 }
 
 type ShutterCache = (
@@ -104,6 +110,16 @@ impl CpuScene {
             image.overlays.get(index),
         ) {
             hounsfield_core::pipeline::overlay::paint_overlay(r, mask, &view);
+        }
+        if let Ok(r) = &mut rendered {
+            let key = (c.id, c.frame, model.segmentation_generation);
+            if self.segments.as_ref().is_none_or(|(k, _)| *k != key) {
+                let layer = model.segment_layer_of(c.id, c.frame).map(|(l, _)| l);
+                self.segments = Some((key, layer));
+            }
+            if let Some((_, Some(layer))) = &self.segments {
+                hounsfield_core::layers::composite::composite(r, &view, layer);
+            }
         }
         if let (Ok(r), true) = (&mut rendered, model.view.shutters) {
             // The shutter as shown, made again only when the image, its frame or the

@@ -20,6 +20,7 @@
 //! | N / P, K | next / previous time point (4D), next stack |
 //! | O, Shift + O | overlays (60xx) on / off, display shutter on / off |
 //! | Y | presentation states (GSPS) on / off |
+//! | J | segmentations (DICOM SEG) on / off |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -229,6 +230,8 @@ pub enum Action {
     ToggleOverlays,
     /// Apply or lift the display shutter of the image.
     ToggleShutters,
+    /// Show or hide the segmentations over the images.
+    ToggleSegmentations,
     /// Show the images through their presentation states (GSPS), or without them.
     TogglePresentationStates,
     /// Show the next series.
@@ -334,6 +337,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "Y",
         "presentation states (GSPS opened with their images) on / off",
+    ),
+    (
+        "J",
+        "segmentations (DICOM SEG opened with their images) on / off",
     ),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
@@ -447,6 +454,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('u'), _) => Action::Tool(Tool::Probe),
             (Key::Letter('w'), _) => Action::Tool(Tool::WindowLevel),
             (Key::Letter('y'), _) => Action::TogglePresentationStates,
+            (Key::Letter('j'), _) => Action::ToggleSegmentations,
             (Key::Delete | Key::Backspace, _) => Action::DeleteMeasurement,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),

@@ -48,7 +48,9 @@ pub struct PaneDraw {
     pub state: DrawState,
     /// The overlay planes drawn over it, when shown.
     pub overlay: Option<DrawState>,
-    /// The display shutter drawn over both, when shown.
+    /// The segmentations drawn over those, when shown.
+    pub segments: Option<DrawState>,
+    /// The display shutter drawn over all, when shown.
     pub shutter: Option<DrawState>,
 }
 
@@ -62,6 +64,9 @@ pub struct Scene {
     /// and the presentation states it was made under: one layer, grey level + 1 where
     /// covered (None: no shutter).
     shutters: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
+    /// The segments painted over each image, for its frame and the segmentations'
+    /// generation (None: none belong to it).
+    segments: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
     /// The volume of the planes on the GPU, and the volume it was made from.
@@ -94,6 +99,7 @@ impl Scene {
             paint_background: true,
             overlay: false,
             shutter: false,
+            layer: false,
         })
     }
 
@@ -116,6 +122,7 @@ impl Scene {
             paint_background: false,
             overlay: true,
             shutter: false,
+            layer: false,
         })
     }
 
@@ -137,6 +144,29 @@ impl Scene {
             paint_background: false,
             overlay: false,
             shutter: true,
+            layer: false,
+        })
+    }
+
+    /// The draw state of the segments over the slice on screen, when segmentations are
+    /// shown: nearest sampling, over the image and its overlays.
+    pub fn segments_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
+        model.current_image()?;
+        if !model.view.segmentations {
+            return None;
+        }
+        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
+        view.filter = hounsfield_core::view::Filter::Nearest;
+        Some(DrawState {
+            frame: 0,
+            pipeline: None,
+            invert: false,
+            view,
+            background: BACKGROUND,
+            paint_background: false,
+            overlay: false,
+            shutter: false,
+            layer: true,
         })
     }
 
@@ -206,12 +236,13 @@ impl Scene {
                 Pane::Stack => self.prepare_stack(renderer, model, viewport),
                 Pane::Plane(k) => self.prepare_plane(renderer, model, k, viewport),
             };
-            let (overlay, shutter) = match pane {
+            let (overlay, segments, shutter) = match pane {
                 Pane::Stack if state.is_some() => (
                     self.prepare_overlay(renderer, model, viewport),
+                    self.prepare_segments(renderer, model, viewport),
                     self.prepare_shutter(renderer, model, viewport),
                 ),
-                _ => (None, None),
+                _ => (None, None, None),
             };
             if let Some(state) = state {
                 draws.push(PaneDraw {
@@ -219,6 +250,7 @@ impl Scene {
                     viewport,
                     state,
                     overlay,
+                    segments,
                     shutter,
                 });
             }
@@ -241,6 +273,38 @@ impl Scene {
             viewport,
             "the overlays",
         )
+    }
+
+    /// Paints and uploads the segments over the slice on screen when it or the
+    /// segmentations changed, and prepares their draw.
+    fn prepare_segments(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let c = model.current?;
+        let key = (c.frame, model.segmentation_generation);
+        if self.segments.get(&c.id).is_none_or(|(k, _)| *k != key) {
+            let upload = model
+                .segment_layer_of(c.id, c.frame)
+                .and_then(|(layer, _)| {
+                    renderer
+                        .upload_layer(layer.columns, layer.rows, layer.rgba8())
+                        .map_err(|e| model.message(format!("cannot show the segments: {e}")))
+                        .ok()
+                });
+            self.segments.insert(c.id, (key, upload));
+        }
+        let state = Self::segments_state(model, viewport)?;
+        let image = self.segments.get_mut(&c.id)?.1.as_mut()?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw the segments: {e}"));
+                None
+            }
+        }
     }
 
     /// Uploads the shutter of the slice on screen (as shown: its presentation state's or
@@ -362,6 +426,7 @@ impl Scene {
             paint_background: true,
             overlay: false,
             shutter: false,
+            layer: false,
         };
         let (_, image) = self.planes[k].as_mut()?;
         match renderer.prepare(image, &state, viewport) {
@@ -401,6 +466,11 @@ impl Scene {
                 && let Some(overlay) = self.overlays.get(&c.id)
             {
                 renderer.draw(pass, overlay, state, d.viewport);
+            }
+            if let (Some(state), Some(c)) = (&d.segments, model.current)
+                && let Some((_, Some(segments))) = self.segments.get(&c.id)
+            {
+                renderer.draw(pass, segments, state, d.viewport);
             }
             if let (Some(state), Some(c)) = (&d.shutter, model.current)
                 && let Some((_, Some(shutter))) = self.shutters.get(&c.id)

@@ -195,6 +195,9 @@ pub struct Status {
     pub overlay_planes: bool,
     /// The display shutter applied (when the image has one).
     pub shutters: bool,
+    /// The labels of the segments over the image on screen (segmentations shown; their
+    /// frames belong to it).
+    pub segments: Vec<String>,
     /// The Content Label of the presentation state applied to the image on screen
     /// ("" when it has none), None when none applies.
     pub presentation_state: Option<String>,
@@ -269,6 +272,10 @@ impl Status {
             flip_vertical: m.view.flip_vertical,
             overlay_planes: m.view.overlays,
             shutters: m.view.shutters,
+            segments: m
+                .current
+                .map(|c| m.segments_on(c.id, c.frame))
+                .unwrap_or_default(),
             presentation_state: m
                 .current_presentation()
                 .map(|s| s.label.clone().unwrap_or_default()),

@@ -39,6 +39,8 @@ pub enum LoadEvent {
     Report { file: Arc<DicomFile> },
     /// A Grayscale Softcopy Presentation State: it applies to the images it references.
     PresentationState { file: Arc<DicomFile> },
+    /// A DICOM Segmentation: its segments paint over the images they belong to.
+    Segmentation { file: Arc<DicomFile> },
     /// An instance read (not decoded yet).
     Parsed {
         batch: u64,
@@ -270,6 +272,12 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
             return;
         }
     };
+    if hounsfield_viewer::model::Model::is_segmentation(&file) {
+        sink(LoadEvent::Segmentation {
+            file: Arc::new(file),
+        });
+        return;
+    }
     if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_presentation_state(&file) {
         sink(LoadEvent::PresentationState {
             file: Arc::new(file),

@@ -313,6 +313,7 @@ impl App {
             LoadEvent::Skipped { reason, .. } => m.file_skipped(reason),
             LoadEvent::Report { file } => m.report_file(&file),
             LoadEvent::PresentationState { file } => m.presentation_file(&file),
+            LoadEvent::Segmentation { file } => m.segmentation_file(file),
             LoadEvent::Parsed {
                 batch,
                 id,
@@ -485,6 +486,14 @@ impl App {
                 && let Some(Some(mask)) = decoded.overlays.get(frame)
             {
                 hounsfield_core::pipeline::overlay::paint_overlay(&mut image, mask, &over.view);
+            }
+            // The segments, as the pane shows them.
+            if pane == Pane::Stack
+                && let Some(over) = Scene::segments_state(&self.model, viewport)
+                && let Some(c) = self.model.current
+                && let Some((layer, _)) = self.model.segment_layer_of(c.id, c.frame)
+            {
+                hounsfield_core::layers::composite::composite(&mut image, &over.view, &layer);
             }
             crate::render::write_png(&path, &image)?;
             Ok(path)

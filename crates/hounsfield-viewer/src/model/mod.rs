@@ -20,6 +20,7 @@ mod navigation;
 mod planes;
 mod presentation;
 mod reports;
+mod segments;
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};
@@ -98,6 +99,8 @@ pub struct ViewSettings {
     pub shutters: bool,
     /// Presentation states applied to the images they reference (on by default).
     pub presentation_states: bool,
+    /// Segmentations painted over the images they belong to (on by default).
+    pub segmentations: bool,
 }
 
 impl Default for ViewSettings {
@@ -115,6 +118,7 @@ impl Default for ViewSettings {
             overlays: true,
             shutters: true,
             presentation_states: true,
+            segmentations: true,
         }
     }
 }
@@ -208,6 +212,11 @@ pub struct Model {
     pub presentation_states: Vec<Arc<hounsfield_core::PresentationState>>,
     /// Counts changes to `presentation_states` (GPU caches of shutters follow it).
     pub presentation_generation: u64,
+    /// DICOM Segmentations opened, in the order they were opened (later ones on top).
+    pub segmentations: Vec<Arc<hounsfield_core::layers::segmentation::Segmentation>>,
+    /// Counts changes to `segmentations` and their visibility (caches of the painted
+    /// segments follow it).
+    pub segmentation_generation: u64,
 }
 
 /// Messages kept in memory.
@@ -307,6 +316,10 @@ impl Model {
             }
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::ToggleShutters => self.view.shutters = !self.view.shutters,
+            Action::ToggleSegmentations => {
+                self.view.segmentations = !self.view.segmentations;
+                self.segmentation_generation += 1;
+            }
             Action::TogglePresentationStates => {
                 self.view.presentation_states = !self.view.presentation_states;
                 self.presentation_generation += 1;

@@ -388,7 +388,7 @@ impl Segmentation {
                 // A labelmap: one mask per segment present in the frame, within a budget
                 // (a header may declare thousands of segments).
                 let present: std::collections::BTreeSet<u16> = (0..n)
-                    .map(|i| value(i))
+                    .map(&value)
                     .filter(|v| *v > 0.0 && *v <= 65535.0)
                     .map(|v| v as u16)
                     .filter(|v| self.segment(*v).is_some())

@@ -438,6 +438,34 @@ d.save_as(sys.argv[2])
     check(on <= 2 && open > 100 && off <= 2, `display shutter: max diff ${on} vs render (${open} vs the open image); Shift+O lifts it: ${off}`);
   }
 
+  // A segmentation (made by highdicom from three slices of a real CT) opened with one of
+  // its images: its three segments over it as `render --segmentation` paints them; J hides
+  // them.
+  {
+    const dir = path.join(tmp, 'seg');
+    fs.mkdirSync(dir, { recursive: true });
+    const made = JSON.parse(execFileSync(python, [path.join(root, 'tests/scripts/make_seg.py'), path.join(shared, 'ct-philips-brain'), dir]));
+    const image = path.join(dir, 'slice.dcm');
+    fs.copyFileSync(made.slices[1].path, image);
+    const seg = path.join(dir, 'binary.seg.dcm');
+    await page.goto(withRenderer(`${base}/`));
+    await page.waitForFunction(() => window.hounsfield && window.hounsfield.viewer);
+    await page.evaluate(() => window.hounsfield.open(['/gen/seg/slice.dcm', '/gen/seg/binary.seg.dcm']));
+    await waitFor('the CT and its segmentation', (s) => s.loaded && s.series.length === 2);
+    // (The page's own sample stays on screen: Tab goes to the CT.)
+    await page.keyboard.press('Tab');
+    await waitFor('the CT with its segments', (s) => s.segments.length === 3);
+    [s, px] = await settledCanvas();
+    const win = ['--window', `${s.window[0]},${s.window[1]}`];
+    const on = maxDiff(px, nativeRender(image, s.canvas, [...win, '--segmentation', seg]));
+    const plain = maxDiff(px, nativeRender(image, s.canvas, win));
+    await page.keyboard.press('j');
+    s = await waitFor('the segments hidden', (s) => s.segments.length === 0);
+    px = await pixels();
+    const off = maxDiff(px, nativeRender(image, s.canvas, win));
+    check(on <= 2 && plain > 100 && off <= 2, `segmentation: max diff ${on} vs render --segmentation (${plain} vs the plain image); J hides it: ${off}`);
+  }
+
   // A presentation state (made by highdicom) opened with its image: its window,
   // Presentation LUT Shape, rotation, flip and displayed area, as `render
   // --presentation-state` into the canvas' size; Y lifts it.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PAINT: &str = r#"
-import json, os, sys
+import json, sys
 import numpy as np
 from PIL import Image
 req = json.loads(sys.argv[1])
@@ -30,8 +30,8 @@ h, w = g.shape[:2]
 alpha = float(round(req["opacity"] * 255))
 C = np.zeros((h, w, 3))
 A = np.zeros((h, w))
-for name, colors in req["layers"]:
-    cover = np.load(os.path.join(req["dir"], f"{req['uid']}.{name}.npy")).astype(np.float64)
+for covers, colors in req["layers"]:
+    cover = np.load(covers).astype(np.float64)
     for k in range(cover.shape[-1]):
         c = cover[..., k]
         inside = c >= 128
@@ -139,13 +139,13 @@ fn segments_are_painted_as_highdicom_reads_them() {
             let mut at = 0;
             for n in &names {
                 let k = made["rgb"][n].as_array().map_or(0, Vec::len);
-                layers.push(serde_json::json!([n, ours[at..at + k]]));
+                let covers = dir.join(format!("{uid}.{n}.npy"));
+                layers.push(serde_json::json!([covers, ours[at..at + k]]));
                 at += k;
             }
             let want = dir.join(format!("{uid}.{renderer}.{kind}.want.npy"));
             let request = serde_json::json!({
-                "plain": plain, "dir": dir, "uid": uid, "opacity": 0.5,
-                "layers": layers, "out": want,
+                "plain": plain, "opacity": 0.5, "layers": layers, "out": want,
             });
             run_python(PAINT, &[request.to_string()]);
             let want = read_npy_rgb(&want);
@@ -196,4 +196,134 @@ fn read_npy_rgb(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).expect("npy");
     let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
     bytes[10 + header..].to_vec()
+}
+
+/// Where the segments of a SEG lie on a plane, written again with pydicom and NumPy: each
+/// plane pixel (its centre from the plane geometry `measure --plane --json` prints) takes,
+/// for each segment, the segment's frame nearest it along the frames' normal when within
+/// half their Slice Thickness, and that frame's pixel nearest it; the coverage (0-255) of
+/// each segment on the plane, as NumPy files named after the segmentation and segment.
+const PLANE: &str = r#"
+import json, sys
+import numpy as np, pydicom
+req = json.loads(sys.argv[1])
+plane = req["plane"]
+W, H = plane["columns"], plane["rows"]
+origin, cs, rs = (np.array(plane[k], float) for k in ("origin", "column_step", "row_step"))
+Y, X = np.mgrid[0:H, 0:W]
+P = origin + X[..., None] * cs + Y[..., None] * rs
+out = []
+for path, name in req["segmentations"]:
+    d = pydicom.dcmread(path)
+    shared = d.SharedFunctionalGroupsSequence[0]
+    o = np.array(shared.PlaneOrientationSequence[0].ImageOrientationPatient, float)
+    row_dir, col_dir = o[:3], o[3:]
+    normal = np.cross(row_dir, col_dir)
+    measures = shared.PixelMeasuresSequence[0]
+    row_mm, col_mm = (float(v) for v in measures.PixelSpacing)
+    half = float(measures.SliceThickness) / 2
+    frames = d.pixel_array.reshape(-1, d.Rows, d.Columns).astype(np.float64)
+    if d.SegmentationType == "FRACTIONAL":
+        frames = np.rint(frames * 255 / float(d.MaximumFractionalValue))
+    else:
+        frames = (frames > 0) * 255.0
+    per = d.PerFrameFunctionalGroupsSequence
+    def segment(f):
+        g = f if "SegmentIdentificationSequence" in f else shared
+        return int(g.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+    for number in sorted({segment(f) for f in per}):
+        ks = [k for k, f in enumerate(per) if segment(f) == number]
+        pos = np.array([[float(v) for v in per[k].PlanePositionSequence[0].ImagePositionPatient] for k in ks])
+        dist = pos @ normal
+        dp = P @ normal
+        nearest = np.argmin(np.abs(dp[..., None] - dist), axis=-1)
+        near = np.abs(dp - dist[nearest]) <= half
+        rel = P - pos[nearest]
+        mx = np.floor(rel @ row_dir / col_mm + 0.5).astype(int)
+        my = np.floor(rel @ col_dir / row_mm + 0.5).astype(int)
+        inside = near & (mx >= 0) & (my >= 0) & (mx < d.Columns) & (my < d.Rows)
+        cover = np.zeros((H, W))
+        f = np.array(ks)[nearest]
+        cover[inside] = frames[f[inside], my[inside], mx[inside]]
+        file = f"{req['out']}.{name}.{number}.npy"
+        np.save(file, cover[..., None])
+        out.append(file)
+print(json.dumps(out))
+"#;
+
+/// Segments over planes: `render FOLDER --plane P --segmentation ...` (the whole CT, the
+/// binary and the fractional SEG over three of its slices) paints, pixel for pixel, what
+/// NumPy paints from the segments placed on the plane by [`PLANE`] over the plain plane
+/// render; on a coronal and a sagittal plane through the segments.
+#[test]
+fn segments_on_planes_are_the_nearest_frames_pixels() {
+    let dir = root().join("target/tmp/segmentation-planes");
+    if make_segmentations(&dir).is_none() {
+        return;
+    }
+    let Some(folder) = hounsfield_conformance::shared("ct-philips-brain") else {
+        return;
+    };
+    let segs = [
+        (dir.join("binary.seg.dcm"), "binary"),
+        (dir.join("fractional.seg.dcm"), "fractional"),
+    ];
+    let mut painted = 0usize;
+    for orientation in ["coronal", "sagittal"] {
+        let plain = dir.join(format!("{orientation}.plain.png"));
+        let out = dir.join(format!("{orientation}.seg.png"));
+        let plane_args = ["--plane", orientation, "--cpu"];
+        render(&plane_args, &folder, &plain);
+        let mut args = plane_args.to_vec();
+        for (p, _) in &segs {
+            args.extend(["--segmentation", p.to_str().expect("utf-8")]);
+        }
+        let said = render(&args, &folder, &out);
+        let colors = said_colors(&said);
+        let geometry = Command::new(hounsfield_bin())
+            .arg("measure")
+            .arg(&folder)
+            .args(["--plane", orientation, "--json", "--roi", "line:0,0,1,1"])
+            .output()
+            .expect("hounsfield measure");
+        let geometry: serde_json::Value =
+            serde_json::from_slice(&geometry.stdout).expect("measure --json");
+        let request = serde_json::json!({
+            "plane": geometry["plane"],
+            "segmentations": segs.iter().map(|(p, n)| serde_json::json!([p, n])).collect::<Vec<_>>(),
+            "out": dir.join(orientation),
+        });
+        let covers: Vec<String> =
+            serde_json::from_slice(&run_python(PLANE, &[request.to_string()])).expect("json");
+        // Binary: segments 1-3; fractional: 1; in the order `render` names their colours.
+        assert_eq!(covers.len(), colors.len(), "{said}");
+        let layers: Vec<serde_json::Value> = covers
+            .iter()
+            .zip(&colors)
+            .map(|(c, rgb)| serde_json::json!([c, [rgb]]))
+            .collect();
+        let want = dir.join(format!("{orientation}.want.npy"));
+        let request = serde_json::json!({
+            "plain": plain, "opacity": 0.5, "layers": layers, "out": want,
+        });
+        run_python(PAINT, &[request.to_string()]);
+        let want = read_npy_rgb(&want);
+        let (_, _, got) = read_png_rgb(&out);
+        let (_, _, before) = read_png_rgb(&plain);
+        let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differ, 0,
+            "{orientation}: {differ} samples differ from NumPy"
+        );
+        let n = got
+            .chunks(3)
+            .zip(before.chunks(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(n > 1000, "{orientation}: only {n} pixels painted");
+        painted += n;
+    }
+    println!(
+        "segmentation on planes: coronal and sagittal planes of the CT with the binary and fractional SEG equal NumPy's nearest-frame placement ({painted} pixels painted)"
+    );
 }

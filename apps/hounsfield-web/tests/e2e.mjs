@@ -451,9 +451,10 @@ d.save_as(sys.argv[2])
     await page.goto(withRenderer(`${base}/`));
     await page.waitForFunction(() => window.hounsfield && window.hounsfield.viewer);
     await page.evaluate(() => window.hounsfield.open(['/gen/seg/slice.dcm', '/gen/seg/binary.seg.dcm']));
-    await waitFor('the CT and its segmentation', (s) => s.loaded && s.series.length === 2);
-    // (The page's own sample stays on screen: Tab goes to the CT.)
-    await page.keyboard.press('Tab');
+    s = await waitFor('the CT and its segmentation', (s) => s.loaded && s.series.length === 2);
+    // (The page's own sample stays on screen: show the CT.)
+    const ct = s.series.findIndex((x) => !x.current);
+    await page.evaluate((i) => window.hounsfield.viewer.selectSeries(i), ct);
     await waitFor('the CT with its segments', (s) => s.segments.length === 3);
     [s, px] = await settledCanvas();
     const win = ['--window', `${s.window[0]},${s.window[1]}`];

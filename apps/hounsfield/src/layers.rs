@@ -1,9 +1,10 @@
-//! `render FILE --segmentation SEG.dcm`: segments painted over the rendered image.
+//! `render FILE|FOLDER --segmentation SEG.dcm`: segments painted over the rendered image
+//! or plane.
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
 use hounsfield_core::layers::composite::{LayerImage, Painted, Style};
-use hounsfield_core::layers::segmentation::Segmentation;
+use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 
 /// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
 /// on its pixel grid (None without `--segmentation`), saying on stderr what they are.
@@ -14,12 +15,6 @@ pub fn segment_layer(
 ) -> Result<Option<LayerImage>, String> {
     if args.segmentation.is_empty() {
         return Ok(None);
-    }
-    if !(0.0..=1.0).contains(&args.segment_opacity) {
-        return Err(format!(
-            "--segment-opacity {}: between 0 and 1",
-            args.segment_opacity
-        ));
     }
     let image = file.image().map_err(|e| e.to_string())?;
     // Segmentations in the order given, each's segments by number; later ones on top.
@@ -35,14 +30,63 @@ pub fn segment_layer(
                 file.name()
             );
         }
-        // (A labelmap's segment 0 is its background: never painted.)
-        for s in seg.segments.iter().filter(|s| s.number > 0) {
+        say_colors(&seg);
+        layers.extend(found);
+    }
+    Ok(Some(paint(image.columns, image.rows, &layers, args)?))
+}
+
+/// The segments of every `--segmentation` over `plane` (of a volume in
+/// `frame_of_reference`), painted on the plane's pixels, saying on stderr what they are.
+pub fn plane_layer(
+    plane: &hounsfield_core::volume::Plane,
+    frame_of_reference: Option<&str>,
+    args: &RenderArgs,
+) -> Result<LayerImage, String> {
+    let grid = hounsfield_core::layers::composite::PlaneGrid {
+        origin: plane.origin,
+        column_step: plane.u.map(|c| c * plane.spacing),
+        row_step: plane.v.map(|c| c * plane.spacing),
+    };
+    let mut layers = Vec::new();
+    for path in &args.segmentation {
+        let seg = Segmentation::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
+        let found = seg.plane_layers(&grid, plane.columns, plane.rows, frame_of_reference)?;
+        if found.is_empty() {
             eprintln!(
-                "hounsfield: segment {} {:?}: rgb({}, {}, {})",
-                s.number, s.label, s.color[0], s.color[1], s.color[2]
+                "hounsfield: {}: no segment lies on the plane",
+                path.display()
             );
         }
+        say_colors(&seg);
         layers.extend(found);
+    }
+    paint(plane.columns, plane.rows, &layers, args)
+}
+
+/// Says each segment's colour on stderr (a labelmap's segment 0, its background, is never
+/// painted).
+fn say_colors(seg: &Segmentation) {
+    for s in seg.segments.iter().filter(|s| s.number > 0) {
+        eprintln!(
+            "hounsfield: segment {} {:?}: rgb({}, {}, {})",
+            s.number, s.label, s.color[0], s.color[1], s.color[2]
+        );
+    }
+}
+
+/// `layers` painted on a `columns` x `rows` grid at `--segment-opacity`.
+fn paint(
+    columns: u32,
+    rows: u32,
+    layers: &[SegmentLayer],
+    args: &RenderArgs,
+) -> Result<LayerImage, String> {
+    if !(0.0..=1.0).contains(&args.segment_opacity) {
+        return Err(format!(
+            "--segment-opacity {}: between 0 and 1",
+            args.segment_opacity
+        ));
     }
     let painted: Vec<Painted> = layers
         .iter()
@@ -56,10 +100,5 @@ pub fn segment_layer(
         opacity: args.segment_opacity,
         outline: true,
     };
-    Ok(Some(LayerImage::paint(
-        image.columns,
-        image.rows,
-        &painted,
-        style,
-    )))
+    Ok(LayerImage::paint(columns, rows, &painted, style))
 }

@@ -263,6 +263,14 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             pipeline: Some(pipeline),
         }
     };
+    let mut rendered = rendered;
+    if !args.segmentation.is_empty() {
+        let reference = slice
+            .attributes()
+            .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
+        let layer = crate::layers::plane_layer(&plane, reference.as_deref(), args)?;
+        hounsfield_core::layers::composite::composite(&mut rendered, &view, &layer);
+    }
     write_png(&args.output, &rendered)?;
     let [right, left, bottom, top] = plane.edge_labels();
     eprintln!("hounsfield: orientation: left {left}, right {right}, top {top}, bottom {bottom}");

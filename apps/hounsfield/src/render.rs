@@ -56,8 +56,9 @@ pub struct RenderArgs {
     #[arg(long, value_name = "GSPS.dcm")]
     pub presentation_state: Option<PathBuf>,
     /// Paint the segments of this DICOM Segmentation (binary, fractional or labelmap) over
-    /// the image: the frames derived from it, else those in its plane; each segment in
-    /// its Recommended Display CIELab colour, filled and outlined. Repeat for several.
+    /// the image (the frames derived from it, else those in its plane) or over the plane
+    /// (the nearest frame and pixel in the patient); each segment in its Recommended
+    /// Display CIELab colour, filled and outlined. Repeat for several.
     #[arg(long, value_name = "SEG.dcm")]
     pub segmentation: Vec<PathBuf>,
     /// Fill opacity of the segments, 0 to 1 (their outline is opaque).

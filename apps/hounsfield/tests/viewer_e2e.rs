@@ -813,6 +813,141 @@ mod e2e {
         );
     }
 
+    #[test]
+    fn segmentations_show_over_the_planes() {
+        use hounsfield_core::folder::Catalog;
+        use hounsfield_core::layers::composite::{
+            LayerImage, Painted, PlaneGrid, Style, composite,
+        };
+        use hounsfield_core::layers::segmentation::Segmentation;
+        use hounsfield_core::volume::{Convention, Orientation};
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let Some(folder) = shared("ct-philips-brain") else {
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-segp-{}", std::process::id()));
+        if hounsfield_conformance::make_segmentations(&dir).is_none() {
+            return;
+        }
+        let seg_path = dir.join("binary.seg.dcm");
+        let seg = Segmentation::read(DicomFile::open(&seg_path).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let catalog = Catalog::scan(std::slice::from_ref(&folder));
+        let volume = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
+        let first = catalog
+            .open(volume.stack.slices[0].instance)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let reference_uid = first
+            .attributes()
+            .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "segment-planes", &[folder.clone(), seg_path]);
+        viewer.wait("the series", |s| {
+            s["loaded"] == true && s["image_drawn"] == true
+        });
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        x.xdotool(&["key", "m"]);
+        let s = viewer.wait("three planes", |s| {
+            s["layout"] == "Planes"
+                && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
+                && s["hover_value"] == false
+        });
+        let window = (
+            s["plane_window"][0].as_f64().unwrap_or(f64::NAN),
+            s["plane_window"][1].as_f64().unwrap_or(f64::NAN),
+        );
+        let center = volume.stack.center();
+        let screen = x.capture(&viewer.dir);
+        let orientations = [
+            Orientation::Axial,
+            Orientation::Sagittal,
+            Orientation::Coronal,
+        ];
+        let mut painted = 0;
+        for (k, o) in orientations.iter().enumerate() {
+            let plane = volume
+                .stack
+                .standard_plane(*o, Convention::Radiological, center);
+            let rect = pane(&s, Some(k));
+            let [_, _, w, h] = rect;
+            let grey = plane_reference(&volume, &first, &plane, None, window, w, h);
+            let grid = PlaneGrid {
+                origin: plane.origin,
+                column_step: plane.u.map(|c| c * plane.spacing),
+                row_step: plane.v.map(|c| c * plane.spacing),
+            };
+            let layers = seg
+                .plane_layers(&grid, plane.columns, plane.rows, reference_uid.as_deref())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ps: Vec<Painted> = layers
+                .iter()
+                .map(|l| Painted {
+                    mask: &l.mask,
+                    color: l.color,
+                    placement: l.placement,
+                })
+                .collect();
+            let layer = LayerImage::paint(plane.columns, plane.rows, &ps, Style::default());
+            let mut with = hounsfield_core::pipeline::RenderedImage {
+                width: w,
+                height: h,
+                channels: 1,
+                pixels: grey,
+                pipeline: None,
+            };
+            composite(&mut with, &View::fit(w, h), &layer);
+            // The painted pixels off the crosshair, then the rest (grey pixels; coloured
+            // ones are the crosshair's).
+            let (mut coloured, mut same) = (0usize, 0usize);
+            for y in 1..h - 1 {
+                for x0 in 1..w - 1 {
+                    let r = &with.pixels[((y * w + x0) * 3) as usize..][..3];
+                    // The crosshair (at the volume's centre: the pane's middle) is drawn
+                    // over the planes.
+                    let on_crosshair = (i64::from(x0) - i64::from(w / 2)).abs() <= 2
+                        || (i64::from(y) - i64::from(h / 2)).abs() <= 2;
+                    if r[0] == r[1] && r[1] == r[2] || on_crosshair {
+                        continue;
+                    }
+                    coloured += 1;
+                    let si = (((rect[1] + y) * SCREEN.0 + rect[0] + x0) * 3) as usize;
+                    if screen[si..si + 3]
+                        .iter()
+                        .zip(r)
+                        .all(|(a, b)| a.abs_diff(*b) <= 2)
+                    {
+                        same += 1;
+                    }
+                }
+            }
+            let grey_ref: Vec<u8> = with.pixels.chunks(3).map(|p| p[0]).collect();
+            let masked: Vec<u8> = with
+                .pixels
+                .chunks(3)
+                .zip(&grey_ref)
+                .map(|(p, g)| if p[0] == p[1] && p[1] == p[2] { *g } else { 0 })
+                .collect();
+            let (worst, n) = compare_region(&screen, &s, rect, &masked, 1, 1, true);
+            println!(
+                "{o:?} pane: {same} of {coloured} segment pixels as the CPU reference; grey pixels max diff {worst} over {n}"
+            );
+            assert!(
+                coloured == 0 || same * 100 >= coloured * 99,
+                "{o:?}: only {same} of {coloured} segment pixels match"
+            );
+            assert!(worst <= 2 || n == 0, "{o:?}: grey pixels differ by {worst}");
+            painted += coloured;
+        }
+        assert!(
+            painted > 1000,
+            "hardly any segment on the planes: {painted}"
+        );
+    }
+
     /// `hounsfield measure FILE --roi ROI --json`: the one measurement it prints.
     fn measure_cli(path: &std::path::Path, roi: &str) -> Value {
         let out = Command::new(env!("CARGO_BIN_EXE_hounsfield"))

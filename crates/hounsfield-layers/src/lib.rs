@@ -18,4 +18,5 @@
 
 pub mod color;
 pub mod composite;
+mod planes;
 pub mod segmentation;

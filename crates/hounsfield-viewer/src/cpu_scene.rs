@@ -16,6 +16,7 @@
 
 use crate::model::Model;
 use crate::mpr::{Layout, Pane};
+use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::pipeline::{RenderedImage, render_view_with};
 use hounsfield_core::volume::{Plane, Slab, Volume, resample};
 use hounsfield_core::{ErrorKind, Frame, FrameColor};
@@ -36,16 +37,19 @@ pub struct CpuScene {
     shutter: Option<ShutterCache>,
     /// The segments painted over the image on screen, for (instance, frame, the
     /// segmentations' generation).
-    segments: Option<(
-        (u64, usize, u64),
-        Option<hounsfield_core::layers::composite::LayerImage>,
-    )>,
+    segments: Option<((u64, usize, u64), Option<LayerImage>)>,
+    /// Per plane: the segments over it, for its plane and the segmentations' generation.
+    plane_segments: [PlaneSegments; 3],
 }
 
 type ShutterCache = (
     (u64, usize, u64),
     Option<(hounsfield_core::OverlayMask, u8)>,
 );
+
+/// The segments over a plane: for its plane and the segmentations' generation, the
+/// painted layer (None: none lie on it).
+type PlaneSegments = Option<((Plane, u64), Option<LayerImage>)>;
 
 impl CpuScene {
     /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
@@ -158,14 +162,20 @@ impl CpuScene {
         let (_, frame) = self.planes[k].as_ref()?;
         let pipe = model.mpr_pipeline();
         let view = mpr.view(k, r[2], r[3]);
-        Some(render_view_with(
-            frame,
-            pipe.as_ref(),
-            None,
-            false,
-            false,
-            &view,
-        ))
+        let mut rendered = render_view_with(frame, pipe.as_ref(), None, false, false, &view);
+        if let Ok(image) = &mut rendered {
+            let key = (mpr.plane(k), model.segmentation_generation);
+            if self.plane_segments[k]
+                .as_ref()
+                .is_none_or(|(have, _)| *have != key)
+            {
+                self.plane_segments[k] = Some((key, model.plane_segment_layer(k)));
+            }
+            if let Some((_, Some(layer))) = &self.plane_segments[k] {
+                hounsfield_core::layers::composite::composite(image, &view, layer);
+            }
+        }
+        Some(rendered)
     }
 }
 

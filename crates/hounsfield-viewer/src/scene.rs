@@ -73,7 +73,14 @@ pub struct Scene {
     volume: Option<(Arc<Volume>, GpuVolume)>,
     /// Per plane view: what its image shows, and the image.
     planes: [Option<(PlaneKey, GpuImage)>; 3],
+    /// Per plane view: the segments over it, for its plane and the segmentations'
+    /// generation (None: none lie on it).
+    plane_segments: [PlaneSegments; 3],
 }
+
+/// The segments over a plane: for its plane and the segmentations' generation, the
+/// painted layer (None: none lie on it).
+type PlaneSegments = Option<((Plane, u64), Option<GpuImage>)>;
 
 impl Scene {
     /// Forgets every upload (after the device was lost and recreated).
@@ -242,6 +249,11 @@ impl Scene {
                     self.prepare_segments(renderer, model, viewport),
                     self.prepare_shutter(renderer, model, viewport),
                 ),
+                Pane::Plane(k) if state.is_some() => (
+                    None,
+                    self.prepare_plane_segments(renderer, model, k, viewport),
+                    None,
+                ),
                 _ => (None, None, None),
             };
             if let Some(state) = state {
@@ -298,6 +310,55 @@ impl Scene {
         }
         let state = Self::segments_state(model, viewport)?;
         let image = self.segments.get_mut(&c.id)?.1.as_mut()?;
+        match renderer.prepare(image, &state, viewport) {
+            Ok(()) => Some(state),
+            Err(e) => {
+                model.message(format!("cannot draw the segments: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Paints and uploads the segments over plane `k` when the plane or the
+    /// segmentations changed, and prepares their draw.
+    fn prepare_plane_segments(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        k: usize,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        if !model.view.segmentations || model.segmentations.is_empty() {
+            return None;
+        }
+        let mpr = model.mpr.as_ref()?;
+        let key = (mpr.plane(k), model.segmentation_generation);
+        let mut view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
+        view.filter = hounsfield_core::view::Filter::Nearest;
+        if self.plane_segments[k]
+            .as_ref()
+            .is_none_or(|(have, _)| *have != key)
+        {
+            let upload = model.plane_segment_layer(k).and_then(|layer| {
+                renderer
+                    .upload_layer(layer.columns, layer.rows, layer.rgba8())
+                    .map_err(|e| model.message(format!("cannot show the segments: {e}")))
+                    .ok()
+            });
+            self.plane_segments[k] = Some((key, upload));
+        }
+        let state = DrawState {
+            frame: 0,
+            pipeline: None,
+            invert: false,
+            view,
+            background: BACKGROUND,
+            paint_background: false,
+            overlay: false,
+            shutter: false,
+            layer: true,
+        };
+        let image = self.plane_segments[k].as_mut()?.1.as_mut()?;
         match renderer.prepare(image, &state, viewport) {
             Ok(()) => Some(state),
             Err(e) => {
@@ -467,10 +528,20 @@ impl Scene {
             {
                 renderer.draw(pass, overlay, state, d.viewport);
             }
-            if let (Some(state), Some(c)) = (&d.segments, model.current)
-                && let Some((_, Some(segments))) = self.segments.get(&c.id)
-            {
-                renderer.draw(pass, segments, state, d.viewport);
+            if let Some(state) = &d.segments {
+                let segments = match d.pane {
+                    Pane::Stack => model
+                        .current
+                        .and_then(|c| self.segments.get(&c.id))
+                        .and_then(|(_, i)| i.as_ref()),
+                    Pane::Plane(k) => self
+                        .plane_segments
+                        .get(k)
+                        .and_then(|p| p.as_ref()?.1.as_ref()),
+                };
+                if let Some(segments) = segments {
+                    renderer.draw(pass, segments, state, d.viewport);
+                }
             }
             if let (Some(state), Some(c)) = (&d.shutter, model.current)
                 && let Some((_, Some(shutter))) = self.shutters.get(&c.id)

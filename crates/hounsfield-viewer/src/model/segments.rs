@@ -4,7 +4,7 @@
 
 use super::Model;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{LayerImage, Painted, Style};
+use hounsfield_core::layers::composite::{LayerImage, Painted, PlaneGrid, Style};
 use hounsfield_core::layers::segmentation::Segmentation;
 use std::sync::Arc;
 
@@ -112,5 +112,50 @@ impl Model {
             .collect();
         let layer = LayerImage::paint(image.columns, image.rows, &painted, Style::default());
         Some((layer, labels))
+    }
+
+    /// The segments over plane `k` of the planes on screen, painted on the plane's pixels
+    /// (nearest segment frame and pixel in the patient), when segmentations are shown and
+    /// some lie on it.
+    pub fn plane_segment_layer(&self, k: usize) -> Option<LayerImage> {
+        if !self.view.segmentations || self.segmentations.is_empty() {
+            return None;
+        }
+        let plane = self.mpr.as_ref()?.plane(k);
+        let grid = PlaneGrid {
+            origin: plane.origin,
+            column_step: plane.u.map(|c| c * plane.spacing),
+            row_step: plane.v.map(|c| c * plane.spacing),
+        };
+        let reference = self.current_image().and_then(|(i, _, _)| {
+            i.file
+                .attributes()
+                .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
+        });
+        let layers: Vec<_> = self
+            .segmentations
+            .iter()
+            .flat_map(|seg| {
+                seg.plane_layers(&grid, plane.columns, plane.rows, reference.as_deref())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if layers.is_empty() {
+            return None;
+        }
+        let painted: Vec<Painted> = layers
+            .iter()
+            .map(|l| Painted {
+                mask: &l.mask,
+                color: l.color,
+                placement: l.placement,
+            })
+            .collect();
+        Some(LayerImage::paint(
+            plane.columns,
+            plane.rows,
+            &painted,
+            Style::default(),
+        ))
     }
 }

@@ -448,13 +448,9 @@ d.save_as(sys.argv[2])
     const image = path.join(dir, 'slice.dcm');
     fs.copyFileSync(made.slices[1].path, image);
     const seg = path.join(dir, 'binary.seg.dcm');
-    await page.goto(withRenderer(`${base}/`));
-    await page.waitForFunction(() => window.hounsfield && window.hounsfield.viewer);
-    await page.evaluate(() => window.hounsfield.open(['/gen/seg/slice.dcm', '/gen/seg/binary.seg.dcm']));
-    s = await waitFor('the CT and its segmentation', (s) => s.loaded && s.series.length === 2);
-    // (The page's own sample stays on screen: show the CT.)
-    const ct = s.series.findIndex((x) => !x.current);
-    await page.evaluate((i) => window.hounsfield.viewer.selectSeries(i), ct);
+    await page.goto(withRenderer(`${base}/?url=/gen/seg/slice.dcm`));
+    await waitFor('the CT', (s) => s.loaded && (s.file || '').endsWith('slice.dcm'));
+    await page.evaluate(() => window.hounsfield.open(['/gen/seg/binary.seg.dcm']));
     await waitFor('the CT with its segments', (s) => s.segments.length === 3);
     [s, px] = await settledCanvas();
     const win = ['--window', `${s.window[0]},${s.window[1]}`];

@@ -3,7 +3,7 @@
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{LayerImage, Painted, Style};
+use hounsfield_core::layers::composite::{LayerImage, Style};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 
 /// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
@@ -88,17 +88,9 @@ fn paint(
             args.segment_opacity
         ));
     }
-    let painted: Vec<Painted> = layers
-        .iter()
-        .map(|l| Painted {
-            mask: &l.mask,
-            color: l.color,
-            placement: l.placement,
-        })
-        .collect();
     let style = Style {
         opacity: args.segment_opacity,
         outline: true,
     };
-    Ok(LayerImage::paint(columns, rows, &painted, style))
+    Ok(SegmentLayer::paint_all(columns, rows, layers, style))
 }

@@ -751,18 +751,10 @@ mod e2e {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let layers = seg.layers_for(&file, 0).unwrap_or_else(|e| panic!("{e}"));
-        let painted: Vec<_> = layers
-            .iter()
-            .map(|l| hounsfield_core::layers::composite::Painted {
-                mask: &l.mask,
-                color: l.color,
-                placement: l.placement,
-            })
-            .collect();
-        let layer = hounsfield_core::layers::composite::LayerImage::paint(
+        let layer = hounsfield_core::layers::segmentation::SegmentLayer::paint_all(
             frame.width,
             frame.height,
-            &painted,
+            &layers,
             hounsfield_core::layers::composite::Style::default(),
         );
         let mut with = hounsfield_core::pipeline::RenderedImage {
@@ -816,9 +808,7 @@ mod e2e {
     #[test]
     fn segmentations_show_over_the_planes() {
         use hounsfield_core::folder::Catalog;
-        use hounsfield_core::layers::composite::{
-            LayerImage, Painted, PlaneGrid, Style, composite,
-        };
+        use hounsfield_core::layers::composite::{PlaneGrid, Style, composite};
         use hounsfield_core::layers::segmentation::Segmentation;
         use hounsfield_core::volume::{Convention, Orientation};
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -883,15 +873,12 @@ mod e2e {
             let layers = seg
                 .plane_layers(&grid, plane.columns, plane.rows, reference_uid.as_deref())
                 .unwrap_or_else(|e| panic!("{e}"));
-            let ps: Vec<Painted> = layers
-                .iter()
-                .map(|l| Painted {
-                    mask: &l.mask,
-                    color: l.color,
-                    placement: l.placement,
-                })
-                .collect();
-            let layer = LayerImage::paint(plane.columns, plane.rows, &ps, Style::default());
+            let layer = hounsfield_core::layers::segmentation::SegmentLayer::paint_all(
+                plane.columns,
+                plane.rows,
+                &layers,
+                Style::default(),
+            );
             let mut with = hounsfield_core::pipeline::RenderedImage {
                 width: w,
                 height: h,

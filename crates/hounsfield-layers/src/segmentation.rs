@@ -2,7 +2,7 @@
 //! segments, their frames and masks.
 
 use crate::color::cielab_to_srgb;
-use crate::composite::{Placement, PlaneGrid};
+use crate::composite::{LayerImage, Painted, Placement, PlaneGrid, Style};
 use hounsfield_dicom::{Attributes, DicomFile, Geometry, tags};
 use std::sync::Arc;
 
@@ -106,6 +106,21 @@ pub struct SegmentLayer {
     pub mask: Mask,
     /// Where the mask lies over the image.
     pub placement: Placement,
+}
+
+impl SegmentLayer {
+    /// `layers` painted together on a `columns` x `rows` grid ([`LayerImage::paint`]).
+    pub fn paint_all(columns: u32, rows: u32, layers: &[SegmentLayer], style: Style) -> LayerImage {
+        let painted: Vec<Painted> = layers
+            .iter()
+            .map(|l| Painted {
+                mask: &l.mask,
+                color: l.color,
+                placement: l.placement,
+            })
+            .collect();
+        LayerImage::paint(columns, rows, &painted, style)
+    }
 }
 
 /// Distinct colours for segments without a Recommended Display CIELab Value.

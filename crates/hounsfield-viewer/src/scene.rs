@@ -118,18 +118,12 @@ impl Scene {
         if !model.view.overlays || !matches!(image.overlays.get(frame), Some(Some(_))) {
             return None;
         }
-        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
-        view.filter = hounsfield_core::view::Filter::Nearest;
         Some(DrawState {
-            frame: current.frame,
-            pipeline: None,
-            invert: false,
-            view,
-            background: BACKGROUND,
-            paint_background: false,
             overlay: true,
-            shutter: false,
-            layer: false,
+            ..over(
+                model.view_for(viewport[2].max(1), viewport[3].max(1)),
+                current.frame,
+            )
         })
     }
 
@@ -140,18 +134,9 @@ impl Scene {
         if !model.view.shutters {
             return None;
         }
-        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
-        view.filter = hounsfield_core::view::Filter::Nearest;
         Some(DrawState {
-            frame: 0,
-            pipeline: None,
-            invert: false,
-            view,
-            background: BACKGROUND,
-            paint_background: false,
-            overlay: false,
             shutter: true,
-            layer: false,
+            ..over(model.view_for(viewport[2].max(1), viewport[3].max(1)), 0)
         })
     }
 
@@ -162,18 +147,9 @@ impl Scene {
         if !model.view.segmentations {
             return None;
         }
-        let mut view = model.view_for(viewport[2].max(1), viewport[3].max(1));
-        view.filter = hounsfield_core::view::Filter::Nearest;
         Some(DrawState {
-            frame: 0,
-            pipeline: None,
-            invert: false,
-            view,
-            background: BACKGROUND,
-            paint_background: false,
-            overlay: false,
-            shutter: false,
             layer: true,
+            ..over(model.view_for(viewport[2].max(1), viewport[3].max(1)), 0)
         })
     }
 
@@ -333,8 +309,7 @@ impl Scene {
         }
         let mpr = model.mpr.as_ref()?;
         let key = (mpr.plane(k), model.segmentation_generation);
-        let mut view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
-        view.filter = hounsfield_core::view::Filter::Nearest;
+        let view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
         if self.plane_segments[k]
             .as_ref()
             .is_none_or(|(have, _)| *have != key)
@@ -348,15 +323,8 @@ impl Scene {
             self.plane_segments[k] = Some((key, upload));
         }
         let state = DrawState {
-            frame: 0,
-            pipeline: None,
-            invert: false,
-            view,
-            background: BACKGROUND,
-            paint_background: false,
-            overlay: false,
-            shutter: false,
             layer: true,
+            ..over(view, 0)
         };
         let image = self.plane_segments[k].as_mut()?.1.as_mut()?;
         match renderer.prepare(image, &state, viewport) {
@@ -549,6 +517,23 @@ impl Scene {
                 renderer.draw(pass, shutter, state, d.viewport);
             }
         }
+    }
+}
+
+/// A draw over what the pass holds (overlay, segments, shutter) through `view` with
+/// nearest sampling: frame `frame`, no pipeline, no background; the caller sets its kind.
+fn over(mut view: hounsfield_core::view::View, frame: usize) -> DrawState {
+    view.filter = hounsfield_core::view::Filter::Nearest;
+    DrawState {
+        frame,
+        pipeline: None,
+        invert: false,
+        view,
+        background: BACKGROUND,
+        paint_background: false,
+        overlay: false,
+        shutter: false,
+        layer: false,
     }
 }
 

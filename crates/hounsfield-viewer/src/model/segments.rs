@@ -4,8 +4,8 @@
 
 use super::Model;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{LayerImage, Painted, PlaneGrid, Style};
-use hounsfield_core::layers::segmentation::Segmentation;
+use hounsfield_core::layers::composite::{LayerImage, PlaneGrid, Style};
+use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use std::sync::Arc;
 
 impl Model {
@@ -102,15 +102,7 @@ impl Model {
         if layers.is_empty() {
             return None;
         }
-        let painted: Vec<Painted> = layers
-            .iter()
-            .map(|l| Painted {
-                mask: &l.mask,
-                color: l.color,
-                placement: l.placement,
-            })
-            .collect();
-        let layer = LayerImage::paint(image.columns, image.rows, &painted, Style::default());
+        let layer = SegmentLayer::paint_all(image.columns, image.rows, &layers, Style::default());
         Some((layer, labels))
     }
 
@@ -143,18 +135,10 @@ impl Model {
         if layers.is_empty() {
             return None;
         }
-        let painted: Vec<Painted> = layers
-            .iter()
-            .map(|l| Painted {
-                mask: &l.mask,
-                color: l.color,
-                placement: l.placement,
-            })
-            .collect();
-        Some(LayerImage::paint(
+        Some(SegmentLayer::paint_all(
             plane.columns,
             plane.rows,
-            &painted,
+            &layers,
             Style::default(),
         ))
     }

@@ -276,23 +276,12 @@ impl Scene {
         if self.segments.get(&c.id).is_none_or(|(k, _)| *k != key) {
             let upload = model
                 .segment_layer_of(c.id, c.frame)
-                .and_then(|(layer, _)| {
-                    renderer
-                        .upload_layer(layer.columns, layer.rows, layer.rgba8())
-                        .map_err(|e| model.message(format!("cannot show the segments: {e}")))
-                        .ok()
-                });
+                .and_then(|(layer, _)| upload_painted(renderer, model, &layer));
             self.segments.insert(c.id, (key, upload));
         }
         let state = Self::segments_state(model, viewport)?;
         let image = self.segments.get_mut(&c.id)?.1.as_mut()?;
-        match renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                model.message(format!("cannot draw the segments: {e}"));
-                None
-            }
-        }
+        prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
     /// Paints and uploads the segments over plane `k` when the plane or the
@@ -314,12 +303,9 @@ impl Scene {
             .as_ref()
             .is_none_or(|(have, _)| *have != key)
         {
-            let upload = model.plane_segment_layer(k).and_then(|layer| {
-                renderer
-                    .upload_layer(layer.columns, layer.rows, layer.rgba8())
-                    .map_err(|e| model.message(format!("cannot show the segments: {e}")))
-                    .ok()
-            });
+            let upload = model
+                .plane_segment_layer(k)
+                .and_then(|layer| upload_painted(renderer, model, &layer));
             self.plane_segments[k] = Some((key, upload));
         }
         let state = DrawState {
@@ -327,13 +313,7 @@ impl Scene {
             ..over(view, 0)
         };
         let image = self.plane_segments[k].as_mut()?.1.as_mut()?;
-        match renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                model.message(format!("cannot draw the segments: {e}"));
-                None
-            }
-        }
+        prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
     /// Uploads the shutter of the slice on screen (as shown: its presentation state's or
@@ -370,13 +350,7 @@ impl Scene {
             self.shutters.insert(c.id, (key, upload));
         }
         let image = self.shutters.get_mut(&c.id)?.1.as_mut()?;
-        match renderer.prepare(image, &state, viewport) {
-            Ok(()) => Some(state),
-            Err(e) => {
-                model.message(format!("cannot draw the shutter: {e}"));
-                None
-            }
-        }
+        prepare_over(renderer, model, image, state, viewport, "the shutter")
     }
 
     fn prepare_stack(
@@ -535,6 +509,37 @@ fn over(mut view: hounsfield_core::view::View, frame: usize) -> DrawState {
         shutter: false,
         layer: false,
     }
+}
+
+/// Prepares the draw of `image` (drawn over a pane) with `state`; a failure becomes a
+/// message naming `what`.
+fn prepare_over(
+    renderer: &Renderer,
+    model: &mut Model,
+    image: &mut GpuImage,
+    state: DrawState,
+    viewport: [u32; 4],
+    what: &str,
+) -> Option<DrawState> {
+    match renderer.prepare(image, &state, viewport) {
+        Ok(()) => Some(state),
+        Err(e) => {
+            model.message(format!("cannot draw {what}: {e}"));
+            None
+        }
+    }
+}
+
+/// Uploads segments painted over an image or plane; a failure becomes a message.
+fn upload_painted(
+    renderer: &Renderer,
+    model: &mut Model,
+    layer: &hounsfield_core::layers::composite::LayerImage,
+) -> Option<GpuImage> {
+    renderer
+        .upload_layer(layer.columns, layer.rows, layer.rgba8())
+        .map_err(|e| model.message(format!("cannot show the segments: {e}")))
+        .ok()
 }
 
 /// Prepares the draw of the slice on screen's upload in `images` (the image or its

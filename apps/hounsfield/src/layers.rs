@@ -43,15 +43,10 @@ pub fn plane_layer(
     frame_of_reference: Option<&str>,
     args: &RenderArgs,
 ) -> Result<LayerImage, String> {
-    let grid = hounsfield_core::layers::composite::PlaneGrid {
-        origin: plane.origin,
-        column_step: plane.u.map(|c| c * plane.spacing),
-        row_step: plane.v.map(|c| c * plane.spacing),
-    };
     let mut layers = Vec::new();
     for path in &args.segmentation {
         let seg = Segmentation::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
-        let found = seg.plane_layers(&grid, plane.columns, plane.rows, frame_of_reference)?;
+        let found = seg.plane_layers(plane, frame_of_reference)?;
         if found.is_empty() {
             eprintln!(
                 "hounsfield: {}: no segment lies on the plane",

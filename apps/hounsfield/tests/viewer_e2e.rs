@@ -808,7 +808,7 @@ mod e2e {
     #[test]
     fn segmentations_show_over_the_planes() {
         use hounsfield_core::folder::Catalog;
-        use hounsfield_core::layers::composite::{PlaneGrid, Style, composite};
+        use hounsfield_core::layers::composite::{Style, composite};
         use hounsfield_core::layers::segmentation::Segmentation;
         use hounsfield_core::volume::{Convention, Orientation};
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -865,13 +865,8 @@ mod e2e {
             let rect = pane(&s, Some(k));
             let [_, _, w, h] = rect;
             let grey = plane_reference(&volume, &first, &plane, None, window, w, h);
-            let grid = PlaneGrid {
-                origin: plane.origin,
-                column_step: plane.u.map(|c| c * plane.spacing),
-                row_step: plane.v.map(|c| c * plane.spacing),
-            };
             let layers = seg
-                .plane_layers(&grid, plane.columns, plane.rows, reference_uid.as_deref())
+                .plane_layers(&plane, reference_uid.as_deref())
                 .unwrap_or_else(|e| panic!("{e}"));
             let layer = hounsfield_core::layers::segmentation::SegmentLayer::paint_all(
                 plane.columns,

@@ -38,6 +38,15 @@ pub struct PlaneGrid {
 }
 
 impl PlaneGrid {
+    /// The grid of the pixels of a plane cut through a volume.
+    pub fn of_plane(plane: &hounsfield_volume::volume::Plane) -> PlaneGrid {
+        PlaneGrid {
+            origin: plane.origin,
+            column_step: plane.u.map(|c| c * plane.spacing),
+            row_step: plane.v.map(|c| c * plane.spacing),
+        }
+    }
+
     /// The grid of an image plane (Image Position, Image Orientation, Pixel Spacing).
     pub fn of(g: &Geometry) -> Option<PlaneGrid> {
         let (o, p, s) = (

@@ -3,6 +3,7 @@
 
 use crate::composite::{Placement, PlaneGrid};
 use crate::segmentation::{Mask, SegmentLayer, Segmentation};
+use hounsfield_volume::volume::Plane;
 use std::collections::{BTreeMap, HashMap};
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -17,19 +18,17 @@ struct Placed {
 }
 
 impl Segmentation {
-    /// The segments over a plane of `columns` x `rows` pixels whose centres lie on `grid`
-    /// (in the patient, in `frame_of_reference`), in the order of their numbers, on the
-    /// plane's own pixel grid. Nearest neighbour in 3D: the frames of each segment form a
+    /// The segments over `plane` (cut through a volume in `frame_of_reference`), in the
+    /// order of their numbers, on the plane's own pixel grid. Nearest neighbour in 3D: the frames of each segment form a
     /// stack along their normal; a plane pixel takes the frame nearest its centre, when it
     /// lies within half that frame's Slice Thickness of it (else half the smallest gap
     /// between frames, else 0.5 mm), and that frame's pixel nearest its centre.
     pub fn plane_layers(
         &self,
-        grid: &PlaneGrid,
-        columns: u32,
-        rows: u32,
+        plane: &Plane,
         frame_of_reference: Option<&str>,
     ) -> Result<Vec<SegmentLayer>, String> {
+        let (grid, columns, rows) = (PlaneGrid::of_plane(plane), plane.columns, plane.rows);
         if frame_of_reference.is_some()
             && self.frame_of_reference.is_some()
             && frame_of_reference != self.frame_of_reference.as_deref()

@@ -4,7 +4,7 @@
 
 use super::Model;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{LayerImage, PlaneGrid, Style};
+use hounsfield_core::layers::composite::{LayerImage, Style};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use std::sync::Arc;
 
@@ -114,11 +114,6 @@ impl Model {
             return None;
         }
         let plane = self.mpr.as_ref()?.plane(k);
-        let grid = PlaneGrid {
-            origin: plane.origin,
-            column_step: plane.u.map(|c| c * plane.spacing),
-            row_step: plane.v.map(|c| c * plane.spacing),
-        };
         let reference = self.current_image().and_then(|(i, _, _)| {
             i.file
                 .attributes()
@@ -128,7 +123,7 @@ impl Model {
             .segmentations
             .iter()
             .flat_map(|seg| {
-                seg.plane_layers(&grid, plane.columns, plane.rows, reference.as_deref())
+                seg.plane_layers(&plane, reference.as_deref())
                     .unwrap_or_default()
             })
             .collect();

@@ -3,7 +3,7 @@
 use crate::render::{RenderArgs, write_png};
 use hounsfield_core::folder::Catalog;
 use hounsfield_core::pipeline::{
-    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, render_view_with,
+    GreyPipeline, RenderOptions, RenderedImage, VoiSelection, data_range, render_view_with,
 };
 use hounsfield_core::plane_window::planes_voi;
 use hounsfield_core::view::View;
@@ -215,18 +215,31 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     // The planes' window by the viewers' rule (`plane_window`): the middle slice's, else
     // the volume's min-max.
     let params = volume_display(&volume, &slice, frame)?;
-    let frame = resample(&volume, &plane, slab);
+    // The CPU resampling, which the GPU path needs only for a window over the plane's
+    // own values (a thick slab takes seconds to resample on the CPU).
+    let use_cpu = args.use_cpu();
+    let mut frame = use_cpu.then(|| resample(&volume, &plane, slab));
     let view = args
         .view(plane.columns, plane.rows)
         .unwrap_or_else(|| View::native(plane.columns, plane.rows));
-    let mut pipeline =
-        GreyPipeline::resolve(&params, &frame, &options).map_err(|e| e.to_string())?;
+    let mut pipeline = GreyPipeline::resolve_over(
+        &params,
+        || {
+            data_range(
+                &params,
+                frame.get_or_insert_with(|| resample(&volume, &plane, slab)),
+            )
+        },
+        &options,
+    )
+    .map_err(|e| e.to_string())?;
     if options.voi == VoiSelection::Default {
         pipeline.voi = planes_voi(&pipeline.voi, !params.windows.is_empty(), || {
             volume.modality_range(params.pixel_padding)
         });
     }
-    let rendered = if args.use_cpu() {
+    let rendered = if use_cpu {
+        let frame = frame.unwrap_or_else(|| resample(&volume, &plane, slab));
         let mut image = render_view_with(&frame, Some(&pipeline), None, false, false, &view)
             .map_err(|e| e.to_string())?;
         image.pipeline = Some(pipeline);

@@ -1045,12 +1045,22 @@ pub fn resample(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Frame {
     if g.slices.is_empty() {
         return plane_frame(plane, out);
     }
-    for y in 0..h {
-        for x in 0..w {
-            let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
-            out[y * w + x] = combine(&g, mode, |off| trilinear(volume, &g, fx, fy, off));
+    let row = |(y, line): (usize, &mut [f32])| {
+        let fy = y as f32 + 0.5;
+        for (x, v) in line.iter_mut().enumerate() {
+            let fx = x as f32 + 0.5;
+            *v = combine(&g, mode, |off| trilinear(volume, &g, fx, fy, off));
         }
+    };
+    // Rows in parallel with the `parallel` feature: each pixel is computed alone, so the
+    // result is the same in any order (a thick slab is tens of samples per pixel).
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(w.max(1)).enumerate().for_each(row);
     }
+    #[cfg(not(feature = "parallel"))]
+    out.chunks_mut(w.max(1)).enumerate().for_each(row);
     plane_frame(plane, out)
 }
 

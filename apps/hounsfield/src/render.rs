@@ -97,9 +97,9 @@ pub struct RenderArgs {
     /// Sampling of stored values between pixel centres.
     #[arg(long, value_enum, default_value = "nearest")]
     pub filter: FilterArg,
-    /// What renders: the GPU, the CPU reference pipeline, or auto (the CPU when this
-    /// machine's only adapters are CPU devices such as lavapipe, where starting one costs
-    /// more than the image).
+    /// What renders: the GPU, the CPU reference pipeline, or auto (the CPU for an image or
+    /// a thin plane, where starting a GPU device costs more than the render; for a slab,
+    /// the GPU unless the machine's only adapters are CPU devices such as lavapipe).
     #[arg(long, value_enum, default_value = "auto")]
     pub renderer: RendererArg,
     /// Render with the CPU reference pipeline (same as --renderer cpu).
@@ -141,8 +141,12 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 impl RenderArgs {
-    /// Whether the CPU reference pipeline renders (`--cpu`, `--renderer cpu`, or `auto`
-    /// on a machine whose adapters are all CPU devices; `auto` says what it chose).
+    /// Whether the CPU reference pipeline renders (`--cpu`, `--renderer cpu`, or `auto`;
+    /// `auto` says what it chose). `auto` takes the CPU for an image or a thin plane on
+    /// every machine: starting a GPU device costs more than the whole render, on a real
+    /// GPU too (an NVIDIA H200: 239 ms for a 512 x 512 CT on the GPU path, 4 ms on the
+    /// CPU). A slab samples tens of voxels per pixel: `auto` takes the GPU for it when the
+    /// machine has one that is not a CPU device (lavapipe, llvmpipe, SwiftShader).
     pub fn use_cpu(&self) -> bool {
         if self.cpu {
             return true;
@@ -151,11 +155,17 @@ impl RenderArgs {
             RendererArg::Cpu => true,
             RendererArg::Gpu => false,
             RendererArg::Auto => {
-                let cpu = hounsfield_render::headless::Headless::only_cpu_adapters();
+                let (cpu, why) = if self.slab.is_none() {
+                    (true, "an image or a thin plane")
+                } else if hounsfield_render::headless::Headless::only_cpu_adapters() {
+                    (true, "a slab, and the only adapters are CPU devices")
+                } else {
+                    (false, "a slab, and a GPU adapter")
+                };
                 tracing::info!(
-                    "--renderer auto: {}",
+                    "--renderer auto: {} ({why})",
                     if cpu {
-                        "the CPU reference pipeline (the only adapters are CPU devices)"
+                        "the CPU reference pipeline"
                     } else {
                         "the GPU"
                     }

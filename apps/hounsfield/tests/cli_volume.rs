@@ -224,11 +224,13 @@ fn render_folder_rejects_impossible_requests_clearly() {
 }
 
 /// `render --renderer`: `cpu` is the CPU reference byte for byte (as `--cpu`), `gpu` the GPU
-/// (within 1 of it), and `auto` takes the CPU exactly when the machine's only adapters are
-/// CPU devices, says so, and gives that path's PNG. Prints both paths' times.
+/// (within 1 of it), and `auto` takes the CPU for an image on every machine, and for a slab
+/// exactly when the machine's only adapters are CPU devices; it says so and gives that
+/// path's PNG. Prints the paths' times.
 #[test]
 fn renderer_choice_for_one_shot_renders() {
-    let Some(file) = shared("ct-philips-brain/I100") else {
+    let (Some(file), Some(folder)) = (shared("ct-philips-brain/I100"), shared("ct-philips-brain"))
+    else {
         return;
     };
     if gpu().is_none() {
@@ -236,11 +238,11 @@ fn renderer_choice_for_one_shot_renders() {
     }
     let dir = hounsfield_conformance::root().join("target/cli-renderer");
     std::fs::create_dir_all(&dir).expect("output folder");
-    let run = |name: &str, extra: &[&str]| -> (Vec<u8>, String, f64) {
+    let run = |input: &Path, name: &str, extra: &[&str]| -> (Vec<u8>, String, f64) {
         let out = dir.join(format!("{name}.png"));
         let mut args = vec![
             "render",
-            file.to_str().unwrap_or_default(),
+            input.to_str().unwrap_or_default(),
             "-o",
             out.to_str().unwrap_or_default(),
             "--size",
@@ -260,33 +262,47 @@ fn renderer_choice_for_one_shot_renders() {
         let bytes = std::fs::read(&out).expect("the PNG");
         (bytes, String::from_utf8_lossy(&o.stderr).into_owned(), ms)
     };
-    let (cpu_flag, _, _) = run("cpu-flag", &["--cpu"]);
-    let (cpu, _, cpu_ms) = run("cpu", &["--renderer", "cpu"]);
+    let (cpu_flag, _, _) = run(&file, "cpu-flag", &["--cpu"]);
+    let (cpu, _, cpu_ms) = run(&file, "cpu", &["--renderer", "cpu"]);
     assert_eq!(cpu, cpu_flag, "--renderer cpu differs from --cpu");
-    let (gpu_png, _, gpu_ms) = run("gpu", &["--renderer", "gpu"]);
+    let (_, _, gpu_ms) = run(&file, "gpu", &["--renderer", "gpu"]);
     let (_, _, g) = grey_png(&dir.join("gpu.png"));
     let (_, _, c) = grey_png(&dir.join("cpu.png"));
     let worst = g.iter().zip(&c).map(|(a, b)| a.abs_diff(*b)).max();
     assert_eq!(g.len(), c.len());
     assert!(worst <= Some(1), "GPU vs CPU reference: {worst:?}");
-    let only_cpu = hounsfield_render::headless::Headless::only_cpu_adapters();
-    let (auto, stderr, auto_ms) = run("auto", &[]);
-    if only_cpu {
-        assert!(
-            stderr.contains("--renderer auto: the CPU reference pipeline"),
-            "auto did not take the CPU: {stderr}"
-        );
-        assert_eq!(auto, cpu, "auto (CPU) differs from --renderer cpu");
-    } else {
-        assert!(
-            stderr.contains("--renderer auto: the GPU"),
-            "auto did not take the GPU: {stderr}"
-        );
-        assert_eq!(auto, gpu_png, "auto (GPU) differs from --renderer gpu");
-    }
+    let (auto, stderr, auto_ms) = run(&file, "auto", &[]);
+    assert!(
+        stderr.contains("--renderer auto: the CPU reference pipeline (an image"),
+        "auto did not take the CPU for an image: {stderr}"
+    );
+    assert_eq!(auto, cpu, "auto (CPU) differs from --renderer cpu");
     println!(
-        "one 700 x 600 render of a 512 x 512 CT, whole process: CPU {cpu_ms:.0} ms, GPU {gpu_ms:.0} ms, auto ({}) {auto_ms:.0} ms",
-        if only_cpu { "CPU" } else { "GPU" }
+        "one 700 x 600 render of a 512 x 512 CT, whole process: CPU {cpu_ms:.0} ms, GPU {gpu_ms:.0} ms, auto (CPU) {auto_ms:.0} ms"
+    );
+    // A slab: the GPU, unless the machine's only adapters are CPU devices.
+    let slab = ["--plane", "sagittal", "--slab", "20", "--mode", "mip"];
+    let with = |r: &'static str| {
+        let mut a = slab.to_vec();
+        a.extend(["--renderer", r]);
+        a
+    };
+    let (slab_cpu, _, slab_cpu_ms) = run(&folder, "slab-cpu", &with("cpu"));
+    let (slab_gpu, _, slab_gpu_ms) = run(&folder, "slab-gpu", &with("gpu"));
+    let (slab_auto, stderr, slab_auto_ms) = run(&folder, "slab-auto", &slab);
+    let only_cpu = hounsfield_render::headless::Headless::only_cpu_adapters();
+    let (chose, want) = if only_cpu {
+        ("the CPU reference pipeline", &slab_cpu)
+    } else {
+        ("the GPU", &slab_gpu)
+    };
+    assert!(
+        stderr.contains(&format!("--renderer auto: {chose} (a slab")),
+        "auto did not take {chose} for a slab: {stderr}"
+    );
+    assert_eq!(&slab_auto, want, "auto differs from the path it named");
+    println!(
+        "a 20 mm sagittal MIP of a 28-slice CT, whole process: CPU {slab_cpu_ms:.0} ms, GPU {slab_gpu_ms:.0} ms, auto ({chose}) {slab_auto_ms:.0} ms"
     );
 }
 

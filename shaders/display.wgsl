@@ -65,6 +65,8 @@ struct Params {
 @group(0) @binding(2) var modality_lut: texture_2d<u32>;
 @group(0) @binding(3) var voi_lut: texture_2d<u32>;
 @group(0) @binding(4) var palette_texture: texture_2d<f32>;
+// Nearest, clamped to the edges: fetches the 2 x 2 texels of a bilinear sample at once.
+@group(0) @binding(5) var gather_sampler: sampler;
 
 const KIND: u32 = SAMPLE_KIND;
 // Float samples below this are no data (hounsfield_core::volume::NO_DATA_BELOW).
@@ -80,6 +82,10 @@ override SUPPLEMENTAL: u32 = 0u;
 // 3 for a layer (segmentations): RGBA texels of colour premultiplied by coverage, and the
 // coverage, blended over the pass (premultiplied alpha blending).
 override OVERLAY: u32 = 0u;
+// The Presentation stage, fixed per pipeline as the stages above (a branch on a uniform
+// costs a CPU rasteriser both sides): bit 0, a Presentation LUT table in voi_lut's slot
+// (params.plut_len entries); bit 1, INVERSE.
+override PRESENTATION: u32 = 0u;
 
 // The tile's part of the image as two triangles, placed by the forward view transform.
 // Only coverage comes from them: vertex positions are snapped to the rasteriser's grid,
@@ -143,6 +149,20 @@ fn sample_stored(img: vec2<f32>) -> vec4<f32> {
     let s = img - vec2<f32>(0.5);
     let i0 = vec2<i32>(floor(s));
     let f = s - floor(s);
+    if (KIND == 0u) {
+        // A grey image takes the four texels with one gather (on a CPU rasteriser, a
+        // quarter of the texture work): at the corner they share, i0 + 1, which lies half
+        // a texel from any other choice of texels, so the coordinate's rounding cannot
+        // change them. The sampler clamps to the texture's edges, which are the image's
+        // (a tile's texture keeps one texel of margin inside the image), as clamp_texel.
+        let size = vec2<f32>(textureDimensions(image_texture).xy);
+        let corner = (vec2<f32>(i0 - vec2<i32>(params.texture_origin)) + vec2<f32>(1.0)) / size;
+        let q = vec4<f32>(textureGather(0, image_texture, gather_sampler, corner, i32(params.layer)));
+        // In the order (i0.x, i0.y + 1), (i0.x + 1, i0.y + 1), (i0.x + 1, i0.y), i0.
+        let top = fma(vec4<f32>(q.z - q.w), vec4<f32>(f.x), vec4<f32>(q.w));
+        let bottom = fma(vec4<f32>(q.y - q.x), vec4<f32>(f.x), vec4<f32>(q.x));
+        return fma(bottom - top, vec4<f32>(f.y), top);
+    }
     let v00 = load_texel(clamp_texel(i0));
     let v10 = load_texel(clamp_texel(i0 + vec2<i32>(1, 0)));
     let v01 = load_texel(clamp_texel(i0 + vec2<i32>(0, 1)));
@@ -214,11 +234,11 @@ fn voi_transform(x: f32) -> f32 {
 // identity or INVERSE.
 fn presentation_transform(y: f32) -> f32 {
     var p = y;
-    if (params.plut_len > 0u) {
+    if ((PRESENTATION & 1u) == 1u) {
         let i = clamp(round(clamp(y, 0.0, 1.0) * f32(params.plut_len - 1u)), 0.0, f32(params.plut_len - 1u));
         p = f32(table_entry(voi_lut, u32(i))) / params.plut_max;
     }
-    return select(p, 1.0 - p, params.inverse == 1u);
+    return select(p, 1.0 - p, (PRESENTATION & 2u) == 2u);
 }
 
 // Stage 5: a palette index -> RGB (8-bit entries, as the CPU reference scales them).

@@ -134,9 +134,12 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
     surface.configure(&device, &config);
     let renderer = Renderer::new(&device, &queue, format);
     let info = adapter.get_info();
+    // Each frame clears the canvas to the panes' background first.
+    let mut scene = Scene::default();
+    scene.target_cleared = true;
     Ok(WebViewer::with(
         Backend::Gpu(Box::new(Gpu {
-            scene: Scene::default(),
+            scene,
             surface,
             device,
             queue,
@@ -827,7 +830,7 @@ impl WebViewer {
             let pass = hounsfield_render::clear_pass(
                 &mut encoder,
                 &target,
-                [0.0, 0.0, 0.0, 1.0],
+                hounsfield_viewer::scene::BACKGROUND,
                 "hounsfield web frame",
             );
             let mut pass = pass.forget_lifetime();

@@ -112,6 +112,7 @@ impl Renderer {
             } else {
                 u32::from(state.overlay)
             },
+            presentation: u32::from(p.plut_len > 0) | (p.inverse << 1),
             background: false,
         };
         image.pipeline = Some((

@@ -112,6 +112,8 @@ pub struct Renderer {
     pipelines: std::sync::Mutex<std::collections::HashMap<PipelineKey, wgpu::RenderPipeline>>,
     empty_table: wgpu::TextureView,
     empty_palette: wgpu::TextureView,
+    /// Nearest, clamped to the edges: the display shader's gathers.
+    gather_sampler: wgpu::Sampler,
     mpr: volume::MprPipelines,
 }
 
@@ -279,6 +281,10 @@ impl Renderer {
             pipelines: std::sync::Mutex::new(std::collections::HashMap::new()),
             empty_table: table_texture(device, queue, &[0]),
             empty_palette: palette_texture(device, queue, None),
+            gather_sampler: device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some("hounsfield gather"),
+                ..wgpu::SamplerDescriptor::default()
+            }),
             mpr: volume::MprPipelines::new(device),
         }
     }

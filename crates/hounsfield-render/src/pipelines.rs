@@ -58,6 +58,8 @@ pub(crate) struct PipelineKey {
     pub(crate) supplemental: u32,
     /// An overlay bitmap ([`DrawState::overlay`](crate::DrawState::overlay)).
     pub(crate) overlay: u32,
+    /// The Presentation stage: bit 0 a Presentation LUT table, bit 1 INVERSE.
+    pub(crate) presentation: u32,
     /// The background pipeline instead of the image one.
     pub(crate) background: bool,
 }
@@ -110,6 +112,12 @@ impl Renderer {
                     wgpu::TextureSampleType::Float { filterable: false },
                     wgpu::TextureViewDimension::D2,
                 ),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 5,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::NonFiltering),
+                    count: None,
+                },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -137,6 +145,7 @@ impl Renderer {
             ("VOI_KIND", f64::from(key.voi)),
             ("SUPPLEMENTAL", f64::from(key.supplemental)),
             ("OVERLAY", f64::from(key.overlay)),
+            ("PRESENTATION", f64::from(key.presentation)),
         ];
         let pipeline = self
             .device

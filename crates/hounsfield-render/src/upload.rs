@@ -541,6 +541,10 @@ impl Renderer {
                                     binding: 4,
                                     resource: wgpu::BindingResource::TextureView(palette),
                                 },
+                                wgpu::BindGroupEntry {
+                                    binding: 5,
+                                    resource: wgpu::BindingResource::Sampler(&self.gather_sampler),
+                                },
                             ],
                         }));
                 }

@@ -76,6 +76,10 @@ pub struct Scene {
     /// Per plane view: the segments over it, for its plane and the segmentations'
     /// generation (None: none lie on it).
     plane_segments: [PlaneSegments; 3],
+    /// The caller clears the whole target to [`BACKGROUND`] before the panes are drawn
+    /// (the browser page does): panes then paint no background of their own, which on a
+    /// software rasteriser saves a full-screen pass per pane.
+    pub target_cleared: bool,
 }
 
 /// The segments over a plane: for its plane and the segmentations' generation, the
@@ -85,7 +89,10 @@ type PlaneSegments = Option<((Plane, u64), Option<GpuImage>)>;
 impl Scene {
     /// Forgets every upload (after the device was lost and recreated).
     pub fn clear(&mut self) {
-        *self = Scene::default();
+        *self = Scene {
+            target_cleared: self.target_cleared,
+            ..Scene::default()
+        };
     }
 
     /// Whether plane `k`'s image exists.
@@ -232,7 +239,8 @@ impl Scene {
                 ),
                 _ => (None, None, None),
             };
-            if let Some(state) = state {
+            if let Some(mut state) = state {
+                state.paint_background &= !self.target_cleared;
                 draws.push(PaneDraw {
                     pane,
                     viewport,

@@ -30,9 +30,14 @@ h, w = g.shape[:2]
 alpha = float(round(req["opacity"] * 255))
 C = np.zeros((h, w, 3))
 A = np.zeros((h, w))
-for covers, colors in req["layers"]:
+for layer in req["layers"]:
+    covers, colors = layer[0], layer[1]
+    # Optionally, the segments (channels) a segment list shows; the others are hidden.
+    keep = layer[2] if len(layer) > 2 else None
     cover = np.load(covers).astype(np.float64)
     for k in range(cover.shape[-1]):
+        if keep is not None and k not in keep:
+            continue
         c = cover[..., k]
         inside = c >= 128
         pad = np.pad(inside, 1, constant_values=False)
@@ -189,6 +194,62 @@ fn segments_are_painted_as_highdicom_reads_them() {
         "segmentation: {checked} renders (3 slices; binary + fractional and labelmap on the CPU, binary on the GPU) equal NumPy's painting of highdicom's masks ({painted} pixels painted; the GPU within {gpu_worst}); colours within 2 of highdicom's; placed by plane = by reference"
     );
     assert!(painted > 10_000, "hardly anything was painted: {painted}");
+}
+
+/// A segment list: `render --segmentation --segments 1,3 --segment-opacity 0.4` paints
+/// segments 1 and 3 of the binary SEG (two of three overlapping ones) at that opacity,
+/// as NumPy paints highdicom's masks of those two alone, exactly (the CPU path).
+#[test]
+fn a_segment_list_paints_the_segments_shown() {
+    let dir = root().join("target/tmp/segmentation-list");
+    let Some(made) = make_segmentations(&dir) else {
+        return;
+    };
+    let binary = dir.join("binary.seg.dcm");
+    let mut painted = 0usize;
+    for s in made["slices"].as_array().expect("slices") {
+        let file = PathBuf::from(s["path"].as_str().expect("path"));
+        let uid = s["uid"].as_str().expect("uid");
+        let plain = dir.join(format!("{uid}.plain.png"));
+        render(&["--renderer", "cpu"], &file, &plain);
+        let out = dir.join(format!("{uid}.list.png"));
+        let said = render(
+            &[
+                "--renderer",
+                "cpu",
+                "--segmentation",
+                binary.to_str().expect("utf-8"),
+                "--segments",
+                "1,3",
+                "--segment-opacity",
+                "0.4",
+            ],
+            &file,
+            &out,
+        );
+        let colors = said_colors(&said);
+        assert_eq!(colors.len(), 3, "{said}");
+        let want = dir.join(format!("{uid}.list.want.npy"));
+        let covers = dir.join(format!("{uid}.binary.npy"));
+        let request = serde_json::json!({
+            "plain": plain, "opacity": 0.4, "layers": [[covers, colors, [0, 2]]], "out": want,
+        });
+        run_python(PAINT, &[request.to_string()]);
+        let want = read_npy_rgb(&want);
+        let (_, _, got) = read_png_rgb(&out);
+        let (_, _, before) = read_png_rgb(&plain);
+        let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{uid}: {differ} samples differ from NumPy");
+        painted += got
+            .chunks(3)
+            .zip(before.chunks(3))
+            .filter(|(a, b)| a != b)
+            .count();
+    }
+    println!(
+        "segment list: segments 1 and 3 of 3 at opacity 0.4 equal NumPy's painting ({painted} pixels painted)"
+    );
+    assert!(painted > 1_000, "hardly anything was painted: {painted}");
 }
 
 /// An RGB uint8 array of shape (h, w, 3) saved by NumPy.

@@ -3,7 +3,7 @@
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
-use hounsfield_core::layers::composite::{LayerImage, Style};
+use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 
 /// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
@@ -70,7 +70,8 @@ fn say_colors(seg: &Segmentation) {
     }
 }
 
-/// `layers` painted on a `columns` x `rows` grid at `--segment-opacity`.
+/// `layers` (those `--segments` names, when given) painted on a `columns` x `rows` grid
+/// at `--segment-opacity`.
 fn paint(
     columns: u32,
     rows: u32,
@@ -83,9 +84,10 @@ fn paint(
             args.segment_opacity
         ));
     }
-    let style = Style {
-        opacity: args.segment_opacity,
-        outline: true,
-    };
-    Ok(SegmentLayer::paint_all(columns, rows, layers, style))
+    let shown: Vec<(&SegmentLayer, f64)> = layers
+        .iter()
+        .filter(|l| args.segments.is_empty() || args.segments.contains(&l.segment))
+        .map(|l| (l, args.segment_opacity))
+        .collect();
+    Ok(SegmentLayer::paint_each(columns, rows, &shown, true))
 }

@@ -64,6 +64,10 @@ pub struct RenderArgs {
     /// Fill opacity of the segments, 0 to 1 (their outline is opaque).
     #[arg(long, default_value_t = 0.5, value_name = "A")]
     pub segment_opacity: f64,
+    /// Paint only these segments, by Segment Number, e.g. 1,3 (of every --segmentation;
+    /// default: all), as a segment list with the others hidden shows them.
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    pub segments: Vec<u16>,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,

@@ -107,6 +107,8 @@ pub struct Painted<'a> {
     pub mask: &'a Mask,
     /// Its colour.
     pub color: [u8; 3],
+    /// Its fill opacity, 0 to 1 (the outline is opaque).
+    pub opacity: f64,
     /// Where it lies.
     pub placement: Placement,
 }
@@ -129,13 +131,13 @@ impl LayerImage {
     /// Paints `layers` in order (later ones over earlier ones) on the pixels of a
     /// `columns` x `rows` image. Each image pixel takes the mask pixel under its centre. A
     /// mask pixel at least half covered with a 4-neighbour that is not is an edge: opaque
-    /// in its colour when `style.outline`; any other covered pixel has the opacity
-    /// round(opacity x 255) / 255 times its coverage (of 255). Layers combine as
+    /// in its colour when `outline`; any other covered pixel has the opacity
+    /// round(layer's opacity x 255) / 255 times its coverage (of 255). Layers combine as
     /// premultiplied "over": C = colour x a + C (1 - a), A = a + A (1 - a).
-    pub fn paint(columns: u32, rows: u32, layers: &[Painted<'_>], style: Style) -> LayerImage {
-        let alpha = (style.opacity.clamp(0.0, 1.0) * 255.0).round();
+    pub fn paint(columns: u32, rows: u32, layers: &[Painted<'_>], outline: bool) -> LayerImage {
         let mut pixels = vec![[0.0; 4]; columns as usize * rows as usize];
         for layer in layers {
+            let alpha = (layer.opacity.clamp(0.0, 1.0) * 255.0).round();
             let inside = |x: i64, y: i64| layer.mask.at(x, y) >= 128;
             let k = layer.color.map(|c| f64::from(c) / 255.0);
             for j in 0..rows {
@@ -146,7 +148,7 @@ impl LayerImage {
                     if cover == 0 {
                         continue;
                     }
-                    let edge = style.outline
+                    let edge = outline
                         && inside(mx, my)
                         && !(inside(mx - 1, my)
                             && inside(mx + 1, my)
@@ -193,13 +195,13 @@ impl LayerImage {
 /// becomes RGB.
 ///
 /// ```
-/// use hounsfield_layers::composite::{LayerImage, Painted, Placement, Style, composite};
+/// use hounsfield_layers::composite::{LayerImage, Painted, Placement, composite};
 /// use hounsfield_layers::segmentation::Mask;
 /// use hounsfield_pipeline::{RenderedImage, view::View};
 /// let mut image = RenderedImage { width: 2, height: 1, channels: 1, pixels: vec![100, 100], pipeline: None };
 /// let mask = Mask { columns: 2, rows: 1, coverage: vec![255, 0] };
-/// let red = Painted { mask: &mask, color: [255, 0, 0], placement: Placement::SameGrid };
-/// let layer = LayerImage::paint(2, 1, &[red], Style { opacity: 0.5, outline: false });
+/// let red = Painted { mask: &mask, color: [255, 0, 0], opacity: 0.5, placement: Placement::SameGrid };
+/// let layer = LayerImage::paint(2, 1, &[red], false);
 /// composite(&mut image, &View::native(2, 1), &layer);
 /// assert_eq!(image.pixels, vec![178, 50, 50, 100, 100, 100]);
 /// ```

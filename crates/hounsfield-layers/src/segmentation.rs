@@ -109,17 +109,41 @@ pub struct SegmentLayer {
 }
 
 impl SegmentLayer {
-    /// `layers` painted together on a `columns` x `rows` grid ([`LayerImage::paint`]).
+    /// `layers` painted together on a `columns` x `rows` grid ([`LayerImage::paint`]), all
+    /// filled at `style`'s opacity.
     pub fn paint_all(columns: u32, rows: u32, layers: &[SegmentLayer], style: Style) -> LayerImage {
+        let each: Vec<(&SegmentLayer, f64)> = layers.iter().map(|l| (l, style.opacity)).collect();
+        Self::paint_each(columns, rows, &each, style.outline)
+    }
+
+    /// `layers` painted together, each filled at its own opacity (a segment list's
+    /// setting), outlined when `outline`.
+    ///
+    /// ```
+    /// use hounsfield_layers::composite::{Placement, Style};
+    /// use hounsfield_layers::segmentation::{Mask, SegmentLayer};
+    /// let mask = Mask { columns: 1, rows: 1, coverage: vec![255] };
+    /// let red = SegmentLayer { segment: 1, color: [255, 0, 0], mask, placement: Placement::SameGrid };
+    /// let faint = SegmentLayer::paint_each(1, 1, &[(&red, 0.2)], false);
+    /// let half = SegmentLayer::paint_all(1, 1, &[red.clone()], Style { opacity: 0.5, outline: false });
+    /// assert!(faint.pixels[0][3] < half.pixels[0][3]);
+    /// ```
+    pub fn paint_each(
+        columns: u32,
+        rows: u32,
+        layers: &[(&SegmentLayer, f64)],
+        outline: bool,
+    ) -> LayerImage {
         let painted: Vec<Painted> = layers
             .iter()
-            .map(|l| Painted {
+            .map(|(l, opacity)| Painted {
                 mask: &l.mask,
                 color: l.color,
+                opacity: *opacity,
                 placement: l.placement,
             })
             .collect();
-        LayerImage::paint(columns, rows, &painted, style)
+        LayerImage::paint(columns, rows, &painted, outline)
     }
 }
 

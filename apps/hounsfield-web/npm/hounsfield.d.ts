@@ -63,6 +63,20 @@ export interface MeasurementStatus {
  * What `status()` reports: the keys of the Rust struct `hounsfield_viewer::status::Status`,
  * shared with the native viewer's status file, plus `canvas`, `adapter` and `error`.
  */
+/** One segment of the segment list. */
+export interface SegmentEntry {
+  /** The segmentation it belongs to (0-based, in the order they were opened). */
+  segmentation: number;
+  /** Its Segment Number. */
+  number: number;
+  label: string;
+  /** sRGB, from its Recommended Display CIELab Value. */
+  color: [number, number, number];
+  visible: boolean;
+  /** Fill opacity, 0 to 1 (the outline is opaque). */
+  opacity: number;
+}
+
 export interface Status {
   /** No load is running, a file was opened, every file is decoded or failed, and the image is drawn. */
   loaded: boolean;
@@ -94,6 +108,8 @@ export interface Status {
   shutters: boolean;
   /** The labels of the segments (DICOM SEG opened with the images) over the image on screen; empty when none, or hidden (key J). */
   segments: string[];
+  /** The segment list: every segment of the segmentations opened (setSegment shows, hides and fades each). */
+  segment_list: SegmentEntry[];
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */
   presentation_state: string | null;
   /** Quarter turns clockwise (0-3). */
@@ -184,6 +200,8 @@ export declare class Viewer extends EventTarget {
   /** Takes a measuring tool (a left drag in the image then draws with it). */
   setTool(tool: Tool): void;
   measurements(): MeasurementStatus[];
+  /** Shows or hides segment `index` of `status().segment_list`, and sets its fill opacity (0-1); false when there is no such segment. */
+  setSegment(index: number, options: { visible?: boolean; opacity?: number }): boolean;
   /** Selects a measurement and shows the image it was drawn on. */
   selectMeasurement(id: number): void;
   /** Deletes a measurement (Ctrl+Z brings it back). */

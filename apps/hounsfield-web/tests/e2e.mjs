@@ -461,6 +461,17 @@ d.save_as(sys.argv[2])
     px = await pixels();
     const off = maxDiff(px, nativeRender(image, s.canvas, win));
     check(on <= 2 && plain > 100 && off <= 2, `segmentation: max diff ${on} vs render --segmentation (${plain} vs the plain image); J hides it: ${off}`);
+    // The segment list: J shows them again; the page's box hides segment 2, the API fades
+    // segments 1 and 3 to 0.4: as `render --segments 1,3 --segment-opacity 0.4`.
+    await page.keyboard.press('j');
+    await waitFor('the segments shown', (s) => s.segments.length === 3 && s.segment_list.length === 3);
+    await page.evaluate(() => document.querySelector('#segments li:nth-child(2) input[type=checkbox]').click());
+    const set = await page.evaluate(() => [0, 2].map((i) => window.hounsfield.setSegment(i, { opacity: 0.4 })));
+    s = await waitFor('segment 2 hidden, 1 and 3 faded', (s) => s.segments.length === 2 && s.segment_list[2].opacity === 0.4);
+    [s, px] = await settledCanvas();
+    const list = maxDiff(px, nativeRender(image, s.canvas, [...win, '--segmentation', seg, '--segments', '1,3', '--segment-opacity', '0.4']));
+    const listed = s.segment_list.map((e) => `${e.number} ${e.label} ${e.visible ? 'shown' : 'hidden'} ${e.opacity}`).join('; ');
+    check(set.every((x) => x) && list <= 2 && !s.segment_list[1].visible, `segment list (${listed}): max diff ${list} vs render --segments 1,3 --segment-opacity 0.4`);
   }
 
   // A presentation state (made by highdicom) opened with its image: its window,

@@ -202,6 +202,7 @@ function paintPanels(status) {
     ul.append(li);
   });
   paintMeasurements(status);
+  paintSegments(status);
   const p = status.progress;
   const bar = $('progress');
   bar.hidden = p.loads === 0;
@@ -242,6 +243,49 @@ function paintMeasurements(status) {
     if (m.selected) li.className = 'current';
     li.onclick = () => viewer.selectMeasurement(m.id);
     ul.append(li);
+  });
+}
+
+// The segment list: each segment's colour, a box that shows or hides it, and its fill
+// opacity. Rebuilt only when the list changes (a slider being dragged keeps its element).
+let lastSegments = '';
+function paintSegments(status) {
+  const list = status.segment_list;
+  $('segments-panel').hidden = list.length === 0;
+  const key = JSON.stringify(list.map((s) => [s.segmentation, s.number, s.label, s.color]));
+  const ul = $('segments');
+  if (key !== lastSegments) {
+    lastSegments = key;
+    ul.replaceChildren(
+      ...list.map((s, i) => {
+        const li = document.createElement('li');
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        swatch.style.background = `rgb(${s.color.join(',')})`;
+        const shown = document.createElement('input');
+        shown.type = 'checkbox';
+        shown.title = 'shown';
+        shown.onchange = () => viewer.setSegment(i, { visible: shown.checked });
+        const label = document.createElement('span');
+        label.textContent = list.filter((t) => t.segmentation !== s.segmentation).length
+          ? `${s.segmentation + 1}.${s.number} ${s.label}`
+          : `${s.number} ${s.label}`;
+        const opacity = document.createElement('input');
+        opacity.type = 'range';
+        opacity.min = '0';
+        opacity.max = '1';
+        opacity.step = '0.05';
+        opacity.title = 'fill opacity';
+        opacity.oninput = () => viewer.setSegment(i, { opacity: Number(opacity.value) });
+        li.append(swatch, shown, label, opacity);
+        return li;
+      }),
+    );
+  }
+  list.forEach((s, i) => {
+    const [, shown, , opacity] = ul.children[i].children;
+    shown.checked = s.visible;
+    if (document.activeElement !== opacity) opacity.value = String(s.opacity);
   });
 }
 
@@ -336,6 +380,8 @@ window.hounsfield = {
   // A DICOMweb study or series URL; credentials as {user, password} or {token}.
   openDicomWeb: (url, auth = {}) => openDicomWeb(new URL(url, location.href).href, auth),
   setWindow: (center, width) => viewer.setWindow(center, width),
+  // Segment `index` of status().segment_list: {visible, opacity}.
+  setSegment: (index, options) => viewer.setSegment(index, options),
   // Reloads the page drawing with 'cpu' or 'webgpu' (or 'auto').
   setRenderer(path) {
     const params = new URLSearchParams(location.search);

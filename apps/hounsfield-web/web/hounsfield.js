@@ -398,6 +398,13 @@ export class Viewer extends EventTarget {
     return this.status().measurements;
   }
 
+  /** Shows or hides segment `index` of `status().segment_list` and sets its fill opacity. */
+  setSegment(index, { visible, opacity } = {}) {
+    const done = this.wasm.set_segment(index, visible === undefined ? -1 : visible ? 1 : 0, opacity === undefined ? -1 : opacity);
+    this.dirty = true;
+    return done;
+  }
+
   /** Selects measurement `id` and shows the image it was drawn on. */
   selectMeasurement(id) {
     this.wasm.select_measurement(id);

@@ -232,6 +232,16 @@ pub enum Action {
     ToggleShutters,
     /// Show or hide the segmentations over the images.
     ToggleSegmentations,
+    /// Show or hide one segment of the segment list (by its index there), or set its fill
+    /// opacity (0 to 1).
+    SetSegment {
+        /// The index in [`Model::segment_list`](crate::model::Model::segment_list).
+        index: usize,
+        /// Shown or hidden; None leaves it.
+        visible: Option<bool>,
+        /// The fill opacity; None leaves it.
+        opacity: Option<f64>,
+    },
     /// Show the images through their presentation states (GSPS), or without them.
     TogglePresentationStates,
     /// Show the next series.

@@ -198,6 +198,9 @@ pub struct Status {
     /// The labels of the segments over the image on screen (segmentations shown; their
     /// frames belong to it).
     pub segments: Vec<String>,
+    /// The segment list: every segment of the segmentations opened, whether it is shown
+    /// and its fill opacity.
+    pub segment_list: Vec<crate::model::SegmentEntry>,
     /// The Content Label of the presentation state applied to the image on screen
     /// ("" when it has none), None when none applies.
     pub presentation_state: Option<String>,
@@ -276,6 +279,7 @@ impl Status {
                 .current
                 .map(|c| m.segments_on(c.id, c.frame))
                 .unwrap_or_default(),
+            segment_list: m.segment_list.clone(),
             presentation_state: m
                 .current_presentation()
                 .map(|s| s.label.clone().unwrap_or_default()),

@@ -8,6 +8,7 @@ mod browser;
 mod draw_cpu;
 pub mod loader;
 mod measure_ui;
+mod segments_ui;
 mod status;
 mod ui;
 

@@ -21,6 +21,7 @@ mod planes;
 mod presentation;
 mod reports;
 mod segments;
+pub use segments::SegmentEntry;
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};
@@ -217,6 +218,9 @@ pub struct Model {
     /// Counts changes to `segmentations` and their visibility (caches of the painted
     /// segments follow it).
     pub segmentation_generation: u64,
+    /// The segment list: every segment of `segmentations`, with how it is shown
+    /// ([`set_segment`](Self::set_segment)).
+    pub segment_list: Vec<SegmentEntry>,
 }
 
 /// Messages kept in memory.
@@ -319,6 +323,13 @@ impl Model {
             Action::ToggleSegmentations => {
                 self.view.segmentations = !self.view.segmentations;
                 self.segmentation_generation += 1;
+            }
+            Action::SetSegment {
+                index,
+                visible,
+                opacity,
+            } => {
+                self.set_segment(index, visible, opacity);
             }
             Action::TogglePresentationStates => {
                 self.view.presentation_states = !self.view.presentation_states;

@@ -1,6 +1,7 @@
 //! DICOM Segmentations opened with their images: each segment painted over the images its
 //! frames belong to (derived from them, or lying in their plane), in its recommended
-//! colour, filled at half opacity and outlined. J hides and shows them.
+//! colour, filled (at half opacity unless the segment list says otherwise) and outlined.
+//! J hides and shows them all; the segment list hides, shows and fades each.
 
 use super::Model;
 use hounsfield_core::DicomFile;
@@ -8,7 +9,58 @@ use hounsfield_core::layers::composite::{LayerImage, Style};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use std::sync::Arc;
 
+/// One segment of the segment list: which it is, and how it is shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentEntry {
+    /// The segmentation it belongs to (0-based, in the order they were opened).
+    pub segmentation: usize,
+    /// Its Segment Number.
+    pub number: u16,
+    /// Its Segment Label.
+    pub label: String,
+    /// Its colour (sRGB), from its Recommended Display CIELab Value.
+    pub color: [u8; 3],
+    /// Painted.
+    pub visible: bool,
+    /// Fill opacity, 0 to 1 (the outline is opaque).
+    pub opacity: f64,
+}
+
 impl Model {
+    /// Shows or hides segment `index` of the segment list, and sets its fill opacity
+    /// (clamped to 0-1); false when there is no such segment.
+    pub fn set_segment(
+        &mut self,
+        index: usize,
+        visible: Option<bool>,
+        opacity: Option<f64>,
+    ) -> bool {
+        let Some(entry) = self.segment_list.get_mut(index) else {
+            return false;
+        };
+        if let Some(v) = visible {
+            entry.visible = v;
+        }
+        if let Some(a) = opacity.filter(|a| a.is_finite()) {
+            entry.opacity = a.clamp(0.0, 1.0);
+        }
+        self.segmentation_generation += 1;
+        true
+    }
+
+    /// The fill opacity segment `number` of segmentation `seg` is painted at; None when
+    /// the segment list hides it.
+    fn segment_opacity(&self, seg: usize, number: u16) -> Option<f64> {
+        match self
+            .segment_list
+            .iter()
+            .find(|e| e.segmentation == seg && e.number == number)
+        {
+            Some(e) => e.visible.then_some(e.opacity),
+            None => Some(Style::default().opacity),
+        }
+    }
+
     /// Whether `file` is a DICOM Segmentation ([`segmentation_file`](Self::segmentation_file)).
     pub fn is_segmentation(file: &DicomFile) -> bool {
         Segmentation::is_segmentation(file)
@@ -32,6 +84,21 @@ impl Model {
                     seg.frames.len(),
                     labels.join(", ")
                 ));
+                let index = self.segmentations.len();
+                self.segment_list
+                    .extend(
+                        seg.segments
+                            .iter()
+                            .filter(|s| s.number > 0)
+                            .map(|s| SegmentEntry {
+                                segmentation: index,
+                                number: s.number,
+                                label: s.label.clone(),
+                                color: s.color,
+                                visible: true,
+                                opacity: Style::default().opacity,
+                            }),
+                    );
                 self.segmentations.push(Arc::new(seg));
                 self.segmentation_generation += 1;
             }
@@ -53,7 +120,7 @@ impl Model {
             .attributes()
             .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
         let mut labels: Vec<String> = Vec::new();
-        for seg in &self.segmentations {
+        for (si, seg) in self.segmentations.iter().enumerate() {
             for k in seg.frames_for(&sop, frame, &geometry, reference.as_deref()) {
                 let numbers: Vec<u16> = match seg.frames[k].segment {
                     Some(n) => vec![n],
@@ -65,6 +132,9 @@ impl Model {
                         .collect(),
                 };
                 for n in numbers {
+                    if self.segment_opacity(si, n).is_none() {
+                        continue;
+                    }
                     let label = seg
                         .segment(n)
                         .map_or_else(|| n.to_string(), |s| s.label.clone());
@@ -87,22 +157,27 @@ impl Model {
         let image = inst.file.image().ok()?;
         let mut layers = Vec::new();
         let mut labels = Vec::new();
-        for seg in &self.segmentations {
+        for (si, seg) in self.segmentations.iter().enumerate() {
             // (A segmentation that cannot be placed over this image paints nothing here.)
             for l in seg.layers_for(&inst.file, frame).unwrap_or_default() {
+                let Some(opacity) = self.segment_opacity(si, l.segment) else {
+                    continue;
+                };
                 let label = seg
                     .segment(l.segment)
                     .map_or_else(|| l.segment.to_string(), |s| s.label.clone());
                 if !labels.contains(&label) {
                     labels.push(label);
                 }
-                layers.push(l);
+                layers.push((l, opacity));
             }
         }
         if layers.is_empty() {
             return None;
         }
-        let layer = SegmentLayer::paint_all(image.columns, image.rows, &layers, Style::default());
+        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
+        let layer =
+            SegmentLayer::paint_each(image.columns, image.rows, &each, Style::default().outline);
         Some((layer, labels))
     }
 
@@ -119,22 +194,26 @@ impl Model {
                 .attributes()
                 .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
         });
-        let layers: Vec<_> = self
+        let layers: Vec<(SegmentLayer, f64)> = self
             .segmentations
             .iter()
-            .flat_map(|seg| {
+            .enumerate()
+            .flat_map(|(si, seg)| {
                 seg.plane_layers(&plane, reference.as_deref())
                     .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(move |l| self.segment_opacity(si, l.segment).map(|a| (l, a)))
             })
             .collect();
         if layers.is_empty() {
             return None;
         }
-        Some(SegmentLayer::paint_all(
+        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
+        Some(SegmentLayer::paint_each(
             plane.columns,
             plane.rows,
-            &layers,
-            Style::default(),
+            &each,
+            Style::default().outline,
         ))
     }
 }

@@ -1052,14 +1052,14 @@ pub fn resample(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Frame {
             *v = combine(&g, mode, |off| trilinear(volume, &g, fx, fy, off));
         }
     };
-    // Rows in parallel with the `parallel` feature: each pixel is computed alone, so the
+    // Rows in parallel with the `parallel` feature (natively): each pixel is computed alone, so the
     // result is the same in any order (a thick slab is tens of samples per pixel).
-    #[cfg(feature = "parallel")]
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
         out.par_chunks_mut(w.max(1)).enumerate().for_each(row);
     }
-    #[cfg(not(feature = "parallel"))]
+    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
     out.chunks_mut(w.max(1)).enumerate().for_each(row);
     plane_frame(plane, out)
 }

@@ -110,6 +110,8 @@ export interface Status {
   segments: string[];
   /** The segment list: every segment of the segmentations opened (setSegment shows, hides and fades each). */
   segment_list: SegmentEntry[];
+  /** The names of the ROIs of the RT Structure Sets opened with a contour on the image on screen; empty when none, or hidden (key J). */
+  contours: string[];
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */
   presentation_state: string | null;
   /** Quarter turns clockwise (0-3). */

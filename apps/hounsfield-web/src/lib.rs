@@ -436,8 +436,8 @@ impl WebViewer {
             return -1.0;
         }
         match DicomFile::from_bytes(name.clone(), bytes) {
-            Ok(file) if Model::is_segmentation(&file) => {
-                self.model.segmentation_file(Arc::new(file));
+            Ok(file) if Model::is_layer(&file) => {
+                self.model.layer_file(Arc::new(file));
                 -1.0
             }
             Ok(file) if file.has_pixel_data() => {

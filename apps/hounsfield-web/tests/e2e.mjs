@@ -474,6 +474,30 @@ d.save_as(sys.argv[2])
     check(set.every((x) => x) && list <= 2 && !s.segment_list[1].visible, `segment list (${listed}): max diff ${list} vs render --segments 1,3 --segment-opacity 0.4`);
   }
 
+  // An RT Structure Set (written by pydicom from known points) opened after its CT
+  // slice: its contours drawn over it as `render --structures` draws them; J hides them.
+  {
+    const dir = path.join(tmp, 'rt');
+    fs.mkdirSync(dir, { recursive: true });
+    const made = JSON.parse(execFileSync(python, [path.join(root, 'tests/scripts/make_rtstruct.py'), path.join(shared, 'ct-philips-brain'), dir]));
+    const image = path.join(dir, 'slice.dcm');
+    fs.copyFileSync(made.slices[0], image);
+    await page.goto(withRenderer(`${base}/?url=/gen/rt/slice.dcm`));
+    await waitFor('the CT slice', (s) => s.loaded && (s.file || '').endsWith('slice.dcm'));
+    await page.evaluate(() => window.hounsfield.open(['/gen/rt/structures.dcm']));
+    await waitFor('its contours', (s) => s.contours.length === 2);
+    [s, px] = await settledCanvas();
+    const win = ['--window', `${s.window[0]},${s.window[1]}`];
+    const on = maxDiff(px, nativeRender(image, s.canvas, [...win, '--structures', made.path]));
+    const plain = maxDiff(px, nativeRender(image, s.canvas, win));
+    const names = s.contours.join(', ');
+    await page.keyboard.press('j');
+    s = await waitFor('the contours hidden', (s) => s.contours.length === 0);
+    px = await pixels();
+    const off = maxDiff(px, nativeRender(image, s.canvas, win));
+    check(on <= 2 && plain > 100 && off <= 2, `structure set (${names}): max diff ${on} vs render --structures (${plain} vs the plain image); J hides it: ${off}`);
+  }
+
   // A presentation state (made by highdicom) opened with its image: its window,
   // Presentation LUT Shape, rotation, flip and displayed area, as `render
   // --presentation-state` into the canvas' size; Y lifts it.

@@ -1,10 +1,11 @@
 //! `render FILE|FOLDER --segmentation SEG.dcm`: segments painted over the rendered image
-//! or plane.
+//! or plane; `render FILE --structures RTSTRUCT.dcm`: contours drawn over the image.
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
 use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
+use hounsfield_core::layers::structures::StructureSet;
 
 /// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
 /// on its pixel grid (None without `--segmentation`), saying on stderr what they are.
@@ -13,7 +14,7 @@ pub fn segment_layer(
     frame: usize,
     args: &RenderArgs,
 ) -> Result<Option<LayerImage>, String> {
-    if args.segmentation.is_empty() {
+    if args.segmentation.is_empty() && args.structures.is_empty() {
         return Ok(None);
     }
     let image = file.image().map_err(|e| e.to_string())?;
@@ -33,7 +34,27 @@ pub fn segment_layer(
         say_colors(&seg);
         layers.extend(found);
     }
-    Ok(Some(paint(image.columns, image.rows, &layers, args)?))
+    let mut layer = paint(image.columns, image.rows, &layers, args)?;
+    // Structure sets' contours over the segments, in the order given.
+    for path in &args.structures {
+        let set = StructureSet::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
+        for roi in &set.rois {
+            eprintln!(
+                "hounsfield: ROI {} {:?}: rgb({}, {}, {})",
+                roi.number, roi.name, roi.color[0], roi.color[1], roi.color[2]
+            );
+        }
+        match set.layer_on(file, frame, |_| true) {
+            Some(contours) => layer.over(&contours),
+            None => eprintln!(
+                "hounsfield: {}: no contour lies in frame {} of {}",
+                path.display(),
+                frame + 1,
+                file.name()
+            ),
+        }
+    }
+    Ok(Some(layer))
 }
 
 /// The segments of every `--segmentation` over `plane` (of a volume in

@@ -195,6 +195,9 @@ pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, Strin
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     let options: RenderOptions = args.options()?;
+    if !args.structures.is_empty() {
+        return Err("--structures draws contours over images (a FILE), not over planes".into());
+    }
     let PlaneSource {
         volume,
         plane,

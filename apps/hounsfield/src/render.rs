@@ -68,6 +68,12 @@ pub struct RenderArgs {
     /// default: all), as a segment list with the others hidden shows them.
     #[arg(long, value_delimiter = ',', value_name = "N,...")]
     pub segments: Vec<u16>,
+    /// Draw the contours of this RT Structure Set that lie in the image's plane (within
+    /// half its Slice Thickness, in its Frame of Reference) over the image, one pixel
+    /// wide, each ROI in its ROI Display Color, over any segments. Repeat for several.
+    /// Images only (not planes).
+    #[arg(long, value_name = "RTSTRUCT.dcm")]
+    pub structures: Vec<PathBuf>,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,

@@ -174,6 +174,28 @@ impl LayerImage {
         }
     }
 
+    /// A `columns` x `rows` layer with nothing painted.
+    pub fn blank(columns: u32, rows: u32) -> LayerImage {
+        LayerImage {
+            columns,
+            rows,
+            pixels: vec![[0.0; 4]; columns as usize * rows as usize],
+        }
+    }
+
+    /// Lays `top` (painted on the same grid) over this layer, premultiplied "over" as
+    /// [`paint`](Self::paint) combines layers; a layer of another size is left out.
+    pub fn over(&mut self, top: &LayerImage) {
+        if (top.columns, top.rows) != (self.columns, self.rows) {
+            return;
+        }
+        for (p, t) in self.pixels.iter_mut().zip(&top.pixels) {
+            for c in 0..4 {
+                p[c] = t[c] + p[c] * (1.0 - t[3]);
+            }
+        }
+    }
+
     /// Whether nothing is painted.
     pub fn is_empty(&self) -> bool {
         self.pixels.iter().all(|p| p[3] == 0.0)

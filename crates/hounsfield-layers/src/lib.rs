@@ -4,6 +4,8 @@
 //!
 //! - [`segmentation`]: DICOM Segmentations (PS3.3 A.51, C.8.20): the segments with their
 //!   colours, the segment frames that belong to an image, and their masks.
+//! - [`structures`]: RT Structure Sets (PS3.3 A.19): ROIs with their colours and
+//!   contours, drawn as outlines over the images whose plane they lie in.
 //! - [`color`]: Recommended Display CIELab Values as sRGB.
 //! - [`composite`]: segment masks painted over a rendered image (filled at an opacity, with
 //!   an outline), through the same output-to-image mapping the renderer samples with.
@@ -20,3 +22,4 @@ pub mod color;
 pub mod composite;
 mod planes;
 pub mod segmentation;
+pub mod structures;

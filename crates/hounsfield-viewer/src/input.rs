@@ -20,7 +20,7 @@
 //! | N / P, K | next / previous time point (4D), next stack |
 //! | O, Shift + O | overlays (60xx) on / off, display shutter on / off |
 //! | Y | presentation states (GSPS) on / off |
-//! | J | segmentations (DICOM SEG) on / off |
+//! | J | segmentations (DICOM SEG) and structure sets (RTSTRUCT) on / off |
 //! | Tab / Shift + Tab | next / previous series |
 //! | H (or F1), T, S | help, tag browser, series list |
 //! | Ctrl+O, Ctrl+S | open files, save the view as PNG |
@@ -230,7 +230,7 @@ pub enum Action {
     ToggleOverlays,
     /// Apply or lift the display shutter of the image.
     ToggleShutters,
-    /// Show or hide the segmentations over the images.
+    /// Show or hide the segmentations and structure sets over the images.
     ToggleSegmentations,
     /// Show or hide one segment of the segment list (by its index there), or set its fill
     /// opacity (0 to 1).
@@ -350,7 +350,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         "J",
-        "segmentations (DICOM SEG opened with their images) on / off",
+        "segmentations (DICOM SEG) and structure sets (RTSTRUCT) opened with their images on / off",
     ),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),

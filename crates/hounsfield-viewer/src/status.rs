@@ -201,6 +201,9 @@ pub struct Status {
     /// The segment list: every segment of the segmentations opened, whether it is shown
     /// and its fill opacity.
     pub segment_list: Vec<crate::model::SegmentEntry>,
+    /// The names of the ROIs of the structure sets opened with a contour on the image on
+    /// screen (shown with the segmentations).
+    pub contours: Vec<String>,
     /// The Content Label of the presentation state applied to the image on screen
     /// ("" when it has none), None when none applies.
     pub presentation_state: Option<String>,
@@ -280,6 +283,10 @@ impl Status {
                 .map(|c| m.segments_on(c.id, c.frame))
                 .unwrap_or_default(),
             segment_list: m.segment_list.clone(),
+            contours: m
+                .current
+                .map(|c| m.contours_on(c.id, c.frame))
+                .unwrap_or_default(),
             presentation_state: m
                 .current_presentation()
                 .map(|s| s.label.clone().unwrap_or_default()),

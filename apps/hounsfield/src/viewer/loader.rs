@@ -39,8 +39,8 @@ pub enum LoadEvent {
     Report { file: Arc<DicomFile> },
     /// A Grayscale Softcopy Presentation State: it applies to the images it references.
     PresentationState { file: Arc<DicomFile> },
-    /// A DICOM Segmentation: its segments paint over the images they belong to.
-    Segmentation { file: Arc<DicomFile> },
+    /// A DICOM Segmentation or an RT Structure Set: drawn over the images it belongs to.
+    Layer { file: Arc<DicomFile> },
     /// An instance read (not decoded yet).
     Parsed {
         batch: u64,
@@ -272,8 +272,8 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
             return;
         }
     };
-    if hounsfield_viewer::model::Model::is_segmentation(&file) {
-        sink(LoadEvent::Segmentation {
+    if hounsfield_viewer::model::Model::is_layer(&file) {
+        sink(LoadEvent::Layer {
             file: Arc::new(file),
         });
         return;

@@ -314,7 +314,7 @@ impl App {
             LoadEvent::Skipped { reason, .. } => m.file_skipped(reason),
             LoadEvent::Report { file } => m.report_file(&file),
             LoadEvent::PresentationState { file } => m.presentation_file(&file),
-            LoadEvent::Segmentation { file } => m.segmentation_file(file),
+            LoadEvent::Layer { file } => m.layer_file(file),
             LoadEvent::Parsed {
                 batch,
                 id,

@@ -221,6 +221,9 @@ pub struct Model {
     /// The segment list: every segment of `segmentations`, with how it is shown
     /// ([`set_segment`](Self::set_segment)).
     pub segment_list: Vec<SegmentEntry>,
+    /// RT Structure Sets opened, in the order they were opened: their contours are drawn
+    /// over the segments of the images they lie on (shown and hidden with them).
+    pub structures: Vec<Arc<hounsfield_core::layers::structures::StructureSet>>,
 }
 
 /// Messages kept in memory.

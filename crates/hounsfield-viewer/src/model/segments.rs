@@ -7,6 +7,7 @@ use super::Model;
 use hounsfield_core::DicomFile;
 use hounsfield_core::layers::composite::{LayerImage, Style};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
+use hounsfield_core::layers::structures::StructureSet;
 use std::sync::Arc;
 
 /// One segment of the segment list: which it is, and how it is shown.
@@ -27,6 +28,51 @@ pub struct SegmentEntry {
 }
 
 impl Model {
+    /// Whether `file` is drawn over the images rather than shown: a DICOM Segmentation or
+    /// an RT Structure Set ([`layer_file`](Self::layer_file)).
+    pub fn is_layer(file: &DicomFile) -> bool {
+        Segmentation::is_segmentation(file) || StructureSet::is_structure_set(file)
+    }
+
+    /// A file of a load was a segmentation or a structure set ([`is_layer`](Self::is_layer)):
+    /// drawn over the images it belongs to, counted as a file done.
+    pub fn layer_file(&mut self, file: Arc<DicomFile>) {
+        if !StructureSet::is_structure_set(&file) {
+            return self.segmentation_file(file);
+        }
+        self.progress.files_done += 1;
+        match StructureSet::read(file) {
+            Ok(set) => {
+                let names: Vec<&str> = set.rois.iter().map(|r| r.name.as_str()).collect();
+                self.message(format!(
+                    "{}: structure set {:?}, ROIs {}; J hides them",
+                    set.file.name(),
+                    set.label,
+                    names.join(", ")
+                ));
+                self.structures.push(Arc::new(set));
+                self.segmentation_generation += 1;
+            }
+            Err(e) => self.message(e),
+        }
+    }
+
+    /// The names of the ROIs with a contour on frame `frame` of instance `id`, when
+    /// segmentations and structures are shown.
+    pub fn contours_on(&self, id: u64, frame: usize) -> Vec<String> {
+        let Some(inst) = self.instance(id).filter(|_| self.view.segmentations) else {
+            return Vec::new();
+        };
+        self.structures
+            .iter()
+            .flat_map(|set| {
+                set.rois_on(&inst.file, frame)
+                    .into_iter()
+                    .map(|k| set.rois[k].name.clone())
+            })
+            .collect()
+    }
+
     /// Shows or hides segment `index` of the segment list, and sets its fill opacity
     /// (clamped to 0-1); false when there is no such segment.
     pub fn set_segment(
@@ -147,10 +193,12 @@ impl Model {
         labels
     }
 
-    /// The segments painted over frame `frame` of instance `id`, when segmentations are
-    /// shown and some belong to it; the labels of those painted.
+    /// The segments painted over frame `frame` of instance `id`, with the structure sets'
+    /// contours lying on it drawn over them, when segmentations are shown and some belong
+    /// to it; the labels of the segments painted.
     pub fn segment_layer_of(&self, id: u64, frame: usize) -> Option<(LayerImage, Vec<String>)> {
-        if !self.view.segmentations || self.segmentations.is_empty() {
+        if !self.view.segmentations || (self.segmentations.is_empty() && self.structures.is_empty())
+        {
             return None;
         }
         let inst = self.instance(id)?;
@@ -172,12 +220,20 @@ impl Model {
                 layers.push((l, opacity));
             }
         }
-        if layers.is_empty() {
+        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
+        let mut layer =
+            SegmentLayer::paint_each(image.columns, image.rows, &each, Style::default().outline);
+        // The structure sets' contours over the segments.
+        let mut contours = false;
+        for set in &self.structures {
+            if let Some(drawn) = set.layer_on(&inst.file, frame, |_| true) {
+                layer.over(&drawn);
+                contours = true;
+            }
+        }
+        if layers.is_empty() && !contours {
             return None;
         }
-        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
-        let layer =
-            SegmentLayer::paint_each(image.columns, image.rows, &each, Style::default().outline);
         Some((layer, labels))
     }
 

@@ -715,6 +715,93 @@ mod e2e {
     }
 
     #[test]
+    fn structure_sets_show_over_their_images_and_j_hides_them() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let Some(series) = shared("ct-philips-brain") else {
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-rt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let made = Command::new(hounsfield_conformance::python())
+            .arg(hounsfield_conformance::root().join("tests/scripts/make_rtstruct.py"))
+            .arg(&series)
+            .arg(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("make_rtstruct.py: {e}"));
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let made: serde_json::Value =
+            serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
+        // The slice with the circle and the line, and the structure set.
+        let path = PathBuf::from(made["slices"][0].as_str().unwrap_or_default());
+        let rt_path = PathBuf::from(made["path"].as_str().unwrap_or_default());
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "structures", &[path.clone(), rt_path.clone()]);
+        viewer.wait("the image", |s| s["image_drawn"] == true);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the contours over the image", |s| {
+            s["hover_value"] == false && s["contours"].as_array().is_some_and(|a| !a.is_empty())
+        });
+        assert_eq!(s["contours"], serde_json::json!(["circle", "line"]));
+        // The reference: the CPU render with the contours laid over it.
+        let (c, w) = window(&s);
+        let [_, _, vw, vh] = viewport(&s);
+        let view = view_of(&file, vw, vh);
+        let plain = cpu_reference(&file, &frame, c, w, view);
+        let set = hounsfield_core::layers::structures::StructureSet::read(
+            DicomFile::open(&rt_path).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let layer = set
+            .layer_on(&file, 0, |_| true)
+            .unwrap_or_else(|| panic!("no contour on the slice"));
+        let mut with = hounsfield_core::pipeline::RenderedImage {
+            width: vw,
+            height: vh,
+            channels: 1,
+            pixels: plain.clone(),
+            pipeline: None,
+        };
+        let nearest = View {
+            filter: Filter::Nearest,
+            ..view
+        };
+        hounsfield_core::layers::composite::composite(&mut with, &nearest, &layer);
+        let screen = x.capture(&viewer.dir);
+        let (worst, n) = compare(&screen, &s, &with.pixels, 3);
+        println!(
+            "contours on: screen vs CPU reference with the contours laid over: max diff {worst} over {n} pixels"
+        );
+        assert!(worst <= 2, "the contours on screen differ by {worst}");
+        let (without, _) = compare(&screen, &s, &plain, 1);
+        assert!(
+            without > 100,
+            "the screen shows no contours (max diff {without})"
+        );
+        // J hides them.
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&["key", "j"]);
+        let s = viewer.wait("contours off", |s| {
+            s["contours"].as_array().is_some_and(Vec::is_empty)
+        });
+        let screen = x.capture(&viewer.dir);
+        let (worst, _) = compare(&screen, &s, &plain, 1);
+        println!("contours off: screen vs plain CPU reference: max diff {worst}");
+        assert!(
+            worst <= 2,
+            "with contours off the screen differs by {worst}"
+        );
+    }
+
+    #[test]
     fn segmentations_show_over_their_images_and_j_hides_them() {
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         if !tools_present() {

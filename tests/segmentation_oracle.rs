@@ -16,7 +16,9 @@
 //! - gives the same picture from the copy without references as from the original, on the
 //!   CPU and on the GPU path.
 
-use hounsfield_conformance::{hounsfield_bin, make_segmentations, read_png_rgb, root, run_python};
+use hounsfield_conformance::{
+    hounsfield_bin, make_segmentations, read_png_rgb, render_to, root, run_python,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -56,17 +58,7 @@ np.save(req["out"], np.clip(out, 0, 255).astype(np.uint8))
 const GPU_TOLERANCE: u8 = 2;
 
 fn render(args: &[&str], file: &Path, out: &Path) -> String {
-    let o = Command::new(hounsfield_bin())
-        .arg("render")
-        .arg(file)
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("hounsfield render");
-    let said = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(o.status.success(), "{said}");
-    said
+    render_to(file, args, out)
 }
 
 /// The colours `render` says it paints segments in, in order.

@@ -14,8 +14,7 @@
 //! - every other pixel, and every pixel of the slices without contours, is the plain
 //!   render's.
 
-use hounsfield_conformance::{gpu, hounsfield_bin, python, root, run_python, shared};
-use std::path::Path;
+use hounsfield_conformance::{gpu, python, render_to, root, run_python, shared};
 use std::process::Command;
 
 /// NumPy's check of one render: JSON {points, points_drawn, drawn, far, wrong_colour,
@@ -81,18 +80,6 @@ for a, b, tol in edges:
 print(json.dumps(result))
 "#;
 
-fn render(args: &[&str], file: &Path, out: &Path) {
-    let o = Command::new(hounsfield_bin())
-        .arg("render")
-        .arg(file)
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("hounsfield render");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 #[test]
 fn contours_are_drawn_where_their_patient_points_lie() {
     let Some(series) = shared("ct-philips-brain") else {
@@ -131,10 +118,10 @@ fn contours_are_drawn_where_their_patient_points_lie() {
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("x");
             let plain = dir.join(format!("{name}.{renderer}.plain.png"));
             let out = dir.join(format!("{name}.{renderer}.rt.png"));
-            render(&["--renderer", renderer], file, &plain);
-            render(
-                &["--renderer", renderer, "--structures", &structures],
+            render_to(file, &["--renderer", renderer], &plain);
+            render_to(
                 file,
+                &["--renderer", renderer, "--structures", &structures],
                 &out,
             );
             let request = serde_json::json!({

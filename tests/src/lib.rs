@@ -586,3 +586,19 @@ pub fn gpu() -> Option<hounsfield_render::headless::Headless> {
         }
     }
 }
+
+/// Runs `hounsfield render FILE ARGS -o OUT`, panicking with its standard error when it
+/// fails; returns its standard error (what it says it drew).
+pub fn render_to(file: &Path, args: &[&str], out: &Path) -> String {
+    let o = std::process::Command::new(hounsfield_bin())
+        .arg("render")
+        .arg(file)
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("hounsfield render");
+    let said = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{said}");
+    said
+}

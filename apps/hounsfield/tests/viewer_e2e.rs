@@ -266,6 +266,33 @@ fn gpu_reference(file: &DicomFile, frame: &Frame, center: f64, width: f64, view:
         .collect()
 }
 
+/// The CPU reference of the image on screen (status `s`): plain, and with `layer` (on the
+/// image's pixel grid) laid over it through the nearest-sample view.
+fn reference_with_layer(
+    file: &DicomFile,
+    frame: &Frame,
+    s: &Value,
+    layer: &hounsfield_core::layers::composite::LayerImage,
+) -> (Vec<u8>, Vec<u8>) {
+    let (c, w) = window(s);
+    let [_, _, vw, vh] = viewport(s);
+    let view = view_of(file, vw, vh);
+    let plain = cpu_reference(file, frame, c, w, view);
+    let mut with = hounsfield_core::pipeline::RenderedImage {
+        width: vw,
+        height: vh,
+        channels: 1,
+        pixels: plain.clone(),
+        pipeline: None,
+    };
+    let nearest = View {
+        filter: Filter::Nearest,
+        ..view
+    };
+    hounsfield_core::layers::composite::composite(&mut with, &nearest, layer);
+    (plain, with.pixels)
+}
+
 fn cpu_reference(file: &DicomFile, frame: &Frame, center: f64, width: f64, view: View) -> Vec<u8> {
     let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
     let options = RenderOptions {
@@ -752,10 +779,6 @@ mod e2e {
         });
         assert_eq!(s["contours"], serde_json::json!(["circle", "line"]));
         // The reference: the CPU render with the contours laid over it.
-        let (c, w) = window(&s);
-        let [_, _, vw, vh] = viewport(&s);
-        let view = view_of(&file, vw, vh);
-        let plain = cpu_reference(&file, &frame, c, w, view);
         let set = hounsfield_core::layers::structures::StructureSet::read(
             DicomFile::open(&rt_path).unwrap_or_else(|e| panic!("{e}")),
         )
@@ -763,20 +786,9 @@ mod e2e {
         let layer = set
             .layer_on(&file, 0, |_| true)
             .unwrap_or_else(|| panic!("no contour on the slice"));
-        let mut with = hounsfield_core::pipeline::RenderedImage {
-            width: vw,
-            height: vh,
-            channels: 1,
-            pixels: plain.clone(),
-            pipeline: None,
-        };
-        let nearest = View {
-            filter: Filter::Nearest,
-            ..view
-        };
-        hounsfield_core::layers::composite::composite(&mut with, &nearest, &layer);
+        let (plain, with) = reference_with_layer(&file, &frame, &s, &layer);
         let screen = x.capture(&viewer.dir);
-        let (worst, n) = compare(&screen, &s, &with.pixels, 3);
+        let (worst, n) = compare(&screen, &s, &with, 3);
         println!(
             "contours on: screen vs CPU reference with the contours laid over: max diff {worst} over {n} pixels"
         );
@@ -829,10 +841,6 @@ mod e2e {
             "the segments whose frames belong to the image"
         );
         // The reference: the CPU render with the same layer laid over it.
-        let (c, w) = window(&s);
-        let [_, _, vw, vh] = viewport(&s);
-        let view = view_of(&file, vw, vh);
-        let plain = cpu_reference(&file, &frame, c, w, view);
         let seg = hounsfield_core::layers::segmentation::Segmentation::read(
             DicomFile::open(&seg_path).unwrap_or_else(|e| panic!("{e}")),
         )
@@ -844,20 +852,9 @@ mod e2e {
             &layers,
             hounsfield_core::layers::composite::Style::default(),
         );
-        let mut with = hounsfield_core::pipeline::RenderedImage {
-            width: vw,
-            height: vh,
-            channels: 1,
-            pixels: plain.clone(),
-            pipeline: None,
-        };
-        let nearest = View {
-            filter: Filter::Nearest,
-            ..view
-        };
-        hounsfield_core::layers::composite::composite(&mut with, &nearest, &layer);
+        let (plain, with) = reference_with_layer(&file, &frame, &s, &layer);
         let screen = x.capture(&viewer.dir);
-        let (worst, n) = compare(&screen, &s, &with.pixels, 3);
+        let (worst, n) = compare(&screen, &s, &with, 3);
         println!(
             "segments on: screen vs CPU reference with the segments laid over: max diff {worst} over {n} pixels"
         );
@@ -873,7 +870,7 @@ mod e2e {
         let (_, _, rgb) = read_png_rgb(&saved);
         let worst = rgb
             .iter()
-            .zip(&with.pixels)
+            .zip(&with)
             .map(|(a, b)| a.abs_diff(*b))
             .max()
             .unwrap_or(255);

@@ -787,30 +787,9 @@ mod e2e {
             .layer_on(&file, 0, |_| true)
             .unwrap_or_else(|| panic!("no contour on the slice"));
         let (plain, with) = reference_with_layer(&file, &frame, &s, &layer);
-        let screen = x.capture(&viewer.dir);
-        let (worst, n) = compare(&screen, &s, &with, 3);
-        println!(
-            "contours on: screen vs CPU reference with the contours laid over: max diff {worst} over {n} pixels"
-        );
-        assert!(worst <= 2, "the contours on screen differ by {worst}");
-        let (without, _) = compare(&screen, &s, &plain, 1);
-        assert!(
-            without > 100,
-            "the screen shows no contours (max diff {without})"
-        );
-        // J hides them.
+        layer_shown(&x, &viewer, &s, &plain, &with, "contours");
         x.focus(VIEWER_WINDOW);
-        x.xdotool(&["key", "j"]);
-        let s = viewer.wait("contours off", |s| {
-            s["contours"].as_array().is_some_and(Vec::is_empty)
-        });
-        let screen = x.capture(&viewer.dir);
-        let (worst, _) = compare(&screen, &s, &plain, 1);
-        println!("contours off: screen vs plain CPU reference: max diff {worst}");
-        assert!(
-            worst <= 2,
-            "with contours off the screen differs by {worst}"
-        );
+        j_hides_the_layer(&x, &mut viewer, &plain, "contours");
     }
 
     #[test]
@@ -853,17 +832,7 @@ mod e2e {
             hounsfield_core::layers::composite::Style::default(),
         );
         let (plain, with) = reference_with_layer(&file, &frame, &s, &layer);
-        let screen = x.capture(&viewer.dir);
-        let (worst, n) = compare(&screen, &s, &with, 3);
-        println!(
-            "segments on: screen vs CPU reference with the segments laid over: max diff {worst} over {n} pixels"
-        );
-        assert!(worst <= 2, "the segments on screen differ by {worst}");
-        let (without, _) = compare(&screen, &s, &plain, 1);
-        assert!(
-            without > 100,
-            "the screen shows no segments (max diff {without})"
-        );
+        layer_shown(&x, &viewer, &s, &plain, &with, "segments");
         // Ctrl+S saves them with the image, as shown.
         x.focus(VIEWER_WINDOW);
         let (_, saved) = viewer.save(&x);
@@ -875,18 +844,36 @@ mod e2e {
             .max()
             .unwrap_or(255);
         assert!(worst <= 2, "the saved view differs by {worst}");
-        // J hides them.
+        j_hides_the_layer(&x, &mut viewer, &plain, "segments");
+    }
+
+    /// The screen (status `s`) is the CPU reference with the layer laid over (`with`),
+    /// within 2, and differs from the plain reference: `what` is on screen.
+    fn layer_shown(x: &Xvfb, viewer: &Viewer, s: &Value, plain: &[u8], with: &[u8], what: &str) {
+        let screen = x.capture(&viewer.dir);
+        let (worst, n) = compare(&screen, s, with, 3);
+        println!(
+            "{what} on: screen vs CPU reference with the {what} laid over: max diff {worst} over {n} pixels"
+        );
+        assert!(worst <= 2, "the {what} on screen differ by {worst}");
+        let (without, _) = compare(&screen, s, plain, 1);
+        assert!(
+            without > 100,
+            "the screen shows no {what} (max diff {without})"
+        );
+    }
+
+    /// J (to the focused viewer) hides the layer: status `what` (`segments`, `contours`)
+    /// empties and the screen is the plain CPU reference, within 2.
+    fn j_hides_the_layer(x: &Xvfb, viewer: &mut Viewer, plain: &[u8], what: &str) {
         x.xdotool(&["key", "j"]);
-        let s = viewer.wait("segments off", |s| {
-            s["segments"].as_array().is_some_and(Vec::is_empty)
+        let s = viewer.wait(&format!("{what} off"), |s| {
+            s[what].as_array().is_some_and(Vec::is_empty)
         });
         let screen = x.capture(&viewer.dir);
-        let (worst, _) = compare(&screen, &s, &plain, 1);
-        println!("segments off: screen vs plain CPU reference: max diff {worst}");
-        assert!(
-            worst <= 2,
-            "with segments off the screen differs by {worst}"
-        );
+        let (worst, _) = compare(&screen, &s, plain, 1);
+        println!("{what} off: screen vs plain CPU reference: max diff {worst}");
+        assert!(worst <= 2, "with {what} off the screen differs by {worst}");
     }
 
     #[test]

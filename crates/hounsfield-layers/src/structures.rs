@@ -69,7 +69,7 @@ impl StructureSet {
     /// Reads `file` as an RT Structure Set; an error naming the file says what is wrong.
     pub fn read(file: impl Into<Arc<DicomFile>>) -> Result<StructureSet, String> {
         let file = file.into();
-        let rois = Self::rois(&file).map_err(|e| format!("{}: {e}", file.name()))?;
+        let rois = Self::read_rois(&file).map_err(|e| format!("{}: {e}", file.name()))?;
         Ok(StructureSet {
             label: file
                 .attributes()
@@ -80,7 +80,7 @@ impl StructureSet {
         })
     }
 
-    fn rois(file: &DicomFile) -> Result<Vec<Roi>, String> {
+    fn read_rois(file: &DicomFile) -> Result<Vec<Roi>, String> {
         let a = file.attributes();
         if !Self::is_structure_set(file) {
             return Err("not an RT Structure Set".into());

@@ -721,14 +721,11 @@ impl WebViewer {
     /// Shows (1) or hides (0) segment `index` of the segment list, and sets its fill
     /// opacity (0-1); -1 leaves either as it is. False when there is no such segment.
     pub fn set_segment(&mut self, index: u32, visible: i32, opacity: f64) -> bool {
-        let index = index as usize;
-        let known = index < self.model.segment_list.len();
-        self.model.apply(Action::SetSegment {
-            index,
-            visible: (visible >= 0).then_some(visible > 0),
-            opacity: (opacity >= 0.0).then_some(opacity),
-        });
-        known
+        self.model.set_segment(
+            index as usize,
+            (visible >= 0).then_some(visible > 0),
+            (opacity >= 0.0).then_some(opacity),
+        )
     }
 
     /// Selects measurement `id` and shows the image it was drawn on.

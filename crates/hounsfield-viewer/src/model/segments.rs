@@ -107,14 +107,9 @@ impl Model {
         }
     }
 
-    /// Whether `file` is a DICOM Segmentation ([`segmentation_file`](Self::segmentation_file)).
-    pub fn is_segmentation(file: &DicomFile) -> bool {
-        Segmentation::is_segmentation(file)
-    }
-
     /// A file of a load was a segmentation: its segments paint over the images they
     /// belong to, counted as a file done.
-    pub fn segmentation_file(&mut self, file: Arc<DicomFile>) {
+    fn segmentation_file(&mut self, file: Arc<DicomFile>) {
         self.progress.files_done += 1;
         let name = file.name().to_string();
         match Segmentation::read(file) {

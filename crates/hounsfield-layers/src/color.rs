@@ -46,3 +46,19 @@ pub fn cielab_to_srgb(value: [u16; 3]) -> [u8; 3] {
         (v * 255.0).round() as u8
     })
 }
+
+/// Distinct colours for segments and ROIs that name none (no Recommended Display CIELab
+/// Value, no ROI Display Color), by their number: number n takes entry (n - 1) mod 8.
+pub(crate) fn distinct(number: u64) -> [u8; 3] {
+    const DISTINCT: [[u8; 3]; 8] = [
+        [230, 25, 75],
+        [60, 180, 75],
+        [255, 225, 25],
+        [0, 130, 200],
+        [245, 130, 48],
+        [145, 30, 180],
+        [70, 240, 240],
+        [240, 50, 230],
+    ];
+    DISTINCT[(number.saturating_sub(1) % DISTINCT.len() as u64) as usize]
+}

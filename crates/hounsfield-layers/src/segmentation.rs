@@ -1,7 +1,7 @@
 //! DICOM Segmentations (PS3.3 A.51 Segmentation IOD, C.8.20 Segmentation Image Module):
 //! segments, their frames and masks.
 
-use crate::color::cielab_to_srgb;
+use crate::color::{cielab_to_srgb, distinct};
 use crate::composite::{LayerImage, Painted, Placement, PlaneGrid, Style};
 use hounsfield_dicom::{Attributes, DicomFile, Geometry, tags};
 use std::sync::Arc;
@@ -147,18 +147,6 @@ impl SegmentLayer {
     }
 }
 
-/// Distinct colours for segments without a Recommended Display CIELab Value.
-const FALLBACK: [[u8; 3]; 8] = [
-    [230, 25, 75],
-    [60, 180, 75],
-    [255, 225, 25],
-    [0, 130, 200],
-    [245, 130, 48],
-    [145, 30, 180],
-    [70, 240, 240],
-    [240, 50, 230],
-];
-
 impl Segmentation {
     /// Whether `file` is a Segmentation (Segmentation or Label Map Segmentation Storage).
     pub fn is_segmentation(file: &DicomFile) -> bool {
@@ -225,10 +213,7 @@ impl Segmentation {
                 number,
                 label: s.string(tags::SEGMENT_LABEL).unwrap_or_default(),
                 cielab,
-                color: cielab.map_or(
-                    FALLBACK[usize::from(number.saturating_sub(1)) % FALLBACK.len()],
-                    cielab_to_srgb,
-                ),
+                color: cielab.map_or(distinct(u64::from(number)), cielab_to_srgb),
             });
         }
         if segments.is_empty() {

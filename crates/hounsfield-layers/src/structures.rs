@@ -2,6 +2,7 @@
 //! with their display colours and contours in patient coordinates, drawn over the images
 //! whose plane they lie in.
 
+use crate::color::distinct;
 use crate::composite::{LayerImage, PlaneGrid};
 use hounsfield_dicom::{Attributes, DicomFile, Geometry, tags};
 use std::cmp::Ordering;
@@ -13,16 +14,6 @@ pub const RT_STRUCTURE_SET_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.481.3";
 /// Contour points read from one structure set at most (three decimals each); a header
 /// cannot make the reader hold more.
 const MAX_POINTS: usize = 4_000_000;
-
-/// Distinct colours for ROIs without an ROI Display Color.
-const FALLBACK: [[u8; 3]; 6] = [
-    [255, 64, 64],
-    [64, 200, 64],
-    [64, 128, 255],
-    [255, 200, 0],
-    [200, 64, 255],
-    [0, 220, 220],
-];
 
 /// One contour of an ROI (an item of the Contour Sequence).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +32,7 @@ pub struct Roi {
     pub number: i64,
     /// ROI Name.
     pub name: String,
-    /// ROI Display Color, else one of a few distinct colours by number.
+    /// ROI Display Color, else a distinct colour by number (as segments without one).
     pub color: [u8; 3],
     /// Referenced Frame of Reference UID of the ROI.
     pub frame_of_reference: Option<String>,
@@ -98,7 +89,7 @@ impl StructureSet {
             rois.push(Roi {
                 number,
                 name: r.string(tags::ROI_NAME).unwrap_or_default(),
-                color: FALLBACK[(number.unsigned_abs() as usize) % FALLBACK.len()],
+                color: distinct(number.unsigned_abs()),
                 frame_of_reference: r.string(tags::REFERENCED_FRAME_OF_REFERENCE_UID),
                 contours: Vec::new(),
             });

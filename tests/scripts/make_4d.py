@@ -36,22 +36,14 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from series import read_slices
 
 source, out = sys.argv[1], sys.argv[2]
 random.seed(4)
 
-slices = []
-for name in sorted(os.listdir(source)):
-    try:
-        d = pydicom.dcmread(os.path.join(source, name))
-    except Exception:
-        continue
-    if "PixelData" not in d or "ImagePositionPatient" not in d:
-        continue
-    slices.append(d)
+slices = [d for _, d in read_slices(source)]
 o = [float(v) for v in slices[0].ImageOrientationPatient]
 normal = np.cross(o[:3], o[3:])
-slices.sort(key=lambda d: float(np.dot(normal, [float(v) for v in d.ImagePositionPatient])))
 origin = np.array([float(v) for v in slices[0].ImagePositionPatient])
 spacing = 5.0
 

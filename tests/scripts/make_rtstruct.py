@@ -17,22 +17,14 @@ import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from series import read_slices
 
 RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 
 series, out = sys.argv[1], sys.argv[2]
-slices = []
-for name in sorted(os.listdir(series)):
-    try:
-        ds = pydicom.dcmread(os.path.join(series, name))
-    except Exception:
-        continue
-    if "PixelData" in ds and "ImagePositionPatient" in ds:
-        slices.append((os.path.join(series, name), ds))
+slices = read_slices(series)
 orientation = np.array(slices[0][1].ImageOrientationPatient, float)
 row, col = orientation[:3], orientation[3:]
-normal = np.cross(row, col)
-slices.sort(key=lambda s: float(np.dot(np.array(s[1].ImagePositionPatient, float), normal)))
 first, second = slices[len(slices) // 2], slices[len(slices) // 2 + 1]
 
 

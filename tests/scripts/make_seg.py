@@ -7,16 +7,9 @@ import json, os, sys, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, pydicom, highdicom as hd
 from pydicom.sr.codedict import codes
+from series import read_slices
 folder, out = sys.argv[1], sys.argv[2]
-ds = []
-for n in sorted(os.listdir(folder)):
-    try:
-        d = pydicom.dcmread(os.path.join(folder, n))
-    except Exception:
-        continue
-    if "PixelData" in d:
-        ds.append(d)
-ds.sort(key=lambda d: float(d.ImagePositionPatient[2]))
+ds = [d for _, d in read_slices(folder)]
 src = ds[12:15]
 hu = np.stack([d.pixel_array * float(d.RescaleSlope) + float(d.RescaleIntercept) for d in src])
 Y, X = np.mgrid[0:src[0].Rows, 0:src[0].Columns]

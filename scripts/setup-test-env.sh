@@ -11,7 +11,8 @@
 #    from npm, wasm-bindgen-cli from cargo, both installed by apps/hounsfield-web/build.sh);
 #  - the wasm32-unknown-unknown Rust target;
 #  - target/venv: pydicom 3.0.2 with pylibjpeg and its plugins (the decode oracle), and
-#    dicomweb-client (the peer of `bench dicomweb`), highdicom (reads the Structured Reports back);
+#    dicomweb-client (the peer of `bench dicomweb`), highdicom (reads the Structured Reports back),
+#    matplotlib and SciPy (colour maps and resampling: the fusion oracle);
 #  - target/testdata: the pydicom 3.0.2 and pydicom-data 1.0.0 wheels, unpacked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,7 @@ if [ ! -x target/venv/bin/python ]; then
     "$PY" -m venv target/venv
 fi
 if ! target/venv/bin/python -c "import pydicom, pylibjpeg, libjpeg, openjpeg, rle, numpy, dicomweb_client" 2>/dev/null; then
-    target/venv/bin/pip install -q --disable-pip-version-check \
+    target/venv/bin/python -m pip install -q --disable-pip-version-check \
         pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 \
         pylibjpeg-rle==2.2.0 "numpy>=1.26" dicomweb-client==0.61.2
 fi
@@ -60,15 +61,20 @@ fi
 # dependency, which pydicom would take up as another JPEG-LS decoder beside the decode
 # oracle's.
 if ! target/venv/bin/python -c "import highdicom" 2>/dev/null; then
-    target/venv/bin/pip install -q --disable-pip-version-check \
+    target/venv/bin/python -m pip install -q --disable-pip-version-check \
         "typing-extensions>=4" "packaging>=17.1" "pillow>=8.3"
-    target/venv/bin/pip install -q --disable-pip-version-check --no-deps highdicom==0.28.2
+    target/venv/bin/python -m pip install -q --disable-pip-version-check --no-deps highdicom==0.28.2
+fi
+
+# matplotlib's colour maps (jet, viridis) and SciPy's resampling are the fusion oracle's.
+if ! target/venv/bin/python -c "import matplotlib, scipy" 2>/dev/null; then
+    target/venv/bin/python -m pip install -q --disable-pip-version-check matplotlib==3.9.4 scipy==1.14.1
 fi
 
 mkdir -p target/testdata
 cd target/testdata
 if [ ! -d pydicom-3.0.2/pydicom/data/test_files ] || [ ! -d pydicom-data-1.0.0/data_store/data ]; then
-    ../venv/bin/pip download -q --disable-pip-version-check --no-deps -d . pydicom==3.0.2 pydicom-data==1.0.0
+    ../venv/bin/python -m pip download -q --disable-pip-version-check --no-deps -d . pydicom==3.0.2 pydicom-data==1.0.0
     ../venv/bin/python - <<'PY'
 import zipfile
 for wheel, prefix, dest in [

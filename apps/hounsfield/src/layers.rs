@@ -1,23 +1,103 @@
 //! `render FILE|FOLDER --segmentation SEG.dcm`: segments painted over the rendered image
-//! or plane; `render FILE --structures RTSTRUCT.dcm`: contours drawn over the image.
+//! or plane; `render FILE --structures RTSTRUCT.dcm`: contours drawn over the image;
+//! `render FILE|FOLDER --fuse FOLDER2`: a second series fused under them.
 
 use crate::render::RenderArgs;
 use hounsfield_core::DicomFile;
+use hounsfield_core::layers::colormap::ColorMap;
 use hounsfield_core::layers::composite::LayerImage;
+use hounsfield_core::layers::fusion::{Fusion, image_plane};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use hounsfield_core::layers::structures::StructureSet;
+use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, VoiSelection};
+use hounsfield_core::plane_window::planes_voi;
 
-/// The segments of every `--segmentation` that belong to frame `frame` of `file`, painted
-/// on its pixel grid (None without `--segmentation`), saying on stderr what they are.
+/// The series of `--fuse` as a volume with its window and colour map (None without
+/// `--fuse`), saying on stderr what it is.
+pub fn open_fusion(args: &RenderArgs) -> Result<Option<Fusion>, String> {
+    let Some(source) = &args.fuse else {
+        return Ok(None);
+    };
+    let colormap = ColorMap::parse(&args.fuse_colormap).ok_or_else(|| {
+        format!(
+            "unknown --fuse-colormap {:?}: grey, hot-iron, jet or viridis",
+            args.fuse_colormap
+        )
+    })?;
+    if !(0.0..=1.0).contains(&args.fuse_opacity) {
+        return Err(format!(
+            "--fuse-opacity {}: between 0 and 1",
+            args.fuse_opacity
+        ));
+    }
+    let crate::mpr::PlaneSource {
+        volume,
+        middle: (slice, frame),
+        ..
+    } = crate::mpr::open_plane(source, &crate::mpr::VolumeArgs::default())
+        .map_err(|e| format!("--fuse {}: {e}", source.display()))?;
+    let params = crate::mpr::volume_display(&volume, &slice, frame)?;
+    let options = RenderOptions {
+        voi: match args.fuse_window {
+            Some((center, width)) => VoiSelection::Window { center, width },
+            None => VoiSelection::Default,
+        },
+        ..RenderOptions::default()
+    };
+    let range = || volume.modality_range(params.pixel_padding);
+    let mut pipeline =
+        GreyPipeline::resolve_over(&params, range, &options).map_err(|e| e.to_string())?;
+    if args.fuse_window.is_none() {
+        // The planes' rule: the middle slice's window, else the whole volume's range.
+        pipeline.voi = planes_voi(&pipeline.voi, !params.windows.is_empty(), range);
+    }
+    pipeline.inverse = false;
+    pipeline.presentation_lut = None;
+    let window = pipeline
+        .window()
+        .map_or("a VOI LUT".to_string(), |(c, w)| format!("window {c}/{w}"));
+    eprintln!(
+        "hounsfield: fused {}: {} slices, {window}, {colormap}, opacity {}",
+        source.display(),
+        volume.stack.slices.len(),
+        args.fuse_opacity
+    );
+    Ok(Some(Fusion {
+        volume,
+        pipeline,
+        colormap,
+        opacity: args.fuse_opacity,
+        frame_of_reference: slice
+            .attributes()
+            .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID),
+    }))
+}
+
+/// What is drawn over frame `frame` of `file`, on its pixel grid (None without
+/// `--segmentation`, `--structures` or `--fuse`), saying on stderr what it is: the fused
+/// series, then the segments of every `--segmentation` that belong to the frame, then the
+/// contours of every `--structures` in its plane.
 pub fn segment_layer(
     file: &DicomFile,
     frame: usize,
     args: &RenderArgs,
 ) -> Result<Option<LayerImage>, String> {
-    if args.segmentation.is_empty() && args.structures.is_empty() {
+    if args.segmentation.is_empty() && args.structures.is_empty() && args.fuse.is_none() {
         return Ok(None);
     }
     let image = file.image().map_err(|e| e.to_string())?;
+    let mut layer = match open_fusion(args)? {
+        Some(fusion) => {
+            let reference = file
+                .attributes()
+                .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
+            fusion.check_frame_of_reference(reference.as_deref())?;
+            let plane = image_plane(&file.geometry(frame), image.columns, image.rows)
+                .map_err(|e| format!("{}: {e}", file.name()))?;
+            fusion.layer(&plane)
+        }
+        None => LayerImage::blank(image.columns, image.rows),
+    };
     // Segmentations in the order given, each's segments by number; later ones on top.
     let mut layers = Vec::new();
     for path in &args.segmentation {
@@ -34,7 +114,7 @@ pub fn segment_layer(
         say_colors(&seg);
         layers.extend(found);
     }
-    let mut layer = paint(image.columns, image.rows, &layers, args)?;
+    layer.over(&paint(image.columns, image.rows, &layers, args)?);
     // Structure sets' contours over the segments, in the order given.
     for path in &args.structures {
         let set = StructureSet::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
@@ -57,13 +137,21 @@ pub fn segment_layer(
     Ok(Some(layer))
 }
 
-/// The segments of every `--segmentation` over `plane` (of a volume in
-/// `frame_of_reference`), painted on the plane's pixels, saying on stderr what they are.
+/// The `--fuse` series and the segments of every `--segmentation` over `plane` (of a
+/// volume in `frame_of_reference`), painted on the plane's pixels, saying on stderr what
+/// they are.
 pub fn plane_layer(
     plane: &hounsfield_core::volume::Plane,
     frame_of_reference: Option<&str>,
     args: &RenderArgs,
 ) -> Result<LayerImage, String> {
+    let mut layer = match open_fusion(args)? {
+        Some(fusion) => {
+            fusion.check_frame_of_reference(frame_of_reference)?;
+            fusion.layer(plane)
+        }
+        None => LayerImage::blank(plane.columns, plane.rows),
+    };
     let mut layers = Vec::new();
     for path in &args.segmentation {
         let seg = Segmentation::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
@@ -77,7 +165,8 @@ pub fn plane_layer(
         say_colors(&seg);
         layers.extend(found);
     }
-    paint(plane.columns, plane.rows, &layers, args)
+    layer.over(&paint(plane.columns, plane.rows, &layers, args)?);
+    Ok(layer)
 }
 
 /// Says each segment's colour on stderr (a labelmap's segment 0, its background, is never

@@ -74,6 +74,7 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
 /// `measure FOLDER --plane ...`: the ROIs in the plane's pixels.
 fn run_on_plane(args: &MeasureArgs, rois: &[Roi]) -> Result<ExitCode, String> {
     let source = crate::mpr::open_plane(&args.file, &args.volume)?;
+    eprintln!("hounsfield: {}", source.description);
     let (slice, frame) = &source.middle;
     let units = slice
         .display_parameters(*frame)

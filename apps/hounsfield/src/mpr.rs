@@ -156,10 +156,12 @@ pub struct PlaneSource {
     pub plane: Plane,
     /// The middle slice's file and frame.
     pub middle: (std::sync::Arc<DicomFile>, usize),
+    /// What the plane is, in words.
+    pub description: String,
 }
 
 /// Opens the series of `source` (a folder, a multi-frame file or a DICOMweb URL) as a
-/// volume and finds the plane `args` ask for, saying what it found on stderr.
+/// volume and finds the plane `args` ask for, saying on stderr what it skipped.
 pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, String> {
     let catalog = series_catalog(source, args)?;
     for s in &catalog.skipped {
@@ -179,7 +181,6 @@ pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, Strin
         eprintln!("hounsfield: {w}");
     }
     let (plane, description) = plane_for(&volume, args)?;
-    eprintln!("hounsfield: {description}");
     let middle = volume
         .stack
         .slices
@@ -190,6 +191,7 @@ pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, Strin
         volume,
         plane,
         middle,
+        description,
     })
 }
 
@@ -202,7 +204,16 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         volume,
         plane,
         middle: (slice, frame),
+        description,
     } = open_plane(&args.file, &args.volume)?;
+    eprintln!("hounsfield: {description}");
+    let [x, y, z] = plane.origin;
+    let ([ux, uy, uz], [vx, vy, vz]) = (plane.u, plane.v);
+    eprintln!(
+        "hounsfield: plane pixel (0, 0) at ({x:.4}, {y:.4}, {z:.4}) mm; columns along \
+         ({ux:.6}, {uy:.6}, {uz:.6}), rows along ({vx:.6}, {vy:.6}, {vz:.6}); {:.6} mm pixels",
+        plane.spacing
+    );
     let slab = match (args.slab, &args.mode) {
         (Some(t), mode) => Some(Slab {
             thickness: t,
@@ -280,7 +291,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         }
     };
     let mut rendered = rendered;
-    if !args.segmentation.is_empty() {
+    if !args.segmentation.is_empty() || args.fuse.is_some() {
         let reference = slice
             .attributes()
             .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);

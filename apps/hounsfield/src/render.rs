@@ -74,6 +74,28 @@ pub struct RenderArgs {
     /// Images only (not planes).
     #[arg(long, value_name = "RTSTRUCT.dcm")]
     pub structures: Vec<PathBuf>,
+    /// Fuse this series (a folder, multi-frame file or DICOMweb URL; PET over CT, a map
+    /// over MR) over the image or plane: resampled at each pixel's patient position
+    /// (trilinear), windowed, coloured by --fuse-colormap and laid over at
+    /// --fuse-opacity. Both must share a Frame of Reference.
+    #[arg(long, value_name = "FOLDER", help_heading = "Fusion")]
+    pub fuse: Option<PathBuf>,
+    /// Colour map of the fused series: grey, hot-iron, jet or viridis.
+    #[arg(
+        long,
+        default_value = "hot-iron",
+        value_name = "NAME",
+        help_heading = "Fusion"
+    )]
+    pub fuse_colormap: String,
+    /// Opacity of the fused series, 0 to 1.
+    #[arg(long, default_value_t = 0.5, value_name = "A", help_heading = "Fusion")]
+    pub fuse_opacity: f64,
+    /// Window "CENTER,WIDTH" of the fused series, in its modality units (default: its
+    /// middle slice's window, else its whole range). Values at or below the window's
+    /// lower edge are not drawn.
+    #[arg(long, value_parser = parse_pair, allow_hyphen_values = true, value_name = "C,W", help_heading = "Fusion")]
+    pub fuse_window: Option<(f64, f64)>,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,

@@ -6,6 +6,8 @@
 //!   colours, the segment frames that belong to an image, and their masks.
 //! - [`structures`]: RT Structure Sets (PS3.3 A.19): ROIs with their colours and
 //!   contours, drawn as outlines over the images whose plane they lie in.
+//! - [`fusion`]: a second series resampled onto an image's or plane's pixels in patient
+//!   coordinates, coloured by a [`colormap`] and laid over at an opacity.
 //! - [`color`]: Recommended Display CIELab Values as sRGB.
 //! - [`composite`]: segment masks painted over a rendered image (filled at an opacity, with
 //!   an outline), through the same output-to-image mapping the renderer samples with.
@@ -19,7 +21,9 @@
 #![warn(missing_docs)]
 
 pub mod color;
+pub mod colormap;
 pub mod composite;
+pub mod fusion;
 mod planes;
 pub mod segmentation;
 pub mod structures;

@@ -77,6 +77,26 @@ export interface SegmentEntry {
   opacity: number;
 }
 
+export interface FusionStyle {
+  /** "grey", "hot-iron", "jet" or "viridis". */
+  colormap: string;
+  /** 0 to 1. */
+  opacity: number;
+  /** Window (centre, width) of the fused series in its modality units; null: its default. */
+  window: [number, number] | null;
+}
+
+export interface FusionStatus {
+  /** Series (indices in `series`) that can be fused over the one on screen: the others of its Frame of Reference. */
+  candidates: number[];
+  /** The series fused, null when none (key Z cycles). */
+  series: number | null;
+  /** How it is shown; `window` is the one in effect while a series is fused. */
+  style: FusionStyle;
+  /** Units of its values (e.g. "BQML"), for the colour bar. */
+  units: string;
+}
+
 export interface Status {
   /** No load is running, a file was opened, every file is decoded or failed, and the image is drawn. */
   loaded: boolean;
@@ -112,6 +132,8 @@ export interface Status {
   segment_list: SegmentEntry[];
   /** The names of the ROIs of the RT Structure Sets opened with a contour on the image on screen; empty when none, or hidden (key J). */
   contours: string[];
+  /** The series fused over the one on screen (setFusion), and how. */
+  fusion: FusionStatus;
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */
   presentation_state: string | null;
   /** Quarter turns clockwise (0-3). */
@@ -204,6 +226,12 @@ export declare class Viewer extends EventTarget {
   measurements(): MeasurementStatus[];
   /** Shows or hides segment `index` of `status().segment_list`, and sets its fill opacity (0-1); false when there is no such segment. */
   setSegment(index: number, options: { visible?: boolean; opacity?: number }): boolean;
+  /** Fuses series `index` (one of `status().fusion.candidates`) over the one on screen, null for none: '' when done, else why not. */
+  setFusion(index: number | null): string;
+  /** How the fused series is shown; window null: its default window. False for an unknown colour map. */
+  setFusionStyle(style: { colormap?: string; opacity?: number; window?: [number, number] | null }): boolean;
+  /** The 256 colours of a colour map ("grey", "hot-iron", "jet", "viridis") as RGB bytes, for a colour bar. */
+  colormapTable(name: string): Uint8Array;
   /** Selects a measurement and shows the image it was drawn on. */
   selectMeasurement(id: number): void;
   /** Deletes a measurement (Ctrl+Z brings it back). */

@@ -728,6 +728,52 @@ impl WebViewer {
         )
     }
 
+    /// Fuses series `series` (an index in the series list) over the one on screen, or
+    /// none (-1): "" when done, else why not.
+    pub fn set_fusion(&mut self, series: i32) -> String {
+        let series = usize::try_from(series).ok();
+        match self.model.set_fusion(series) {
+            Ok(()) => String::new(),
+            Err(e) => e,
+        }
+    }
+
+    /// How the fused series is shown: colour map `colormap` ("" leaves it), opacity (-1
+    /// leaves it), window `center`/`width` (NaN leaves it; a width of 0 or less: its
+    /// default window). False for an unknown colour map.
+    pub fn set_fusion_style(
+        &mut self,
+        colormap: &str,
+        opacity: f64,
+        center: f64,
+        width: f64,
+    ) -> bool {
+        use hounsfield_core::layers::colormap::ColorMap;
+        let map = match colormap {
+            "" => None,
+            name => match ColorMap::parse(name) {
+                Some(m) => Some(m),
+                None => return false,
+            },
+        };
+        let window = match (center.is_nan() || width.is_nan(), width > 0.0) {
+            (true, _) => None,
+            (false, true) => Some(Some((center, width))),
+            (false, false) => Some(None),
+        };
+        self.model
+            .set_fusion_style(map, (opacity >= 0.0).then_some(opacity), window);
+        true
+    }
+
+    /// The 256 colours of colour map `name` as RGB bytes (empty for an unknown name): the
+    /// colour bar's.
+    pub fn colormap_table(name: &str) -> Vec<u8> {
+        hounsfield_core::layers::colormap::ColorMap::parse(name)
+            .map(|m| m.table().concat())
+            .unwrap_or_default()
+    }
+
     /// Selects measurement `id` and shows the image it was drawn on.
     pub fn select_measurement(&mut self, id: f64) {
         self.model.apply(Action::SelectMeasurement(id as u64));

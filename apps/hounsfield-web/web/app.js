@@ -203,6 +203,7 @@ function paintPanels(status) {
   });
   paintMeasurements(status);
   paintSegments(status);
+  paintFusion(status);
   const p = status.progress;
   const bar = $('progress');
   bar.hidden = p.loads === 0;
@@ -289,6 +290,40 @@ function paintSegments(status) {
   });
 }
 
+// Fusion: the series fused over the one on screen (the others of its Frame of
+// Reference), its colour map, opacity, and a colour bar from the window's lower edge to
+// its upper edge in the fused series' units. Rebuilt only when the choices change.
+let lastFusion = '';
+function paintFusion(status) {
+  const f = status.fusion;
+  $('fusion-panel').hidden = f.candidates.length === 0 && f.series === null;
+  const key = JSON.stringify([f.candidates, status.series.map((s) => s.label)]);
+  const pick = $('fusion-series');
+  if (key !== lastFusion) {
+    lastFusion = key;
+    const none = new Option('none', '');
+    pick.replaceChildren(none, ...f.candidates.map((i) => new Option(status.series[i].label, String(i))));
+  }
+  pick.value = f.series === null ? '' : String(f.series);
+  if (document.activeElement !== $('fusion-colormap')) $('fusion-colormap').value = f.style.colormap;
+  if (document.activeElement !== $('fusion-opacity')) $('fusion-opacity').value = String(f.style.opacity);
+  const bar = $('fusion-bar');
+  const barKey = `${f.style.colormap}`;
+  if (bar.dataset.map !== barKey) {
+    bar.dataset.map = barKey;
+    const rgb = viewer.colormapTable(f.style.colormap);
+    const g = bar.getContext('2d');
+    const img = g.createImageData(256, 1);
+    for (let i = 0; i < 256; i++) img.data.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
+    g.putImageData(img, 0, 0);
+  }
+  const w = f.style.window;
+  const num = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+  $('fusion-low').textContent = w ? `${num(w[0] - w[1] / 2)} ${f.units}` : '';
+  $('fusion-high').textContent = w ? `${num(w[0] + w[1] / 2)} ${f.units}` : '';
+  $('fusion-scale').hidden = f.series === null;
+}
+
 function paintTags() {
   const nodes = viewer.tags();
   const filter = $('tag-filter').value.toLowerCase();
@@ -343,6 +378,12 @@ function wire() {
   viewer.addEventListener('message', (e) => message(e.detail));
   viewer.addEventListener('update', (e) => paintPanels(e.detail));
   $('save-measurements').addEventListener('click', () => viewer.saveMeasurements());
+  $('fusion-series').addEventListener('change', (e) => {
+    const why = viewer.setFusion(e.target.value === '' ? null : Number(e.target.value));
+    if (why) message(why);
+  });
+  $('fusion-colormap').addEventListener('change', (e) => viewer.setFusionStyle({ colormap: e.target.value }));
+  $('fusion-opacity').addEventListener('input', (e) => viewer.setFusionStyle({ opacity: Number(e.target.value) }));
   $('files').addEventListener('change', (e) => viewer.open(e.target.files));
   $('folder').addEventListener('change', (e) => viewer.open(e.target.files));
   $('dicomweb-toggle').onclick = () => {
@@ -382,6 +423,10 @@ window.hounsfield = {
   setWindow: (center, width) => viewer.setWindow(center, width),
   // Segment `index` of status().segment_list: {visible, opacity}.
   setSegment: (index, options) => viewer.setSegment(index, options),
+  // Series `index` (of status().fusion.candidates) fused over the one on screen, or null.
+  setFusion: (index) => viewer.setFusion(index),
+  // {colormap, opacity, window: [centre, width] or null}.
+  setFusionStyle: (style) => viewer.setFusionStyle(style),
   // Reloads the page drawing with 'cpu' or 'webgpu' (or 'auto').
   setRenderer(path) {
     const params = new URLSearchParams(location.search);

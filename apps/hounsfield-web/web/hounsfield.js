@@ -405,6 +405,26 @@ export class Viewer extends EventTarget {
     return done;
   }
 
+  /** Fuses series `index` of `status().fusion.candidates` over the one on screen (null: none); '' when done, else why not. */
+  setFusion(index) {
+    const why = this.wasm.set_fusion(index === null || index === undefined ? -1 : index);
+    this.dirty = true;
+    return why;
+  }
+
+  /** How the fused series is shown: {colormap, opacity, window: [centre, width] or null for its default}. */
+  setFusionStyle({ colormap, opacity, window } = {}) {
+    const [center, width] = window === undefined ? [NaN, NaN] : window === null ? [0, 0] : window;
+    const done = this.wasm.set_fusion_style(colormap ?? '', opacity ?? -1, center, width);
+    this.dirty = true;
+    return done;
+  }
+
+  /** The 256 colours of a colour map ('grey', 'hot-iron', 'jet', 'viridis') as RGB bytes. */
+  colormapTable(name) {
+    return WebViewer.colormap_table(name);
+  }
+
   /** Selects measurement `id` and shows the image it was drawn on. */
   selectMeasurement(id) {
     this.wasm.select_measurement(id);

@@ -63,7 +63,7 @@ pub fn open_fusion(args: &RenderArgs) -> Result<Option<Fusion>, String> {
         args.fuse_opacity
     );
     Ok(Some(Fusion {
-        volume,
+        volume: std::sync::Arc::new(volume),
         pipeline,
         colormap,
         opacity: args.fuse_opacity,

@@ -847,6 +847,114 @@ mod e2e {
         j_hides_the_layer(&x, &mut viewer, &plain, "segments");
     }
 
+    #[test]
+    fn a_fused_series_shows_over_the_image_and_z_cycles_it() {
+        use hounsfield_core::layers::colormap::ColorMap;
+        use hounsfield_core::layers::fusion::{Fusion, image_plane};
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        if !tools_present() {
+            return;
+        }
+        let Some(series) = shared("ct-philips-brain") else {
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-fuse-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let made = Command::new(hounsfield_conformance::python())
+            .arg(hounsfield_conformance::root().join("tests/scripts/make_fusion.py"))
+            .arg(&series)
+            .arg(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("make_fusion.py: {e}"));
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let made: Value = serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
+        // A CT slice inside the map, and the map.
+        let path = PathBuf::from(made["slices"][13].as_str().unwrap_or_default());
+        let map = PathBuf::from(made["map"].as_str().unwrap_or_default());
+        let file = DicomFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+        let x = Xvfb::start(SCREEN);
+        let mut viewer = Viewer::start(&x, "fusion", &[path.clone(), map.clone()]);
+        let s = viewer.wait("both series", |s| {
+            s["loaded"] == true && s["series"].as_array().is_some_and(|a| a.len() == 2)
+        });
+        x.focus(VIEWER_WINDOW);
+        if s["fusion"]["candidates"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+        {
+            // The map is on screen: Tab to the CT slice.
+            x.xdotool(&["key", "Tab"]);
+        }
+        viewer.wait("the CT slice with the map to fuse", |s| {
+            s["fusion"]["candidates"]
+                .as_array()
+                .is_some_and(|a| a.len() == 1)
+                && s["image_drawn"] == true
+        });
+        x.xdotool(&["key", "z"]);
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the map fused", |s| {
+            s["fusion"]["series"].is_u64() && s["image_drawn"] == true && s["hover_value"] == false
+        });
+        let window = |s: &Value| -> (f64, f64) {
+            let w = &s["fusion"]["style"]["window"];
+            (
+                w[0].as_f64().unwrap_or(f64::NAN),
+                w[1].as_f64().unwrap_or(f64::NAN),
+            )
+        };
+        // The reference: the map resampled onto the slice's pixels by the library, at the
+        // window the status reports, over the CPU render.
+        let volume = std::sync::Arc::new(
+            hounsfield_core::folder::Catalog::scan(std::slice::from_ref(&map))
+                .volume(0)
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let reference = |s: &Value, colormap: ColorMap, opacity: f64| {
+            let (center, width) = window(s);
+            let fusion = Fusion {
+                pipeline: hounsfield_core::pipeline::GreyPipeline {
+                    modality: volume.modality.clone(),
+                    voi: hounsfield_core::pipeline::Voi::Window {
+                        center,
+                        width,
+                        function: hounsfield_core::VoiLutFunction::Linear,
+                    },
+                    inverse: false,
+                    presentation_lut: None,
+                },
+                volume: volume.clone(),
+                colormap,
+                opacity,
+                frame_of_reference: None,
+            };
+            let plane = image_plane(&file.geometry(0), frame.width, frame.height)
+                .unwrap_or_else(|e| panic!("{e}"));
+            reference_with_layer(&file, &frame, s, &fusion.layer(&plane))
+        };
+        assert_eq!(s["fusion"]["style"]["colormap"], "hot-iron");
+        let (plain, with) = reference(&s, ColorMap::HotIron, 0.5);
+        layer_shown(&x, &viewer, &s, &plain, &with, "fused map");
+        // Shift+Z: the next colour map.
+        x.focus(VIEWER_WINDOW);
+        x.xdotool(&["key", "shift+z"]);
+        let s = viewer.wait("jet", |s| s["fusion"]["style"]["colormap"] == "jet");
+        let (_, with) = reference(&s, ColorMap::Jet, 0.5);
+        layer_shown(&x, &viewer, &s, &plain, &with, "fused map in jet");
+        // Z again: no other candidate, fusion off.
+        x.xdotool(&["key", "z"]);
+        let s = viewer.wait("fusion off", |s| s["fusion"]["series"].is_null());
+        let screen = x.capture(&viewer.dir);
+        let (worst, _) = compare(&screen, &s, &plain, 1);
+        assert!(worst <= 2, "with fusion off the screen differs by {worst}");
+    }
+
     /// The screen (status `s`) is the CPU reference with the layer laid over (`with`),
     /// within 2, and differs from the plain reference: `what` is on screen.
     fn layer_shown(x: &Xvfb, viewer: &Viewer, s: &Value, plain: &[u8], with: &[u8], what: &str) {

@@ -7,6 +7,7 @@ use crate::composite::LayerImage;
 use hounsfield_dicom::Geometry;
 use hounsfield_pipeline::GreyPipeline;
 use hounsfield_volume::volume::{NO_DATA_BELOW, Plane, Volume, resample};
+use std::sync::Arc;
 
 /// A series fused over another: its volume, the window that makes its values display
 /// levels, the colour map of those levels and the opacity.
@@ -20,8 +21,8 @@ use hounsfield_volume::volume::{NO_DATA_BELOW, Plane, Volume, resample};
 /// nothing to say (no uptake, no map), as fused PET is read.
 #[derive(Debug, Clone)]
 pub struct Fusion {
-    /// The fused series.
-    pub volume: Volume,
+    /// The fused series (shared: restyling a fusion keeps its volume).
+    pub volume: Arc<Volume>,
     /// Its grey pipeline: a value's display level is the colour map's index.
     pub pipeline: GreyPipeline,
     /// The colour map.
@@ -40,7 +41,7 @@ impl Fusion {
     /// use hounsfield_layers::{colormap::ColorMap, fusion::Fusion};
     /// use hounsfield_pipeline::{GreyPipeline, Voi};
     /// use hounsfield_dicom::{ModalityLut, VoiLutFunction};
-    /// # fn fusion(volume: hounsfield_volume::volume::Volume) {
+    /// # fn fusion(volume: std::sync::Arc<hounsfield_volume::volume::Volume>) {
     /// let pipeline = GreyPipeline {
     ///     modality: ModalityLut::Identity,
     ///     voi: Voi::Window { center: 128.0, width: 256.0, function: VoiLutFunction::Linear },

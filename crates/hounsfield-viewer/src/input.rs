@@ -232,6 +232,22 @@ pub enum Action {
     ToggleShutters,
     /// Show or hide the segmentations and structure sets over the images.
     ToggleSegmentations,
+    /// Fuse the next series of the same Frame of Reference over the one on screen (none
+    /// after the last).
+    CycleFusion,
+    /// Show the fused series in the next colour map.
+    CycleFusionColormap,
+    /// Fuse this series (an index in the series list) over the one on screen, or none.
+    Fuse(Option<usize>),
+    /// Change how the fused series is shown; None leaves a part as it is.
+    FusionStyle {
+        /// The colour map.
+        colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
+        /// The opacity, 0 to 1.
+        opacity: Option<f64>,
+        /// The window (centre, width); Some(None): the default window.
+        window: Option<Option<(f64, f64)>>,
+    },
     /// Show or hide one segment of the segment list (by its index there), or set its fill
     /// opacity (0 to 1).
     SetSegment {
@@ -352,6 +368,10 @@ pub const HELP: &[(&str, &str)] = &[
         "J",
         "segmentations (DICOM SEG) and structure sets (RTSTRUCT) opened with their images on / off",
     ),
+    (
+        "Z / Shift + Z",
+        "fuse the next series of this Frame of Reference over this one (none after the last) / its next colour map",
+    ),
     ("Tab / Shift + Tab", "next / previous series"),
     ("S / T", "series list / tag browser"),
     ("Ctrl + O", "open files"),
@@ -465,6 +485,8 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('w'), _) => Action::Tool(Tool::WindowLevel),
             (Key::Letter('y'), _) => Action::TogglePresentationStates,
             (Key::Letter('j'), _) => Action::ToggleSegmentations,
+            (Key::Letter('z'), false) if modifiers.shift => Action::CycleFusionColormap,
+            (Key::Letter('z'), false) => Action::CycleFusion,
             (Key::Delete | Key::Backspace, _) => Action::DeleteMeasurement,
             (Key::Space, _) => Action::ToggleCine,
             (Key::Up | Key::Left, _) => Action::Slice(-1),

@@ -148,10 +148,10 @@ impl Scene {
     }
 
     /// The draw state of the segments over the slice on screen, when segmentations are
-    /// shown: nearest sampling, over the image and its overlays.
+    /// shown or a series is fused: nearest sampling, over the image and its overlays.
     pub fn segments_state(model: &Model, viewport: [u32; 4]) -> Option<DrawState> {
         model.current_image()?;
-        if !model.view.segmentations {
+        if !model.view.segmentations && model.fused.is_none() {
             return None;
         }
         Some(DrawState {
@@ -301,7 +301,7 @@ impl Scene {
         k: usize,
         viewport: [u32; 4],
     ) -> Option<DrawState> {
-        if !model.view.segmentations || model.segmentations.is_empty() {
+        if (!model.view.segmentations || model.segmentations.is_empty()) && model.fused.is_none() {
             return None;
         }
         let mpr = model.mpr.as_ref()?;

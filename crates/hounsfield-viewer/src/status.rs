@@ -204,6 +204,8 @@ pub struct Status {
     /// The names of the ROIs of the structure sets opened with a contour on the image on
     /// screen (shown with the segmentations).
     pub contours: Vec<String>,
+    /// The series fused over the one on screen, the candidates, and how it is shown.
+    pub fusion: crate::model::FusionStatus,
     /// The Content Label of the presentation state applied to the image on screen
     /// ("" when it has none), None when none applies.
     pub presentation_state: Option<String>,
@@ -287,6 +289,7 @@ impl Status {
                 .current
                 .map(|c| m.contours_on(c.id, c.frame))
                 .unwrap_or_default(),
+            fusion: m.fusion_status(),
             presentation_state: m
                 .current_presentation()
                 .map(|s| s.label.clone().unwrap_or_default()),

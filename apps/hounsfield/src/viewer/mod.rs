@@ -6,6 +6,7 @@
 pub use hounsfield_viewer::{input, model, mpr};
 mod browser;
 mod draw_cpu;
+mod fusion_ui;
 pub mod loader;
 mod measure_ui;
 mod segments_ui;

@@ -402,6 +402,7 @@ fn series_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 }
                 super::measure_ui::list(ui, model, out);
                 super::segments_ui::list(ui, model, out);
+                super::fusion_ui::section(ui, model, out);
             });
         });
     out.select_series = select;

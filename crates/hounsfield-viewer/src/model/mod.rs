@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod decoded;
+mod fusion;
+pub use fusion::{Fused, FusionStatus, FusionStyle};
 mod loading;
 mod measuring;
 mod navigation;
@@ -224,6 +226,10 @@ pub struct Model {
     /// RT Structure Sets opened, in the order they were opened: their contours are drawn
     /// over the segments of the images they lie on (shown and hidden with them).
     pub structures: Vec<Arc<hounsfield_core::layers::structures::StructureSet>>,
+    /// The series fused over the one on screen ([`set_fusion`](Self::set_fusion)).
+    pub fused: Option<Fused>,
+    /// How a fused series is shown ([`set_fusion_style`](Self::set_fusion_style)).
+    pub fusion_style: FusionStyle,
 }
 
 /// Messages kept in memory.
@@ -323,6 +329,18 @@ impl Model {
             }
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::ToggleShutters => self.view.shutters = !self.view.shutters,
+            Action::CycleFusion => self.cycle_fusion(),
+            Action::CycleFusionColormap => self.cycle_fusion_colormap(),
+            Action::Fuse(series) => {
+                if let Err(e) = self.set_fusion(series) {
+                    self.message(format!("fusion: {e}"));
+                }
+            }
+            Action::FusionStyle {
+                colormap,
+                opacity,
+                window,
+            } => self.set_fusion_style(colormap, opacity, window),
             Action::ToggleSegmentations => {
                 self.view.segmentations = !self.view.segmentations;
                 self.segmentation_generation += 1;

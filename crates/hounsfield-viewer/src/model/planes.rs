@@ -30,24 +30,7 @@ impl Model {
         if self.mpr_series.as_ref() != Some(&key) {
             self.mpr = None;
         }
-        let inputs: Vec<StackInput> = self.layouts.get(si).map_or(Vec::new(), |l| {
-            l.dimensions.stacks[s].time_points[t]
-                .inputs
-                .iter()
-                .filter_map(|&k| {
-                    let f = l.frames[k];
-                    let i = self.index_of(f.id)?;
-                    let input = self.instances[i]
-                        .inputs
-                        .iter()
-                        .find(|x| x.frame == f.frame)?;
-                    Some(StackInput {
-                        instance: i,
-                        ..input.clone()
-                    })
-                })
-                .collect()
-        });
+        let inputs = self.series_inputs(si, s, t);
         let mut members: Vec<usize> = inputs.iter().map(|x| x.instance).collect();
         members.dedup();
         let decoded = members
@@ -84,6 +67,37 @@ impl Model {
                 self.message(format!("no volume for this series: {e}"));
             }
         }
+    }
+
+    /// The frames of stack `s` at time point `t` of series `si`, `instance` their index in
+    /// [`instances`](Self::instances).
+    pub(super) fn series_inputs(&self, si: usize, s: usize, t: usize) -> Vec<StackInput> {
+        self.layouts.get(si).map_or(Vec::new(), |l| {
+            let Some(point) = l
+                .dimensions
+                .stacks
+                .get(s)
+                .and_then(|x| x.time_points.get(t))
+            else {
+                return Vec::new();
+            };
+            point
+                .inputs
+                .iter()
+                .filter_map(|&k| {
+                    let f = l.frames[k];
+                    let i = self.index_of(f.id)?;
+                    let input = self.instances[i]
+                        .inputs
+                        .iter()
+                        .find(|x| x.frame == f.frame)?;
+                    Some(StackInput {
+                        instance: i,
+                        ..input.clone()
+                    })
+                })
+                .collect()
+        })
     }
 
     /// The volume of `inputs` (frames of decoded instances, `instance` their index).

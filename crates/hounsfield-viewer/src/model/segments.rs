@@ -188,13 +188,16 @@ impl Model {
         labels
     }
 
-    /// The segments painted over frame `frame` of instance `id`, with the structure sets'
-    /// contours lying on it drawn over them, when segmentations are shown and some belong
-    /// to it; the labels of the segments painted.
+    /// What is drawn over frame `frame` of instance `id`: the fused series, the segments
+    /// painted over it and the structure sets' contours lying on it (segments and
+    /// contours when segmentations are shown); None when nothing is. The labels of the
+    /// segments painted.
     pub fn segment_layer_of(&self, id: u64, frame: usize) -> Option<(LayerImage, Vec<String>)> {
-        if !self.view.segmentations || (self.segmentations.is_empty() && self.structures.is_empty())
-        {
-            return None;
+        let fused = self.fusion_layer_of(id, frame);
+        let shown = self.view.segmentations
+            && !(self.segmentations.is_empty() && self.structures.is_empty());
+        if !shown {
+            return fused.map(|f| (f, Vec::new()));
         }
         let inst = self.instance(id)?;
         let image = inst.file.image().ok()?;
@@ -216,8 +219,11 @@ impl Model {
             }
         }
         let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
-        let mut layer =
+        let segments =
             SegmentLayer::paint_each(image.columns, image.rows, &each, Style::default().outline);
+        let under = fused.is_some();
+        let mut layer = fused.unwrap_or_else(|| LayerImage::blank(image.columns, image.rows));
+        layer.over(&segments);
         // The structure sets' contours over the segments.
         let mut contours = false;
         for set in &self.structures {
@@ -226,20 +232,21 @@ impl Model {
                 contours = true;
             }
         }
-        if layers.is_empty() && !contours {
+        if layers.is_empty() && !contours && !under {
             return None;
         }
         Some((layer, labels))
     }
 
-    /// The segments over plane `k` of the planes on screen, painted on the plane's pixels
-    /// (nearest segment frame and pixel in the patient), when segmentations are shown and
-    /// some lie on it.
+    /// What is drawn over plane `k` of the planes on screen, on the plane's pixels: the
+    /// fused series, and the segments (nearest segment frame and pixel in the patient)
+    /// when segmentations are shown and some lie on it; None when nothing is.
     pub fn plane_segment_layer(&self, k: usize) -> Option<LayerImage> {
-        if !self.view.segmentations || self.segmentations.is_empty() {
-            return None;
-        }
         let plane = self.mpr.as_ref()?.plane(k);
+        let fused = self.fusion_layer(&plane);
+        if !self.view.segmentations || self.segmentations.is_empty() {
+            return fused;
+        }
         let reference = self.current_image().and_then(|(i, _, _)| {
             i.file
                 .attributes()
@@ -257,14 +264,13 @@ impl Model {
             })
             .collect();
         if layers.is_empty() {
-            return None;
+            return fused;
         }
         let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
-        Some(SegmentLayer::paint_each(
-            plane.columns,
-            plane.rows,
-            &each,
-            Style::default().outline,
-        ))
+        let segments =
+            SegmentLayer::paint_each(plane.columns, plane.rows, &each, Style::default().outline);
+        let mut layer = fused.unwrap_or_else(|| LayerImage::blank(plane.columns, plane.rows));
+        layer.over(&segments);
+        Some(layer)
     }
 }

@@ -498,6 +498,42 @@ d.save_as(sys.argv[2])
     check(on <= 2 && plain > 100 && off <= 2, `structure set (${names}): max diff ${on} vs render --structures (${plain} vs the plain image); J hides it: ${off}`);
   }
 
+  // Fusion: a coarser, mirrored map of the CT (make_fusion.py, same Frame of Reference)
+  // opened after a CT slice and fused over it through the API, as `render --fuse` draws
+  // it (its default window, then another colour map and opacity); none lifts it.
+  {
+    const dir = path.join(tmp, 'fusion');
+    fs.mkdirSync(dir, { recursive: true });
+    const made = JSON.parse(execFileSync(python, [path.join(root, 'tests/scripts/make_fusion.py'), path.join(shared, 'ct-philips-brain'), dir]));
+    const image = path.join(dir, 'slice.dcm');
+    fs.copyFileSync(made.slices[13], image);
+    const maps = fs.readdirSync(made.map).sort().map((n) => `/gen/fusion/map/${n}`);
+    await page.goto(withRenderer(`${base}/?url=/gen/fusion/slice.dcm`));
+    await waitFor('the CT slice', (s) => s.loaded && (s.file || '').endsWith('slice.dcm'));
+    await page.evaluate((m) => window.hounsfield.open(m), maps);
+    s = await waitFor('the map loaded', (s) => s.loaded && s.series.length === 2 && s.series.every((x) => x.decoded === x.instances));
+    const ct = s.series.findIndex((x) => x.instances === 1);
+    await page.evaluate((i) => window.hounsfield.viewer.selectSeries(i), ct);
+    s = await waitFor('the CT slice again, the map a candidate', (s) => s.current_series === ct && s.fusion.candidates.length === 1);
+    const why = await page.evaluate((i) => window.hounsfield.setFusion(i), s.fusion.candidates[0]);
+    s = await waitFor('the map fused', (s) => s.fusion.series !== null);
+    [s, px] = await settledCanvas();
+    const win = ['--window', `${s.window[0]},${s.window[1]}`];
+    const fused = maxDiff(px, nativeRender(image, s.canvas, [...win, '--fuse', made.map]));
+    const plain = maxDiff(px, nativeRender(image, s.canvas, win));
+    const bar = `${s.fusion.style.colormap} ${s.fusion.style.window.map((v) => v.toFixed(1)).join('/')} ${s.fusion.units}`;
+    await page.evaluate(() => window.hounsfield.setFusionStyle({ colormap: 'viridis', opacity: 0.7 }));
+    s = await waitFor('viridis at 0.7', (s) => s.fusion.style.colormap === 'viridis' && s.fusion.style.opacity === 0.7);
+    [s, px] = await settledCanvas();
+    const styled = maxDiff(px, nativeRender(image, s.canvas, [...win, '--fuse', made.map, '--fuse-colormap', 'viridis', '--fuse-opacity', '0.7']));
+    await page.evaluate(() => window.hounsfield.setFusion(null));
+    s = await waitFor('fusion off', (s) => s.fusion.series === null);
+    [s, px] = await settledCanvas();
+    const off = maxDiff(px, nativeRender(image, s.canvas, win));
+    check(why === '' && fused <= 2 && plain > 100 && styled <= 2 && off <= 2,
+      `fusion (${bar}): max diff ${fused} vs render --fuse (${plain} vs the plain image); viridis at 0.7: ${styled}; off: ${off}${why ? `; ${why}` : ''}`);
+  }
+
   // A presentation state (made by highdicom) opened with its image: its window,
   // Presentation LUT Shape, rotation, flip and displayed area, as `render
   // --presentation-state` into the canvas' size; Y lifts it.

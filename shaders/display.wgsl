@@ -84,7 +84,8 @@ override SUPPLEMENTAL: u32 = 0u;
 override OVERLAY: u32 = 0u;
 // The Presentation stage, fixed per pipeline as the stages above (a branch on a uniform
 // costs a CPU rasteriser both sides): bit 0, a Presentation LUT table in voi_lut's slot
-// (params.plut_len entries); bit 1, INVERSE.
+// (params.plut_len entries); bit 1, INVERSE; bit 2, a colour map of the display level
+// (in the palette's slot).
 override PRESENTATION: u32 = 0u;
 
 // The tile's part of the image as two triangles, placed by the forward view transform.
@@ -303,6 +304,10 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
         } else {
             let y = presentation_transform(voi_transform(modality_transform(v.r)));
             rgb = output_encode(vec3<f32>(y));
+            if ((PRESENTATION & 4u) == 4u) {
+                // A colour map of the display level (256 entries in the palette's slot).
+                rgb = palette_lookup(i32(round(rgb.r * 255.0)));
+            }
         }
     }
     return vec4<f32>(rgb, 1.0);

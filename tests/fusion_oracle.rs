@@ -11,6 +11,9 @@
 //!   pixel inside the map must be that blend within 1 (allowing the level next to it,
 //!   for values on a level's edge), every pixel well outside it the plain render's.
 //! - A series in another Frame of Reference is refused, with both UIDs named.
+//! - `render --colormap` (images, zoomed images, planes; CPU and GPU paths) shows each
+//!   pixel of the grey render in the oracle's colour of its level, exactly (the
+//!   background outside a plane's volume stays black).
 
 use hounsfield_conformance::{gpu, python, render_to, root, run_python, shared};
 use hounsfield_core::layers::colormap::ColorMap;
@@ -124,6 +127,88 @@ fn colour_maps_equal_the_dicom_palette_and_matplotlib() {
             differ.first().map(|&l| want[l])
         );
     }
+}
+
+#[test]
+fn colour_mapped_renders_are_the_oracle_table_over_the_grey_render() {
+    let Some(series) = shared("ct-philips-brain") else {
+        return;
+    };
+    let oracle: serde_json::Value =
+        serde_json::from_slice(&run_python::<&str>(TABLES, &[])).expect("JSON tables");
+    let dir = root().join("target/tmp/colormap-oracle");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("output folder");
+    let mut slice = std::fs::read_dir(&series)
+        .expect("series")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n != "DIRFILE"))
+        .collect::<Vec<_>>();
+    slice.sort();
+    let renderers: &[&str] = if gpu().is_some() {
+        &["cpu", "gpu"]
+    } else {
+        &["cpu"]
+    };
+    let cases: [(&Path, &[&str], &str); 3] = [
+        (&slice[12], &["--window", "40,400"], "hot-iron"),
+        (
+            &slice[12],
+            &["--window", "40,400", "--zoom", "2"],
+            "viridis",
+        ),
+        (
+            &series,
+            &["--plane", "sagittal", "--window", "40,400"],
+            "jet",
+        ),
+    ];
+    let mut checked = 0;
+    for renderer in renderers {
+        for (k, (source, args, map)) in cases.iter().enumerate() {
+            let plain = dir.join(format!("{k}.{renderer}.plain.png"));
+            let coloured = dir.join(format!("{k}.{renderer}.{map}.png"));
+            let mut with = args.to_vec();
+            with.extend(["--renderer", renderer]);
+            render_to(source, &with, &plain);
+            with.extend(["--colormap", map]);
+            render_to(source, &with, &coloured);
+            let table: Vec<[u8; 3]> =
+                serde_json::from_value(oracle[*map].clone()).expect("a table of 256");
+            let (w, h, grey) = hounsfield_conformance::read_png_rgb(&plain);
+            let (cw, ch, rgb) = hounsfield_conformance::read_png_rgb(&coloured);
+            assert_eq!((w, h), (cw, ch));
+            // Background (outside the plane's volume) stays black where the grey render
+            // is 0 there.
+            let background = grey
+                .chunks_exact(3)
+                .zip(rgb.chunks_exact(3))
+                .filter(|(g, c)| g[0] == 0 && c == &[0, 0, 0] && table[0] != [0, 0, 0])
+                .count();
+            let differ = grey
+                .chunks_exact(3)
+                .zip(rgb.chunks_exact(3))
+                .filter(|(g, c)| table[usize::from(g[0])] != [c[0], c[1], c[2]])
+                .count()
+                - background;
+            assert!(
+                background * 100 <= (w * h) as usize,
+                "{renderer} {map}: {background} background pixels"
+            );
+            let levels: std::collections::BTreeSet<u8> =
+                grey.chunks_exact(3).map(|g| g[0]).collect();
+            println!(
+                "{renderer} {} {map}: {differ} of {} pixels differ from the table over the grey render ({} levels; {background} background)",
+                source.display(),
+                w * h,
+                levels.len()
+            );
+            assert_eq!(differ, 0, "{renderer} {map}");
+            assert!(levels.len() > 100, "too few levels to check the map");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3);
 }
 
 /// Makes the map into `dir` with `make_fusion.py`: (source slices in order, map folder,

@@ -59,6 +59,7 @@ impl GpuRenderer {
             paint_background: true,
             overlay: false,
             shutter: false,
+            colormap: None,
             layer: false,
         };
         let Some((_, image)) = self.cached.as_mut() else {

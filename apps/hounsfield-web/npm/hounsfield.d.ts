@@ -132,6 +132,8 @@ export interface Status {
   segment_list: SegmentEntry[];
   /** The names of the ROIs of the RT Structure Sets opened with a contour on the image on screen; empty when none, or hidden (key J). */
   contours: string[];
+  /** The colour map of grey images ("hot-iron", "jet", "viridis", "grey"; key Shift+I, setColormap), null for grey. */
+  colormap: string | null;
   /** The series fused over the one on screen (setFusion), and how. */
   fusion: FusionStatus;
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */
@@ -211,6 +213,8 @@ export declare class Viewer extends EventTarget {
   openSample(): Promise<void>;
   openDicomWeb(url: string, auth?: Auth): Promise<void>;
   setWindow(center: number, width: number): void;
+  /** Shows grey images through a colour map ("grey", "hot-iron", "jet", "viridis"), or none (null); false for an unknown name. */
+  setColormap(name: string | null): boolean;
   setDecodeBudget(fileMiB: number, loadMiB: number): void;
   decodeBudget(): Required<DecodeBudget>;
   status(): Status;
@@ -271,6 +275,8 @@ export declare class HounsfieldViewerElement extends HTMLElement {
   open(what: string | File | FileList | Array<string | File>): Promise<void>;
   openDicomWeb(url: string, auth?: Auth): Promise<void>;
   setWindow(center: number, width: number): void;
+  /** Shows grey images through a colour map ("grey", "hot-iron", "jet", "viridis"), or none (null); false for an unknown name. */
+  setColormap(name: string | null): boolean;
   applyWindow(): void;
   status(): Status | { loaded: false; error: null };
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;

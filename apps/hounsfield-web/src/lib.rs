@@ -658,6 +658,20 @@ impl WebViewer {
         }
     }
 
+    /// Shows grey images through colour map `name` ("grey", "hot-iron", "jet",
+    /// "viridis"; "" for none); false for an unknown name.
+    pub fn set_colormap(&mut self, name: &str) -> bool {
+        let map = match name {
+            "" => None,
+            n => match hounsfield_core::layers::colormap::ColorMap::parse(n) {
+                Some(m) => Some(m),
+                None => return false,
+            },
+        };
+        self.model.apply(Action::Colormap(map));
+        true
+    }
+
     /// Takes a measuring tool: "length", "angle", "cobb", "rectangle", "ellipse",
     /// "freehand", "probe", or "windowlevel" (none); false for another name.
     pub fn set_tool(&mut self, name: &str) -> bool {

@@ -510,6 +510,35 @@ d.save_as(sys.argv[2])
     const maps = fs.readdirSync(made.map).sort().map((n) => `/gen/fusion/map/${n}`);
     await page.goto(withRenderer(`${base}/?url=/gen/fusion/slice.dcm`));
     await waitFor('the CT slice', (s) => s.loaded && (s.file || '').endsWith('slice.dcm'));
+    // The CT in hot iron, as `render --colormap hot-iron` shows it: each pixel the colour
+    // of the native render's level (or of the next level, as grey allows a level's
+    // difference).
+    await page.evaluate(() => window.hounsfield.setColormap('hot-iron'));
+    s = await waitFor('the CT in hot iron', (s) => s.colormap === 'hot-iron');
+    [s, px] = await settledCanvas();
+    const ctWin = ['--window', `${s.window[0]},${s.window[1]}`];
+    const hot = nativeRender(image, s.canvas, [...ctWin, '--colormap', 'hot-iron']);
+    const grey = nativeRender(image, s.canvas, ctWin);
+    const table = await page.evaluate(() => Array.from(window.hounsfield.viewer.colormapTable('hot-iron')));
+    const nearest = { width: hot.width, height: hot.height, rgb: Buffer.from(hot.rgb) };
+    for (let k = 0; k < hot.width * hot.height; k++) {
+      const seen = px.data.subarray(4 * k, 4 * k + 3);
+      const g = grey.rgb[3 * k];
+      let best = null;
+      let bestD = 999;
+      for (const l of [g - 1, g, g + 1]) {
+        if (l < 0 || l > 255 || (hot.rgb[3 * k] === 0 && hot.rgb[3 * k + 1] === 0 && hot.rgb[3 * k + 2] === 0 && g === 0)) continue;
+        const c = table.slice(3 * l, 3 * l + 3);
+        const d = Math.max(...c.map((v, i) => Math.abs(v - seen[i])));
+        if (d < bestD) [best, bestD] = [c, d];
+      }
+      if (best) nearest.rgb.set(best, 3 * k);
+    }
+    const coloured = maxDiff(px, nearest);
+    const exactly = maxDiff(px, hot);
+    await page.evaluate(() => window.hounsfield.setColormap(null));
+    s = await waitFor('grey again', (s) => s.colormap === null);
+    check(coloured <= 2, `colour map: hot iron within a level of render --colormap hot-iron: max diff ${coloured} (the same level: ${exactly})`);
     await page.evaluate((m) => window.hounsfield.open(m), maps);
     s = await waitFor('the map loaded', (s) => s.loaded && s.series.length === 2 && s.series.every((x) => x.decoded === x.instances));
     const ct = s.series.findIndex((x) => x.instances === 1);

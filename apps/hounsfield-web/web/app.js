@@ -204,6 +204,7 @@ function paintPanels(status) {
   paintMeasurements(status);
   paintSegments(status);
   paintFusion(status);
+  if (document.activeElement !== $('colormap')) $('colormap').value = status.colormap ?? '';
   const p = status.progress;
   const bar = $('progress');
   bar.hidden = p.loads === 0;
@@ -378,6 +379,7 @@ function wire() {
   viewer.addEventListener('message', (e) => message(e.detail));
   viewer.addEventListener('update', (e) => paintPanels(e.detail));
   $('save-measurements').addEventListener('click', () => viewer.saveMeasurements());
+  $('colormap').addEventListener('change', (e) => viewer.setColormap(e.target.value || null));
   $('fusion-series').addEventListener('change', (e) => {
     const why = viewer.setFusion(e.target.value === '' ? null : Number(e.target.value));
     if (why) message(why);
@@ -421,6 +423,8 @@ window.hounsfield = {
   // A DICOMweb study or series URL; credentials as {user, password} or {token}.
   openDicomWeb: (url, auth = {}) => openDicomWeb(new URL(url, location.href).href, auth),
   setWindow: (center, width) => viewer.setWindow(center, width),
+  // Grey images through 'grey', 'hot-iron', 'jet' or 'viridis'; null for none.
+  setColormap: (name) => viewer.setColormap(name),
   // Segment `index` of status().segment_list: {visible, opacity}.
   setSegment: (index, options) => viewer.setSegment(index, options),
   // Series `index` (of status().fusion.candidates) fused over the one on screen, or null.

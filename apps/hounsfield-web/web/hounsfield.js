@@ -326,6 +326,13 @@ export class Viewer extends EventTarget {
     this.dirty = true;
   }
 
+  /** Shows grey images through a colour map ('grey', 'hot-iron', 'jet', 'viridis'), or none (null); false for an unknown name. */
+  setColormap(name) {
+    const done = this.wasm.set_colormap(name ?? '');
+    this.dirty = true;
+    return done;
+  }
+
   /**
    * What one file, and one load, may decode to, in MiB (loads begun later): a file over
    * either is not decoded and its error says so. Defaults: 1024 and 2048.
@@ -840,6 +847,7 @@ export class HounsfieldViewerElement extends HTMLElement {
   open(what) { return this.ready.then((v) => v.open(what)); }
   openDicomWeb(url, auth) { return this.ready.then((v) => v.openDicomWeb(url, auth)); }
   setWindow(c, w) { this.viewer?.setWindow(c, w); }
+  setColormap(name) { return this.viewer?.setColormap(name) ?? false; }
   status() { return this.viewer ? this.viewer.status() : { loaded: false, error: null }; }
   panes() { return this.viewer?.panes() ?? []; }
   pixels() { return this.viewer?.pixels(); }

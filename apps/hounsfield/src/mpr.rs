@@ -232,6 +232,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     // The CPU resampling, which the GPU path needs only for a window over the plane's
     // own values (a thick slab takes seconds to resample on the CPU).
     let use_cpu = args.use_cpu();
+    let colormap = args.colormap()?;
     let mut frame = use_cpu.then(|| resample(&volume, &plane, slab));
     let view = args
         .view(plane.columns, plane.rows)
@@ -257,6 +258,9 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         let mut image = render_view_with(&frame, Some(&pipeline), None, false, false, &view)
             .map_err(|e| e.to_string())?;
         image.pipeline = Some(pipeline);
+        if let Some(map) = colormap {
+            map.apply(&mut image, &view, &frame);
+        }
         image
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
@@ -277,16 +281,21 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             .map_err(|e| e.to_string())?;
         let state = hounsfield_render::DrawState {
             pipeline: Some(pipeline.clone()),
+            colormap,
             ..hounsfield_render::DrawState::new(view)
         };
         let rgba = gpu
             .render_rgba(&mut image, &state)
             .map_err(|e| e.to_string())?;
+        let channels = if colormap.is_some() { 3 } else { 1 };
         RenderedImage {
             width: view.width,
             height: view.height,
-            channels: 1,
-            pixels: rgba.chunks_exact(4).map(|p| p[0]).collect(),
+            channels: channels as u8,
+            pixels: rgba
+                .chunks_exact(4)
+                .flat_map(|p| p[..channels].to_vec())
+                .collect(),
             pipeline: Some(pipeline),
         }
     };

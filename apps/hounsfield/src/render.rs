@@ -96,6 +96,10 @@ pub struct RenderArgs {
     /// lower edge are not drawn.
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true, value_name = "C,W", help_heading = "Fusion")]
     pub fuse_window: Option<(f64, f64)>,
+    /// Show a grey image's (or plane's) display levels through a colour map: grey,
+    /// hot-iron, jet or viridis (parametric maps, PET); before any layer is drawn over.
+    #[arg(long, value_name = "NAME")]
+    pub colormap: Option<String>,
     /// Explicit window "CENTER,WIDTH" in modality units (e.g. HU).
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
@@ -179,6 +183,18 @@ impl RenderArgs {
     /// GPU too (an NVIDIA H200: 239 ms for a 512 x 512 CT on the GPU path, 4 ms on the
     /// CPU). A slab samples tens of voxels per pixel: `auto` takes the GPU for it when the
     /// machine has one that is not a CPU device (lavapipe, llvmpipe, SwiftShader).
+    /// The `--colormap` asked for.
+    pub fn colormap(&self) -> Result<Option<hounsfield_core::layers::colormap::ColorMap>, String> {
+        self.colormap
+            .as_deref()
+            .map(|name| {
+                hounsfield_core::layers::colormap::ColorMap::parse(name).ok_or_else(|| {
+                    format!("unknown --colormap {name:?}: grey, hot-iron, jet or viridis")
+                })
+            })
+            .transpose()
+    }
+
     pub fn use_cpu(&self) -> bool {
         if self.cpu {
             return true;
@@ -334,6 +350,7 @@ pub fn render_cpu(
     options: &RenderOptions,
     view: Option<&View>,
     state: Option<&hounsfield_core::PresentationState>,
+    colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = parameters(file, frame, state)?;
@@ -341,7 +358,12 @@ pub fn render_cpu(
         None => render_frame(&decoded, &params, options),
         Some(v) => render_view(&decoded, &params, options, v),
     };
-    r.map_err(|e| format!("{}: {e}", file.name()))
+    let mut image = r.map_err(|e| format!("{}: {e}", file.name()))?;
+    if let Some(map) = colormap {
+        let native = View::native(decoded.width, decoded.height);
+        map.apply(&mut image, view.unwrap_or(&native), &decoded);
+    }
+    Ok(image)
 }
 
 /// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
@@ -359,6 +381,7 @@ pub fn render_gpu(
     segments: Option<&hounsfield_core::layers::composite::LayerImage>,
     shutter: Option<&(hounsfield_core::OverlayMask, u8)>,
     state: Option<&hounsfield_core::PresentationState>,
+    colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
 ) -> Result<RenderedImage, String> {
     let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
     let params = parameters(file, frame, state)?;
@@ -382,6 +405,7 @@ pub fn render_gpu(
         paint_background: true,
         overlay: false,
         shutter: false,
+        colormap,
         layer: false,
     };
     // Layers over the image: the overlay bits (1, drawn white) and the shutter (grey
@@ -459,7 +483,8 @@ pub fn render_gpu(
     .map_err(|e| format!("{}: {e}", file.name()))?;
     let colour = decoded.color != FrameColor::Monochrome
         || (params.supplemental_palette && params.palette.is_some())
-        || segments.is_some();
+        || segments.is_some()
+        || colormap.is_some();
     let channels = if colour { 3 } else { 1 };
     let pixels = rgba
         .chunks_exact(4)
@@ -537,8 +562,16 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     }
     .map(|s| (s.mask(image.columns, image.rows), s.grey()));
     let segments = crate::layers::segment_layer(&file, frame, args)?;
+    let colormap = args.colormap()?;
     let rendered = if args.use_cpu() {
-        let mut rendered = render_cpu(&file, frame, &options, view.as_ref(), state.as_ref())?;
+        let mut rendered = render_cpu(
+            &file,
+            frame,
+            &options,
+            view.as_ref(),
+            state.as_ref(),
+            colormap,
+        )?;
         let view = view.unwrap_or_else(|| View::native(image.columns, image.rows));
         if let Some(mask) = &overlay {
             hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
@@ -564,6 +597,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             segments.as_ref(),
             shutter.as_ref(),
             state.as_ref(),
+            colormap,
         )?
     };
     write_png(&args.output, &rendered)?;

@@ -99,6 +99,24 @@ impl Viewer {
         }
     }
 
+    /// Presses `key` in the focused viewer until the status satisfies `ok` (a key sent
+    /// while the window is still taking the focus can be lost: it is sent again, at most
+    /// five times, after two seconds without effect), then waits as [`wait`](Self::wait).
+    fn key_until(&mut self, x: &Xvfb, key: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..5 {
+            x.focus(VIEWER_WINDOW);
+            x.xdotool(&["key", key]);
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(2) {
+                if self.status().is_some_and(|s| ok(&s)) {
+                    return self.wait(what, ok);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        self.wait(what, ok)
+    }
+
     /// Ctrl+S, then the status once it says so and the PNG saved in the viewer's folder.
     fn save(&mut self, x: &Xvfb) -> (Value, PathBuf) {
         x.xdotool(&["key", "ctrl+s"]);
@@ -291,6 +309,29 @@ fn reference_with_layer(
     };
     hounsfield_core::layers::composite::composite(&mut with, &nearest, layer);
     (plain, with.pixels)
+}
+
+/// Per pixel of the pane of status `s`, the one of `references` (RGB, the pane's size)
+/// nearest the screen's pixel: a reference that allows each pixel any of them.
+fn nearest_level(screen: &[u8], s: &Value, references: &[Vec<u8>]) -> Vec<u8> {
+    let [x0, y0, w, _] = viewport(s);
+    let mut out = references[0].clone();
+    for (k, px) in out.chunks_exact_mut(3).enumerate() {
+        let (i, j) = ((k % w as usize) as u32, (k / w as usize) as u32);
+        let at = (((y0 + j) * SCREEN.0 + x0 + i) * 3) as usize;
+        let Some(seen) = screen.get(at..at + 3) else {
+            continue;
+        };
+        let distance = |r: &[u8]| (0..3).map(|c| r[c].abs_diff(seen[c])).max().unwrap_or(255);
+        if let Some(best) = references
+            .iter()
+            .map(|r| &r[3 * k..3 * k + 3])
+            .min_by_key(|r| distance(r))
+        {
+            px.copy_from_slice(best);
+        }
+    }
+    out
 }
 
 fn cpu_reference(file: &DicomFile, frame: &Frame, center: f64, width: f64, view: View) -> Vec<u8> {
@@ -848,7 +889,7 @@ mod e2e {
     }
 
     #[test]
-    fn a_fused_series_shows_over_the_image_and_z_cycles_it() {
+    fn colour_maps_and_a_fused_series_show_over_the_image() {
         use hounsfield_core::layers::colormap::ColorMap;
         use hounsfield_core::layers::fusion::{Fusion, image_plane};
         let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -883,24 +924,67 @@ mod e2e {
         let s = viewer.wait("both series", |s| {
             s["loaded"] == true && s["series"].as_array().is_some_and(|a| a.len() == 2)
         });
-        x.focus(VIEWER_WINDOW);
-        if s["fusion"]["candidates"]
-            .as_array()
-            .is_none_or(Vec::is_empty)
-        {
-            // The map is on screen: Tab to the CT slice.
-            x.xdotool(&["key", "Tab"]);
-        }
-        viewer.wait("the CT slice with the map to fuse", |s| {
+        // Tab goes from one series to the other and back; the panel's widgets (lists,
+        // colour maps) never keep the keys from the image.
+        let ct = |s: &Value| {
             s["fusion"]["candidates"]
                 .as_array()
                 .is_some_and(|a| a.len() == 1)
-                && s["image_drawn"] == true
+        };
+        let first = ct(&s);
+        viewer.key_until(&x, "Tab", "the other series", |s| ct(s) != first);
+        viewer.key_until(&x, "Tab", "the first series again", |s| ct(s) == first);
+        if !first {
+            viewer.key_until(&x, "Tab", "the CT slice", ct);
+        }
+        viewer.wait("the CT slice with the map to fuse", |s| {
+            ct(s) && s["image_drawn"] == true
         });
-        x.xdotool(&["key", "z"]);
+        // Shift+I: the CT in hot iron: the colour map of the CPU reference's levels (of
+        // its level or the next, as the grey tests allow a level's difference).
         x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
-        let s = viewer.wait("the map fused", |s| {
-            s["fusion"]["series"].is_u64() && s["image_drawn"] == true && s["hover_value"] == false
+        viewer.key_until(&x, "shift+i", "the CT in hot iron", |s| {
+            s["colormap"] == "hot-iron"
+        });
+        let s = viewer.wait("hot iron on screen", |s| {
+            s["image_drawn"] == true && s["hover_value"] == false
+        });
+        let [_, _, vw, vh] = viewport(&s);
+        let (grey, _) = reference_with_layer(
+            &file,
+            &frame,
+            &s,
+            &hounsfield_core::layers::composite::LayerImage::blank(frame.width, frame.height),
+        );
+        let coloured: Vec<Vec<u8>> = [-1i16, 0, 1]
+            .iter()
+            .map(|d| {
+                let mut image = hounsfield_core::pipeline::RenderedImage {
+                    width: vw,
+                    height: vh,
+                    channels: 1,
+                    pixels: grey
+                        .iter()
+                        .map(|&g| (i16::from(g) + d).clamp(0, 255) as u8)
+                        .collect(),
+                    pipeline: None,
+                };
+                ColorMap::HotIron.apply(&mut image, &view_of(&file, vw, vh), &frame);
+                image.pixels
+            })
+            .collect();
+        let screen = x.capture(&viewer.dir);
+        let nearest = nearest_level(&screen, &s, &coloured);
+        layer_shown(&x, &viewer, &s, &grey, &nearest, "hot iron colour map");
+        // Three more: jet, viridis, grey again.
+        for map in ["jet", "viridis"] {
+            viewer.key_until(&x, "shift+i", map, |s| s["colormap"] == map);
+        }
+        viewer.key_until(&x, "shift+i", "grey again", |s| s["colormap"].is_null());
+        viewer.key_until(&x, "z", "the map fused", |s| s["fusion"]["series"].is_u64());
+        x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+        let s = viewer.wait("the map fused on screen", |s| {
+            s["image_drawn"] == true && s["hover_value"] == false
         });
         let window = |s: &Value| -> (f64, f64) {
             let w = &s["fusion"]["style"]["window"];
@@ -942,14 +1026,13 @@ mod e2e {
         let (plain, with) = reference(&s, ColorMap::HotIron, 0.5);
         layer_shown(&x, &viewer, &s, &plain, &with, "fused map");
         // Shift+Z: the next colour map.
-        x.focus(VIEWER_WINDOW);
-        x.xdotool(&["key", "shift+z"]);
-        let s = viewer.wait("jet", |s| s["fusion"]["style"]["colormap"] == "jet");
+        let s = viewer.key_until(&x, "shift+z", "jet", |s| {
+            s["fusion"]["style"]["colormap"] == "jet"
+        });
         let (_, with) = reference(&s, ColorMap::Jet, 0.5);
         layer_shown(&x, &viewer, &s, &plain, &with, "fused map in jet");
         // Z again: no other candidate, fusion off.
-        x.xdotool(&["key", "z"]);
-        let s = viewer.wait("fusion off", |s| s["fusion"]["series"].is_null());
+        let s = viewer.key_until(&x, "z", "fusion off", |s| s["fusion"]["series"].is_null());
         let screen = x.capture(&viewer.dir);
         let (worst, _) = compare(&screen, &s, &plain, 1);
         assert!(worst <= 2, "with fusion off the screen differs by {worst}");

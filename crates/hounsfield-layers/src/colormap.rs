@@ -122,6 +122,49 @@ impl ColorMap {
         }
     }
 
+    /// Shows a grey image rendered from `frame` through `view` (`channels` 1) through the
+    /// map: each display level becomes its colour (RGB), where the image has data; the
+    /// background (outside the image, or outside a plane's volume) stays black, as the
+    /// renderers leave it. Colour images are left as they are.
+    ///
+    /// ```
+    /// use hounsfield_dicom::{Frame, FrameColor, Samples};
+    /// use hounsfield_layers::colormap::ColorMap;
+    /// use hounsfield_pipeline::{RenderedImage, view::View};
+    /// let frame = Frame { width: 2, height: 1, color: FrameColor::Monochrome,
+    ///                     samples: Samples::U16(vec![0, 255]), bits_stored: 8, signed: false };
+    /// let mut image = RenderedImage { width: 2, height: 1, channels: 1, pixels: vec![0, 255], pipeline: None };
+    /// ColorMap::HotIron.apply(&mut image, &View::native(2, 1), &frame);
+    /// assert_eq!(image.pixels, vec![0, 0, 0, 255, 255, 255]);
+    /// ```
+    pub fn apply(
+        self,
+        image: &mut hounsfield_pipeline::RenderedImage,
+        view: &hounsfield_pipeline::view::View,
+        frame: &hounsfield_dicom::Frame,
+    ) {
+        if image.channels != 1 {
+            return;
+        }
+        let table = self.table();
+        let map = view.mapping(frame.width, frame.height);
+        let width = image.width as usize;
+        image.pixels = image
+            .pixels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &l)| {
+                let (x, y) = ((i % width) as f32 + 0.5, (i / width) as f32 + 0.5);
+                let img = map.image_at(x, y);
+                match hounsfield_pipeline::sample(frame, img, view.filter, 0) {
+                    Some(_) => table[usize::from(l)],
+                    None => [0; 3],
+                }
+            })
+            .collect();
+        image.channels = 3;
+    }
+
     /// The 256 colours, level by level.
     pub fn table(self) -> Vec<[u8; 3]> {
         (0..=255).map(|l| self.rgb(l)).collect()

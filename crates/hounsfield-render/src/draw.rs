@@ -99,6 +99,12 @@ impl Renderer {
             p.palette_len = pal.red.len() as u32;
             p.supplemental = u32::from(grey);
         }
+        // A colour map of the display levels (grey images without a palette).
+        let colormap = grey && image.colormap.is_some() && state.pipeline.is_some();
+        if colormap {
+            p.palette_first = 0;
+            p.palette_len = 256;
+        }
         let key = PipelineKey {
             kind: image.kind,
             filter: p.filter_mode,
@@ -112,7 +118,7 @@ impl Renderer {
             } else {
                 u32::from(state.overlay)
             },
-            presentation: u32::from(p.plut_len > 0) | (p.inverse << 1),
+            presentation: u32::from(p.plut_len > 0) | (p.inverse << 1) | (u32::from(colormap) << 2),
             background: false,
         };
         image.pipeline = Some((

@@ -238,6 +238,12 @@ pub struct DrawState {
     /// 0 cover the pixel in grey level `sample - 1` (0-255, 8-bit output), 0 leaves it.
     /// Upload the mask as 16-bit samples; nearest sampling, no background.
     pub shutter: bool,
+    /// Shows a grey image's display levels through this colour map (the level, 0-255,
+    /// picks the colour), as [`ColorMap::apply`] does on the CPU; ignored for colour and
+    /// palette images.
+    ///
+    /// [`ColorMap::apply`]: hounsfield_core::layers::colormap::ColorMap::apply
+    pub colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
     /// Draws the image as a layer over what the pass holds (segmentations): each texel's
     /// colour premultiplied by its coverage, and the coverage
     /// ([`Renderer::upload_layer`]); the pixel becomes colour + pass x (1 - coverage).
@@ -257,6 +263,7 @@ impl DrawState {
             paint_background: true,
             overlay: false,
             shutter: false,
+            colormap: None,
             layer: false,
         }
     }

@@ -4,6 +4,7 @@
 use crate::params::Params;
 use crate::pipelines::TexKind;
 use crate::{DrawState, RenderError, Renderer};
+use hounsfield_core::layers::colormap::ColorMap;
 use hounsfield_core::pipeline::Voi;
 use hounsfield_core::{Frame, FrameColor, Lut, ModalityLut, PaletteColorLut, Samples};
 
@@ -38,6 +39,8 @@ pub struct GpuImage {
     pub(crate) frames: usize,
     pub(crate) chunks: Vec<Chunk>,
     pub(crate) palette: Option<(PaletteColorLut, wgpu::TextureView)>,
+    /// The colour map of a grey image's display levels, in the palette's slot.
+    pub(crate) colormap: Option<(ColorMap, wgpu::TextureView)>,
     pub(crate) modality_table: Option<Table>,
     pub(crate) voi_table: Option<Table>,
     /// Bind groups must be rebuilt (tables changed).
@@ -109,14 +112,25 @@ pub(crate) fn palette_texture(
     palette: Option<&PaletteColorLut>,
 ) -> wgpu::TextureView {
     let (first, n) = palette.map_or((0, 1), |p| (p.red.first_mapped, p.red.len()));
-    let rows = n.div_ceil(256).max(1);
+    let colors: Vec<[u8; 3]> = match palette {
+        Some(p) => (0..n).map(|i| p.rgb8(first + i as i64)).collect(),
+        None => Vec::new(),
+    };
+    colors_texture(device, queue, &colors)
+}
+
+/// A palette texture of `colors` (256 entries a row, opaque), as the shader's
+/// `palette_lookup` reads it.
+pub(crate) fn colors_texture(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    colors: &[[u8; 3]],
+) -> wgpu::TextureView {
+    let rows = colors.len().div_ceil(256).max(1);
     let mut rgba = vec![0u8; rows * 256 * 4];
-    if let Some(p) = palette {
-        for i in 0..n {
-            let c = p.rgb8(first + i as i64);
-            rgba[4 * i..4 * i + 3].copy_from_slice(&c);
-            rgba[4 * i + 3] = 255;
-        }
+    for (i, c) in colors.iter().enumerate() {
+        rgba[4 * i..4 * i + 3].copy_from_slice(c);
+        rgba[4 * i + 3] = 255;
     }
     let size = wgpu::Extent3d {
         width: 256,
@@ -404,6 +418,7 @@ impl Renderer {
             frames: count,
             chunks,
             palette,
+            colormap: None,
             modality_table: None,
             voi_table: None,
             stale: true,
@@ -457,6 +472,7 @@ impl Renderer {
                 }],
             }],
             palette: None,
+            colormap: None,
             modality_table: None,
             voi_table: None,
             stale: true,
@@ -503,6 +519,15 @@ impl Renderer {
                 image.stale = true;
             }
         }
+        // A colour map takes the palette's slot of grey images without a palette.
+        let wanted_colormap = state
+            .colormap
+            .filter(|_| image.palette.is_none() && state.pipeline.is_some());
+        if image.colormap.as_ref().map(|c| c.0) != wanted_colormap {
+            image.colormap =
+                wanted_colormap.map(|m| (m, colors_texture(&self.device, &self.queue, &m.table())));
+            image.stale = true;
+        }
         if image.stale {
             let variant = self.variant_for(image.kind);
             let modality = image
@@ -513,7 +538,11 @@ impl Renderer {
                 .voi_table
                 .as_ref()
                 .map_or(&self.empty_table, |t| &t.view);
-            let palette = image.palette.as_ref().map_or(&self.empty_palette, |p| &p.1);
+            let palette = match (&image.palette, &image.colormap) {
+                (Some(p), _) => &p.1,
+                (None, Some(c)) => &c.1,
+                (None, None) => &self.empty_palette,
+            };
             for chunk in &mut image.chunks {
                 for tile in &mut chunk.tiles {
                     tile.bind_group =

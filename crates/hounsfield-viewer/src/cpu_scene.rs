@@ -108,6 +108,9 @@ impl CpuScene {
             model.view.invert,
             &view,
         );
+        if let (Ok(r), Some(map)) = (&mut rendered, model.view.colormap) {
+            map.apply(r, &view, frame);
+        }
         if let (Ok(r), true, Some(Some(mask))) = (
             &mut rendered,
             model.view.overlays,
@@ -163,6 +166,9 @@ impl CpuScene {
         let pipe = model.mpr_pipeline();
         let view = mpr.view(k, r[2], r[3]);
         let mut rendered = render_view_with(frame, pipe.as_ref(), None, false, false, &view);
+        if let (Ok(image), Some(map)) = (&mut rendered, model.view.colormap) {
+            map.apply(image, &view, frame);
+        }
         if let Ok(image) = &mut rendered {
             let key = (mpr.plane(k), model.segmentation_generation);
             if self.plane_segments[k]

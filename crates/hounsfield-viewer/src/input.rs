@@ -232,6 +232,10 @@ pub enum Action {
     ToggleShutters,
     /// Show or hide the segmentations and structure sets over the images.
     ToggleSegmentations,
+    /// Show grey images through this colour map (None: grey).
+    Colormap(Option<hounsfield_core::layers::colormap::ColorMap>),
+    /// The next colour map for grey images (after the last, grey).
+    CycleColormap,
     /// Fuse the next series of the same Frame of Reference over the one on screen (none
     /// after the last).
     CycleFusion,
@@ -369,6 +373,10 @@ pub const HELP: &[(&str, &str)] = &[
         "segmentations (DICOM SEG) and structure sets (RTSTRUCT) opened with their images on / off",
     ),
     (
+        "Shift + I",
+        "colour map of grey images: hot iron, jet, viridis, grey (parametric maps, PET)",
+    ),
+    (
         "Z / Shift + Z",
         "fuse the next series of this Frame of Reference over this one (none after the last) / its next colour map",
     ),
@@ -459,6 +467,7 @@ pub fn action_for(input: &Input) -> Option<Action> {
             (Key::Letter('z'), true) => Action::Undo,
             (_, true) => return None,
             (Key::Digit(d @ 1..=9), false) => Action::Preset(*d),
+            (Key::Letter('i'), _) if modifiers.shift => Action::CycleColormap,
             (Key::Letter('i'), _) => Action::Invert,
             (Key::Letter('r'), _) => Action::Reset,
             (Key::Letter('f'), _) => Action::FlipHorizontal,

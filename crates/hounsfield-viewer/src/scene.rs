@@ -113,6 +113,7 @@ impl Scene {
             paint_background: true,
             overlay: false,
             shutter: false,
+            colormap: model.view.colormap,
             layer: false,
         })
     }
@@ -437,6 +438,7 @@ impl Scene {
             paint_background: true,
             overlay: false,
             shutter: false,
+            colormap: model.view.colormap,
             layer: false,
         };
         let (_, image) = self.planes[k].as_mut()?;
@@ -515,6 +517,7 @@ fn over(mut view: hounsfield_core::view::View, frame: usize) -> DrawState {
         paint_background: false,
         overlay: false,
         shutter: false,
+        colormap: None,
         layer: false,
     }
 }

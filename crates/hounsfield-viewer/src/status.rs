@@ -204,6 +204,8 @@ pub struct Status {
     /// The names of the ROIs of the structure sets opened with a contour on the image on
     /// screen (shown with the segmentations).
     pub contours: Vec<String>,
+    /// The colour map of grey images (Shift+I), None for grey.
+    pub colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
     /// The series fused over the one on screen, the candidates, and how it is shown.
     pub fusion: crate::model::FusionStatus,
     /// The Content Label of the presentation state applied to the image on screen
@@ -289,6 +291,7 @@ impl Status {
                 .current
                 .map(|c| m.contours_on(c.id, c.frame))
                 .unwrap_or_default(),
+            colormap: m.view.colormap,
             fusion: m.fusion_status(),
             presentation_state: m
                 .current_presentation()

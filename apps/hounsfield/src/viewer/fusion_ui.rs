@@ -1,11 +1,30 @@
-//! The fusion section of the side panel: the series fused over the one on screen, its
-//! colour map and opacity, and a colour bar over its window.
+//! Colour in the side panel: the colour map of grey images, and the fusion section (the
+//! series fused over the one on screen, its colour map and opacity, and a colour bar over
+//! its window).
 
 use super::ui::UiOutput;
 use egui::{Color32, RichText};
 use hounsfield_core::layers::colormap::ColorMap;
 use hounsfield_viewer::input::Action;
 use hounsfield_viewer::model::Model;
+
+/// The colour map of grey images (Shift+I).
+pub fn colormap(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
+    let now = model.view.colormap;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Colour map").small());
+        egui::ComboBox::from_id_salt("image-colormap")
+            .selected_text(now.map_or("grey", |m| m.name()))
+            .show_ui(ui, |ui| {
+                for map in ColorMap::ALL {
+                    let choice = (map != ColorMap::Grey).then_some(map);
+                    if ui.selectable_label(now == choice, map.name()).clicked() {
+                        out.actions.push(Action::Colormap(choice));
+                    }
+                }
+            });
+    });
+}
 
 /// Shown when another series of the Frame of Reference on screen is open.
 pub fn section(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {

@@ -156,6 +156,14 @@ pub fn build(ui: &mut egui::Ui, model: &Model, state: &mut UiState) -> UiOutput 
     if model.show_help {
         help_window(&ctx, model, &mut out);
     }
+    // The viewer's keys (Tab: next series, Space: cine, arrows: slices) belong to the
+    // image, not to the panel's buttons and lists: a widget other than a text field keeps
+    // no keyboard focus (egui gives it on a click, or to the next widget on Tab).
+    if !ctx.text_edit_focused()
+        && let Some(id) = ctx.memory(|m| m.focused())
+    {
+        ctx.memory_mut(|m| m.surrender_focus(id));
+    }
     out
 }
 
@@ -187,7 +195,9 @@ pub fn inputs_from_raw(
     state: &mut UiState,
 ) -> Vec<(Input, Option<Pane>)> {
     let mut inputs = Vec::new();
-    let keyboard = !ctx.egui_wants_keyboard_input();
+    // Keys go to the image unless a text field (the tag filter, the DICOMweb fields)
+    // has them.
+    let keyboard = !ctx.text_edit_focused();
     let ppp = ctx.pixels_per_point();
     let over_image = |pos: Pos2| {
         state.viewport.is_some_and(|r| r.contains(pos))
@@ -403,6 +413,8 @@ fn series_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 super::measure_ui::list(ui, model, out);
                 super::segments_ui::list(ui, model, out);
                 super::fusion_ui::section(ui, model, out);
+                ui.separator();
+                super::fusion_ui::colormap(ui, model, out);
             });
         });
     out.select_series = select;

@@ -104,6 +104,9 @@ pub struct ViewSettings {
     pub presentation_states: bool,
     /// Segmentations painted over the images they belong to (on by default).
     pub segmentations: bool,
+    /// The colour map of grey images' display levels (None: grey), for parametric maps
+    /// and PET; kept by Reset.
+    pub colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
 }
 
 impl Default for ViewSettings {
@@ -122,6 +125,7 @@ impl Default for ViewSettings {
             shutters: true,
             presentation_states: true,
             segmentations: true,
+            colormap: None,
         }
     }
 }
@@ -321,6 +325,7 @@ impl Model {
                     overlays: self.view.overlays,
                     shutters: self.view.shutters,
                     presentation_states: self.view.presentation_states,
+                    colormap: self.view.colormap,
                     ..ViewSettings::default()
                 };
                 if let Some(m) = &mut self.mpr {
@@ -329,6 +334,20 @@ impl Model {
             }
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::ToggleShutters => self.view.shutters = !self.view.shutters,
+            Action::Colormap(map) => self.view.colormap = map,
+            Action::CycleColormap => {
+                use hounsfield_core::layers::colormap::ColorMap;
+                // Grey (none), then each map.
+                let next = match self.view.colormap {
+                    None | Some(ColorMap::Grey) => Some(ColorMap::ALL[1]),
+                    Some(m) => ColorMap::ALL
+                        .iter()
+                        .position(|&c| c == m)
+                        .and_then(|k| ColorMap::ALL.get(k + 1).copied()),
+                };
+                self.view.colormap = next;
+                self.message(format!("colour map: {}", next.map_or("grey", |m| m.name())));
+            }
             Action::CycleFusion => self.cycle_fusion(),
             Action::CycleFusionColormap => self.cycle_fusion_colormap(),
             Action::Fuse(series) => {

@@ -61,9 +61,11 @@ pub fn run(args: &MeasureArgs) -> Result<ExitCode, String> {
     if let Some(path) = &args.sr {
         write_report(path, &file, frame, &measured, None)?;
     }
+    let real_world = real_world_at_points(&file, frame, &rois)?;
     print(
         args,
         &measured,
+        &real_world,
         serde_json::json!({
             "file": args.file.display().to_string(),
             "frame": args.frame,
@@ -95,6 +97,7 @@ fn run_on_plane(args: &MeasureArgs, rois: &[Roi]) -> Result<ExitCode, String> {
     print(
         args,
         &measured,
+        &[],
         serde_json::json!({
             "file": args.file.display().to_string(),
             "plane": {
@@ -110,17 +113,73 @@ fn run_on_plane(args: &MeasureArgs, rois: &[Roi]) -> Result<ExitCode, String> {
 }
 
 /// Prints `measured`: a line each, or (`--json`) `head` with the measurements.
+/// Per ROI, for a point: its pixel's stored value through each Real World Value Mapping
+/// of the frame (label, units, value); empty for other ROIs and for files without one.
+fn real_world_at_points(
+    file: &DicomFile,
+    frame: usize,
+    rois: &[Roi],
+) -> Result<Vec<Vec<serde_json::Value>>, String> {
+    let mappings = file
+        .real_world_value_mappings(frame)
+        .map_err(|e| e.to_string())?;
+    if mappings.is_empty() || !rois.iter().any(|r| matches!(r, Roi::Point { .. })) {
+        return Ok(vec![Vec::new(); rois.len()]);
+    }
+    let decoded = file.decode_frame(frame).map_err(|e| e.to_string())?;
+    Ok(rois
+        .iter()
+        .map(|roi| {
+            let Roi::Point { x, y } = roi else {
+                return Vec::new();
+            };
+            let (i, j) = ((x + 0.5).floor(), (y + 0.5).floor());
+            if decoded.channels() != 1
+                || !(0.0..f64::from(decoded.width)).contains(&i)
+                || !(0.0..f64::from(decoded.height)).contains(&j)
+            {
+                return Vec::new();
+            }
+            let stored = decoded
+                .samples
+                .get_f64(j as usize * decoded.width as usize + i as usize);
+            mappings
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "label": m.label,
+                        "units": m.units,
+                        "value": m.value(stored),
+                        "text": m.describe(stored),
+                    })
+                })
+                .collect()
+        })
+        .collect())
+}
+
 fn print(
     args: &MeasureArgs,
     measured: &[Measurement],
+    real_world: &[Vec<serde_json::Value>],
     mut head: serde_json::Value,
 ) -> Result<ExitCode, String> {
     let mut out = Vec::new();
-    for m in measured {
+    for (k, m) in measured.iter().enumerate() {
+        let rw = real_world.get(k).cloned().unwrap_or_default();
         if !args.json {
-            println!("{}: {}", m.roi.spec(), m.lines().join(", "));
+            let mut lines = m.lines();
+            lines.extend(
+                rw.iter()
+                    .filter_map(|v| v["text"].as_str().map(str::to_string)),
+            );
+            println!("{}: {}", m.roi.spec(), lines.join(", "));
         }
-        out.push(serde_json::to_value(m.summary()).map_err(|e| e.to_string())?);
+        let mut value = serde_json::to_value(m.summary()).map_err(|e| e.to_string())?;
+        if !rw.is_empty() {
+            value["real_world"] = serde_json::Value::Array(rw);
+        }
+        out.push(value);
     }
     if args.json {
         head["measurements"] = serde_json::Value::Array(out);

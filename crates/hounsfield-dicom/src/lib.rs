@@ -44,6 +44,7 @@ mod image;
 mod lut;
 mod overlay;
 mod presentation;
+mod real_world;
 mod shutter;
 mod summary;
 mod transfer_syntax;
@@ -70,6 +71,7 @@ pub use presentation::{
     DisplayedArea, GSPS_SOP_CLASS, GraphicAnnotation, GraphicObject, PresentationSizeMode,
     PresentationState, ReferencedImage, TextObject,
 };
+pub use real_world::{RealWorldMap, RealWorldValueMapping};
 pub use shutter::{DisplayShutter, ShutterShape, display_shutter};
 pub use summary::{Geometry, Identification, Summary};
 pub use transfer_syntax::{Codec, TransferSyntax};

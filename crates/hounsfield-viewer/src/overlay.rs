@@ -157,11 +157,15 @@ pub fn stack_overlay(
         o.bottom_left.push(format!("Pos {z:.2} mm"));
     }
     let m = view.mapping(f.width, f.height);
-    if let Some([x, y]) = pointer
-        && let Some((x, y, v)) = model.value_at(m.image_at(x, y))
+    let img = pointer.map(|[px, py]| m.image_at(px, py));
+    if let Some(img) = img
+        && let Some((x, y, v)) = model.value_at(img)
     {
         o.bottom_right.push(format!("x {x}  y {y}"));
         o.bottom_right.push(v);
+        // Real-world values (parametric maps), and the fused series' value.
+        o.bottom_right.extend(model.real_world_at(img));
+        o.bottom_right.extend(model.fused_value_at(img));
         o.hover_value = true;
     }
     // Orientation letters: where the screen's right and down point in the image (after

@@ -253,6 +253,33 @@ impl Model {
         self.fusion_layer(&plane)
     }
 
+    /// The fused series' value at image position `img` of the slice on screen (its
+    /// patient point, trilinear), with its units: "fused 1234 BQML".
+    pub fn fused_value_at(&self, img: [f32; 2]) -> Option<String> {
+        let fused = self.fused.as_ref()?;
+        if self.current_series_index() == self.fused_series_index() {
+            return None;
+        }
+        let (inst, _, frame) = self.current_image()?;
+        let image = inst.file.image().ok()?;
+        let plane = image_plane(&inst.file.geometry(frame), image.columns, image.rows).ok()?;
+        let p = plane.position(f64::from(img[0]) - 0.5, f64::from(img[1]) - 0.5);
+        let v = hounsfield_core::volume::value_at(&fused.fusion.volume, p)?;
+        let m = hounsfield_core::pipeline::modality_transform(
+            &fused.fusion.pipeline.modality,
+            f64::from(v),
+        );
+        let units = self.fusion_status().units;
+        Some(
+            format!(
+                "fused {} {units}",
+                super::fmt_value((m * 100.0).round() / 100.0)
+            )
+            .trim_end()
+            .to_string(),
+        )
+    }
+
     /// What the status says of fusion.
     pub fn fusion_status(&self) -> FusionStatus {
         let fused = self.fused.as_ref();

@@ -200,6 +200,31 @@ impl Model {
     }
 }
 
+impl Model {
+    /// The stored value at image position `img` of the slice on screen through each Real
+    /// World Value Mapping of its frame ("ADC 0.0012 mm2/s"), one line each; empty when
+    /// the frame has none.
+    pub fn real_world_at(&self, img: [f32; 2]) -> Vec<String> {
+        let Some((inst, image, frame)) = self.current_image() else {
+            return Vec::new();
+        };
+        let f = &image.frames[frame];
+        let (x, y) = (img[0].floor(), img[1].floor());
+        if f.channels() != 1 || x < 0.0 || y < 0.0 || x >= f.width as f32 || y >= f.height as f32 {
+            return Vec::new();
+        }
+        let stored = f
+            .samples
+            .get_f64(y as usize * f.width as usize + x as usize);
+        inst.file
+            .real_world_value_mappings(frame)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.describe(stored))
+            .collect()
+    }
+}
+
 /// Multiplies `zoom` by `f` (kept within 5% to 6400%), scaling `pan` with it so that the
 /// point at the viewport centre stays put. The same for the images and every plane.
 pub(super) fn zoom_by(zoom: &mut f64, pan: &mut [f64; 2], f: f64) {

@@ -134,6 +134,8 @@ export interface Status {
   contours: string[];
   /** The colour map of grey images ("hot-iron", "jet", "viridis", "grey"; key Shift+I, setColormap), null for grey. */
   colormap: string | null;
+  /** The colour bar of the image on screen while a colour map applies: the map and the values at the window's edges (real-world values too, with a linear Real World Value Mapping). */
+  colour_bar: { colormap: string; low: string; high: string } | null;
   /** The series fused over the one on screen (setFusion), and how. */
   fusion: FusionStatus;
   /** The Content Label of the presentation state (GSPS) applied to the image on screen (key Y), null when none applies. */

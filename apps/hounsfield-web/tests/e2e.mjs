@@ -536,9 +536,10 @@ d.save_as(sys.argv[2])
     }
     const coloured = maxDiff(px, nearest);
     const exactly = maxDiff(px, hot);
+    const barShown = s.colour_bar;
     await page.evaluate(() => window.hounsfield.setColormap(null));
     s = await waitFor('grey again', (s) => s.colormap === null);
-    check(coloured <= 2, `colour map: hot iron within a level of render --colormap hot-iron: max diff ${coloured} (the same level: ${exactly})`);
+    check(coloured <= 2 && barShown && barShown.colormap === 'hot-iron' && s.colour_bar === null, `colour map: hot iron within a level of render --colormap hot-iron: max diff ${coloured} (the same level: ${exactly}); colour bar ${barShown && `${barShown.low} .. ${barShown.high}`}`);
     await page.evaluate((m) => window.hounsfield.open(m), maps);
     s = await waitFor('the map loaded', (s) => s.loaded && s.series.length === 2 && s.series.every((x) => x.decoded === x.instances));
     const ct = s.series.findIndex((x) => x.instances === 1);
@@ -561,6 +562,24 @@ d.save_as(sys.argv[2])
     const off = maxDiff(px, nativeRender(image, s.canvas, win));
     check(why === '' && fused <= 2 && plain > 100 && styled <= 2 && off <= 2,
       `fusion (${bar}): max diff ${fused} vs render --fuse (${plain} vs the plain image); viridis at 0.7: ${styled}; off: ${off}${why ? `; ${why}` : ''}`);
+  }
+
+  // A Parametric Map (highdicom, a Real World Value Mapping "ADC" in um2/s) in viridis:
+  // as `render --colormap viridis` draws it, with a colour bar in real-world units.
+  {
+    const dir = path.join(tmp, 'pmap');
+    fs.mkdirSync(dir, { recursive: true });
+    execFileSync(python, [path.join(root, 'tests/scripts/make_pmap.py'), path.join(shared, 'ct-philips-brain'), dir]);
+    const map = path.join(dir, 'linear.pm.dcm');
+    await page.goto(withRenderer(`${base}/?url=/gen/pmap/linear.pm.dcm`));
+    await waitFor('the parametric map', (s) => s.loaded);
+    await page.evaluate(() => window.hounsfield.setColormap('viridis'));
+    s = await waitFor('the map in viridis with its colour bar', (s) => s.colour_bar !== null);
+    [s, px] = await settledCanvas();
+    const diff = maxDiff(px, nativeRender(map, s.canvas, ['--window', `${s.window[0]},${s.window[1]}`, '--colormap', 'viridis']));
+    const bar = s.colour_bar;
+    check(diff <= 4 && bar.low.includes('ADC') && bar.high.includes('um2/s'),
+      `parametric map in viridis: max diff ${diff} vs render --colormap viridis (within a level); colour bar ${bar.low} .. ${bar.high}`);
   }
 
   // A presentation state (made by highdicom) opened with its image: its window,

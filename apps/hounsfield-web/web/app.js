@@ -204,6 +204,7 @@ function paintPanels(status) {
   paintMeasurements(status);
   paintSegments(status);
   paintFusion(status);
+  paintColourBar(status);
   if (document.activeElement !== $('colormap')) $('colormap').value = status.colormap ?? '';
   const p = status.progress;
   const bar = $('progress');
@@ -291,6 +292,27 @@ function paintSegments(status) {
   });
 }
 
+// A colour bar: the 256 colours of `map` in a 256 x 1 canvas (redrawn when the map changes).
+function paintBar(canvas, map) {
+  if (canvas.dataset.map === map) return;
+  canvas.dataset.map = map;
+  const rgb = viewer.colormapTable(map);
+  const g = canvas.getContext('2d');
+  const img = g.createImageData(256, 1);
+  for (let i = 0; i < 256; i++) img.data.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
+  g.putImageData(img, 0, 0);
+}
+
+// The colour bar of a colour-mapped image: the values at the window's edges.
+function paintColourBar(status) {
+  const bar = status.colour_bar;
+  $('colour-bar').hidden = !bar;
+  if (!bar) return;
+  paintBar($('cb'), bar.colormap);
+  $('cb-low').textContent = bar.low;
+  $('cb-high').textContent = bar.high;
+}
+
 // Fusion: the series fused over the one on screen (the others of its Frame of
 // Reference), its colour map, opacity, and a colour bar from the window's lower edge to
 // its upper edge in the fused series' units. Rebuilt only when the choices change.
@@ -308,16 +330,7 @@ function paintFusion(status) {
   pick.value = f.series === null ? '' : String(f.series);
   if (document.activeElement !== $('fusion-colormap')) $('fusion-colormap').value = f.style.colormap;
   if (document.activeElement !== $('fusion-opacity')) $('fusion-opacity').value = String(f.style.opacity);
-  const bar = $('fusion-bar');
-  const barKey = `${f.style.colormap}`;
-  if (bar.dataset.map !== barKey) {
-    bar.dataset.map = barKey;
-    const rgb = viewer.colormapTable(f.style.colormap);
-    const g = bar.getContext('2d');
-    const img = g.createImageData(256, 1);
-    for (let i = 0; i < 256; i++) img.data.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
-    g.putImageData(img, 0, 0);
-  }
+  paintBar($('fusion-bar'), f.style.colormap);
   const w = f.style.window;
   const num = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
   $('fusion-low').textContent = w ? `${num(w[0] - w[1] / 2)} ${f.units}` : '';

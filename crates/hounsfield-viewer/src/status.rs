@@ -206,6 +206,9 @@ pub struct Status {
     pub contours: Vec<String>,
     /// The colour map of grey images (Shift+I), None for grey.
     pub colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
+    /// The colour bar of the image on screen, when a colour map applies: the values at
+    /// the window's edges (in real-world units too, with a linear mapping).
+    pub colour_bar: Option<crate::model::ColourBar>,
     /// The series fused over the one on screen, the candidates, and how it is shown.
     pub fusion: crate::model::FusionStatus,
     /// The Content Label of the presentation state applied to the image on screen
@@ -292,6 +295,7 @@ impl Status {
                 .map(|c| m.contours_on(c.id, c.frame))
                 .unwrap_or_default(),
             colormap: m.view.colormap,
+            colour_bar: m.colour_bar(),
             fusion: m.fusion_status(),
             presentation_state: m
                 .current_presentation()

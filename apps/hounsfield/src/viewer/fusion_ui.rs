@@ -24,6 +24,33 @@ pub fn colormap(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 }
             });
     });
+    if let Some(bar) = model.colour_bar() {
+        colour_bar(ui, bar.colormap, &bar.low, &bar.high);
+    }
+}
+
+/// A colour bar of `map` (level 0 at the left), with the values at its ends below it.
+fn colour_bar(ui: &mut egui::Ui, map: ColorMap, low: &str, high: &str) {
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width().min(200.0), 12.0),
+        egui::Sense::hover(),
+    );
+    let step = rect.width() / 256.0;
+    for (l, [r, g, b]) in map.table().into_iter().enumerate() {
+        let x = rect.left() + l as f32 * step;
+        let cell = egui::Rect::from_min_max(
+            egui::pos2(x, rect.top()),
+            egui::pos2(x + step + 0.5, rect.bottom()),
+        );
+        ui.painter()
+            .rect_filled(cell, 0.0, Color32::from_rgb(r, g, b));
+    }
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(low).small());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(RichText::new(high).small());
+        });
+    });
 }
 
 /// Shown when another series of the Frame of Reference on screen is open.
@@ -85,35 +112,17 @@ pub fn section(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
         return;
     };
     // The colour bar: level 0 (not drawn over the image) at the left, 255 at the right.
-    let (rect, _) = ui.allocate_exact_size(
-        egui::vec2(ui.available_width().min(200.0), 12.0),
-        egui::Sense::hover(),
-    );
-    let step = rect.width() / 256.0;
-    for (l, [r, g, b]) in style.colormap.table().into_iter().enumerate() {
-        let x = rect.left() + l as f32 * step;
-        let cell = egui::Rect::from_min_max(
-            egui::pos2(x, rect.top()),
-            egui::pos2(x + step + 0.5, rect.bottom()),
-        );
-        ui.painter()
-            .rect_filled(cell, 0.0, Color32::from_rgb(r, g, b));
-    }
     let value = |v: f64| {
         if v.abs() >= 100.0 {
-            format!("{v:.0}")
+            format!("{v:.0} {}", status.units)
         } else {
-            format!("{v:.3}")
+            format!("{v:.3} {}", status.units)
         }
     };
-    ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(format!("{} {}", value(center - width / 2.0), status.units)).small(),
-        );
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(
-                RichText::new(format!("{} {}", value(center + width / 2.0), status.units)).small(),
-            );
-        });
-    });
+    colour_bar(
+        ui,
+        style.colormap,
+        value(center - width / 2.0).trim_end(),
+        value(center + width / 2.0).trim_end(),
+    );
 }

@@ -27,6 +27,7 @@ pub use segments::SegmentEntry;
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};
+pub use windowing::ColourBar;
 use windowing::{fmt_value, pan_by, pinch_by, zoom_by};
 
 /// One opened instance.

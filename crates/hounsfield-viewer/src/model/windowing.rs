@@ -200,7 +200,62 @@ impl Model {
     }
 }
 
+/// The colour bar of a colour-mapped image: its map, and the values at its ends.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ColourBar {
+    /// The colour map.
+    pub colormap: hounsfield_core::layers::colormap::ColorMap,
+    /// The window's lower edge: its modality value with units, and its real-world value
+    /// when the frame has a linear Real World Value Mapping ("0 US · T1 0.5 s").
+    pub low: String,
+    /// The window's upper edge, the same way.
+    pub high: String,
+}
+
 impl Model {
+    /// The colour bar of the image on screen, when a colour map and a window apply.
+    pub fn colour_bar(&self) -> Option<ColourBar> {
+        let colormap = self.view.colormap?;
+        let (inst, image, frame) = self.current_image()?;
+        let pipe = image.pipelines.get(frame)?.as_ref()?;
+        let (c, w) = self.window()?;
+        let units = image.units.as_deref().unwrap_or("");
+        let mappings = inst
+            .file
+            .real_world_value_mappings(frame)
+            .unwrap_or_default();
+        let edge = |m: f64| {
+            let mut text = format!("{} {units}", fmt_value(m)).trim_end().to_string();
+            // The stored value of modality value m, through a linear Real World Value
+            // Mapping (labels of the window's edges, wherever they fall).
+            let stored = match &pipe.modality {
+                ModalityLut::Identity => Some(m),
+                ModalityLut::Rescale {
+                    slope, intercept, ..
+                } if *slope != 0.0 => Some((m - intercept) / slope),
+                _ => None,
+            };
+            if let (Some(stored), Some(rw)) = (stored, mappings.first())
+                && matches!(rw.map, hounsfield_core::RealWorldMap::Linear { .. })
+            {
+                let unbounded = hounsfield_core::RealWorldValueMapping {
+                    first: f64::NEG_INFINITY,
+                    last: f64::INFINITY,
+                    ..rw.clone()
+                };
+                if let Some(t) = unbounded.describe(stored) {
+                    text.push_str(&format!(" · {t}"));
+                }
+            }
+            text
+        };
+        Some(ColourBar {
+            colormap,
+            low: edge(c - w / 2.0),
+            high: edge(c + w / 2.0),
+        })
+    }
+
     /// The stored value at image position `img` of the slice on screen through each Real
     /// World Value Mapping of its frame ("ADC 0.0012 mm2/s"), one line each; empty when
     /// the frame has none.

@@ -15,7 +15,7 @@
 //!   pixel of the grey render in the oracle's colour of its level, exactly (the
 //!   background outside a plane's volume stays black).
 
-use hounsfield_conformance::{gpu, python, render_to, root, run_python, shared};
+use hounsfield_conformance::{gpu, render_to, root, run_python, shared};
 use hounsfield_core::layers::colormap::ColorMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -214,21 +214,7 @@ fn colour_mapped_renders_are_the_oracle_table_over_the_grey_render() {
 /// Makes the map into `dir` with `make_fusion.py`: (source slices in order, map folder,
 /// the map in another Frame of Reference).
 fn make(dir: &Path) -> Option<(Vec<PathBuf>, PathBuf, PathBuf)> {
-    let series = shared("ct-philips-brain")?;
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).expect("output folder");
-    let made = Command::new(python())
-        .arg(root().join("tests/scripts/make_fusion.py"))
-        .arg(&series)
-        .arg(dir)
-        .output()
-        .expect("run make_fusion.py");
-    assert!(
-        made.status.success(),
-        "make_fusion.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&made.stdout).expect("JSON");
+    let made = hounsfield_conformance::made_from_ct("make_fusion.py", "pydicom", dir)?;
     let path = |v: &serde_json::Value| PathBuf::from(v.as_str().expect("a path"));
     let slices = made["slices"]
         .as_array()

@@ -7,7 +7,7 @@
 //! (`RealWorldValueMapping.apply`) of the pixel as pydicom decodes it, with the file's
 //! label and units. (highdicom's whole-image reader does not take Float Pixel Data.)
 
-use hounsfield_conformance::{hounsfield_bin, python, root, run_python, shared};
+use hounsfield_conformance::{hounsfield_bin, root, run_python};
 use std::process::Command;
 
 /// highdicom's real-world values of the pixels asked for: JSON {file: {frame: [[x, y,
@@ -36,32 +36,10 @@ print(json.dumps(out))
 
 #[test]
 fn point_values_equal_highdicoms_real_world_transform() {
-    let Some(series) = shared("ct-philips-brain") else {
+    let dir = root().join("target/tmp/real-world-oracle");
+    let Some(made) = hounsfield_conformance::made_from_ct("make_pmap.py", "highdicom", &dir) else {
         return;
     };
-    if !Command::new(python())
-        .args(["-c", "import highdicom"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        hounsfield_conformance::missing("highdicom in target/venv");
-        return;
-    }
-    let dir = root().join("target/tmp/real-world-oracle");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("output folder");
-    let made = Command::new(python())
-        .arg(root().join("tests/scripts/make_pmap.py"))
-        .arg(&series)
-        .arg(&dir)
-        .output()
-        .expect("run make_pmap.py");
-    assert!(
-        made.status.success(),
-        "make_pmap.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&made.stdout).expect("JSON");
     // Points across the image: background, soft tissue, bone, edges.
     let points: Vec<[u32; 2]> = vec![
         [0, 0],

@@ -14,8 +14,7 @@
 //! - every other pixel, and every pixel of the slices without contours, is the plain
 //!   render's.
 
-use hounsfield_conformance::{gpu, python, render_to, root, run_python, shared};
-use std::process::Command;
+use hounsfield_conformance::{gpu, render_to, root, run_python, shared};
 
 /// NumPy's check of one render: JSON {points, points_drawn, drawn, far, wrong_colour,
 /// edges_short, unchanged_elsewhere}.
@@ -86,20 +85,10 @@ fn contours_are_drawn_where_their_patient_points_lie() {
         return;
     };
     let dir = root().join("target/tmp/structures-oracle");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("output folder");
-    let made = Command::new(python())
-        .arg(root().join("tests/scripts/make_rtstruct.py"))
-        .arg(&series)
-        .arg(&dir)
-        .output()
-        .expect("run make_rtstruct.py");
-    assert!(
-        made.status.success(),
-        "make_rtstruct.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&made.stdout).expect("JSON");
+    let Some(made) = hounsfield_conformance::made_from_ct("make_rtstruct.py", "pydicom", &dir)
+    else {
+        return;
+    };
     let structures = made["path"].as_str().expect("path").to_string();
     let renderers: &[&str] = if gpu().is_some() {
         &["cpu", "gpu"]

@@ -165,31 +165,43 @@ pub fn pydicom_per_file(
     )
 }
 
+/// Runs `tests/scripts/SCRIPT SOURCE OUT`, SOURCE the shared real CT
+/// (`ct-philips-brain`), into `out` (emptied first), once the Python modules `needs` import;
+/// returns the JSON the script prints. None, having said so, when the series or a module
+/// is missing; panics with the script's standard error when it fails.
+pub fn made_from_ct(script: &str, needs: &str, out: &Path) -> Option<serde_json::Value> {
+    let source = shared("ct-philips-brain")?;
+    if !std::process::Command::new(python())
+        .args(["-c", &format!("import {needs}")])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        missing(&format!("{needs} in target/venv"));
+        return None;
+    }
+    let _ = std::fs::remove_dir_all(out);
+    std::fs::create_dir_all(out).expect("output folder");
+    let made = std::process::Command::new(python())
+        .arg(root().join("tests/scripts").join(script))
+        .arg(&source)
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    assert!(
+        made.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    Some(serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{script}: {e}")))
+}
+
 /// Makes multi-stack and 4D series from real CT slices with `tests/scripts/make_4d.py`
 /// into `out` (emptied first), and returns what the script says of their organisation:
 /// for each folder, its stacks, their time points, their frames in slice order as
 /// [file name, frame, sum of stored values]. None, having said so, when the source series
 /// or the pydicom oracle is missing.
 pub fn make_4d(out: &Path) -> Option<serde_json::Value> {
-    let source = shared("ct-philips-brain")?;
-    if !python().exists() {
-        missing("the pydicom oracle (target/venv)");
-        return None;
-    }
-    let _ = std::fs::remove_dir_all(out);
-    std::fs::create_dir_all(out).expect("output folder");
-    let made = std::process::Command::new(python())
-        .arg(root().join("tests/scripts/make_4d.py"))
-        .arg(&source)
-        .arg(out)
-        .output()
-        .expect("run make_4d.py");
-    assert!(
-        made.status.success(),
-        "make_4d.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    Some(serde_json::from_slice(&made.stdout).expect("make_4d.py answers JSON"))
+    made_from_ct("make_4d.py", "pydicom", out)
 }
 
 /// Makes DICOM Segmentations of three slices of the shared CT with highdicom
@@ -199,29 +211,7 @@ pub fn make_4d(out: &Path) -> Option<serde_json::Value> {
 /// `uid`, segment numbers) and highdicom's colours of the segments (`rgb`). None, having
 /// said so, when the series or highdicom is missing.
 pub fn make_segmentations(out: &Path) -> Option<serde_json::Value> {
-    let source = shared("ct-philips-brain")?;
-    if !std::process::Command::new(python())
-        .args(["-c", "import highdicom, PIL"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        missing("highdicom and Pillow in target/venv");
-        return None;
-    }
-    let _ = std::fs::remove_dir_all(out);
-    std::fs::create_dir_all(out).expect("output folder");
-    let made = std::process::Command::new(python())
-        .arg(root().join("tests/scripts/make_seg.py"))
-        .arg(&source)
-        .arg(out)
-        .output()
-        .expect("run make_seg.py");
-    assert!(
-        made.status.success(),
-        "make_seg.py: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    Some(serde_json::from_slice(&made.stdout).expect("make_seg.py answers JSON"))
+    made_from_ct("make_seg.py", "highdicom, PIL", out)
 }
 
 /// The `hounsfield` command line, `target/<profile>/hounsfield` next to the running

@@ -788,24 +788,11 @@ mod e2e {
         if !tools_present() {
             return;
         }
-        let Some(series) = shared("ct-philips-brain") else {
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-rt-{}", std::process::id()));
+        let Some(made) = hounsfield_conformance::made_from_ct("make_rtstruct.py", "pydicom", &dir)
+        else {
             return;
         };
-        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-rt-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let made = Command::new(hounsfield_conformance::python())
-            .arg(hounsfield_conformance::root().join("tests/scripts/make_rtstruct.py"))
-            .arg(&series)
-            .arg(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("make_rtstruct.py: {e}"));
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-        let made: serde_json::Value =
-            serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
         // The slice with the circle and the line, and the structure set.
         let path = PathBuf::from(made["slices"][0].as_str().unwrap_or_default());
         let rt_path = PathBuf::from(made["path"].as_str().unwrap_or_default());
@@ -896,24 +883,11 @@ mod e2e {
         if !tools_present() {
             return;
         }
-        let Some(series) = shared("ct-philips-brain") else {
+        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-fuse-{}", std::process::id()));
+        let Some(made) = hounsfield_conformance::made_from_ct("make_fusion.py", "pydicom", &dir)
+        else {
             return;
         };
-        let dir = std::env::temp_dir().join(format!("hounsfield-e2e-fuse-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let made = Command::new(hounsfield_conformance::python())
-            .arg(hounsfield_conformance::root().join("tests/scripts/make_fusion.py"))
-            .arg(&series)
-            .arg(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("make_fusion.py: {e}"));
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-        let made: Value = serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
         // A CT slice inside the map, and the map.
         let path = PathBuf::from(made["slices"][13].as_str().unwrap_or_default());
         let map = PathBuf::from(made["map"].as_str().unwrap_or_default());

@@ -269,7 +269,7 @@ impl Model {
             &fused.fusion.pipeline.modality,
             f64::from(v),
         );
-        let units = self.fusion_status().units;
+        let units = self.fused_units();
         Some(
             format!(
                 "fused {} {units}",
@@ -280,6 +280,14 @@ impl Model {
         )
     }
 
+    /// The units of the fused series' values ("" when none is fused or it names none).
+    fn fused_units(&self) -> String {
+        self.fused_series_index()
+            .and_then(|si| self.series[si].instances.first().copied())
+            .and_then(|i| self.instances.get(i)?.image.as_ref()?.units.clone())
+            .unwrap_or_default()
+    }
+
     /// What the status says of fusion.
     pub fn fusion_status(&self) -> FusionStatus {
         let fused = self.fused.as_ref();
@@ -287,11 +295,7 @@ impl Model {
         if let Some(f) = fused {
             style.window = f.fusion.pipeline.window();
         }
-        let units = self
-            .fused_series_index()
-            .and_then(|si| self.series[si].instances.first().copied())
-            .and_then(|i| self.instances.get(i)?.image.as_ref()?.units.clone())
-            .unwrap_or_default();
+        let units = self.fused_units();
         FusionStatus {
             candidates: self.fusion_candidates(),
             series: self.fused_series_index(),

@@ -336,19 +336,7 @@ impl Model {
             Action::ToggleOverlays => self.view.overlays = !self.view.overlays,
             Action::ToggleShutters => self.view.shutters = !self.view.shutters,
             Action::Colormap(map) => self.view.colormap = map,
-            Action::CycleColormap => {
-                use hounsfield_core::layers::colormap::ColorMap;
-                // Grey (none), then each map.
-                let next = match self.view.colormap {
-                    None | Some(ColorMap::Grey) => Some(ColorMap::ALL[1]),
-                    Some(m) => ColorMap::ALL
-                        .iter()
-                        .position(|&c| c == m)
-                        .and_then(|k| ColorMap::ALL.get(k + 1).copied()),
-                };
-                self.view.colormap = next;
-                self.message(format!("colour map: {}", next.map_or("grey", |m| m.name())));
-            }
+            Action::CycleColormap => self.cycle_colormap(),
             Action::CycleFusion => self.cycle_fusion(),
             Action::CycleFusionColormap => self.cycle_fusion_colormap(),
             Action::Fuse(series) => {

@@ -213,6 +213,20 @@ pub struct ColourBar {
 }
 
 impl Model {
+    /// Shift+I: the next colour map of grey images (grey, then each map, then grey).
+    pub(super) fn cycle_colormap(&mut self) {
+        use hounsfield_core::layers::colormap::ColorMap;
+        let next = match self.view.colormap {
+            None | Some(ColorMap::Grey) => Some(ColorMap::ALL[1]),
+            Some(m) => ColorMap::ALL
+                .iter()
+                .position(|&c| c == m)
+                .and_then(|k| ColorMap::ALL.get(k + 1).copied()),
+        };
+        self.view.colormap = next;
+        self.message(format!("colour map: {}", next.map_or("grey", |m| m.name())));
+    }
+
     /// The colour bar of the image on screen, when a colour map and a window apply.
     pub fn colour_bar(&self) -> Option<ColourBar> {
         let colormap = self.view.colormap?;

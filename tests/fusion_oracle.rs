@@ -241,28 +241,6 @@ print(json.dumps({"origin": [float(v) for v in ds.ImagePositionPatient],
     serde_json::from_slice(&run_python(script, &[slice])).expect("JSON grid")
 }
 
-/// The grid the command line says its plane has ("plane pixel (0, 0) at (x, y, z) mm;
-/// columns along (..), rows along (..); S mm pixels") and the PNG's size.
-fn said_grid(said: &str, png: &Path) -> serde_json::Value {
-    let line = said
-        .lines()
-        .find(|l| l.contains("plane pixel (0, 0) at"))
-        .unwrap_or_else(|| panic!("no plane geometry said: {said}"));
-    let numbers: Vec<f64> = line
-        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    // (0, 0), origin, u, v, spacing.
-    let n = &numbers[numbers.len() - 10..];
-    let (w, h, _) = hounsfield_conformance::read_png_rgb(png);
-    serde_json::json!({
-        "origin": [n[0], n[1], n[2]],
-        "column_step": [n[3] * n[9], n[4] * n[9], n[5] * n[9]],
-        "row_step": [n[6] * n[9], n[7] * n[9], n[8] * n[9]],
-        "rows": h, "columns": w,
-    })
-}
-
 #[test]
 fn fused_images_and_planes_equal_a_scipy_resampling_of_the_second_series() {
     let dir = root().join("target/tmp/fusion-oracle");
@@ -335,7 +313,7 @@ fn fused_images_and_planes_equal_a_scipy_resampling_of_the_second_series() {
             &out,
         );
         requests.push(serde_json::json!({
-            "fused": map, "grid": said_grid(&said, &out), "window": window,
+            "fused": map, "grid": hounsfield_conformance::said_grid(&said, &out), "window": window,
             "colormap": colormap, "opacity": 0.6, "plain": plain, "render": out,
         }));
         names.push(format!("{plane} plane {colormap} {renderer}"));

@@ -592,3 +592,26 @@ pub fn render_to(file: &Path, args: &[&str], out: &Path) -> String {
     assert!(o.status.success(), "{said}");
     said
 }
+
+/// The grid `hounsfield render --plane` says its plane has ("plane pixel (0, 0) at (x, y, z) mm;
+/// columns along (..), rows along (..); S mm pixels" on its standard error `said`) and
+/// the size of its PNG `png`, as JSON {origin, column_step, row_step, rows, columns}.
+pub fn said_grid(said: &str, png: &Path) -> serde_json::Value {
+    let line = said
+        .lines()
+        .find(|l| l.contains("plane pixel (0, 0) at"))
+        .unwrap_or_else(|| panic!("no plane geometry said: {said}"));
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // (0, 0), origin, u, v, spacing.
+    let n = &numbers[numbers.len() - 10..];
+    let (w, h, _) = read_png_rgb(png);
+    serde_json::json!({
+        "origin": [n[0], n[1], n[2]],
+        "column_step": [n[3] * n[9], n[4] * n[9], n[5] * n[9]],
+        "row_step": [n[6] * n[9], n[7] * n[9], n[8] * n[9]],
+        "rows": h, "columns": w,
+    })
+}

@@ -1,5 +1,6 @@
 //! `render FILE|FOLDER --segmentation SEG.dcm`: segments painted over the rendered image
-//! or plane; `render FILE --structures RTSTRUCT.dcm`: contours drawn over the image;
+//! or plane; `render FILE|FOLDER --structures RTSTRUCT.dcm`: contours drawn over the
+//! image, or their cross-sections over the plane;
 //! `render FILE|FOLDER --fuse FOLDER2`: a second series fused under them.
 
 use crate::render::RenderArgs;
@@ -117,13 +118,7 @@ pub fn segment_layer(
     layer.over(&paint(image.columns, image.rows, &layers, args)?);
     // Structure sets' contours over the segments, in the order given.
     for path in &args.structures {
-        let set = StructureSet::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
-        for roi in &set.rois {
-            eprintln!(
-                "hounsfield: ROI {} {:?}: rgb({}, {}, {})",
-                roi.number, roi.name, roi.color[0], roi.color[1], roi.color[2]
-            );
-        }
+        let set = read_structures(path)?;
         match set.layer_on(file, frame, |_| true) {
             Some(contours) => layer.over(&contours),
             None => eprintln!(
@@ -137,9 +132,9 @@ pub fn segment_layer(
     Ok(Some(layer))
 }
 
-/// The `--fuse` series and the segments of every `--segmentation` over `plane` (of a
-/// volume in `frame_of_reference`), painted on the plane's pixels, saying on stderr what
-/// they are.
+/// The `--fuse` series, the segments of every `--segmentation` and the contours of every
+/// `--structures` over `plane` (of a volume in `frame_of_reference`), painted on the
+/// plane's pixels, saying on stderr what they are.
 pub fn plane_layer(
     plane: &hounsfield_core::volume::Plane,
     frame_of_reference: Option<&str>,
@@ -166,7 +161,30 @@ pub fn plane_layer(
         layers.extend(found);
     }
     layer.over(&paint(plane.columns, plane.rows, &layers, args)?);
+    // Structure sets' contours (their cross-sections) over the segments.
+    for path in &args.structures {
+        let set = read_structures(path)?;
+        match set.plane_layer(plane, frame_of_reference, |_| true) {
+            Some(contours) => layer.over(&contours),
+            None => eprintln!(
+                "hounsfield: {}: no contour crosses the plane",
+                path.display()
+            ),
+        }
+    }
     Ok(layer)
+}
+
+/// Reads `--structures` `path`, saying each ROI's colour on stderr.
+fn read_structures(path: &std::path::Path) -> Result<StructureSet, String> {
+    let set = StructureSet::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
+    for roi in &set.rois {
+        eprintln!(
+            "hounsfield: ROI {} {:?}: rgb({}, {}, {})",
+            roi.number, roi.name, roi.color[0], roi.color[1], roi.color[2]
+        );
+    }
+    Ok(set)
 }
 
 /// Says each segment's colour on stderr (a labelmap's segment 0, its background, is never

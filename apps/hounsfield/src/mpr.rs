@@ -197,9 +197,6 @@ pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, Strin
 
 pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     let options: RenderOptions = args.options()?;
-    if !args.structures.is_empty() {
-        return Err("--structures draws contours over images (a FILE), not over planes".into());
-    }
     let PlaneSource {
         volume,
         plane,
@@ -210,8 +207,8 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     let [x, y, z] = plane.origin;
     let ([ux, uy, uz], [vx, vy, vz]) = (plane.u, plane.v);
     eprintln!(
-        "hounsfield: plane pixel (0, 0) at ({x:.4}, {y:.4}, {z:.4}) mm; columns along \
-         ({ux:.6}, {uy:.6}, {uz:.6}), rows along ({vx:.6}, {vy:.6}, {vz:.6}); {:.6} mm pixels",
+        "hounsfield: plane pixel (0, 0) at ({x:.6}, {y:.6}, {z:.6}) mm; columns along \
+         ({ux:.9}, {uy:.9}, {uz:.9}), rows along ({vx:.9}, {vy:.9}, {vz:.9}); {:.9} mm pixels",
         plane.spacing
     );
     let slab = match (args.slab, &args.mode) {
@@ -300,7 +297,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         }
     };
     let mut rendered = rendered;
-    if !args.segmentation.is_empty() || args.fuse.is_some() {
+    if !args.segmentation.is_empty() || !args.structures.is_empty() || args.fuse.is_some() {
         let reference = slice
             .attributes()
             .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);

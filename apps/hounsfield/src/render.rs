@@ -71,7 +71,9 @@ pub struct RenderArgs {
     /// Draw the contours of this RT Structure Set that lie in the image's plane (within
     /// half its Slice Thickness, in its Frame of Reference) over the image, one pixel
     /// wide, each ROI in its ROI Display Color, over any segments. Repeat for several.
-    /// Images only (not planes).
+    /// On a plane (--plane): the contours of the nearest contour plane when parallel to
+    /// it, else each ROI's cross-section outlined (each contour a slab one contour
+    /// spacing thick).
     #[arg(long, value_name = "RTSTRUCT.dcm")]
     pub structures: Vec<PathBuf>,
     /// Fuse this series (a folder, multi-frame file or DICOMweb URL; PET over CT, a map

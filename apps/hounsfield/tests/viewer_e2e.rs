@@ -1042,7 +1042,7 @@ mod e2e {
     }
 
     #[test]
-    fn segmentations_show_over_the_planes() {
+    fn segmentations_and_structures_show_over_the_planes() {
         use hounsfield_core::folder::Catalog;
         use hounsfield_core::layers::composite::{Style, composite};
         use hounsfield_core::layers::segmentation::Segmentation;
@@ -1061,6 +1061,19 @@ mod e2e {
         let seg_path = dir.join("binary.seg.dcm");
         let seg = Segmentation::read(DicomFile::open(&seg_path).unwrap_or_else(|e| panic!("{e}")))
             .unwrap_or_else(|e| panic!("{e}"));
+        // A structure set too: its circle and square cross the middle planes.
+        let Some(made) = hounsfield_conformance::made_from_ct(
+            "make_rtstruct.py",
+            "pydicom",
+            &dir.join("structures"),
+        ) else {
+            return;
+        };
+        let rt_path = std::path::PathBuf::from(made["path"].as_str().expect("path"));
+        let structures = hounsfield_core::layers::structures::StructureSet::read(
+            DicomFile::open(&rt_path).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let catalog = Catalog::scan(std::slice::from_ref(&folder));
         let volume = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
         let first = catalog
@@ -1070,7 +1083,7 @@ mod e2e {
             .attributes()
             .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
         let x = Xvfb::start(SCREEN);
-        let mut viewer = Viewer::start(&x, "segment-planes", &[folder.clone(), seg_path]);
+        let mut viewer = Viewer::start(&x, "segment-planes", &[folder.clone(), seg_path, rt_path]);
         viewer.wait("the series", |s| {
             s["loaded"] == true && s["image_drawn"] == true
         });
@@ -1104,12 +1117,17 @@ mod e2e {
             let layers = seg
                 .plane_layers(&plane, reference_uid.as_deref())
                 .unwrap_or_else(|e| panic!("{e}"));
-            let layer = hounsfield_core::layers::segmentation::SegmentLayer::paint_all(
+            let mut layer = hounsfield_core::layers::segmentation::SegmentLayer::paint_all(
                 plane.columns,
                 plane.rows,
                 &layers,
                 Style::default(),
             );
+            if let Some(contours) =
+                structures.plane_layer(&plane, reference_uid.as_deref(), |_| true)
+            {
+                layer.over(&contours);
+            }
             let mut with = hounsfield_core::pipeline::RenderedImage {
                 width: w,
                 height: h,
@@ -1151,11 +1169,11 @@ mod e2e {
                 .collect();
             let (worst, n) = compare_region(&screen, &s, rect, &masked, 1, 1, true);
             println!(
-                "{o:?} pane: {same} of {coloured} segment pixels as the CPU reference; grey pixels max diff {worst} over {n}"
+                "{o:?} pane: {same} of {coloured} segment and contour pixels as the CPU reference; grey pixels max diff {worst} over {n}"
             );
             assert!(
                 coloured == 0 || same * 100 >= coloured * 99,
-                "{o:?}: only {same} of {coloured} segment pixels match"
+                "{o:?}: only {same} of {coloured} segment and contour pixels match"
             );
             assert!(worst <= 2 || n == 0, "{o:?}: grey pixels differ by {worst}");
             painted += coloured;

@@ -5,7 +5,8 @@
 //! - [`segmentation`]: DICOM Segmentations (PS3.3 A.51, C.8.20): the segments with their
 //!   colours, the segment frames that belong to an image, and their masks.
 //! - [`structures`]: RT Structure Sets (PS3.3 A.19): ROIs with their colours and
-//!   contours, drawn as outlines over the images whose plane they lie in.
+//!   contours, drawn as outlines over the images whose plane they lie in, and as
+//!   cross-sections over planes cut through a volume.
 //! - [`fusion`]: a second series resampled onto an image's or plane's pixels in patient
 //!   coordinates, coloured by a [`colormap`] and laid over at an opacity.
 //! - [`color`]: Recommended Display CIELab Values as sRGB.
@@ -26,4 +27,5 @@ pub mod composite;
 pub mod fusion;
 mod planes;
 pub mod segmentation;
+mod structure_planes;
 pub mod structures;

@@ -1,6 +1,7 @@
 //! RT Structure Sets (PS3.3 A.19; C.8.8.5 Structure Set, C.8.8.6 ROI Contour): the ROIs
 //! with their display colours and contours in patient coordinates, drawn over the images
-//! whose plane they lie in.
+//! whose plane they lie in, and over planes cut through a volume
+//! ([`StructureSet::plane_layer`]).
 
 use crate::color::distinct;
 use crate::composite::{LayerImage, PlaneGrid};
@@ -242,7 +243,12 @@ fn on_plane(
 }
 
 /// Draws one contour (pixel coordinates) into `layer`.
-fn draw_contour(layer: &mut LayerImage, points: &[[f64; 2]], contour: &Contour, color: [u8; 3]) {
+pub(crate) fn draw_contour(
+    layer: &mut LayerImage,
+    points: &[[f64; 2]],
+    contour: &Contour,
+    color: [u8; 3],
+) {
     let rgba = [
         f64::from(color[0]) / 255.0,
         f64::from(color[1]) / 255.0,

@@ -240,11 +240,13 @@ impl Model {
 
     /// What is drawn over plane `k` of the planes on screen, on the plane's pixels: the
     /// fused series, and the segments (nearest segment frame and pixel in the patient)
-    /// when segmentations are shown and some lie on it; None when nothing is.
+    /// and the structure sets' contours (`StructureSet::plane_layer`) when segmentations
+    /// are shown and some lie on it; None when nothing is.
     pub fn plane_segment_layer(&self, k: usize) -> Option<LayerImage> {
         let plane = self.mpr.as_ref()?.plane(k);
         let fused = self.fusion_layer(&plane);
-        if !self.view.segmentations || self.segmentations.is_empty() {
+        if !self.view.segmentations || (self.segmentations.is_empty() && self.structures.is_empty())
+        {
             return fused;
         }
         let reference = self.current_image().and_then(|(i, _, _)| {
@@ -263,7 +265,12 @@ impl Model {
                     .filter_map(move |l| self.segment_opacity(si, l.segment).map(|a| (l, a)))
             })
             .collect();
-        if layers.is_empty() {
+        let contours: Vec<LayerImage> = self
+            .structures
+            .iter()
+            .filter_map(|set| set.plane_layer(&plane, reference.as_deref(), |_| true))
+            .collect();
+        if layers.is_empty() && contours.is_empty() {
             return fused;
         }
         let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
@@ -271,6 +278,10 @@ impl Model {
             SegmentLayer::paint_each(plane.columns, plane.rows, &each, Style::default().outline);
         let mut layer = fused.unwrap_or_else(|| LayerImage::blank(plane.columns, plane.rows));
         layer.over(&segments);
+        // The structure sets' contours (cross-sections) over the segments.
+        for c in &contours {
+            layer.over(c);
+        }
         Some(layer)
     }
 }

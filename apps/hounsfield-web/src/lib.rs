@@ -493,6 +493,28 @@ impl WebViewer {
         self.model.file_decoded(id, result);
     }
 
+    /// Decodes file `id` here, on the page's thread, when its Pixel Data is native (not
+    /// encapsulated: the samples are copied, no codec runs); false, with nothing done,
+    /// otherwise. The page calls it for the first files of a load while no decoding worker
+    /// is ready yet (a worker starts in about 100 ms), so that the first image needs no
+    /// worker.
+    pub fn decode_native(&mut self, id: f64) -> bool {
+        let id = id as u64;
+        let Some(file) = self.model.instance(id).map(|i| i.file.clone()) else {
+            return false;
+        };
+        if file.transfer_syntax().is_encapsulated() {
+            return false;
+        }
+        let result = file
+            .decode_all_frames()
+            .and_then(|frames| DecodedImage::from_frames(&file, frames))
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        self.model.file_decoded(id, result);
+        true
+    }
+
     /// Adds the instances of `remote` to load `batch` from their metadata alone (series,
     /// geometry and windows before any pixel); returns their ids, index for index.
     pub fn add_remote(&mut self, batch: f64, remote: &RemoteLoad) -> Vec<f64> {

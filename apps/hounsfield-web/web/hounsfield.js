@@ -51,6 +51,10 @@ function makeWorker() {
   const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   w.onmessage = (event) => {
     const d = event.data;
+    if (d.ready) {
+      w.ready = true;
+      return;
+    }
     const p = pending.get(d.id);
     pending.delete(d.id);
     if (d.poisoned) retire(w);
@@ -83,6 +87,11 @@ function startWorkers() {
   if (workers.length > 0) return;
   const n = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
   for (let i = 0; i < n; i++) workers.push(makeWorker());
+}
+
+/** Whether a decoding worker has its module instantiated. */
+function workerReady() {
+  return workers.some((w) => w.ready && !w.retired);
 }
 
 function decode(name, buffer) {
@@ -229,7 +238,11 @@ export class Viewer extends EventTarget {
         }
         if (buffer) {
           const id = viewer.add_file(batch, s.name, new Uint8Array(buffer));
-          if (id >= 0) {
+          // Before a worker is ready, native Pixel Data decodes here (a copy): the first
+          // image does not wait for a worker to start.
+          if (id >= 0 && !workerReady() && viewer.decode_native(id)) {
+            this.dirty = true;
+          } else if (id >= 0) {
             reads.push(
               decode(s.name, buffer).then(({ frames, error }) => {
                 if (error !== undefined) viewer.set_failed(id, error);

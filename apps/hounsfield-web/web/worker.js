@@ -1,5 +1,6 @@
 // Decodes DICOM pixel data off the page's thread: receives the page's compiled module
-// ({module}, first), then {id, name, buffer} (the buffer transferred), answers
+// ({module}, first; answers {ready} once instantiated), then {id, name, buffer} (the
+// buffer transferred), answers
 // {id, frames} with each frame's samples transferred back, or {id, error}. JPEG 2000 and
 // HTJ2K files load the codec module first (once).
 import init, { decode_frames, use_jpeg2000_decoder } from './hounsfield_web.js';
@@ -20,6 +21,8 @@ function decode(name, buffer) {
 self.onmessage = async (event) => {
   if (event.data.module) {
     ready = init({ module_or_path: event.data.module });
+    // The page decodes native files itself until a worker says it is ready.
+    ready.then(() => self.postMessage({ ready: true }));
     return;
   }
   ready ||= init();

@@ -75,6 +75,31 @@ pub enum BenchCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
+    /// The native viewer in a real window (its own Xvfb), driven by xdotool: time to the
+    /// first image and to all slices, redraw times of a window/level drag, of a wheel
+    /// scroll and of a drag in the planes layout (median, 95th percentile), the scroll
+    /// rate, and peak resident memory beside the series' decoded pixel bytes.
+    Viewer {
+        /// The series folder (default: a 512 x 512 CT series of --slices slices built under
+        /// target/bench from ../shared/data/ct-philips-brain, new positions and UIDs).
+        folder: Option<PathBuf>,
+        /// Slices of the built series.
+        #[arg(long, default_value_t = 1000)]
+        slices: usize,
+        /// Window size.
+        #[arg(long, default_value = "1280x1024", value_parser = crate::render::parse_size_arg)]
+        size: (u32, u32),
+        /// Pointer moves of each drag and wheel clicks of the scroll.
+        #[arg(long, default_value_t = 120)]
+        steps: usize,
+        /// What draws the images in the viewer: gpu, cpu or auto.
+        #[arg(long, default_value = "auto")]
+        renderer: String,
+        /// Python with pydicom and NumPy, to build the series (default: $HOUNSFIELD_PYTHON,
+        /// target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
     /// One measured load of `bench volume`, in its own process; prints JSON.
     #[command(hide = true)]
     VolumeRun { folder: PathBuf },
@@ -100,6 +125,19 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             python,
         } => volume(folder, slices.max(2), runs.max(1), python),
         BenchCommand::VolumeRun { folder } => volume_run(&folder),
+        BenchCommand::Viewer {
+            folder,
+            slices,
+            size,
+            steps,
+            renderer,
+            python,
+        } => crate::bench_viewer::run(&crate::bench_viewer::ViewerBench {
+            folder: bench_series(folder, slices.max(2), &find_python(python))?,
+            size,
+            steps,
+            viewer_args: vec!["--renderer".into(), renderer],
+        }),
         BenchCommand::Dicomweb { url, runs, python } => {
             crate::bench_dicomweb::run(&url, runs.max(1), &find_python(python))
         }
@@ -168,39 +206,7 @@ fn volume(
     python: Option<PathBuf>,
 ) -> Result<ExitCode, String> {
     let python = find_python(python);
-    let folder = match folder {
-        Some(f) => f,
-        None => {
-            let dst = PathBuf::from("target/bench").join(format!("ct-philips-{slices}"));
-            if !dst.is_dir() {
-                let src = std::env::var_os("HOUNSFIELD_SHARED_DATA")
-                    .map_or_else(|| PathBuf::from("../shared/data"), PathBuf::from)
-                    .join("ct-philips-brain");
-                eprintln!(
-                    "building a {slices}-slice series from {} in {} ...",
-                    src.display(),
-                    dst.display()
-                );
-                let out = Command::new(&python)
-                    .arg("-c")
-                    .arg(VOLUME_PY)
-                    .arg("build")
-                    .arg(&src)
-                    .arg(&dst)
-                    .arg(slices.to_string())
-                    .output()
-                    .map_err(|e| format!("{}: {e}", python.display()))?;
-                if !out.status.success() {
-                    let _ = std::fs::remove_dir_all(&dst);
-                    return Err(format!(
-                        "cannot build the series: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ));
-                }
-            }
-            dst
-        }
-    };
+    let folder = bench_series(folder, slices, &python)?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let ours = || {
         Command::new(&exe)
@@ -572,4 +578,40 @@ fn window(
         "\nGPU = render + submit + wait after a window change (no re-upload); upload = first upload and draw."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The series folder of a bench: `folder`, else a 512 x 512 CT series of `slices` slices
+/// built (once) under target/bench from ../shared/data/ct-philips-brain.
+fn bench_series(folder: Option<PathBuf>, slices: usize, python: &Path) -> Result<PathBuf, String> {
+    if let Some(f) = folder {
+        return Ok(f);
+    }
+    let dst = PathBuf::from("target/bench").join(format!("ct-philips-{slices}"));
+    if !dst.is_dir() {
+        let src = std::env::var_os("HOUNSFIELD_SHARED_DATA")
+            .map_or_else(|| PathBuf::from("../shared/data"), PathBuf::from)
+            .join("ct-philips-brain");
+        eprintln!(
+            "building a {slices}-slice series from {} in {} ...",
+            src.display(),
+            dst.display()
+        );
+        let out = Command::new(python)
+            .arg("-c")
+            .arg(VOLUME_PY)
+            .arg("build")
+            .arg(&src)
+            .arg(&dst)
+            .arg(slices.to_string())
+            .output()
+            .map_err(|e| format!("{}: {e}", python.display()))?;
+        if !out.status.success() {
+            let _ = std::fs::remove_dir_all(&dst);
+            return Err(format!(
+                "cannot build the series: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    Ok(dst)
 }

@@ -229,7 +229,25 @@ fn slice_table_texture(
     texture.create_view(&wgpu::TextureViewDescriptor::default())
 }
 
+/// The most texel bytes a volume upload queues before it submits them and waits.
+const STAGING_BYTES: usize = 32 << 20;
+
 impl Renderer {
+    /// Submits the queued writes and waits until the device has done them (natively; in
+    /// the browser the writes are the browser's to schedule).
+    fn flush_writes(&self) {
+        let index = self.queue.submit(std::iter::empty());
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = self.device.poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: Some(std::time::Duration::from_secs(60)),
+            });
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = index;
+    }
+
     /// Uploads the voxels of `volume` once, as a 3D texture (`R16Uint`, `R16Sint` or
     /// `R32Float`), with its slice table.
     pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
@@ -282,9 +300,18 @@ impl Renderer {
             usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
             view_formats: &[],
         });
-        // Slice by slice: one write per slice keeps staging buffers small.
+        // Slice by slice: one write per slice keeps staging buffers small, and every
+        // STAGING_BYTES the writes are submitted and waited for, so that their staging
+        // memory is freed before the next (queued writes otherwise hold a copy of the
+        // whole volume until the next submission: on a CPU device, in the process).
         let slice_bytes = (w * h * bpp) as usize;
+        let mut staged = 0usize;
         for k in 0..n {
+            if staged >= STAGING_BYTES {
+                self.flush_writes();
+                staged = 0;
+            }
+            staged += slice_bytes;
             self.queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
                     texture: &texture,

@@ -85,6 +85,10 @@ pub enum ErrorKind {
     /// The pixel data is described but has not been fetched from its source yet.
     #[error("the pixel data has not been fetched yet")]
     PixelDataPending,
+    /// The encoded pixel data was let go once its frames were decoded
+    /// ([`DicomFile::without_pixel_data`](crate::DicomFile::without_pixel_data)).
+    #[error("the encoded pixel data was released once decoded")]
+    PixelDataReleased,
     /// The transfer syntax is known but no decoder is available for it.
     #[error("unsupported transfer syntax {uid} ({name})")]
     UnsupportedTransferSyntax {

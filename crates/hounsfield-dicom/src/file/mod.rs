@@ -32,6 +32,9 @@ pub(crate) enum PixelLocation {
     /// Pixel data that exists at its source but has not been fetched (a header built
     /// from DICOMweb metadata): the image is described, its frames cannot be decoded.
     Pending,
+    /// Pixel data let go after its frames were decoded elsewhere
+    /// ([`DicomFile::without_pixel_data`]).
+    Released,
 }
 
 /// The pixel data given to [`DicomFile::from_dataset`], already split from its data set.
@@ -480,6 +483,31 @@ impl DicomFile {
             notes,
             layout: std::sync::OnceLock::new(),
         })
+    }
+
+    /// This object without its encoded Pixel Data, for a holder of its decoded frames (a
+    /// viewer keeps one copy of the pixels): every attribute and the image description
+    /// stay; decoding a frame fails from then on, saying why.
+    ///
+    /// ```
+    /// # fn show(file: &hounsfield_dicom::DicomFile) {
+    /// let header = file.without_pixel_data();
+    /// assert_eq!(header.encoded_len(), 0);
+    /// assert_eq!(header.image().ok().map(|i| i.rows), file.image().ok().map(|i| i.rows));
+    /// assert!(header.decode_frame(0).is_err());
+    /// # }
+    /// ```
+    pub fn without_pixel_data(&self) -> DicomFile {
+        DicomFile {
+            name: self.name.clone(),
+            data: Vec::new(),
+            meta: self.meta.clone(),
+            transfer_syntax: self.transfer_syntax.clone(),
+            dataset: self.dataset.clone(),
+            pixel: self.pixel.as_ref().map(|_| PixelLocation::Released),
+            notes: self.notes.clone(),
+            layout: std::sync::OnceLock::new(),
+        }
     }
 
     /// The size of the object's encoded bytes as held in memory.

@@ -46,7 +46,7 @@ impl DicomFile {
                     self.transfer_syntax.codec,
                 )?)
             }
-            PixelLocation::Pending => None,
+            PixelLocation::Pending | PixelLocation::Released => None,
             PixelLocation::Native { value, .. } | PixelLocation::Float { value, .. } => {
                 // All frames must be present: fail early with the sizes, as a user reads them.
                 let needed = native::native_frame_bits(&desc)
@@ -133,6 +133,7 @@ impl DicomFile {
                 Ok(Cow::Borrowed(&self.data[value.clone()]))
             }
             (Some(PixelLocation::Pending), _) => Err(ErrorKind::PixelDataPending),
+            (Some(PixelLocation::Released), _) => Err(ErrorKind::PixelDataReleased),
             _ => Err(ErrorKind::NoPixelData),
         }
     }
@@ -171,6 +172,7 @@ impl DicomFile {
                 native::decode(&self.data[value.clone()], desc, index, &layout)?
             }
             PixelLocation::Pending => return Err(ErrorKind::PixelDataPending),
+            PixelLocation::Released => return Err(ErrorKind::PixelDataReleased),
             PixelLocation::Encapsulated { .. } => {
                 let bytes = self.encoded_frame_k(index)?;
                 match self.transfer_syntax.codec {

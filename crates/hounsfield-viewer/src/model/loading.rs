@@ -160,7 +160,13 @@ impl Model {
         };
         match result {
             Ok(image) => {
-                self.instances[index].image = Some(image);
+                let inst = &mut self.instances[index];
+                inst.image = Some(image);
+                // One copy of the pixels: the decoded frames; the encoded Pixel Data goes
+                // (the header stays for everything else).
+                if inst.file.encoded_len() > 0 {
+                    inst.file = Arc::new(inst.file.without_pixel_data());
+                }
                 let batch = self.instances[index].batch;
                 let focus = self.focus_batch == Some(batch);
                 if self.current.is_none() || focus {

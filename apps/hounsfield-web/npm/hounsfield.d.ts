@@ -93,8 +93,10 @@ export interface FusionStatus {
   series: number | null;
   /** How it is shown; `window` is the one in effect while a series is fused. */
   style: FusionStyle;
-  /** Units of its values (e.g. "BQML"), for the colour bar. */
+  /** Units of its values (e.g. "BQML"). */
   units: string;
+  /** Its colour bar while a series is fused: the map and the window's edges with units. */
+  colour_bar: { colormap: string; low: string; high: string } | null;
 }
 
 export interface Status {

@@ -552,6 +552,10 @@ d.save_as(sys.argv[2])
     const fused = maxDiff(px, nativeRender(image, s.canvas, [...win, '--fuse', made.map]));
     const plain = maxDiff(px, nativeRender(image, s.canvas, win));
     const bar = `${s.fusion.style.colormap} ${s.fusion.style.window.map((v) => v.toFixed(1)).join('/')} ${s.fusion.units}`;
+    // The fused colour bar the page shows is the status' (one formatting, in the model).
+    const fusedBar = s.fusion.colour_bar;
+    const barText = await page.evaluate(() => [document.getElementById('fusion-low').textContent, document.getElementById('fusion-high').textContent]);
+    const barOk = fusedBar !== null && fusedBar.colormap === s.fusion.style.colormap && barText[0] === fusedBar.low && barText[1] === fusedBar.high;
     await page.evaluate(() => window.hounsfield.setFusionStyle({ colormap: 'viridis', opacity: 0.7 }));
     s = await waitFor('viridis at 0.7', (s) => s.fusion.style.colormap === 'viridis' && s.fusion.style.opacity === 0.7);
     [s, px] = await settledCanvas();
@@ -560,8 +564,8 @@ d.save_as(sys.argv[2])
     s = await waitFor('fusion off', (s) => s.fusion.series === null);
     [s, px] = await settledCanvas();
     const off = maxDiff(px, nativeRender(image, s.canvas, win));
-    check(why === '' && fused <= 2 && plain > 100 && styled <= 2 && off <= 2,
-      `fusion (${bar}): max diff ${fused} vs render --fuse (${plain} vs the plain image); viridis at 0.7: ${styled}; off: ${off}${why ? `; ${why}` : ''}`);
+    check(why === '' && fused <= 2 && plain > 100 && styled <= 2 && off <= 2 && barOk && s.fusion.colour_bar === null,
+      `fusion (${bar}): max diff ${fused} vs render --fuse (${plain} vs the plain image); viridis at 0.7: ${styled}; off: ${off}; colour bar ${barText.join(' .. ')}${why ? `; ${why}` : ''}`);
   }
 
   // A Parametric Map (highdicom, a Real World Value Mapping "ADC" in um2/s) in viridis:

@@ -331,10 +331,8 @@ function paintFusion(status) {
   if (document.activeElement !== $('fusion-colormap')) $('fusion-colormap').value = f.style.colormap;
   if (document.activeElement !== $('fusion-opacity')) $('fusion-opacity').value = String(f.style.opacity);
   paintBar($('fusion-bar'), f.style.colormap);
-  const w = f.style.window;
-  const num = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
-  $('fusion-low').textContent = w ? `${num(w[0] - w[1] / 2)} ${f.units}` : '';
-  $('fusion-high').textContent = w ? `${num(w[0] + w[1] / 2)} ${f.units}` : '';
+  $('fusion-low').textContent = f.colour_bar ? f.colour_bar.low : '';
+  $('fusion-high').textContent = f.colour_bar ? f.colour_bar.high : '';
   $('fusion-scale').hidden = f.series === null;
 }
 

@@ -256,7 +256,10 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
     let image = viewport(&s);
     let steps = bench.steps.max(2);
     let window_drag = drag(&x, &viewer, image, "1", steps)?;
-    if viewer.status().is_some_and(|now| now["window"] == s["window"]) {
+    if viewer
+        .status()
+        .is_some_and(|now| now["window"] == s["window"])
+    {
         return Err("the drag did not change the window: the viewer did not get it".into());
     }
 

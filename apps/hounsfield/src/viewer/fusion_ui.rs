@@ -108,21 +108,8 @@ pub fn section(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
             });
         }
     });
-    let (Some(_), Some((center, width))) = (status.series, style.window) else {
-        return;
-    };
     // The colour bar: level 0 (not drawn over the image) at the left, 255 at the right.
-    let value = |v: f64| {
-        if v.abs() >= 100.0 {
-            format!("{v:.0} {}", status.units)
-        } else {
-            format!("{v:.3} {}", status.units)
-        }
-    };
-    colour_bar(
-        ui,
-        style.colormap,
-        value(center - width / 2.0).trim_end(),
-        value(center + width / 2.0).trim_end(),
-    );
+    if let Some(bar) = &status.colour_bar {
+        colour_bar(ui, bar.colormap, &bar.low, &bar.high);
+    }
 }

@@ -53,8 +53,11 @@ pub struct FusionStatus {
     /// How it is (or would be) shown; `window` is the one in effect while a series is
     /// fused.
     pub style: FusionStyle,
-    /// The units of its values (e.g. "BQML"), for the colour bar.
+    /// The units of its values (e.g. "BQML").
     pub units: String,
+    /// Its colour bar while a series is fused: its colour map, and its window's edges
+    /// with units (as the image's [`ColourBar`](super::ColourBar)).
+    pub colour_bar: Option<super::ColourBar>,
 }
 
 impl Model {
@@ -296,11 +299,24 @@ impl Model {
             style.window = f.fusion.pipeline.window();
         }
         let units = self.fused_units();
+        let edge = |v: f64| {
+            format!("{} {units}", super::windowing::fmt_value(v))
+                .trim_end()
+                .to_string()
+        };
+        let colour_bar = fused
+            .and(style.window)
+            .map(|(center, width)| super::ColourBar {
+                colormap: style.colormap,
+                low: edge(center - width / 2.0),
+                high: edge(center + width / 2.0),
+            });
         FusionStatus {
             candidates: self.fusion_candidates(),
             series: self.fused_series_index(),
             style,
             units,
+            colour_bar,
         }
     }
 }

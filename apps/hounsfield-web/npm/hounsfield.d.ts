@@ -224,6 +224,8 @@ export declare class Viewer extends EventTarget {
   status(): Status;
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
   pixels(): { width: number; height: number; data: Uint8ClampedArray };
+  /** The page's memory: the WebAssembly module's (all viewers of the page), and the JS heap in use where the browser says (else null). */
+  memory(): { wasm: number; jsHeap: number | null };
   render(): void;
   /** '' when the viewer acted, 'open' or 'save' when the page should, 'ignored' for other keys. */
   key(key: string, ctrl?: boolean, shift?: boolean): '' | 'open' | 'save' | 'ignored';
@@ -285,6 +287,7 @@ export declare class HounsfieldViewerElement extends HTMLElement {
   status(): Status | { loaded: false; error: null };
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
   pixels(): { width: number; height: number; data: Uint8ClampedArray } | undefined;
+  memory(): { wasm: number; jsHeap: number | null } | undefined;
   render(): void;
   addEventListener<K extends keyof ViewerEventMap>(type: K, listener: (ev: ViewerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;

@@ -37,6 +37,7 @@ const renderer = process.env.HOUNSFIELD_RENDERER || '';
 const withRenderer = (u) => (renderer ? `${u}${u.includes('?') ? '&' : '?'}renderer=${renderer}` : u);
 console.log(`drawing path: ${renderer || 'chosen by the page'}`);
 const { check, failures } = checker();
+let memoryLine = 'page memory: not measured';
 
 requirePaths([
   [path.join(dist, 'index.html'), 'the built page (bash apps/hounsfield-web/build.sh)'],
@@ -313,6 +314,10 @@ try {
   await page.setInputFiles('#folder', path.join(shared, 'ct-philips-brain'));
   s = await waitFor('the folder', (s) => s.loaded && s.slices === 28);
   check(s.series.length === 1 && s.slices === 28, `folder input: ${s.series.length} series, ${s.slices} slices`);
+  // The page's memory with the series (reported at the end, a figure, not a check).
+  const mib = (b) => (b === null || b === undefined ? '?' : (b / 1048576).toFixed(1));
+  const memoryOf = async () => page.evaluate(() => window.hounsfield.memory());
+  const stackMemory = await memoryOf();
   await page.keyboard.press('End');
   s = await waitFor('the last slice', (s) => s.slice === 27, 10000);
   check(s.slice === 27, 'End goes to the last slice of the folder');
@@ -330,6 +335,8 @@ try {
     sag,
   );
   check(d <= 2, `M: sagittal pane ${sag[2]} x ${sag[3]} through x = ${s.crosshair[0].toFixed(2)} mm; max diff ${d} vs native plane`);
+  const planesMemory = await memoryOf();
+  memoryLine = `page memory with the 28-slice 512 x 512 CT: wasm ${mib(stackMemory.wasm)} MiB, JS heap ${mib(stackMemory.jsHeap)} MiB; with the planes: wasm ${mib(planesMemory.wasm)} MiB, JS heap ${mib(planesMemory.jsHeap)} MiB`;
   await page.keyboard.press('m');
   await page.keyboard.press('m');
   await page.setInputFiles('#files', [path.join(pydicomFiles, 'CT_small.dcm'), path.join(pydicomFiles, 'MR_small.dcm')]);
@@ -869,6 +876,7 @@ print(json.dumps([{m.name.meaning: float(m.value) for m in g.get_measurements()}
   // times it.)
   const redraw = s.renderer === 'cpu' ? `redraw ${redrawFps.toFixed(1)} frames/s; ` : '';
   console.log(`window change at ${size[0]} x ${size[1]} in headless Chromium (${drawing}): ${redraw}redraw + read back ${fps.toFixed(1)} frames/s`);
+  console.log(memoryLine);
   check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
 } catch (e) {
   check(false, String(e.stack || e));

@@ -453,6 +453,7 @@ window.hounsfield = {
   panes: () => viewer.panes(),
   render: () => viewer.render(),
   pixels: () => viewer.pixels(),
+  memory: () => viewer.memory(),
   // The page's viewer itself (a Viewer of hounsfield.js), for events.
   get viewer() {
     return viewer;

@@ -18,6 +18,7 @@ import { loadCodecs } from './codecs.js';
 
 let ready = null;
 let compiled = null;
+let exports = null;
 /**
  * Loads the WebAssembly module once; `mount` calls it. It is compiled once, here, and the
  * decoding workers start at the same time and receive the compiled module (no second
@@ -33,7 +34,7 @@ export function initialize() {
       compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
     }
     startWorkers();
-    await init({ module_or_path: compiled });
+    exports = await init({ module_or_path: compiled });
   })();
   return ready;
 }
@@ -373,6 +374,15 @@ export class Viewer extends EventTarget {
   /** Draws now (what the next animation frame would do). */
   render() {
     this.wasm.render();
+  }
+
+  /**
+   * The page's memory: `wasm`, the bytes of the WebAssembly module's memory (shared by
+   * every viewer of the page: decoded frames, volumes, the CPU path's buffers), and
+   * `jsHeap`, the JavaScript heap in use where the browser says (Chromium), else null.
+   */
+  memory() {
+    return { wasm: exports ? exports.memory.buffer.byteLength : 0, jsHeap: performance.memory?.usedJSHeapSize ?? null };
   }
 
   /** The canvas pixels as drawn now (RGBA rows, as `ImageData.data`), read in the same task as the render. */
@@ -864,6 +874,7 @@ export class HounsfieldViewerElement extends HTMLElement {
   status() { return this.viewer ? this.viewer.status() : { loaded: false, error: null }; }
   panes() { return this.viewer?.panes() ?? []; }
   pixels() { return this.viewer?.pixels(); }
+  memory() { return this.viewer?.memory(); }
   render() { this.viewer?.render(); }
 }
 

@@ -143,6 +143,26 @@ impl Viewer {
             .collect()
     }
 
+    /// The redraw times (ms) of the frames logged so far, by the kind of action they
+    /// performed (frames of several kinds count for each; frames of none are left out).
+    fn frames_by_action(&self) -> std::collections::BTreeMap<String, Vec<f64>> {
+        let mut by = std::collections::BTreeMap::<String, Vec<f64>>::new();
+        let log = std::fs::read_to_string(self.dir.join("frames.log")).unwrap_or_default();
+        for line in log.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(ms), Some(actions)) = (fields.first(), fields.get(6)) else {
+                continue;
+            };
+            let Ok(ms) = ms.parse::<f64>() else {
+                continue;
+            };
+            for kind in actions.split(',').filter(|k| *k != "-") {
+                by.entry(kind.to_string()).or_default().push(ms);
+            }
+        }
+        by
+    }
+
     /// A memory figure of the viewer's process (`VmHWM`: peak resident, `VmRSS`: resident
     /// now), bytes.
     fn memory(&self, key: &str) -> u64 {
@@ -311,6 +331,7 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
         return Err("the drag did not change the planes' window".into());
     }
     let peak = viewer.memory("VmHWM");
+    let by_action = viewer.frames_by_action();
 
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
     let times = |v: &[f64]| {
@@ -367,6 +388,19 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
         peak as f64 / pixels.max(1) as f64
     );
     println!("| series pixel bytes (decoded) | {:.1} MiB |", mib(pixels));
+    println!();
+    println!("Redraws by the action they performed (the frame log's last column):");
+    println!();
+    println!("| action | frames | median | 95th |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (kind, v) in &by_action {
+        println!(
+            "| {kind} | {} | {:.1} ms | {:.1} ms |",
+            v.len(),
+            quantile(v, 0.5),
+            quantile(v, 0.95)
+        );
+    }
     let _ = std::fs::remove_dir_all(&viewer.dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -45,7 +45,8 @@ struct ViewArgs {
     /// Window size in pixels, WIDTHxHEIGHT.
     #[arg(long, value_parser = render::parse_size_arg)]
     size: Option<(u32, u32)>,
-    /// Write the time of every drawn frame (ms, until the GPU is done) to this file.
+    /// Write the time of every drawn frame (ms, until the GPU is done), its parts, and
+    /// the kinds of the actions it performed, to this file.
     #[arg(long)]
     frame_log: Option<PathBuf>,
     /// Keep a JSON description of the screen (window, slice, series, image area) in

@@ -512,6 +512,23 @@ pub fn action_for(input: &Input) -> Option<Action> {
     })
 }
 
+impl Action {
+    /// The action's kind, its variant's name ("Window", "NextSlice"): what a frame log
+    /// records per frame.
+    ///
+    /// ```
+    /// use hounsfield_viewer::input::Action;
+    /// assert_eq!(Action::CycleColormap.kind(), "CycleColormap");
+    /// ```
+    pub fn kind(&self) -> String {
+        let text = format!("{self:?}");
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,9 @@ pub struct Options {
     /// Write one line per drawn frame, in milliseconds: the whole redraw (input, UI,
     /// GPU work waited for, presentation), then its parts: input and UI, acquiring the
     /// swapchain image, recording + GPU execution, presentation; then whether an image
-    /// was drawn. (With this set, each frame waits for the GPU to finish.)
+    /// was drawn, and the kinds of the actions the frame performed (comma-separated, "-"
+    /// for none), so each interaction's frame times can be told apart. (With this set,
+    /// each frame waits for the GPU to finish.)
     pub frame_log: Option<PathBuf>,
     /// Keep a JSON description of what is on screen in this file (for automation).
     pub status_file: Option<PathBuf>,
@@ -83,6 +85,8 @@ struct App {
     next_batch: u64,
     pending: Vec<Source>,
     frame_log: Option<std::io::BufWriter<std::fs::File>>,
+    /// The kinds of the actions performed since the last frame logged.
+    frame_actions: Vec<String>,
     frames_drawn: u64,
     next_cine: Option<Instant>,
     repaint_at: Option<Instant>,
@@ -167,6 +171,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         next_batch: 0,
         pending,
         frame_log,
+        frame_actions: Vec::new(),
         frames_drawn: 0,
         next_cine: None,
         repaint_at: None,
@@ -192,6 +197,16 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 impl App {
+    /// Notes `action` for the frame log's line of this frame.
+    fn log_action(&mut self, action: &hounsfield_viewer::input::Action) {
+        if self.frame_log.is_some() {
+            let kind = action.kind();
+            if !self.frame_actions.contains(&kind) {
+                self.frame_actions.push(kind);
+            }
+        }
+    }
+
     fn open(&mut self, sources: Vec<Source>) {
         if sources.is_empty() {
             return;
@@ -532,10 +547,11 @@ impl App {
             if let Some(pane) = pane {
                 self.model.active_pane = pane;
             }
-            if let Some(action) = self.model.action_for(&input)
-                && let Some(effect) = self.model.apply(action)
-            {
-                effects.push(effect);
+            if let Some(action) = self.model.action_for(&input) {
+                self.log_action(&action);
+                if let Some(effect) = self.model.apply(action) {
+                    effects.push(effect);
+                }
             }
         }
         let mut out = ui::UiOutput::default();
@@ -553,6 +569,7 @@ impl App {
         }
         let panel_changes = !out.actions.is_empty() || out.select_series.is_some();
         for action in std::mem::take(&mut out.actions) {
+            self.log_action(&action);
             if let Some(effect) = self.model.apply(action) {
                 effects.push(effect);
             }
@@ -712,9 +729,15 @@ impl App {
         let elapsed = start.elapsed();
         if let Some(log) = &mut self.frame_log {
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let actions = if self.frame_actions.is_empty() {
+                "-".to_string()
+            } else {
+                self.frame_actions.join(",")
+            };
+            self.frame_actions.clear();
             let _ = writeln!(
                 log,
-                "{:.3} {:.3} {:.3} {:.3} {:.3} {}",
+                "{:.3} {:.3} {:.3} {:.3} {:.3} {} {actions}",
                 ms(elapsed),
                 ms(t_ui),
                 ms(t_acquired - t_ui),

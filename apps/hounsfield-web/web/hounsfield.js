@@ -239,9 +239,10 @@ export class Viewer extends EventTarget {
         }
         if (buffer) {
           const id = viewer.add_file(batch, s.name, new Uint8Array(buffer));
-          // Before a worker is ready, native Pixel Data decodes here (a copy): the first
-          // image does not wait for a worker to start.
-          if (id >= 0 && !workerReady() && viewer.decode_native(id)) {
+          // Before a worker is ready, native Pixel Data of a file up to 32 MiB decodes
+          // here (a copy): the first image does not wait for a worker to start, and the
+          // page never stops for long.
+          if (id >= 0 && !workerReady() && buffer.byteLength <= 32 << 20 && viewer.decode_native(id)) {
             this.dirty = true;
           } else if (id >= 0) {
             reads.push(

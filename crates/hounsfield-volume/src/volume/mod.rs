@@ -1,0 +1,684 @@
+//! Series as volumes: slice stacks assembled from real geometry, and planes resampled
+//! through them (multiplanar reconstruction, slabs).
+//!
+//! A [`Stack`] orders slices by the projection of Image Position (Patient) on the slice
+//! normal and reports what it meets on the way: variable spacing, gaps, duplicate
+//! positions (the first in instance order is kept), gantry tilt. Tilted (sheared) stacks
+//! are not resampled to a box: every plane is computed in patient coordinates, each slice
+//! at its own position, so a tilted CT shows its true anatomy in any plane.
+//!
+//! [`resample`] is the CPU reference of the GPU's `shaders/mpr.wgsl`: for every plane
+//! pixel, trilinear interpolation of stored values (bilinear within the two nearest
+//! slices, linear between them along the normal), or the maximum, minimum or mean over a
+//! slab of such samples. Both sides compute the same f32 expressions.
+//!
+//! ```
+//! use hounsfield_volume::volume::{Stack, StackInput};
+//! let slice = |z: f64| StackInput {
+//!     position: Some([0.0, 0.0, z]),
+//!     orientation: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+//!     pixel_spacing: Some([0.5, 0.5]),
+//!     rows: 4,
+//!     columns: 4,
+//!     ..StackInput::default()
+//! };
+//! let stack = Stack::assemble(&[slice(2.0), slice(0.0), slice(1.0), slice(1.0)])?;
+//! assert_eq!(stack.slices.len(), 3);
+//! assert_eq!(stack.report.spacing, Some((1.0, 1.0)));
+//! assert!(stack.report.warnings[0].contains("duplicate"));
+//! # Ok::<(), String>(())
+//! ```
+
+mod plane;
+mod stack;
+
+pub use plane::*;
+pub use stack::*;
+
+use crate::dimensions::FrameDimensions;
+use crate::geometry::{cross, dot, normalize};
+use hounsfield_dicom::DicomFile;
+use hounsfield_dicom::tags;
+use hounsfield_dicom::{Frame, FrameColor, Samples};
+use hounsfield_dicom::{ModalityLut, PixelPadding};
+use hounsfield_pipeline::modality_transform;
+use hounsfield_pipeline::view::{bilinear, fma32};
+
+pub use hounsfield_pipeline::view::{NO_DATA, NO_DATA_BELOW};
+
+/// Voxel values of a volume, slice after slice, row after row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VolumeData {
+    /// Unsigned stored values.
+    U16(Vec<u16>),
+    /// Signed stored values.
+    I16(Vec<i16>),
+    /// Modality values, for stacks whose slices rescale differently.
+    F32(Vec<f32>),
+}
+
+impl VolumeData {
+    #[inline]
+    fn get(&self, i: usize) -> f32 {
+        match self {
+            VolumeData::U16(v) => f32::from(v[i]),
+            VolumeData::I16(v) => f32::from(v[i]),
+            VolumeData::F32(v) => v[i],
+        }
+    }
+
+    /// Bytes of the voxels.
+    pub fn bytes(&self) -> usize {
+        match self {
+            VolumeData::U16(v) => v.len() * 2,
+            VolumeData::I16(v) => v.len() * 2,
+            VolumeData::F32(v) => v.len() * 4,
+        }
+    }
+}
+
+/// A stack with its voxels and the Modality LUT they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Volume {
+    /// The slices' geometry and order.
+    pub stack: Stack,
+    /// The voxel values.
+    pub data: VolumeData,
+    /// How voxel values become modality values (identity for [`VolumeData::F32`]).
+    pub modality: ModalityLut,
+    /// Pixel Padding Value / Range of the stored values (None for [`VolumeData::F32`]).
+    pub padding: Option<PixelPadding>,
+}
+
+/// The geometry of a plane resampling in voxel units, as the GPU receives it (f32).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampling {
+    /// Column coordinate (pixel centres at integers) of plane pixel (0, 0) relative to
+    /// slice 0, and its change per plane column, plane row and mm along the plane normal.
+    pub column: [f32; 4],
+    /// The same for the row coordinate.
+    pub row: [f32; 4],
+    /// Distance along the slice normal relative to slice 0 (mm), the same way.
+    pub distance: [f32; 4],
+    /// Per slice: column and row offsets relative to slice 0 (voxel units) and distance
+    /// relative to slice 0 (mm).
+    pub slices: Vec<[f32; 3]>,
+    /// Slice spacing when uniform (mm), else 0.
+    pub uniform_spacing: f32,
+    /// Beyond the end slices, samples count within this distance (mm).
+    pub end_margin: [f32; 2],
+    /// Whether larger voxel values mean larger modality values (for MIP/MinIP).
+    pub ascending: bool,
+    /// Offsets along the normal (mm) of a slab's sample planes, or empty for a thin plane.
+    pub slab_offsets: Vec<f32>,
+    /// Stored values (low, high) that are Pixel Padding: a slab leaves out every sample
+    /// that interpolates a padding voxel, so the air outside a CT's reconstruction circle
+    /// does not become its MinIP. None for thin planes and volumes without padding.
+    pub padding: Option<[f32; 2]>,
+}
+
+impl Volume {
+    /// Builds a volume from the frames of `stack` (`frame(k)` is slice k) and their
+    /// Modality LUTs; slices that rescale differently make an f32 volume of modality
+    /// values.
+    pub fn from_frames<'a>(
+        stack: Stack,
+        mut frame: impl FnMut(usize) -> Option<(&'a Frame, &'a ModalityLut)>,
+    ) -> Result<Volume, String> {
+        let n = stack.slices.len();
+        let per = stack.columns as usize * stack.rows as usize;
+        let total = per
+            .checked_mul(n)
+            .filter(|t| *t <= 1 << 31)
+            .ok_or("the volume is too large")?;
+        let mut frames = Vec::with_capacity(n);
+        for k in 0..n {
+            let (f, m) = frame(k).ok_or_else(|| format!("slice {} is not decoded", k + 1))?;
+            if f.color != FrameColor::Monochrome {
+                return Err("volumes need grey images".into());
+            }
+            if f.samples.len() != per {
+                return Err(format!(
+                    "slice {} has {} samples, not {per}",
+                    k + 1,
+                    f.samples.len()
+                ));
+            }
+            frames.push((f, m));
+        }
+        let same_modality = frames.windows(2).all(|w| w[0].1 == w[1].1);
+        let all = |pred: fn(&Samples) -> bool| frames.iter().all(|(f, _)| pred(&f.samples));
+        let modality = frames
+            .first()
+            .map_or(ModalityLut::Identity, |(_, m)| (*m).clone());
+        let (data, modality) = if same_modality && all(|s| matches!(s, Samples::I16(_))) {
+            let mut v = Vec::with_capacity(total);
+            for (f, _) in &frames {
+                if let Samples::I16(s) = &f.samples {
+                    v.extend_from_slice(s);
+                }
+            }
+            (VolumeData::I16(v), modality)
+        } else if same_modality && all(|s| matches!(s, Samples::U16(_) | Samples::U8(_))) {
+            let mut v = Vec::with_capacity(total);
+            for (f, _) in &frames {
+                match &f.samples {
+                    Samples::U16(s) => v.extend_from_slice(s),
+                    Samples::U8(s) => v.extend(s.iter().map(|&x| u16::from(x))),
+                    _ => {}
+                }
+            }
+            (VolumeData::U16(v), modality)
+        } else {
+            let rescale_type = match &modality {
+                ModalityLut::Rescale { rescale_type, .. } => rescale_type.clone(),
+                _ => None,
+            };
+            let mut v = Vec::with_capacity(total);
+            for (f, m) in &frames {
+                for i in 0..per {
+                    v.push(modality_transform(m, f.samples.get_f64(i)) as f32);
+                }
+            }
+            let modality = match rescale_type {
+                Some(t) => ModalityLut::Rescale {
+                    slope: 1.0,
+                    intercept: 0.0,
+                    rescale_type: Some(t),
+                },
+                None => ModalityLut::Identity,
+            };
+            (VolumeData::F32(v), modality)
+        };
+        Ok(Volume {
+            stack,
+            data,
+            modality,
+            padding: None,
+        })
+    }
+
+    /// The sampling geometry of `plane` (with `slab`).
+    pub fn sampling(&self, plane: &Plane, slab: Option<Slab>) -> Sampling {
+        let ascending = match &self.modality {
+            ModalityLut::Rescale { slope, .. } => *slope >= 0.0,
+            _ => true,
+        };
+        let mut g = self.stack.sampling(plane, slab, ascending);
+        if slab.is_some() && !matches!(self.data, VolumeData::F32(_)) {
+            g.padding = self.padding.map(|p| [p.low as f32, p.high as f32]);
+        }
+        g
+    }
+}
+
+/// Finds the slices around distance `d` (relative to slice 0): (k0, k1, t).
+fn locate(g: &Sampling, d: f32) -> Option<(usize, usize, f32)> {
+    let n = g.slices.len();
+    let last = g.slices[n - 1][2];
+    if d < -g.end_margin[0] || d > last + g.end_margin[1] {
+        return None;
+    }
+    if n == 1 || d <= 0.0 {
+        return Some((0, 0, 0.0));
+    }
+    if d >= last {
+        return Some((n - 1, n - 1, 0.0));
+    }
+    let k0 = if g.uniform_spacing > 0.0 {
+        ((d / g.uniform_spacing).floor() as usize).min(n - 2)
+    } else {
+        // The last slice at or before d.
+        let (mut lo, mut hi) = (0usize, n - 1);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if g.slices[mid][2] <= d {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    let (a, b) = (g.slices[k0][2], g.slices[k0 + 1][2]);
+    let t = if b > a {
+        ((d - a) / (b - a)).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    Some((k0, k0 + 1, t))
+}
+
+/// Bilinear sample of slice `k` at (column, row) coordinates; None outside the slice.
+fn slice_sample(
+    volume: &Volume,
+    k: usize,
+    c: f32,
+    r: f32,
+    padding: Option<[f32; 2]>,
+) -> Option<f32> {
+    let (w, h) = (volume.stack.columns as i64, volume.stack.rows as i64);
+    if !(c >= -0.5 && r >= -0.5 && c <= w as f32 - 0.5 && r <= h as f32 - 0.5) {
+        return None;
+    }
+    let base = k * (w * h) as usize;
+    let load = |x: i64, y: i64| {
+        let x = x.clamp(0, w - 1) as usize;
+        let y = y.clamp(0, h - 1) as usize;
+        volume.data.get(base + y * w as usize + x)
+    };
+    if let Some([lo, hi]) = padding {
+        // The voxels with a weight in the sample, as the shader takes them.
+        let (c0, r0) = (c.floor(), r.floor());
+        let (x, y) = (c0 as i64, r0 as i64);
+        let (fx, fy) = (c - c0, r - r0);
+        let padded = |x: i64, y: i64| {
+            let v = load(x, y);
+            v >= lo && v <= hi
+        };
+        if padded(x, y)
+            || (fx > 0.0 && padded(x + 1, y))
+            || (fy > 0.0 && padded(x, y + 1))
+            || (fx > 0.0 && fy > 0.0 && padded(x + 1, y + 1))
+        {
+            return None;
+        }
+    }
+    Some(bilinear([c, r], load))
+}
+
+/// One trilinear sample at plane pixel (x, y) (pixel centre coordinates, i.e. i + 0.5
+/// as a fragment sees it) and slab offset `off` (mm).
+fn trilinear(volume: &Volume, g: &Sampling, x: f32, y: f32, off: f32) -> Option<f32> {
+    let (i, j) = (x - 0.5, y - 0.5);
+    let eval = |a: [f32; 4]| fma32(off, a[3], fma32(j, a[2], fma32(i, a[1], a[0])));
+    let (c, r, d) = (eval(g.column), eval(g.row), eval(g.distance));
+    let (k0, k1, t) = locate(g, d)?;
+    let s0 = g.slices[k0];
+    let a = slice_sample(volume, k0, c - s0[0], r - s0[1], g.padding)?;
+    if k1 == k0 || t == 0.0 {
+        return Some(a);
+    }
+    let s1 = g.slices[k1];
+    let b = slice_sample(volume, k1, c - s1[0], r - s1[1], g.padding)?;
+    Some(fma32(b - a, t, a))
+}
+
+/// The CPU reference of plane resampling: a `plane.columns` x `plane.rows` frame of voxel
+/// values (f32, [`NO_DATA`] outside the volume), to display with the volume's
+/// Modality LUT.
+pub fn resample(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Frame {
+    let g = volume.sampling(plane, slab);
+    let mode = slab.map(|s| s.mode);
+    let (w, h) = (plane.columns as usize, plane.rows as usize);
+    let mut out = vec![NO_DATA; w * h];
+    if g.slices.is_empty() {
+        return plane_frame(plane, out);
+    }
+    let row = |(y, line): (usize, &mut [f32])| {
+        let fy = y as f32 + 0.5;
+        for (x, v) in line.iter_mut().enumerate() {
+            let fx = x as f32 + 0.5;
+            *v = combine(&g, mode, |off| trilinear(volume, &g, fx, fy, off));
+        }
+    };
+    // Rows in parallel with the `parallel` feature (natively): each pixel is computed alone, so the
+    // result is the same in any order (a thick slab is tens of samples per pixel).
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(w.max(1)).enumerate().for_each(row);
+    }
+    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
+    out.chunks_mut(w.max(1)).enumerate().for_each(row);
+    plane_frame(plane, out)
+}
+
+/// The voxel value (stored units, trilinear) at patient point `p` (mm), as the planes
+/// through it show it; None outside the volume.
+pub fn value_at(volume: &Volume, p: [f64; 3]) -> Option<f32> {
+    let s = &volume.stack;
+    // A one-pixel plane centred on `p`, parallel to the slices.
+    let plane = Plane {
+        origin: p,
+        u: s.row_direction,
+        v: s.column_direction,
+        normal: s.normal,
+        columns: 1,
+        rows: 1,
+        spacing: s.min_spacing().max(1e-3),
+    };
+    let g = volume.sampling(&plane, None);
+    if g.slices.is_empty() {
+        return None;
+    }
+    trilinear(volume, &g, 0.5, 0.5, 0.0)
+}
+
+/// What a plane shows at one of its pixels, as measuring takes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlaneSample {
+    /// The pixel lies outside the volume ([`NO_DATA`] in [`resample`]).
+    Outside,
+    /// Its sample interpolates a Pixel Padding voxel: not tissue.
+    Padding,
+    /// The voxel value the plane shows there (stored units, as [`resample`] gives it).
+    Value(f32),
+}
+
+/// The pixels of one plane (or slab), one at a time, for statistics over a region of it:
+/// each pixel's value is [`resample`]'s, and a pixel whose samples interpolate a Pixel
+/// Padding voxel says so (as a slab leaves such samples out), so that the air outside a
+/// CT's reconstruction circle is not averaged into a region.
+///
+/// ```
+/// use hounsfield_volume::volume::{PlaneSample, PlaneSampler, Volume, resample};
+/// # fn check(volume: &Volume, plane: &hounsfield_volume::volume::Plane) {
+/// let sampler = PlaneSampler::new(volume, plane, None);
+/// let shown = resample(volume, plane, None);
+/// if let PlaneSample::Value(v) = sampler.at(0, 0) {
+///     assert_eq!(f64::from(v), shown.samples.get_f64(0));
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PlaneSampler<'a> {
+    volume: &'a Volume,
+    /// The sampling as shown (thin planes take padding voxels as they are).
+    shown: Sampling,
+    /// Every voxel, padding or not: whether the pixel lies inside the volume.
+    all: Sampling,
+    /// Padding voxels left out, when the volume has any.
+    tissue: Option<Sampling>,
+    mode: Option<SlabMode>,
+}
+
+impl<'a> PlaneSampler<'a> {
+    /// The sampler of `plane` (with `slab`) through `volume`.
+    pub fn new(volume: &'a Volume, plane: &Plane, slab: Option<Slab>) -> Self {
+        let shown = volume.sampling(plane, slab);
+        let mut all = shown.clone();
+        all.padding = None;
+        let tissue = match (&volume.data, volume.padding) {
+            (VolumeData::F32(_), _) | (_, None) => None,
+            (_, Some(p)) => {
+                let mut g = shown.clone();
+                g.padding = Some([p.low as f32, p.high as f32]);
+                Some(g)
+            }
+        };
+        PlaneSampler {
+            volume,
+            shown,
+            all,
+            tissue,
+            mode: slab.map(|s| s.mode),
+        }
+    }
+
+    fn combined(&self, g: &Sampling, x: u32, y: u32) -> Option<f32> {
+        if g.slices.is_empty() {
+            return None;
+        }
+        let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+        let v = combine(g, self.mode, |off| trilinear(self.volume, g, fx, fy, off));
+        (v >= NO_DATA_BELOW).then_some(v)
+    }
+
+    /// Plane pixel (`x`, `y`) (column, row).
+    pub fn at(&self, x: u32, y: u32) -> PlaneSample {
+        if self.combined(&self.all, x, y).is_none() {
+            return PlaneSample::Outside;
+        }
+        if let Some(g) = &self.tissue
+            && self.combined(g, x, y).is_none()
+        {
+            return PlaneSample::Padding;
+        }
+        self.combined(&self.shown, x, y)
+            .map_or(PlaneSample::Padding, PlaneSample::Value)
+    }
+}
+
+/// Combines the slab samples as the shader does.
+fn combine(
+    g: &Sampling,
+    mode: Option<SlabMode>,
+    mut sample: impl FnMut(f32) -> Option<f32>,
+) -> f32 {
+    let sign = if g.ascending { 1.0f32 } else { -1.0 };
+    let (mut best, mut sum, mut count) = (f32::NEG_INFINITY, 0.0f32, 0u32);
+    for &off in &g.slab_offsets {
+        let Some(v) = sample(off) else {
+            continue;
+        };
+        count += 1;
+        sum += v;
+        let key = match mode {
+            Some(SlabMode::MinIp) => -sign * v,
+            _ => sign * v,
+        };
+        if key > best {
+            best = key;
+        }
+    }
+    if count == 0 {
+        return NO_DATA;
+    }
+    match mode {
+        Some(SlabMode::Mean) => sum / count as f32,
+        Some(SlabMode::MinIp) => -sign * best,
+        _ => sign * best,
+    }
+}
+
+fn plane_frame(plane: &Plane, samples: Vec<f32>) -> Frame {
+    Frame {
+        width: plane.columns,
+        height: plane.rows,
+        color: FrameColor::Monochrome,
+        samples: Samples::F32(samples),
+        bits_stored: 32,
+        signed: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(k: usize, z: f64, y: f64) -> StackInput {
+        StackInput {
+            instance: k,
+            name: format!("s{k}"),
+            position: Some([0.0, y, z]),
+            orientation: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+            pixel_spacing: Some([1.0, 1.0]),
+            rows: 3,
+            columns: 3,
+            ..StackInput::default()
+        }
+    }
+
+    fn volume(inputs: &[StackInput]) -> Volume {
+        let stack = Stack::assemble(inputs).unwrap_or_else(|e| panic!("{e}"));
+        let n = stack.slices.len();
+        // Voxel value = 100 * slice + 10 * row + column.
+        let data = (0..n)
+            .flat_map(|k| (0..9).map(move |i| (100 * k + 10 * (i / 3) + i % 3) as i16))
+            .collect();
+        Volume {
+            stack,
+            data: VolumeData::I16(data),
+            modality: ModalityLut::Identity,
+            padding: None,
+        }
+    }
+
+    #[test]
+    fn reports_spacing_gaps_and_tilt() {
+        let s = Stack::assemble(&[
+            input(0, 0.0, 0.0),
+            input(1, 1.0, 0.0),
+            input(2, 2.0, 0.0),
+            input(3, 5.0, 0.0),
+            input(4, 6.0, 0.0),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.report.spacing, Some((1.0, 3.0)));
+        assert!(s.report.warnings.iter().any(|w| w.contains("gap: 3.00 mm")));
+        assert!(
+            s.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("variable slice spacing"))
+        );
+        assert!(!s.uniform());
+        // A sheared stack: positions move along y as z grows.
+        let s = Stack::assemble(&[input(0, 0.0, 0.0), input(1, 1.0, 1.0), input(2, 2.0, 2.0)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!((s.report.tilt_degrees - 45.0).abs() < 1e-9);
+        assert!(
+            s.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("gantry tilt 45.00"))
+        );
+        // Missing positions: 2D only.
+        let mut bad = input(1, 1.0, 0.0);
+        bad.position = None;
+        assert!(Stack::assemble(&[input(0, 0.0, 0.0), bad]).is_err());
+    }
+
+    #[test]
+    fn resampling_hits_voxels_and_interpolates_between_slices() {
+        let v = volume(&[input(0, 0.0, 0.0), input(1, 2.0, 0.0), input(2, 4.0, 0.0)]);
+        // An axial plane through z = 1 (halfway between slices 0 and 1), pixel size 1.
+        let mut plane = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]);
+        assert_eq!((plane.columns, plane.rows, plane.spacing), (3, 3, 1.0));
+        let f = resample(&v, &plane, None);
+        let Samples::F32(s) = &f.samples else {
+            panic!("f32 frame expected");
+        };
+        // Halfway: 50 + 10 * row + column.
+        assert_eq!(s[0], 50.0);
+        assert_eq!(s[4], 61.0);
+        // Beyond the last slice by more than half a spacing: no data.
+        plane = plane.moved(4.5);
+        let f = resample(&v, &plane, None);
+        assert!(f.samples.get_f64(0) < f64::from(NO_DATA_BELOW));
+        // A slab MIP over the whole stack picks the last slice; MinIP the first; mean the middle.
+        let plane = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 2.0]);
+        for (mode, want) in [
+            (SlabMode::Mip, 211.0),
+            (SlabMode::MinIp, 11.0),
+            (SlabMode::Mean, 111.0),
+        ] {
+            let f = resample(
+                &v,
+                &plane,
+                Some(Slab {
+                    thickness: 4.0,
+                    mode,
+                }),
+            );
+            assert_eq!(f.samples.get_f64(4), want, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn slabs_leave_out_pixel_padding() {
+        // Voxel = 100 * slice + 10 * row + column; slice 0's centre voxel (value 11) and
+        // slice 2's (211) are padding: the MinIP and MIP through the centre skip them,
+        // the mean averages what is left, a thin plane is not affected.
+        let mut v = volume(&[input(0, 0.0, 0.0), input(1, 2.0, 0.0), input(2, 4.0, 0.0)]);
+        let VolumeData::I16(data) = &mut v.data else {
+            panic!("i16 volume expected");
+        };
+        data[4] = -2000;
+        data[2 * 9 + 4] = -2000;
+        v.padding = Some(PixelPadding {
+            low: -2000,
+            high: -2000,
+        });
+        let plane = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 2.0]);
+        let slab = |mode| {
+            resample(
+                &v,
+                &plane,
+                Some(Slab {
+                    thickness: 4.0,
+                    mode,
+                }),
+            )
+            .samples
+            .get_f64(4)
+        };
+        // Only samples at exactly slice 1 (and not interpolating slices 0 or 2) remain.
+        assert_eq!(slab(SlabMode::MinIp), 111.0);
+        assert_eq!(slab(SlabMode::Mip), 111.0);
+        assert_eq!(slab(SlabMode::Mean), 111.0);
+        // A neighbour pixel whose samples touch no padding keeps the whole slab.
+        let corner = resample(
+            &v,
+            &plane,
+            Some(Slab {
+                thickness: 4.0,
+                mode: SlabMode::MinIp,
+            }),
+        );
+        assert_eq!(corner.samples.get_f64(0), 0.0);
+        // A thin plane through slice 0 shows the padding value as it is.
+        let thin = v
+            .stack
+            .plane([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]);
+        assert_eq!(resample(&v, &thin, None).samples.get_f64(4), -2000.0);
+        assert_eq!(v.sampling(&thin, None).padding, None);
+    }
+
+    #[test]
+    fn sagittal_plane_of_a_sheared_stack_follows_each_slice() {
+        // Slices shifted by 1 mm in y per slice: voxel (row 1) of slice k sits at y = k + 1.
+        let v = volume(&[input(0, 0.0, 0.0), input(1, 1.0, 1.0), input(2, 2.0, 2.0)]);
+        let p = [1.0, 1.0, 0.0];
+        // The sample at slice 0's row 1, column 1 is that voxel; at slice 1 the same patient
+        // point is row 0.
+        let plane = v.stack.plane([0.0, 1.0, 0.0], [0.0, 0.0, -1.0], p);
+        let g = v.sampling(&plane, None);
+        let at = |q: [f64; 3]| {
+            let [i, j] = plane.pixel_of(q);
+            trilinear(&v, &g, i as f32 + 0.5, j as f32 + 0.5, 0.0)
+        };
+        assert_eq!(at([1.0, 1.0, 0.0]), Some(11.0));
+        assert_eq!(at([1.0, 1.0, 1.0]), Some(101.0));
+        assert_eq!(at([1.0, 3.0, 1.0]), Some(121.0));
+        // The point sampler agrees, and interpolates between slices along the normal.
+        assert_eq!(value_at(&v, [1.0, 1.0, 0.0]), Some(11.0));
+        assert_eq!(value_at(&v, [1.0, 3.0, 1.0]), Some(121.0));
+        assert_eq!(value_at(&v, [2.0, 2.0, 1.0]), Some(112.0));
+        assert_eq!(value_at(&v, [1.0, 1.5, 0.5]), Some(61.0));
+        assert_eq!(value_at(&v, [1.0, 1.0, 9.0]), None);
+    }
+
+    #[test]
+    fn labels_and_standard_planes() {
+        let (u, v) = Orientation::Axial.axes(Convention::Radiological);
+        assert_eq!(
+            (orientation_label(u), orientation_label(v)),
+            ("L".into(), "P".into())
+        );
+        let (u, _) = Orientation::Sagittal.axes(Convention::Radiological);
+        assert_eq!(orientation_label(u), "P");
+        let (u, v) = Orientation::Coronal.axes(Convention::Neurological);
+        assert_eq!(
+            (orientation_label(u), orientation_label(v)),
+            ("R".into(), "I".into())
+        );
+    }
+}

@@ -54,12 +54,12 @@ struct Stack {
 }
 
 impl Stack {
-    /// Whether patient point `p` lies in the region: within `half` of the nearest contour
-    /// plane along the normal, inside an odd number of that plane's contours.
-    fn contains(&self, p: [f64; 3], half: f64) -> bool {
+    /// The contour plane nearest patient point `p` along the normal, when within `half`
+    /// of it (ties go to the lower plane).
+    fn nearest_slice(&self, p: [f64; 3], half: f64) -> Option<usize> {
         let d = dot(p, self.normal);
         let at = self.slices.partition_point(|s| s.0 < d);
-        let nearest = [at.checked_sub(1), Some(at)]
+        [at.checked_sub(1), Some(at)]
             .into_iter()
             .flatten()
             .filter(|&k| k < self.slices.len())
@@ -67,16 +67,86 @@ impl Stack {
                 (self.slices[a].0 - d)
                     .abs()
                     .total_cmp(&(self.slices[b].0 - d).abs())
-            });
-        let Some((distance, polygons)) = nearest.map(|k| &self.slices[k]) else {
-            return false;
-        };
-        if (distance - d).abs() > half {
-            return false;
-        }
-        let q = [dot(p, self.e1), dot(p, self.e2)];
-        polygons.iter().filter(|g| g.contains(q)).count() % 2 == 1
+            })
+            .filter(|&k| (self.slices[k].0 - d).abs() <= half)
     }
+
+    /// Whether patient point `p` lies in the region: within `half` of the nearest contour
+    /// plane along the normal, inside an odd number of that plane's contours.
+    #[cfg(test)]
+    fn contains(&self, p: [f64; 3], half: f64) -> bool {
+        self.nearest_slice(p, half).is_some_and(|k| {
+            let q = [dot(p, self.e1), dot(p, self.e2)];
+            self.slices[k].1.iter().filter(|g| g.contains(q)).count() % 2 == 1
+        })
+    }
+
+    /// Where the line q0 + t dq (in the contour plane's coordinates) crosses the
+    /// contours of slice `k`: the values of t, sorted. A point of the line is inside when
+    /// an odd number of them lie beyond its t (the crossing-number rule along the line;
+    /// an edge counts when its ends lie on either side, one of them strictly above).
+    fn crossings(&self, k: usize, q0: [f64; 2], dq: [f64; 2]) -> Vec<f64> {
+        let side = |a: [f64; 2]| dq[0] * (a[1] - q0[1]) - dq[1] * (a[0] - q0[0]);
+        let len2 = dq[0] * dq[0] + dq[1] * dq[1];
+        let mut ts = Vec::new();
+        for polygon in &self.slices[k].1 {
+            let n = polygon.points.len();
+            for e in 0..n {
+                let (a, b) = (polygon.points[e], polygon.points[(e + 1) % n]);
+                let (sa, sb) = (side(a), side(b));
+                if (sa > 0.0) != (sb > 0.0) {
+                    let u = sa / (sa - sb);
+                    let c = [a[0] + u * (b[0] - a[0]), a[1] + u * (b[1] - a[1])];
+                    ts.push(((c[0] - q0[0]) * dq[0] + (c[1] - q0[1]) * dq[1]) / len2);
+                }
+            }
+        }
+        ts.sort_by(f64::total_cmp);
+        ts
+    }
+}
+
+/// Which pixels of `plane` lie in the region of any of `stacks` (row by row; see
+/// [`Stack::contains`] for one point): the nearest contour plane per pixel, then, per row
+/// and contour plane, the contours' crossings with the row's line.
+fn inside_pixels(plane: &Plane, stacks: &[Stack], half: f64) -> Vec<bool> {
+    let (w, h) = (plane.columns as usize, plane.rows as usize);
+    let mut inside = vec![false; w * h];
+    for s in stacks {
+        let step = plane.u.map(|c| c * plane.spacing);
+        let dq = [dot(step, s.e1), dot(step, s.e2)];
+        let along = dq[0] * dq[0] + dq[1] * dq[1] > 1e-18;
+        for j in 0..h {
+            let p0 = plane.position(0.0, j as f64);
+            let q0 = [dot(p0, s.e1), dot(p0, s.e2)];
+            // The crossings of this row, per contour plane met.
+            let mut rows: Vec<(usize, Vec<f64>)> = Vec::new();
+            for i in 0..w {
+                let p = plane.position(i as f64, j as f64);
+                let Some(k) = s.nearest_slice(p, half) else {
+                    continue;
+                };
+                let odd = if along {
+                    let at = match rows.iter().position(|r| r.0 == k) {
+                        Some(at) => at,
+                        None => {
+                            rows.push((k, s.crossings(k, q0, dq)));
+                            rows.len() - 1
+                        }
+                    };
+                    let ts = &rows[at].1;
+                    let t = i as f64;
+                    (ts.len() - ts.partition_point(|c| *c <= t)) % 2 == 1
+                } else {
+                    // The row runs along the normal: every pixel projects to one point.
+                    let q = [dot(p, s.e1), dot(p, s.e2)];
+                    s.slices[k].1.iter().filter(|g| g.contains(q)).count() % 2 == 1
+                };
+                inside[j * w + i] |= odd;
+            }
+        }
+    }
+    inside
 }
 
 /// The unit normal of a contour's points (Newell's method), its sign fixed so that its
@@ -248,13 +318,7 @@ impl StructureSet {
                 continue;
             }
             let (w, h) = (columns as usize, rows as usize);
-            let mut inside = vec![false; w * h];
-            for j in 0..h {
-                for i in 0..w {
-                    let p = plane.position(i as f64, j as f64);
-                    inside[j * w + i] = stacks.iter().any(|s| s.contains(p, half));
-                }
-            }
+            let inside = inside_pixels(plane, &stacks, half);
             let rgba = [
                 f64::from(roi.color[0]) / 255.0,
                 f64::from(roi.color[1]) / 255.0,
@@ -371,6 +435,57 @@ mod tests {
         assert!(square.contains([1.0, 1.0]));
         assert!(!square.contains([3.0, 1.0]));
         assert!(!square.contains([1.0, -0.5]));
+    }
+
+    #[test]
+    fn row_crossings_give_the_point_test() {
+        use hounsfield_volume::volume::Plane;
+        // A concave contour (an L) with a hole, on z = 0, cut by an oblique plane.
+        let l = vec![
+            [0.0, 0.0, 0.0],
+            [8.0, 0.0, 0.0],
+            [8.0, 3.0, 0.0],
+            [3.0, 3.0, 0.0],
+            [3.0, 8.0, 0.0],
+            [0.0, 8.0, 0.0],
+        ];
+        let hole = vec![
+            [1.0, 1.0, 0.0],
+            [2.0, 1.0, 0.0],
+            [2.0, 2.0, 0.0],
+            [1.0, 2.0, 0.0],
+        ];
+        let contour = |points| crate::structures::Contour {
+            geometric_type: "CLOSED_PLANAR".into(),
+            points,
+        };
+        let contours = [contour(l), contour(hole)];
+        let stacks = super::stacks(contours.iter());
+        let (u, v) = ([0.8, 0.6, 0.0], [0.0, 0.0, -1.0]);
+        let plane = Plane {
+            origin: [-1.0, -0.7, 0.9],
+            u,
+            v,
+            normal: hounsfield_volume::geometry::cross(u, v),
+            columns: 60,
+            rows: 8,
+            spacing: 0.23,
+        };
+        let rows = super::inside_pixels(&plane, &stacks, 0.5);
+        let mut count = 0;
+        for j in 0..8 {
+            for i in 0..60 {
+                let p = plane.position(f64::from(i), f64::from(j));
+                let point = stacks.iter().any(|s| s.contains(p, 0.5));
+                assert_eq!(
+                    rows[j as usize * 60 + i as usize],
+                    point,
+                    "pixel ({i}, {j})"
+                );
+                count += usize::from(point);
+            }
+        }
+        assert!(count > 50, "the plane crosses the contour: {count}");
     }
 
     #[test]

@@ -116,9 +116,7 @@ impl WebViewer {
         if file.transfer_syntax().is_encapsulated() {
             return false;
         }
-        let result = file
-            .decode_all_frames()
-            .and_then(|frames| DecodedImage::from_frames(&file, frames))
+        let result = DecodedImage::decode(&file)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         self.model.file_decoded(id, result);

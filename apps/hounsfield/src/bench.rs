@@ -146,11 +146,18 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
 
 /// Peak resident memory of this process so far (VmHWM), KiB; 0 where unknown.
 fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    process_memory_kb("self", "VmHWM")
+}
+
+/// A memory figure of process `pid` ("self" for this one) from Linux's
+/// `/proc/PID/status` (`VmHWM`: peak resident, `VmRSS`: resident now), KiB; 0 where
+/// unknown.
+pub fn process_memory_kb(pid: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)

@@ -166,14 +166,7 @@ impl Viewer {
     /// A memory figure of the viewer's process (`VmHWM`: peak resident, `VmRSS`: resident
     /// now), bytes.
     fn memory(&self, key: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb * 1024)
+        crate::bench::process_memory_kb(&self.child.id().to_string(), key) * 1024
     }
 }
 

@@ -47,6 +47,17 @@ impl PlaneGrid {
         }
     }
 
+    /// Pixel coordinates (centres at integers) of patient point `p` projected onto the
+    /// grid along its normal; not finite when a step is zero.
+    pub fn pixel_of(&self, p: [f64; 3]) -> [f64; 2] {
+        let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        let d = std::array::from_fn(|k| p[k] - self.origin[k]);
+        [
+            dot(d, self.column_step) / dot(self.column_step, self.column_step),
+            dot(d, self.row_step) / dot(self.row_step, self.row_step),
+        ]
+    }
+
     /// The grid of an image plane (Image Position, Image Orientation, Pixel Spacing).
     pub fn of(g: &Geometry) -> Option<PlaneGrid> {
         let (o, p, s) = (

@@ -75,10 +75,14 @@ impl Stack {
     /// plane along the normal, inside an odd number of that plane's contours.
     #[cfg(test)]
     fn contains(&self, p: [f64; 3], half: f64) -> bool {
-        self.nearest_slice(p, half).is_some_and(|k| {
-            let q = [dot(p, self.e1), dot(p, self.e2)];
-            self.slices[k].1.iter().filter(|g| g.contains(q)).count() % 2 == 1
-        })
+        self.nearest_slice(p, half)
+            .is_some_and(|k| self.odd_at(k, p))
+    }
+
+    /// Whether the projection of `p` lies inside an odd number of slice `k`'s contours.
+    fn odd_at(&self, k: usize, p: [f64; 3]) -> bool {
+        let q = [dot(p, self.e1), dot(p, self.e2)];
+        self.slices[k].1.iter().filter(|g| g.contains(q)).count() % 2 == 1
     }
 
     /// Where the line q0 + t dq (in the contour plane's coordinates) crosses the
@@ -139,8 +143,7 @@ fn inside_pixels(plane: &Plane, stacks: &[Stack], half: f64) -> Vec<bool> {
                     (ts.len() - ts.partition_point(|c| *c <= t)) % 2 == 1
                 } else {
                     // The row runs along the normal: every pixel projects to one point.
-                    let q = [dot(p, s.e1), dot(p, s.e2)];
-                    s.slices[k].1.iter().filter(|g| g.contains(q)).count() % 2 == 1
+                    s.odd_at(k, p)
                 };
                 inside[j * w + i] |= odd;
             }
@@ -274,7 +277,8 @@ impl StructureSet {
             {
                 for (contour, d) in &parallel_ones {
                     if (d - nearest).abs() <= SAME_PLANE {
-                        let pixels = project(&grid, &contour.points);
+                        let pixels: Vec<_> =
+                            contour.points.iter().map(|p| grid.pixel_of(*p)).collect();
                         draw_contour(&mut layer, &pixels, contour, roi.color);
                         drawn = true;
                     }
@@ -300,12 +304,8 @@ impl StructureSet {
                         geometric_type: "POINT".into(),
                         points: near,
                     };
-                    draw_contour(
-                        &mut layer,
-                        &project(&grid, &point.points),
-                        &point,
-                        roi.color,
-                    );
+                    let pixels: Vec<_> = point.points.iter().map(|p| grid.pixel_of(*p)).collect();
+                    draw_contour(&mut layer, &pixels, &point, roi.color);
                     drawn = true;
                 }
             }
@@ -343,22 +343,6 @@ impl StructureSet {
         }
         drawn.then_some(layer)
     }
-}
-
-/// `points` in pixel coordinates of `grid` (centres at integers), projected along the
-/// grid's normal.
-fn project(grid: &PlaneGrid, points: &[[f64; 3]]) -> Vec<[f64; 2]> {
-    let (c2, r2) = (
-        dot(grid.column_step, grid.column_step),
-        dot(grid.row_step, grid.row_step),
-    );
-    points
-        .iter()
-        .map(|p| {
-            let d = std::array::from_fn(|k| p[k] - grid.origin[k]);
-            [dot(d, grid.column_step) / c2, dot(d, grid.row_step) / r2]
-        })
-        .collect()
 }
 
 /// Closed contours grouped by orientation, then by contour plane.

@@ -236,8 +236,7 @@ fn on_plane(
         .iter()
         .map(|p| {
             let d = std::array::from_fn(|k| p[k] - grid.origin[k]);
-            (dot(d, normal).abs() <= half)
-                .then(|| [dot(d, grid.column_step) / c2, dot(d, grid.row_step) / r2])
+            (dot(d, normal).abs() <= half).then(|| grid.pixel_of(*p))
         })
         .collect()
 }

@@ -30,16 +30,23 @@ struct MprParams {
     // 1 when slab samples that interpolate a Pixel Padding voxel (stored values within
     // `padding`, low and high) are left out.
     has_padding: u32,
-    reserved: u32,
+    // Slices per brick: the volume is split along its slices into up to four 3D
+    // textures (bricks) when it is deeper than the device's 3D textures.
+    brick_slices: u32,
     padding: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: MprParams;
-@group(0) @binding(1) var volume: texture_3d<SAMPLE_TYPE>;
+// Slices [0, b), [b, 2b), [2b, 3b), [3b, 4b) for b = params.brick_slices; unused bricks
+// are bound to a 1 x 1 x 1 texture.
+@group(0) @binding(1) var volume0: texture_3d<SAMPLE_TYPE>;
 // Per slice (256 per row): column offset, row offset, distance (relative to slice 0).
 @group(0) @binding(2) var slice_table: texture_2d<f32>;
 // Slab sample offsets along the plane normal (mm), four per element.
 @group(0) @binding(3) var<uniform> offsets: array<vec4<f32>, 128>;
+@group(0) @binding(4) var volume1: texture_3d<SAMPLE_TYPE>;
+@group(0) @binding(5) var volume2: texture_3d<SAMPLE_TYPE>;
+@group(0) @binding(6) var volume3: texture_3d<SAMPLE_TYPE>;
 
 // 0: one sample, 1: maximum, 2: minimum, 3: mean.
 override SLAB_MODE: u32 = 0u;
@@ -107,10 +114,21 @@ fn locate(d: f32) -> vec3<f32> {
     return vec3<f32>(f32(k0), f32(k0 + 1u), t);
 }
 
-fn voxel(x: i32, y: i32, k: u32) -> f32 {
-    let c = clamp(x, 0, i32(params.columns) - 1);
-    let r = clamp(y, 0, i32(params.rows) - 1);
-    return f32(textureLoad(volume, vec3<i32>(c, r, i32(k)), 0).r);
+// Voxel (x, y) (clamped to the slice) of slice z of brick b.
+fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
+    let p = vec3<i32>(
+        clamp(x, 0, i32(params.columns) - 1),
+        clamp(y, 0, i32(params.rows) - 1),
+        z,
+    );
+    if (b == 0u) {
+        return f32(textureLoad(volume0, p, 0).r);
+    } else if (b == 1u) {
+        return f32(textureLoad(volume1, p, 0).r);
+    } else if (b == 2u) {
+        return f32(textureLoad(volume2, p, 0).r);
+    }
+    return f32(textureLoad(volume3, p, 0).r);
 }
 
 // Bilinear sample of slice k at column / row coordinates (pixel centres at integers);
@@ -127,10 +145,12 @@ fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
     let fy = r - r0;
     let x = i32(c0);
     let y = i32(r0);
-    let v00 = voxel(x, y, k);
-    let v10 = voxel(x + 1, y, k);
-    let v01 = voxel(x, y + 1, k);
-    let v11 = voxel(x + 1, y + 1, k);
+    let b = k / params.brick_slices;
+    let z = i32(k - b * params.brick_slices);
+    let v00 = voxel(x, y, b, z);
+    let v10 = voxel(x + 1, y, b, z);
+    let v01 = voxel(x, y + 1, b, z);
+    let v11 = voxel(x + 1, y + 1, b, z);
     if (SLAB_MODE != 0u && params.has_padding == 1u) {
         // The voxels with a weight in the sample (as the CPU reference takes them).
         let lo = params.padding.x;

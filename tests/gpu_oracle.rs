@@ -17,7 +17,7 @@ use hounsfield_core::pipeline::{
 };
 use hounsfield_core::view::{Filter, View};
 use hounsfield_core::{DicomFile, DisplayParameters, Frame, FrameColor, VoiLutFunction};
-use hounsfield_render::headless::Headless;
+use hounsfield_render::headless::{Caps, Headless};
 use hounsfield_render::{DrawState, GpuImage};
 use std::cell::RefCell;
 
@@ -513,7 +513,12 @@ fn gpu_tiles_and_frame_chunks() {
     if gpu().is_none() {
         return;
     }
-    let mut gpu = Headless::with_limits(Some((256, 4))).expect("capped device");
+    let mut gpu = Headless::with_limits(Caps {
+        texture_2d: Some(256),
+        array_layers: Some(4),
+        ..Caps::default()
+    })
+    .expect("capped device");
     let mut zoom = View::fit(256, 240);
     zoom.zoom = 4.0;
     zoom.pan = [35.0, -20.0];

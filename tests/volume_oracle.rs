@@ -7,12 +7,15 @@ use hounsfield_core::folder::Catalog;
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, VoiSelection, render_view};
 use hounsfield_core::view::View;
 use hounsfield_core::volume::{
-    Convention, Orientation, Plane, Slab, SlabMode, Volume, orientation_label, resample,
+    Convention, Orientation, Plane, Reduction, Slab, SlabMode, Volume, VolumeLimits,
+    orientation_label, resample,
 };
 use hounsfield_core::{
     DicomFile, DisplayParameters, PhotometricInterpretation, VoiLutFunction, tags,
 };
 use hounsfield_render::DrawState;
+use hounsfield_render::headless::{Caps, Headless};
+use hounsfield_render::volume::MAX_BRICKS;
 use std::path::{Path, PathBuf};
 
 fn float_tag(path: &Path, tag: hounsfield_core::Tag, name: &'static str) -> f64 {
@@ -244,6 +247,145 @@ fn cpu_plane(v: &Volume, plane: &Plane, slab: Option<Slab>, window: (f64, f64)) 
     .pixels
 }
 
+/// The planes and slabs every GPU comparison takes through `v`.
+fn plane_cases(v: &Volume) -> Vec<(&'static str, Plane, Option<Slab>)> {
+    let c = v.stack.center();
+    let oblique = {
+        let a = 30f64.to_radians();
+        v.stack.plane([a.cos(), a.sin(), 0.0], [0.0, 0.0, -1.0], c)
+    };
+    let std = |o| v.stack.standard_plane(o, Convention::Radiological, c);
+    vec![
+        ("sagittal", std(Orientation::Sagittal), None),
+        ("coronal", std(Orientation::Coronal), None),
+        ("axial", std(Orientation::Axial).moved(1.3), None),
+        ("oblique 30 deg", oblique, None),
+        (
+            "coronal MIP 20 mm",
+            std(Orientation::Coronal),
+            Some(Slab {
+                thickness: 20.0,
+                mode: SlabMode::Mip,
+            }),
+        ),
+        (
+            "axial MinIP 10 mm",
+            std(Orientation::Axial),
+            Some(Slab {
+                thickness: 10.0,
+                mode: SlabMode::MinIp,
+            }),
+        ),
+        (
+            "sagittal mean 15 mm",
+            std(Orientation::Sagittal),
+            Some(Slab {
+                thickness: 15.0,
+                mode: SlabMode::Mean,
+            }),
+        ),
+    ]
+}
+
+/// Uploads `v` to `gpu` and compares every plane of [`plane_cases`] in two windows with
+/// the CPU resampling (within 1 grey level), adding a row per comparison to `rows`.
+/// Returns the bricks of the upload and how many slabs left Pixel Padding out.
+fn compare_planes(
+    gpu: &mut Headless,
+    v: &Volume,
+    label: &str,
+    rows: &mut Vec<Vec<String>>,
+) -> (u32, usize) {
+    let gv = gpu
+        .renderer()
+        .upload_volume(v)
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    let mut padded_slabs = 0;
+    for (name, plane, slab) in plane_cases(v) {
+        for window in [(40.0, 80.0), (300.0, 2000.0)] {
+            let want = cpu_plane(v, &plane, slab, window);
+            let sampling = v.sampling(&plane, slab);
+            // Slabs through a volume with Pixel Padding leave it out on both sides.
+            padded_slabs += usize::from(sampling.padding.is_some());
+            let mut image = gpu
+                .renderer()
+                .resample(
+                    &gv,
+                    &sampling,
+                    slab.map(|s| s.mode),
+                    (plane.columns, plane.rows),
+                    None,
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+            let options = RenderOptions {
+                voi: VoiSelection::Window {
+                    center: window.0,
+                    width: window.1,
+                },
+                ..RenderOptions::default()
+            };
+            let frame = resample(v, &plane, slab);
+            // A slab never shows a padding value (the air outside the reconstruction
+            // circle would be every MinIP's minimum).
+            if let (Some([lo, hi]), Some(_)) = (sampling.padding, slab) {
+                let picked = (0..frame.samples.len())
+                    .map(|i| frame.samples.get_f64(i))
+                    .filter(|&x| x >= f64::from(lo) && x <= f64::from(hi))
+                    .count();
+                assert_eq!(picked, 0, "{label}: {name} picked padding values");
+            }
+            let state = DrawState {
+                pipeline: Some(
+                    GreyPipeline::resolve(&display_params(v), &frame, &options)
+                        .unwrap_or_else(|e| panic!("{e}")),
+                ),
+                ..DrawState::new(View::native(plane.columns, plane.rows))
+            };
+            let got = gpu
+                .render_rgba(&mut image, &state)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut worst = 0u8;
+            let mut off = 0usize;
+            for (i, &w) in want.iter().enumerate() {
+                let d = got[4 * i].abs_diff(w);
+                worst = worst.max(d);
+                if d > 1 {
+                    off += 1;
+                }
+            }
+            let (c, r, n) = gv.size();
+            rows.push(vec![
+                label.to_string(),
+                format!("{c} x {r} x {n} in {}", gv.bricks()),
+                name.to_string(),
+                format!("{} x {}", plane.columns, plane.rows),
+                format!("{}/{}", window.0, window.1),
+                worst.to_string(),
+            ]);
+            assert!(
+                worst <= 1,
+                "{label}: {name} window {window:?}: GPU differs from the CPU resampling by {worst} at {off} pixels"
+            );
+        }
+    }
+    (gv.bricks(), padded_slabs)
+}
+
+const TABLE: [&str; 6] = [
+    "series",
+    "volume in bricks",
+    "plane",
+    "size",
+    "window",
+    "max diff",
+];
+
+fn series_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
 #[test]
 fn gpu_planes_and_slabs_match_the_cpu_resampling() {
     let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
@@ -256,119 +398,70 @@ fn gpu_planes_and_slabs_match_the_cpu_resampling() {
         let v = Catalog::scan(std::slice::from_ref(dir))
             .volume(0)
             .unwrap_or_else(|e| panic!("{e}"));
-        let gv = gpu
-            .renderer()
-            .upload_volume(&v)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let c = v.stack.center();
-        let oblique = {
-            let a = 30f64.to_radians();
-            v.stack.plane([a.cos(), a.sin(), 0.0], [0.0, 0.0, -1.0], c)
-        };
-        let std = |o| v.stack.standard_plane(o, Convention::Radiological, c);
-        let cases: Vec<(&str, Plane, Option<Slab>)> = vec![
-            ("sagittal", std(Orientation::Sagittal), None),
-            ("coronal", std(Orientation::Coronal), None),
-            ("axial", std(Orientation::Axial).moved(1.3), None),
-            ("oblique 30 deg", oblique, None),
-            (
-                "coronal MIP 20 mm",
-                std(Orientation::Coronal),
-                Some(Slab {
-                    thickness: 20.0,
-                    mode: SlabMode::Mip,
-                }),
-            ),
-            (
-                "axial MinIP 10 mm",
-                std(Orientation::Axial),
-                Some(Slab {
-                    thickness: 10.0,
-                    mode: SlabMode::MinIp,
-                }),
-            ),
-            (
-                "sagittal mean 15 mm",
-                std(Orientation::Sagittal),
-                Some(Slab {
-                    thickness: 15.0,
-                    mode: SlabMode::Mean,
-                }),
-            ),
-        ];
-        for (name, plane, slab) in cases {
-            for window in [(40.0, 80.0), (300.0, 2000.0)] {
-                let want = cpu_plane(&v, &plane, slab, window);
-                let sampling = v.sampling(&plane, slab);
-                // Slabs through a volume with Pixel Padding leave it out on both sides.
-                padded_slabs += usize::from(sampling.padding.is_some());
-                let mut image = gpu
-                    .renderer()
-                    .resample(
-                        &gv,
-                        &sampling,
-                        slab.map(|s| s.mode),
-                        (plane.columns, plane.rows),
-                        None,
-                    )
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let options = RenderOptions {
-                    voi: VoiSelection::Window {
-                        center: window.0,
-                        width: window.1,
-                    },
-                    ..RenderOptions::default()
-                };
-                let frame = resample(&v, &plane, slab);
-                // A slab never shows a padding value (the air outside the reconstruction
-                // circle would be every MinIP's minimum).
-                if let (Some([lo, hi]), Some(_)) = (sampling.padding, slab) {
-                    let picked = (0..frame.samples.len())
-                        .map(|i| frame.samples.get_f64(i))
-                        .filter(|&x| x >= f64::from(lo) && x <= f64::from(hi))
-                        .count();
-                    assert_eq!(picked, 0, "{}: {name} picked padding values", dir.display());
-                }
-                let state = DrawState {
-                    pipeline: Some(
-                        GreyPipeline::resolve(&display_params(&v), &frame, &options)
-                            .unwrap_or_else(|e| panic!("{e}")),
-                    ),
-                    ..DrawState::new(View::native(plane.columns, plane.rows))
-                };
-                let got = gpu
-                    .render_rgba(&mut image, &state)
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let mut worst = 0u8;
-                let mut off = 0usize;
-                for (i, &w) in want.iter().enumerate() {
-                    let d = got[4 * i].abs_diff(w);
-                    worst = worst.max(d);
-                    if d > 1 {
-                        off += 1;
-                    }
-                }
-                rows.push(vec![
-                    dir.file_name()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default(),
-                    name.to_string(),
-                    format!("{} x {}", plane.columns, plane.rows),
-                    format!("{}/{}", window.0, window.1),
-                    worst.to_string(),
-                ]);
-                assert!(
-                    worst <= 1,
-                    "{}: {name} window {window:?}: GPU differs from the CPU resampling by {worst} at {off} pixels",
-                    dir.display()
-                );
-            }
-        }
+        padded_slabs += compare_planes(&mut gpu, &v, &series_name(dir), &mut rows).1;
     }
-    print_table(&["series", "plane", "size", "window", "max diff"], &rows);
+    print_table(&TABLE, &rows);
     assert!(
         padded_slabs > 0,
         "no slab had Pixel Padding to leave out (ct-ge-tilt has -1500): the GPU's exclusion was not compared"
+    );
+}
+
+/// Devices whose 3D textures are smaller than the series (capped at 16, 8 and 4 per
+/// side) and a memory budget smaller than the series: the volume is reduced just enough
+/// for the device (every n-th column, row and slice) and split into up to four bricks
+/// of slices, and every plane equals the CPU resampling of the same reduced volume.
+#[test]
+fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown() {
+    let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
+        return;
+    };
+    let Some(mut full_device) = gpu() else { return };
+    let mut rows = Vec::new();
+    let mut bricks_seen = Vec::new();
+    for dir in [&tilt, &brain] {
+        let v = Catalog::scan(std::slice::from_ref(dir))
+            .volume(0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let full = (v.stack.columns, v.stack.rows, v.stack.slices.len() as u32);
+        for cap in [16, 8, 4] {
+            let mut gpu = Headless::with_limits(Caps {
+                texture_3d: Some(cap),
+                ..Caps::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            let limits = gpu.renderer().volume_limits();
+            assert_eq!(limits.max_slices, MAX_BRICKS * cap);
+            let r = Reduction::within(&limits, &v.stack, 2).unwrap_or_else(|e| panic!("{e}"));
+            let small = v.reduced(r);
+            let label = format!("{}, 3D textures of {cap}", series_name(dir));
+            // The full volume does not fit; the reduction does, in bricks.
+            assert!(gpu.renderer().upload_volume(&v).is_err(), "{label}");
+            let (bricks, _) = compare_planes(&mut gpu, &small, &label, &mut rows);
+            let (c, w, n) = r.size(full);
+            assert!(
+                c <= cap && w <= cap && n <= MAX_BRICKS * cap,
+                "{label}: {r:?}"
+            );
+            assert_eq!(bricks, n.div_ceil(cap), "{label}");
+            bricks_seen.push(bricks);
+        }
+        // A memory budget of a fifth of the voxels, on the full device.
+        let limits = VolumeLimits {
+            max_bytes: Some(v.data.bytes() as u64 / 5),
+            ..full_device.renderer().volume_limits()
+        };
+        let r = Reduction::within(&limits, &v.stack, 2).unwrap_or_else(|e| panic!("{e}"));
+        let small = v.reduced(r);
+        assert!(small.data.bytes() as u64 <= v.data.bytes() as u64 / 5);
+        assert!(!r.is_full());
+        let label = format!("{}, budget {}", series_name(dir), r.describe(full));
+        compare_planes(&mut full_device, &small, &label, &mut rows);
+    }
+    print_table(&TABLE, &rows);
+    assert!(
+        bricks_seen.contains(&4) && bricks_seen.contains(&2),
+        "no volume was split into 2 and 4 bricks: {bricks_seen:?}"
     );
 }
 

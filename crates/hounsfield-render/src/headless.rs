@@ -34,11 +34,22 @@ pub(crate) fn padded_bytes_per_row(width: u32) -> u32 {
     unpadded.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
 }
 
+/// Caps on a headless device's limits, below its adapter's ([`Headless::with_limits`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// Largest 2D texture side.
+    pub texture_2d: Option<u32>,
+    /// Most layers of a texture array.
+    pub array_layers: Option<u32>,
+    /// Largest 3D texture side.
+    pub texture_3d: Option<u32>,
+}
+
 impl Headless {
     /// Opens the default adapter (on machines without a GPU, Mesa's lavapipe when
     /// installed) with the adapter's own texture limits.
     pub fn new() -> Result<Headless, RenderError> {
-        Self::with_limits(None)
+        Self::with_limits(Caps::default())
     }
 
     /// Whether every adapter of this machine is a CPU device (Mesa's lavapipe or
@@ -52,9 +63,9 @@ impl Headless {
             .all(|a| a.get_info().device_type == wgpu::DeviceType::Cpu)
     }
 
-    /// Like [`new`](Self::new), with the largest 2D texture and the most array layers
-    /// capped at `limits` (to exercise tiling and frame chunks, as on a browser's 8192).
-    pub fn with_limits(cap: Option<(u32, u32)>) -> Result<Headless, RenderError> {
+    /// Like [`new`](Self::new), with the device's limits capped at `caps` (to exercise
+    /// tiling, frame chunks and volume bricks as on smaller devices and browsers).
+    pub fn with_limits(caps: Caps) -> Result<Headless, RenderError> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
@@ -66,10 +77,11 @@ impl Headless {
         .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
         let info = adapter.get_info();
         let mut limits = adapter.limits();
-        if let Some((dim, layers)) = cap {
-            limits.max_texture_dimension_2d = limits.max_texture_dimension_2d.min(dim);
-            limits.max_texture_array_layers = limits.max_texture_array_layers.min(layers);
-        }
+        let cap =
+            |limit: &mut u32, cap: Option<u32>| *limit = cap.map_or(*limit, |c| c.min(*limit));
+        cap(&mut limits.max_texture_dimension_2d, caps.texture_2d);
+        cap(&mut limits.max_texture_array_layers, caps.array_layers);
+        cap(&mut limits.max_texture_dimension_3d, caps.texture_3d);
         let (device, queue) = pollster::block_on(
             adapter.request_device(&crate::device_descriptor(&limits, "hounsfield headless")),
         )

@@ -5,7 +5,7 @@
 
 use crate::{GpuImage, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
-use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeData};
+use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeData, VolumeLimits};
 
 /// The WGSL source of the plane resampling shader.
 pub(crate) const MPR_WGSL: &str = include_str!("../shaders/mpr.wgsl");
@@ -30,12 +30,17 @@ pub(crate) struct MprParams {
     pub samples: u32,
     pub ascending: u32,
     pub has_padding: u32,
-    pub reserved: u32,
+    pub brick_slices: u32,
     pub padding: [f32; 2],
 }
 
 /// Most slab samples the shader takes.
 pub(crate) const MAX_SLAB_SAMPLES: usize = 512;
+
+/// Most 3D textures (bricks) one volume is split into along its slices, when it is
+/// deeper than the device's 3D textures: a volume may have up to this many times the
+/// device's largest 3D texture side in slices.
+pub const MAX_BRICKS: u32 = 4;
 
 /// A volume on the GPU.
 pub struct GpuVolume {
@@ -43,6 +48,9 @@ pub struct GpuVolume {
     columns: u32,
     rows: u32,
     slices: u32,
+    /// Slices per brick (the last may have fewer).
+    brick_slices: u32,
+    bricks: u32,
     uniform: bool,
     bind_group: wgpu::BindGroup,
     params: wgpu::Buffer,
@@ -55,6 +63,11 @@ impl GpuVolume {
     /// Columns, rows and slices.
     pub fn size(&self) -> (u32, u32, u32) {
         (self.columns, self.rows, self.slices)
+    }
+
+    /// The 3D textures the volume is split into (1 when it fits in one).
+    pub fn bricks(&self) -> u32 {
+        self.bricks
     }
 }
 
@@ -109,6 +122,9 @@ impl MprPipelines {
                             wgpu::TextureViewDimension::D2,
                         ),
                         uniform(3, MAX_SLAB_SAMPLES * 4),
+                        texture(4, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                        texture(5, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                        texture(6, kind.sample_type(), wgpu::TextureViewDimension::D3),
                     ],
                 });
                 let pipeline_layout =
@@ -248,8 +264,23 @@ impl Renderer {
         let _ = index;
     }
 
-    /// Uploads the voxels of `volume` once, as a 3D texture (`R16Uint`, `R16Sint` or
-    /// `R32Float`), with its slice table.
+    /// The largest volume [`upload_volume`](Self::upload_volume) takes: the device's
+    /// largest 3D texture side in columns and rows, [`MAX_BRICKS`] times it in slices.
+    /// Larger volumes are shown reduced ([`Volume::reduced`],
+    /// [`Volume::from_frames_within`]).
+    pub fn volume_limits(&self) -> VolumeLimits {
+        let max = self.device.limits().max_texture_dimension_3d;
+        VolumeLimits {
+            max_columns: max,
+            max_rows: max,
+            max_slices: max.saturating_mul(MAX_BRICKS),
+            max_bytes: None,
+        }
+    }
+
+    /// Uploads the voxels of `volume` once, as 3D textures (`R16Uint`, `R16Sint` or
+    /// `R32Float`; one, or up to [`MAX_BRICKS`] bricks of consecutive slices when the
+    /// volume is deeper than the device's 3D textures), with its slice table.
     pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
         let s = &volume.stack;
         let (w, h, n) = (s.columns, s.rows, s.slices.len() as u32);
@@ -257,9 +288,11 @@ impl Renderer {
         if n == 0 {
             return Err(RenderError::Frames("a volume without slices".into()));
         }
-        if w > max || h > max || n > max {
+        let bricks = n.div_ceil(max.max(1));
+        if w > max || h > max || bricks > MAX_BRICKS {
             return Err(RenderError::TooLarge(format!(
-                "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side)"
+                "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side, \
+                 {MAX_BRICKS} bricks of slices at most)"
             )));
         }
         let (format, kind, bytes): (_, _, &[u8]) = match &volume.data {
@@ -285,21 +318,30 @@ impl Renderer {
                 "the voxels do not fill the volume".into(),
             ));
         }
-        let size = wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: n,
+        // Bricks of equal depth (the last may be shallower).
+        let brick_slices = n.div_ceil(bricks);
+        let texture = |label, width, height, depth| {
+            self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: depth,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D3,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            })
         };
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield volume"),
-            size,
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D3,
-            format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
+        let textures: Vec<wgpu::Texture> = (0..bricks)
+            .map(|b| {
+                let depth = brick_slices.min(n - b * brick_slices);
+                texture("hounsfield volume", w, h, depth)
+            })
+            .collect();
         // Slice by slice: one write per slice keeps staging buffers small, and every
         // STAGING_BYTES the writes are submitted and waited for, so that their staging
         // memory is freed before the next (queued writes otherwise hold a copy of the
@@ -314,9 +356,13 @@ impl Renderer {
             staged += slice_bytes;
             self.queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
-                    texture: &texture,
+                    texture: &textures[(k / brick_slices) as usize],
                     mip_level: 0,
-                    origin: wgpu::Origin3d { x: 0, y: 0, z: k },
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: 0,
+                        z: k % brick_slices,
+                    },
                     aspect: wgpu::TextureAspect::All,
                 },
                 &bytes[k as usize * slice_bytes..][..slice_bytes],
@@ -332,7 +378,16 @@ impl Renderer {
                 },
             );
         }
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let unused = (bricks < MAX_BRICKS).then(|| texture("hounsfield no brick", 1, 1, 1));
+        let views: Vec<wgpu::TextureView> = (0..MAX_BRICKS as usize)
+            .map(|b| {
+                textures
+                    .get(b)
+                    .or(unused.as_ref())
+                    .map(|t| t.create_view(&wgpu::TextureViewDescriptor::default()))
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| RenderError::Frames("no brick texture".into()))?;
         let table = slice_table_texture(&self.device, &self.queue, s);
         let params = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("hounsfield mpr params"),
@@ -357,7 +412,7 @@ impl Renderer {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&view),
+                    resource: wgpu::BindingResource::TextureView(&views[0]),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,
@@ -367,6 +422,18 @@ impl Renderer {
                     binding: 3,
                     resource: offsets.as_entire_binding(),
                 },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(&views[1]),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: wgpu::BindingResource::TextureView(&views[2]),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 6,
+                    resource: wgpu::BindingResource::TextureView(&views[3]),
+                },
             ],
         });
         Ok(GpuVolume {
@@ -374,6 +441,8 @@ impl Renderer {
             columns: w,
             rows: h,
             slices: n,
+            brick_slices,
+            bricks,
             uniform: s.uniform(),
             bind_group,
             params,
@@ -418,7 +487,7 @@ impl Renderer {
             samples: samples as u32,
             ascending: u32::from(sampling.ascending),
             has_padding: u32::from(sampling.padding.is_some()),
-            reserved: 0,
+            brick_slices: volume.brick_slices,
             padding: sampling.padding.unwrap_or([0.0, 0.0]),
         };
         self.queue
@@ -489,7 +558,10 @@ mod tests {
             ("samples", std::mem::offset_of!(MprParams, samples)),
             ("ascending", std::mem::offset_of!(MprParams, ascending)),
             ("has_padding", std::mem::offset_of!(MprParams, has_padding)),
-            ("reserved", std::mem::offset_of!(MprParams, reserved)),
+            (
+                "brick_slices",
+                std::mem::offset_of!(MprParams, brick_slices),
+            ),
             ("padding", std::mem::offset_of!(MprParams, padding)),
         ];
         assert_eq!(members.len(), rust.len());

@@ -30,9 +30,11 @@
 //! ```
 
 mod plane;
+mod reduce;
 mod stack;
 
 pub use plane::*;
+pub use reduce::*;
 pub use stack::*;
 
 use crate::dimensions::FrameDimensions;

@@ -152,6 +152,8 @@ export interface Status {
   /** The planes' window (centre, width): the user's, else the middle slice's. */
   plane_window: [number, number] | null;
   mpr_note: string | null;
+  /** When the planes' volume is reduced to fit the device or the memory budget: what was kept and why. */
+  mpr_reduction: string | null;
   /** The newest messages (at most 100), oldest first. */
   messages: string[];
   help: boolean;
@@ -186,6 +188,8 @@ export interface MountOptions {
   renderer?: 'auto' | Renderer;
   /** What one file, and one load, may decode to, in MiB (default 1024 and 2048). */
   decodeBudget?: DecodeBudget;
+  /** The most the planes' volume may take, in MiB (0: none; default 1024): a larger series is cut at a reduced resolution. */
+  volumeBudget?: number;
 }
 
 /** Decode budget in MiB: a file over either limit is not decoded, and its error says so. */
@@ -221,6 +225,9 @@ export declare class Viewer extends EventTarget {
   setColormap(name: string | null): boolean;
   setDecodeBudget(fileMiB: number, loadMiB: number): void;
   decodeBudget(): Required<DecodeBudget>;
+  /** Sets the planes' volume budget in MiB (0: none): a larger series is cut at a reduced resolution, and `status().mpr_reduction` says what was kept. */
+  setVolumeBudget(mib: number): void;
+  volumeBudget(): number;
   status(): Status;
   panes(): Array<{ pane: unknown; rect: [number, number, number, number] }>;
   pixels(): { width: number; height: number; data: Uint8ClampedArray };

@@ -273,10 +273,16 @@ fn effect_name(e: Option<Effect>) -> String {
     }
 }
 
+/// The planes' volume budget of a page unless it sets another (`setVolumeBudget`).
+const PAGE_VOLUME_BUDGET: u64 = 1 << 30;
+
 impl WebViewer {
     fn with(backend: Backend, width: u32, height: u32, adapter: String) -> WebViewer {
+        let mut model = Model::new();
+        // A page's memory stops at 4 GiB (wasm32), which the decoded images share.
+        model.set_volume_budget(Some(PAGE_VOLUME_BUDGET));
         WebViewer {
-            model: Model::new(),
+            model,
             backend,
             width,
             height,

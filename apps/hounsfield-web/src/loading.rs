@@ -36,6 +36,22 @@ impl WebViewer {
         ]
     }
 
+    /// Sets the most the planes' volume may take (MiB; 0 for no budget): a larger series
+    /// is cut at a reduced resolution (every n-th column, row or slice), and `status()`'s
+    /// `mpr_reduction` says so.
+    pub fn set_volume_budget(&mut self, mib: f64) {
+        let bytes = (mib.max(0.0) * 1048576.0) as u64;
+        self.model.set_volume_budget((bytes > 0).then_some(bytes));
+    }
+
+    /// The planes' volume budget in MiB (0 for none).
+    pub fn volume_budget(&self) -> f64 {
+        self.model
+            .volume_limits()
+            .max_bytes
+            .map_or(0.0, |b| b as f64 / 1048576.0)
+    }
+
     /// Reads the header of a file of load `batch`; returns its id for [`set_frames`](Self::set_frames),
     /// or -1 when it is not to be decoded: not a DICOM image (a message says why), or
     /// over the load's decode budget (the instance shows why).

@@ -466,8 +466,13 @@ async function main() {
     // `?renderer=cpu|webgpu` forces a drawing path; otherwise the component chooses.
     // `?decode-budget-file=MIB&decode-budget-load=MIB` raise (or lower) the decode budget.
     const mib = (name) => (params.has(name) && Number(params.get(name)) >= 0 ? Number(params.get(name)) : undefined);
+    // `?volume-budget=MIB` sets the planes' volume budget (0: none).
     const decodeBudget = { fileMiB: mib('decode-budget-file'), loadMiB: mib('decode-budget-load') };
-    viewer = await mount($('stage'), { renderer: params.get('renderer') || 'auto', decodeBudget });
+    viewer = await mount($('stage'), {
+      renderer: params.get('renderer') || 'auto',
+      decodeBudget,
+      volumeBudget: mib('volume-budget'),
+    });
   } catch (e) {
     failure = `Cannot draw in this page: ${e}`;
     return;

@@ -362,6 +362,21 @@ export class Viewer extends EventTarget {
     return { fileMiB, loadMiB };
   }
 
+  /**
+   * The most the planes' volume may take, in MiB (0: no budget; default 1024): a larger
+   * series is cut at a reduced resolution (every n-th column, row or slice), and
+   * `status().mpr_reduction` says what was kept.
+   */
+  setVolumeBudget(mib) {
+    this.wasm.set_volume_budget(mib);
+    this.dirty = true;
+  }
+
+  /** The planes' volume budget in MiB (0: none). */
+  volumeBudget() {
+    return this.wasm.volume_budget();
+  }
+
   /** The state: window, slice, file, progress, messages, drawing path, ... */
   status() {
     return { ...JSON.parse(this.wasm.status()), error: this.failure };
@@ -775,7 +790,8 @@ async function entryFiles(entry) {
 /**
  * Mounts a viewer into `element` (it fills the element; give the element a size).
  * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu'); `decodeBudget`
- * (`{ fileMiB, loadMiB }`, see `Viewer.setDecodeBudget`).
+ * (`{ fileMiB, loadMiB }`, see `Viewer.setDecodeBudget`); `volumeBudget` (MiB, see
+ * `Viewer.setVolumeBudget`).
  */
 export async function mount(element, options = {}) {
   // The adapter is asked for while the module compiles.
@@ -820,6 +836,7 @@ export async function mount(element, options = {}) {
     const now = viewer.decodeBudget();
     viewer.setDecodeBudget(budget.fileMiB ?? now.fileMiB, budget.loadMiB ?? now.loadMiB);
   }
+  if (options.volumeBudget !== undefined) viewer.setVolumeBudget(options.volumeBudget);
   return viewer;
 }
 

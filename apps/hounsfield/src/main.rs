@@ -69,6 +69,11 @@ struct ViewArgs {
     /// machine's memory, at most 65536].
     #[arg(long, value_name = "MIB")]
     decode_budget_load: Option<u64>,
+    /// The most the planes' volume may take, in MiB: a larger series is cut at a reduced
+    /// resolution (every n-th column, row or slice, toward cubic voxels), and the planes
+    /// say so [default: what the device's 3D textures take].
+    #[arg(long, value_name = "MIB")]
+    volume_budget: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -177,6 +182,7 @@ fn main() -> ExitCode {
                 save_dir: v.save_dir,
                 cpu_images: v.renderer == render::RendererArg::Cpu,
                 decode_limits: viewer::decode_limits(v.decode_budget_file, v.decode_budget_load),
+                volume_budget: v.volume_budget.map(|m| m << 20),
             })
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| e.to_string())

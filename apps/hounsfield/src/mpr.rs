@@ -2,13 +2,14 @@
 
 use crate::render::{RenderArgs, write_png};
 use hounsfield_core::folder::Catalog;
+use hounsfield_core::folder::load_volume;
 use hounsfield_core::pipeline::{
     GreyPipeline, RenderOptions, RenderedImage, VoiSelection, data_range, render_view_with,
 };
 use hounsfield_core::plane_window::planes_voi;
 use hounsfield_core::view::View;
 use hounsfield_core::volume::{
-    Convention, Orientation, Plane, Slab, SlabMode, Volume, VolumeData, resample,
+    Convention, Orientation, Plane, Slab, SlabMode, Volume, VolumeData, VolumeLimits, resample,
 };
 use hounsfield_core::{DicomFile, DisplayParameters};
 use std::path::Path;
@@ -39,6 +40,11 @@ pub struct VolumeArgs {
     /// Show patient left on screen left (default: radiological, patient left on screen right).
     #[arg(long, help_heading = "Volumes (MPR)")]
     pub neurological: bool,
+    /// The most the volume may take, in MiB: a larger series is cut at a reduced
+    /// resolution (every n-th column, row or slice, toward cubic voxels; only the kept
+    /// slices are decoded), as the viewer does with the same budget.
+    #[arg(long, value_name = "MIB", help_heading = "Volumes (MPR)")]
+    pub volume_budget: Option<u64>,
 }
 
 /// The plane the arguments ask for: orientation, and where along its normal.
@@ -172,11 +178,26 @@ pub fn open_plane(source: &Path, args: &VolumeArgs) -> Result<PlaneSource, Strin
         Some(0) => Err(format!("--{what} counts from 1")),
         v => Ok(v.unwrap_or(1) - 1),
     };
-    let volume = catalog.volume_at(
+    let limits = VolumeLimits {
+        max_bytes: args.volume_budget.map(|m| m << 20),
+        ..VolumeLimits::default()
+    };
+    let stack = catalog.stack_at(
         series,
         one_based(args.stack, "stack")?,
         one_based(args.time, "time")?,
     )?;
+    let full = (stack.columns, stack.rows, stack.slices.len() as u32);
+    let (volume, reduction) = Volume::within(stack, &limits, |kept| {
+        load_volume(kept, |i| catalog.open(i))
+    })?;
+    if !reduction.is_full() {
+        eprintln!(
+            "hounsfield: the volume at a reduced resolution: {} (--volume-budget {} MiB)",
+            reduction.describe(full),
+            args.volume_budget.unwrap_or(0)
+        );
+    }
     for w in &volume.stack.report.warnings {
         eprintln!("hounsfield: {w}");
     }
@@ -262,10 +283,9 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
     } else {
         let mut gpu = hounsfield_render::headless::Headless::new()
             .map_err(|e| format!("{e} (use --cpu to render without a GPU)"))?;
-        let gv = gpu
-            .renderer()
-            .upload_volume(&volume)
-            .map_err(|e| e.to_string())?;
+        let gv = gpu.renderer().upload_volume(&volume).map_err(|e| {
+            format!("{e}: cut it at a reduced resolution with --volume-budget MIB, or use --cpu")
+        })?;
         let mut image = gpu
             .renderer()
             .resample(

@@ -112,6 +112,7 @@ fn render_folder_plane_gpu_equals_cpu() {
     }
     let tmp = std::env::temp_dir().join(format!("hounsfield-cli-volume-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("temp dir");
+    let tilt_budget = tilt.clone();
     let cases: Vec<(PathBuf, Vec<&str>)> = vec![
         (
             tilt.clone(),
@@ -140,6 +141,11 @@ fn render_folder_plane_gpu_equals_cpu() {
                 "--plane", "coronal", "--slab", "12", "--mode", "mip", "--size", "301x203",
             ],
         ),
+        // 14 MiB of voxels in a 4 MiB budget: both paths cut the same reduced volume.
+        (
+            tilt_budget,
+            vec!["--plane", "sagittal", "--volume-budget", "4"],
+        ),
     ];
     for (k, (dir, extra)) in cases.iter().enumerate() {
         let mut outputs = Vec::new();
@@ -154,10 +160,12 @@ fn render_folder_plane_gpu_equals_cpu() {
             args.extend(extra.iter());
             args.push(if cpu { "--cpu" } else { "--renderer=gpu" });
             let out = hounsfield(&args);
-            assert!(
-                out.status.success(),
-                "{args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{args:?}: {said}");
+            assert_eq!(
+                said.contains("at a reduced resolution: 256 x 256 x 28 of 512 x 512 x 28"),
+                extra.contains(&"--volume-budget"),
+                "{args:?}: {said}"
             );
             outputs.push(grey_png(&out_path));
         }

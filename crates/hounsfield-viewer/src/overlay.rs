@@ -276,6 +276,16 @@ pub fn plane_overlay(
             slab.thickness
         ));
     }
+    if model.mpr_reduction.is_some() {
+        // Every n-th voxel: a radiologist must know fine detail may be missing.
+        let s = &m.volume.stack;
+        o.top_left.push(format!(
+            "Reduced: {} x {} x {} voxels",
+            s.columns,
+            s.rows,
+            s.slices.len()
+        ));
+    }
     if let Some((c, w)) = model.mpr_pipeline().and_then(|p| p.window()) {
         o.bottom_left.push(format!("W {}  L {}", trim(w), trim(c)));
     }

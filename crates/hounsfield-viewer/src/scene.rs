@@ -388,6 +388,8 @@ impl Scene {
         k: usize,
         viewport: [u32; 4],
     ) -> Option<DrawState> {
+        // A volume larger than this device's 3D textures is rebuilt reduced to fit.
+        model.set_device_volume_limits(renderer.volume_limits());
         let volume = model.mpr.as_ref()?.volume.clone();
         if !self
             .volume

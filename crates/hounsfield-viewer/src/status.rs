@@ -229,6 +229,9 @@ pub struct Status {
     pub plane_window: Option<(f64, f64)>,
     /// Why there are no planes, when there are none.
     pub mpr_note: Option<String>,
+    /// When the planes' volume is reduced to fit the device or the memory budget: what
+    /// was kept and why.
+    pub mpr_reduction: Option<String>,
     /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
     pub messages: Vec<String>,
     /// The help shown.
@@ -307,6 +310,7 @@ impl Status {
             crosshair: m.mpr.as_ref().map(|x| x.crosshair),
             plane_window: m.mpr_pipeline().and_then(|p| p.window()),
             mpr_note: m.mpr_note.clone(),
+            mpr_reduction: m.mpr.as_ref().and(m.mpr_reduction.clone()),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,
             tags_panel: m.show_tags,

@@ -53,6 +53,9 @@ pub struct Options {
     pub cpu_images: bool,
     /// How many bytes of decoded frames one file, and one load, may take.
     pub decode_limits: hounsfield_core::budget::DecodeLimits,
+    /// The most bytes the planes' volume may take; a larger series is cut at a reduced
+    /// resolution ([`Model::set_volume_budget`]).
+    pub volume_budget: Option<u64>,
 }
 
 enum UserEvent {
@@ -160,13 +163,15 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             data: Arc::from(crate::SAMPLE),
         });
     }
+    let mut model = Model::new();
+    model.set_volume_budget(options.volume_budget);
     let mut app = App {
         options,
         proxy,
         gfx: None,
         egui: egui::Context::default(),
         ui: ui::UiState::default(),
-        model: Model::new(),
+        model,
         scene: Scene::default(),
         next_batch: 0,
         pending,

@@ -687,6 +687,9 @@ fn planes_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
                 ui.label(model.mpr_note.clone().unwrap_or_default());
                 return;
             };
+            if let Some(r) = &model.mpr_reduction {
+                ui.label(format!("Reduced resolution: {r}"));
+            }
             let mut neuro = model.convention == hounsfield_core::volume::Convention::Neurological;
             if ui
                 .checkbox(&mut neuro, "Patient left on screen left")

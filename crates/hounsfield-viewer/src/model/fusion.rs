@@ -113,7 +113,10 @@ impl Model {
                 si + 1
             ));
         }
-        let volume = self.build_volume(&inputs)?;
+        let (volume, reduced) = self.build_volume(&inputs)?;
+        if let Some(r) = reduced {
+            self.message(format!("fused series at a reduced resolution: {r}"));
+        }
         let fusion = self.styled(Arc::new(volume), self.fusion_style)?;
         self.fused = Some(Fused {
             key: Self::series_key(&self.series[si]),

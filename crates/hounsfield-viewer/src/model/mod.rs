@@ -206,6 +206,13 @@ pub struct Model {
     mpr_series: Option<(SeriesKey, usize, usize)>,
     /// Why there are no planes (yet), for the plane panes.
     pub mpr_note: Option<String>,
+    /// When the planes' volume is reduced to fit the device or the memory budget: what
+    /// was kept and why ("256 x 256 x 1500 of 512 x 512 x 3000 voxels (memory budget
+    /// 512 MiB)").
+    pub mpr_reduction: Option<String>,
+    /// The largest volume the planes take ([`set_volume_budget`](Self::set_volume_budget),
+    /// [`set_device_volume_limits`](Self::set_device_volume_limits)).
+    volume_limits: hounsfield_core::volume::VolumeLimits,
     /// The pane under the pointer when the input being applied happened.
     pub active_pane: Pane,
     /// Orientation convention of the planes.

@@ -4,7 +4,7 @@ use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
 use crate::mpr::{Layout, MprState};
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
-use hounsfield_core::volume::{Stack, StackInput, Volume, VolumeData};
+use hounsfield_core::volume::{Stack, StackInput, Volume, VolumeData, VolumeLimits};
 use std::sync::Arc;
 
 impl Model {
@@ -54,11 +54,15 @@ impl Model {
         }
         self.mpr_series = Some(key);
         match self.build_volume(&inputs) {
-            Ok(volume) => {
+            Ok((volume, reduced)) => {
                 let warnings = volume.stack.report.warnings.clone();
                 for w in warnings {
                     self.message(format!("volume: {w}"));
                 }
+                if let Some(r) = &reduced {
+                    self.message(format!("planes at a reduced resolution: {r}"));
+                }
+                self.mpr_reduction = reduced;
                 self.mpr = Some(MprState::new(Arc::new(volume), self.convention));
                 self.mpr_note = None;
             }
@@ -100,30 +104,106 @@ impl Model {
         })
     }
 
-    /// The volume of `inputs` (frames of decoded instances, `instance` their index).
-    pub(super) fn build_volume(&self, inputs: &[StackInput]) -> Result<Volume, String> {
+    /// The largest volume the planes take: the device's limits (3D textures) with the
+    /// memory budget.
+    pub fn volume_limits(&self) -> VolumeLimits {
+        self.volume_limits
+    }
+
+    /// Sets the largest volume the device drawing the planes takes (from
+    /// `Renderer::volume_limits`), keeping the memory budget. Returns whether the volume
+    /// was rebuilt for them: when it no longer fits, or was reduced and may now be less.
+    pub fn set_device_volume_limits(&mut self, device: VolumeLimits) -> bool {
+        self.set_volume_limits(VolumeLimits {
+            max_bytes: self.volume_limits.max_bytes,
+            ..device
+        })
+    }
+
+    /// Sets the memory budget of the planes' volume (bytes of voxels; None for none):
+    /// a series with more is shown at a reduced resolution (every n-th column, row or
+    /// slice), and [`mpr_reduction`](Self::mpr_reduction) says so. Returns whether the
+    /// volume was rebuilt.
+    pub fn set_volume_budget(&mut self, bytes: Option<u64>) -> bool {
+        self.set_volume_limits(VolumeLimits {
+            max_bytes: bytes,
+            ..self.volume_limits
+        })
+    }
+
+    fn set_volume_limits(&mut self, limits: VolumeLimits) -> bool {
+        if limits == self.volume_limits {
+            return false;
+        }
+        self.volume_limits = limits;
+        let fits = self.mpr.as_ref().is_none_or(|m| {
+            let s = &m.volume.stack;
+            s.columns <= limits.max_columns
+                && s.rows <= limits.max_rows
+                && s.slices.len() as u64 <= u64::from(limits.max_slices)
+                && limits
+                    .max_bytes
+                    .is_none_or(|max| m.volume.data.bytes() as u64 <= max)
+        });
+        if self.mpr_series.is_none() || (fits && self.mpr_reduction.is_none()) {
+            return false;
+        }
+        self.mpr = None;
+        self.mpr_series = None;
+        self.mpr_reduction = None;
+        self.ensure_volume();
+        true
+    }
+
+    /// The volume of `inputs` (frames of decoded instances, `instance` their index),
+    /// within [`volume_limits`](Self::volume_limits); when reduced to fit, with what was
+    /// kept and why, in words.
+    pub(super) fn build_volume(
+        &self,
+        inputs: &[StackInput],
+    ) -> Result<(Volume, Option<String>), String> {
         let stack = Stack::assemble(inputs)?;
         if stack.slices.len() < 2 {
             return Err("a single slice: 2D only".into());
         }
-        let order: Vec<(usize, usize)> =
-            stack.slices.iter().map(|s| (s.instance, s.frame)).collect();
-        let first = order
+        let full = (stack.columns, stack.rows, stack.slices.len() as u32);
+        let first = stack
+            .slices
             .first()
-            .and_then(|&(i, _)| self.instances.get(i)?.image.as_ref());
+            .and_then(|s| self.instances.get(s.instance)?.image.as_ref());
         let padding = first.and_then(|image| image.padding);
-        let mut volume = Volume::from_frames(stack, |k| {
-            let (i, f) = order[k];
-            let image = self.instances.get(i)?.image.as_ref()?;
-            let frame = image.frames.get(f)?;
-            let pipe = image.pipelines.get(f)?.as_ref()?;
-            Some((frame, &pipe.modality))
+        let limits = self.volume_limits;
+        let (mut volume, r) = Volume::within(stack, &limits, |kept| {
+            let order: Vec<(usize, usize)> =
+                kept.slices.iter().map(|s| (s.instance, s.frame)).collect();
+            Volume::from_frames(kept, |k| {
+                let (i, f) = order[k];
+                let image = self.instances.get(i)?.image.as_ref()?;
+                let frame = image.frames.get(f)?;
+                let pipe = image.pipelines.get(f)?.as_ref()?;
+                Some((frame, &pipe.modality))
+            })
         })?;
         // Stored values keep the first slice's Pixel Padding, for slabs to leave out.
         if !matches!(volume.data, VolumeData::F32(_)) {
             volume.padding = padding;
         }
-        Ok(volume)
+        let reduced = (!r.is_full()).then(|| {
+            let (c, w, n) = full;
+            let why = if c > limits.max_columns
+                || w > limits.max_rows
+                || u64::from(n) > u64::from(limits.max_slices)
+            {
+                "larger than the device's 3D textures".to_string()
+            } else {
+                format!(
+                    "memory budget {}",
+                    hounsfield_core::budget::human_bytes(limits.max_bytes.unwrap_or(0))
+                )
+            };
+            format!("{} ({why})", r.describe(full))
+        });
+        Ok((volume, reduced))
     }
 
     /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.

@@ -484,3 +484,75 @@ fn a_pinch_keeps_the_point_between_the_fingers_under_them() {
     assert_eq!(m.view.zoom, 2.0);
     assert_eq!(under(&m, [26.0, 15.0]), before);
 }
+
+#[test]
+fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
+    use crate::status::{Drawing, DrawingPath, Status};
+    use hounsfield_core::volume::{VolumeData, VolumeLimits};
+    // Three 4 x 4 slices 10 mm apart with 1 mm pixels: 96 bytes of voxels.
+    let mut m = model();
+    assert!(!m.set_volume_budget(Some(40)), "nothing to rebuild yet");
+    m.apply(Action::Layout(Some(Layout::Planes)));
+    let full_values: Vec<i16> = (0..16).map(|v| v * 100).collect();
+    let shown = |m: &Model| {
+        let v = &m
+            .mpr
+            .as_ref()
+            .unwrap_or_else(|| panic!("{:?}", m.mpr_note))
+            .volume;
+        let VolumeData::I16(data) = &v.data else {
+            panic!("not stored values");
+        };
+        (
+            (v.stack.columns, v.stack.rows, v.stack.slices.len()),
+            data.clone(),
+        )
+    };
+    // Thin slices are the fine direction here: every 2nd column and row is kept.
+    let (size, data) = shown(&m);
+    assert_eq!(size, (2, 2, 3));
+    let kept: Vec<i16> = [0, 2, 8, 10].iter().map(|&i| full_values[i]).collect();
+    assert_eq!(data, kept.repeat(3));
+    let said = "2 x 2 x 3 of 4 x 4 x 3 voxels (memory budget 40 bytes)";
+    assert_eq!(m.mpr_reduction.as_deref(), Some(said));
+    assert!(
+        m.messages.iter().any(|x| x.contains(said)),
+        "{:?}",
+        m.messages
+    );
+    let drawn = Drawing {
+        renderer: DrawingPath::Cpu,
+        frames_drawn: 1,
+        image_drawn: true,
+    };
+    assert_eq!(Status::of(&m, drawn).mpr_reduction.as_deref(), Some(said));
+    let overlay = crate::overlay::plane_overlay(&m, 1, [200, 200], None);
+    assert!(
+        overlay
+            .top_left
+            .iter()
+            .any(|l| l == "Reduced: 2 x 2 x 3 voxels"),
+        "{:?}",
+        overlay.top_left
+    );
+    // Without the budget: the full volume again.
+    assert!(m.set_volume_budget(None));
+    assert_eq!(shown(&m), ((4, 4, 3), full_values.repeat(3)));
+    assert_eq!(m.mpr_reduction, None);
+    assert_eq!(Status::of(&m, drawn).mpr_reduction, None);
+    // A device whose volumes stop at 2 slices: every 2nd slice.
+    assert!(m.set_device_volume_limits(VolumeLimits {
+        max_slices: 2,
+        ..VolumeLimits::default()
+    }));
+    assert_eq!(shown(&m).0, (4, 4, 2));
+    assert_eq!(
+        m.mpr_reduction.as_deref(),
+        Some("4 x 4 x 2 of 4 x 4 x 3 voxels (larger than the device's 3D textures)")
+    );
+    // The same limits again: nothing to do.
+    assert!(!m.set_device_volume_limits(VolumeLimits {
+        max_slices: 2,
+        ..VolumeLimits::default()
+    }));
+}

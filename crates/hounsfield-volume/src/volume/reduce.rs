@@ -240,35 +240,33 @@ impl Volume {
         }
     }
 
-    /// The volume of `stack`'s frames ([`Volume::from_frames`]) within `limits`: at the
-    /// full resolution when it fits, else at the smallest [`Reduction`] that does (only
-    /// the kept slices are copied). Returns the reduction made.
-    pub fn from_frames_within<'a>(
+    /// The volume of `stack` within `limits`: at the full resolution when it fits, else
+    /// at the smallest [`Reduction`] that does. `fill` builds the volume of a stack (for
+    /// example with [`Volume::from_frames`]); it receives only the kept slices, so only
+    /// those are read. Returns the reduction made.
+    pub fn within(
         stack: Stack,
         limits: &VolumeLimits,
-        mut frame: impl FnMut(usize) -> Option<(&'a Frame, &'a ModalityLut)>,
+        fill: impl FnOnce(Stack) -> Result<Volume, String>,
     ) -> Result<(Volume, Reduction), String> {
         let r = Reduction::within(limits, &stack, 2)?;
-        let step = r.slices.max(1) as usize;
-        let thinned = stack.reduced(Reduction {
+        let volume = fill(stack.reduced(Reduction {
             slices: r.slices,
             ..Reduction::FULL
-        });
-        let volume = Volume::from_frames(thinned, |k| frame(k * step))?;
-        let volume = volume.reduced(Reduction { slices: 1, ..r });
+        }))?
+        .reduced(Reduction { slices: 1, ..r });
         // Slices that rescale differently make 4-byte voxels: step again if needed.
-        let bytes = volume.data.bytes() as u64;
-        if limits.max_bytes.is_some_and(|max| bytes > max) {
+        if limits
+            .max_bytes
+            .is_some_and(|max| volume.data.bytes() as u64 > max)
+        {
             let again = Reduction::within(limits, &volume.stack, 4)?;
-            let volume = volume.reduced(again);
-            return Ok((
-                volume,
-                Reduction {
-                    columns: r.columns * again.columns,
-                    rows: r.rows * again.rows,
-                    slices: r.slices * again.slices,
-                },
-            ));
+            let r = Reduction {
+                columns: r.columns * again.columns,
+                rows: r.rows * again.rows,
+                slices: r.slices * again.slices,
+            };
+            return Ok((volume.reduced(again), r));
         }
         Ok((volume, r))
     }

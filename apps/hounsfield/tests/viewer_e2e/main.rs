@@ -39,12 +39,18 @@ struct Viewer {
 
 impl Viewer {
     fn start(x: &Xvfb, name: &str, paths: &[PathBuf]) -> Viewer {
+        Self::start_with(x, name, paths, &[])
+    }
+
+    /// [`start`](Self::start) with more command-line options.
+    fn start_with(x: &Xvfb, name: &str, paths: &[PathBuf], options: &[&str]) -> Viewer {
         let dir =
             std::env::temp_dir().join(format!("hounsfield-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new(env!("CARGO_BIN_EXE_hounsfield"))
             .args(paths)
+            .args(options)
             .arg("--size")
             .arg(format!("{}x{}", SCREEN.0, SCREEN.1))
             .arg("--status-file")

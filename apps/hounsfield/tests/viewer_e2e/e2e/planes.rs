@@ -186,3 +186,95 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
     });
     assert_eq!(s["panes"].as_array().map(Vec::len), Some(4));
 }
+
+/// A memory budget smaller than the series (4 MiB for 14 MiB of voxels): the planes are
+/// cut through a reduced volume (every 2nd column and row of the tilted CT), the viewer
+/// says so, and each pane equals the CPU resampling of that reduced volume.
+#[test]
+fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
+    use hounsfield_core::folder::Catalog;
+    use hounsfield_core::volume::{Convention, Orientation, Reduction};
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !tools_present() {
+        return;
+    }
+    let Some(dir) = shared("ct-ge-tilt") else {
+        return;
+    };
+    let catalog = Catalog::scan(std::slice::from_ref(&dir));
+    let full = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
+    let small = full.reduced(Reduction {
+        columns: 2,
+        rows: 2,
+        slices: 1,
+    });
+    let middle = &full.stack.slices[full.stack.slices.len() / 2];
+    let middle_file = catalog
+        .open(middle.instance)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let window = middle_file
+        .display_parameters(middle.frame)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .windows
+        .first()
+        .map(|w| (w.center, w.width))
+        .expect("the middle slice has a window");
+    let first = catalog
+        .open(full.stack.slices[0].instance)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let x = Xvfb::start(SCREEN);
+    let mut viewer = Viewer::start_with(
+        &x,
+        "budget",
+        std::slice::from_ref(&dir),
+        &["--volume-budget", "4"],
+    );
+    viewer.wait("the series", |s| {
+        s["loaded"] == true && s["image_drawn"] == true
+    });
+    x.focus(VIEWER_WINDOW);
+    x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+    x.xdotool(&["key", "m"]);
+    let s = viewer.wait("three planes", |s| {
+        s["layout"] == "Planes"
+            && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
+            && s["hover_value"] == false
+    });
+    let said = "256 x 256 x 28 of 512 x 512 x 28 voxels (memory budget 4 MiB)";
+    assert_eq!(s["mpr_reduction"], said);
+    assert!(
+        s["messages"].as_array().is_some_and(|m| m
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| x.contains(said)))),
+        "{}",
+        s["messages"]
+    );
+    let center = small.stack.center();
+    let screen = x.capture(&viewer.dir);
+    for (k, o) in [
+        Orientation::Axial,
+        Orientation::Sagittal,
+        Orientation::Coronal,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let plane = small
+            .stack
+            .standard_plane(*o, Convention::Radiological, center);
+        let [_, _, w, h] = pane(&s, Some(k));
+        let reference = plane_reference(&small, &first, &plane, None, window, w, h);
+        let (worst, n) = compare_pane(&screen, &s, pane(&s, Some(k)), &reference);
+        println!(
+            "{o:?} pane {w} x {h}, reduced volume: screen vs CPU resampling max diff {worst} over {n} pixels"
+        );
+        assert!(
+            n > (w * h / 2) as usize,
+            "{o:?}: too few pixels compared ({n})"
+        );
+        assert!(
+            worst <= 2,
+            "{o:?}: screen differs from the CPU resampling by {worst}"
+        );
+    }
+}

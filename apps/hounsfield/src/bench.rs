@@ -95,6 +95,10 @@ pub enum BenchCommand {
         /// What draws the images in the viewer: gpu, cpu or auto.
         #[arg(long, default_value = "auto")]
         renderer: String,
+        /// The viewer's --volume-budget (MiB): the planes' volume is cut at a reduced
+        /// resolution to fit.
+        #[arg(long, value_name = "MIB")]
+        volume_budget: Option<u64>,
         /// Python with pydicom and NumPy, to build the series (default: $HOUNSFIELD_PYTHON,
         /// target/venv/bin/python, python3).
         #[arg(long)]
@@ -131,12 +135,16 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             size,
             steps,
             renderer,
+            volume_budget,
             python,
         } => crate::bench_viewer::run(&crate::bench_viewer::ViewerBench {
             folder: bench_series(folder, slices.max(2), &find_python(python))?,
             size,
             steps,
-            viewer_args: vec!["--renderer".into(), renderer],
+            viewer_args: ["--renderer".to_string(), renderer]
+                .into_iter()
+                .chain(volume_budget.map(|m| format!("--volume-budget={m}")))
+                .collect(),
         }),
         BenchCommand::Dicomweb { url, runs, python } => {
             crate::bench_dicomweb::run(&url, runs.max(1), &find_python(python))

@@ -367,6 +367,12 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
         ms(planes_time)
     );
     println!(
+        "| planes' volume | {} |",
+        s["mpr_reduction"]
+            .as_str()
+            .map_or("full resolution".to_string(), |r| format!("reduced: {r}"))
+    );
+    println!(
         "| window/level drag, planes: redraw median / 95th | {} |",
         times(&planes_drag)
     );

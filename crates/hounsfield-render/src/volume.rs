@@ -5,7 +5,7 @@
 
 use crate::{GpuImage, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
-use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeData, VolumeLimits};
+use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
 
 /// The WGSL source of the plane resampling shader.
 pub(crate) const MPR_WGSL: &str = include_str!("../shaders/mpr.wgsl");
@@ -295,25 +295,16 @@ impl Renderer {
                  {MAX_BRICKS} bricks of slices at most)"
             )));
         }
-        let (format, kind, bytes): (_, _, &[u8]) = match &volume.data {
-            VolumeData::U16(v) => (
-                wgpu::TextureFormat::R16Uint,
-                TexKind::Uint,
-                bytemuck::cast_slice(v),
-            ),
-            VolumeData::I16(v) => (
-                wgpu::TextureFormat::R16Sint,
-                TexKind::Sint,
-                bytemuck::cast_slice(v),
-            ),
-            VolumeData::F32(v) => (
-                wgpu::TextureFormat::R32Float,
-                TexKind::Float,
-                bytemuck::cast_slice(v),
-            ),
+        let (format, kind) = if volume.data.is_modality_values() {
+            (wgpu::TextureFormat::R32Float, TexKind::Float)
+        } else if volume.data.is_signed() {
+            (wgpu::TextureFormat::R16Sint, TexKind::Sint)
+        } else {
+            (wgpu::TextureFormat::R16Uint, TexKind::Uint)
         };
         let bpp = format.block_copy_size(None).unwrap_or(2);
-        if bytes.len() as u64 != u64::from(w) * u64::from(h) * u64::from(n) * u64::from(bpp) {
+        let bytes = volume.data.bytes() as u64;
+        if bytes != u64::from(w) * u64::from(h) * u64::from(n) * u64::from(bpp) {
             return Err(RenderError::Frames(
                 "the voxels do not fill the volume".into(),
             ));
@@ -348,7 +339,16 @@ impl Renderer {
         // whole volume until the next submission: on a CPU device, in the process).
         let slice_bytes = (w * h * bpp) as usize;
         let mut staged = 0usize;
+        let per = (w * h) as usize;
         for k in 0..n {
+            let slice = volume.data.slice(k as usize, per).as_bytes();
+            if slice.len() != slice_bytes {
+                return Err(RenderError::Frames(format!(
+                    "slice {} of the volume has {} bytes, not {slice_bytes}",
+                    k + 1,
+                    slice.len()
+                )));
+            }
             if staged >= STAGING_BYTES {
                 self.flush_writes();
                 staged = 0;
@@ -365,7 +365,7 @@ impl Renderer {
                     },
                     aspect: wgpu::TextureAspect::All,
                 },
-                &bytes[k as usize * slice_bytes..][..slice_bytes],
+                slice,
                 wgpu::TexelCopyBufferLayout {
                     offset: 0,
                     bytes_per_row: Some(w * bpp),
@@ -447,7 +447,7 @@ impl Renderer {
             bind_group,
             params,
             offsets,
-            uploaded_bytes: bytes.len() as u64,
+            uploaded_bytes: bytes,
         })
     }
 

@@ -8,7 +8,7 @@
 use hounsfield_dicom::{ModalityLut, PixelPadding};
 use hounsfield_pipeline::{Voi, modality_transform, range_window};
 
-use crate::volume::{Volume, VolumeData};
+use crate::volume::Volume;
 
 /// The default VOI of planes. `middle` is the VOI the middle slice resolves to on its own
 /// (its file's first window or VOI LUT, else its own min-max window), `file_has_window`
@@ -51,12 +51,16 @@ impl Volume {
                 })
                 .unwrap_or((0.0, 0.0))
         };
-        let stored: &mut dyn Iterator<Item = f64> = match &self.data {
-            VolumeData::U16(v) => &mut v.iter().map(|&x| f64::from(x)),
-            VolumeData::I16(v) => &mut v.iter().map(|&x| f64::from(x)),
+        let per = self.stack.columns as usize * self.stack.rows as usize;
+        let voxels = (0..self.stack.slices.len()).flat_map(|k| {
+            let slice = self.data.slice(k, per);
+            (0..per.min(slice.len())).map(move |i| f64::from(slice.get(i)))
+        });
+        if self.data.is_modality_values() {
             // Modality values already: padding was a stored value and no longer applies.
-            VolumeData::F32(v) => return min_max(&mut v.iter().map(|&x| f64::from(x))),
-        };
+            return min_max(&mut voxels.into_iter());
+        }
+        let stored = &mut voxels.into_iter();
         let stored = &mut stored.filter(|v| !padding.is_some_and(|p| p.contains(*v)));
         match &self.modality {
             // A table need not be monotonic: every voxel's value counts.
@@ -78,6 +82,7 @@ impl Volume {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::volume::VolumeData;
     use crate::volume::{Stack, StackInput};
 
     fn volume(data: VolumeData, modality: ModalityLut) -> Volume {

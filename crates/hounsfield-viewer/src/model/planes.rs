@@ -1,10 +1,12 @@
 //! The volume of the series on screen and the planes (MPR) through it.
 
+use super::DecodedImage;
 use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
 use crate::mpr::{Layout, MprState};
+use hounsfield_core::Frame;
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
-use hounsfield_core::volume::{Stack, StackInput, Volume, VolumeData, VolumeLimits};
+use hounsfield_core::volume::{FrameSource, SharedFrame, Stack, StackInput, Volume, VolumeLimits};
 use std::sync::Arc;
 
 impl Model {
@@ -174,18 +176,24 @@ impl Model {
         let padding = first.and_then(|image| image.padding);
         let limits = self.volume_limits;
         let (mut volume, r) = Volume::within(stack, &limits, |kept| {
-            let order: Vec<(usize, usize)> =
-                kept.slices.iter().map(|s| (s.instance, s.frame)).collect();
-            Volume::from_frames(kept, |k| {
-                let (i, f) = order[k];
-                let image = self.instances.get(i)?.image.as_ref()?;
-                let frame = image.frames.get(f)?;
-                let pipe = image.pipelines.get(f)?.as_ref()?;
-                Some((frame, &pipe.modality))
-            })
+            // The volume shares the decoded frames (no second copy of the pixels).
+            let mut frames = Vec::with_capacity(kept.slices.len());
+            for (k, s) in kept.slices.iter().enumerate() {
+                let decoded = self.instances.get(s.instance).and_then(|i| {
+                    let image = i.image.as_ref()?;
+                    image.frames.get(s.frame)?;
+                    let pipe = image.pipelines.get(s.frame)?.as_ref()?;
+                    Some((
+                        SharedFrame(Arc::new(DecodedFrame(image.clone(), s.frame))),
+                        &pipe.modality,
+                    ))
+                });
+                frames.push(decoded.ok_or_else(|| format!("slice {} is not decoded", k + 1))?);
+            }
+            Volume::from_shared(kept, frames)
         })?;
         // Stored values keep the first slice's Pixel Padding, for slabs to leave out.
-        if !matches!(volume.data, VolumeData::F32(_)) {
+        if !volume.data.is_modality_values() {
             volume.padding = padding;
         }
         let reduced = (!r.is_full()).then(|| {
@@ -288,5 +296,15 @@ impl Model {
             _ => return false,
         }
         true
+    }
+}
+
+/// Frame `.1` of a decoded image, as a volume's slice.
+struct DecodedFrame(Arc<DecodedImage>, usize);
+
+impl FrameSource for DecodedFrame {
+    fn frame(&self) -> &Frame {
+        // Made only for frames the image has (`build_volume`).
+        &self.0.frames[self.1]
     }
 }

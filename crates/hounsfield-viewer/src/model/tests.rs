@@ -500,13 +500,15 @@ fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
             .as_ref()
             .unwrap_or_else(|| panic!("{:?}", m.mpr_note))
             .volume;
-        let VolumeData::I16(data) = &v.data else {
-            panic!("not stored values");
-        };
-        (
-            (v.stack.columns, v.stack.rows, v.stack.slices.len()),
-            data.clone(),
-        )
+        assert!(v.data.is_signed(), "not signed stored values");
+        let per = (v.stack.columns * v.stack.rows) as usize;
+        let data: Vec<i16> = (0..v.stack.slices.len())
+            .flat_map(|k| {
+                let s = v.data.slice(k, per);
+                (0..s.len()).map(move |i| s.get(i) as i16)
+            })
+            .collect();
+        ((v.stack.columns, v.stack.rows, v.stack.slices.len()), data)
     };
     // Thin slices are the fine direction here: every 2nd column and row is kept.
     let (size, data) = shown(&m);
@@ -535,9 +537,22 @@ fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
         "{:?}",
         overlay.top_left
     );
-    // Without the budget: the full volume again.
+    // Without the budget: the full volume again, sharing the decoded frames.
     assert!(m.set_volume_budget(None));
     assert_eq!(shown(&m), ((4, 4, 3), full_values.repeat(3)));
+    // Every slice of the volume is a decoded image's own frame (the same memory).
+    let shares = |m: &Model| {
+        let Some(VolumeData::Frames(f)) = m.mpr.as_ref().map(|x| &x.volume.data) else {
+            return false;
+        };
+        m.instances.iter().all(|i| {
+            i.image.as_ref().is_some_and(|img| {
+                f.iter()
+                    .any(|s| std::ptr::eq(s.samples(), &img.frames[0].samples))
+            })
+        })
+    };
+    assert!(shares(&m), "the full volume copies the frames");
     assert_eq!(m.mpr_reduction, None);
     assert_eq!(Status::of(&m, drawn).mpr_reduction, None);
     // A device whose volumes stop at 2 slices: every 2nd slice.

@@ -57,24 +57,133 @@ pub enum VolumeData {
     I16(Vec<i16>),
     /// Modality values, for stacks whose slices rescale differently.
     F32(Vec<f32>),
+    /// Stored values held by the decoded frames themselves, one frame per slice (all
+    /// [`Samples::I16`] or all [`Samples::U16`]): the volume of a viewer that already holds
+    /// the frames costs no second copy ([`Volume::from_shared`]).
+    Frames(Vec<SharedFrame>),
 }
 
-impl VolumeData {
-    #[inline]
-    fn get(&self, i: usize) -> f32 {
+/// A decoded frame a volume shares with its owner (a viewer's decoded image).
+pub trait FrameSource: Send + Sync {
+    /// The frame.
+    fn frame(&self) -> &Frame;
+}
+
+impl FrameSource for Frame {
+    fn frame(&self) -> &Frame {
+        self
+    }
+}
+
+/// One slice of a [`VolumeData::Frames`] volume.
+#[derive(Clone)]
+pub struct SharedFrame(pub std::sync::Arc<dyn FrameSource>);
+
+impl SharedFrame {
+    /// Its samples.
+    pub fn samples(&self) -> &Samples {
+        &self.0.frame().samples
+    }
+}
+
+impl std::fmt::Debug for SharedFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedFrame({} samples)", self.samples().len())
+    }
+}
+
+impl PartialEq for SharedFrame {
+    fn eq(&self, other: &Self) -> bool {
+        self.samples() == other.samples()
+    }
+}
+
+/// The voxels of one slice.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SliceData<'a> {
+    /// Unsigned stored values.
+    U16(&'a [u16]),
+    /// Signed stored values.
+    I16(&'a [i16]),
+    /// Modality values.
+    F32(&'a [f32]),
+}
+
+impl<'a> SliceData<'a> {
+    /// Voxels in the slice.
+    pub fn len(&self) -> usize {
         match self {
-            VolumeData::U16(v) => f32::from(v[i]),
-            VolumeData::I16(v) => f32::from(v[i]),
-            VolumeData::F32(v) => v[i],
+            SliceData::U16(v) => v.len(),
+            SliceData::I16(v) => v.len(),
+            SliceData::F32(v) => v.len(),
         }
     }
 
-    /// Bytes of the voxels.
+    /// Whether the slice has no voxels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Voxel `i` (row after row).
+    #[inline]
+    pub fn get(&self, i: usize) -> f32 {
+        match self {
+            SliceData::U16(v) => f32::from(v[i]),
+            SliceData::I16(v) => f32::from(v[i]),
+            SliceData::F32(v) => v[i],
+        }
+    }
+
+    /// The voxels as bytes (native endianness), for uploads.
+    pub fn as_bytes(self) -> &'a [u8] {
+        match self {
+            SliceData::U16(v) => bytemuck::cast_slice(v),
+            SliceData::I16(v) => bytemuck::cast_slice(v),
+            SliceData::F32(v) => bytemuck::cast_slice(v),
+        }
+    }
+}
+
+impl VolumeData {
+    /// Slice `k` of `per` voxels (columns x rows). Empty past the end, or where a shared
+    /// frame is not 16-bit (which [`Volume::from_shared`] never makes).
+    pub fn slice(&self, k: usize, per: usize) -> SliceData<'_> {
+        let part = |len: usize| (k * per).min(len)..((k + 1) * per).min(len);
+        match self {
+            VolumeData::U16(v) => SliceData::U16(&v[part(v.len())]),
+            VolumeData::I16(v) => SliceData::I16(&v[part(v.len())]),
+            VolumeData::F32(v) => SliceData::F32(&v[part(v.len())]),
+            VolumeData::Frames(f) => match f.get(k).map(SharedFrame::samples) {
+                Some(Samples::U16(v)) => SliceData::U16(v),
+                Some(Samples::I16(v)) => SliceData::I16(v),
+                _ => SliceData::I16(&[]),
+            },
+        }
+    }
+
+    /// Bytes of the voxels (shared ones included).
     pub fn bytes(&self) -> usize {
         match self {
             VolumeData::U16(v) => v.len() * 2,
             VolumeData::I16(v) => v.len() * 2,
             VolumeData::F32(v) => v.len() * 4,
+            VolumeData::Frames(f) => f.iter().map(|s| s.samples().len() * 2).sum(),
+        }
+    }
+
+    /// Whether the voxels are modality values ([`VolumeData::F32`]), not stored values.
+    pub fn is_modality_values(&self) -> bool {
+        matches!(self, VolumeData::F32(_))
+    }
+
+    /// Whether the voxels are signed stored values (`R16Sint` on a GPU).
+    pub fn is_signed(&self) -> bool {
+        match self {
+            VolumeData::I16(_) => true,
+            VolumeData::Frames(f) => {
+                matches!(f.first().map(SharedFrame::samples), Some(Samples::I16(_)))
+            }
+            _ => false,
         }
     }
 }
@@ -200,6 +309,42 @@ impl Volume {
         })
     }
 
+    /// The volume of `stack` over `frames` (slice k's frame and Modality LUT), sharing
+    /// their samples ([`VolumeData::Frames`], no copy) when they are all 16-bit stored
+    /// values of one Modality LUT; otherwise copied as [`Volume::from_frames`] does.
+    pub fn from_shared(
+        stack: Stack,
+        frames: Vec<(SharedFrame, &ModalityLut)>,
+    ) -> Result<Volume, String> {
+        let per = stack.columns as usize * stack.rows as usize;
+        let lane = |f: &SharedFrame| match f.samples() {
+            Samples::I16(_) => Some(true),
+            Samples::U16(_) => Some(false),
+            _ => None,
+        };
+        let first = frames.first().and_then(|(f, _)| lane(f));
+        let shareable = first.is_some()
+            && frames.len() == stack.slices.len()
+            && frames.windows(2).all(|w| w[0].1 == w[1].1)
+            && frames.iter().all(|(f, _)| {
+                f.0.frame().color == FrameColor::Monochrome
+                    && f.samples().len() == per
+                    && lane(f) == first
+            });
+        if !shareable {
+            return Volume::from_frames(stack, |k| frames.get(k).map(|(f, m)| (f.0.frame(), *m)));
+        }
+        let modality = frames
+            .first()
+            .map_or(ModalityLut::Identity, |(_, m)| (*m).clone());
+        Ok(Volume {
+            stack,
+            data: VolumeData::Frames(frames.into_iter().map(|(f, _)| f).collect()),
+            modality,
+            padding: None,
+        })
+    }
+
     /// The sampling geometry of `plane` (with `slab`).
     pub fn sampling(&self, plane: &Plane, slab: Option<Slab>) -> Sampling {
         let ascending = match &self.modality {
@@ -207,7 +352,7 @@ impl Volume {
             _ => true,
         };
         let mut g = self.stack.sampling(plane, slab, ascending);
-        if slab.is_some() && !matches!(self.data, VolumeData::F32(_)) {
+        if slab.is_some() && !self.data.is_modality_values() {
             g.padding = self.padding.map(|p| [p.low as f32, p.high as f32]);
         }
         g
@@ -263,11 +408,11 @@ fn slice_sample(
     if !(c >= -0.5 && r >= -0.5 && c <= w as f32 - 0.5 && r <= h as f32 - 0.5) {
         return None;
     }
-    let base = k * (w * h) as usize;
+    let slice = volume.data.slice(k, (w * h) as usize);
     let load = |x: i64, y: i64| {
         let x = x.clamp(0, w - 1) as usize;
         let y = y.clamp(0, h - 1) as usize;
-        volume.data.get(base + y * w as usize + x)
+        slice.get(y * w as usize + x)
     };
     if let Some([lo, hi]) = padding {
         // The voxels with a weight in the sample, as the shader takes them.
@@ -401,13 +546,13 @@ impl<'a> PlaneSampler<'a> {
         let shown = volume.sampling(plane, slab);
         let mut all = shown.clone();
         all.padding = None;
-        let tissue = match (&volume.data, volume.padding) {
-            (VolumeData::F32(_), _) | (_, None) => None,
-            (_, Some(p)) => {
+        let tissue = match volume.padding {
+            Some(p) if !volume.data.is_modality_values() => {
                 let mut g = shown.clone();
                 g.padding = Some([p.low as f32, p.high as f32]);
                 Some(g)
             }
+            _ => None,
         };
         PlaneSampler {
             volume,
@@ -682,5 +827,45 @@ mod tests {
             (orientation_label(u), orientation_label(v)),
             ("R".into(), "I".into())
         );
+    }
+
+    #[test]
+    fn shared_frames_are_the_voxels_without_a_copy_unless_they_differ() {
+        let inputs = [input(0, 0.0, 0.0), input(1, 1.0, 0.0)];
+        let stack = Stack::assemble(&inputs).unwrap_or_else(|e| panic!("{e}"));
+        let frame = |base: i16| Frame {
+            width: 3,
+            height: 3,
+            color: FrameColor::Monochrome,
+            samples: Samples::I16((0..9).map(|i| base + i).collect()),
+            bits_stored: 16,
+            signed: true,
+        };
+        let frames: Vec<std::sync::Arc<Frame>> = vec![
+            std::sync::Arc::new(frame(0)),
+            std::sync::Arc::new(frame(100)),
+        ];
+        let shared = |k: usize| SharedFrame(frames[k].clone());
+        let rescale = |intercept: f64| ModalityLut::Rescale {
+            slope: 1.0,
+            intercept,
+            rescale_type: None,
+        };
+        let (a, b) = (rescale(-1024.0), rescale(-1000.0));
+        let v = Volume::from_shared(stack.clone(), vec![(shared(0), &a), (shared(1), &a)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let VolumeData::Frames(kept) = &v.data else {
+            panic!("copied: {:?}", v.data);
+        };
+        assert!(std::ptr::eq(kept[1].samples(), &frames[1].samples));
+        assert_eq!(v.data.slice(1, 9).get(4), 104.0);
+        assert_eq!(v.data.bytes(), 36);
+        assert!(v.data.is_signed() && !v.data.is_modality_values());
+        assert_eq!(v.modality, a);
+        // Slices that rescale differently: modality values, copied.
+        let v = Volume::from_shared(stack, vec![(shared(0), &a), (shared(1), &b)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(v.data.is_modality_values());
+        assert_eq!(v.data.slice(1, 9).get(4), 104.0 - 1000.0);
     }
 }

@@ -215,22 +215,39 @@ impl Volume {
             r.rows.max(1) as usize,
             r.slices.max(1) as usize,
         );
-        let kept = || {
-            let mut out = Vec::with_capacity(
-                stack.slices.len() * stack.columns as usize * stack.rows as usize,
-            );
-            for k in (0..self.stack.slices.len()).step_by(sk) {
-                for y in (0..h).step_by(sr) {
-                    let row = k * w * h + y * w;
-                    out.extend((0..w).step_by(sc).map(|x| row + x));
+        // Every sc-th voxel of every sr-th row of a slice.
+        fn pick<T: Copy>(
+            v: &[T],
+            (w, h): (usize, usize),
+            (sc, sr): (usize, usize),
+            out: &mut Vec<T>,
+        ) {
+            for y in (0..h).step_by(sr) {
+                if let Some(row) = v.get(y * w..(y + 1) * w) {
+                    out.extend(row.iter().step_by(sc).copied());
                 }
             }
-            out
-        };
-        let data = match &self.data {
-            VolumeData::U16(v) => VolumeData::U16(kept().into_iter().map(|i| v[i]).collect()),
-            VolumeData::I16(v) => VolumeData::I16(kept().into_iter().map(|i| v[i]).collect()),
-            VolumeData::F32(v) => VolumeData::F32(kept().into_iter().map(|i| v[i]).collect()),
+        }
+        let (mut unsigned, mut signed, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        let capacity = stack.slices.len() * stack.columns as usize * stack.rows as usize;
+        match self.data.slice(0, w * h) {
+            SliceData::U16(_) => unsigned.reserve_exact(capacity),
+            SliceData::I16(_) => signed.reserve_exact(capacity),
+            SliceData::F32(_) => values.reserve_exact(capacity),
+        }
+        for k in (0..self.stack.slices.len()).step_by(sk) {
+            match self.data.slice(k, w * h) {
+                SliceData::U16(v) => pick(v, (w, h), (sc, sr), &mut unsigned),
+                SliceData::I16(v) => pick(v, (w, h), (sc, sr), &mut signed),
+                SliceData::F32(v) => pick(v, (w, h), (sc, sr), &mut values),
+            }
+        }
+        let data = if self.data.is_modality_values() {
+            VolumeData::F32(values)
+        } else if self.data.is_signed() {
+            VolumeData::I16(signed)
+        } else {
+            VolumeData::U16(unsigned)
         };
         Volume {
             stack,

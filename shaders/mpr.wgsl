@@ -52,6 +52,9 @@ struct MprParams {
 override SLAB_MODE: u32 = 0u;
 // 1 when the slices are equally spaced (no search for the slice).
 override UNIFORM: u32 = 0u;
+// 1 when the volume is split into bricks (volume1..3 used): otherwise every load is
+// volume0's, without the brick arithmetic (a software rasteriser pays for each branch).
+override BRICKED: u32 = 0u;
 
 // No data (hounsfield_core::volume::NO_DATA). Not the lowest f32: shaders pass through
 // naga, whose WGSL output rounds that to a decimal browsers reject as out of range.
@@ -121,7 +124,7 @@ fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
         clamp(y, 0, i32(params.rows) - 1),
         z,
     );
-    if (b == 0u) {
+    if (BRICKED == 0u || b == 0u) {
         return f32(textureLoad(volume0, p, 0).r);
     } else if (b == 1u) {
         return f32(textureLoad(volume1, p, 0).r);
@@ -145,8 +148,12 @@ fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
     let fy = r - r0;
     let x = i32(c0);
     let y = i32(r0);
-    let b = k / params.brick_slices;
-    let z = i32(k - b * params.brick_slices);
+    var b = 0u;
+    var z = i32(k);
+    if (BRICKED == 1u) {
+        b = k / params.brick_slices;
+        z = i32(k - b * params.brick_slices);
+    }
     let v00 = voxel(x, y, b, z);
     let v10 = voxel(x + 1, y, b, z);
     let v01 = voxel(x, y + 1, b, z);

@@ -262,6 +262,7 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
     // Settled after the load: the stack view's memory, before any plane.
     std::thread::sleep(Duration::from_millis(500));
     let stack_peak = viewer.memory("VmHWM");
+    let stack_now = viewer.memory("VmRSS");
     x.xdotool(&["search", "--sync", "--name", "^Hounsfield$", "windowfocus"])?;
     let viewport = |s: &serde_json::Value| -> [f64; 4] {
         std::array::from_fn(|k| s["viewport"][k].as_f64().unwrap_or(0.0))
@@ -324,6 +325,7 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
         return Err("the drag did not change the planes' window".into());
     }
     let peak = viewer.memory("VmHWM");
+    let planes_now = viewer.memory("VmRSS");
     let by_action = viewer.frames_by_action();
 
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
@@ -385,6 +387,11 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
         "| peak resident memory, with the planes | {:.1} MiB ({:.2} x the pixels) |",
         mib(peak),
         peak as f64 / pixels.max(1) as f64
+    );
+    println!(
+        "| resident memory now, stack view / with the planes | {:.1} MiB / {:.1} MiB |",
+        mib(stack_now),
+        mib(planes_now)
     );
     println!("| series pixel bytes (decoded) | {:.1} MiB |", mib(pixels));
     println!();

@@ -78,7 +78,8 @@ pub(crate) struct MprPipelines {
         wgpu::PipelineLayout,
         wgpu::ShaderModule,
     )>,
-    cache: std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32), wgpu::RenderPipeline>>,
+    cache:
+        std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32, u32), wgpu::RenderPipeline>>,
 }
 
 impl MprPipelines {
@@ -163,15 +164,17 @@ impl MprPipelines {
         kind: TexKind,
         slab: u32,
         uniform: u32,
+        bricked: u32,
     ) -> wgpu::RenderPipeline {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = cache.get(&(kind, slab, uniform)) {
+        if let Some(p) = cache.get(&(kind, slab, uniform, bricked)) {
             return p.clone();
         }
         let (_, _, layout, module) = self.layout(kind);
         let constants = [
             ("SLAB_MODE", f64::from(slab)),
             ("UNIFORM", f64::from(uniform)),
+            ("BRICKED", f64::from(bricked)),
         ];
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("hounsfield mpr"),
@@ -201,7 +204,7 @@ impl MprPipelines {
             multiview_mask: None,
             cache: None,
         });
-        cache.insert((kind, slab, uniform), pipeline.clone());
+        cache.insert((kind, slab, uniform, bricked), pipeline.clone());
         pipeline
     }
 }
@@ -503,7 +506,10 @@ impl Renderer {
             Some(SlabMode::Mean) => 3,
         };
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
-        let pipeline = self.mpr.pipeline(&self.device, volume.kind, slab, uniform);
+        let bricked = u32::from(volume.bricks > 1);
+        let pipeline = self
+            .mpr
+            .pipeline(&self.device, volume.kind, slab, uniform, bricked);
         let mut image = match previous {
             Some(img) if img.size() == (columns, rows) && img.render_target.is_some() => img,
             _ => self.float_target(columns, rows),

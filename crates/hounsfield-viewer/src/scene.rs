@@ -1,6 +1,7 @@
 //! What the viewers keep on the GPU for a [`Model`], and how they draw its panes: the
-//! frames of each instance uploaded once when first shown, the series volume as one 3D
-//! texture, and one resampled image per plane view, recomputed only when its plane or
+//! frames of each instance uploaded when first shown (the most recently shown kept, up
+//! to [`IMAGE_CACHE_BYTES`]), the series volume as 3D textures, and one resampled image
+//! per plane view, recomputed only when its plane or
 //! slab changes. Platform-free: the caller owns the device, the surface and the render
 //! pass.
 //!
@@ -54,10 +55,21 @@ pub struct PaneDraw {
     pub shutter: Option<DrawState>,
 }
 
+/// The most bytes of images (with their layers) the scene keeps on the GPU besides the
+/// one on screen; counted as 4 bytes a sample.
+pub const IMAGE_CACHE_BYTES: usize = 64 << 20;
+
 /// The GPU side of a [`Model`].
 #[derive(Default)]
 pub struct Scene {
     images: HashMap<u64, GpuImage>,
+    /// The images on the GPU, least recently shown first, with their bytes: beyond
+    /// [`IMAGE_CACHE_BYTES`] the oldest go (with their overlays, shutters and segments),
+    /// so that scrolling a thousand slices does not keep a thousand textures (on a CPU
+    /// device, in the process's memory).
+    recent: std::collections::VecDeque<(u64, usize)>,
+    /// [`IMAGE_CACHE_BYTES`] unless set ([`set_image_cache_bytes`](Self::set_image_cache_bytes)).
+    cache_bytes: Option<usize>,
     /// The overlay masks of each image with overlays, one layer per frame.
     overlays: HashMap<u64, GpuImage>,
     /// The display shutter of each image as shown ([`Model::shutter_of`]), for its frame
@@ -161,6 +173,32 @@ impl Scene {
         })
     }
 
+    /// Sets how many bytes of recently shown images (4 bytes a sample) stay on the GPU
+    /// besides the one on screen (default [`IMAGE_CACHE_BYTES`]): more makes scrolling
+    /// back over many slices upload less, on devices with the memory for it.
+    pub fn set_image_cache_bytes(&mut self, bytes: usize) {
+        self.cache_bytes = Some(bytes);
+    }
+
+    /// Marks image `id` (of `bytes` on the GPU) as the last shown, and lets the least
+    /// recently shown images go while the cache is over [`IMAGE_CACHE_BYTES`].
+    fn touch(&mut self, id: u64, bytes: usize) {
+        self.recent.retain(|(x, _)| *x != id);
+        self.recent.push_back((id, bytes));
+        let mut total: usize = self.recent.iter().map(|(_, b)| b).sum();
+        let budget = self.cache_bytes.unwrap_or(IMAGE_CACHE_BYTES);
+        while total > budget && self.recent.len() > 1 {
+            let Some((old, b)) = self.recent.pop_front() else {
+                break;
+            };
+            total -= b;
+            self.images.remove(&old);
+            self.overlays.remove(&old);
+            self.shutters.remove(&old);
+            self.segments.remove(&old);
+        }
+    }
+
     /// Uploads the slice on screen if it is not on the GPU yet (a failure is reported
     /// once, as a message).
     pub fn ensure_uploaded(&mut self, renderer: &Renderer, model: &mut Model) {
@@ -168,12 +206,26 @@ impl Scene {
             return;
         };
         let (id, name, image) = (inst.id, inst.file.name().to_string(), image.clone());
-        if self.images.contains_key(&id) || self.upload_failed.contains(&id) {
+        if self.upload_failed.contains(&id) {
+            return;
+        }
+        // The frames' bytes stand for the image's textures and layers.
+        let bytes = image
+            .frames
+            .iter()
+            .map(|f| f.samples.len() * 4)
+            .sum::<usize>();
+        let cached = self.images.contains_key(&id);
+        if cached {
+            if self.recent.back().map(|(x, _)| *x) != Some(id) {
+                self.touch(id, bytes);
+            }
             return;
         }
         match renderer.upload(&image.frames, image.palette.as_ref()) {
             Ok(gpu) => {
                 self.images.insert(id, gpu);
+                self.touch(id, bytes);
                 if !image.overlays.is_empty() {
                     // One layer per frame, 0 / 1 per pixel (empty layers where a frame has
                     // no overlay).
@@ -572,5 +624,73 @@ fn prepare_current(
             model.message(format!("cannot draw {what}: {e}"));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Action;
+    use crate::model::tests::instance;
+
+    #[test]
+    fn the_gpu_keeps_only_the_recently_shown_images() {
+        let gpu = match hounsfield_render::headless::Headless::new() {
+            Ok(g) => g,
+            Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!("no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e}")
+            }
+            Err(e) => {
+                eprintln!("\n*** SKIPPED: no GPU adapter ({e}) ***\n");
+                return;
+            }
+        };
+        let mut m = Model::new();
+        let values: Vec<i16> = (0..16).collect();
+        for id in 1..=10u64 {
+            let mut inst = instance(id, id as f64, &values, None);
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        let mut scene = Scene::default();
+        // Three 4 x 4 images, at 4 bytes a sample.
+        scene.set_image_cache_bytes(3 * 64);
+        let shown = |m: &Model| m.current.map(|c| c.id).unwrap_or_default();
+        m.apply(Action::FirstSlice);
+        let mut order = Vec::new();
+        for k in 0..10 {
+            if k > 0 {
+                m.apply(Action::Slice(1));
+            }
+            scene.ensure_uploaded(gpu.renderer(), &mut m);
+            order.push(shown(&m));
+            assert!(
+                scene.images.contains_key(&shown(&m)),
+                "slice {k} not uploaded"
+            );
+            assert!(
+                scene.images.len() <= 3,
+                "{} images kept",
+                scene.images.len()
+            );
+        }
+        let mut kept: Vec<u64> = scene.images.keys().copied().collect();
+        kept.sort_unstable();
+        let mut last: Vec<u64> = order[7..].to_vec();
+        last.sort_unstable();
+        assert_eq!(kept, last, "the three last shown are kept");
+        // Back to a kept one: it becomes the most recent, and the next new image lets
+        // the oldest other one go.
+        m.apply(Action::Slice(-2));
+        scene.ensure_uploaded(gpu.renderer(), &mut m);
+        assert_eq!(shown(&m), order[7]);
+        m.apply(Action::FirstSlice);
+        scene.ensure_uploaded(gpu.renderer(), &mut m);
+        let mut kept: Vec<u64> = scene.images.keys().copied().collect();
+        kept.sort_unstable();
+        let mut want = vec![order[0], order[7], order[9]];
+        want.sort_unstable();
+        assert_eq!(kept, want);
     }
 }

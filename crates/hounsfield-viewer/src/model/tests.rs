@@ -8,7 +8,7 @@ use hounsfield_core::volume::{Stack, StackInput};
 use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
 
 /// A CT-like instance with `frames` frames of 4 x 4 pixels.
-pub(super) fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
+pub(crate) fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
     let frame = Frame {
         width: 4,
         height: 4,

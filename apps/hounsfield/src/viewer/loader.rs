@@ -304,15 +304,17 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
         });
         return;
     }
-    let file = Arc::new(file);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    // The viewer gets the header; the encoded pixels stay here and go once decoded,
+    // however far behind the viewer is in taking the events.
     sink(LoadEvent::Parsed {
         batch,
         id,
-        file: file.clone(),
+        file: Arc::new(file.without_pixel_data()),
         info: Box::new(InstanceInfo::from_file(&file)),
     });
     let result = DecodedImage::decode_within(&file, budget);
+    drop(file);
     sink(LoadEvent::Decoded { id, result });
 }
 

@@ -103,6 +103,18 @@ struct App {
     cpu: Option<(CpuScene, Vec<u8>)>,
 }
 
+/// Large blocks (file bytes, frames, upload staging: 128 KiB and more) are mapped and
+/// returned to the system when freed. glibc otherwise raises its mapping threshold after
+/// the first such block is freed and serves the next ones from its heaps, which keep the
+/// freed memory: a 3,000-slice load kept about 400 MiB of freed file bytes resident.
+fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// Runs the viewer until its window closes.
 /// The decode limits of the command line (MiB), defaults where not given: 16 GiB per
 /// file, and per load three quarters of the machine's memory (at most 64 GiB).
@@ -130,6 +142,7 @@ fn physical_memory() -> Option<u64> {
 }
 
 pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    return_large_blocks();
     let event_loop = EventLoop::<UserEvent>::with_user_event().build()?;
     event_loop.set_control_flow(ControlFlow::Wait);
     let proxy = Arc::new(Mutex::new(event_loop.create_proxy()));

@@ -67,9 +67,11 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_d
 HOUNSFIELD_RENDERER=webgpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 HOUNSFIELD_RENDERER=cpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 step "viewer benchmark, smoke run (the real run: hounsfield bench viewer, 1,000 slices)"
-"$target_dir/debug/hounsfield" bench viewer "${HOUNSFIELD_SHARED_DATA:-../shared/data}/ct-philips-brain" --steps 10
+"$target_dir/debug/hounsfield" bench viewer "${HOUNSFIELD_SHARED_DATA:-../shared/data}/ct-philips-brain" --steps 10 --volume-budget 4
 step "peer benchmark, smoke run (one load each; the real run: bash apps/hounsfield-web/bench/peers.sh)"
 bash apps/hounsfield-web/bench/peers.sh --runs 1 --seconds 0.5
+step "the page with a series, smoke run (the real run: node apps/hounsfield-web/bench/series.mjs FOLDER)"
+node apps/hounsfield-web/bench/series.mjs --seconds 0.5
 step "browser extension (Chromium with dist/extension loaded; web-ext lint of the Firefox build)"
 HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/extension.mjs
 step "library crates packaged as crates.io would build them"

@@ -336,6 +336,28 @@ try {
   );
   check(d <= 2, `M: sagittal pane ${sag[2]} x ${sag[3]} through x = ${s.crosshair[0].toFixed(2)} mm; max diff ${d} vs native plane`);
   const planesMemory = await memoryOf();
+  // A volume budget under the series' 14 MiB: the planes come from every 2nd column and
+  // row, the status says so, and the pane equals the native plane with the same budget.
+  const crosshairBefore = s.crosshair;
+  await page.evaluate(() => window.hounsfield.setVolumeBudget(4));
+  const reducedSaid = '256 x 256 x 28 of 512 x 512 x 28 voxels (memory budget 4 MiB)';
+  s = await waitFor('the reduced planes', (s) => s.mpr_reduction === reducedSaid && s.crosshair && s.image_drawn, 20000);
+  [px, sag] = await settledPane(1);
+  d = maxDiff(
+    px,
+    nativeRender(path.join(shared, 'ct-philips-brain'), [sag[2], sag[3]], [
+      '--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.plane_window[0]},${s.plane_window[1]}`,
+      '--volume-budget', '4',
+    ]),
+    sag,
+  );
+  check(
+    s.mpr_reduction === reducedSaid && d <= 2,
+    `volume budget 4 MiB: "${s.mpr_reduction}"; sagittal pane max diff ${d} vs native plane with --volume-budget 4 (crosshair ${crosshairBefore[0].toFixed(2)} -> ${s.crosshair[0].toFixed(2)} mm)`,
+  );
+  await page.evaluate(() => window.hounsfield.setVolumeBudget(0));
+  s = await waitFor('the full planes again', (s) => s.mpr_reduction === null && s.crosshair && s.image_drawn, 20000);
+  check(s.mpr_reduction === null, 'no volume budget: the full volume again');
   memoryLine = `page memory with the 28-slice 512 x 512 CT: wasm ${mib(stackMemory.wasm)} MiB, JS heap ${mib(stackMemory.jsHeap)} MiB; with the planes: wasm ${mib(planesMemory.wasm)} MiB, JS heap ${mib(planesMemory.jsHeap)} MiB`;
   await page.keyboard.press('m');
   await page.keyboard.press('m');

@@ -442,6 +442,8 @@ window.hounsfield = {
   setFusion: (index) => viewer.setFusion(index),
   // {colormap, opacity, window: [centre, width] or null}.
   setFusionStyle: (style) => viewer.setFusionStyle(style),
+  // The planes' volume budget in MiB (0: none); a larger series is shown reduced.
+  setVolumeBudget: (mib) => viewer.setVolumeBudget(mib),
   // Reloads the page drawing with 'cpu' or 'webgpu' (or 'auto').
   setRenderer(path) {
     const params = new URLSearchParams(location.search);

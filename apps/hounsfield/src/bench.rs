@@ -107,6 +107,18 @@ pub enum BenchCommand {
     /// One measured load of `bench volume`, in its own process; prints JSON.
     #[command(hide = true)]
     VolumeRun { folder: PathBuf },
+    /// Builds (once) the 512 x 512 CT series of --slices slices that `bench viewer` and
+    /// the page's series bench open (from ../shared/data/ct-philips-brain, new positions
+    /// and UIDs, under target/bench) and prints its folder.
+    Series {
+        /// Slices of the series.
+        #[arg(long, default_value_t = 1000)]
+        slices: usize,
+        /// Python with pydicom and NumPy (default: $HOUNSFIELD_PYTHON,
+        /// target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
@@ -129,6 +141,11 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             python,
         } => volume(folder, slices.max(2), runs.max(1), python),
         BenchCommand::VolumeRun { folder } => volume_run(&folder),
+        BenchCommand::Series { slices, python } => {
+            let folder = bench_series(None, slices.max(2), &find_python(python))?;
+            println!("{}", folder.display());
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Viewer {
             folder,
             slices,

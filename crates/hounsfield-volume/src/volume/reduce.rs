@@ -270,8 +270,14 @@ impl Volume {
         let volume = fill(stack.reduced(Reduction {
             slices: r.slices,
             ..Reduction::FULL
-        }))?
-        .reduced(Reduction { slices: 1, ..r });
+        }))?;
+        // (At the full resolution in the plane, the volume as filled: no copy.)
+        let in_plane = Reduction { slices: 1, ..r };
+        let volume = if in_plane.is_full() {
+            volume
+        } else {
+            volume.reduced(in_plane)
+        };
         // Slices that rescale differently make 4-byte voxels: step again if needed.
         if limits
             .max_bytes

@@ -54,7 +54,15 @@ impl DicomWebUrl {
     /// Parses `ROOT[/studies/UID[/series/UID[/instances/UID]]]`.
     pub fn parse(s: &str) -> Result<DicomWebUrl, Error> {
         let bad = |m: &str| Error::new(&redact(s), "", ErrorKind::Url(m.to_string()));
-        let mut url = reqwest::Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
+        let mut url = reqwest::Url::parse(s.trim()).map_err(|e| {
+            // Host names are taken in ASCII only (no Unicode IDNA tables are built in).
+            match s.trim().split('/').nth(2) {
+                Some(host) if !host.is_ascii() => {
+                    bad("a host name with letters outside ASCII: give its ASCII (xn--) form")
+                }
+                _ => bad(&e.to_string()),
+            }
+        })?;
         if url.scheme() != "http" && url.scheme() != "https" {
             return Err(bad("only http and https are supported"));
         }
@@ -167,6 +175,10 @@ mod tests {
         assert!(DicomWebUrl::parse("http://h/studies/").is_err());
         assert!(DicomWebUrl::parse("http://h/studies/abc").is_err());
         assert!(DicomWebUrl::parse("ftp://h/").is_err());
+        let e = DicomWebUrl::parse("http://bücher.example/dicom-web").unwrap_err();
+        assert!(e.to_string().contains("(xn--) form"), "{e}");
+        let u = DicomWebUrl::parse("http://xn--bcher-kva.example/dicom-web").unwrap();
+        assert_eq!(u.root, "http://xn--bcher-kva.example/dicom-web");
         let e = DicomWebUrl::parse("http://u:p%40ss@h/x/studies/x").unwrap_err();
         assert!(!e.to_string().contains("p%40ss"), "{e}");
         let u = DicomWebUrl::parse("http://u:p%40ss@h/x/studies/1").unwrap();

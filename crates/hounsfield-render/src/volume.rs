@@ -270,7 +270,7 @@ impl Renderer {
     /// The largest volume [`upload_volume`](Self::upload_volume) takes: the device's
     /// largest 3D texture side in columns and rows, [`MAX_BRICKS`] times it in slices.
     /// Larger volumes are shown reduced ([`Volume::reduced`],
-    /// [`Volume::from_frames_within`]).
+    /// [`Volume::within`]).
     pub fn volume_limits(&self) -> VolumeLimits {
         let max = self.device.limits().max_texture_dimension_3d;
         VolumeLimits {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, serveFiles } from '../tests/common.mjs';
+import { CHROMIUM_ARGS, privateMemory, rendererProcesses as renderers, serveFiles } from '../tests/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -73,28 +73,6 @@ const browser = await chromium.launch({
   args: ['--headless', ...CHROMIUM_ARGS],
 });
 
-// Chromium's renderer processes (Linux /proc), and the private memory of one: each fresh
-// context's page gets its own renderer, where its workers run too.
-function renderers() {
-  return fs.readdirSync('/proc').filter((pid) => {
-    try {
-      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('--type=renderer');
-    } catch {
-      return false;
-    }
-  });
-}
-function resident(pid) {
-  try {
-    // Private memory (USS): what the process holds alone, not the shared libraries.
-    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (k) => Number((t.match(new RegExp(`${k}:\\s+(\\d+) kB`)) || [0, 0])[1]);
-    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
 // One fresh page load: what it measures, or {error}.
 async function measure(script, extra, fileIndex, windows) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 1024 } });
@@ -140,9 +118,7 @@ async function measure(script, extra, fileIndex, windows) {
       }
       return times.sort((a, b) => a - b)[2];
     });
-    const memory = renderers()
-      .filter((pid) => !before.has(pid))
-      .reduce((sum, pid) => sum + resident(pid), 0);
+    const memory = privateMemory(renderers().filter((pid) => !before.has(pid)));
     const download = [...code].filter((f) => f && fs.existsSync(f)).reduce((s, f) => s + gz(f), 0);
     return { name, first, fps, forced, download, memory, errors };
   } catch (e) {

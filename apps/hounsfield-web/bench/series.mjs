@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, serveFiles } from '../tests/common.mjs';
+import { CHROMIUM_ARGS, privateMemory, rendererProcesses as renderers, serveFiles } from '../tests/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -41,27 +41,6 @@ const browser = await chromium.launch({
   headless: true,
   args: ['--headless', ...CHROMIUM_ARGS],
 });
-
-function renderers() {
-  return fs.readdirSync('/proc').filter((pid) => {
-    try {
-      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('--type=renderer');
-    } catch {
-      return false;
-    }
-  });
-}
-function privateMemory(pids) {
-  return pids.reduce((sum, pid) => {
-    try {
-      const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      const kb = (k) => Number((t.match(new RegExp(`${k}:\\s+(\\d+) kB`)) || [0, 0])[1]);
-      return sum + (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
 
 async function measure(renderer) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1024 } });

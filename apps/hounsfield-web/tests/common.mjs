@@ -120,3 +120,29 @@ export async function serveFiles(resolve, handle = () => false) {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   return { server, base: `http://127.0.0.1:${server.address().port}` };
 }
+
+// Chromium's renderer processes (Linux /proc): each fresh context's page gets its own,
+// where its workers run too.
+export function rendererProcesses() {
+  return fs.readdirSync('/proc').filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}
+
+// The private memory (USS: what a process holds alone, not the shared libraries) of the
+// processes `pids`, in bytes.
+export function privateMemory(pids) {
+  return pids.reduce((sum, pid) => {
+    try {
+      const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const kb = (k) => Number((t.match(new RegExp(`${k}:\\s+(\\d+) kB`)) || [0, 0])[1]);
+      return sum + (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}

@@ -1,25 +1,111 @@
 //! The planes layout of a tilted series against the CPU resampling, and the crosshair.
 
 use super::*;
+use hounsfield_core::volume::Volume;
+use std::sync::Arc;
+
+/// The tilted CT as the core assembles it from its folder, independently of the viewer:
+/// the folder, the volume, its first slice's file and its middle slice's window (the
+/// planes' default).
+struct TiltedCt {
+    dir: PathBuf,
+    volume: Volume,
+    first: Arc<DicomFile>,
+    middle_window: (f64, f64),
+}
+
+fn tilted_ct() -> Option<TiltedCt> {
+    use hounsfield_core::folder::Catalog;
+    let dir = shared("ct-ge-tilt")?;
+    let catalog = Catalog::scan(std::slice::from_ref(&dir));
+    let volume = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
+    let open = |k: usize| {
+        let s = &volume.stack.slices[k];
+        catalog.open(s.instance).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let first = open(0);
+    let middle = volume.stack.slices.len() / 2;
+    let middle_window = open(middle)
+        .display_parameters(volume.stack.slices[middle].frame)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .windows
+        .first()
+        .map(|w| (w.center, w.width))
+        .expect("the middle slice has a window");
+    Some(TiltedCt {
+        dir,
+        volume,
+        first,
+        middle_window,
+    })
+}
+
+/// Each of the three panes of `s` (on `screen`) against the CPU resampling of `volume`'s
+/// axial, sagittal and coronal planes through `center`, windowed at `window`: within 2
+/// grey levels over more than half of each pane.
+fn panes_follow_the_cpu_resampling(
+    screen: &[u8],
+    s: &Value,
+    (volume, first): (&Volume, &DicomFile),
+    window: (f64, f64),
+    center: [f64; 3],
+    what: &str,
+) {
+    use hounsfield_core::volume::{Convention, Orientation};
+    let orientations = [
+        Orientation::Axial,
+        Orientation::Sagittal,
+        Orientation::Coronal,
+    ];
+    for (k, o) in orientations.iter().enumerate() {
+        let plane = volume
+            .stack
+            .standard_plane(*o, Convention::Radiological, center);
+        let [_, _, w, h] = pane(s, Some(k));
+        let reference = plane_reference(volume, first, &plane, None, window, w, h);
+        let (worst, n) = compare_pane(screen, s, pane(s, Some(k)), &reference);
+        println!(
+            "{o:?} pane {w} x {h}, {what}: screen vs CPU resampling max diff {worst} over {n} pixels"
+        );
+        assert!(
+            n > (w * h / 2) as usize,
+            "{o:?}: too few pixels compared ({n})"
+        );
+        assert!(
+            worst <= 2,
+            "{o:?}: screen differs from the CPU resampling by {worst}"
+        );
+    }
+}
+
+/// M, with the pointer out of the way; the status once the three planes are drawn.
+fn show_planes(x: &Xvfb, viewer: &mut Viewer) -> Value {
+    x.focus(VIEWER_WINDOW);
+    x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
+    x.xdotool(&["key", "m"]);
+    viewer.wait("three planes", |s| {
+        s["layout"] == "Planes"
+            && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
+            && s["hover_value"] == false
+    })
+}
 
 #[test]
 fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
-    use hounsfield_core::folder::Catalog;
     use hounsfield_core::volume::{Convention, Orientation, Slab, SlabMode};
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     if !tools_present() {
         return;
     }
-    let Some(dir) = shared("ct-ge-tilt") else {
+    let Some(TiltedCt {
+        dir,
+        volume,
+        first,
+        middle_window,
+    }) = tilted_ct()
+    else {
         return;
     };
-    // The volume as the core assembles it from the folder, independently of the viewer.
-    let catalog = Catalog::scan(std::slice::from_ref(&dir));
-    let volume = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
-    let first_slice = &volume.stack.slices[0];
-    let first = catalog
-        .open(first_slice.instance)
-        .unwrap_or_else(|e| panic!("{e}"));
     let orientations = [
         Orientation::Axial,
         Orientation::Sagittal,
@@ -32,16 +118,6 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
     });
     // Planes take the window of the volume's middle slice (the stack shows the first
     // slice, with its own).
-    let middle = &volume.stack.slices[volume.stack.slices.len() / 2];
-    let middle_window = catalog
-        .open(middle.instance)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .display_parameters(middle.frame)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .windows
-        .first()
-        .map(|w| (w.center, w.width))
-        .expect("the middle slice has a window");
     assert_eq!(window(&s), {
         let w = &first
             .display_parameters(0)
@@ -53,14 +129,7 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
 
     // 1. M: axial, sagittal and coronal panes through the centre of the volume, each
     //    equal to the CPU resampling of the sorted, sheared stack.
-    x.focus(VIEWER_WINDOW);
-    x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
-    x.xdotool(&["key", "m"]);
-    let s = viewer.wait("three planes", |s| {
-        s["layout"] == "Planes"
-            && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
-            && s["hover_value"] == false
-    });
+    let s = show_planes(&x, &mut viewer);
     assert_eq!(s["mpr"]["volume_slices"], 28);
     assert_eq!(
         (s["plane_window"][0].as_f64(), s["plane_window"][1].as_f64()),
@@ -74,23 +143,14 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
         "crosshair {got:?}, volume centre {center:?}"
     );
     let screen = x.capture(&viewer.dir);
-    for (k, o) in orientations.iter().enumerate() {
-        let plane = volume
-            .stack
-            .standard_plane(*o, Convention::Radiological, center);
-        let [_, _, w, h] = pane(&s, Some(k));
-        let reference = plane_reference(&volume, &first, &plane, None, file_window, w, h);
-        let (worst, n) = compare_pane(&screen, &s, pane(&s, Some(k)), &reference);
-        println!("{o:?} pane {w} x {h}: screen vs CPU resampling max diff {worst} over {n} pixels");
-        assert!(
-            n > (w * h / 2) as usize,
-            "{o:?}: too few pixels compared ({n})"
-        );
-        assert!(
-            worst <= 2,
-            "{o:?}: screen differs from the CPU resampling by {worst}"
-        );
-    }
+    panes_follow_the_cpu_resampling(
+        &screen,
+        &s,
+        (&volume, &first),
+        file_window,
+        center,
+        "the volume",
+    );
 
     // 2. A click in the axial pane moves the crosshair there; the sagittal and coronal
     //    planes move through it.
@@ -192,36 +252,25 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
 /// says so, and each pane equals the CPU resampling of that reduced volume.
 #[test]
 fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
-    use hounsfield_core::folder::Catalog;
-    use hounsfield_core::volume::{Convention, Orientation, Reduction};
+    use hounsfield_core::volume::Reduction;
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     if !tools_present() {
         return;
     }
-    let Some(dir) = shared("ct-ge-tilt") else {
+    let Some(TiltedCt {
+        dir,
+        volume: full,
+        first,
+        middle_window: window,
+    }) = tilted_ct()
+    else {
         return;
     };
-    let catalog = Catalog::scan(std::slice::from_ref(&dir));
-    let full = catalog.volume(0).unwrap_or_else(|e| panic!("{e}"));
     let small = full.reduced(Reduction {
         columns: 2,
         rows: 2,
         slices: 1,
     });
-    let middle = &full.stack.slices[full.stack.slices.len() / 2];
-    let middle_file = catalog
-        .open(middle.instance)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let window = middle_file
-        .display_parameters(middle.frame)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .windows
-        .first()
-        .map(|w| (w.center, w.width))
-        .expect("the middle slice has a window");
-    let first = catalog
-        .open(full.stack.slices[0].instance)
-        .unwrap_or_else(|e| panic!("{e}"));
     let x = Xvfb::start(SCREEN);
     let mut viewer = Viewer::start_with(
         &x,
@@ -232,14 +281,7 @@ fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
     viewer.wait("the series", |s| {
         s["loaded"] == true && s["image_drawn"] == true
     });
-    x.focus(VIEWER_WINDOW);
-    x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
-    x.xdotool(&["key", "m"]);
-    let s = viewer.wait("three planes", |s| {
-        s["layout"] == "Planes"
-            && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
-            && s["hover_value"] == false
-    });
+    let s = show_planes(&x, &mut viewer);
     let said = "256 x 256 x 28 of 512 x 512 x 28 voxels (memory budget 4 MiB)";
     assert_eq!(s["mpr_reduction"], said);
     assert!(
@@ -249,32 +291,13 @@ fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
         "{}",
         s["messages"]
     );
-    let center = small.stack.center();
     let screen = x.capture(&viewer.dir);
-    for (k, o) in [
-        Orientation::Axial,
-        Orientation::Sagittal,
-        Orientation::Coronal,
-    ]
-    .iter()
-    .enumerate()
-    {
-        let plane = small
-            .stack
-            .standard_plane(*o, Convention::Radiological, center);
-        let [_, _, w, h] = pane(&s, Some(k));
-        let reference = plane_reference(&small, &first, &plane, None, window, w, h);
-        let (worst, n) = compare_pane(&screen, &s, pane(&s, Some(k)), &reference);
-        println!(
-            "{o:?} pane {w} x {h}, reduced volume: screen vs CPU resampling max diff {worst} over {n} pixels"
-        );
-        assert!(
-            n > (w * h / 2) as usize,
-            "{o:?}: too few pixels compared ({n})"
-        );
-        assert!(
-            worst <= 2,
-            "{o:?}: screen differs from the CPU resampling by {worst}"
-        );
-    }
+    panes_follow_the_cpu_resampling(
+        &screen,
+        &s,
+        (&small, &first),
+        window,
+        small.stack.center(),
+        "the reduced volume",
+    );
 }

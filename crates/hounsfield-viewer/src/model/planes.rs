@@ -138,15 +138,7 @@ impl Model {
             return false;
         }
         self.volume_limits = limits;
-        let fits = self.mpr.as_ref().is_none_or(|m| {
-            let s = &m.volume.stack;
-            s.columns <= limits.max_columns
-                && s.rows <= limits.max_rows
-                && s.slices.len() as u64 <= u64::from(limits.max_slices)
-                && limits
-                    .max_bytes
-                    .is_none_or(|max| m.volume.data.bytes() as u64 <= max)
-        });
+        let fits = self.mpr.as_ref().is_none_or(|m| limits.fits(&m.volume));
         if self.mpr_series.is_none() || (fits && self.mpr_reduction.is_none()) {
             return false;
         }
@@ -197,11 +189,7 @@ impl Model {
             volume.padding = padding;
         }
         let reduced = (!r.is_full()).then(|| {
-            let (c, w, n) = full;
-            let why = if c > limits.max_columns
-                || w > limits.max_rows
-                || u64::from(n) > u64::from(limits.max_slices)
-            {
+            let why = if !limits.sides_fit(full) {
                 "larger than the device's 3D textures".to_string()
             } else {
                 format!(

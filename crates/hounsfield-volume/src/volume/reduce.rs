@@ -47,6 +47,23 @@ pub struct VolumeLimits {
     pub max_bytes: Option<u64>,
 }
 
+impl VolumeLimits {
+    /// Whether a `columns` x `rows` x `slices` volume is within the sides.
+    pub fn sides_fit(&self, (columns, rows, slices): (u32, u32, u32)) -> bool {
+        columns <= self.max_columns && rows <= self.max_rows && slices <= self.max_slices
+    }
+
+    /// Whether `volume` is within the sides and the bytes.
+    pub fn fits(&self, volume: &Volume) -> bool {
+        let s = &volume.stack;
+        let slices = u32::try_from(s.slices.len()).unwrap_or(u32::MAX);
+        self.sides_fit((s.columns, s.rows, slices))
+            && self
+                .max_bytes
+                .is_none_or(|max| volume.data.bytes() as u64 <= max)
+    }
+}
+
 impl Default for VolumeLimits {
     /// No limit.
     fn default() -> Self {
@@ -279,10 +296,7 @@ impl Volume {
             volume.reduced(in_plane)
         };
         // Slices that rescale differently make 4-byte voxels: step again if needed.
-        if limits
-            .max_bytes
-            .is_some_and(|max| volume.data.bytes() as u64 > max)
-        {
+        if !limits.fits(&volume) {
             let again = Reduction::within(limits, &volume.stack, 4)?;
             let r = Reduction {
                 columns: r.columns * again.columns,

@@ -165,8 +165,9 @@ impl Drop for Viewer {
     }
 }
 
-fn viewport(s: &Value) -> [u32; 4] {
-    let v: Vec<u32> = s["viewport"]
+/// A rectangle `[x, y, width, height]` of the status, `what` naming it in the failure.
+fn rect_of(v: &Value, what: &dyn std::fmt::Display) -> [u32; 4] {
+    let r: Vec<u32> = v
         .as_array()
         .map(|a| {
             a.iter()
@@ -174,8 +175,12 @@ fn viewport(s: &Value) -> [u32; 4] {
                 .collect()
         })
         .unwrap_or_default();
-    v.try_into()
-        .unwrap_or_else(|_| panic!("no viewport in {s}"))
+    r.try_into()
+        .unwrap_or_else(|_| panic!("no rectangle in {what}"))
+}
+
+fn viewport(s: &Value) -> [u32; 4] {
+    rect_of(&s["viewport"], s)
 }
 
 fn window(s: &Value) -> (f64, f64) {
@@ -290,13 +295,13 @@ fn gpu_reference(file: &DicomFile, frame: &Frame, center: f64, width: f64, view:
         .collect()
 }
 
-/// The CPU reference of the image on screen (status `s`): plain, and with `layer` (on the
-/// image's pixel grid) laid over it through the nearest-sample view.
-fn reference_with_layer(
+/// The CPU reference of the image on screen (status `s`): plain, and with `paint` applied
+/// to a copy through the view the screen shows.
+fn reference_painted(
     file: &DicomFile,
     frame: &Frame,
     s: &Value,
-    layer: &hounsfield_core::layers::composite::LayerImage,
+    paint: impl FnOnce(&mut hounsfield_core::pipeline::RenderedImage, &View),
 ) -> (Vec<u8>, Vec<u8>) {
     let (c, w) = window(s);
     let [_, _, vw, vh] = viewport(s);
@@ -309,12 +314,25 @@ fn reference_with_layer(
         pixels: plain.clone(),
         pipeline: None,
     };
-    let nearest = View {
-        filter: Filter::Nearest,
-        ..view
-    };
-    hounsfield_core::layers::composite::composite(&mut with, &nearest, layer);
+    paint(&mut with, &view);
     (plain, with.pixels)
+}
+
+/// [`reference_painted`] with `layer` (on the image's pixel grid) laid over it through
+/// the nearest-sample view.
+fn reference_with_layer(
+    file: &DicomFile,
+    frame: &Frame,
+    s: &Value,
+    layer: &hounsfield_core::layers::composite::LayerImage,
+) -> (Vec<u8>, Vec<u8>) {
+    reference_painted(file, frame, s, |with, view| {
+        let nearest = View {
+            filter: Filter::Nearest,
+            ..*view
+        };
+        hounsfield_core::layers::composite::composite(with, &nearest, layer);
+    })
 }
 
 /// Per pixel of the pane of status `s`, the one of `references` (RGB, the pane's size)
@@ -370,15 +388,7 @@ fn pane(s: &Value, plane: Option<usize>) -> [u32; 4] {
         .as_array()
         .and_then(|a| a.iter().find(|p| p["pane"] == want))
         .unwrap_or_else(|| panic!("no pane {want} in {}", s["panes"]));
-    let v: Vec<u32> = p["viewport"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_u64().map(|x| x as u32))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.try_into().unwrap_or_else(|_| panic!("bad pane {p}"))
+    rect_of(&p["viewport"], p)
 }
 
 /// Compares the pane `rect` of `screen` with a grey `reference` of the pane's size,

@@ -117,20 +117,12 @@ fn overlays_show_over_the_image_and_o_hides_them() {
     x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
     let s = viewer.wait("the pointer off the image", |s| s["hover_value"] == false);
     assert_eq!(s["overlay_planes"], true, "overlays are on by default");
-    let (c, w) = window(&s);
     let [_, _, vw, vh] = viewport(&s);
-    let view = view_of(&file, vw, vh);
-    let plain = cpu_reference(&file, &frame, c, w, view);
-    let mut with = hounsfield_core::pipeline::RenderedImage {
-        width: vw,
-        height: vh,
-        channels: 1,
-        pixels: plain.clone(),
-        pipeline: None,
-    };
-    hounsfield_core::pipeline::overlay::paint_overlay(&mut with, &mask, &view);
+    let (plain, with) = reference_painted(&file, &frame, &s, |with, view| {
+        hounsfield_core::pipeline::overlay::paint_overlay(with, &mask, view)
+    });
     let screen = x.capture(&viewer.dir);
-    let (worst, n) = compare(&screen, &s, &with.pixels, 1);
+    let (worst, n) = compare(&screen, &s, &with, 1);
     println!(
         "overlays on: screen vs CPU reference with the overlay painted: max diff {worst} over {n} pixels"
     );
@@ -148,7 +140,7 @@ fn overlays_show_over_the_image_and_o_hides_them() {
     let grey: Vec<u8> = rgb.chunks_exact(3).map(|p| p[0]).collect();
     let worst = grey
         .iter()
-        .zip(&with.pixels)
+        .zip(&with)
         .map(|(a, b)| a.abs_diff(*b))
         .max()
         .unwrap_or(255);

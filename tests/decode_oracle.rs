@@ -237,3 +237,128 @@ fn decode_matches_pydicom_on_the_corpus() {
         "decode regressions against pydicom (table above)"
     );
 }
+
+/// `DicomFile::open_header` reads the start of a file up to its pixel data: on every file
+/// of the corpus it gives what reading the whole file gives, less the encoded pixels; and
+/// on a file cut just after its pixel data's header it still does, so it read no pixel.
+#[test]
+fn a_header_read_alone_equals_the_whole_files_header() {
+    let Some(files) = corpus() else {
+        missing("the test corpus (run scripts/setup-test-env.sh)");
+        return;
+    };
+    let (mut compared, mut cut) = (0, 0);
+    let tmp = std::env::temp_dir().join(format!("hounsfield-header-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
+    for f in &files {
+        let Ok(bytes) = std::fs::read(&f.path) else {
+            continue;
+        };
+        let Ok(whole) = DicomFile::from_bytes(f.path.display().to_string(), bytes.clone()) else {
+            continue;
+        };
+        let header = DicomFile::open_header(&f.path).unwrap_or_else(|e| {
+            panic!(
+                "{}: the whole file opens, its header alone not: {e}",
+                f.label
+            )
+        });
+        assert_eq!(header.meta(), whole.meta(), "{}", f.label);
+        assert_eq!(
+            header.transfer_syntax(),
+            whole.transfer_syntax(),
+            "{}",
+            f.label
+        );
+        same_dataset(&header, &whole, &f.label);
+        assert_eq!(header.notes(), whole.notes(), "{}", f.label);
+        assert_eq!(
+            header.has_pixel_data(),
+            whole.has_pixel_data(),
+            "{}",
+            f.label
+        );
+        assert_eq!(
+            format!("{:?}", header.image()),
+            format!("{:?}", whole.image()),
+            "{}",
+            f.label
+        );
+        if whole.has_pixel_data() {
+            assert_eq!(header.encoded_len(), 0, "{}", f.label);
+            assert!(header.decode_frame(0).is_err(), "{}", f.label);
+        }
+        compared += 1;
+        // Native pixel data of 64 KiB or more, not deflated: the file cut 16 bytes into its
+        // pixel data opens as a header alone, and as a whole file not.
+        if whole.has_pixel_data()
+            && !whole.transfer_syntax().deflated
+            && !whole.transfer_syntax().is_encapsulated()
+            && bytes.len() > 256 << 10
+        {
+            let Some(at) = whole.image().ok().and_then(|i| {
+                let value = i.rows as usize
+                    * i.columns as usize
+                    * i.number_of_frames.max(1) as usize
+                    * i.samples_per_pixel as usize
+                    * (i.bits_allocated as usize).div_ceil(8);
+                find_pixel_data(&bytes, value)
+            }) else {
+                continue;
+            };
+            let short = tmp.join(f.name.clone());
+            std::fs::write(&short, &bytes[..at + 16])
+                .unwrap_or_else(|e| panic!("{}: {e}", short.display()));
+            let header = DicomFile::open_header(&short)
+                .unwrap_or_else(|e| panic!("{}: cut after its pixel data's header: {e}", f.label));
+            same_dataset(&header, &whole, &f.label);
+            assert!(
+                DicomFile::open(&short).is_err(),
+                "{}: the cut file opens whole",
+                f.label
+            );
+            cut += 1;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "{compared} headers equal to their whole files'; {cut} read from files cut after their pixel data's header"
+    );
+    assert!(compared > 150, "only {compared} files compared");
+    assert!(cut > 10, "only {cut} cut files read");
+}
+
+/// Where the (7FE0,0010) tag of a native file's Pixel Data of `value` bytes starts
+/// (little endian): just before its value, which ends the file but for padding.
+fn find_pixel_data(bytes: &[u8], value: usize) -> Option<usize> {
+    let from = bytes.len().checked_sub(value + 64)?;
+    bytes[from..]
+        .windows(4)
+        .position(|w| w == [0xE0, 0x7F, 0x10, 0x00])
+        .map(|k| from + k)
+}
+
+/// Asserts that `header` holds the attributes of `whole` up to its pixel data (those after
+/// it, Data Set Trailing Padding and Digital Signatures, are not read), showing the first
+/// that differs. Elements are compared by what they print: dicom-object's equality of
+/// sequences does not hold between two reads of the same file.
+fn same_dataset(header: &DicomFile, whole: &DicomFile, label: &str) {
+    let short = |d: &str| d.chars().take(400).collect::<String>();
+    let before_pixels = |d: &DicomFile| {
+        d.dataset()
+            .iter()
+            .filter(|e| e.header().tag.group() <= 0x7FE0)
+            .map(|e| format!("{e:?}"))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (before_pixels(header), before_pixels(whole));
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            x == y,
+            "{label}: the header has {}\nthe whole file {}",
+            short(x),
+            short(y)
+        );
+    }
+    assert_eq!(a.len(), b.len(), "{label}");
+}

@@ -45,7 +45,9 @@ impl<'a> Attributes<'a> {
         &self,
         tag: Tag,
     ) -> Option<&'a Value<InMemDicomObject, dicom_object::mem::InMemFragment>> {
-        self.obj.element_opt(tag).ok().flatten().map(|e| e.value())
+        // `get`, not `element_opt`: that one builds an error (with a backtrace when
+        // RUST_BACKTRACE is set) for every absent attribute.
+        self.obj.get(tag).map(|e| e.value())
     }
 
     fn primitive(&self, tag: Tag) -> Option<&'a PrimitiveValue> {

@@ -86,8 +86,11 @@ pub enum ErrorKind {
     #[error("the pixel data has not been fetched yet")]
     PixelDataPending,
     /// The encoded pixel data was let go once its frames were decoded
-    /// ([`DicomFile::without_pixel_data`](crate::DicomFile::without_pixel_data)).
-    #[error("the encoded pixel data was released once decoded")]
+    /// ([`DicomFile::without_pixel_data`](crate::DicomFile::without_pixel_data)), or never
+    /// read ([`DicomFile::open_header`](crate::DicomFile::open_header)).
+    #[error(
+        "the encoded pixel data is not held (released once decoded, or only the header was read)"
+    )]
     PixelDataReleased,
     /// The transfer syntax is known but no decoder is available for it.
     #[error("unsupported transfer syntax {uid} ({name})")]

@@ -241,6 +241,29 @@ impl<'a> Walker<'a> {
         end: usize,
         only_group: Option<u16>,
     ) -> KResult<Vec<ElementSpan>> {
+        self.walk_top_level(start, end, only_group, false)
+            .map(|(spans, _)| spans)
+    }
+
+    /// Like [`top_level`](Self::top_level) over a data set, but stops at the first
+    /// top-level pixel data element ((7FE0,0008), (7FE0,0009) or (7FE0,0010)): its header
+    /// is read, its value is not. Returns the elements before it and whether it was
+    /// reached, so that a header can be read from the start of a file alone.
+    pub fn top_level_before_pixels(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> KResult<(Vec<ElementSpan>, bool)> {
+        self.walk_top_level(start, end, None, true)
+    }
+
+    fn walk_top_level(
+        &self,
+        start: usize,
+        end: usize,
+        only_group: Option<u16>,
+        stop_at_pixels: bool,
+    ) -> KResult<(Vec<ElementSpan>, bool)> {
         let mut out = Vec::new();
         let mut pos = start;
         while pos < end {
@@ -255,11 +278,15 @@ impl<'a> Walker<'a> {
                 }
             }
             let h = self.header(pos, end, self.enc, only_group == Some(0x0002))?;
+            if stop_at_pixels && h.group == 0x7FE0 && matches!(h.element, 0x0008 | 0x0009 | 0x0010)
+            {
+                return Ok((out, true));
+            }
             let span = self.element(pos, end, h, self.enc, 0, true)?;
             pos = span.end;
             out.push(span);
         }
-        Ok(out)
+        Ok((out, false))
     }
 
     fn element(

@@ -259,7 +259,67 @@ impl DicomFile {
             || plausible_data_set(prefix)
     }
 
+    /// Opens the header of a file: every attribute before its pixel data, read from the
+    /// start of the file alone (16 KiB for most images; more while the header goes on).
+    /// The pixel data is neither read nor checked: [`image`](Self::image) answers,
+    /// decoding a frame fails, saying why. Elements after the pixel data (Data Set
+    /// Trailing Padding, Digital Signatures) are not read. An object without pixel data (a
+    /// report, a presentation state) and a deflated data set are read whole. A folder of
+    /// thousands of slices can be sorted and laid out before any pixel is read.
+    ///
+    /// ```no_run
+    /// use hounsfield_dicom::DicomFile;
+    /// let header = DicomFile::open_header("CT_small.dcm")?;
+    /// assert_eq!(header.encoded_len(), 0);
+    /// println!("{} rows", header.image()?.rows);
+    /// # Ok::<(), hounsfield_dicom::Error>(())
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn open_header(path: impl AsRef<std::path::Path>) -> Result<DicomFile, Error> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let io = |e: std::io::Error| Error::new(name.clone(), ErrorKind::Io(e.to_string()));
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut data = Vec::new();
+        let mut want: u64 = 16 << 10;
+        loop {
+            let more = want.saturating_sub(data.len() as u64);
+            (&mut file).take(more).read_to_end(&mut data).map_err(io)?;
+            // The header ends within the bytes read when the walk reaches the pixel data;
+            // otherwise (it does not, or an element runs past them) more is read.
+            if let Ok(header) = Self::parse_part(&name, &data, true) {
+                return Ok(header);
+            }
+            if data.len() as u64 >= len || (data.len() as u64) < want {
+                // All there is, and no pixel data reached (none, or a deflated data set):
+                // read as a whole, its pixels (if any) then let go.
+                let whole = Self::from_bytes(name, data)?;
+                return Ok(if whole.has_pixel_data() {
+                    whole.without_pixel_data()
+                } else {
+                    whole
+                });
+            }
+            want = want.saturating_mul(4);
+        }
+    }
+
     fn parse(name: &str, data: Vec<u8>) -> KResult<DicomFile> {
+        let mut file = Self::parse_part(name, &data, false)?;
+        if file.transfer_syntax.deflated {
+            // Inflated by the parse itself: its data is the inflated data set.
+            return Ok(file);
+        }
+        file.data = data;
+        Ok(file)
+    }
+
+    /// Parses `data` (the whole object, or with `header_only` the start of it up to its
+    /// pixel data). The result holds no bytes unless the data set was deflated (then the
+    /// inflated bytes).
+    fn parse_part(name: &str, data: &[u8], header_only: bool) -> KResult<DicomFile> {
         let mut notes = Vec::new();
         let mut meta = FileMeta::default();
         let meta_start = if data.len() >= 132 && &data[128..132] == b"DICM" {
@@ -276,7 +336,7 @@ impl DicomFile {
             && data[meta_start] == 0x02
             && data[meta_start + 1] == 0x00
         {
-            Walker::new(&data, Encoding::EXPLICIT_LE).top_level(
+            Walker::new(data, Encoding::EXPLICIT_LE).top_level(
                 meta_start,
                 data.len(),
                 Some(0x0002),
@@ -290,7 +350,7 @@ impl DicomFile {
             Vec::new()
         };
         let ds_start = meta_spans.last().map_or(meta_start, |s| s.end);
-        let meta_object = read_meta(&data, &meta_spans);
+        let meta_object = read_meta(data, &meta_spans);
         if let Some(m) = &meta_object {
             let a = Attributes::new(m);
             use dicom_dictionary_std::tags;
@@ -333,10 +393,20 @@ impl DicomFile {
                 ts
             }
         };
-        let (data, ds_start) = if ts.deflated {
-            (inflate(&data, ds_start)?, 0)
+        let inflated = if ts.deflated {
+            if header_only {
+                // A deflated data set is read whole.
+                return Err(ErrorKind::Unsupported(
+                    "a header alone of a deflated data set".into(),
+                ));
+            }
+            Some(inflate(data, ds_start)?)
         } else {
-            (data, ds_start)
+            None
+        };
+        let (data, ds_start) = match &inflated {
+            Some(d) => (&d[..], 0),
+            None => (data, ds_start),
         };
         let mut enc = Encoding {
             big_endian: ts.big_endian,
@@ -356,8 +426,23 @@ impl DicomFile {
             ));
             enc.explicit_vr = actual;
         }
-        let spans = Walker::new(&data, enc).top_level(ds_start, data.len(), None)?;
-        let pixel = locate_pixels(&spans, ts.is_encapsulated())?;
+        let (spans, pixel) = if header_only {
+            let (spans, reached) =
+                Walker::new(data, enc).top_level_before_pixels(ds_start, data.len())?;
+            if !reached {
+                return Err(ErrorKind::Truncated {
+                    what: "the header (no pixel data in the bytes read)".into(),
+                    offset: data.len(),
+                    needed: 1,
+                    available: 0,
+                });
+            }
+            (spans, Some(PixelLocation::Released))
+        } else {
+            let spans = Walker::new(data, enc).top_level(ds_start, data.len(), None)?;
+            let pixel = locate_pixels(&spans, ts.is_encapsulated())?;
+            (spans, pixel)
+        };
 
         // Everything but the pixel data goes to dicom-object, in contiguous runs. Sequences
         // encoded as UN with undefined length hold implicit VR items (CP-246), which
@@ -475,7 +560,7 @@ impl DicomFile {
         }
         Ok(DicomFile {
             name: name.to_string(),
-            data,
+            data: inflated.unwrap_or_default(),
             meta,
             transfer_syntax: ts,
             dataset,

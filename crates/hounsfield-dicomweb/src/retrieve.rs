@@ -8,11 +8,9 @@ use crate::{
 };
 use futures_util::StreamExt;
 use hounsfield_core::DicomFile;
-use hounsfield_core::dimensions::Dimensions;
 use hounsfield_core::pipeline::{RenderOptions, RenderedImage, render_view};
-use hounsfield_core::series::{InstanceInfo, group_series};
+use hounsfield_core::series::InstanceInfo;
 use hounsfield_core::view::{Filter, View};
-use hounsfield_core::volume::StackInput;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -421,31 +419,7 @@ fn series_groups(metas: &[InstanceMeta], order: &[usize]) -> Vec<Vec<usize>> {
 /// # Ok::<(), hounsfield_dicomweb::Error>(())
 /// ```
 pub fn display_order(metas: &[InstanceMeta]) -> Vec<usize> {
-    let infos: Vec<InstanceInfo> = metas
-        .iter()
-        .map(|m| InstanceInfo::from_file(&m.header))
-        .collect();
-    let mut seen = vec![false; metas.len()];
-    let mut order = Vec::with_capacity(metas.len());
-    for series in group_series(&infos) {
-        let inputs: Vec<StackInput> = series
-            .instances
-            .iter()
-            .flat_map(|&k| StackInput::from_file(k, &metas[k].header))
-            .collect();
-        // Stack by stack, time point by time point, each in slice order.
-        let stacked: Vec<usize> = Dimensions::organize(&inputs)
-            .stacks
-            .iter()
-            .flat_map(|s| s.time_points.iter().flat_map(|t| t.inputs.iter()))
-            .map(|&i| inputs[i].instance)
-            .collect();
-        for k in stacked.into_iter().chain(series.instances.iter().copied()) {
-            if k < seen.len() && !std::mem::replace(&mut seen[k], true) {
-                order.push(k);
-            }
-        }
-    }
-    order.extend((0..metas.len()).filter(|&k| !seen[k]));
-    order
+    let headers: Vec<&DicomFile> = metas.iter().map(|m| &*m.header).collect();
+    let infos: Vec<InstanceInfo> = headers.iter().map(|h| InstanceInfo::from_file(h)).collect();
+    hounsfield_core::dimensions::display_order(&headers, &infos)
 }

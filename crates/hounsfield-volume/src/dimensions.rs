@@ -47,6 +47,7 @@
 //! ```
 
 use crate::geometry::{cross, dot, normalize};
+use crate::series::{InstanceInfo, group_series};
 use crate::volume::StackInput;
 use hounsfield_dicom::{Attributes, DicomFile, Tag, tags};
 
@@ -546,6 +547,48 @@ fn time_parts(
         .into_iter()
         .map(|(k, p)| (k.map(f64::from_bits), p))
         .collect()
+}
+
+/// The order in which a viewer wants the pixels of instances, given their headers and
+/// their [`InstanceInfo`]s (index for index): series by series as [`group_series`] lists
+/// them, each from its first slice in stack order (the one a viewer shows first), stack
+/// by stack and time point by time point for multi-stack and 4D series; instances in no
+/// series last. Headers alone are enough ([`DicomFile::open_header`]).
+///
+/// ```
+/// use hounsfield_volume::dimensions::display_order;
+/// use hounsfield_volume::series::InstanceInfo;
+/// # let bytes = include_bytes!("../../hounsfield-core/assets/CT_small.dcm").to_vec();
+/// # let file = hounsfield_dicom::DicomFile::from_bytes("CT_small.dcm", bytes)?;
+/// let infos = vec![InstanceInfo::from_file(&file)];
+/// assert_eq!(display_order(&[&file], &infos), vec![0]);
+/// # Ok::<(), hounsfield_dicom::Error>(())
+/// ```
+pub fn display_order(headers: &[&DicomFile], infos: &[InstanceInfo]) -> Vec<usize> {
+    let n = headers.len().min(infos.len());
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for series in group_series(&infos[..n]) {
+        let inputs: Vec<StackInput> = series
+            .instances
+            .iter()
+            .flat_map(|&k| StackInput::from_file(k, headers[k]))
+            .collect();
+        // Stack by stack, time point by time point, each in slice order.
+        let stacked: Vec<usize> = Dimensions::organize(&inputs)
+            .stacks
+            .iter()
+            .flat_map(|s| s.time_points.iter().flat_map(|t| t.inputs.iter()))
+            .map(|&i| inputs[i].instance)
+            .collect();
+        for k in stacked.into_iter().chain(series.instances.iter().copied()) {
+            if k < n && !std::mem::replace(&mut seen[k], true) {
+                order.push(k);
+            }
+        }
+    }
+    order.extend((0..n).filter(|&k| !seen[k]));
+    order
 }
 
 #[cfg(test)]

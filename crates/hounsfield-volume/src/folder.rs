@@ -61,6 +61,18 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 /// Opens `path` if its first bytes say it can be DICOM; otherwise says why not without
 /// reading it whole.
 pub fn open_if_dicom(path: &Path) -> Result<DicomFile, String> {
+    may_be_dicom(path)?;
+    DicomFile::open(path).map_err(|e| e.to_string())
+}
+
+/// Reads the header of `path` ([`DicomFile::open_header`]: the start of the file, up to
+/// its pixel data) if its first bytes say it can be DICOM; otherwise says why not.
+pub fn open_header_if_dicom(path: &Path) -> Result<DicomFile, String> {
+    may_be_dicom(path)?;
+    DicomFile::open_header(path).map_err(|e| e.to_string())
+}
+
+fn may_be_dicom(path: &Path) -> Result<(), String> {
     let mut prefix = Vec::with_capacity(132);
     std::fs::File::open(path)
         .and_then(|f| f.take(132).read_to_end(&mut prefix))
@@ -68,7 +80,7 @@ pub fn open_if_dicom(path: &Path) -> Result<DicomFile, String> {
     if !DicomFile::may_be_dicom(&prefix) {
         return Err(format!("{}: not a DICOM file, skipped", path.display()));
     }
-    DicomFile::open(path).map_err(|e| e.to_string())
+    Ok(())
 }
 
 /// Where an instance of a [`Catalog`] is read from.
@@ -120,7 +132,7 @@ impl Catalog {
     pub fn scan(paths: &[PathBuf]) -> Catalog {
         let (files, skipped) = expand(paths);
         let read = |(i, p): (usize, &PathBuf)| -> Result<Described, String> {
-            let file = open_if_dicom(p)?;
+            let file = open_header_if_dicom(p)?;
             let (info, slices) = describe(i, &file)?;
             Ok((InstanceSource::Path(p.clone()), info, slices))
         };

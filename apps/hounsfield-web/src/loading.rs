@@ -145,13 +145,21 @@ impl WebViewer {
         let headers: Vec<_> = (0..remote.count())
             .filter_map(|k| remote.header(k))
             .collect();
-        headers
+        let parsed: Vec<_> = headers
             .into_iter()
             .map(|file| {
                 let id = self.next_id;
                 self.next_id += 1;
                 let info = hounsfield_core::series::InstanceInfo::from_file(&file);
-                self.model.file_parsed(batch as u64, id, file.clone(), info);
+                (id, file, info)
+            })
+            .collect();
+        let files: Vec<_> = parsed.iter().map(|(id, f, _)| (*id, f.clone())).collect();
+        // One grouping of the series for all the instances.
+        self.model.files_parsed(batch as u64, parsed);
+        files
+            .into_iter()
+            .map(|(id, file)| {
                 if !self.reserve(batch as u64, id, &file) {
                     self.over_budget.insert(id);
                 }

@@ -15,7 +15,8 @@
 //! ```
 //!
 //! An app feeds the model its files ([`model::Model::begin_load`],
-//! [`model::Model::file_parsed`], [`model::Model::file_decoded`]), applies the actions of
+//! [`model::Model::files_parsed`], [`model::Model::file_decoded`]), decoding them in the
+//! order of a [`decode_order::DecodeQueue`] (the slice on screen first), applies the actions of
 //! its events with [`model::Model::apply`], and draws the panes that
 //! [`mpr::Layout::panes`] lays out: on the GPU with `scene::Scene` (feature `gpu`), or on
 //! the CPU with [`cpu_scene::CpuScene`].
@@ -32,6 +33,7 @@
 
 pub mod annotate;
 pub mod cpu_scene;
+pub mod decode_order;
 pub mod gesture;
 pub mod input;
 pub mod model;

@@ -5,12 +5,16 @@
 use super::model::{DecodedImage, contained};
 use hounsfield_core::DicomFile;
 use hounsfield_core::budget::{DecodeLimits, LoadBudget};
+use hounsfield_core::dimensions::display_order;
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
 use hounsfield_dicomweb::{
-    Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on, display_order, redact,
+    Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on,
+    display_order as remote_display_order, redact,
 };
+use hounsfield_viewer::decode_order::DecodeQueue;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -41,12 +45,11 @@ pub enum LoadEvent {
     PresentationState { file: Arc<DicomFile> },
     /// A DICOM Segmentation or an RT Structure Set: drawn over the images it belongs to.
     Layer { file: Arc<DicomFile> },
-    /// An instance read (not decoded yet).
+    /// Instances read, their headers only (`(id, header, info)` each; not decoded yet):
+    /// a folder's come in one event, so that its series are grouped once.
     Parsed {
         batch: u64,
-        id: u64,
-        file: Arc<DicomFile>,
-        info: Box<InstanceInfo>,
+        instances: Vec<(u64, Arc<DicomFile>, InstanceInfo)>,
     },
     /// Its frames, decoded.
     Decoded {
@@ -96,26 +99,43 @@ fn read_source(source: &Source) -> Result<DicomFile, String> {
     }
 }
 
+/// The instance on screen, as the viewer tells its loads (0: none): files decode from it
+/// outward (see [`DecodeQueue`]).
+pub type Focus = Arc<AtomicU64>;
+
 /// Loads `sources` on a thread of its own (decoding on as many workers as there are
-/// cores, within `limits`) and reports through `sink`. Returns at once.
+/// cores, within `limits`, nearest `focus` first) and reports through `sink`. Returns at
+/// once.
 pub fn spawn(
     batch: u64,
     sources: Vec<Source>,
     limits: DecodeLimits,
     cancel: Cancel,
+    focus: Focus,
     sink: impl Fn(LoadEvent) + Send + Sync + 'static,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("hounsfield load {batch}"))
-        .spawn(move || run(batch, sources, limits, &cancel, &sink))
+        .spawn(move || run(batch, sources, limits, &cancel, &focus, &sink))
         .unwrap_or_else(|e| panic!("cannot start a loader thread: {e}"))
 }
 
 type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
 
-/// The load itself, on the calling thread. A file whose frames would take the load past
-/// `limits` is not decoded; its error says so.
-pub fn run(batch: u64, sources: Vec<Source>, limits: DecodeLimits, cancel: &Cancel, sink: Sink) {
+/// The load itself, on the calling thread. The headers of every file are read first (the
+/// start of each file, on every core) and reported in one [`LoadEvent::Parsed`]; then the
+/// images decode on every core in the order of a [`DecodeQueue`]: the instance in `focus`
+/// first (the first in stack order when none), then outward from it, following `focus`
+/// as it changes. A file whose frames would take the load past `limits` is not decoded;
+/// its error says so.
+pub fn run(
+    batch: u64,
+    sources: Vec<Source>,
+    limits: DecodeLimits,
+    cancel: &Cancel,
+    focus: &AtomicU64,
+    sink: Sink,
+) {
     let start = std::time::Instant::now();
     let budget = LoadBudget::new(limits);
     let (remote, sources): (Vec<Source>, Vec<Source>) = sources
@@ -131,10 +151,12 @@ pub fn run(batch: u64, sources: Vec<Source>, limits: DecodeLimits, cancel: &Canc
     for reason in problems {
         sink(LoadEvent::Skipped { reason });
     }
-    let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
+    // Headers first, in folder order.
+    let next = AtomicUsize::new(0);
+    let headers: Vec<Mutex<Option<Header>>> = files.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -143,7 +165,62 @@ pub fn run(batch: u64, sources: Vec<Source>, limits: DecodeLimits, cancel: &Canc
                     let Some(source) = files.get(i) else {
                         break;
                     };
-                    load_one(batch, source, &budget, sink);
+                    let header = read_header(source, sink);
+                    *headers[i].lock().unwrap_or_else(|p| p.into_inner()) = header;
+                }
+            });
+        }
+    });
+    let headers: Vec<(usize, Header)> = headers
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, h.into_inner().unwrap_or_else(|p| p.into_inner())?)))
+        .collect();
+    let instances: Vec<(u64, Arc<DicomFile>, InstanceInfo)> = headers
+        .iter()
+        .map(|(_, (file, info))| {
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            (id, file.clone(), info.clone())
+        })
+        .collect();
+    // Then the pixels, the slice on screen first.
+    let order = {
+        let files: Vec<&DicomFile> = instances.iter().map(|(_, f, _)| &**f).collect();
+        let infos: Vec<InstanceInfo> = instances.iter().map(|(_, _, i)| i.clone()).collect();
+        display_order(&files, &infos)
+    };
+    let queue = Mutex::new(DecodeQueue::new(
+        order.iter().map(|&k| instances[k].0).collect(),
+    ));
+    let source_of: HashMap<u64, &Source> = instances
+        .iter()
+        .zip(&headers)
+        .map(|((id, _, _), (i, _))| (*id, &files[*i]))
+        .collect();
+    tracing::info!(
+        "{} headers read in {:.0} ms",
+        instances.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    if !instances.is_empty() {
+        sink(LoadEvent::Parsed { batch, instances });
+    }
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let on_screen = Some(focus.load(Ordering::Relaxed)).filter(|&id| id != 0);
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .next(on_screen);
+                    let Some(id) = next else {
+                        break;
+                    };
+                    let Some(source) = source_of.get(&id) else {
+                        break;
+                    };
+                    decode_one(id, source, &budget, sink);
                 }
             });
         }
@@ -199,20 +276,18 @@ fn load_dicomweb(
             &parsed,
             &mut |metas| {
                 sink(LoadEvent::Found { files: metas.len() });
-                *ids.borrow_mut() = metas
+                let instances: Vec<_> = metas
                     .iter()
                     .map(|m| {
                         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-                        sink(LoadEvent::Parsed {
-                            batch,
-                            id,
-                            file: m.header.clone(),
-                            info: Box::new(InstanceInfo::from_file(&m.header)),
-                        });
-                        id
+                        (id, m.header.clone(), InstanceInfo::from_file(&m.header))
                     })
                     .collect();
-                display_order(metas)
+                *ids.borrow_mut() = instances.iter().map(|(id, _, _)| *id).collect();
+                if !instances.is_empty() {
+                    sink(LoadEvent::Parsed { batch, instances });
+                }
+                remote_display_order(metas)
             },
             &mut |k, r| {
                 let id = ids.borrow()[k];
@@ -259,36 +334,54 @@ fn load_dicomweb(
     }
 }
 
-fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
-    let name = match source {
+/// A header read and what it tells of its instance.
+type Header = (Arc<DicomFile>, InstanceInfo);
+
+fn name_of(source: &Source) -> String {
+    match source {
         Source::Path(p) => p.display().to_string(),
         Source::Bytes { name, .. } => name.clone(),
         Source::DicomWeb { url, .. } => redact(url),
-    };
-    let file = match contained(&name, || read_source(source)) {
+    }
+}
+
+/// Reads the header of `source` (the start of a file; an object in memory is parsed
+/// whole): an image's header is returned; reports, presentation states and layers go to
+/// `sink` whole, and other files as skipped.
+fn read_header(source: &Source, sink: Sink) -> Option<Header> {
+    let name = name_of(source);
+    let header = contained(&name, || match source {
+        Source::Path(p) => folder::open_header_if_dicom(p),
+        other => read_source(other),
+    });
+    let file = match header {
         Ok(f) => f,
         Err(reason) => {
             sink(LoadEvent::Skipped { reason });
-            return;
+            return None;
         }
     };
     if hounsfield_viewer::model::Model::is_layer(&file) {
-        sink(LoadEvent::Layer {
-            file: Arc::new(file),
-        });
-        return;
+        // A segmentation's frames are its masks: read whole.
+        match contained(&name, || read_source(source)) {
+            Ok(whole) => sink(LoadEvent::Layer {
+                file: Arc::new(whole),
+            }),
+            Err(reason) => sink(LoadEvent::Skipped { reason }),
+        }
+        return None;
     }
     if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_presentation_state(&file) {
         sink(LoadEvent::PresentationState {
             file: Arc::new(file),
         });
-        return;
+        return None;
     }
     if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_report(&file) {
         sink(LoadEvent::Report {
             file: Arc::new(file),
         });
-        return;
+        return None;
     }
     if !file.has_pixel_data() {
         let what = file
@@ -302,19 +395,26 @@ fn load_one(batch: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
                 file.name()
             ),
         });
-        return;
+        return None;
     }
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    // The viewer gets the header; the encoded pixels stay here and go once decoded,
-    // however far behind the viewer is in taking the events.
-    sink(LoadEvent::Parsed {
-        batch,
-        id,
-        file: Arc::new(file.without_pixel_data()),
-        info: Box::new(InstanceInfo::from_file(&file)),
+    let info = InstanceInfo::from_file(&file);
+    // The viewer keeps the header; the pixels are read again when their turn comes.
+    let file = if file.encoded_len() > 0 {
+        file.without_pixel_data()
+    } else {
+        file
+    };
+    Some((Arc::new(file), info))
+}
+
+/// Reads `source` whole and decodes instance `id`'s frames within `budget`; the encoded
+/// pixels go as soon as they are decoded.
+fn decode_one(id: u64, source: &Source, budget: &LoadBudget, sink: Sink) {
+    let name = name_of(source);
+    let result = contained(&name, || {
+        let file = read_source(source)?;
+        DecodedImage::decode_within(&file, budget)
     });
-    let result = DecodedImage::decode_within(&file, budget);
-    drop(file);
     sink(LoadEvent::Decoded { id, result });
 }
 
@@ -339,7 +439,14 @@ mod tests {
     fn load(sources: Vec<Source>, limits: DecodeLimits) -> Vec<LoadEvent> {
         let events = Mutex::new(Vec::new());
         let sink = |e: LoadEvent| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
-        run(1, sources, limits, &Cancel::default(), &sink);
+        run(
+            1,
+            sources,
+            limits,
+            &Cancel::default(),
+            &AtomicU64::new(0),
+            &sink,
+        );
         events.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -390,6 +497,59 @@ mod tests {
             .count();
         assert_eq!(decoded, 28);
         assert!(matches!(events.last(), Some(LoadEvent::Finished { .. })));
+    }
+
+    #[test]
+    fn headers_come_first_and_slices_decode_outward_from_the_one_on_screen() {
+        let Some(dir) = data("ct-philips-brain") else {
+            return;
+        };
+        // The viewer's own slice order (its model), and a reader on the slice 20 of 28 as
+        // soon as the headers arrive.
+        let model = Mutex::new(hounsfield_viewer::model::Model::new());
+        let focus = AtomicU64::new(0);
+        let expected = Mutex::new(Vec::new());
+        let decoded = Mutex::new(Vec::new());
+        let sink = |e: LoadEvent| match e {
+            LoadEvent::Parsed { batch, instances } => {
+                let mut m = model.lock().unwrap_or_else(|p| p.into_inner());
+                assert!(decoded.lock().unwrap_or_else(|p| p.into_inner()).is_empty());
+                m.files_parsed(batch, instances);
+                m.select_series(0);
+                let slices: Vec<u64> = m.slices().iter().map(|s| s.id).collect();
+                assert_eq!(slices.len(), 28);
+                focus.store(slices[20], Ordering::Relaxed);
+                let mut queue = DecodeQueue::new(slices.clone());
+                *expected.lock().unwrap_or_else(|p| p.into_inner()) =
+                    std::iter::from_fn(|| queue.next(Some(slices[20]))).collect::<Vec<u64>>();
+            }
+            LoadEvent::Decoded { id, result } => {
+                assert!(result.is_ok(), "{result:?}");
+                decoded.lock().unwrap_or_else(|p| p.into_inner()).push(id);
+            }
+            _ => {}
+        };
+        run(
+            1,
+            vec![Source::Path(dir)],
+            DecodeLimits::default(),
+            &Cancel::default(),
+            &focus,
+            &sink,
+        );
+        let expected = expected.into_inner().unwrap_or_else(|p| p.into_inner());
+        let decoded = decoded.into_inner().unwrap_or_else(|p| p.into_inner());
+        assert_eq!(expected.len(), 28);
+        assert_eq!(decoded.len(), 28);
+        // With w workers, the k-th image decoded was handed out within w of k.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+        for (k, id) in decoded.iter().enumerate() {
+            let rank = expected.iter().position(|e| e == id).unwrap_or(usize::MAX) as i64;
+            assert!(
+                (rank - k as i64).abs() < workers,
+                "decoded {k}th: the {rank}th from the slice on screen; order {decoded:?}, expected {expected:?}"
+            );
+        }
     }
 
     #[test]

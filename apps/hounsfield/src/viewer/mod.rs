@@ -97,6 +97,8 @@ struct App {
     dialog_open: bool,
     /// Cancels the load from a DICOMweb server in progress.
     remote_load: Option<Cancel>,
+    /// The instance on screen, for the loads: they decode from it outward.
+    focus: loader::Focus,
     /// The DICOMweb study browser.
     browser: browser::Browser,
     /// The CPU drawing of the images (`--renderer cpu`) and its RGBA frame.
@@ -196,6 +198,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         failure: None,
         dialog_open: false,
         remote_load: None,
+        focus: loader::Focus::default(),
         browser,
         cpu: None,
     };
@@ -247,6 +250,7 @@ impl App {
             sources,
             self.options.decode_limits,
             cancel,
+            self.focus.clone(),
             move |e| {
                 if let Ok(p) = proxy.lock() {
                     let _ = p.send_event(UserEvent::Load(e));
@@ -349,12 +353,7 @@ impl App {
             LoadEvent::Report { file } => m.report_file(&file),
             LoadEvent::PresentationState { file } => m.presentation_file(&file),
             LoadEvent::Layer { file } => m.layer_file(file),
-            LoadEvent::Parsed {
-                batch,
-                id,
-                file,
-                info,
-            } => m.file_parsed(batch, id, file, *info),
+            LoadEvent::Parsed { batch, instances } => m.files_parsed(batch, instances),
             LoadEvent::Decoded { id, result } => m.file_decoded(id, result),
             LoadEvent::Cancelled { ids, reason } => m.instances_cancelled(&ids, Some(reason)),
             LoadEvent::Credentials { root, reason } => {
@@ -543,6 +542,10 @@ impl App {
 
     fn redraw(&mut self, event_loop: &ActiveEventLoop) {
         let start = Instant::now();
+        // What is on screen now decodes first.
+        let on_screen = self.model.current.map_or(0, |c| c.id);
+        self.focus
+            .store(on_screen, std::sync::atomic::Ordering::Relaxed);
         let Some(gfx) = self.gfx.as_mut() else {
             return;
         };

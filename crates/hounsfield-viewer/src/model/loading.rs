@@ -31,17 +31,29 @@ impl Model {
 
     /// An instance of load `batch` was read (its pixels are decoding).
     pub fn file_parsed(&mut self, batch: u64, id: u64, file: Arc<DicomFile>, info: InstanceInfo) {
-        self.progress.files_done += 1;
-        self.progress.frames_total += info.frames.max(1) as usize;
-        self.add_instance(Instance {
-            id,
-            batch,
-            info,
-            file,
-            image: None,
-            error: None,
-            inputs: Vec::new(),
-        });
+        self.files_parsed(batch, vec![(id, file, info)]);
+    }
+
+    /// Instances of load `batch` were read, `(id, header, info)` each (their pixels are
+    /// decoding): the series are grouped once for all of them, so that a folder of
+    /// thousands of headers read first costs one grouping, not one per file.
+    pub fn files_parsed(&mut self, batch: u64, parsed: Vec<(u64, Arc<DicomFile>, InstanceInfo)>) {
+        for (id, file, info) in parsed {
+            self.progress.files_done += 1;
+            self.progress.frames_total += info.frames.max(1) as usize;
+            let mut instance = Instance {
+                id,
+                batch,
+                info,
+                file,
+                image: None,
+                error: None,
+                inputs: Vec::new(),
+            };
+            instance.inputs = Self::inputs_of(&instance);
+            self.instances.push(instance);
+        }
+        self.regroup();
     }
 
     /// The frames of instance `id` were decoded (or not).

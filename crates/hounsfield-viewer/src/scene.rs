@@ -1,6 +1,7 @@
 //! What the viewers keep on the GPU for a [`Model`], and how they draw its panes: the
 //! frames of each instance uploaded when first shown (the most recently shown kept, up
-//! to [`IMAGE_CACHE_BYTES`]), the series volume as 3D textures, and one resampled image
+//! to [`IMAGE_CACHE_BYTES`]; only the one on screen while the series volume is on the
+//! GPU), the series volume as 3D textures, and one resampled image
 //! per plane view, recomputed only when its plane or
 //! slab changes. Platform-free: the caller owns the device, the surface and the render
 //! pass.
@@ -185,8 +186,19 @@ impl Scene {
     fn touch(&mut self, id: u64, bytes: usize) {
         self.recent.retain(|(x, _)| *x != id);
         self.recent.push_back((id, bytes));
+        self.trim_images();
+    }
+
+    /// Lets the least recently shown images go while the cache is over its budget: while
+    /// a series volume is on the GPU (it holds the series' pixels already) only the image
+    /// on screen stays.
+    fn trim_images(&mut self) {
         let mut total: usize = self.recent.iter().map(|(_, b)| b).sum();
-        let budget = self.cache_bytes.unwrap_or(IMAGE_CACHE_BYTES);
+        let budget = if self.volume.is_some() {
+            0
+        } else {
+            self.cache_bytes.unwrap_or(IMAGE_CACHE_BYTES)
+        };
         while total > budget && self.recent.len() > 1 {
             let Some((old, b)) = self.recent.pop_front() else {
                 break;
@@ -451,7 +463,10 @@ impl Scene {
             self.volume = None;
             self.planes = [None, None, None];
             match renderer.upload_volume(&volume) {
-                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
+                Ok(gpu) => {
+                    self.volume = Some((volume.clone(), gpu));
+                    self.trim_images();
+                }
                 Err(e) => {
                     let msg = format!("cannot put the volume on the GPU: {e}");
                     model.message(msg.clone());
@@ -692,5 +707,24 @@ mod tests {
         let mut want = vec![order[0], order[7], order[9]];
         want.sort_unstable();
         assert_eq!(kept, want);
+        // With the series' volume on the GPU, only the image on screen stays besides it,
+        // also while scrolling.
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        assert!(
+            scene
+                .prepare_plane(gpu.renderer(), &mut m, 0, [0, 0, 32, 32])
+                .is_some()
+        );
+        assert!(scene.volume.is_some());
+        assert_eq!(
+            scene.images.keys().copied().collect::<Vec<_>>(),
+            vec![shown(&m)]
+        );
+        m.apply(Action::Slice(1));
+        scene.ensure_uploaded(gpu.renderer(), &mut m);
+        assert_eq!(
+            scene.images.keys().copied().collect::<Vec<_>>(),
+            vec![shown(&m)]
+        );
     }
 }

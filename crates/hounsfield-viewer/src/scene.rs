@@ -193,12 +193,18 @@ impl Scene {
     /// a series volume is on the GPU (it holds the series' pixels already) only the image
     /// on screen stays.
     fn trim_images(&mut self) {
-        let mut total: usize = self.recent.iter().map(|(_, b)| b).sum();
         let budget = if self.volume.is_some() {
             0
         } else {
             self.cache_bytes.unwrap_or(IMAGE_CACHE_BYTES)
         };
+        self.trim_images_to(budget);
+    }
+
+    /// Lets the least recently shown images go while they take more than `budget` bytes
+    /// (the last one shown stays).
+    fn trim_images_to(&mut self, budget: usize) {
+        let mut total: usize = self.recent.iter().map(|(_, b)| b).sum();
         while total > budget && self.recent.len() > 1 {
             let Some((old, b)) = self.recent.pop_front() else {
                 break;
@@ -462,11 +468,10 @@ impl Scene {
         {
             self.volume = None;
             self.planes = [None, None, None];
+            // The volume holds the series: the other images go before it comes.
+            self.trim_images_to(0);
             match renderer.upload_volume(&volume) {
-                Ok(gpu) => {
-                    self.volume = Some((volume.clone(), gpu));
-                    self.trim_images();
-                }
+                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
                 Err(e) => {
                     let msg = format!("cannot put the volume on the GPU: {e}");
                     model.message(msg.clone());

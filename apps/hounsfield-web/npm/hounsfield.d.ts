@@ -154,6 +154,8 @@ export interface Status {
   mpr_note: string | null;
   /** When the planes' volume is reduced to fit the device or the memory budget: what was kept and why. */
   mpr_reduction: string | null;
+  /** While the planes' volume goes to the GPU (a part per frame): slices there, and in all. */
+  mpr_upload: [number, number] | null;
   /** The newest messages (at most 100), oldest first. */
   messages: string[];
   help: boolean;

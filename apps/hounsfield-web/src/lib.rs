@@ -662,10 +662,16 @@ impl WebViewer {
         }
         g.queue.submit([encoder.finish()]);
         g.queue.present(frame);
-        Some(
-            draws.iter().any(|d| d.pane == Pane::Stack)
-                || (model.layout == Layout::Planes && !draws.is_empty()),
-        )
+        // The layouts with planes are drawn when every pane is (the planes wait for
+        // their volume, which goes to the GPU a part per frame).
+        let every_pane = panes
+            .iter()
+            .filter(|(_, v)| v[2] > 0 && v[3] > 0)
+            .all(|(p, _)| draws.iter().any(|d| d.pane == *p));
+        Some(match model.layout {
+            Layout::Stack => draws.iter().any(|d| d.pane == Pane::Stack),
+            _ => !draws.is_empty() && every_pane,
+        })
     }
 
     /// What is on screen, as JSON: the keys of `hounsfield_viewer::status::Status`

@@ -507,6 +507,8 @@ export class Viewer extends EventTarget {
     const status = this.status();
     this.changes(status);
     this.emit('update', status);
+    // The planes' volume goes to the GPU a part per frame.
+    if (status.mpr_upload) this.dirty = true;
     if (status.cine && this.cineTimer === null) {
       const step = () => {
         const next = this.wasm.cine_step();

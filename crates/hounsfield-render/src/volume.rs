@@ -71,6 +71,29 @@ impl GpuVolume {
     }
 }
 
+/// A volume going to the GPU a part at a time
+/// ([`Renderer::begin_volume_upload`](crate::Renderer::begin_volume_upload)), so that a
+/// viewer keeps drawing while a large volume goes up.
+pub struct VolumeUpload {
+    textures: Vec<wgpu::Texture>,
+    format: wgpu::TextureFormat,
+    kind: TexKind,
+    /// Columns, rows, slices.
+    size: [u32; 3],
+    bpp: u32,
+    brick_slices: u32,
+    /// The next slice to write.
+    next: u32,
+    bytes: u64,
+}
+
+impl VolumeUpload {
+    /// Slices written so far, and in all.
+    pub fn progress(&self) -> (u32, u32) {
+        (self.next, self.size[2])
+    }
+}
+
 pub(crate) struct MprPipelines {
     layouts: Vec<(
         TexKind,
@@ -283,8 +306,37 @@ impl Renderer {
 
     /// Uploads the voxels of `volume` once, as 3D textures (`R16Uint`, `R16Sint` or
     /// `R32Float`; one, or up to [`MAX_BRICKS`] bricks of consecutive slices when the
-    /// volume is deeper than the device's 3D textures), with its slice table.
+    /// volume is deeper than the device's 3D textures), with its slice table. A viewer
+    /// that must keep drawing meanwhile uploads a part at a time
+    /// ([`begin_volume_upload`](Self::begin_volume_upload)).
     pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
+        let mut upload = self.begin_volume_upload(volume)?;
+        loop {
+            if let Some(gpu) = self.continue_volume_upload(&mut upload, volume, usize::MAX)? {
+                return Ok(gpu);
+            }
+        }
+    }
+
+    /// Begins the upload of `volume` (see [`upload_volume`](Self::upload_volume)): checks
+    /// that the device takes it and creates its textures; its slices go up with
+    /// [`continue_volume_upload`](Self::continue_volume_upload).
+    ///
+    /// ```no_run
+    /// # fn show(renderer: &hounsfield_render::Renderer, volume: &hounsfield_core::volume::Volume)
+    /// # -> Result<(), hounsfield_render::RenderError> {
+    /// let mut upload = renderer.begin_volume_upload(volume)?;
+    /// let gpu = loop {
+    ///     // About 32 MiB a frame; the viewer draws between the parts.
+    ///     if let Some(gpu) = renderer.continue_volume_upload(&mut upload, volume, 32 << 20)? {
+    ///         break gpu;
+    ///     }
+    ///     let (done, all) = upload.progress();
+    ///     println!("{done} of {all} slices on the GPU");
+    /// };
+    /// # let _ = gpu; Ok(()) }
+    /// ```
+    pub fn begin_volume_upload(&self, volume: &Volume) -> Result<VolumeUpload, RenderError> {
         let s = &volume.stack;
         let (w, h, n) = (s.columns, s.rows, s.slices.len() as u32);
         let max = self.device.limits().max_texture_dimension_3d;
@@ -314,36 +366,51 @@ impl Renderer {
         }
         // Bricks of equal depth (the last may be shallower).
         let brick_slices = n.div_ceil(bricks);
-        let texture = |label, width, height, depth| {
-            self.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: depth,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D3,
-                format,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            })
-        };
         let textures: Vec<wgpu::Texture> = (0..bricks)
             .map(|b| {
                 let depth = brick_slices.min(n - b * brick_slices);
-                texture("hounsfield volume", w, h, depth)
+                self.volume_texture("hounsfield volume", format, [w, h, depth])
             })
             .collect();
+        Ok(VolumeUpload {
+            textures,
+            format,
+            kind,
+            size: [w, h, n],
+            bpp,
+            brick_slices,
+            next: 0,
+            bytes,
+        })
+    }
+
+    /// Writes the next slices of `upload`'s volume (`volume`, the one it began with):
+    /// about `bytes` of them (one slice at least), waiting until the device has them.
+    /// Returns the volume on the GPU once its last slice is written, None before.
+    pub fn continue_volume_upload(
+        &self,
+        upload: &mut VolumeUpload,
+        volume: &Volume,
+        bytes: usize,
+    ) -> Result<Option<GpuVolume>, RenderError> {
+        let [w, h, n] = upload.size;
+        if volume.stack.slices.len() as u32 != n
+            || volume.stack.columns != w
+            || volume.stack.rows != h
+        {
+            return Err(RenderError::Frames(
+                "the volume is not the one whose upload began".into(),
+            ));
+        }
         // Slice by slice: one write per slice keeps staging buffers small, and every
         // STAGING_BYTES the writes are submitted and waited for, so that their staging
         // memory is freed before the next (queued writes otherwise hold a copy of the
         // whole volume until the next submission: on a CPU device, in the process).
-        let slice_bytes = (w * h * bpp) as usize;
-        let mut staged = 0usize;
+        let slice_bytes = (w * h * upload.bpp) as usize;
         let per = (w * h) as usize;
-        for k in 0..n {
+        let (mut staged, mut written) = (0usize, 0usize);
+        while upload.next < n && (written == 0 || written < bytes) {
+            let k = upload.next;
             let slice = volume.data.slice(k as usize, per).as_bytes();
             if slice.len() != slice_bytes {
                 return Err(RenderError::Frames(format!(
@@ -357,21 +424,22 @@ impl Renderer {
                 staged = 0;
             }
             staged += slice_bytes;
+            written += slice_bytes;
             self.queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
-                    texture: &textures[(k / brick_slices) as usize],
+                    texture: &upload.textures[(k / upload.brick_slices) as usize],
                     mip_level: 0,
                     origin: wgpu::Origin3d {
                         x: 0,
                         y: 0,
-                        z: k % brick_slices,
+                        z: k % upload.brick_slices,
                     },
                     aspect: wgpu::TextureAspect::All,
                 },
                 slice,
                 wgpu::TexelCopyBufferLayout {
                     offset: 0,
-                    bytes_per_row: Some(w * bpp),
+                    bytes_per_row: Some(w * upload.bpp),
                     rows_per_image: Some(h),
                 },
                 wgpu::Extent3d {
@@ -380,8 +448,49 @@ impl Renderer {
                     depth_or_array_layers: 1,
                 },
             );
+            upload.next += 1;
         }
-        let unused = (bricks < MAX_BRICKS).then(|| texture("hounsfield no brick", 1, 1, 1));
+        self.flush_writes();
+        if upload.next < n {
+            return Ok(None);
+        }
+        self.finish_volume_upload(upload, volume).map(Some)
+    }
+
+    fn volume_texture(
+        &self,
+        label: &str,
+        format: wgpu::TextureFormat,
+        [width, height, depth]: [u32; 3],
+    ) -> wgpu::Texture {
+        self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: depth,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        })
+    }
+
+    /// The bricks' views, the slice table and the bind group of an uploaded volume.
+    fn finish_volume_upload(
+        &self,
+        upload: &mut VolumeUpload,
+        volume: &Volume,
+    ) -> Result<GpuVolume, RenderError> {
+        let s = &volume.stack;
+        let [w, h, n] = upload.size;
+        let textures = std::mem::take(&mut upload.textures);
+        let bricks = textures.len() as u32;
+        let unused = (bricks < MAX_BRICKS)
+            .then(|| self.volume_texture("hounsfield no brick", upload.format, [1, 1, 1]));
         let views: Vec<wgpu::TextureView> = (0..MAX_BRICKS as usize)
             .map(|b| {
                 textures
@@ -404,7 +513,7 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let (_, layout, _, _) = self.mpr.layout(kind);
+        let (_, layout, _, _) = self.mpr.layout(upload.kind);
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("hounsfield mpr"),
             layout,
@@ -440,17 +549,17 @@ impl Renderer {
             ],
         });
         Ok(GpuVolume {
-            kind,
+            kind: upload.kind,
             columns: w,
             rows: h,
             slices: n,
-            brick_slices,
+            brick_slices: upload.brick_slices,
             bricks,
             uniform: s.uniform(),
             bind_group,
             params,
             offsets,
-            uploaded_bytes: bytes,
+            uploaded_bytes: upload.bytes,
         })
     }
 

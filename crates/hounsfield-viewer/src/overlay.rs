@@ -255,6 +255,12 @@ pub fn plane_overlay(
         );
         return o;
     };
+    if let Some((done, all)) = model.mpr_upload {
+        o.center = Some(format!(
+            "Putting the volume on the GPU: {done} of {all} slices…"
+        ));
+        return o;
+    }
     let plane = m.plane(k);
     o.edges = plane.edge_labels();
     let name = format!("{:?}", mpr::ORIENTATIONS[k]);

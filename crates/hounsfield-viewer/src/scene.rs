@@ -24,7 +24,7 @@ use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::volume::{Plane, Slab, Volume};
 use hounsfield_core::{Frame, FrameColor, Samples};
-use hounsfield_render::volume::GpuVolume;
+use hounsfield_render::volume::{GpuVolume, VolumeUpload};
 use hounsfield_render::{DrawState, GpuImage, Renderer};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -60,6 +60,11 @@ pub struct PaneDraw {
 /// one on screen; counted as 4 bytes a sample.
 pub const IMAGE_CACHE_BYTES: usize = 64 << 20;
 
+/// The most voxel bytes of the planes' volume uploaded per frame: a large volume goes to
+/// the GPU over several frames (the viewer keeps drawing, and says how far it is) rather
+/// than in one long stop.
+pub const VOLUME_UPLOAD_BYTES_PER_FRAME: usize = 32 << 20;
+
 /// The GPU side of a [`Model`].
 #[derive(Default)]
 pub struct Scene {
@@ -84,6 +89,11 @@ pub struct Scene {
     upload_failed: HashSet<u64>,
     /// The volume of the planes on the GPU, and the volume it was made from.
     volume: Option<(Arc<Volume>, GpuVolume)>,
+    /// The volume of the planes going to the GPU, a part per frame.
+    upload: Option<(Arc<Volume>, VolumeUpload)>,
+    /// [`VOLUME_UPLOAD_BYTES_PER_FRAME`] unless set
+    /// ([`set_volume_upload_bytes`](Self::set_volume_upload_bytes)).
+    upload_bytes: Option<usize>,
     /// Per plane view: what its image shows, and the image.
     planes: [Option<(PlaneKey, GpuImage)>; 3],
     /// Per plane view: the segments over it, for its plane and the segmentations'
@@ -179,6 +189,13 @@ impl Scene {
     /// back over many slices upload less, on devices with the memory for it.
     pub fn set_image_cache_bytes(&mut self, bytes: usize) {
         self.cache_bytes = Some(bytes);
+    }
+
+    /// Sets how many voxel bytes of the planes' volume go to the GPU per frame (default
+    /// [`VOLUME_UPLOAD_BYTES_PER_FRAME`]): more brings the planes sooner, with longer
+    /// frames meanwhile.
+    pub fn set_volume_upload_bytes(&mut self, bytes: usize) {
+        self.upload_bytes = Some(bytes);
     }
 
     /// Marks image `id` (of `bytes` on the GPU) as the last shown, and lets the least
@@ -288,6 +305,9 @@ impl Scene {
         panes: &[(Pane, [u32; 4])],
     ) -> Vec<PaneDraw> {
         self.ensure_uploaded(renderer, model);
+        // One part of the planes' volume per frame.
+        let volume_ready = panes.iter().any(|(p, _)| matches!(p, Pane::Plane(_)))
+            && self.advance_volume(renderer, model);
         let mut draws = Vec::new();
         for &(pane, viewport) in panes {
             if viewport[2] == 0 || viewport[3] == 0 {
@@ -295,7 +315,10 @@ impl Scene {
             }
             let state = match pane {
                 Pane::Stack => self.prepare_stack(renderer, model, viewport),
-                Pane::Plane(k) => self.prepare_plane(renderer, model, k, viewport),
+                Pane::Plane(k) if volume_ready => {
+                    self.prepare_plane_on_gpu(renderer, model, k, viewport)
+                }
+                Pane::Plane(_) => None,
             };
             let (overlay, segments, shutter) = match pane {
                 Pane::Stack if state.is_some() => (
@@ -449,8 +472,9 @@ impl Scene {
         )
     }
 
-    /// Uploads the volume if needed, resamples plane `k` if it changed, and prepares its
-    /// draw at `viewport`.
+    /// Uploads the volume if needed (a part per call, see
+    /// [`VOLUME_UPLOAD_BYTES_PER_FRAME`]: None until it is all on the GPU), resamples
+    /// plane `k` if it changed, and prepares its draw at `viewport`.
     pub fn prepare_plane(
         &mut self,
         renderer: &Renderer,
@@ -458,11 +482,33 @@ impl Scene {
         k: usize,
         viewport: [u32; 4],
     ) -> Option<DrawState> {
+        if !self.advance_volume(renderer, model) {
+            return None;
+        }
+        self.prepare_plane_on_gpu(renderer, model, k, viewport)
+    }
+
+    /// Takes the planes' volume one part further to the GPU (beginning its upload when
+    /// the model's volume changed); true when it is all there. The model's
+    /// [`mpr_upload`](Model::mpr_upload) says how far it is.
+    fn advance_volume(&mut self, renderer: &Renderer, model: &mut Model) -> bool {
         // A volume larger than this device's 3D textures is rebuilt reduced to fit.
         model.set_device_volume_limits(renderer.volume_limits());
-        let volume = model.mpr.as_ref()?.volume.clone();
-        if !self
+        let Some(volume) = model.mpr.as_ref().map(|m| m.volume.clone()) else {
+            self.upload = None;
+            model.mpr_upload = None;
+            return false;
+        };
+        if self
             .volume
+            .as_ref()
+            .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
+        {
+            model.mpr_upload = None;
+            return true;
+        }
+        if !self
+            .upload
             .as_ref()
             .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
         {
@@ -470,17 +516,55 @@ impl Scene {
             self.planes = [None, None, None];
             // The volume holds the series: the other images go before it comes.
             self.trim_images_to(0);
-            match renderer.upload_volume(&volume) {
-                Ok(gpu) => self.volume = Some((volume.clone(), gpu)),
+            self.upload = None;
+            match renderer.begin_volume_upload(&volume) {
+                Ok(upload) => self.upload = Some((volume.clone(), upload)),
                 Err(e) => {
-                    let msg = format!("cannot put the volume on the GPU: {e}");
-                    model.message(msg.clone());
-                    model.mpr = None;
-                    model.mpr_note = Some(msg);
-                    return None;
+                    self.volume_failed(model, e);
+                    return false;
                 }
             }
         }
+        let Some((_, upload)) = self.upload.as_mut() else {
+            return false;
+        };
+        let part = self.upload_bytes.unwrap_or(VOLUME_UPLOAD_BYTES_PER_FRAME);
+        match renderer.continue_volume_upload(upload, &volume, part) {
+            Ok(Some(gpu)) => {
+                self.upload = None;
+                self.volume = Some((volume, gpu));
+                model.mpr_upload = None;
+                true
+            }
+            Ok(None) => {
+                model.mpr_upload = Some(upload.progress());
+                false
+            }
+            Err(e) => {
+                self.upload = None;
+                self.volume_failed(model, e);
+                false
+            }
+        }
+    }
+
+    fn volume_failed(&mut self, model: &mut Model, e: hounsfield_render::RenderError) {
+        let msg = format!("cannot put the volume on the GPU: {e}");
+        model.message(msg.clone());
+        model.mpr = None;
+        model.mpr_upload = None;
+        model.mpr_note = Some(msg);
+    }
+
+    /// [`prepare_plane`](Self::prepare_plane) once the volume is on the GPU.
+    fn prepare_plane_on_gpu(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        k: usize,
+        viewport: [u32; 4],
+    ) -> Option<DrawState> {
+        let volume = self.volume.as_ref()?.0.clone();
         let mpr = model.mpr.as_ref()?;
         let plane = mpr.plane(k);
         let slab = mpr.slab();
@@ -712,15 +796,25 @@ mod tests {
         let mut want = vec![order[0], order[7], order[9]];
         want.sort_unstable();
         assert_eq!(kept, want);
+        // The planes' volume (10 slices of 4 x 4 16-bit voxels) goes up three slices a
+        // frame, saying how far it is; the image cache goes first.
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        scene.set_volume_upload_bytes(3 * 32);
+        let plane = |scene: &mut Scene, m: &mut Model| {
+            scene
+                .prepare_plane(gpu.renderer(), m, 0, [0, 0, 32, 32])
+                .is_some()
+        };
+        for done in [3, 6, 9] {
+            assert!(!plane(&mut scene, &mut m));
+            assert_eq!(m.mpr_upload, Some((done, 10)));
+            assert_eq!(scene.images.len(), 1);
+        }
+        assert!(plane(&mut scene, &mut m));
+        assert_eq!(m.mpr_upload, None);
+        assert!(scene.volume.is_some());
         // With the series' volume on the GPU, only the image on screen stays besides it,
         // also while scrolling.
-        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
-        assert!(
-            scene
-                .prepare_plane(gpu.renderer(), &mut m, 0, [0, 0, 32, 32])
-                .is_some()
-        );
-        assert!(scene.volume.is_some());
         assert_eq!(
             scene.images.keys().copied().collect::<Vec<_>>(),
             vec![shown(&m)]

@@ -232,6 +232,9 @@ pub struct Status {
     /// When the planes' volume is reduced to fit the device or the memory budget: what
     /// was kept and why.
     pub mpr_reduction: Option<String>,
+    /// While the planes' volume goes to the GPU (a part per frame): slices there, and in
+    /// all.
+    pub mpr_upload: Option<(u32, u32)>,
     /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
     pub messages: Vec<String>,
     /// The help shown.
@@ -311,6 +314,7 @@ impl Status {
             plane_window: m.mpr_pipeline().and_then(|p| p.window()),
             mpr_note: m.mpr_note.clone(),
             mpr_reduction: m.mpr.as_ref().and(m.mpr_reduction.clone()),
+            mpr_upload: m.mpr.as_ref().and(m.mpr_upload),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,
             tags_panel: m.show_tags,

@@ -782,6 +782,10 @@ impl App {
         } else {
             None
         };
+        // The planes' volume goes to the GPU a part per frame.
+        if self.model.mpr_upload.is_some() {
+            self.request_redraw();
+        }
         if self.model.cine {
             if self.next_cine.is_none() {
                 self.next_cine = Some(

@@ -690,6 +690,9 @@ fn planes_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
             if let Some(r) = &model.mpr_reduction {
                 ui.label(format!("Reduced resolution: {r}"));
             }
+            if let Some((done, all)) = model.mpr_upload {
+                ui.label(format!("Putting the volume on the GPU: {done} of {all} slices"));
+            }
             let mut neuro = model.convention == hounsfield_core::volume::Convention::Neurological;
             if ui
                 .checkbox(&mut neuro, "Patient left on screen left")

@@ -206,6 +206,9 @@ pub struct Model {
     mpr_series: Option<(SeriesKey, usize, usize)>,
     /// Why there are no planes (yet), for the plane panes.
     pub mpr_note: Option<String>,
+    /// The planes' volume going to the GPU: slices there, and in all (set by the scene
+    /// that uploads it, a part per frame; None once it is there).
+    pub mpr_upload: Option<(u32, u32)>,
     /// When the planes' volume is reduced to fit the device or the memory budget: what
     /// was kept and why ("256 x 256 x 1500 of 512 x 512 x 3000 voxels (memory budget
     /// 512 MiB)").

@@ -40,6 +40,26 @@ pub struct CpuScene {
     segments: Option<((u64, usize, u64), Option<LayerImage>)>,
     /// Per plane: the segments over it, for its plane and the segmentations' generation.
     plane_segments: [PlaneSegments; 3],
+    /// The stack pane's image as last rendered, and what it was rendered from: a frame
+    /// that changes nothing of it (a load's progress, a message) only draws it again.
+    stack_image: Option<(StackKey, RenderedImage)>,
+}
+
+/// What the stack pane's image is rendered from.
+#[derive(Debug, Clone, PartialEq)]
+struct StackKey {
+    /// The decoded image (its address: a new decode is a new image).
+    image: usize,
+    id: u64,
+    frame: usize,
+    pipeline: Option<hounsfield_core::pipeline::GreyPipeline>,
+    invert: bool,
+    view: hounsfield_core::view::View,
+    colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
+    overlays: bool,
+    shutters: bool,
+    segmentations: u64,
+    presentation_states: u64,
 }
 
 type ShutterCache = (
@@ -71,13 +91,20 @@ impl CpuScene {
             if r[2] == 0 || r[3] == 0 {
                 continue;
             }
-            let image = match pane {
-                Pane::Stack => self.stack(model, r),
-                Pane::Plane(k) => self.plane(model, k, r),
+            let outcome = match pane {
+                Pane::Stack => self.stack(model, r).map(|result| {
+                    result.map(|()| {
+                        if let Some((_, image)) = &self.stack_image {
+                            blit(rgba, width, height, image, r);
+                        }
+                    })
+                }),
+                Pane::Plane(k) => self
+                    .plane(model, k, r)
+                    .map(|result| result.map(|image| blit(rgba, width, height, &image, r))),
             };
-            match image {
-                Some(Ok(image)) => {
-                    blit(rgba, width, height, &image, r);
+            match outcome {
+                Some(Ok(())) => {
                     drawn |= pane == Pane::Stack || model.layout == Layout::Planes;
                 }
                 Some(Err(e)) => {
@@ -93,12 +120,30 @@ impl CpuScene {
         drawn
     }
 
-    fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<RenderedImage, ErrorKind>> {
+    /// Renders the stack pane's image into [`stack_image`](Self::stack_image), unless
+    /// what it is rendered from is unchanged.
+    fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<(), ErrorKind>> {
         let c = model.current?;
         let (_, image, index) = model.current_image()?;
         let frame = image.frames.get(index)?;
         let pipe = model.pipeline();
         let view = model.view_for(r[2], r[3]);
+        let key = StackKey {
+            image: Arc::as_ptr(image) as usize,
+            id: c.id,
+            frame: c.frame,
+            pipeline: pipe.clone(),
+            invert: model.view.invert,
+            view,
+            colormap: model.view.colormap,
+            overlays: model.view.overlays,
+            shutters: model.view.shutters,
+            segmentations: model.segmentation_generation,
+            presentation_states: model.presentation_generation,
+        };
+        if self.stack_image.as_ref().is_some_and(|(k, _)| *k == key) {
+            return Some(Ok(()));
+        }
         let supplemental = frame.color == FrameColor::Monochrome && image.palette.is_some();
         let mut rendered = render_view_with(
             frame,
@@ -139,7 +184,7 @@ impl CpuScene {
                 hounsfield_core::pipeline::overlay::paint_mask(r, mask, &view, *grey);
             }
         }
-        Some(rendered)
+        Some(rendered.map(|image| self.stack_image = Some((key, image))))
     }
 
     fn plane(
@@ -201,5 +246,58 @@ fn blit(rgba: &mut [u8], width: u32, height: u32, image: &RenderedImage, r: [u32
                 d[..3].copy_from_slice(&s[..3]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Action;
+    use crate::model::tests::instance;
+
+    /// The kept stack image is drawn again only while nothing it shows changed: after
+    /// each change the frame equals a fresh scene's.
+    #[test]
+    fn the_kept_stack_image_follows_every_change() {
+        let mut m = Model::new();
+        for id in 1..=3u64 {
+            let values: Vec<i16> = (0..16).map(|v| v * 40 + id as i16 * 300).collect();
+            let mut inst = instance(id, id as f64, &values, None);
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        let panes = [(Pane::Stack, [0, 0, 16, 16])];
+        let fresh = |m: &mut Model| {
+            let mut rgba = Vec::new();
+            CpuScene::default().render(m, &panes, 16, 16, &mut rgba);
+            rgba
+        };
+        let mut kept = CpuScene::default();
+        let mut rgba = Vec::new();
+        let mut frames = Vec::new();
+        for action in [
+            None,
+            Some(Action::AdjustWindow { dx: 40.0, dy: -25.0 }),
+            Some(Action::Slice(1)),
+            Some(Action::Invert),
+            Some(Action::Zoom(2.0)),
+            Some(Action::Pan { dx: 3.0, dy: 1.0 }),
+            Some(Action::FlipHorizontal),
+            Some(Action::Preset(1)),
+            None,
+        ] {
+            if let Some(a) = action.clone() {
+                m.apply(a);
+            }
+            assert!(kept.render(&mut m, &panes, 16, 16, &mut rgba), "{action:?}");
+            assert_eq!(rgba, fresh(&mut m), "after {action:?}");
+            frames.push(rgba.clone());
+        }
+        // Each change showed something new; the last frame changed nothing.
+        for k in 1..frames.len() - 1 {
+            assert_ne!(frames[k], frames[k - 1], "step {k} drew the same frame");
+        }
+        assert_eq!(frames[frames.len() - 1], frames[frames.len() - 2]);
     }
 }

@@ -37,7 +37,7 @@ for module in hounsfield_web hounsfield_web_codecs; do
     wasm-bindgen --target web --no-typescript --out-dir dist/web \
         "$target_dir/wasm32-unknown-unknown/web/$module.wasm"
     target/node/node_modules/.bin/wasm-opt -Oz --strip-debug \
-        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-simd \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         "dist/web/${module}_bg.wasm" -o "dist/web/${module}_bg.wasm"
 done

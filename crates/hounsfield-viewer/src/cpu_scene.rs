@@ -278,7 +278,10 @@ mod tests {
         let mut frames = Vec::new();
         for action in [
             None,
-            Some(Action::AdjustWindow { dx: 40.0, dy: -25.0 }),
+            Some(Action::AdjustWindow {
+                dx: 40.0,
+                dy: -25.0,
+            }),
             Some(Action::Slice(1)),
             Some(Action::Invert),
             Some(Action::Zoom(2.0)),

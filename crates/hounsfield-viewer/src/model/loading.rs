@@ -41,7 +41,7 @@ impl Model {
         for (id, file, info) in parsed {
             self.progress.files_done += 1;
             self.progress.frames_total += info.frames.max(1) as usize;
-            let mut instance = Instance {
+            self.push_instance(Instance {
                 id,
                 batch,
                 info,
@@ -49,9 +49,7 @@ impl Model {
                 image: None,
                 error: None,
                 inputs: Vec::new(),
-            };
-            instance.inputs = Self::inputs_of(&instance);
-            self.instances.push(instance);
+            });
         }
         self.regroup();
     }
@@ -104,10 +102,15 @@ impl Model {
     }
 
     /// Adds a parsed instance and regroups the series.
-    pub fn add_instance(&mut self, mut instance: Instance) {
+    pub fn add_instance(&mut self, instance: Instance) {
+        self.push_instance(instance);
+        self.regroup();
+    }
+
+    /// Adds an instance with its inputs, without regrouping the series.
+    fn push_instance(&mut self, mut instance: Instance) {
         instance.inputs = Self::inputs_of(&instance);
         self.instances.push(instance);
-        self.regroup();
     }
 
     /// One input per frame: the file's per-frame geometry and dimensions, with the

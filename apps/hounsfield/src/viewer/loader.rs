@@ -8,10 +8,7 @@ use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::dimensions::display_order;
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
-use hounsfield_dicomweb::{
-    Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on,
-    display_order as remote_display_order, redact,
-};
+use hounsfield_dicomweb::{Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on, redact};
 use hounsfield_viewer::decode_order::DecodeQueue;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -116,7 +113,10 @@ pub fn spawn(
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("hounsfield load {batch}"))
-        .spawn(move || run(batch, sources, limits, &cancel, &focus, &sink))
+        .spawn(move || {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            run(batch, sources, limits, &cancel, &focus, &sink, cores)
+        })
         .unwrap_or_else(|e| panic!("cannot start a loader thread: {e}"))
 }
 
@@ -126,22 +126,9 @@ type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
 /// start of each file, on every core) and reported in one [`LoadEvent::Parsed`]; then the
 /// images decode on every core in the order of a [`DecodeQueue`]: the instance in `focus`
 /// first (the first in stack order when none), then outward from it, following `focus`
-/// as it changes. A file whose frames would take the load past `limits` is not decoded;
-/// its error says so.
+/// as it changes; local files on `cores` workers. A file whose frames would take the load
+/// past `limits` is not decoded; its error says so.
 pub fn run(
-    batch: u64,
-    sources: Vec<Source>,
-    limits: DecodeLimits,
-    cancel: &Cancel,
-    focus: &AtomicU64,
-    sink: Sink,
-) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    run_on(batch, sources, limits, cancel, focus, sink, cores);
-}
-
-/// [`run`] with `cores` workers for the local files.
-fn run_on(
     batch: u64,
     sources: Vec<Source>,
     limits: DecodeLimits,
@@ -183,32 +170,17 @@ fn run_on(
             });
         }
     });
-    let headers: Vec<(usize, Header)> = headers
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, h)| Some((i, h.into_inner().unwrap_or_else(|p| p.into_inner())?)))
-        .collect();
-    let instances: Vec<(u64, Arc<DicomFile>, InstanceInfo)> = headers
-        .iter()
-        .map(|(_, (file, info))| {
+    let mut instances = Vec::new();
+    let mut source_of: HashMap<u64, &Source> = HashMap::new();
+    for (i, header) in headers.into_iter().enumerate() {
+        if let Some((file, info)) = header.into_inner().unwrap_or_else(|p| p.into_inner()) {
             let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-            (id, file.clone(), info.clone())
-        })
-        .collect();
+            source_of.insert(id, &files[i]);
+            instances.push((id, file, info));
+        }
+    }
     // Then the pixels, the slice on screen first.
-    let order = {
-        let files: Vec<&DicomFile> = instances.iter().map(|(_, f, _)| &**f).collect();
-        let infos: Vec<InstanceInfo> = instances.iter().map(|(_, _, i)| i.clone()).collect();
-        display_order(&files, &infos)
-    };
-    let queue = Mutex::new(DecodeQueue::new(
-        order.iter().map(|&k| instances[k].0).collect(),
-    ));
-    let source_of: HashMap<u64, &Source> = instances
-        .iter()
-        .zip(&headers)
-        .map(|((id, _, _), (i, _))| (*id, &files[*i]))
-        .collect();
+    let queue = Mutex::new(decode_queue(&instances));
     tracing::info!(
         "{} headers read in {:.0} ms",
         instances.len(),
@@ -296,10 +268,11 @@ fn load_dicomweb(
                     })
                     .collect();
                 *ids.borrow_mut() = instances.iter().map(|(id, _, _)| *id).collect();
+                let order = display_order_of(&instances);
                 if !instances.is_empty() {
                     sink(LoadEvent::Parsed { batch, instances });
                 }
-                remote_display_order(metas)
+                order
             },
             &mut |k, r| {
                 let id = ids.borrow()[k];
@@ -348,6 +321,23 @@ fn load_dicomweb(
 
 /// A header read and what it tells of its instance.
 type Header = (Arc<DicomFile>, InstanceInfo);
+
+/// The display order of `instances` (`(id, header, info)`), as indices into them.
+fn display_order_of(instances: &[(u64, Arc<DicomFile>, InstanceInfo)]) -> Vec<usize> {
+    let files: Vec<&DicomFile> = instances.iter().map(|(_, f, _)| &**f).collect();
+    let infos: Vec<InstanceInfo> = instances.iter().map(|(_, _, i)| i.clone()).collect();
+    display_order(&files, &infos)
+}
+
+/// The ids of `instances` in display order, handed out from the one on screen outward.
+fn decode_queue(instances: &[(u64, Arc<DicomFile>, InstanceInfo)]) -> DecodeQueue {
+    DecodeQueue::new(
+        display_order_of(instances)
+            .into_iter()
+            .map(|k| instances[k].0)
+            .collect(),
+    )
+}
 
 fn name_of(source: &Source) -> String {
     match source {
@@ -462,6 +452,7 @@ mod tests {
             &Cancel::default(),
             &AtomicU64::new(0),
             &sink,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
         );
         events.into_inner().unwrap_or_else(|p| p.into_inner())
     }
@@ -547,7 +538,7 @@ mod tests {
             _ => {}
         };
         // One worker: the images decode in the order they are handed out.
-        run_on(
+        run(
             1,
             vec![Source::Path(dir)],
             DecodeLimits::default(),

@@ -65,6 +65,12 @@ pub const IMAGE_CACHE_BYTES: usize = 64 << 20;
 /// than in one long stop.
 pub const VOLUME_UPLOAD_BYTES_PER_FRAME: usize = 32 << 20;
 
+/// The planes' volume on the GPU: going there a part per frame, or there.
+enum VolumeOnGpu {
+    Uploading(VolumeUpload),
+    Ready(GpuVolume),
+}
+
 /// The GPU side of a [`Model`].
 #[derive(Default)]
 pub struct Scene {
@@ -87,10 +93,8 @@ pub struct Scene {
     segments: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
-    /// The volume of the planes on the GPU, and the volume it was made from.
-    volume: Option<(Arc<Volume>, GpuVolume)>,
-    /// The volume of the planes going to the GPU, a part per frame.
-    upload: Option<(Arc<Volume>, VolumeUpload)>,
+    /// The volume of the planes, on the GPU or going there a part per frame.
+    volume: Option<(Arc<Volume>, VolumeOnGpu)>,
     /// [`VOLUME_UPLOAD_BYTES_PER_FRAME`] unless set
     /// ([`set_volume_upload_bytes`](Self::set_volume_upload_bytes)).
     upload_bytes: Option<usize>,
@@ -207,8 +211,8 @@ impl Scene {
     }
 
     /// Lets the least recently shown images go while the cache is over its budget: while
-    /// a series volume is on the GPU (it holds the series' pixels already) only the image
-    /// on screen stays.
+    /// a series volume is on the GPU or going there (it holds the series' pixels) only the
+    /// image on screen stays.
     fn trim_images(&mut self) {
         let budget = if self.volume.is_some() {
             0
@@ -495,20 +499,14 @@ impl Scene {
         // A volume larger than this device's 3D textures is rebuilt reduced to fit.
         model.set_device_volume_limits(renderer.volume_limits());
         let Some(volume) = model.mpr.as_ref().map(|m| m.volume.clone()) else {
-            self.upload = None;
+            if matches!(self.volume, Some((_, VolumeOnGpu::Uploading(_)))) {
+                self.volume = None;
+            }
             model.mpr_upload = None;
             return false;
         };
-        if self
-            .volume
-            .as_ref()
-            .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
-        {
-            model.mpr_upload = None;
-            return true;
-        }
         if !self
-            .upload
+            .volume
             .as_ref()
             .is_some_and(|(v, _)| Arc::ptr_eq(v, &volume))
         {
@@ -516,23 +514,25 @@ impl Scene {
             self.planes = [None, None, None];
             // The volume holds the series: the other images go before it comes.
             self.trim_images_to(0);
-            self.upload = None;
             match renderer.begin_volume_upload(&volume) {
-                Ok(upload) => self.upload = Some((volume.clone(), upload)),
+                Ok(upload) => self.volume = Some((volume.clone(), VolumeOnGpu::Uploading(upload))),
                 Err(e) => {
                     self.volume_failed(model, e);
                     return false;
                 }
             }
         }
-        let Some((_, upload)) = self.upload.as_mut() else {
+        let part = self.upload_bytes.unwrap_or(VOLUME_UPLOAD_BYTES_PER_FRAME);
+        let Some((_, state)) = self.volume.as_mut() else {
             return false;
         };
-        let part = self.upload_bytes.unwrap_or(VOLUME_UPLOAD_BYTES_PER_FRAME);
+        let VolumeOnGpu::Uploading(upload) = state else {
+            model.mpr_upload = None;
+            return true;
+        };
         match renderer.continue_volume_upload(upload, &volume, part) {
             Ok(Some(gpu)) => {
-                self.upload = None;
-                self.volume = Some((volume, gpu));
+                *state = VolumeOnGpu::Ready(gpu);
                 model.mpr_upload = None;
                 true
             }
@@ -541,7 +541,7 @@ impl Scene {
                 false
             }
             Err(e) => {
-                self.upload = None;
+                self.volume = None;
                 self.volume_failed(model, e);
                 false
             }
@@ -564,7 +564,10 @@ impl Scene {
         k: usize,
         viewport: [u32; 4],
     ) -> Option<DrawState> {
-        let volume = self.volume.as_ref()?.0.clone();
+        let Some((volume, VolumeOnGpu::Ready(_))) = &self.volume else {
+            return None;
+        };
+        let volume = volume.clone();
         let mpr = model.mpr.as_ref()?;
         let plane = mpr.plane(k);
         let slab = mpr.slab();
@@ -572,7 +575,9 @@ impl Scene {
         let key = PlaneKey { plane, slab };
         if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
             let previous = self.planes[k].take().map(|(_, image)| image);
-            let (_, gpu) = self.volume.as_ref()?;
+            let Some((_, VolumeOnGpu::Ready(gpu))) = &self.volume else {
+                return None;
+            };
             match renderer.resample(
                 gpu,
                 &volume.sampling(&plane, slab),
@@ -809,10 +814,17 @@ mod tests {
             assert!(!plane(&mut scene, &mut m));
             assert_eq!(m.mpr_upload, Some((done, 10)));
             assert_eq!(scene.images.len(), 1);
+            // Scrolling meanwhile keeps no more than the image on screen.
+            m.apply(Action::Slice(-1));
+            scene.ensure_uploaded(gpu.renderer(), &mut m);
+            assert_eq!(
+                scene.images.keys().copied().collect::<Vec<_>>(),
+                vec![shown(&m)]
+            );
         }
         assert!(plane(&mut scene, &mut m));
         assert_eq!(m.mpr_upload, None);
-        assert!(scene.volume.is_some());
+        assert!(matches!(scene.volume, Some((_, VolumeOnGpu::Ready(_)))));
         // With the series' volume on the GPU, only the image on screen stays besides it,
         // also while scrolling.
         assert_eq!(

@@ -662,16 +662,11 @@ impl WebViewer {
         }
         g.queue.submit([encoder.finish()]);
         g.queue.present(frame);
-        // The layouts with planes are drawn when every pane is (the planes wait for
-        // their volume, which goes to the GPU a part per frame).
-        let every_pane = panes
-            .iter()
-            .filter(|(_, v)| v[2] > 0 && v[3] > 0)
-            .all(|(p, _)| draws.iter().any(|d| d.pane == *p));
-        Some(match model.layout {
-            Layout::Stack => draws.iter().any(|d| d.pane == Pane::Stack),
-            _ => !draws.is_empty() && every_pane,
-        })
+        Some(
+            model
+                .layout
+                .drawn(panes, |p| draws.iter().any(|d| d.pane == p)),
+        )
     }
 
     /// What is on screen, as JSON: the keys of `hounsfield_viewer::status::Status`

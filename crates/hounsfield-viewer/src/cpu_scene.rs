@@ -15,7 +15,7 @@
 //! ```
 
 use crate::model::Model;
-use crate::mpr::{Layout, Pane};
+use crate::mpr::Pane;
 use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::pipeline::{RenderedImage, render_view_with};
 use hounsfield_core::volume::{Plane, Slab, Volume, resample};
@@ -86,7 +86,7 @@ impl CpuScene {
         rgba.clear();
         rgba.resize(width as usize * height as usize * 4, 0);
         rgba.chunks_exact_mut(4).for_each(|p| p[3] = 255);
-        let mut drawn = false;
+        let mut drawn = Vec::new();
         for &(pane, r) in panes {
             if r[2] == 0 || r[3] == 0 {
                 continue;
@@ -104,9 +104,7 @@ impl CpuScene {
                     .map(|result| result.map(|image| blit(rgba, width, height, &image, r))),
             };
             match outcome {
-                Some(Ok(())) => {
-                    drawn |= pane == Pane::Stack || model.layout == Layout::Planes;
-                }
+                Some(Ok(())) => drawn.push(pane),
                 Some(Err(e)) => {
                     let msg = format!("cannot draw: {e}");
                     if self.last_error.as_ref() != Some(&msg) {
@@ -117,7 +115,7 @@ impl CpuScene {
                 None => {}
             }
         }
-        drawn
+        model.layout.drawn(panes, |p| drawn.contains(&p))
     }
 
     /// Renders the stack pane's image into [`stack_image`](Self::stack_image), unless

@@ -38,6 +38,32 @@ impl Layout {
         }
     }
 
+    /// Whether a frame that drew the panes for which `drawn` is true, of those laid out in
+    /// `panes` (`[x, y, width, height]` in pixels), showed this layout's images (a
+    /// viewer's `image_drawn`): the stack pane in the 1 x 1 layout; every pane with an
+    /// area in a layout with planes (its planes wait for their volume).
+    ///
+    /// ```
+    /// use hounsfield_viewer::mpr::{Layout, Pane};
+    /// let panes = [(Pane::Stack, [0, 0, 8, 8]), (Pane::Plane(0), [8, 0, 8, 8])];
+    /// assert!(Layout::Stack.drawn(&panes[..1], |p| p == Pane::Stack));
+    /// assert!(!Layout::Grid.drawn(&panes, |p| p == Pane::Stack));
+    /// assert!(Layout::Grid.drawn(&panes, |_| true));
+    /// ```
+    pub fn drawn(self, panes: &[(Pane, [u32; 4])], drawn: impl Fn(Pane) -> bool) -> bool {
+        match self {
+            Layout::Stack => drawn(Pane::Stack),
+            Layout::Planes | Layout::Grid => {
+                let mut shown = panes
+                    .iter()
+                    .filter(|(_, r)| r[2] > 0 && r[3] > 0)
+                    .map(|&(p, _)| p)
+                    .peekable();
+                shown.peek().is_some() && shown.all(drawn)
+            }
+        }
+    }
+
     /// The panes and their rectangles `[x, y, width, height]` within `area`.
     pub fn panes(self, area: [f32; 4]) -> Vec<(Pane, [f32; 4])> {
         let [x, y, w, h] = area;

@@ -657,7 +657,10 @@ impl App {
         };
         let drawn_image = match &cpu_image {
             Some((_, _, drawn)) => *drawn,
-            None => draws.iter().any(|d| d.pane == Pane::Stack),
+            None => self
+                .model
+                .layout
+                .drawn(&panes, |p| draws.iter().any(|d| d.pane == p)),
         };
         let Some(gfx) = self.gfx.as_mut() else {
             return;

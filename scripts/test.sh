@@ -87,4 +87,6 @@ echo "| min:s | step |"
 echo "| ---: | --- |"
 printf '%s\n' "${timings[@]}"
 echo
+echo "build folder: $(du -sh "$target_dir" 2>/dev/null | cut -f1); disk: $(df -h --output=avail "$target_dir" 2>/dev/null | tail -1 | tr -d ' ') free"
+echo
 echo "all tests passed"

@@ -15,7 +15,23 @@
 //! assert_eq!(order, vec![12, 13, 11, 14, 10]);
 //! ```
 
+use hounsfield_core::DicomFile;
+use hounsfield_core::dimensions::display_order;
+use hounsfield_core::series::InstanceInfo;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Instances read by a loader: id, header, and what the header tells of the instance (as
+/// [`Model::files_parsed`](crate::model::Model::files_parsed) takes them).
+pub type ParsedInstance = (u64, Arc<DicomFile>, InstanceInfo);
+
+/// The display order of `instances` (series, then slice order within each), as indices
+/// into them.
+pub fn display_order_of(instances: &[ParsedInstance]) -> Vec<usize> {
+    let files: Vec<&DicomFile> = instances.iter().map(|(_, f, _)| &**f).collect();
+    let infos: Vec<InstanceInfo> = instances.iter().map(|(_, _, i)| i.clone()).collect();
+    display_order(&files, &infos)
+}
 
 /// Instances of a load in display order, handed out nearest the one on screen first.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +54,17 @@ impl DecodeQueue {
             taken: vec![false; n],
             left: n,
         }
+    }
+
+    /// The queue of `instances`, read by a loader, in their display order
+    /// ([`display_order_of`]).
+    pub fn of_instances(instances: &[ParsedInstance]) -> DecodeQueue {
+        DecodeQueue::new(
+            display_order_of(instances)
+                .into_iter()
+                .map(|k| instances[k].0)
+                .collect(),
+        )
     }
 
     /// The next instance to decode: `focus` (the instance on screen) if it is still to
@@ -63,6 +90,29 @@ impl DecodeQueue {
         Some(self.ids[k])
     }
 
+    /// Marks instance `id` as handed out (decoded by other means, or by an earlier queue of
+    /// the same load: a queue rebuilt as more headers arrive keeps what the old one gave);
+    /// false when it is not of this queue or was handed out already.
+    pub fn take(&mut self, id: u64) -> bool {
+        match self.place.get(&id) {
+            Some(&k) if !self.taken[k] => {
+                self.taken[k] = true;
+                self.left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The instances handed out so far, in display order.
+    pub fn handed_out(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ids
+            .iter()
+            .zip(&self.taken)
+            .filter(|(_, taken)| **taken)
+            .map(|(&id, _)| id)
+    }
+
     /// How many instances are still to be handed out.
     pub fn left(&self) -> usize {
         self.left
@@ -81,6 +131,22 @@ mod tests {
         assert_eq!(q.left(), 1);
         assert_eq!(q.next(None), Some(7));
         assert_eq!(q.next(None), None);
+    }
+
+    #[test]
+    fn a_rebuilt_queue_keeps_what_the_old_one_handed_out() {
+        let mut old = DecodeQueue::new(vec![10, 12, 14]);
+        assert_eq!(old.next(Some(12)), Some(12));
+        // More headers arrived: 11 and 13 fall between.
+        let mut new = DecodeQueue::new(vec![10, 11, 12, 13, 14]);
+        for id in old.handed_out() {
+            assert!(new.take(id));
+        }
+        assert!(!new.take(12), "already handed out");
+        assert!(!new.take(99), "not of this queue");
+        assert_eq!(new.left(), 4);
+        let rest: Vec<u64> = std::iter::from_fn(|| new.next(Some(12))).collect();
+        assert_eq!(rest, vec![13, 11, 14, 10]);
     }
 
     #[test]

@@ -2,14 +2,13 @@
 //! decoded frames, reported one event at a time so that the first image shows while the
 //! rest of a series decodes.
 
-use super::model::{DecodedImage, contained};
+use super::model::{DecodedImage, Model, ObjectKind, contained};
 use hounsfield_core::DicomFile;
 use hounsfield_core::budget::{DecodeLimits, LoadBudget};
-use hounsfield_core::dimensions::display_order;
 use hounsfield_core::folder;
 use hounsfield_core::series::InstanceInfo;
 use hounsfield_dicomweb::{Cancel, DicomWebUrl, ErrorKind, Options, Server, block_on, redact};
-use hounsfield_viewer::decode_order::DecodeQueue;
+use hounsfield_viewer::decode_order::{DecodeQueue, display_order_of};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -180,7 +179,7 @@ pub fn run(
         }
     }
     // Then the pixels, the slice on screen first.
-    let queue = Mutex::new(decode_queue(&instances));
+    let queue = Mutex::new(DecodeQueue::of_instances(&instances));
     tracing::info!(
         "{} headers read in {:.0} ms",
         instances.len(),
@@ -322,23 +321,6 @@ fn load_dicomweb(
 /// A header read and what it tells of its instance.
 type Header = (Arc<DicomFile>, InstanceInfo);
 
-/// The display order of `instances` (`(id, header, info)`), as indices into them.
-fn display_order_of(instances: &[(u64, Arc<DicomFile>, InstanceInfo)]) -> Vec<usize> {
-    let files: Vec<&DicomFile> = instances.iter().map(|(_, f, _)| &**f).collect();
-    let infos: Vec<InstanceInfo> = instances.iter().map(|(_, _, i)| i.clone()).collect();
-    display_order(&files, &infos)
-}
-
-/// The ids of `instances` in display order, handed out from the one on screen outward.
-fn decode_queue(instances: &[(u64, Arc<DicomFile>, InstanceInfo)]) -> DecodeQueue {
-    DecodeQueue::new(
-        display_order_of(instances)
-            .into_iter()
-            .map(|k| instances[k].0)
-            .collect(),
-    )
-}
-
 fn name_of(source: &Source) -> String {
     match source {
         Source::Path(p) => p.display().to_string(),
@@ -363,41 +345,36 @@ fn read_header(source: &Source, sink: Sink) -> Option<Header> {
             return None;
         }
     };
-    if hounsfield_viewer::model::Model::is_layer(&file) {
-        // A segmentation's frames are its masks: read whole.
-        match contained(&name, || read_source(source)) {
-            Ok(whole) => sink(LoadEvent::Layer {
-                file: Arc::new(whole),
-            }),
-            Err(reason) => sink(LoadEvent::Skipped { reason }),
+    match Model::kind_of(&file) {
+        ObjectKind::Image => {}
+        ObjectKind::Layer => {
+            // A segmentation's frames are its masks: read whole.
+            match contained(&name, || read_source(source)) {
+                Ok(whole) => sink(LoadEvent::Layer {
+                    file: Arc::new(whole),
+                }),
+                Err(reason) => sink(LoadEvent::Skipped { reason }),
+            }
+            return None;
         }
-        return None;
-    }
-    if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_presentation_state(&file) {
-        sink(LoadEvent::PresentationState {
-            file: Arc::new(file),
-        });
-        return None;
-    }
-    if !file.has_pixel_data() && hounsfield_viewer::model::Model::is_report(&file) {
-        sink(LoadEvent::Report {
-            file: Arc::new(file),
-        });
-        return None;
-    }
-    if !file.has_pixel_data() {
-        let what = file
-            .identification()
-            .sop_class_uid
-            .map(|uid| format!(" (SOP class {uid})"))
-            .unwrap_or_default();
-        sink(LoadEvent::Skipped {
-            reason: format!(
-                "{}: no image in this DICOM object{what}, skipped",
-                file.name()
-            ),
-        });
-        return None;
+        ObjectKind::PresentationState => {
+            sink(LoadEvent::PresentationState {
+                file: Arc::new(file),
+            });
+            return None;
+        }
+        ObjectKind::Report => {
+            sink(LoadEvent::Report {
+                file: Arc::new(file),
+            });
+            return None;
+        }
+        ObjectKind::NoImage => {
+            sink(LoadEvent::Skipped {
+                reason: Model::no_image_reason(&file),
+            });
+            return None;
+        }
     }
     let info = InstanceInfo::from_file(&file);
     // The viewer keeps the header; the pixels are read again when their turn comes.

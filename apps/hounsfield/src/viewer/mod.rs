@@ -542,8 +542,8 @@ impl App {
 
     fn redraw(&mut self, event_loop: &ActiveEventLoop) {
         let start = Instant::now();
-        // What is on screen now decodes first.
-        let on_screen = self.model.current.map_or(0, |c| c.id);
+        // What is on screen now (or will be: see `decode_focus`) decodes first.
+        let on_screen = self.model.decode_focus().unwrap_or(0);
         self.focus
             .store(on_screen, std::sync::atomic::Ordering::Relaxed);
         let Some(gfx) = self.gfx.as_mut() else {

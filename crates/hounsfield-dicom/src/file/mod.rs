@@ -259,6 +259,25 @@ impl DicomFile {
             || plausible_data_set(prefix)
     }
 
+    /// The header of an object from its first bytes, `start`: every attribute before its
+    /// top-level pixel data, as [`open_header`](Self::open_header) reads it. None when
+    /// `start` does not reach the pixel data (an element runs past its end, or the object
+    /// has none, is deflated or is not DICOM): then more of the object is needed, or the
+    /// whole of it ([`from_bytes`](Self::from_bytes)). For readers that fetch a file's
+    /// start first, such as a browser page slicing a local file.
+    ///
+    /// ```
+    /// use hounsfield_dicom::DicomFile;
+    /// // A whole CT slice (pydicom's CT_small.dcm); its header is in the first 8 KiB.
+    /// let bytes = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/CT_small.dcm"));
+    /// let header = DicomFile::header_from_start("CT_small.dcm", &bytes[..8192]).unwrap();
+    /// assert_eq!(header.encoded_len(), 0);
+    /// assert!(DicomFile::header_from_start("CT_small.dcm", &bytes[..200]).is_none());
+    /// ```
+    pub fn header_from_start(name: &str, start: &[u8]) -> Option<DicomFile> {
+        Self::parse_part(name, start, true).ok()
+    }
+
     /// Opens the header of a file: every attribute before its pixel data, read from the
     /// start of the file alone (16 KiB for most images; more while the header goes on).
     /// The pixel data is neither read nor checked: [`image`](Self::image) answers,
@@ -287,9 +306,7 @@ impl DicomFile {
         loop {
             let more = want.saturating_sub(data.len() as u64);
             (&mut file).take(more).read_to_end(&mut data).map_err(io)?;
-            // The header ends within the bytes read when the walk reaches the pixel data;
-            // otherwise (it does not, or an element runs past them) more is read.
-            if let Ok(header) = Self::parse_part(&name, &data, true) {
+            if let Some(header) = Self::header_from_start(&name, &data) {
                 return Ok(header);
             }
             if data.len() as u64 >= len || (data.len() as u64) < want {

@@ -7,7 +7,60 @@ use hounsfield_core::series::{InstanceInfo, group_series};
 use hounsfield_core::volume::StackInput;
 use std::sync::Arc;
 
+/// What a loader does with a DICOM object it has read ([`Model::kind_of`]).
+///
+/// ```
+/// use hounsfield_viewer::model::{Model, ObjectKind};
+/// let ct = hounsfield_core::DicomFile::from_bytes("CT_small.dcm", hounsfield_viewer::SAMPLE.to_vec())?;
+/// assert_eq!(Model::kind_of(&ct), ObjectKind::Image);
+/// # Ok::<(), hounsfield_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// An image: the model takes its header ([`Model::files_parsed`]), then its decoded
+    /// frames ([`Model::file_decoded`]).
+    Image,
+    /// A segmentation or a structure set, drawn over the images: read whole, then
+    /// [`Model::layer_file`].
+    Layer,
+    /// A presentation state: [`Model::presentation_file`].
+    PresentationState,
+    /// A Measurement Report: [`Model::report_file`].
+    Report,
+    /// Nothing the viewer shows: skipped, saying why ([`Model::no_image_reason`]).
+    NoImage,
+}
+
 impl Model {
+    /// What a loader does with `file` (its header is enough to tell).
+    pub fn kind_of(file: &DicomFile) -> ObjectKind {
+        if Self::is_layer(file) {
+            ObjectKind::Layer
+        } else if file.has_pixel_data() {
+            ObjectKind::Image
+        } else if Self::is_presentation_state(file) {
+            ObjectKind::PresentationState
+        } else if Self::is_report(file) {
+            ObjectKind::Report
+        } else {
+            ObjectKind::NoImage
+        }
+    }
+
+    /// Why `file`, of [`ObjectKind::NoImage`], is skipped (for
+    /// [`file_skipped`](Self::file_skipped)).
+    pub fn no_image_reason(file: &DicomFile) -> String {
+        let what = file
+            .identification()
+            .sop_class_uid
+            .map(|uid| format!(" (SOP class {uid})"))
+            .unwrap_or_default();
+        format!(
+            "{}: no image in this DICOM object{what}, skipped",
+            file.name()
+        )
+    }
+
     /// Load `batch` begins; when images are open already, its first image will take the
     /// screen.
     pub fn begin_load(&mut self, batch: u64) {

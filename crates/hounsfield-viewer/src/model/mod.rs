@@ -17,6 +17,7 @@ mod decoded;
 mod fusion;
 pub use fusion::{Fused, FusionStatus, FusionStyle};
 mod loading;
+pub use loading::ObjectKind;
 mod measuring;
 mod navigation;
 mod planes;

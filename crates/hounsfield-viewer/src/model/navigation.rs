@@ -57,6 +57,20 @@ impl Model {
         self.ensure_volume();
     }
 
+    /// The instance a loader decodes from, outward (see
+    /// [`DecodeQueue`](crate::decode_order::DecodeQueue)): the one on screen once the
+    /// reader has moved through the slices; before that, the first slice of the series on
+    /// screen, which takes the screen as soon as it decodes (`follow_first`), whichever
+    /// slice showed first. None while nothing is on screen.
+    pub fn decode_focus(&self) -> Option<u64> {
+        if self.follow_first
+            && let Some(first) = self.slices().first()
+        {
+            return Some(first.id);
+        }
+        self.current.map(|c| c.id)
+    }
+
     /// The slices of the series on screen, in order: those of the stack and time point
     /// on screen (every frame of the series when it is one volume).
     pub fn slices(&self) -> Vec<SliceRef> {

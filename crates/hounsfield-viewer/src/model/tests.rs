@@ -6,6 +6,7 @@ use hounsfield_core::pipeline::{GreyPipeline, Voi, modality_range};
 use hounsfield_core::presets::window_drag_sensitivity;
 use hounsfield_core::volume::{Stack, StackInput};
 use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
+use std::collections::HashMap;
 
 /// A CT-like instance with `frames` frames of 4 x 4 pixels.
 pub(crate) fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
@@ -112,6 +113,39 @@ fn first_decoded_shows_and_slices_follow_positions() {
     assert_eq!(m.current.map(|c| c.id), Some(7));
     m.cine_step();
     assert_eq!(m.current.map(|c| c.id), Some(8));
+}
+
+#[test]
+fn decoding_starts_at_the_first_slice_until_the_reader_moves_then_follows_them() {
+    let values: Vec<i16> = (0..16).map(|v| v * 100).collect();
+    let mut m = Model::new();
+    assert_eq!(m.decode_focus(), None, "nothing on screen");
+    // The first file read is the middle slice (z = 0); the other headers arrive before
+    // any other pixel.
+    let mut images = HashMap::new();
+    for (id, z) in [(9, 0.0), (7, 10.0), (8, -10.0), (6, 20.0)] {
+        let mut inst = instance(id, z, &values, None);
+        images.insert(id, inst.image.take());
+        m.add_instance(inst);
+    }
+    let mut decode = |m: &mut Model, id: u64| {
+        let image = images.remove(&id).flatten().ok_or_else(String::new);
+        m.set_decoded(id, image);
+    };
+    decode(&mut m, 9);
+    assert_eq!(
+        m.current.map(|c| c.id),
+        Some(9),
+        "the first image decoded shows"
+    );
+    // The screen goes to the first slice once it decodes: decode it next, not the
+    // neighbours of the slice shown for now.
+    assert_eq!(m.decode_focus(), Some(8));
+    decode(&mut m, 8);
+    assert_eq!(m.current.map(|c| c.id), Some(8));
+    // The reader scrolls to the last slice: decoding follows them.
+    m.apply(Action::LastSlice);
+    assert_eq!(m.decode_focus(), Some(6));
 }
 
 #[test]

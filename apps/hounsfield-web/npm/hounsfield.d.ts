@@ -179,6 +179,7 @@ export interface Status {
 /** A source of bytes to open. */
 export interface Source {
   name: string;
+  /** The whole file (it may be asked for twice: once for the header, again for the pixels). */
   bytes(): Promise<ArrayBuffer>;
 }
 

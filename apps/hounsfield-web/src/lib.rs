@@ -1,9 +1,11 @@
 //! Hounsfield in the browser: the core, the renderer and the viewer state of the native
 //! viewer, compiled to WebAssembly and drawing with WebGPU into the page's canvas.
 //!
-//! The page (`web/app.js`) owns the DOM: it feeds files to [`WebViewer::add_file`],
-//! sends their bytes to Web Workers that call [`decode_frames`] (decoding off the page's
-//! thread, buffers transferred, not copied), hands the frames back with
+//! The page (`web/app.js`) owns the DOM: it feeds the start of each file to
+//! [`WebViewer::add_header`] (every header of a load before any pixel), asks
+//! [`WebViewer::next_to_decode`] which file to decode next (the slice on screen first,
+//! then outward), sends their bytes to Web Workers that call [`decode_frames`] (decoding
+//! off the page's thread, buffers transferred, not copied), hands the frames back with
 //! [`WebViewer::set_frames`], forwards mouse, touch and keyboard events, and paints the
 //! overlay text of [`WebViewer::overlay`] as DOM text (never HTML).
 //!
@@ -15,6 +17,7 @@ use hounsfield_core::budget::{DecodeLimits, LoadBudget};
 use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
+use hounsfield_viewer::decode_order::{DecodeQueue, ParsedInstance};
 use hounsfield_viewer::gesture::{Gesture, Gestures, PaneAt, TouchPhase};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
@@ -101,6 +104,12 @@ pub struct WebViewer {
     budgets: HashMap<u64, LoadBudget>,
     /// Instances announced by a server whose pixels are not decoded: over budget.
     over_budget: HashSet<u64>,
+    /// The image headers read by each load and not yet given to the model
+    /// ([`headers_read`](Self::headers_read)).
+    headers: HashMap<u64, Vec<ParsedInstance>>,
+    /// The image headers each load gave the model, and its images' decoding order
+    /// (nearest the one on screen first).
+    queues: HashMap<u64, (Vec<ParsedInstance>, DecodeQueue)>,
 }
 
 /// Creates the viewer on `canvas` with WebGPU. Fails with a message naming what is
@@ -296,6 +305,8 @@ impl WebViewer {
             decode_limits: DecodeLimits::default(),
             budgets: HashMap::new(),
             over_budget: HashSet::new(),
+            headers: HashMap::new(),
+            queues: HashMap::new(),
         }
     }
 

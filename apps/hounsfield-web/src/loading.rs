@@ -3,6 +3,7 @@
 //! load.
 
 use super::*;
+use hounsfield_viewer::model::ObjectKind;
 
 #[wasm_bindgen]
 impl WebViewer {
@@ -52,50 +53,131 @@ impl WebViewer {
             .map_or(0.0, |b| b as f64 / 1048576.0)
     }
 
-    /// Reads the header of a file of load `batch`; returns its id for [`set_frames`](Self::set_frames),
-    /// or -1 when it is not to be decoded: not a DICOM image (a message says why), or
-    /// over the load's decode budget (the instance shows why).
-    pub fn add_file(&mut self, batch: f64, name: String, bytes: Vec<u8>) -> f64 {
-        if !DicomFile::may_be_dicom(&bytes[..bytes.len().min(132)]) {
+    /// Reads the header of a file of load `batch` from `start`, its first bytes (`whole`
+    /// when they are all of it). Returns:
+    /// - the id of an image, whose pixels decode later
+    ///   ([`next_to_decode`](Self::next_to_decode)), once its header is given to the model
+    ///   ([`headers_read`](Self::headers_read));
+    /// - -2 when more of the file is needed: a longer start, or the whole file (an object
+    ///   without pixel data is read whole, and so is a segmentation, whose frames are its
+    ///   masks);
+    /// - -1 when nothing more is to do with the file: it was read whole (a segmentation, a
+    ///   structure set, a presentation state, a report), or skipped (a message says why).
+    pub fn add_header(&mut self, batch: f64, name: String, start: Vec<u8>, whole: bool) -> f64 {
+        const MORE: f64 = -2.0;
+        let batch = batch as u64;
+        if !DicomFile::may_be_dicom(&start[..start.len().min(132)]) {
             self.model
                 .file_skipped(format!("{name}: not a DICOM file, skipped"));
             return -1.0;
         }
-        match DicomFile::from_bytes(name.clone(), bytes) {
-            Ok(file) if Model::is_layer(&file) => {
-                self.model.layer_file(Arc::new(file));
-                -1.0
-            }
-            Ok(file) if file.has_pixel_data() => {
+        let header = match DicomFile::header_from_start(&name, &start) {
+            Some(header) => header,
+            None if !whole => return MORE,
+            None => match DicomFile::from_bytes(name.clone(), start.clone()) {
+                Ok(file) => file,
+                Err(e) => {
+                    self.model.file_skipped(e.to_string());
+                    return -1.0;
+                }
+            },
+        };
+        match Model::kind_of(&header) {
+            ObjectKind::Image => {
                 let id = self.next_id;
                 self.next_id += 1;
-                let info = hounsfield_core::series::InstanceInfo::from_file(&file);
-                let file = Arc::new(file);
-                self.model.file_parsed(batch as u64, id, file.clone(), info);
-                if self.reserve(batch as u64, id, &file) {
-                    id as f64
+                let info = hounsfield_core::series::InstanceInfo::from_file(&header);
+                // The model keeps the header; the pixels are read again when their turn comes.
+                let header = if header.encoded_len() > 0 {
+                    header.without_pixel_data()
                 } else {
-                    -1.0
+                    header
+                };
+                self.headers
+                    .entry(batch)
+                    .or_default()
+                    .push((id, Arc::new(header), info));
+                id as f64
+            }
+            ObjectKind::Layer if !whole => MORE,
+            ObjectKind::Layer => {
+                match DicomFile::from_bytes(name, start) {
+                    Ok(file) => self.model.layer_file(Arc::new(file)),
+                    Err(e) => self.model.file_skipped(e.to_string()),
                 }
-            }
-            Ok(file) if Model::is_presentation_state(&file) => {
-                self.model.presentation_file(&file);
                 -1.0
             }
-            Ok(file) if Model::is_report(&file) => {
-                self.model.report_file(&file);
+            ObjectKind::PresentationState => {
+                self.model.presentation_file(&header);
                 -1.0
             }
-            Ok(_) => {
-                self.model
-                    .file_skipped(format!("{name}: no image in this DICOM object, skipped"));
+            ObjectKind::Report => {
+                self.model.report_file(&header);
                 -1.0
             }
-            Err(e) => {
-                self.model.file_skipped(e.to_string());
+            ObjectKind::NoImage => {
+                self.model.file_skipped(Model::no_image_reason(&header));
                 -1.0
             }
         }
+    }
+
+    /// A file of a load could not be read (`reason` names it and says why).
+    pub fn skip_file(&mut self, reason: String) {
+        self.model.file_skipped(reason);
+    }
+
+    /// Gives the model the image headers load `batch` has read so far: the series are
+    /// grouped with them, and the images' decoding order is set again over every header
+    /// of the load (see [`next_to_decode`](Self::next_to_decode)). The page calls it for
+    /// the first image (so that it shows while the other headers are read), now and then
+    /// during a long load (progress, slices to scroll), and once at the end.
+    pub fn headers_read(&mut self, batch: f64) {
+        let batch = batch as u64;
+        let parsed = self.headers.remove(&batch).unwrap_or_default();
+        if parsed.is_empty() {
+            return;
+        }
+        let (all, queue) = self.queues.entry(batch).or_default();
+        all.extend(parsed.iter().cloned());
+        let mut again = DecodeQueue::of_instances(all);
+        for id in queue.handed_out() {
+            again.take(id);
+        }
+        *queue = again;
+        self.model.files_parsed(batch, parsed);
+    }
+
+    /// The image of load `batch` to decode next: the one on screen first, then outward
+    /// from it (following the reader as they scroll), each within the load's decode
+    /// budget (an image past it gets its error and is passed over); -1 when none is left
+    /// of the headers given so far.
+    pub fn next_to_decode(&mut self, batch: f64) -> f64 {
+        let batch = batch as u64;
+        loop {
+            let on_screen = self.model.decode_focus();
+            let Some(id) = self
+                .queues
+                .get_mut(&batch)
+                .and_then(|(_, q)| q.next(on_screen))
+            else {
+                return -1.0;
+            };
+            let Some(file) = self.model.instance(id).map(|i| i.file.clone()) else {
+                continue;
+            };
+            if self.reserve(batch, id, &file) {
+                return id as f64;
+            }
+        }
+    }
+
+    /// Whether image `id`'s Pixel Data is native (not encapsulated): it decodes without a
+    /// codec ([`decode_native`](Self::decode_native)).
+    pub fn is_native(&self, id: f64) -> bool {
+        self.model
+            .instance(id as u64)
+            .is_some_and(|i| !i.file.transfer_syntax().is_encapsulated())
     }
 
     /// The frames of file `id`, decoded by a worker ([`decode_frames`]' array).
@@ -119,20 +201,21 @@ impl WebViewer {
         self.model.file_decoded(id, result);
     }
 
-    /// Decodes file `id` here, on the page's thread, when its Pixel Data is native (not
-    /// encapsulated: the samples are copied, no codec runs); false, with nothing done,
-    /// otherwise. The page calls it for the first files of a load while no decoding worker
-    /// is ready yet (a worker starts in about 100 ms), so that the first image needs no
-    /// worker.
-    pub fn decode_native(&mut self, id: f64) -> bool {
+    /// Decodes image `id` here, on the page's thread, from `bytes` (its whole file) when
+    /// its Pixel Data is native ([`is_native`](Self::is_native): the samples are copied,
+    /// no codec runs); false, with nothing done, otherwise. The page calls it for the
+    /// first files of a load while no decoding worker is ready yet (a worker starts in
+    /// about 100 ms), so that the first image needs no worker.
+    pub fn decode_native(&mut self, id: f64, bytes: Vec<u8>) -> bool {
         let id = id as u64;
-        let Some(file) = self.model.instance(id).map(|i| i.file.clone()) else {
+        let Some(name) = self.model.instance(id).map(|i| i.file.name().to_string()) else {
             return false;
         };
-        if file.transfer_syntax().is_encapsulated() {
+        if !self.is_native(id as f64) {
             return false;
         }
-        let result = DecodedImage::decode(&file)
+        let result = DicomFile::from_bytes(name, bytes)
+            .and_then(|file| DecodedImage::decode(&file))
             .map(Arc::new)
             .map_err(|e| e.to_string());
         self.model.file_decoded(id, result);
@@ -210,6 +293,8 @@ impl WebViewer {
     /// Load `batch` is done, after `seconds`.
     pub fn finish_load(&mut self, batch: f64, seconds: f64) {
         self.budgets.remove(&(batch as u64));
+        self.headers.remove(&(batch as u64));
+        self.queues.remove(&(batch as u64));
         self.model.load_finished(batch as u64, seconds);
     }
 }

@@ -219,48 +219,111 @@ export class Viewer extends EventTarget {
   }
 
   // ---- opening ----
-  /** Opens sources: each `{name, bytes: () => Promise<ArrayBuffer>}`. */
+  /**
+   * Opens sources: each `{name, bytes: () => Promise<ArrayBuffer>}`. Headers go before
+   * pixels: the first image shows as soon as its file is read, the series is grouped a
+   * few times while the other headers are read (not once per file), and the pixels
+   * decode from the slice on screen outward, following the reader as they scroll.
+   */
   openSources(sources) {
     const viewer = this.wasm;
     if (sources.length === 0) return Promise.resolve();
     const batch = viewer.begin_load(sources.length);
     const started = performance.now();
     this.dirty = true;
-    const reads = [];
+    const MORE = -2;
+    // Image id -> its source, and its file's bytes while they are kept for decoding.
+    const images = new Map();
+    // Each file is read once, whole (the browser reads a file's start at about the cost
+    // of all of it), its header parsed from its start; the bytes wait in JavaScript (not
+    // in the WebAssembly memory, which never shrinks) for their turn to decode, up to
+    // `keep` bytes in all: past that, a file is read again when its turn comes.
+    const keep = 512 << 20;
+    let kept = 0;
+    const readHeader = async (s) => {
+      let whole = await s.bytes();
+      for (let want = 16 << 10; ; want *= 4) {
+        const start = new Uint8Array(whole, 0, Math.min(want, whole.byteLength));
+        const all = start.byteLength === whole.byteLength;
+        const id = viewer.add_header(batch, s.name, start, all);
+        if (id === MORE && !all) continue;
+        if (id >= 0) {
+          if (kept + whole.byteLength > keep) whole = null;
+          else kept += whole.byteLength;
+          images.set(id, { source: s, whole });
+        }
+        return;
+      }
+    };
+    // The headers read so far go to the viewer for the first image (it shows while the
+    // other headers are read), every quarter second (progress, slices to scroll), and
+    // at the end; each time, decoding goes on over them.
+    let given = 0;
+    const giveHeaders = () => {
+      viewer.headers_read(batch);
+      given = performance.now();
+      this.dirty = true;
+      decodeMore();
+    };
     let next = 0;
-    const pump = async () => {
+    const readHeaders = async () => {
       while (next < sources.length) {
         const s = sources[next++];
-        let buffer = null;
         try {
-          buffer = await s.bytes();
+          await readHeader(s);
         } catch (e) {
-          viewer.add_file(batch, `${s.name}: ${e}`, new Uint8Array(0));
+          viewer.skip_file(`${s.name}: ${e}`);
         }
-        if (buffer) {
-          const id = viewer.add_file(batch, s.name, new Uint8Array(buffer));
-          // Before a worker is ready, native Pixel Data of a file up to 32 MiB decodes
-          // here (a copy): the first image does not wait for a worker to start, and the
-          // page never stops for long.
-          if (id >= 0 && !workerReady() && buffer.byteLength <= 32 << 20 && viewer.decode_native(id)) {
-            this.dirty = true;
-          } else if (id >= 0) {
-            reads.push(
-              decode(s.name, buffer).then(({ frames, error }) => {
-                if (error !== undefined) viewer.set_failed(id, error);
-                else viewer.set_frames(id, frames);
-                this.dirty = true;
-              }),
-            );
-          }
-        }
+        if (images.size > 0 && (given === 0 || performance.now() - given > 250)) giveHeaders();
         this.dirty = true;
       }
     };
-    // A few reads in flight at once.
-    const pumps = Array.from({ length: 6 }, pump);
-    return Promise.all(pumps)
-      .then(() => Promise.all(reads))
+    // A file decoding in each worker with the next one read, so that decoding follows
+    // the reader closely; `active` counts the decoders running.
+    let active = 0;
+    const decoders = [];
+    const decodeImages = async () => {
+      try {
+        for (let id; (id = viewer.next_to_decode(batch)) >= 0; ) {
+          const { source, whole } = images.get(id);
+          images.delete(id);
+          if (whole) kept -= whole.byteLength;
+          let buffer;
+          try {
+            buffer = whole || (await source.bytes());
+          } catch (e) {
+            viewer.set_failed(id, `${source.name}: ${e}`);
+            this.dirty = true;
+            continue;
+          }
+          // Before a worker is ready, native Pixel Data of a file up to 32 MiB decodes
+          // here (a copy): the first image does not wait for a worker to start, and the
+          // page never stops for long.
+          if (!workerReady() && buffer.byteLength <= 32 << 20 && viewer.is_native(id)) {
+            viewer.decode_native(id, new Uint8Array(buffer));
+          } else {
+            const { frames, error } = await decode(source.name, buffer);
+            if (error !== undefined) viewer.set_failed(id, error);
+            else viewer.set_frames(id, frames);
+          }
+          this.dirty = true;
+        }
+      } finally {
+        active--;
+      }
+    };
+    const decodeMore = () => {
+      for (let n = workers.length + 2 - active; n > 0; n--) {
+        active++;
+        decoders.push(decodeImages());
+      }
+    };
+    // A few header reads in flight at once.
+    return Promise.all(Array.from({ length: 6 }, readHeaders))
+      .then(() => {
+        giveHeaders();
+        return Promise.all(decoders);
+      })
       .then(() => {
         viewer.finish_load(batch, (performance.now() - started) / 1000);
         this.dirty = true;

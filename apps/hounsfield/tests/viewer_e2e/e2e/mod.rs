@@ -3,6 +3,7 @@
 
 use super::*;
 
+mod big;
 mod image;
 mod layers;
 mod measure;

@@ -408,10 +408,15 @@ impl WebViewer {
         };
         self.width = width.clamp(1, max);
         self.height = height.clamp(1, max);
-        if let Backend::Gpu(g) = &mut self.backend {
-            g.config.width = self.width;
-            g.config.height = self.height;
-            g.surface.configure(&g.device, &g.config);
+        match &mut self.backend {
+            Backend::Gpu(g) => {
+                g.config.width = self.width;
+                g.config.height = self.height;
+                g.surface.configure(&g.device, &g.config);
+            }
+            // Sizing a canvas clears it: the next frame is put whole, even if it shows
+            // what the last one showed.
+            Backend::Cpu(c) => c.rgba.clear(),
         }
     }
 
@@ -610,13 +615,19 @@ impl WebViewer {
                 None => return Ok(()),
             },
             Backend::Cpu(c) => {
-                let drawn = c.scene.render(
+                let frame = c.scene.render(
                     &mut self.model,
                     &panes,
                     self.width,
                     self.height,
                     &mut c.rgba,
                 );
+                if !frame.changed {
+                    // The canvas shows this frame already (a load's progress, a message).
+                    self.frames_drawn += 1;
+                    self.image_drawn = frame.image_drawn;
+                    return Ok(());
+                }
                 // One copy into the kept JavaScript array, no new 4-byte-per-pixel
                 // allocation per frame for the collector.
                 let (w, h) = (self.width, self.height);
@@ -633,7 +644,7 @@ impl WebViewer {
                     array.copy_from(&c.rgba);
                     c.context.put_image_data(data, 0.0, 0.0)?;
                 }
-                drawn
+                frame.image_drawn
             }
         };
         self.frames_drawn += 1;

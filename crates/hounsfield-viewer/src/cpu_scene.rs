@@ -9,9 +9,12 @@
 //! let mut rgba = Vec::new();
 //! let panes = model.layout.panes([0.0, 0.0, 64.0, 48.0]);
 //! let panes: Vec<_> = panes.into_iter().map(|(p, r)| (p, r.map(|v| v as u32))).collect();
-//! let drawn = CpuScene::default().render(&mut model, &panes, 64, 48, &mut rgba);
-//! assert!(!drawn); // nothing open: a black canvas
+//! let mut scene = CpuScene::default();
+//! let frame = scene.render(&mut model, &panes, 64, 48, &mut rgba);
+//! assert!(!frame.image_drawn); // nothing open: a black canvas
 //! assert_eq!(rgba.len(), 64 * 48 * 4);
+//! // The same again: nothing to present anew.
+//! assert!(!scene.render(&mut model, &panes, 64, 48, &mut rgba).changed);
 //! ```
 
 use crate::model::Model;
@@ -43,6 +46,28 @@ pub struct CpuScene {
     /// The stack pane's image as last rendered, and what it was rendered from: a frame
     /// that changes nothing of it (a load's progress, a message) only draws it again.
     stack_image: Option<(StackKey, RenderedImage)>,
+    /// What the last frame showed, when a frame can show the same again (see
+    /// [`FrameKey`]), and whether it drew the layout's images.
+    last_frame: Option<(FrameKey, bool)>,
+}
+
+/// What [`CpuScene::render`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendered {
+    /// Whether the layout's images were drawn ([`Layout::drawn`](crate::mpr::Layout::drawn)).
+    pub image_drawn: bool,
+    /// Whether the target's pixels changed. False when the frame shows exactly what the
+    /// last one showed (a load's progress elsewhere in the series, a message): the
+    /// target is left as it was and a caller need not present it again.
+    pub changed: bool,
+}
+
+/// A frame of stack panes only (or none): the target's size and each pane's rectangle
+/// and what its image is rendered from. Frames with planes have none: they render anew.
+#[derive(Debug, Clone, PartialEq)]
+struct FrameKey {
+    size: (u32, u32),
+    panes: Vec<([u32; 4], Option<StackKey>)>,
 }
 
 /// What the stack pane's image is rendered from.
@@ -73,8 +98,9 @@ type PlaneSegments = Option<((Plane, u64), Option<LayerImage>)>;
 
 impl CpuScene {
     /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
-    /// into `rgba` (resized to the target, black where nothing is drawn); returns whether
-    /// an image was drawn.
+    /// into `rgba` (resized to the target, black where nothing is drawn), unless the frame
+    /// shows what the last one showed into the same `rgba` (then left as it was); says
+    /// whether an image was drawn and whether `rgba` changed.
     pub fn render(
         &mut self,
         model: &mut Model,
@@ -82,11 +108,23 @@ impl CpuScene {
         width: u32,
         height: u32,
         rgba: &mut Vec<u8>,
-    ) -> bool {
+    ) -> Rendered {
+        let key = Self::frame_key(model, panes, width, height);
+        let target = width as usize * height as usize * 4;
+        if let (Some(key), Some((last, image_drawn))) = (&key, &self.last_frame)
+            && key == last
+            && rgba.len() == target
+        {
+            return Rendered {
+                image_drawn: *image_drawn,
+                changed: false,
+            };
+        }
         rgba.clear();
-        rgba.resize(width as usize * height as usize * 4, 0);
+        rgba.resize(target, 0);
         rgba.chunks_exact_mut(4).for_each(|p| p[3] = 255);
         let mut drawn = Vec::new();
+        let mut failed = false;
         for &(pane, r) in panes {
             if r[2] == 0 || r[3] == 0 {
                 continue;
@@ -106,6 +144,7 @@ impl CpuScene {
             match outcome {
                 Some(Ok(())) => drawn.push(pane),
                 Some(Err(e)) => {
+                    failed = true;
                     let msg = format!("cannot draw: {e}");
                     if self.last_error.as_ref() != Some(&msg) {
                         model.message(msg.clone());
@@ -115,33 +154,68 @@ impl CpuScene {
                 None => {}
             }
         }
-        model.layout.drawn(panes, |p| drawn.contains(&p))
+        let image_drawn = model.layout.drawn(panes, |p| drawn.contains(&p));
+        // A frame that failed is drawn again (its error may pass).
+        self.last_frame = key.filter(|_| !failed).map(|k| (k, image_drawn));
+        Rendered {
+            image_drawn,
+            changed: true,
+        }
     }
 
-    /// Renders the stack pane's image into [`stack_image`](Self::stack_image), unless
-    /// what it is rendered from is unchanged.
-    fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<(), ErrorKind>> {
+    /// The key of a frame of `panes`, when they are stack panes only (see [`FrameKey`]).
+    fn frame_key(
+        model: &Model,
+        panes: &[(Pane, [u32; 4])],
+        width: u32,
+        height: u32,
+    ) -> Option<FrameKey> {
+        let panes = panes
+            .iter()
+            .filter(|(_, r)| r[2] > 0 && r[3] > 0)
+            .map(|&(pane, r)| match pane {
+                Pane::Stack => Some((r, Self::stack_key(model, r))),
+                Pane::Plane(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(FrameKey {
+            size: (width, height),
+            panes,
+        })
+    }
+
+    /// What the stack pane's image is rendered from, when there is one to show.
+    fn stack_key(model: &Model, r: [u32; 4]) -> Option<StackKey> {
         let c = model.current?;
         let (_, image, index) = model.current_image()?;
-        let frame = image.frames.get(index)?;
-        let pipe = model.pipeline();
-        let view = model.view_for(r[2], r[3]);
-        let key = StackKey {
+        image.frames.get(index)?;
+        Some(StackKey {
             image: Arc::as_ptr(image) as usize,
             id: c.id,
             frame: c.frame,
-            pipeline: pipe.clone(),
+            pipeline: model.pipeline(),
             invert: model.view.invert,
-            view,
+            view: model.view_for(r[2], r[3]),
             colormap: model.view.colormap,
             overlays: model.view.overlays,
             shutters: model.view.shutters,
             segmentations: model.segmentation_generation,
             presentation_states: model.presentation_generation,
-        };
+        })
+    }
+
+    /// Renders the stack pane's image into [`stack_image`](Self::stack_image), unless
+    /// what it is rendered from is unchanged.
+    fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<(), ErrorKind>> {
+        let key = Self::stack_key(model, r)?;
         if self.stack_image.as_ref().is_some_and(|(k, _)| *k == key) {
             return Some(Ok(()));
         }
+        let c = model.current?;
+        let (_, image, index) = model.current_image()?;
+        let frame = image.frames.get(index)?;
+        let pipe = key.pipeline.clone();
+        let view = key.view;
         let supplemental = frame.color == FrameColor::Monochrome && image.palette.is_some();
         let mut rendered = render_view_with(
             frame,
@@ -268,13 +342,14 @@ mod tests {
         let panes = [(Pane::Stack, [0, 0, 16, 16])];
         let fresh = |m: &mut Model| {
             let mut rgba = Vec::new();
-            CpuScene::default().render(m, &panes, 16, 16, &mut rgba);
+            let frame = CpuScene::default().render(m, &panes, 16, 16, &mut rgba);
+            assert!(frame.changed && frame.image_drawn);
             rgba
         };
         let mut kept = CpuScene::default();
         let mut rgba = Vec::new();
         let mut frames = Vec::new();
-        for action in [
+        for (k, action) in [
             None,
             Some(Action::AdjustWindow {
                 dx: 40.0,
@@ -287,11 +362,18 @@ mod tests {
             Some(Action::FlipHorizontal),
             Some(Action::Preset(1)),
             None,
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             if let Some(a) = action.clone() {
                 m.apply(a);
             }
-            assert!(kept.render(&mut m, &panes, 16, 16, &mut rgba), "{action:?}");
+            let frame = kept.render(&mut m, &panes, 16, 16, &mut rgba);
+            assert!(frame.image_drawn, "{action:?}");
+            // A frame is new exactly when it is the first or the action changed what it
+            // shows.
+            assert_eq!(frame.changed, k == 0 || action.is_some(), "{action:?}");
             assert_eq!(rgba, fresh(&mut m), "after {action:?}");
             frames.push(rgba.clone());
         }

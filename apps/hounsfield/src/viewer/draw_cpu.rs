@@ -33,7 +33,7 @@ pub(super) fn cpu_frame(
             )
         })
         .collect();
-    let drawn = scene.render(model, &local, vw, vh, rgba);
+    let drawn = scene.render(model, &local, vw, vh, rgba).image_drawn;
     let frame = hounsfield_core::Frame {
         width: vw,
         height: vh,

@@ -236,6 +236,7 @@ export declare class Viewer extends EventTarget {
   pixels(): { width: number; height: number; data: Uint8ClampedArray };
   /** The page's memory: the WebAssembly module's (all viewers of the page), and the JS heap in use where the browser says (else null). */
   memory(): { wasm: number; jsHeap: number | null };
+  /** Draws the whole frame now, even when nothing it shows changed. */
   render(): void;
   /** '' when the viewer acted, 'open' or 'save' when the page should, 'ignored' for other keys. */
   key(key: string, ctrl?: boolean, shift?: boolean): '' | 'open' | 'save' | 'ignored';

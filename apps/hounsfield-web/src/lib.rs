@@ -18,6 +18,7 @@ use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::decode_order::{DecodeQueue, ParsedInstance};
+use hounsfield_viewer::frame_key::FrameKey;
 use hounsfield_viewer::gesture::{Gesture, Gestures, PaneAt, TouchPhase};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
@@ -65,6 +66,10 @@ struct Gpu {
     queue: wgpu::Queue,
     config: wgpu::SurfaceConfiguration,
     renderer: Renderer,
+    /// What the canvas shows, when a frame can show the same again, and whether it drew
+    /// the layout's images: a frame that would show the same is not drawn (a WebGPU
+    /// canvas keeps what it presented last).
+    last_frame: Option<(FrameKey, bool)>,
 }
 
 struct Cpu {
@@ -156,6 +161,7 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
             queue,
             config,
             renderer,
+            last_frame: None,
         })),
         width,
         height,
@@ -413,6 +419,7 @@ impl WebViewer {
                 g.config.width = self.width;
                 g.config.height = self.height;
                 g.surface.configure(&g.device, &g.config);
+                g.last_frame = None;
             }
             // Sizing a canvas clears it: the next frame is put whole, even if it shows
             // what the last one showed.
@@ -605,15 +612,40 @@ impl WebViewer {
         }
     }
 
-    /// Draws the panes into the canvas.
+    /// Draws the whole frame again, even when it shows what the canvas shows already
+    /// (which [`render`](Self::render) leaves as it is).
+    pub fn redraw(&mut self) -> Result<(), JsValue> {
+        match &mut self.backend {
+            Backend::Gpu(g) => g.last_frame = None,
+            Backend::Cpu(c) => c.rgba.clear(),
+        }
+        self.render()
+    }
+
+    /// Draws the panes into the canvas, unless the frame would show what the canvas
+    /// shows already (a load's progress elsewhere, a message).
     pub fn render(&mut self) -> Result<(), JsValue> {
         let panes = self.panes();
         self.model.set_panes(&panes);
         let drawn = match &mut self.backend {
-            Backend::Gpu(g) => match Self::render_gpu(g, &mut self.model, &panes) {
-                Some(drawn) => drawn,
-                None => return Ok(()),
-            },
+            Backend::Gpu(g) => {
+                let key = FrameKey::of(&self.model, &panes, self.width, self.height);
+                // (While the planes' volume goes to the GPU, each frame takes a part.)
+                let again = self.model.mpr_upload.is_none()
+                    && key.is_some()
+                    && g.last_frame.as_ref().map(|(k, _)| k) == key.as_ref();
+                if let (true, Some((_, drawn))) = (again, &g.last_frame) {
+                    *drawn
+                } else {
+                    g.last_frame = None;
+                    let drawn = match Self::render_gpu(g, &mut self.model, &panes) {
+                        Some(drawn) => drawn,
+                        None => return Ok(()),
+                    };
+                    g.last_frame = key.map(|k| (k, drawn));
+                    drawn
+                }
+            }
             Backend::Cpu(c) => {
                 let frame = c.scene.render(
                     &mut self.model,

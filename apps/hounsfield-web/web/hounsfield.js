@@ -452,7 +452,7 @@ export class Viewer extends EventTarget {
 
   /** Draws now (what the next animation frame would do). */
   render() {
-    this.wasm.render();
+    this.wasm.redraw();
   }
 
   /**
@@ -466,7 +466,8 @@ export class Viewer extends EventTarget {
 
   /** The canvas pixels as drawn now (RGBA rows, as `ImageData.data`), read in the same task as the render. */
   pixels() {
-    this.wasm.render();
+    // A WebGPU canvas is read in the task that drew it: the whole frame, drawn now.
+    this.wasm.redraw();
     const c = document.createElement('canvas');
     c.width = this.canvas.width;
     c.height = this.canvas.height;

@@ -17,6 +17,7 @@
 //! assert!(!scene.render(&mut model, &panes, 64, 48, &mut rgba).changed);
 //! ```
 
+use crate::frame_key::{FrameKey, StackKey};
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::layers::composite::LayerImage;
@@ -46,8 +47,8 @@ pub struct CpuScene {
     /// The stack pane's image as last rendered, and what it was rendered from: a frame
     /// that changes nothing of it (a load's progress, a message) only draws it again.
     stack_image: Option<(StackKey, RenderedImage)>,
-    /// What the last frame showed, when a frame can show the same again (see
-    /// [`FrameKey`]), and whether it drew the layout's images.
+    /// What the last frame showed, when a frame can show the same again, and whether it
+    /// drew the layout's images.
     last_frame: Option<(FrameKey, bool)>,
 }
 
@@ -60,31 +61,6 @@ pub struct Rendered {
     /// last one showed (a load's progress elsewhere in the series, a message): the
     /// target is left as it was and a caller need not present it again.
     pub changed: bool,
-}
-
-/// A frame of stack panes only (or none): the target's size and each pane's rectangle
-/// and what its image is rendered from. Frames with planes have none: they render anew.
-#[derive(Debug, Clone, PartialEq)]
-struct FrameKey {
-    size: (u32, u32),
-    panes: Vec<([u32; 4], Option<StackKey>)>,
-}
-
-/// What the stack pane's image is rendered from.
-#[derive(Debug, Clone, PartialEq)]
-struct StackKey {
-    /// The decoded image (its address: a new decode is a new image).
-    image: usize,
-    id: u64,
-    frame: usize,
-    pipeline: Option<hounsfield_core::pipeline::GreyPipeline>,
-    invert: bool,
-    view: hounsfield_core::view::View,
-    colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
-    overlays: bool,
-    shutters: bool,
-    segmentations: u64,
-    presentation_states: u64,
 }
 
 type ShutterCache = (
@@ -109,7 +85,7 @@ impl CpuScene {
         height: u32,
         rgba: &mut Vec<u8>,
     ) -> Rendered {
-        let key = Self::frame_key(model, panes, width, height);
+        let key = FrameKey::of(model, panes, width, height);
         let target = width as usize * height as usize * 4;
         if let (Some(key), Some((last, image_drawn))) = (&key, &self.last_frame)
             && key == last
@@ -163,51 +139,10 @@ impl CpuScene {
         }
     }
 
-    /// The key of a frame of `panes`, when they are stack panes only (see [`FrameKey`]).
-    fn frame_key(
-        model: &Model,
-        panes: &[(Pane, [u32; 4])],
-        width: u32,
-        height: u32,
-    ) -> Option<FrameKey> {
-        let panes = panes
-            .iter()
-            .filter(|(_, r)| r[2] > 0 && r[3] > 0)
-            .map(|&(pane, r)| match pane {
-                Pane::Stack => Some((r, Self::stack_key(model, r))),
-                Pane::Plane(_) => None,
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(FrameKey {
-            size: (width, height),
-            panes,
-        })
-    }
-
-    /// What the stack pane's image is rendered from, when there is one to show.
-    fn stack_key(model: &Model, r: [u32; 4]) -> Option<StackKey> {
-        let c = model.current?;
-        let (_, image, index) = model.current_image()?;
-        image.frames.get(index)?;
-        Some(StackKey {
-            image: Arc::as_ptr(image) as usize,
-            id: c.id,
-            frame: c.frame,
-            pipeline: model.pipeline(),
-            invert: model.view.invert,
-            view: model.view_for(r[2], r[3]),
-            colormap: model.view.colormap,
-            overlays: model.view.overlays,
-            shutters: model.view.shutters,
-            segmentations: model.segmentation_generation,
-            presentation_states: model.presentation_generation,
-        })
-    }
-
     /// Renders the stack pane's image into [`stack_image`](Self::stack_image), unless
     /// what it is rendered from is unchanged.
     fn stack(&mut self, model: &Model, r: [u32; 4]) -> Option<Result<(), ErrorKind>> {
-        let key = Self::stack_key(model, r)?;
+        let key = StackKey::of(model, r)?;
         if self.stack_image.as_ref().is_some_and(|(k, _)| *k == key) {
             return Some(Ok(()));
         }

@@ -34,6 +34,7 @@
 pub mod annotate;
 pub mod cpu_scene;
 pub mod decode_order;
+pub mod frame_key;
 pub mod gesture;
 pub mod input;
 pub mod model;

@@ -152,9 +152,11 @@ pub fn run(
         sink(LoadEvent::Skipped { reason });
     }
     let workers = cores.clamp(1, files.len().max(1));
-    // Headers first, in folder order.
+    // Headers first, in folder order. The first image read goes to the viewer and decodes
+    // at once, so that it shows while the other headers are read.
     let next = AtomicUsize::new(0);
     let headers: Vec<Mutex<Option<Header>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let first: Mutex<Option<(usize, u64)>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -164,22 +166,47 @@ pub fn run(
                         break;
                     };
                     let header = read_header(source, sink);
-                    *headers[i].lock().unwrap_or_else(|p| p.into_inner()) = header;
+                    let shown_first = header.as_ref().and_then(|(file, info)| {
+                        let mut first = lock(&first);
+                        if first.is_some() {
+                            return None;
+                        }
+                        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+                        *first = Some((i, id));
+                        sink(LoadEvent::Parsed {
+                            batch,
+                            instances: vec![(id, file.clone(), info.clone())],
+                        });
+                        Some(id)
+                    });
+                    *lock(&headers[i]) = header;
+                    if let Some(id) = shown_first {
+                        decode_one(id, source, &budget, sink);
+                    }
                 }
             });
         }
     });
+    let first = first.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut instances = Vec::new();
     let mut source_of: HashMap<u64, &Source> = HashMap::new();
     for (i, header) in headers.into_iter().enumerate() {
         if let Some((file, info)) = header.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let id = match first {
+                Some((k, id)) if k == i => id,
+                _ => NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            };
             source_of.insert(id, &files[i]);
             instances.push((id, file, info));
         }
     }
-    // Then the pixels, the slice on screen first.
-    let queue = Mutex::new(DecodeQueue::of_instances(&instances));
+    // Then the pixels, the slice on screen first (the first image is decoded).
+    let mut queue = DecodeQueue::of_instances(&instances);
+    if let Some((_, id)) = first {
+        queue.take(id);
+        instances.retain(|(i, _, _)| *i != id);
+    }
+    let queue = Mutex::new(queue);
     tracing::info!(
         "{} headers read in {:.0} ms",
         instances.len(),
@@ -193,10 +220,7 @@ pub fn run(
             scope.spawn(|| {
                 loop {
                     let on_screen = Some(focus.load(Ordering::Relaxed)).filter(|&id| id != 0);
-                    let next = queue
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .next(on_screen);
+                    let next = lock(&queue).next(on_screen);
                     let Some(id) = next else {
                         break;
                     };
@@ -318,6 +342,11 @@ fn load_dicomweb(
     }
 }
 
+/// `m` locked, even if a thread panicked holding it (what it guards stays usable).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A header read and what it tells of its instance.
 type Header = (Arc<DicomFile>, InstanceInfo);
 
@@ -414,10 +443,6 @@ mod tests {
         }
     }
 
-    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-        m.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Runs a load of `sources` within `limits`; returns its events.
     fn load(sources: Vec<Source>, limits: DecodeLimits) -> Vec<LoadEvent> {
         let events = Mutex::new(Vec::new());
@@ -489,16 +514,28 @@ mod tests {
             return;
         };
         // The viewer's own slice order (its model); a reader on slice 20 of 28 as soon as
-        // the headers arrive, who scrolls to slice 3 once five images are decoded.
+        // the headers arrive, who scrolls to slice 3 once six images are decoded.
         let model = Mutex::new(hounsfield_viewer::model::Model::new());
         let focus = AtomicU64::new(0);
         let slices = Mutex::new(Vec::new());
+        let parsed = Mutex::new(Vec::new());
         let decoded = Mutex::new(Vec::new());
         let sink = |e: LoadEvent| match e {
             LoadEvent::Parsed { batch, instances } => {
                 let mut m = lock(&model);
-                assert!(lock(&decoded).is_empty(), "pixels before the headers");
+                let mut p = lock(&parsed);
+                p.push(instances.iter().map(|(id, _, _)| *id).collect::<Vec<_>>());
                 m.files_parsed(batch, instances);
+                if p.len() == 1 {
+                    // The first image read, alone, to show at once.
+                    assert!(lock(&decoded).is_empty(), "pixels before the first header");
+                    return;
+                }
+                assert_eq!(
+                    *lock(&decoded),
+                    p[0],
+                    "only the first image before the headers"
+                );
                 m.select_series(0);
                 let order: Vec<u64> = m.slices().iter().map(|s| s.id).collect();
                 focus.store(order[20], Ordering::Relaxed);
@@ -508,7 +545,7 @@ mod tests {
                 assert!(result.is_ok(), "{result:?}");
                 let mut d = lock(&decoded);
                 d.push(id);
-                if d.len() == 5 {
+                if d.len() == 6 {
                     focus.store(lock(&slices)[3], Ordering::Relaxed);
                 }
             }
@@ -525,14 +562,28 @@ mod tests {
             1,
         );
         let slices = slices.into_inner().unwrap_or_else(|p| p.into_inner());
+        let parsed = parsed.into_inner().unwrap_or_else(|p| p.into_inner());
         let decoded = decoded.into_inner().unwrap_or_else(|p| p.into_inner());
         assert_eq!(slices.len(), 28);
-        let at = |k: &[usize]| k.iter().map(|&k| slices[k]).collect::<Vec<u64>>();
-        // Slice 20, then outward from it (after it first)...
-        assert_eq!(decoded[..5], at(&[20, 21, 19, 22, 18]));
-        // ...then from slice 3 outward, skipping those decoded...
-        assert_eq!(decoded[5..14], at(&[3, 4, 2, 5, 1, 6, 0, 7, 8]));
-        // ...and every slice once.
+        assert_eq!(parsed.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 27]);
+        // The first image read decoded first; the others outward from slice 20 (after it
+        // first), then from slice 3, each once.
+        let first = slices.iter().position(|&id| id == decoded[0]);
+        let at = |k: &[usize], n: usize| -> Vec<u64> {
+            k.iter()
+                .filter(|&&k| Some(k) != first)
+                .take(n)
+                .map(|&k| slices[k])
+                .collect()
+        };
+        assert_eq!(decoded[1..6], at(&[20, 21, 19, 22, 18, 23, 17], 5));
+        let done: Vec<u64> = decoded[..6].to_vec();
+        let from_3: Vec<u64> = at(&[3, 4, 2, 5, 1, 6, 0, 7, 8, 9, 10], 11)
+            .into_iter()
+            .filter(|id| !done.contains(id))
+            .take(8)
+            .collect();
+        assert_eq!(decoded[6..14], from_3);
         let mut all = decoded.clone();
         all.sort_unstable();
         let mut want = slices.clone();

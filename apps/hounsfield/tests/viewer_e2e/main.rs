@@ -16,7 +16,7 @@ use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::DrawState;
 use hounsfield_render::headless::Headless;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -268,6 +268,43 @@ fn compare_region(
         }
     }
     (worst, n)
+}
+
+/// The viewer started on folder `dir` (`name` names its files), once its series is loaded
+/// and an image drawn; prints how long that took, saying `what` loaded.
+fn open_folder(x: &Xvfb, name: &str, dir: &Path, what: &str) -> (Viewer, Value) {
+    let started = Instant::now();
+    let mut viewer = Viewer::start(x, name, &[dir.to_path_buf()]);
+    let s = viewer.wait("the series", |s| {
+        s["loaded"] == true && s["image_drawn"] == true
+    });
+    println!(
+        "{what} loaded and shown after {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    (viewer, s)
+}
+
+/// The image area on screen (status `s`) against the headless GPU render of `file`'s
+/// first frame at its own window, which the viewer must show: within 2 grey levels.
+fn screen_shows_file(x: &Xvfb, viewer: &Viewer, s: &Value, file: &DicomFile, what: &str) {
+    let [_, _, w, h] = viewport(s);
+    let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
+    let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
+    let (c, wdt) = (params.windows[0].center, params.windows[0].width);
+    assert_eq!(window(s), (c, wdt), "{what}: the file's window");
+    let screen = x.capture(&viewer.dir);
+    let reference = gpu_reference(file, &frame, c, wdt, view_of(file, w, h));
+    let (worst, n) = compare(&screen, s, &reference, 3);
+    println!("{what}: screen vs headless GPU max diff {worst} over {n} pixels");
+    assert!(
+        n > (w * h / 2) as usize,
+        "{what}: too few pixels compared ({n})"
+    );
+    assert!(
+        worst <= 2,
+        "{what} differs from the headless render by {worst}"
+    );
 }
 
 fn gpu_reference(file: &DicomFile, frame: &Frame, center: f64, width: f64, view: View) -> Vec<u8> {

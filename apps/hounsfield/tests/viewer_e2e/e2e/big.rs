@@ -3,9 +3,9 @@
 //! slices decoded outward from the one on screen and the planes' volume uploaded a part
 //! per frame.
 
+use super::planes;
 use super::*;
 use hounsfield_core::folder::Catalog;
-use hounsfield_core::volume::{Convention, Orientation};
 
 /// The 1,000-slice 512 x 512 CT that `hounsfield bench series` builds from the shared
 /// data (new positions and UIDs), under the build folder.
@@ -47,20 +47,11 @@ fn a_thousand_slice_series_shows_its_ends_and_planes_as_the_references() {
     let first = open(0);
 
     let x = Xvfb::start(SCREEN);
-    let started = Instant::now();
-    let mut viewer = Viewer::start(&x, "thousand", std::slice::from_ref(&dir));
-    let s = viewer.wait("the series", |s| {
-        s["loaded"] == true && s["image_drawn"] == true
-    });
-    println!(
-        "1000 slices loaded and shown after {:.0} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    let (mut viewer, s) = open_folder(&x, "thousand", &dir, "1000 slices");
     assert_eq!(s["slices"], 1000);
     assert_eq!(s["series"].as_array().map(Vec::len), Some(1));
 
     // The first slice, then End: the last; each equal to the headless render of its file.
-    let [_, _, w, h] = viewport(&s);
     x.focus(VIEWER_WINDOW);
     x.xdotool(&["mousemove", "0", &(SCREEN.1 - 1).to_string()]);
     for (key, k) in [(None, 0usize), (Some("End"), 999)] {
@@ -72,19 +63,7 @@ fn a_thousand_slice_series_shows_its_ends_and_planes_as_the_references() {
         });
         let file = open(k);
         assert_eq!(s["file"].as_str(), Some(file.name()), "slice {k}");
-        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
-        let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
-        let (c, wdt) = (params.windows[0].center, params.windows[0].width);
-        assert_eq!(window(&s), (c, wdt));
-        let screen = x.capture(&viewer.dir);
-        let reference = gpu_reference(&file, &frame, c, wdt, view_of(&file, w, h));
-        let (worst, n) = compare(&screen, &s, &reference, 3);
-        println!("slice {k} of 1000: screen vs headless GPU max diff {worst} over {n} pixels");
-        assert!(n > (w * h / 2) as usize, "too few pixels compared ({n})");
-        assert!(
-            worst <= 2,
-            "slice {k} differs from the headless render by {worst}"
-        );
+        screen_shows_file(&x, &viewer, &s, &file, &format!("slice {k} of 1000"));
     }
 
     // M: the three planes through the volume's centre, at the middle slice's window,
@@ -106,32 +85,13 @@ fn a_thousand_slice_series_shows_its_ends_and_planes_as_the_references() {
         .windows[0]
         .clone();
     assert_eq!(window, (middle.center, middle.width));
-    let center = volume.stack.center();
     let screen = x.capture(&viewer.dir);
-    for (k, o) in [
-        Orientation::Axial,
-        Orientation::Sagittal,
-        Orientation::Coronal,
-    ]
-    .iter()
-    .enumerate()
-    {
-        let plane = volume
-            .stack
-            .standard_plane(*o, Convention::Radiological, center);
-        let [_, _, w, h] = pane(&s, Some(k));
-        let reference = plane_reference(&volume, &first, &plane, None, window, w, h);
-        let (worst, n) = compare_pane(&screen, &s, pane(&s, Some(k)), &reference);
-        println!(
-            "{o:?} pane {w} x {h} of 1000 slices: screen vs CPU resampling max diff {worst} over {n} pixels"
-        );
-        assert!(
-            n > (w * h / 2) as usize,
-            "{o:?}: too few pixels compared ({n})"
-        );
-        assert!(
-            worst <= 2,
-            "{o:?}: screen differs from the CPU resampling by {worst}"
-        );
-    }
+    planes::panes_follow_the_cpu_resampling(
+        &screen,
+        &s,
+        (&volume, &first),
+        window,
+        volume.stack.center(),
+        "1000 slices",
+    );
 }

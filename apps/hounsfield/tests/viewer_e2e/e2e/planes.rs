@@ -43,7 +43,7 @@ fn tilted_ct() -> Option<TiltedCt> {
 /// Each of the three panes of `s` (on `screen`) against the CPU resampling of `volume`'s
 /// axial, sagittal and coronal planes through `center`, windowed at `window`: within 2
 /// grey levels over more than half of each pane.
-fn panes_follow_the_cpu_resampling(
+pub(super) fn panes_follow_the_cpu_resampling(
     screen: &[u8],
     s: &Value,
     (volume, first): (&Volume, &DicomFile),

@@ -12,15 +12,7 @@ fn a_folder_opens_as_a_series_and_the_wheel_scrolls_slices() {
         return;
     };
     let x = Xvfb::start(SCREEN);
-    let started = Instant::now();
-    let mut viewer = Viewer::start(&x, "folder", std::slice::from_ref(&dir));
-    let s = viewer.wait("the series", |s| {
-        s["loaded"] == true && s["image_drawn"] == true
-    });
-    println!(
-        "28 slices loaded and shown after {:.0} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    let (mut viewer, s) = open_folder(&x, "folder", &dir, "28 slices");
     // One series of 28 images; DIRFILE skipped with a message naming it.
     let series = s["series"].as_array().cloned().unwrap_or_default();
     assert_eq!(series.len(), 1, "{series:?}");
@@ -93,18 +85,7 @@ fn a_folder_opens_as_a_series_and_the_wheel_scrolls_slices() {
     let shown = s["file"].as_str().unwrap_or_default().to_string();
     assert_eq!(shown, names[target as usize]);
     let file = DicomFile::open(&shown).unwrap_or_else(|e| panic!("{e}"));
-    let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{e}"));
-    let params = file.display_parameters(0).unwrap_or_else(|e| panic!("{e}"));
-    let (c, wdt) = (params.windows[0].center, params.windows[0].width);
-    assert_eq!(window(&s), (c, wdt));
-    let screen = x.capture(&viewer.dir);
-    let reference = gpu_reference(&file, &frame, c, wdt, view_of(&file, w, h));
-    let (worst, n) = compare(&screen, &s, &reference, 3);
-    println!("slice {target}: screen vs headless GPU max diff {worst} over {n} pixels");
-    assert!(
-        worst <= 2,
-        "slice {target} differs from the headless render by {worst}"
-    );
+    screen_shows_file(&x, &viewer, &s, &file, &format!("slice {target}"));
 }
 
 #[test]

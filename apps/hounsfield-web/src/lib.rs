@@ -103,6 +103,10 @@ pub struct WebViewer {
     gestures: Gestures,
     frames_drawn: u64,
     image_drawn: bool,
+    /// Whether the canvas was drawn at all: until an image is open it is left as the page
+    /// made it (transparent over the stage's black), so that an empty viewer's frames cost
+    /// nothing while its first file loads.
+    canvas_drawn: bool,
     /// What a file and a load may decode to.
     decode_limits: DecodeLimits,
     /// The decode budget of each load running.
@@ -308,6 +312,7 @@ impl WebViewer {
             gestures: Gestures::default(),
             frames_drawn: 0,
             image_drawn: false,
+            canvas_drawn: false,
             decode_limits: DecodeLimits::default(),
             budgets: HashMap::new(),
             over_budget: HashSet::new(),
@@ -615,6 +620,7 @@ impl WebViewer {
     /// Draws the whole frame again, even when it shows what the canvas shows already
     /// (which [`render`](Self::render) leaves as it is).
     pub fn redraw(&mut self) -> Result<(), JsValue> {
+        self.canvas_drawn = true;
         match &mut self.backend {
             Backend::Gpu(g) => g.last_frame = None,
             Backend::Cpu(c) => c.rgba.clear(),
@@ -625,6 +631,10 @@ impl WebViewer {
     /// Draws the panes into the canvas, unless the frame would show what the canvas
     /// shows already (a load's progress elsewhere, a message).
     pub fn render(&mut self) -> Result<(), JsValue> {
+        if !self.canvas_drawn && self.model.current.is_none() {
+            return Ok(());
+        }
+        self.canvas_drawn = true;
         let panes = self.panes();
         self.model.set_panes(&panes);
         let drawn = match &mut self.backend {

@@ -16,7 +16,6 @@ mod ui;
 use hounsfield_core::budget::DecodeLimits;
 use hounsfield_dicomweb::Cancel;
 use hounsfield_render::Renderer;
-use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::scene::Scene;
 use loader::{LoadEvent, Source};
 use model::{Effect, Model};
@@ -101,8 +100,8 @@ struct App {
     focus: loader::Focus,
     /// The DICOMweb study browser.
     browser: browser::Browser,
-    /// The CPU drawing of the images (`--renderer cpu`) and its RGBA frame.
-    cpu: Option<(CpuScene, Vec<u8>)>,
+    /// The CPU drawing of the images (`--renderer cpu`).
+    cpu: Option<draw_cpu::CpuDrawing>,
 }
 
 /// Large blocks (file bytes, frames, upload staging: 128 KiB and more) are mapped and
@@ -203,7 +202,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         cpu: None,
     };
     if app.options.cpu_images {
-        app.cpu = Some((CpuScene::default(), Vec::new()));
+        app.cpu = Some(draw_cpu::CpuDrawing::default());
     }
     if app.options.paths.is_empty() {
         app.model.message(
@@ -554,6 +553,9 @@ impl App {
             tracing::error!("GPU device lost ({why}); recreating it");
             self.gfx = None;
             self.scene.clear();
+            if let Some(cpu) = &mut self.cpu {
+                cpu.forget_upload();
+            }
             if let Err(e) = self.init_gfx(event_loop) {
                 self.failure = Some(e);
                 event_loop.exit();
@@ -638,16 +640,9 @@ impl App {
             }
         }
         let (draws, cpu_image) = match (&self.gfx, &mut self.cpu) {
-            (Some(gfx), Some((scene, rgba))) => (
+            (Some(gfx), Some(cpu)) => (
                 Vec::new(),
-                draw_cpu::cpu_frame(
-                    &gfx.renderer,
-                    scene,
-                    rgba,
-                    &mut self.model,
-                    &panes,
-                    viewport,
-                ),
+                draw_cpu::cpu_frame(&gfx.renderer, cpu, &mut self.model, &panes, viewport),
             ),
             (Some(gfx), None) => (
                 self.scene.prepare(&gfx.renderer, &mut self.model, &panes),

@@ -44,7 +44,7 @@ pub struct DecodeQueue {
 
 impl DecodeQueue {
     /// A queue of `ids`, in display order (see
-    /// [`display_order`](hounsfield_core::dimensions::display_order)).
+    /// [`display_order`]).
     pub fn new(ids: Vec<u64>) -> DecodeQueue {
         let place = ids.iter().enumerate().map(|(k, &id)| (id, k)).collect();
         let n = ids.len();

@@ -18,7 +18,7 @@ use hounsfield_core::{DicomFile, Frame};
 use hounsfield_render::Renderer;
 use hounsfield_viewer::cpu_scene::CpuScene;
 use hounsfield_viewer::decode_order::{DecodeQueue, ParsedInstance};
-use hounsfield_viewer::frame_key::FrameKey;
+use hounsfield_viewer::frame_key::{FrameKey, Shown};
 use hounsfield_viewer::gesture::{Gesture, Gestures, PaneAt, TouchPhase};
 use hounsfield_viewer::input::{Action, Button, Input, Key, Modifiers};
 use hounsfield_viewer::model::{DecodedImage, Effect, Model};
@@ -69,7 +69,7 @@ struct Gpu {
     /// What the canvas shows, when a frame can show the same again, and whether it drew
     /// the layout's images: a frame that would show the same is not drawn (a WebGPU
     /// canvas keeps what it presented last).
-    last_frame: Option<(FrameKey, bool)>,
+    shown: Shown,
 }
 
 struct Cpu {
@@ -165,7 +165,7 @@ pub async fn create_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebView
             queue,
             config,
             renderer,
-            last_frame: None,
+            shown: Shown::default(),
         })),
         width,
         height,
@@ -424,7 +424,7 @@ impl WebViewer {
                 g.config.width = self.width;
                 g.config.height = self.height;
                 g.surface.configure(&g.device, &g.config);
-                g.last_frame = None;
+                g.shown.forget();
             }
             // Sizing a canvas clears it: the next frame is put whole, even if it shows
             // what the last one showed.
@@ -622,7 +622,7 @@ impl WebViewer {
     pub fn redraw(&mut self) -> Result<(), JsValue> {
         self.canvas_drawn = true;
         match &mut self.backend {
-            Backend::Gpu(g) => g.last_frame = None,
+            Backend::Gpu(g) => g.shown.forget(),
             Backend::Cpu(c) => c.rgba.clear(),
         }
         self.render()
@@ -640,20 +640,17 @@ impl WebViewer {
         let drawn = match &mut self.backend {
             Backend::Gpu(g) => {
                 let key = FrameKey::of(&self.model, &panes, self.width, self.height);
-                // (While the planes' volume goes to the GPU, each frame takes a part.)
-                let again = self.model.mpr_upload.is_none()
-                    && key.is_some()
-                    && g.last_frame.as_ref().map(|(k, _)| k) == key.as_ref();
-                if let (true, Some((_, drawn))) = (again, &g.last_frame) {
-                    *drawn
-                } else {
-                    g.last_frame = None;
-                    let drawn = match Self::render_gpu(g, &mut self.model, &panes) {
-                        Some(drawn) => drawn,
-                        None => return Ok(()),
-                    };
-                    g.last_frame = key.map(|k| (k, drawn));
-                    drawn
+                match g.shown.again(key.as_ref()) {
+                    Some(drawn) => drawn,
+                    None => {
+                        g.shown.forget();
+                        let drawn = match Self::render_gpu(g, &mut self.model, &panes) {
+                            Some(drawn) => drawn,
+                            None => return Ok(()),
+                        };
+                        g.shown.drawn(key, drawn);
+                        drawn
+                    }
                 }
             }
             Backend::Cpu(c) => {

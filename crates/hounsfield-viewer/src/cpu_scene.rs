@@ -17,7 +17,7 @@
 //! assert!(!scene.render(&mut model, &panes, 64, 48, &mut rgba).changed);
 //! ```
 
-use crate::frame_key::{FrameKey, StackKey};
+use crate::frame_key::{FrameKey, Shown, StackKey};
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::layers::composite::LayerImage;
@@ -49,7 +49,7 @@ pub struct CpuScene {
     stack_image: Option<(StackKey, RenderedImage)>,
     /// What the last frame showed, when a frame can show the same again, and whether it
     /// drew the layout's images.
-    last_frame: Option<(FrameKey, bool)>,
+    shown: Shown,
 }
 
 /// What [`CpuScene::render`] did.
@@ -87,12 +87,11 @@ impl CpuScene {
     ) -> Rendered {
         let key = FrameKey::of(model, panes, width, height);
         let target = width as usize * height as usize * 4;
-        if let (Some(key), Some((last, image_drawn))) = (&key, &self.last_frame)
-            && key == last
+        if let Some(image_drawn) = self.shown.again(key.as_ref())
             && rgba.len() == target
         {
             return Rendered {
-                image_drawn: *image_drawn,
+                image_drawn,
                 changed: false,
             };
         }
@@ -132,7 +131,7 @@ impl CpuScene {
         }
         let image_drawn = model.layout.drawn(panes, |p| drawn.contains(&p));
         // A frame that failed is drawn again (its error may pass).
-        self.last_frame = key.filter(|_| !failed).map(|k| (k, image_drawn));
+        self.shown.drawn(key.filter(|_| !failed), image_drawn);
         Rendered {
             image_drawn,
             changed: true,

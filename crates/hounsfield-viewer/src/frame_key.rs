@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 /// A frame of stack panes only (or of none): the target's size and each pane's rectangle
 /// and what its image is rendered from. Frames with planes have no key: they are drawn
-/// anew (a plane's volume may be on its way to the GPU, a crosshair moves).
+/// anew (a crosshair moves); nor has any frame while the planes' volume goes to the GPU
+/// (each frame takes a part of it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameKey {
     size: (u32, u32),
@@ -35,6 +36,9 @@ impl FrameKey {
         width: u32,
         height: u32,
     ) -> Option<FrameKey> {
+        if model.mpr_upload.is_some() {
+            return None;
+        }
         let panes = panes
             .iter()
             .filter(|(_, r)| r[2] > 0 && r[3] > 0)
@@ -47,6 +51,46 @@ impl FrameKey {
             size: (width, height),
             panes,
         })
+    }
+}
+
+/// What a target shows, when a frame can show the same again: the last frame's key and
+/// whether it drew the layout's images.
+///
+/// ```
+/// use hounsfield_viewer::frame_key::{FrameKey, Shown};
+/// use hounsfield_viewer::model::Model;
+/// let model = Model::new();
+/// let panes = [(hounsfield_viewer::mpr::Pane::Stack, [0, 0, 64, 48])];
+/// let mut shown = Shown::default();
+/// let key = FrameKey::of(&model, &panes, 64, 48);
+/// assert_eq!(shown.again(key.as_ref()), None); // nothing drawn yet: draw it
+/// shown.drawn(key.clone(), false);
+/// assert_eq!(shown.again(key.as_ref()), Some(false)); // the same frame: leave it
+/// shown.forget(); // the target was cleared
+/// assert_eq!(shown.again(key.as_ref()), None);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Shown(Option<(FrameKey, bool)>);
+
+impl Shown {
+    /// Whether the target shows the frame of `key` already: then whether that frame drew
+    /// the layout's images; None when the frame is to be drawn.
+    pub fn again(&self, key: Option<&FrameKey>) -> Option<bool> {
+        match (&self.0, key) {
+            (Some((last, image_drawn)), Some(key)) if last == key => Some(*image_drawn),
+            _ => None,
+        }
+    }
+
+    /// A frame of `key` was drawn (none: it cannot be shown again as it is).
+    pub fn drawn(&mut self, key: Option<FrameKey>, image_drawn: bool) {
+        self.0 = key.map(|k| (k, image_drawn));
+    }
+
+    /// The target no longer shows the last frame (it was cleared or resized).
+    pub fn forget(&mut self) {
+        self.0 = None;
     }
 }
 

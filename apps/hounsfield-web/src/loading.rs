@@ -63,7 +63,7 @@ impl WebViewer {
     ///   masks);
     /// - -1 when nothing more is to do with the file: it was read whole (a segmentation, a
     ///   structure set, a presentation state, a report), or skipped (a message says why).
-    pub fn add_header(&mut self, batch: f64, name: String, start: Vec<u8>, whole: bool) -> f64 {
+    pub fn add_header(&mut self, batch: f64, name: String, mut start: Vec<u8>, whole: bool) -> f64 {
         const MORE: f64 = -2.0;
         let batch = batch as u64;
         if !DicomFile::may_be_dicom(&start[..start.len().min(132)]) {
@@ -74,7 +74,8 @@ impl WebViewer {
         let header = match DicomFile::header_from_start(&name, &start) {
             Some(header) => header,
             None if !whole => return MORE,
-            None => match DicomFile::from_bytes(name.clone(), start.clone()) {
+            // Read whole here: `start` is not needed again.
+            None => match DicomFile::from_bytes(name.clone(), std::mem::take(&mut start)) {
                 Ok(file) => file,
                 Err(e) => {
                     self.model.file_skipped(e.to_string());
@@ -99,9 +100,15 @@ impl WebViewer {
                     .push((id, Arc::new(header), info));
                 id as f64
             }
-            ObjectKind::Layer if !whole => MORE,
+            // A segmentation's frames are its masks: read whole (once).
+            ObjectKind::Layer if header.pixels_released() && !whole => MORE,
             ObjectKind::Layer => {
-                match DicomFile::from_bytes(name, start) {
+                let file = if header.pixels_released() {
+                    DicomFile::from_bytes(name, start)
+                } else {
+                    Ok(header)
+                };
+                match file {
                     Ok(file) => self.model.layer_file(Arc::new(file)),
                     Err(e) => self.model.file_skipped(e.to_string()),
                 }

@@ -377,8 +377,14 @@ fn read_header(source: &Source, sink: Sink) -> Option<Header> {
     match Model::kind_of(&file) {
         ObjectKind::Image => {}
         ObjectKind::Layer => {
-            // A segmentation's frames are its masks: read whole.
-            match contained(&name, || read_source(source)) {
+            // A segmentation's frames are its masks: read whole (a structure set, without
+            // pixel data, was).
+            let whole = if file.pixels_released() {
+                contained(&name, || read_source(source))
+            } else {
+                Ok(file)
+            };
+            match whole {
                 Ok(whole) => sink(LoadEvent::Layer {
                     file: Arc::new(whole),
                 }),

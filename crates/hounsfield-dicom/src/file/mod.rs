@@ -658,6 +658,13 @@ impl DicomFile {
         self.pixel.is_some()
     }
 
+    /// Whether its pixel data was not read or was let go (a header read alone,
+    /// [`without_pixel_data`](Self::without_pixel_data)): its frames are read again from
+    /// the source. False for a whole object, with or without pixel data.
+    pub fn pixels_released(&self) -> bool {
+        matches!(self.pixel, Some(PixelLocation::Released))
+    }
+
     pub(crate) fn err(&self, kind: ErrorKind) -> Error {
         Error::new(self.name.clone(), kind)
     }

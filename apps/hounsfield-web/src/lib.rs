@@ -82,6 +82,28 @@ struct Cpu {
     image: Option<(js_sys::Uint8ClampedArray, web_sys::ImageData)>,
 }
 
+impl Cpu {
+    /// Puts the RGBA frame (`width` x `height`) on the canvas: one copy into the kept
+    /// JavaScript array, no new 4-byte-per-pixel allocation per frame for the collector.
+    fn put(&mut self, width: u32, height: u32) -> Result<(), JsValue> {
+        if self
+            .image
+            .as_ref()
+            .is_none_or(|(_, d)| d.width() != width || d.height() != height)
+        {
+            let array = js_sys::Uint8ClampedArray::new_with_length(self.rgba.len() as u32);
+            let data =
+                web_sys::ImageData::new_with_js_u8_clamped_array_and_sh(&array, width, height)?;
+            self.image = Some((array, data));
+        }
+        if let Some((array, data)) = &self.image {
+            array.copy_from(&self.rgba);
+            self.context.put_image_data(data, 0.0, 0.0)?;
+        }
+        Ok(())
+    }
+}
+
 /// The largest canvas side drawn (the CPU path has no texture limit of its own).
 const MAX_CANVAS: u32 = 8192;
 
@@ -661,27 +683,9 @@ impl WebViewer {
                     self.height,
                     &mut c.rgba,
                 );
-                if !frame.changed {
-                    // The canvas shows this frame already (a load's progress, a message).
-                    self.frames_drawn += 1;
-                    self.image_drawn = frame.image_drawn;
-                    return Ok(());
-                }
-                // One copy into the kept JavaScript array, no new 4-byte-per-pixel
-                // allocation per frame for the collector.
-                let (w, h) = (self.width, self.height);
-                if c.image
-                    .as_ref()
-                    .is_none_or(|(_, d)| d.width() != w || d.height() != h)
-                {
-                    let array = js_sys::Uint8ClampedArray::new_with_length(c.rgba.len() as u32);
-                    let data =
-                        web_sys::ImageData::new_with_js_u8_clamped_array_and_sh(&array, w, h)?;
-                    c.image = Some((array, data));
-                }
-                if let Some((array, data)) = &c.image {
-                    array.copy_from(&c.rgba);
-                    c.context.put_image_data(data, 0.0, 0.0)?;
+                // An unchanged frame is on the canvas already (a load's progress, a message).
+                if frame.changed {
+                    c.put(self.width, self.height)?;
                 }
                 frame.image_drawn
             }

@@ -200,6 +200,11 @@ pub fn run(
             instances.push((id, file, info));
         }
     }
+    tracing::info!(
+        "{} headers read in {:.0} ms",
+        instances.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
     // Then the pixels, the slice on screen first (the first image is decoded).
     let mut queue = DecodeQueue::of_instances(&instances);
     if let Some((_, id)) = first {
@@ -207,11 +212,6 @@ pub fn run(
         instances.retain(|(i, _, _)| *i != id);
     }
     let queue = Mutex::new(queue);
-    tracing::info!(
-        "{} headers read in {:.0} ms",
-        instances.len(),
-        start.elapsed().as_secs_f64() * 1e3
-    );
     if !instances.is_empty() {
         sink(LoadEvent::Parsed { batch, instances });
     }

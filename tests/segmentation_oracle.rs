@@ -11,8 +11,9 @@
 //!   the README states: segmentations in the order given, segments by number, each mask
 //!   pixel at least half covered with a 4-neighbour that is not opaque in its colour,
 //!   every other covered pixel at opacity x coverage, combined premultiplied "over" and
-//!   laid over the grey (exactly on the CPU; within 2 on the GPU, which blends 8-bit
-//!   texels); every other pixel is the plain render's;
+//!   laid over the grey (exactly on the CPU; within 2 on the GPU, which composes the
+//!   placed masks in `shaders/masks.wgsl` and blends the 8-bit texels it makes); every
+//!   other pixel is the plain render's;
 //! - gives the same picture from the copy without references as from the original, on the
 //!   CPU and on the GPU path.
 
@@ -99,18 +100,9 @@ fn segments_are_painted_as_highdicom_reads_them() {
         for (renderer, segs) in [
             ("cpu", vec![&binary, &fractional]),
             ("cpu", vec![&labelmap]),
-            ("gpu", vec![&binary]),
+            ("gpu", vec![&binary, &fractional]),
+            ("gpu", vec![&labelmap]),
         ] {
-            let plain = dir.join(format!("{uid}.{renderer}.plain.png"));
-            render(&["--renderer", renderer], &file, &plain);
-            let mut args = vec!["--renderer", renderer];
-            for p in &segs {
-                args.extend(["--segmentation", p.to_str().expect("utf-8")]);
-            }
-            let out = dir.join(format!("{uid}.{renderer}.{}.seg.png", segs.len()));
-            let said = render(&args, &file, &out);
-            // The colours: highdicom's conversion of the same CIELab values.
-            let ours = said_colors(&said);
             let names: Vec<&str> = if segs.len() == 2 {
                 vec!["binary", "fractional"]
             } else if segs[0] == &labelmap {
@@ -119,6 +111,16 @@ fn segments_are_painted_as_highdicom_reads_them() {
                 vec!["binary"]
             };
             let kind = names.join("+");
+            let plain = dir.join(format!("{uid}.{renderer}.plain.png"));
+            render(&["--renderer", renderer], &file, &plain);
+            let mut args = vec!["--renderer", renderer];
+            for p in &segs {
+                args.extend(["--segmentation", p.to_str().expect("utf-8")]);
+            }
+            let out = dir.join(format!("{uid}.{renderer}.{kind}.seg.png"));
+            let said = render(&args, &file, &out);
+            // The colours: highdicom's conversion of the same CIELab values.
+            let ours = said_colors(&said);
             let theirs: Vec<[i64; 3]> = names
                 .iter()
                 .flat_map(|n| made["rgb"][n].as_array().expect("rgb").iter())
@@ -149,8 +151,8 @@ fn segments_are_painted_as_highdicom_reads_them() {
             let (w, h, got) = read_png_rgb(&out);
             assert_eq!(got.len(), (w * h * 3) as usize);
             let (_, _, before) = read_png_rgb(&plain);
-            // The CPU is exact; the GPU blends 8-bit texels of the same layer in its
-            // blend unit.
+            // The CPU is exact; the GPU composes the masks in single precision into 8-bit
+            // texels and blends those in its blend unit.
             let tolerance = if renderer == "cpu" { 0 } else { GPU_TOLERANCE };
             let diffs: Vec<u8> = got.iter().zip(&want).map(|(a, b)| a.abs_diff(*b)).collect();
             let worst = diffs.iter().copied().max().unwrap_or(0);
@@ -183,7 +185,7 @@ fn segments_are_painted_as_highdicom_reads_them() {
         }
     }
     println!(
-        "segmentation: {checked} renders (3 slices; binary + fractional and labelmap on the CPU, binary on the GPU) equal NumPy's painting of highdicom's masks ({painted} pixels painted; the GPU within {gpu_worst}); colours within 2 of highdicom's; placed by plane = by reference"
+        "segmentation: {checked} renders (3 slices; binary + fractional and labelmap on the CPU and on the GPU) equal NumPy's painting of highdicom's masks ({painted} pixels painted; the GPU within {gpu_worst}); colours within 2 of highdicom's; placed by plane = by reference"
     );
     assert!(painted > 10_000, "hardly anything was painted: {painted}");
 }

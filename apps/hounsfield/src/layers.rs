@@ -8,6 +8,7 @@ use hounsfield_core::DicomFile;
 use hounsfield_core::layers::colormap::ColorMap;
 use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::fusion::{Fusion, image_plane};
+use hounsfield_core::layers::masks::{LayerParts, MaskStyle, PlacedMasks};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use hounsfield_core::layers::structures::StructureSet;
 use hounsfield_core::pipeline::{GreyPipeline, RenderOptions, VoiSelection};
@@ -82,12 +83,12 @@ pub fn segment_layer(
     file: &DicomFile,
     frame: usize,
     args: &RenderArgs,
-) -> Result<Option<LayerImage>, String> {
+) -> Result<Option<LayerParts>, String> {
     if args.segmentation.is_empty() && args.structures.is_empty() && args.fuse.is_none() {
         return Ok(None);
     }
     let image = file.image().map_err(|e| e.to_string())?;
-    let mut layer = match open_fusion(args)? {
+    let under = match open_fusion(args)? {
         Some(fusion) => {
             let reference = file
                 .attributes()
@@ -95,9 +96,9 @@ pub fn segment_layer(
             fusion.check_frame_of_reference(reference.as_deref())?;
             let plane = image_plane(&file.geometry(frame), image.columns, image.rows)
                 .map_err(|e| format!("{}: {e}", file.name()))?;
-            fusion.layer(&plane)
+            Some(fusion.layer(&plane))
         }
-        None => LayerImage::blank(image.columns, image.rows),
+        None => None,
     };
     // Segmentations in the order given, each's segments by number; later ones on top.
     let mut layers = Vec::new();
@@ -115,12 +116,15 @@ pub fn segment_layer(
         say_colors(&seg);
         layers.extend(found);
     }
-    layer.over(&paint(image.columns, image.rows, &layers, args)?);
     // Structure sets' contours over the segments, in the order given.
+    let mut over: Option<LayerImage> = None;
     for path in &args.structures {
         let set = read_structures(path)?;
         match set.layer_on(file, frame, |_| true) {
-            Some(contours) => layer.over(&contours),
+            Some(contours) => match &mut over {
+                Some(o) => o.over(&contours),
+                None => over = Some(contours),
+            },
             None => eprintln!(
                 "hounsfield: {}: no contour lies in frame {} of {}",
                 path.display(),
@@ -129,7 +133,14 @@ pub fn segment_layer(
             ),
         }
     }
-    Ok(Some(layer))
+    Ok(Some(parts(
+        image.columns,
+        image.rows,
+        under,
+        &layers,
+        over,
+        args,
+    )?))
 }
 
 /// The `--fuse` series, the segments of every `--segmentation` and the contours of every
@@ -140,12 +151,12 @@ pub fn plane_layer(
     frame_of_reference: Option<&str>,
     args: &RenderArgs,
 ) -> Result<LayerImage, String> {
-    let mut layer = match open_fusion(args)? {
+    let under = match open_fusion(args)? {
         Some(fusion) => {
             fusion.check_frame_of_reference(frame_of_reference)?;
-            fusion.layer(plane)
+            Some(fusion.layer(plane))
         }
-        None => LayerImage::blank(plane.columns, plane.rows),
+        None => None,
     };
     let mut layers = Vec::new();
     for path in &args.segmentation {
@@ -160,7 +171,7 @@ pub fn plane_layer(
         say_colors(&seg);
         layers.extend(found);
     }
-    layer.over(&paint(plane.columns, plane.rows, &layers, args)?);
+    let mut layer = parts(plane.columns, plane.rows, under, &layers, None, args)?.paint();
     // Structure sets' contours (their cross-sections) over the segments.
     for path in &args.structures {
         let set = read_structures(path)?;
@@ -198,24 +209,36 @@ fn say_colors(seg: &Segmentation) {
     }
 }
 
-/// `layers` (those `--segments` names, when given) painted on a `columns` x `rows` grid
-/// at `--segment-opacity`.
-fn paint(
+/// `layers` (those `--segments` names, when given) placed on a `columns` x `rows` grid
+/// and drawn at `--segment-opacity`, outlined, between `under` and `over`.
+fn parts(
     columns: u32,
     rows: u32,
+    under: Option<LayerImage>,
     layers: &[SegmentLayer],
+    over: Option<LayerImage>,
     args: &RenderArgs,
-) -> Result<LayerImage, String> {
+) -> Result<LayerParts, String> {
     if !(0.0..=1.0).contains(&args.segment_opacity) {
         return Err(format!(
             "--segment-opacity {}: between 0 and 1",
             args.segment_opacity
         ));
     }
-    let shown: Vec<(&SegmentLayer, f64)> = layers
+    let shown: Vec<&SegmentLayer> = layers
         .iter()
         .filter(|l| args.segments.is_empty() || args.segments.contains(&l.segment))
-        .map(|l| (l, args.segment_opacity))
         .collect();
-    Ok(SegmentLayer::paint_each(columns, rows, &shown, true))
+    let masks: Vec<_> = shown.iter().map(|l| (&l.mask, l.placement)).collect();
+    Ok(LayerParts {
+        under,
+        masks: PlacedMasks::place(columns, rows, &masks),
+        styles: shown
+            .iter()
+            .enumerate()
+            .map(|(k, l)| MaskStyle::new(k, l.color, args.segment_opacity))
+            .collect(),
+        outline: true,
+        over,
+    })
 }

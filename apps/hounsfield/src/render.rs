@@ -370,7 +370,8 @@ pub fn render_cpu(
 
 /// Renders frame `frame` (0-based) of `file` on the GPU (headless), with `overlay` (its
 /// overlay planes) and `shutter` (its display shutter's covered pixels and grey level)
-/// and `segments` (segmentations painted on its grid) drawn over it on the GPU when given,
+/// and `segments` (the fused series, segment masks and contours on its grid, composed on
+/// the GPU) drawn over it on the GPU when given,
 /// as the presentation state `state` says when given.
 #[allow(clippy::too_many_arguments)] // what one render takes, each optional
 pub fn render_gpu(
@@ -380,7 +381,7 @@ pub fn render_gpu(
     options: &RenderOptions,
     view: &View,
     overlay: Option<&hounsfield_core::OverlayMask>,
-    segments: Option<&hounsfield_core::layers::composite::LayerImage>,
+    segments: Option<&hounsfield_core::layers::masks::LayerParts>,
     shutter: Option<&(hounsfield_core::OverlayMask, u8)>,
     state: Option<&hounsfield_core::PresentationState>,
     colormap: Option<hounsfield_core::layers::colormap::ColorMap>,
@@ -445,10 +446,8 @@ pub fn render_gpu(
         };
         layers.push((bitmap, over));
     }
-    if let Some(layer) = segments {
-        let painted = gpu
-            .renderer()
-            .upload_layer(layer.columns, layer.rows, layer.rgba8())
+    if let Some(parts) = segments {
+        let painted = hounsfield_render::masks::compose_parts(gpu.renderer(), parts)
             .map_err(|e| format!("{}: {e}", file.name()))?;
         let over = hounsfield_render::DrawState {
             pipeline: None,
@@ -578,8 +577,8 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         if let Some(mask) = &overlay {
             hounsfield_core::pipeline::overlay::paint_overlay(&mut rendered, mask, &view);
         }
-        if let Some(layer) = &segments {
-            hounsfield_core::layers::composite::composite(&mut rendered, &view, layer);
+        if let Some(parts) = &segments {
+            hounsfield_core::layers::composite::composite(&mut rendered, &view, &parts.paint());
         }
         if let Some((mask, grey)) = &shutter {
             hounsfield_core::pipeline::overlay::paint_mask(&mut rendered, mask, &view, *grey);

@@ -1,5 +1,6 @@
 //! Segment masks painted over a rendered image.
 
+use crate::masks::{MaskStyle, PlacedMasks};
 use crate::segmentation::Mask;
 use hounsfield_dicom::Geometry;
 use hounsfield_pipeline::RenderedImage;
@@ -89,7 +90,7 @@ pub enum Placement {
 
 impl Placement {
     /// The mask pixel under continuous image coordinate `q` (pixel centres at +0.5).
-    fn pixel(&self, q: [f64; 2]) -> (i64, i64) {
+    pub(crate) fn pixel(&self, q: [f64; 2]) -> (i64, i64) {
         match self {
             Placement::SameGrid => (q[0].floor() as i64, q[1].floor() as i64),
             Placement::Patient { image, mask } => {
@@ -146,43 +147,13 @@ impl LayerImage {
     /// round(layer's opacity x 255) / 255 times its coverage (of 255). Layers combine as
     /// premultiplied "over": C = colour x a + C (1 - a), A = a + A (1 - a).
     pub fn paint(columns: u32, rows: u32, layers: &[Painted<'_>], outline: bool) -> LayerImage {
-        let mut pixels = vec![[0.0; 4]; columns as usize * rows as usize];
-        for layer in layers {
-            let alpha = (layer.opacity.clamp(0.0, 1.0) * 255.0).round();
-            let inside = |x: i64, y: i64| layer.mask.at(x, y) >= 128;
-            let k = layer.color.map(|c| f64::from(c) / 255.0);
-            for j in 0..rows {
-                for i in 0..columns {
-                    let q = [f64::from(i) + 0.5, f64::from(j) + 0.5];
-                    let (mx, my) = layer.placement.pixel(q);
-                    let cover = layer.mask.at(mx, my);
-                    if cover == 0 {
-                        continue;
-                    }
-                    let edge = outline
-                        && inside(mx, my)
-                        && !(inside(mx - 1, my)
-                            && inside(mx + 1, my)
-                            && inside(mx, my - 1)
-                            && inside(mx, my + 1));
-                    let a = if edge {
-                        1.0
-                    } else {
-                        alpha * f64::from(cover) / 65025.0
-                    };
-                    let p = &mut pixels[j as usize * columns as usize + i as usize];
-                    for c in 0..3 {
-                        p[c] = k[c] * a + p[c] * (1.0 - a);
-                    }
-                    p[3] = a + p[3] * (1.0 - a);
-                }
-            }
-        }
-        LayerImage {
-            columns,
-            rows,
-            pixels,
-        }
+        let masks: Vec<(&Mask, Placement)> = layers.iter().map(|l| (l.mask, l.placement)).collect();
+        let styles: Vec<MaskStyle> = layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| MaskStyle::new(k, l.color, l.opacity))
+            .collect();
+        PlacedMasks::place(columns, rows, &masks).style(&styles, outline)
     }
 
     /// A `columns` x `rows` layer with nothing painted.

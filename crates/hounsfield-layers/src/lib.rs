@@ -12,6 +12,8 @@
 //! - [`color`]: Recommended Display CIELab Values as sRGB.
 //! - [`composite`]: segment masks painted over a rendered image (filled at an opacity, with
 //!   an outline), through the same output-to-image mapping the renderer samples with.
+//! - [`masks`]: the two halves of that painting, placing masks on an image's grid and
+//!   styling them, so that a GPU keeps the placed masks and restyles them.
 //!
 //! ```
 //! use hounsfield_layers::color::cielab_to_srgb;
@@ -25,6 +27,7 @@ pub mod color;
 pub mod colormap;
 pub mod composite;
 pub mod fusion;
+pub mod masks;
 mod planes;
 pub mod segmentation;
 mod structure_planes;

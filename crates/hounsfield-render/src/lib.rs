@@ -54,6 +54,7 @@
 mod draw;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod headless;
+pub mod masks;
 mod params;
 mod pipelines;
 mod upload;
@@ -115,6 +116,8 @@ pub struct Renderer {
     /// Nearest, clamped to the edges: the display shader's gathers.
     gather_sampler: wgpu::Sampler,
     mpr: volume::MprPipelines,
+    /// Built on first use: segment masks are not in every session.
+    compose: std::sync::OnceLock<masks::ComposePipeline>,
 }
 
 /// The device Hounsfield asks an adapter for: no optional features, wgpu's downlevel
@@ -293,6 +296,7 @@ impl Renderer {
                 ..wgpu::SamplerDescriptor::default()
             }),
             mpr: volume::MprPipelines::new(device),
+            compose: std::sync::OnceLock::new(),
         }
     }
 

@@ -430,8 +430,20 @@ impl Renderer {
 
     /// A `width` x `height` float image the GPU renders into (one frame, one tile).
     pub(crate) fn float_target(&self, width: u32, height: u32) -> GpuImage {
+        self.target_image(width, height, wgpu::TextureFormat::R32Float, TexKind::Float)
+    }
+
+    /// A `width` x `height` image of `format` (drawn as `kind`) the GPU renders into (one
+    /// frame, one tile).
+    pub(crate) fn target_image(
+        &self,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+        kind: TexKind,
+    ) -> GpuImage {
         let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield plane"),
+            label: Some("hounsfield rendered image"),
             size: wgpu::Extent3d {
                 width,
                 height,
@@ -440,7 +452,7 @@ impl Renderer {
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R32Float,
+            format,
             usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
             view_formats: &[],
         });
@@ -455,7 +467,7 @@ impl Renderer {
             mapped_at_creation: false,
         });
         GpuImage {
-            kind: TexKind::Float,
+            kind,
             width,
             height,
             frames: 1,

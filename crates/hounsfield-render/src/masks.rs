@@ -1,0 +1,430 @@
+//! Segment masks on the GPU: placed on an image's pixel grid and uploaded once (an
+//! `R16Uint` array, one layer per mask), then composed with `shaders/masks.wgsl` into the
+//! layer drawn over the image ([`DrawState::layer`](crate::DrawState::layer)) whenever a
+//! segment's colour, opacity or visibility changes. The composition is
+//! [`PlacedMasks::style`] on the GPU; the layer it makes is drawn like any other, one
+//! texel per screen pixel.
+
+use crate::pipelines::TexKind;
+use crate::upload::GpuImage;
+use crate::{RenderError, Renderer};
+use hounsfield_core::layers::composite::LayerImage;
+use hounsfield_core::layers::masks::{LayerParts, MaskStyle, PlacedMasks};
+
+const MASKS_WGSL: &str = include_str!("../shaders/masks.wgsl");
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ComposeParams {
+    count: u32,
+    outline: u32,
+    has_under: u32,
+    has_over: u32,
+}
+
+/// The composition's pipeline, built on first use.
+pub(crate) struct ComposePipeline {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::RenderPipeline,
+}
+
+impl ComposePipeline {
+    fn new(device: &wgpu::Device) -> ComposePipeline {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("hounsfield masks"),
+            source: wgpu::ShaderSource::Wgsl(MASKS_WGSL.into()),
+        });
+        let texture = |binding, sample_type, view_dimension| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type,
+                view_dimension,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let float = wgpu::TextureSampleType::Float { filterable: false };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("hounsfield masks"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(
+                            std::mem::size_of::<ComposeParams>() as u64,
+                        ),
+                    },
+                    count: None,
+                },
+                texture(
+                    1,
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D2Array,
+                ),
+                texture(
+                    2,
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D2,
+                ),
+                texture(3, float, wgpu::TextureViewDimension::D2),
+                texture(4, float, wgpu::TextureViewDimension::D2),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("hounsfield masks"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("hounsfield masks"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            multiview_mask: None,
+            cache: None,
+        });
+        ComposePipeline { layout, pipeline }
+    }
+}
+
+/// Masks placed on an image's pixel grid ([`PlacedMasks`]), on the GPU.
+pub struct GpuMasks {
+    view: wgpu::TextureView,
+    width: u32,
+    height: u32,
+    layers: usize,
+    params: wgpu::Buffer,
+    /// Bytes uploaded (mask texels), for reports.
+    pub uploaded_bytes: u64,
+}
+
+impl GpuMasks {
+    /// Columns and rows.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Number of masks.
+    pub fn layers(&self) -> usize {
+        self.layers
+    }
+}
+
+/// How placed masks are composed: their styles, drawn in order, the outline, and what
+/// lies under and over them (premultiplied RGBA painted on the CPU, of the masks' size:
+/// the fused series, the structure sets' contours).
+#[derive(Debug, Clone, Copy)]
+pub struct Composition<'a> {
+    /// The masks drawn, in order ([`PlacedMasks::style`]'s rule).
+    pub styles: &'a [MaskStyle],
+    /// Whether edges are drawn opaque.
+    pub outline: bool,
+    /// The layer under the masks.
+    pub under: Option<&'a LayerImage>,
+    /// The layer over them.
+    pub over: Option<&'a LayerImage>,
+}
+
+impl Renderer {
+    /// Uploads placed masks once, to be composed by [`compose_masks`](Self::compose_masks).
+    /// Masks larger than the device's largest texture, or more than its array layers, are
+    /// refused (paint them on the CPU instead).
+    pub fn upload_masks(&self, masks: &PlacedMasks) -> Result<GpuMasks, RenderError> {
+        let limits = self.device.limits();
+        let (width, height) = (masks.columns, masks.rows);
+        let layers = masks.layers.len().max(1);
+        let n = width as usize * height as usize;
+        if width == 0
+            || height == 0
+            || width > limits.max_texture_dimension_2d
+            || height > limits.max_texture_dimension_2d
+            || layers > limits.max_texture_array_layers as usize
+            || masks.layers.iter().any(|l| l.len() != n)
+        {
+            return Err(RenderError::TooLarge(format!(
+                "{} masks of {width} x {height} (the device allows {} layers of up to {} per \
+                 side)",
+                masks.layers.len(),
+                limits.max_texture_array_layers,
+                limits.max_texture_dimension_2d
+            )));
+        }
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: layers as u32,
+        };
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hounsfield masks"),
+            size,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R16Uint,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        for (k, texels) in masks.layers.iter().enumerate() {
+            self.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: 0,
+                        z: k as u32,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                bytemuck::cast_slice(texels),
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(width * 2),
+                    rows_per_image: Some(height),
+                },
+                wgpu::Extent3d {
+                    depth_or_array_layers: 1,
+                    ..size
+                },
+            );
+        }
+        let view = texture.create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2Array),
+            ..Default::default()
+        });
+        let params = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("hounsfield masks"),
+            size: std::mem::size_of::<ComposeParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(GpuMasks {
+            view,
+            width,
+            height,
+            layers: masks.layers.len(),
+            params,
+            uploaded_bytes: (n * layers * 2) as u64,
+        })
+    }
+
+    /// Composes `masks` as `composition` says into a layer of their size, drawn with
+    /// [`DrawState::layer`](crate::DrawState::layer). Reuses `previous`' texture when the
+    /// size matches. Submits the work; never waits.
+    pub fn compose_masks(
+        &self,
+        masks: &GpuMasks,
+        composition: &Composition<'_>,
+        previous: Option<GpuImage>,
+    ) -> Result<GpuImage, RenderError> {
+        let (width, height) = (masks.width, masks.height);
+        let max = self.device.limits().max_texture_dimension_2d as usize;
+        if composition.styles.len() > max {
+            return Err(RenderError::TooLarge(format!(
+                "{} segment styles (the device allows {max})",
+                composition.styles.len()
+            )));
+        }
+        let rgba = |layer: Option<&LayerImage>| -> Result<wgpu::TextureView, RenderError> {
+            match layer {
+                Some(l) if (l.columns, l.rows) != (width, height) => {
+                    Err(RenderError::Frames(format!(
+                        "a {} x {} layer over {width} x {height} masks",
+                        l.columns, l.rows
+                    )))
+                }
+                Some(l) => Ok(self.small_texture(
+                    (width, height),
+                    wgpu::TextureFormat::Rgba8Unorm,
+                    &l.rgba8(),
+                )),
+                None => Ok(self.small_texture((1, 1), wgpu::TextureFormat::Rgba8Unorm, &[0; 4])),
+            }
+        };
+        let (under, over) = (rgba(composition.under)?, rgba(composition.over)?);
+        let mut table: Vec<u32> = composition
+            .styles
+            .iter()
+            .filter(|s| s.layer < masks.layers)
+            .flat_map(|s| {
+                let [r, g, b] = s.color.map(u32::from);
+                [
+                    s.layer as u32,
+                    r | (g << 8) | (b << 16),
+                    u32::from(s.alpha),
+                    0,
+                ]
+            })
+            .collect();
+        let count = table.len() / 4;
+        if table.is_empty() {
+            table = vec![0; 4];
+        }
+        let styles = self.small_texture(
+            ((table.len() / 4) as u32, 1),
+            wgpu::TextureFormat::Rgba32Uint,
+            bytemuck::cast_slice(&table),
+        );
+        let params = ComposeParams {
+            count: count as u32,
+            outline: u32::from(composition.outline),
+            has_under: u32::from(composition.under.is_some()),
+            has_over: u32::from(composition.over.is_some()),
+        };
+        self.queue
+            .write_buffer(&masks.params, 0, bytemuck::bytes_of(&params));
+        let compose = self
+            .compose
+            .get_or_init(|| ComposePipeline::new(&self.device));
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("hounsfield masks"),
+            layout: &compose.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: masks.params.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&masks.view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&styles),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::TextureView(&under),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(&over),
+                },
+            ],
+        });
+        let mut image = match previous {
+            Some(img) if img.size() == (width, height) && img.render_target.is_some() => img,
+            _ => self.target_image(
+                width,
+                height,
+                wgpu::TextureFormat::Rgba8Unorm,
+                TexKind::Color,
+            ),
+        };
+        let target = image
+            .render_target
+            .as_ref()
+            .ok_or_else(|| RenderError::Frames("no render target".into()))?
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("hounsfield masks"),
+            });
+        {
+            let mut pass = crate::clear_pass(&mut encoder, &target, [0.0; 4], "hounsfield masks");
+            pass.set_pipeline(&compose.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.queue.submit([encoder.finish()]);
+        image.stale = true;
+        image.uploaded_bytes = u64::from(width) * u64::from(height) * 4;
+        Ok(image)
+    }
+
+    /// A 2D texture of `format` holding `texels`, row by row.
+    fn small_texture(
+        &self,
+        (width, height): (u32, u32),
+        format: wgpu::TextureFormat,
+        texels: &[u8],
+    ) -> wgpu::TextureView {
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hounsfield masks"),
+            size,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let bytes_per_texel = (texels.len() / (width as usize * height as usize)) as u32;
+        self.queue.write_texture(
+            texture.as_image_copy(),
+            texels,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(width * bytes_per_texel),
+                rows_per_image: Some(height),
+            },
+            size,
+        );
+        texture.create_view(&wgpu::TextureViewDescriptor::default())
+    }
+}
+
+/// Composes `parts` on the GPU in one call: uploads its masks and composes them with its
+/// layers under and over. Masks the device cannot hold (larger than its largest texture,
+/// more than its array layers) are painted on the CPU instead ([`LayerParts::paint`]).
+pub fn compose_parts(renderer: &Renderer, parts: &LayerParts) -> Result<GpuImage, RenderError> {
+    match renderer.upload_masks(&parts.masks) {
+        Ok(masks) => renderer.compose_masks(
+            &masks,
+            &Composition {
+                styles: &parts.styles,
+                outline: parts.outline,
+                under: parts.under.as_ref(),
+                over: parts.over.as_ref(),
+            },
+            None,
+        ),
+        Err(RenderError::TooLarge(_)) => {
+            let layer = parts.paint();
+            renderer.upload_layer(layer.columns, layer.rows, layer.rgba8())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_masks_shader_compiles() {
+        let module = naga::front::wgsl::parse_str(super::MASKS_WGSL)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(super::MASKS_WGSL)));
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::empty(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+}

@@ -416,15 +416,176 @@ pub fn compose_parts(renderer: &Renderer, parts: &LayerParts) -> Result<GpuImage
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use hounsfield_core::layers::composite::{Painted, Placement, PlaneGrid, composite};
+    use hounsfield_core::layers::segmentation::Mask;
+    use hounsfield_core::pipeline::RenderedImage;
+    use hounsfield_core::view::{Filter, View};
+
     #[test]
     fn the_masks_shader_compiles() {
-        let module = naga::front::wgsl::parse_str(super::MASKS_WGSL)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(super::MASKS_WGSL)));
+        let module = naga::front::wgsl::parse_str(MASKS_WGSL)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(MASKS_WGSL)));
         naga::valid::Validator::new(
             naga::valid::ValidationFlags::all(),
             naga::valid::Capabilities::empty(),
         )
         .validate(&module)
         .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+
+    /// A `columns` x `rows` mask whose coverage `f` gives per pixel.
+    fn mask(columns: u32, rows: u32, f: impl Fn(u32, u32) -> u8) -> Mask {
+        Mask {
+            columns,
+            rows,
+            coverage: (0..rows)
+                .flat_map(|y| (0..columns).map(move |x| (x, y)))
+                .map(|(x, y)| f(x, y))
+                .collect(),
+        }
+    }
+
+    /// Masks composed on the GPU, then drawn over a black and a white image, give what the
+    /// CPU paints and composites (within 1: the GPU composes in single precision and blends
+    /// the 8-bit texels it makes), for several styles of the same uploaded masks: all shown,
+    /// some hidden and reordered, other colours and opacities, without outline, with and
+    /// without layers under and over.
+    #[test]
+    fn composing_on_the_gpu_is_painting_on_the_cpu() {
+        let mut gpu = match crate::headless::Headless::new() {
+            Ok(g) => g,
+            Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!("no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e}")
+            }
+            Err(e) => {
+                eprintln!("\n*** SKIPPED: no GPU adapter ({e}) ***\n");
+                return;
+            }
+        };
+        let (w, h) = (37u32, 23u32);
+        let disc = mask(w, h, |x, y| {
+            let (dx, dy) = (x as i32 - 15, y as i32 - 11);
+            if dx * dx + dy * dy <= 64 { 255 } else { 0 }
+        });
+        let fraction = mask(w, h, |x, y| ((x * 7 + y * 11) % 256) as u8);
+        let coarse = mask(10, 8, |x, y| if (x + y) % 3 == 0 { 255 } else { 0 });
+        let grid = |origin: [f64; 3], s: f64| PlaneGrid {
+            origin,
+            column_step: [s, 0.0, 0.0],
+            row_step: [0.0, s, 0.0],
+        };
+        let displaced = Placement::Patient {
+            image: grid([0.0, 0.0, 0.0], 1.0),
+            mask: grid([2.0, 1.5, 0.0], 3.5),
+        };
+        let placed = PlacedMasks::place(
+            w,
+            h,
+            &[
+                (&disc, Placement::SameGrid),
+                (&fraction, Placement::SameGrid),
+                (&coarse, displaced),
+            ],
+        );
+        let paint = |m: &Mask, color, opacity| {
+            LayerImage::paint(
+                w,
+                h,
+                &[Painted {
+                    mask: m,
+                    color,
+                    opacity,
+                    placement: Placement::SameGrid,
+                }],
+                false,
+            )
+        };
+        let under = paint(
+            &mask(w, h, |x, _| if x > 20 { 255 } else { 0 }),
+            [0, 90, 255],
+            0.6,
+        );
+        let over = paint(
+            &mask(w, h, |_, y| if y == 5 { 255 } else { 0 }),
+            [255, 255, 0],
+            1.0,
+        );
+        let style = MaskStyle::new;
+        let cases: Vec<(Vec<MaskStyle>, bool, bool)> = vec![
+            (
+                vec![
+                    style(0, [255, 0, 0], 0.5),
+                    style(1, [0, 255, 0], 0.5),
+                    style(2, [0, 0, 255], 0.5),
+                ],
+                true,
+                false,
+            ),
+            (
+                vec![style(2, [10, 200, 30], 0.9), style(0, [250, 20, 7], 0.13)],
+                true,
+                true,
+            ),
+            (vec![style(1, [128, 64, 32], 1.0)], false, true),
+            (Vec::new(), true, true),
+        ];
+        let masks = gpu.renderer().upload_masks(&placed).expect("upload");
+        let mut previous = None;
+        for (k, (styles, outline, layers)) in cases.iter().enumerate() {
+            let parts = LayerParts {
+                under: layers.then(|| under.clone()),
+                masks: placed.clone(),
+                styles: styles.clone(),
+                outline: *outline,
+                over: layers.then(|| over.clone()),
+            };
+            let composition = Composition {
+                styles,
+                outline: *outline,
+                under: parts.under.as_ref(),
+                over: parts.over.as_ref(),
+            };
+            let mut composed = gpu
+                .renderer()
+                .compose_masks(&masks, &composition, previous.take())
+                .expect("compose");
+            let painted = parts.paint();
+            let view = View {
+                filter: Filter::Nearest,
+                ..View::native(w, h)
+            };
+            for grey in [0u8, 255] {
+                let mut cpu = RenderedImage {
+                    width: w,
+                    height: h,
+                    channels: 1,
+                    pixels: vec![grey; (w * h) as usize],
+                    pipeline: None,
+                };
+                composite(&mut cpu, &view, &painted);
+                let g = f32::from(grey) / 255.0;
+                let state = crate::DrawState {
+                    background: [g, g, g, 1.0],
+                    layer: true,
+                    ..crate::DrawState::new(view)
+                };
+                let rgba = gpu.render_rgba(&mut composed, &state).expect("draw");
+                let got: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| p[..3].to_vec()).collect();
+                let worst = got
+                    .iter()
+                    .zip(&cpu.pixels)
+                    .map(|(a, b)| a.abs_diff(*b))
+                    .max()
+                    .unwrap_or(255);
+                assert!(
+                    worst <= 1,
+                    "case {k} over grey {grey}: differs by up to {worst}"
+                );
+                let covered = cpu.pixels.chunks(3).filter(|p| *p != [grey; 3]).count();
+                assert!(covered > 50, "case {k}: only {covered} pixels covered");
+            }
+            previous = Some(composed);
+        }
     }
 }

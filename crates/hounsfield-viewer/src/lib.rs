@@ -36,6 +36,7 @@ pub mod cpu_scene;
 pub mod decode_order;
 pub mod frame_key;
 pub mod gesture;
+mod gpu_layers;
 pub mod input;
 pub mod model;
 pub mod mpr;

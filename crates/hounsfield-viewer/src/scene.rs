@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+use crate::gpu_layers::GpuLayer;
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::volume::{Plane, Slab, Volume};
@@ -88,9 +89,8 @@ pub struct Scene {
     /// and the presentation states it was made under: one layer, grey level + 1 where
     /// covered (None: no shutter).
     shutters: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
-    /// The segments painted over each image, for its frame and the segmentations'
-    /// generation (None: none belong to it).
-    segments: HashMap<u64, ((usize, u64), Option<GpuImage>)>,
+    /// What is drawn over each image's frame: the fused series, its segments, contours.
+    segments: HashMap<u64, GpuLayer<usize>>,
     /// Instances whose upload failed (not retried every frame).
     upload_failed: HashSet<u64>,
     /// The volume of the planes, on the GPU or going there a part per frame.
@@ -100,18 +100,13 @@ pub struct Scene {
     upload_bytes: Option<usize>,
     /// Per plane view: what its image shows, and the image.
     planes: [Option<(PlaneKey, GpuImage)>; 3],
-    /// Per plane view: the segments over it, for its plane and the segmentations'
-    /// generation (None: none lie on it).
-    plane_segments: [PlaneSegments; 3],
+    /// Per plane view: what is drawn over its plane.
+    plane_segments: [GpuLayer<Plane>; 3],
     /// The caller clears the whole target to [`BACKGROUND`] before the panes are drawn
     /// (the browser page does): panes then paint no background of their own, which on a
     /// software rasteriser saves a full-screen pass per pane.
     pub target_cleared: bool,
 }
-
-/// The segments over a plane: for its plane and the segmentations' generation, the
-/// painted layer (None: none lie on it).
-type PlaneSegments = Option<((Plane, u64), Option<GpuImage>)>;
 
 impl Scene {
     /// Forgets every upload (after the device was lost and recreated).
@@ -369,8 +364,8 @@ impl Scene {
         )
     }
 
-    /// Paints and uploads the segments over the slice on screen when it or the
-    /// segmentations changed, and prepares their draw.
+    /// Brings what is drawn over the slice on screen up to date ([`GpuLayer::update`])
+    /// and prepares its draw.
     fn prepare_segments(
         &mut self,
         renderer: &Renderer,
@@ -378,20 +373,20 @@ impl Scene {
         viewport: [u32; 4],
     ) -> Option<DrawState> {
         let c = model.current?;
-        let key = (c.frame, model.segmentation_generation);
-        if self.segments.get(&c.id).is_none_or(|(k, _)| *k != key) {
-            let upload = model
-                .segment_layer_of(c.id, c.frame)
-                .and_then(|(layer, _)| upload_painted(renderer, model, &layer));
-            self.segments.insert(c.id, (key, upload));
-        }
+        self.segments.entry(c.id).or_default().update(
+            renderer,
+            model,
+            c.frame,
+            |m| m.segment_masks_of(c.id, c.frame),
+            |m, ids| m.layer_style_of(c.id, c.frame, ids),
+        );
         let state = Self::segments_state(model, viewport)?;
-        let image = self.segments.get_mut(&c.id)?.1.as_mut()?;
+        let image = self.segments.get_mut(&c.id)?.image_mut()?;
         prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
-    /// Paints and uploads the segments over plane `k` when the plane or the
-    /// segmentations changed, and prepares their draw.
+    /// Brings what is drawn over plane `k` up to date ([`GpuLayer::update`]) and
+    /// prepares its draw.
     fn prepare_plane_segments(
         &mut self,
         renderer: &Renderer,
@@ -399,26 +394,27 @@ impl Scene {
         k: usize,
         viewport: [u32; 4],
     ) -> Option<DrawState> {
-        if (!model.view.segmentations || model.segmentations.is_empty()) && model.fused.is_none() {
+        if (!model.view.segmentations || model.segmentations.is_empty())
+            && model.structures.is_empty()
+            && model.fused.is_none()
+        {
             return None;
         }
         let mpr = model.mpr.as_ref()?;
-        let key = (mpr.plane(k), model.segmentation_generation);
+        let plane = mpr.plane(k);
         let view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
-        if self.plane_segments[k]
-            .as_ref()
-            .is_none_or(|(have, _)| *have != key)
-        {
-            let upload = model
-                .plane_segment_layer(k)
-                .and_then(|layer| upload_painted(renderer, model, &layer));
-            self.plane_segments[k] = Some((key, upload));
-        }
+        self.plane_segments.get_mut(k)?.update(
+            renderer,
+            model,
+            plane,
+            |m| m.plane_segment_masks(k),
+            |m, ids| m.plane_layer_style(k, ids),
+        );
         let state = DrawState {
             layer: true,
             ..over(view, 0)
         };
-        let image = self.plane_segments[k].as_mut()?.1.as_mut()?;
+        let image = self.plane_segments.get_mut(k)?.image_mut()?;
         prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
@@ -648,11 +644,8 @@ impl Scene {
                     Pane::Stack => model
                         .current
                         .and_then(|c| self.segments.get(&c.id))
-                        .and_then(|(_, i)| i.as_ref()),
-                    Pane::Plane(k) => self
-                        .plane_segments
-                        .get(k)
-                        .and_then(|p| p.as_ref()?.1.as_ref()),
+                        .and_then(GpuLayer::image),
+                    Pane::Plane(k) => self.plane_segments.get(k).and_then(GpuLayer::image),
                 };
                 if let Some(segments) = segments {
                     renderer.draw(pass, segments, state, d.viewport);
@@ -702,18 +695,6 @@ fn prepare_over(
             None
         }
     }
-}
-
-/// Uploads segments painted over an image or plane; a failure becomes a message.
-fn upload_painted(
-    renderer: &Renderer,
-    model: &mut Model,
-    layer: &hounsfield_core::layers::composite::LayerImage,
-) -> Option<GpuImage> {
-    renderer
-        .upload_layer(layer.columns, layer.rows, layer.rgba8())
-        .map_err(|e| model.message(format!("cannot show the segments: {e}")))
-        .ok()
 }
 
 /// Prepares the draw of the slice on screen's upload in `images` (the image or its

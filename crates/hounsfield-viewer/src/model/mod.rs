@@ -24,7 +24,7 @@ mod planes;
 mod presentation;
 mod reports;
 mod segments;
-pub use segments::SegmentEntry;
+pub use segments::{LayerStyle, MaskId, SegmentEntry, SegmentMasks};
 mod windowing;
 
 pub use decoded::{DecodedImage, contained};

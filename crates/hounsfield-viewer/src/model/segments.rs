@@ -6,6 +6,7 @@
 use super::Model;
 use hounsfield_core::DicomFile;
 use hounsfield_core::layers::composite::{LayerImage, Style};
+use hounsfield_core::layers::masks::{LayerParts, MaskStyle, PlacedMasks};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use hounsfield_core::layers::structures::StructureSet;
 use std::sync::Arc;
@@ -191,70 +192,71 @@ impl Model {
     /// What is drawn over frame `frame` of instance `id`: the fused series, the segments
     /// painted over it and the structure sets' contours lying on it (segments and
     /// contours when segmentations are shown); None when nothing is. The labels of the
-    /// segments painted.
+    /// segments painted. ([`segment_masks_of`](Self::segment_masks_of) and
+    /// [`layer_style_of`](Self::layer_style_of) painted on the CPU.)
     pub fn segment_layer_of(&self, id: u64, frame: usize) -> Option<(LayerImage, Vec<String>)> {
-        let fused = self.fusion_layer_of(id, frame);
-        let shown = self.view.segmentations
-            && !(self.segmentations.is_empty() && self.structures.is_empty());
-        if !shown {
-            return fused.map(|f| (f, Vec::new()));
+        let masks = self.segment_masks_of(id, frame);
+        let ids = masks.as_ref().map_or(&[][..], |m| &m.ids[..]);
+        let style = self.layer_style_of(id, frame, ids)?;
+        let labels = style.labels.clone();
+        Some((style.paint(masks.map(|m| m.placed)), labels))
+    }
+
+    /// Every segment over frame `frame` of instance `id`, placed on its grid, hidden ones
+    /// too (a change of visibility or opacity then only restyles them); None when
+    /// segmentations are hidden or none is open. The costly half of what is drawn over an
+    /// image: it changes only with the segmentations open.
+    pub fn segment_masks_of(&self, id: u64, frame: usize) -> Option<SegmentMasks> {
+        if !self.view.segmentations || self.segmentations.is_empty() {
+            return None;
         }
         let inst = self.instance(id)?;
         let image = inst.file.image().ok()?;
         let mut layers = Vec::new();
-        let mut labels = Vec::new();
         for (si, seg) in self.segmentations.iter().enumerate() {
             // (A segmentation that cannot be placed over this image paints nothing here.)
-            for l in seg.layers_for(&inst.file, frame).unwrap_or_default() {
-                let Some(opacity) = self.segment_opacity(si, l.segment) else {
-                    continue;
-                };
-                let label = seg
-                    .segment(l.segment)
-                    .map_or_else(|| l.segment.to_string(), |s| s.label.clone());
-                if !labels.contains(&label) {
-                    labels.push(label);
-                }
-                layers.push((l, opacity));
-            }
+            layers.extend(
+                seg.layers_for(&inst.file, frame)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|l| (si, l)),
+            );
         }
-        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
-        let segments =
-            SegmentLayer::paint_each(image.columns, image.rows, &each, Style::default().outline);
-        let under = fused.is_some();
-        let mut layer = fused.unwrap_or_else(|| LayerImage::blank(image.columns, image.rows));
-        layer.over(&segments);
-        // The structure sets' contours over the segments.
-        let mut contours = false;
-        for set in &self.structures {
-            if let Some(drawn) = set.layer_on(&inst.file, frame, |_| true) {
-                layer.over(&drawn);
-                contours = true;
-            }
-        }
-        if layers.is_empty() && !contours && !under {
-            return None;
-        }
-        Some((layer, labels))
+        Some(SegmentMasks::place(image.columns, image.rows, &layers))
     }
 
-    /// What is drawn over plane `k` of the planes on screen, on the plane's pixels: the
-    /// fused series, and the segments (nearest segment frame and pixel in the patient)
-    /// and the structure sets' contours (`StructureSet::plane_layer`) when segmentations
-    /// are shown and some lie on it; None when nothing is.
-    pub fn plane_segment_layer(&self, k: usize) -> Option<LayerImage> {
-        let plane = self.mpr.as_ref()?.plane(k);
-        let fused = self.fusion_layer(&plane);
-        if !self.view.segmentations || (self.segmentations.is_empty() && self.structures.is_empty())
-        {
-            return fused;
+    /// What is drawn over frame `frame` of instance `id` besides the masks placed on it
+    /// (`ids`, from [`segment_masks_of`](Self::segment_masks_of)): the fused series, the
+    /// styles of the segments shown, the structure sets' contours (segments and contours
+    /// when segmentations are shown); None when nothing is drawn.
+    pub fn layer_style_of(&self, id: u64, frame: usize, ids: &[MaskId]) -> Option<LayerStyle> {
+        let under = self.fusion_layer_of(id, frame);
+        let inst = self.instance(id)?;
+        let image = inst.file.image().ok()?;
+        let mut over: Option<LayerImage> = None;
+        if self.view.segmentations {
+            for set in &self.structures {
+                if let Some(drawn) = set.layer_on(&inst.file, frame, |_| true) {
+                    match &mut over {
+                        Some(o) => o.over(&drawn),
+                        None => over = Some(drawn),
+                    }
+                }
+            }
         }
-        let reference = self.current_image().and_then(|(i, _, _)| {
-            i.file
-                .attributes()
-                .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
-        });
-        let layers: Vec<(SegmentLayer, f64)> = self
+        self.layer_style(image.columns, image.rows, under, ids, over)
+    }
+
+    /// The segments over plane `k` of the planes on screen, placed on the plane's pixels
+    /// (nearest segment frame and pixel in the patient), hidden ones too; None when
+    /// segmentations are hidden or none is open.
+    pub fn plane_segment_masks(&self, k: usize) -> Option<SegmentMasks> {
+        if !self.view.segmentations || self.segmentations.is_empty() {
+            return None;
+        }
+        let plane = self.mpr.as_ref()?.plane(k);
+        let reference = self.frame_of_reference_on_screen();
+        let layers: Vec<(usize, SegmentLayer)> = self
             .segmentations
             .iter()
             .enumerate()
@@ -262,26 +264,173 @@ impl Model {
                 seg.plane_layers(&plane, reference.as_deref())
                     .unwrap_or_default()
                     .into_iter()
-                    .filter_map(move |l| self.segment_opacity(si, l.segment).map(|a| (l, a)))
+                    .map(move |l| (si, l))
             })
             .collect();
-        let contours: Vec<LayerImage> = self
-            .structures
-            .iter()
-            .filter_map(|set| set.plane_layer(&plane, reference.as_deref(), |_| true))
-            .collect();
-        if layers.is_empty() && contours.is_empty() {
-            return fused;
+        Some(SegmentMasks::place(plane.columns, plane.rows, &layers))
+    }
+
+    /// What is drawn over plane `k` besides the masks placed on it (`ids`, from
+    /// [`plane_segment_masks`](Self::plane_segment_masks)): the fused series, the styles
+    /// of the segments shown, and the structure sets' contours
+    /// (`StructureSet::plane_layer`) when segmentations are shown; None when nothing is.
+    pub fn plane_layer_style(&self, k: usize, ids: &[MaskId]) -> Option<LayerStyle> {
+        let plane = self.mpr.as_ref()?.plane(k);
+        let under = self.fusion_layer(&plane);
+        let reference = self.frame_of_reference_on_screen();
+        let mut over: Option<LayerImage> = None;
+        if self.view.segmentations {
+            for set in &self.structures {
+                if let Some(drawn) = set.plane_layer(&plane, reference.as_deref(), |_| true) {
+                    match &mut over {
+                        Some(o) => o.over(&drawn),
+                        None => over = Some(drawn),
+                    }
+                }
+            }
         }
-        let each: Vec<_> = layers.iter().map(|(l, a)| (l, *a)).collect();
-        let segments =
-            SegmentLayer::paint_each(plane.columns, plane.rows, &each, Style::default().outline);
-        let mut layer = fused.unwrap_or_else(|| LayerImage::blank(plane.columns, plane.rows));
-        layer.over(&segments);
-        // The structure sets' contours (cross-sections) over the segments.
-        for c in &contours {
-            layer.over(c);
+        self.layer_style(plane.columns, plane.rows, under, ids, over)
+    }
+
+    /// What is drawn over plane `k` of the planes on screen, on the plane's pixels: the
+    /// fused series, and the segments and the structure sets' contours when segmentations
+    /// are shown and some lie on it; None when nothing is.
+    /// ([`plane_segment_masks`](Self::plane_segment_masks) and
+    /// [`plane_layer_style`](Self::plane_layer_style) painted on the CPU.)
+    pub fn plane_segment_layer(&self, k: usize) -> Option<LayerImage> {
+        let masks = self.plane_segment_masks(k);
+        let ids = masks.as_ref().map_or(&[][..], |m| &m.ids[..]);
+        let style = self.plane_layer_style(k, ids)?;
+        Some(style.paint(masks.map(|m| m.placed)))
+    }
+
+    /// The Frame of Reference of the image on screen.
+    fn frame_of_reference_on_screen(&self) -> Option<String> {
+        self.current_image().and_then(|(i, _, _)| {
+            i.file
+                .attributes()
+                .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
+        })
+    }
+
+    /// The style of a `columns` x `rows` layer: `under`, the masks `ids` the segment list
+    /// shows (when segmentations are shown) at their opacities, `over`; None when nothing
+    /// is drawn.
+    fn layer_style(
+        &self,
+        columns: u32,
+        rows: u32,
+        under: Option<LayerImage>,
+        ids: &[MaskId],
+        over: Option<LayerImage>,
+    ) -> Option<LayerStyle> {
+        let mut styles = Vec::new();
+        let mut labels = Vec::new();
+        if self.view.segmentations {
+            for (layer, id) in ids.iter().enumerate() {
+                let Some(opacity) = self.segment_opacity(id.segmentation, id.number) else {
+                    continue;
+                };
+                styles.push(MaskStyle::new(layer, id.color, opacity));
+                let label = self.segmentations[id.segmentation]
+                    .segment(id.number)
+                    .map_or_else(|| id.number.to_string(), |s| s.label.clone());
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
         }
-        Some(layer)
+        if styles.is_empty() && under.is_none() && over.is_none() {
+            return None;
+        }
+        Some(LayerStyle {
+            columns,
+            rows,
+            under,
+            styles,
+            over,
+            labels,
+        })
+    }
+}
+
+/// One placed mask's segment: its segmentation (0-based, in the order opened), number and
+/// colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskId {
+    /// The segmentation.
+    pub segmentation: usize,
+    /// The Segment Number.
+    pub number: u16,
+    /// Its colour.
+    pub color: [u8; 3],
+}
+
+/// Segments placed on an image's or plane's grid, and which segment each mask is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentMasks {
+    /// The masks, in drawing order: segmentations in the order opened, segments by
+    /// number.
+    pub placed: PlacedMasks,
+    /// Which segment each mask is.
+    pub ids: Vec<MaskId>,
+}
+
+impl SegmentMasks {
+    /// `layers` (of the segmentation index given) placed on a `columns` x `rows` grid.
+    fn place(columns: u32, rows: u32, layers: &[(usize, SegmentLayer)]) -> SegmentMasks {
+        let masks: Vec<_> = layers.iter().map(|(_, l)| (&l.mask, l.placement)).collect();
+        SegmentMasks {
+            placed: PlacedMasks::place(columns, rows, &masks),
+            ids: layers
+                .iter()
+                .map(|(si, l)| MaskId {
+                    segmentation: *si,
+                    number: l.segment,
+                    color: l.color,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What is drawn over an image or plane besides its placed segment masks: the fused
+/// series under them, the styles of the masks shown, the contours over them, and the
+/// labels of the segments shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerStyle {
+    /// Columns of the grid.
+    pub columns: u32,
+    /// Rows.
+    pub rows: u32,
+    /// The fused series.
+    pub under: Option<LayerImage>,
+    /// The masks drawn, in order.
+    pub styles: Vec<MaskStyle>,
+    /// The structure sets' contours.
+    pub over: Option<LayerImage>,
+    /// The labels of the segments drawn.
+    pub labels: Vec<String>,
+}
+
+impl LayerStyle {
+    /// The parts to compose with `masks` (none: nothing placed), outlined.
+    pub fn parts(self, masks: Option<PlacedMasks>) -> LayerParts {
+        LayerParts {
+            masks: masks.unwrap_or(PlacedMasks {
+                columns: self.columns,
+                rows: self.rows,
+                layers: Vec::new(),
+            }),
+            under: self.under,
+            styles: self.styles,
+            outline: Style::default().outline,
+            over: self.over,
+        }
+    }
+
+    /// Painted on the CPU with `masks` ([`LayerParts::paint`]).
+    pub fn paint(self, masks: Option<PlacedMasks>) -> LayerImage {
+        self.parts(masks).paint()
     }
 }

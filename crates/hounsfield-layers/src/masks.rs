@@ -129,6 +129,25 @@ impl PlacedMasks {
         layer
     }
 
+    /// The masks `styles` name ([`style`](Self::style)) laid over `under` (or nothing),
+    /// and `over` laid on top (premultiplied "over", [`LayerImage::over`]).
+    pub fn paint_between(
+        &self,
+        under: Option<&LayerImage>,
+        styles: &[MaskStyle],
+        outline: bool,
+        over: Option<&LayerImage>,
+    ) -> LayerImage {
+        let mut layer = under
+            .cloned()
+            .unwrap_or_else(|| LayerImage::blank(self.columns, self.rows));
+        layer.over(&self.style(styles, outline));
+        if let Some(over) = over {
+            layer.over(over);
+        }
+        layer
+    }
+
     /// Bytes the texels take.
     pub fn bytes(&self) -> usize {
         self.layers.iter().map(|l| l.len() * 2).sum()
@@ -157,14 +176,11 @@ impl LayerParts {
     /// The parts composed on the CPU: the segments styled over the layer under them, the
     /// layer over them on top (premultiplied "over", [`LayerImage::over`]).
     pub fn paint(&self) -> LayerImage {
-        let mut layer = self
-            .under
-            .clone()
-            .unwrap_or_else(|| LayerImage::blank(self.masks.columns, self.masks.rows));
-        layer.over(&self.masks.style(&self.styles, self.outline));
-        if let Some(over) = &self.over {
-            layer.over(over);
-        }
-        layer
+        self.masks.paint_between(
+            self.under.as_ref(),
+            &self.styles,
+            self.outline,
+            self.over.as_ref(),
+        )
     }
 }

@@ -18,9 +18,11 @@
 //! ```
 
 use crate::frame_key::{FrameKey, Shown, StackKey};
+use crate::layer_cache::{Keys, LayerCache};
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::layers::composite::LayerImage;
+use hounsfield_core::layers::masks::PlacedMasks;
 use hounsfield_core::pipeline::{RenderedImage, render_view_with};
 use hounsfield_core::volume::{Plane, Slab, Volume, resample};
 use hounsfield_core::{ErrorKind, Frame, FrameColor};
@@ -39,11 +41,10 @@ pub struct CpuScene {
     /// The shutter of the image on screen as shown, for (instance, frame, presentation
     /// states' generation).
     shutter: Option<ShutterCache>,
-    /// The segments painted over the image on screen, for (instance, frame, the
-    /// segmentations' generation).
-    segments: Option<((u64, usize, u64), Option<LayerImage>)>,
-    /// Per plane: the segments over it, for its plane and the segmentations' generation.
-    plane_segments: [PlaneSegments; 3],
+    /// What is drawn over the image on screen (instance, frame).
+    segments: CpuLayer<(u64, usize)>,
+    /// Per plane: what is drawn over it.
+    plane_segments: [CpuLayer<Plane>; 3],
     /// The stack pane's image as last rendered, and what it was rendered from: a frame
     /// that changes nothing of it (a load's progress, a message) only draws it again.
     stack_image: Option<(StackKey, RenderedImage)>,
@@ -68,9 +69,9 @@ type ShutterCache = (
     Option<(hounsfield_core::OverlayMask, u8)>,
 );
 
-/// The segments over a plane: for its plane and the segmentations' generation, the
-/// painted layer (None: none lie on it).
-type PlaneSegments = Option<((Plane, u64), Option<LayerImage>)>;
+/// What is drawn over an image or a plane: the masks placed on its grid, and the layer
+/// painted from them.
+type CpuLayer<K> = LayerCache<K, PlacedMasks, LayerImage>;
 
 impl CpuScene {
     /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
@@ -170,12 +171,17 @@ impl CpuScene {
             hounsfield_core::pipeline::overlay::paint_overlay(r, mask, &view);
         }
         if let Ok(r) = &mut rendered {
-            let key = (c.id, c.frame, model.segmentation_generation);
-            if self.segments.as_ref().is_none_or(|(k, _)| *k != key) {
-                let layer = model.segment_layer_of(c.id, c.frame).map(|(l, _)| l);
-                self.segments = Some((key, layer));
-            }
-            if let Some((_, Some(layer))) = &self.segments {
+            self.segments.update(
+                &mut (),
+                Keys::of(model),
+                (c.id, c.frame),
+                |_| {
+                    let m = model.segment_masks_of(c.id, c.frame)?;
+                    Some((m.placed, m.ids))
+                },
+                |_, placed, ids, _| Some(model.layer_style_of(c.id, c.frame, ids)?.paint(placed)),
+            );
+            if let Some(layer) = self.segments.composed() {
                 hounsfield_core::layers::composite::composite(r, &view, layer);
             }
         }
@@ -221,14 +227,18 @@ impl CpuScene {
             map.apply(image, &view, frame);
         }
         if let Ok(image) = &mut rendered {
-            let key = (mpr.plane(k), model.segmentation_generation);
-            if self.plane_segments[k]
-                .as_ref()
-                .is_none_or(|(have, _)| *have != key)
-            {
-                self.plane_segments[k] = Some((key, model.plane_segment_layer(k)));
-            }
-            if let Some((_, Some(layer))) = &self.plane_segments[k] {
+            let cache = self.plane_segments.get_mut(k)?;
+            cache.update(
+                &mut (),
+                Keys::of(model),
+                mpr.plane(k),
+                |_| {
+                    let m = model.plane_segment_masks(k)?;
+                    Some((m.placed, m.ids))
+                },
+                |_, placed, ids, _| Some(model.plane_layer_style(k, ids)?.paint(placed)),
+            );
+            if let Some(layer) = cache.composed() {
                 hounsfield_core::layers::composite::composite(image, &view, layer);
             }
         }

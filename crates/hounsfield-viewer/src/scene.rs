@@ -20,7 +20,7 @@
 //! # }
 //! ```
 
-use crate::gpu_layers::GpuLayer;
+use crate::layer_cache::{self, GpuLayer, Keys};
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::volume::{Plane, Slab, Volume};
@@ -373,15 +373,22 @@ impl Scene {
         viewport: [u32; 4],
     ) -> Option<DrawState> {
         let c = model.current?;
+        let keys = Keys::of(model);
         self.segments.entry(c.id).or_default().update(
-            renderer,
             model,
+            keys,
             c.frame,
-            |m| m.segment_masks_of(c.id, c.frame),
-            |m, ids| m.layer_style_of(c.id, c.frame, ids),
+            |m| {
+                let masks = m.segment_masks_of(c.id, c.frame);
+                layer_cache::upload(renderer, m, masks)
+            },
+            |m, masks, ids, previous| {
+                let style = m.layer_style_of(c.id, c.frame, ids);
+                layer_cache::compose(renderer, m, masks, style, previous)
+            },
         );
         let state = Self::segments_state(model, viewport)?;
-        let image = self.segments.get_mut(&c.id)?.image_mut()?;
+        let image = self.segments.get_mut(&c.id)?.composed_mut()?;
         prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
@@ -403,18 +410,25 @@ impl Scene {
         let mpr = model.mpr.as_ref()?;
         let plane = mpr.plane(k);
         let view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
+        let keys = Keys::of(model);
         self.plane_segments.get_mut(k)?.update(
-            renderer,
             model,
+            keys,
             plane,
-            |m| m.plane_segment_masks(k),
-            |m, ids| m.plane_layer_style(k, ids),
+            |m| {
+                let masks = m.plane_segment_masks(k);
+                layer_cache::upload(renderer, m, masks)
+            },
+            |m, masks, ids, previous| {
+                let style = m.plane_layer_style(k, ids);
+                layer_cache::compose(renderer, m, masks, style, previous)
+            },
         );
         let state = DrawState {
             layer: true,
             ..over(view, 0)
         };
-        let image = self.plane_segments.get_mut(k)?.image_mut()?;
+        let image = self.plane_segments.get_mut(k)?.composed_mut()?;
         prepare_over(renderer, model, image, state, viewport, "the segments")
     }
 
@@ -644,8 +658,8 @@ impl Scene {
                     Pane::Stack => model
                         .current
                         .and_then(|c| self.segments.get(&c.id))
-                        .and_then(GpuLayer::image),
-                    Pane::Plane(k) => self.plane_segments.get(k).and_then(GpuLayer::image),
+                        .and_then(GpuLayer::composed),
+                    Pane::Plane(k) => self.plane_segments.get(k).and_then(GpuLayer::composed),
                 };
                 if let Some(segments) = segments {
                     renderer.draw(pass, segments, state, d.viewport);

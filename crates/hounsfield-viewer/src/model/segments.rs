@@ -199,7 +199,7 @@ impl Model {
         let ids = masks.as_ref().map_or(&[][..], |m| &m.ids[..]);
         let style = self.layer_style_of(id, frame, ids)?;
         let labels = style.labels.clone();
-        Some((style.paint(masks.map(|m| m.placed)), labels))
+        Some((style.paint(masks.as_ref().map(|m| &m.placed)), labels))
     }
 
     /// Every segment over frame `frame` of instance `id`, placed on its grid, hidden ones
@@ -301,7 +301,7 @@ impl Model {
         let masks = self.plane_segment_masks(k);
         let ids = masks.as_ref().map_or(&[][..], |m| &m.ids[..]);
         let style = self.plane_layer_style(k, ids)?;
-        Some(style.paint(masks.map(|m| m.placed)))
+        Some(style.paint(masks.as_ref().map(|m| &m.placed)))
     }
 
     /// The Frame of Reference of the image on screen.
@@ -429,8 +429,19 @@ impl LayerStyle {
         }
     }
 
-    /// Painted on the CPU with `masks` ([`LayerParts::paint`]).
-    pub fn paint(self, masks: Option<PlacedMasks>) -> LayerImage {
-        self.parts(masks).paint()
+    /// Painted on the CPU with `masks` (none: nothing placed), as
+    /// [`LayerParts::paint`] paints.
+    pub fn paint(&self, masks: Option<&PlacedMasks>) -> LayerImage {
+        let none = PlacedMasks {
+            columns: self.columns,
+            rows: self.rows,
+            layers: Vec::new(),
+        };
+        masks.unwrap_or(&none).paint_between(
+            self.under.as_ref(),
+            &self.styles,
+            Style::default().outline,
+            self.over.as_ref(),
+        )
     }
 }

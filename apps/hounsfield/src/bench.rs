@@ -104,6 +104,19 @@ pub enum BenchCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
+    /// What a segment's change of style (hidden, faded) costs over frame 1 of IMAGE: the
+    /// masks restyled on the GPU from their placed upload, beside painting the layer on
+    /// the CPU and uploading it, and the once-per-frame placing and upload of the masks.
+    Layers {
+        /// The image.
+        image: PathBuf,
+        /// A DICOM Segmentation with segments over it (repeat for several).
+        #[arg(long, required = true)]
+        segmentation: Vec<PathBuf>,
+        /// Changes timed (the median is reported).
+        #[arg(long, default_value_t = 20)]
+        repeats: usize,
+    },
     /// One measured load of `bench volume`, in its own process; prints JSON.
     #[command(hide = true)]
     VolumeRun { folder: PathBuf },
@@ -123,6 +136,11 @@ pub enum BenchCommand {
 
 pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
     match cmd {
+        BenchCommand::Layers {
+            image,
+            segmentation,
+            repeats,
+        } => crate::bench_layers::layers(&image, &segmentation, repeats.max(1)),
         BenchCommand::Decode {
             files,
             repeats,

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_dicomweb;
+mod bench_layers;
 mod bench_viewer;
 mod dicomweb;
 mod info;

@@ -501,6 +501,24 @@ d.save_as(sys.argv[2])
     const list = maxDiff(px, nativeRender(image, s.canvas, [...win, '--segmentation', seg, '--segments', '1,3', '--segment-opacity', '0.4']));
     const listed = s.segment_list.map((e) => `${e.number} ${e.label} ${e.visible ? 'shown' : 'hidden'} ${e.opacity}`).join('; ');
     check(set.every((x) => x) && list <= 2 && !s.segment_list[1].visible, `segment list (${listed}): max diff ${list} vs render --segments 1,3 --segment-opacity 0.4`);
+    // Over the planes (M) of the whole CT: the sagittal pane with the segments placed on
+    // it (on the GPU path, placed and composed by the GPU) as `render --plane sagittal
+    // --segmentation` paints them.
+    await page.goto(withRenderer(`${base}/?empty`));
+    await waitFor('the empty page', (s) => s.canvas !== undefined);
+    const folder = path.join(shared, 'ct-philips-brain');
+    await page.setInputFiles('#folder', folder);
+    await waitFor('the folder', (s) => s.loaded && s.slices === 28);
+    await page.evaluate(() => window.hounsfield.open(['/gen/seg/binary.seg.dcm']));
+    await waitFor('the segment list', (s) => s.segment_list.length === 3);
+    await page.keyboard.press('m');
+    s = await waitFor('the planes', (s) => s.layout === 'Planes' && s.crosshair && s.image_drawn, 20000);
+    let sag;
+    [px, sag] = await settledPane(1);
+    const planeArgs = ['--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.plane_window[0]},${s.plane_window[1]}`];
+    const onPlane = maxDiff(px, nativeRender(folder, [sag[2], sag[3]], [...planeArgs, '--segmentation', seg]), sag);
+    const plainPlane = maxDiff(px, nativeRender(folder, [sag[2], sag[3]], planeArgs), sag);
+    check(onPlane <= 2 && plainPlane > 100, `segmentation over the planes: sagittal pane max diff ${onPlane} vs render --plane sagittal --segmentation (${plainPlane} vs the plain plane)`);
   }
 
   // An RT Structure Set (written by pydicom from known points) opened after its CT

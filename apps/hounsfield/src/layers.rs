@@ -143,14 +143,25 @@ pub fn segment_layer(
     )?))
 }
 
-/// The `--fuse` series, the segments of every `--segmentation` and the contours of every
-/// `--structures` over `plane` (of a volume in `frame_of_reference`), painted on the
-/// plane's pixels, saying on stderr what they are.
-pub fn plane_layer(
+/// What `--fuse`, `--segmentation` and `--structures` draw over a plane, before the
+/// segments are placed on it.
+struct PlaneParts {
+    /// The fused series.
+    under: Option<LayerImage>,
+    /// The segmentations, in the order given.
+    segmentations: Vec<Segmentation>,
+    /// The structure sets' contours (their cross-sections).
+    over: Option<LayerImage>,
+}
+
+/// The `--fuse` series and the contours of every `--structures` over `plane` (of a volume
+/// in `frame_of_reference`), painted on the plane's pixels, and every `--segmentation`
+/// read, saying on stderr what they are.
+fn plane_parts(
     plane: &hounsfield_core::volume::Plane,
     frame_of_reference: Option<&str>,
     args: &RenderArgs,
-) -> Result<LayerImage, String> {
+) -> Result<PlaneParts, String> {
     let under = match open_fusion(args)? {
         Some(fusion) => {
             fusion.check_frame_of_reference(frame_of_reference)?;
@@ -158,9 +169,44 @@ pub fn plane_layer(
         }
         None => None,
     };
-    let mut layers = Vec::new();
+    let mut segmentations = Vec::new();
     for path in &args.segmentation {
         let seg = Segmentation::read(DicomFile::open(path).map_err(|e| e.to_string())?)?;
+        say_colors(&seg);
+        segmentations.push(seg);
+    }
+    let mut over: Option<LayerImage> = None;
+    for path in &args.structures {
+        let set = read_structures(path)?;
+        match set.plane_layer(plane, frame_of_reference, |_| true) {
+            Some(contours) => match &mut over {
+                Some(o) => o.over(&contours),
+                None => over = Some(contours),
+            },
+            None => eprintln!(
+                "hounsfield: {}: no contour crosses the plane",
+                path.display()
+            ),
+        }
+    }
+    Ok(PlaneParts {
+        under,
+        segmentations,
+        over,
+    })
+}
+
+/// The `--fuse` series, the segments of every `--segmentation` and the contours of every
+/// `--structures` over `plane` (of a volume in `frame_of_reference`), painted on the
+/// plane's pixels on the CPU, saying on stderr what they are.
+pub fn plane_layer(
+    plane: &hounsfield_core::volume::Plane,
+    frame_of_reference: Option<&str>,
+    args: &RenderArgs,
+) -> Result<LayerImage, String> {
+    let parts = plane_parts(plane, frame_of_reference, args)?;
+    let mut layers = Vec::new();
+    for (seg, path) in parts.segmentations.iter().zip(&args.segmentation) {
         let found = seg.plane_layers(plane, frame_of_reference)?;
         if found.is_empty() {
             eprintln!(
@@ -168,22 +214,83 @@ pub fn plane_layer(
                 path.display()
             );
         }
-        say_colors(&seg);
         layers.extend(found);
     }
-    let mut layer = parts(plane.columns, plane.rows, under, &layers, None, args)?.paint();
-    // Structure sets' contours (their cross-sections) over the segments.
-    for path in &args.structures {
-        let set = read_structures(path)?;
-        match set.plane_layer(plane, frame_of_reference, |_| true) {
-            Some(contours) => layer.over(&contours),
-            None => eprintln!(
-                "hounsfield: {}: no contour crosses the plane",
-                path.display()
-            ),
+    let parts = self::parts(
+        plane.columns,
+        plane.rows,
+        parts.under,
+        &layers,
+        parts.over,
+        args,
+    )?;
+    Ok(parts.paint())
+}
+
+/// The same as [`plane_layer`], with the segments placed on the plane and composed on the
+/// GPU (`shaders/mask_planes.wgsl`, `shaders/masks.wgsl`) from each segmentation's frames;
+/// a segmentation whose frames the device cannot hold is placed on the CPU (the whole
+/// layer is then painted there).
+pub fn plane_layer_on_gpu(
+    renderer: &hounsfield_render::Renderer,
+    plane: &hounsfield_core::volume::Plane,
+    frame_of_reference: Option<&str>,
+    args: &RenderArgs,
+) -> Result<hounsfield_render::GpuImage, String> {
+    let parts = plane_parts(plane, frame_of_reference, args)?;
+    let opacity = segment_opacity(args)?;
+    let mut uploads = Vec::new();
+    for seg in parts
+        .segmentations
+        .iter()
+        .filter(|s| s.lies_in(frame_of_reference))
+    {
+        let size = seg.file.image().map_err(|e| e.to_string())?;
+        match renderer.upload_segment_frames((size.columns, size.rows), &seg.frame_stacks(), |k| {
+            seg.frame_values(k)
+        }) {
+            Ok(frames) => uploads.push((seg, frames)),
+            Err(hounsfield_render::RenderError::TooLarge(e)) => {
+                eprintln!("hounsfield: {}: placed on the CPU ({e})", seg.file.name());
+                let layer = plane_layer(plane, frame_of_reference, args)?;
+                return renderer
+                    .upload_layer(layer.columns, layer.rows, layer.rgba8())
+                    .map_err(|e| e.to_string());
+            }
+            Err(e) => return Err(format!("{}: {e}", seg.file.name())),
         }
     }
-    Ok(layer)
+    let mut masks = Vec::new();
+    let mut styles = Vec::new();
+    for (seg, frames) in &uploads {
+        for (stack, label, number) in seg.plane_masks() {
+            if !args.segments.is_empty() && !args.segments.contains(&number) {
+                continue;
+            }
+            let color = seg.segment(number).map_or([255, 255, 255], |s| s.color);
+            styles.push(MaskStyle::new(masks.len(), color, opacity));
+            masks.push((
+                frames,
+                hounsfield_render::mask_planes::PlaneMask { stack, label },
+            ));
+        }
+    }
+    let grid = hounsfield_core::layers::composite::PlaneGrid::of_plane(plane);
+    let placed = renderer
+        .place_on_plane(&grid, (plane.columns, plane.rows), &masks)
+        .map_err(|e| e.to_string())?;
+    renderer
+        .compose_masks(
+            &placed,
+            &hounsfield_render::masks::Composition {
+                styles: &styles,
+                outline: true,
+                under: parts.under.as_ref(),
+                over: parts.over.as_ref(),
+            },
+            None,
+        )
+        .map_err(|e| e.to_string())
 }
 
 /// Reads `--structures` `path`, saying each ROI's colour on stderr.
@@ -219,12 +326,7 @@ fn parts(
     over: Option<LayerImage>,
     args: &RenderArgs,
 ) -> Result<LayerParts, String> {
-    if !(0.0..=1.0).contains(&args.segment_opacity) {
-        return Err(format!(
-            "--segment-opacity {}: between 0 and 1",
-            args.segment_opacity
-        ));
-    }
+    let opacity = segment_opacity(args)?;
     let shown: Vec<&SegmentLayer> = layers
         .iter()
         .filter(|l| args.segments.is_empty() || args.segments.contains(&l.segment))
@@ -236,9 +338,20 @@ fn parts(
         styles: shown
             .iter()
             .enumerate()
-            .map(|(k, l)| MaskStyle::new(k, l.color, args.segment_opacity))
+            .map(|(k, l)| MaskStyle::new(k, l.color, opacity))
             .collect(),
         outline: true,
         over,
     })
+}
+
+/// `--segment-opacity`, checked.
+fn segment_opacity(args: &RenderArgs) -> Result<f64, String> {
+    if !(0.0..=1.0).contains(&args.segment_opacity) {
+        return Err(format!(
+            "--segment-opacity {}: between 0 and 1",
+            args.segment_opacity
+        ));
+    }
+    Ok(args.segment_opacity)
 }

@@ -271,6 +271,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             volume.modality_range(params.pixel_padding)
         });
     }
+    // With --segmentation, --structures or --fuse: the volume's Frame of Reference.
+    let layered = (!args.segmentation.is_empty()
+        || !args.structures.is_empty()
+        || args.fuse.is_some())
+    .then(|| {
+        slice
+            .attributes()
+            .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID)
+    });
     let rendered = if use_cpu {
         let frame = frame.unwrap_or_else(|| resample(&volume, &plane, slab));
         let mut image = render_view_with(&frame, Some(&pipeline), None, false, false, &view)
@@ -301,10 +310,42 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
             colormap,
             ..hounsfield_render::DrawState::new(view)
         };
+        // What is drawn over the plane, placed and composed on the GPU.
+        let mut over = match &layered {
+            Some(reference) => Some(crate::layers::plane_layer_on_gpu(
+                gpu.renderer(),
+                &plane,
+                reference.as_deref(),
+                args,
+            )?),
+            None => None,
+        };
+        let over_state = hounsfield_render::DrawState {
+            pipeline: None,
+            view: View {
+                filter: hounsfield_core::view::Filter::Nearest,
+                ..view
+            },
+            paint_background: false,
+            layer: true,
+            colormap: None,
+            ..state.clone()
+        };
+        let mut all: Vec<(
+            &mut hounsfield_render::GpuImage,
+            &hounsfield_render::DrawState,
+        )> = vec![(&mut image, &state)];
+        if let Some(over) = over.as_mut() {
+            all.push((over, &over_state));
+        }
         let rgba = gpu
-            .render_rgba(&mut image, &state)
+            .render_rgba_layers(&mut all)
             .map_err(|e| e.to_string())?;
-        let channels = if colormap.is_some() { 3 } else { 1 };
+        let channels = if colormap.is_some() || layered.is_some() {
+            3
+        } else {
+            1
+        };
         RenderedImage {
             width: view.width,
             height: view.height,
@@ -317,10 +358,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, String> {
         }
     };
     let mut rendered = rendered;
-    if !args.segmentation.is_empty() || !args.structures.is_empty() || args.fuse.is_some() {
-        let reference = slice
-            .attributes()
-            .string(hounsfield_core::tags::FRAME_OF_REFERENCE_UID);
+    if let (Some(reference), true) = (&layered, use_cpu) {
         let layer = crate::layers::plane_layer(&plane, reference.as_deref(), args)?;
         hounsfield_core::layers::composite::composite(&mut rendered, &view, &layer);
     }

@@ -12,6 +12,8 @@
 //! - [`color`]: Recommended Display CIELab Values as sRGB.
 //! - [`composite`]: segment masks painted over a rendered image (filled at an opacity, with
 //!   an outline), through the same output-to-image mapping the renderer samples with.
+//! - [`planes`]: a segmentation's frames as stacks along their normals, from which planes
+//!   cut through a volume take their segments.
 //! - [`masks`]: the two halves of that painting, placing masks on an image's grid and
 //!   styling them, so that a GPU keeps the placed masks and restyles them.
 //!
@@ -28,7 +30,7 @@ pub mod colormap;
 pub mod composite;
 pub mod fusion;
 pub mod masks;
-mod planes;
+pub mod planes;
 pub mod segmentation;
 mod structure_planes;
 pub mod structures;

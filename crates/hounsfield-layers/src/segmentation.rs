@@ -376,6 +376,37 @@ impl Segmentation {
         Ok(layers)
     }
 
+    /// Frame `k`'s values as a [`FrameStack`](crate::planes::FrameStack) over planes
+    /// reads them: a binary or fractional frame's coverage (0-255, as its mask), a
+    /// labelmap frame's segment numbers (0 where the number names no segment).
+    pub fn frame_values(&self, k: usize) -> Result<Vec<u16>, String> {
+        if self.kind != SegmentationType::Labelmap
+            && self.frames.get(k).is_some_and(|f| f.segment.is_some())
+        {
+            let masks = self.masks(k)?;
+            let (_, mask) = masks
+                .into_iter()
+                .next()
+                .ok_or_else(|| format!("{}: frame {} has no mask", self.file.name(), k + 1))?;
+            return Ok(mask.coverage.into_iter().map(u16::from).collect());
+        }
+        let f = self.file.decode_frame(k).map_err(|e| e.to_string())?;
+        let n = f.width as usize * f.height as usize;
+        if f.samples.len() < n {
+            return Err(format!("{}: frame {} is short", self.file.name(), k + 1));
+        }
+        Ok((0..n)
+            .map(|i| f.samples.get_f64(i))
+            .map(|v| {
+                if v > 0.0 && v <= 65535.0 && self.segment(v as u16).is_some() {
+                    v as u16
+                } else {
+                    0
+                }
+            })
+            .collect())
+    }
+
     /// The masks of frame `k`: one for a binary or fractional frame, one per segment
     /// present for a labelmap frame.
     pub fn masks(&self, k: usize) -> Result<Vec<(u16, Mask)>, String> {

@@ -54,9 +54,12 @@
 mod draw;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod headless;
+pub mod mask_planes;
 pub mod masks;
 mod params;
 mod pipelines;
+#[cfg(test)]
+mod test_support;
 mod upload;
 pub mod volume;
 
@@ -118,6 +121,7 @@ pub struct Renderer {
     mpr: volume::MprPipelines,
     /// Built on first use: segment masks are not in every session.
     compose: std::sync::OnceLock<masks::ComposePipeline>,
+    place: std::sync::OnceLock<mask_planes::PlacePipeline>,
 }
 
 /// The device Hounsfield asks an adapter for: no optional features, wgpu's downlevel
@@ -297,6 +301,7 @@ impl Renderer {
             }),
             mpr: volume::MprPipelines::new(device),
             compose: std::sync::OnceLock::new(),
+            place: std::sync::OnceLock::new(),
         }
     }
 

@@ -8,7 +8,9 @@
 //! ([`CpuScene`](crate::cpu_scene::CpuScene)).
 
 use crate::model::{LayerStyle, MaskId, Model, SegmentMasks};
+use hounsfield_core::layers::composite::PlaneGrid;
 use hounsfield_core::layers::masks::PlacedMasks;
+use hounsfield_render::mask_planes::{GpuSegmentFrames, PlaneMask};
 use hounsfield_render::masks::{Composition, GpuMasks};
 use hounsfield_render::{GpuImage, RenderError, Renderer};
 
@@ -170,6 +172,74 @@ pub(crate) fn compose(
     result
         .map_err(|e| model.message(format!("cannot show the segments: {e}")))
         .ok()
+}
+
+/// The segmentations' frames on the GPU, from which the planes take their masks
+/// ([`Renderer::place_on_plane`]): uploaded once per segmentation opened.
+#[derive(Default)]
+pub(crate) struct SegmentFrames {
+    /// Per segmentation open: its frames (None: they could not go to the GPU, and the
+    /// planes' masks are placed on the CPU).
+    frames: Vec<Option<GpuSegmentFrames>>,
+}
+
+impl SegmentFrames {
+    /// Uploads the frames of the segmentations opened since the last call; a failure
+    /// becomes a message (its planes' masks are then placed on the CPU).
+    fn upload_new(&mut self, renderer: &Renderer, model: &mut Model) {
+        while self.frames.len() < model.segmentations.len() {
+            let seg = model.segmentations[self.frames.len()].clone();
+            let size = seg.file.image().map(|i| (i.columns, i.rows));
+            let uploaded = match size {
+                Ok(size) => renderer
+                    .upload_segment_frames(size, &seg.frame_stacks(), |k| seg.frame_values(k))
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match uploaded {
+                Ok(frames) => self.frames.push(Some(frames)),
+                Err(e) => {
+                    model.message(format!(
+                        "{}: its masks over the planes are placed on the CPU ({e})",
+                        seg.file.name()
+                    ));
+                    self.frames.push(None);
+                }
+            }
+        }
+    }
+
+    /// Places every segment over plane `k` on the GPU from the segmentations' frames;
+    /// None when a segmentation's frames are not on the GPU or placing failed (the caller
+    /// places on the CPU).
+    pub(crate) fn place(
+        &mut self,
+        renderer: &Renderer,
+        model: &mut Model,
+        k: usize,
+    ) -> Option<(GpuMasksOrCpu, Vec<MaskId>)> {
+        self.upload_new(renderer, model);
+        let plane = model.mpr.as_ref()?.plane(k);
+        let mut masks = Vec::new();
+        let mut ids = Vec::new();
+        for si in 0..model.segmentations.len() {
+            let frames = self.frames.get(si)?.as_ref()?;
+            for (stack, label, id) in model.plane_mask_sources(si) {
+                masks.push((frames, PlaneMask { stack, label }));
+                ids.push(id);
+            }
+        }
+        let grid = PlaneGrid::of_plane(&plane);
+        match renderer.place_on_plane(&grid, (plane.columns, plane.rows), &masks) {
+            Ok(placed) => Some((GpuMasksOrCpu::Gpu(placed), ids)),
+            Err(e) => {
+                model.message(format!(
+                    "the segments over the planes are placed on the CPU: {e}"
+                ));
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! # }
 //! ```
 
-use crate::layer_cache::{self, GpuLayer, Keys};
+use crate::layer_cache::{self, GpuLayer, Keys, SegmentFrames};
 use crate::model::Model;
 use crate::mpr::Pane;
 use hounsfield_core::volume::{Plane, Slab, Volume};
@@ -102,6 +102,8 @@ pub struct Scene {
     planes: [Option<(PlaneKey, GpuImage)>; 3],
     /// Per plane view: what is drawn over its plane.
     plane_segments: [GpuLayer<Plane>; 3],
+    /// The segmentations' frames, from which the planes take their segments.
+    segment_frames: SegmentFrames,
     /// The caller clears the whole target to [`BACKGROUND`] before the panes are drawn
     /// (the browser page does): panes then paint no background of their own, which on a
     /// software rasteriser saves a full-screen pass per pane.
@@ -411,13 +413,18 @@ impl Scene {
         let plane = mpr.plane(k);
         let view = mpr.view(k, viewport[2].max(1), viewport[3].max(1));
         let keys = Keys::of(model);
+        let segment_frames = &mut self.segment_frames;
         self.plane_segments.get_mut(k)?.update(
             model,
             keys,
             plane,
             |m| {
-                let masks = m.plane_segment_masks(k);
-                layer_cache::upload(renderer, m, masks)
+                // On the GPU from the segmentations' frames; on the CPU when they are not
+                // there.
+                segment_frames.place(renderer, m, k).or_else(|| {
+                    let masks = m.plane_segment_masks(k);
+                    layer_cache::upload(renderer, m, masks)
+                })
             },
             |m, masks, ids, previous| {
                 let style = m.plane_layer_style(k, ids);

@@ -304,8 +304,37 @@ impl Model {
         Some(style.paint(masks.as_ref().map(|m| &m.placed)))
     }
 
+    /// The masks planes take from segmentation `si`'s frame stacks
+    /// ([`Segmentation::plane_masks`]), in the order of their segment numbers: the stack,
+    /// the segment number a labelmap stack's values must equal (0: a binary or
+    /// fractional stack's values are its coverage), and which segment it is. Empty when
+    /// the segmentation lies in another Frame of Reference than the image on screen.
+    pub fn plane_mask_sources(&self, si: usize) -> Vec<(usize, u16, MaskId)> {
+        let Some(seg) = self.segmentations.get(si) else {
+            return Vec::new();
+        };
+        if !seg.lies_in(self.frame_of_reference_on_screen().as_deref()) {
+            return Vec::new();
+        }
+        seg.plane_masks()
+            .into_iter()
+            .map(|(stack, label, number)| {
+                let color = seg.segment(number).map_or([255, 255, 255], |x| x.color);
+                (
+                    stack,
+                    label,
+                    MaskId {
+                        segmentation: si,
+                        number,
+                        color,
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// The Frame of Reference of the image on screen.
-    fn frame_of_reference_on_screen(&self) -> Option<String> {
+    pub(crate) fn frame_of_reference_on_screen(&self) -> Option<String> {
         self.current_image().and_then(|(i, _, _)| {
             i.file
                 .attributes()

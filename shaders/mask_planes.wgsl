@@ -7,9 +7,10 @@
 // The segmentation's frames are uploaded once (one layer of an integer array per frame:
 // a binary or fractional frame's coverage 0-255, a labelmap frame's segment numbers).
 // Each mask of the plane is one pass into one layer of an R16Uint array, in the texel
-// format of shaders/masks.wgsl: the coverage, and EDGE where a pixel at least half
-// covered has a 4-neighbour (on the plane) that is not. Positions are relative to an
-// anchor point of the segmentation, so that single precision keeps sub-micrometre steps.
+// format of shaders/masks.wgsl without EDGE bits: the plane's masks lie on its own grid,
+// where the composition finds the edges from the neighbouring texels. Positions are
+// relative to an anchor point of the segmentation, so that single precision keeps
+// sub-micrometre steps.
 
 struct PlaceParams {
     // Plane pixel (0, 0)'s centre, and the steps to the next column and row (mm).
@@ -42,8 +43,6 @@ struct FrameInfo {
 @group(0) @binding(0) var<uniform> params: PlaceParams;
 @group(0) @binding(1) var<storage, read> frames: array<FrameInfo>;
 @group(0) @binding(2) var values: texture_2d_array<u32>;
-
-const EDGE: u32 = 256u;
 
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
@@ -105,13 +104,5 @@ fn cover_at(i: i32, j: i32) -> u32 {
 
 @fragment
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<u32> {
-    let i = i32(floor(position.x));
-    let j = i32(floor(position.y));
-    let c = cover_at(i, j);
-    if (c < 128u) {
-        return vec4<u32>(c, 0u, 0u, 0u);
-    }
-    let inner = cover_at(i - 1, j) >= 128u && cover_at(i + 1, j) >= 128u
-        && cover_at(i, j - 1) >= 128u && cover_at(i, j + 1) >= 128u;
-    return vec4<u32>(c | select(EDGE, 0u, inner), 0u, 0u, 0u);
+    return vec4<u32>(cover_at(i32(floor(position.x)), i32(floor(position.y))), 0u, 0u, 0u);
 }

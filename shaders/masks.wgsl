@@ -20,6 +20,11 @@ struct ComposeParams {
     has_over: u32,
 }
 
+// 1: the masks carry no EDGE bits (masks placed on this grid, such as a plane's): a texel
+// at least half covered is an edge when a 4-neighbour on the grid is not. A pipeline
+// constant, not a uniform: a CPU rasteriser such as lavapipe runs both sides of a branch.
+override GRID_EDGES: u32 = 0u;
+
 @group(0) @binding(0) var<uniform> params: ComposeParams;
 @group(0) @binding(1) var masks: texture_2d_array<u32>;
 // One texel per style: the mask's layer, its colour (red | green << 8 | blue << 16) and its
@@ -29,6 +34,15 @@ struct ComposeParams {
 @group(0) @binding(4) var over: texture_2d<f32>;
 
 const EDGE: u32 = 256u;
+
+// Whether the texel at `c` of mask `layer` is at least half covered (off the grid: no).
+fn inside(c: vec2<i32>, layer: i32) -> bool {
+    let size = vec2<i32>(textureDimensions(masks));
+    if (c.x < 0 || c.y < 0 || c.x >= size.x || c.y >= size.y) {
+        return false;
+    }
+    return (textureLoad(masks, c, layer, 0).r & 255u) >= 128u;
+}
 
 // One triangle covering the target.
 @vertex
@@ -52,8 +66,14 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
         if (cover == 0u) {
             continue;
         }
+        var edge = (v & EDGE) != 0u;
+        if (GRID_EDGES == 1u && params.outline == 1u && cover >= 128u) {
+            let l = i32(style.x);
+            edge = !(inside(c + vec2<i32>(-1, 0), l) && inside(c + vec2<i32>(1, 0), l)
+                && inside(c + vec2<i32>(0, -1), l) && inside(c + vec2<i32>(0, 1), l));
+        }
         var a = f32(style.z) * f32(cover) / 65025.0;
-        if (params.outline == 1u && (v & EDGE) != 0u) {
+        if (params.outline == 1u && edge) {
             a = 1.0;
         }
         let k = vec3<f32>(

@@ -113,6 +113,10 @@ pub enum BenchCommand {
         /// A DICOM Segmentation with segments over it (repeat for several).
         #[arg(long, required = true)]
         segmentation: Vec<PathBuf>,
+        /// Also time moving a sagittal plane through this series folder with the
+        /// segments over it.
+        #[arg(long)]
+        folder: Option<PathBuf>,
         /// Changes timed (the median is reported).
         #[arg(long, default_value_t = 20)]
         repeats: usize,
@@ -139,8 +143,9 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Layers {
             image,
             segmentation,
+            folder,
             repeats,
-        } => crate::bench_layers::layers(&image, &segmentation, repeats.max(1)),
+        } => crate::bench_layers::layers(&image, &segmentation, folder.as_deref(), repeats.max(1)),
         BenchCommand::Decode {
             files,
             repeats,

@@ -10,6 +10,7 @@ use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::masks::{MaskStyle, PlacedMasks};
 use hounsfield_core::layers::segmentation::Segmentation;
 use hounsfield_render::headless::Headless;
+use hounsfield_render::mask_planes::PlaneMask;
 use hounsfield_render::masks::Composition;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,7 +18,12 @@ use std::time::Instant;
 
 /// Runs the bench over frame 1 of `image` with the segments of `segmentations` that
 /// belong to it.
-pub fn layers(image: &Path, segmentations: &[PathBuf], repeats: usize) -> Result<ExitCode, String> {
+pub fn layers(
+    image: &Path,
+    segmentations: &[PathBuf],
+    folder: Option<&Path>,
+    repeats: usize,
+) -> Result<ExitCode, String> {
     let file = DicomFile::open(image).map_err(|e| e.to_string())?;
     let description = file.image().map_err(|e| e.to_string())?;
     let (w, h) = (description.columns, description.rows);
@@ -119,9 +125,107 @@ pub fn layers(image: &Path, segmentations: &[PathBuf], repeats: usize) -> Result
     );
     row("new frame or plane: masks placed on the CPU", place_ms);
     row("new frame or plane: placed masks uploaded", upload_ms);
+    if let Some(folder) = folder {
+        planes(&gpu, folder, segmentations, repeats)?;
+    }
     println!(
         "\nGPU times include waiting for the device; the layer drawn per frame is the same \
-         {w} x {h} RGBA texture either way."
+         RGBA texture either way."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What moving a plane costs with segments over it: placing their masks on the CPU and
+/// uploading them, beside placing them on the GPU from the frames uploaded once.
+fn planes(
+    gpu: &Headless,
+    folder: &Path,
+    segmentations: &[PathBuf],
+    repeats: usize,
+) -> Result<(), String> {
+    let args = crate::mpr::VolumeArgs {
+        plane: Some("sagittal".into()),
+        ..Default::default()
+    };
+    let source = crate::mpr::open_plane(folder, &args)?;
+    let renderer = gpu.renderer();
+    let segs = segmentations
+        .iter()
+        .map(|p| Segmentation::read(DicomFile::open(p).map_err(|e| e.to_string())?))
+        .collect::<Result<Vec<_>, String>>()?;
+    let t = Instant::now();
+    let uploads = segs
+        .iter()
+        .map(|seg| {
+            let size = seg.file.image().map_err(|e| e.to_string())?;
+            renderer
+                .upload_segment_frames((size.columns, size.rows), &seg.frame_stacks(), |k| {
+                    seg.frame_values(k)
+                })
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let upload_ms = t.elapsed().as_secs_f64() * 1e3;
+    let plane0 = source.plane;
+    // Planes a pixel apart, as a drag of the crosshair moves them.
+    let plane_at = |i: usize| {
+        let mut p = plane0;
+        let n = p.normal;
+        let step = p.spacing * (i % 7) as f64;
+        p.origin = std::array::from_fn(|c| p.origin[c] + n[c] * step);
+        p
+    };
+    let (columns, rows) = (plane0.columns, plane0.rows);
+    let wait = || {
+        gpu.device()
+            .poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: None,
+            })
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let mut cpu = Vec::new();
+    let mut on_gpu = Vec::new();
+    for i in 0..repeats {
+        let plane = plane_at(i);
+        let t = Instant::now();
+        let mut layers = Vec::new();
+        for seg in &segs {
+            layers.extend(seg.plane_layers(&plane, None)?);
+        }
+        let masks: Vec<_> = layers.iter().map(|l| (&l.mask, l.placement)).collect();
+        let placed = PlacedMasks::place(columns, rows, &masks);
+        renderer.upload_masks(&placed).map_err(|e| e.to_string())?;
+        wait()?;
+        cpu.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let grid = hounsfield_core::layers::composite::PlaneGrid::of_plane(&plane);
+        let sources: Vec<_> = segs
+            .iter()
+            .zip(&uploads)
+            .flat_map(|(seg, frames)| {
+                seg.plane_masks()
+                    .into_iter()
+                    .map(move |(stack, label, _)| (frames, PlaneMask { stack, label }))
+            })
+            .collect();
+        renderer
+            .place_on_plane(&grid, (columns, rows), &sources)
+            .map_err(|e| e.to_string())?;
+        wait()?;
+        on_gpu.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let row = |what: &str, ms: f64| println!("{what:<52} {ms:>8.2}ms");
+    println!(
+        "\nsagittal plane of {} ({columns} x {rows}), moved a pixel at a time:",
+        folder.display()
+    );
+    row("plane moved: masks placed on the GPU (now)", median(on_gpu));
+    row(
+        "plane moved: placed on the CPU and uploaded (before)",
+        median(cpu),
+    );
+    row("once: the segmentations' frames uploaded", upload_ms);
+    Ok(())
 }

@@ -391,7 +391,7 @@ impl Renderer {
         Ok(self.gpu_masks(
             view,
             (columns, rows),
-            masks.len(),
+            (masks.len(), false),
             (columns as usize * rows as usize * layers * 2) as u64,
         ))
     }

@@ -22,10 +22,11 @@ struct ComposeParams {
     has_over: u32,
 }
 
-/// The composition's pipeline, built on first use.
+/// The composition's pipelines, built on first use: for masks with their EDGE bits, and
+/// for masks whose edges are found on their grid.
 pub(crate) struct ComposePipeline {
     layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
+    pipelines: [wgpu::RenderPipeline; 2],
 }
 
 impl ComposePipeline {
@@ -79,32 +80,42 @@ impl ComposePipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("hounsfield masks"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            multiview_mask: None,
-            cache: None,
-        });
-        ComposePipeline { layout, pipeline }
+        let pipeline = |grid_edges: f64| {
+            let constants = [("GRID_EDGES", grid_edges)];
+            let options = wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            };
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("hounsfield masks"),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs_main"),
+                    compilation_options: options,
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: wgpu::TextureFormat::Rgba8Unorm,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        ComposePipeline {
+            layout,
+            pipelines: [pipeline(0.0), pipeline(1.0)],
+        }
     }
 }
 
@@ -114,6 +125,8 @@ pub struct GpuMasks {
     width: u32,
     height: u32,
     layers: usize,
+    /// Whether the texels carry their EDGE bits (else the edges are found on the grid).
+    edges: bool,
     params: wgpu::Buffer,
     /// Bytes uploaded (mask texels), for reports.
     pub uploaded_bytes: u64,
@@ -216,17 +229,19 @@ impl Renderer {
         Ok(self.gpu_masks(
             view,
             (width, height),
-            masks.layers.len(),
+            (masks.layers.len(), true),
             (n * layers * 2) as u64,
         ))
     }
 
-    /// Masks whose texels `view` holds (an `R16Uint` array of `layers` layers, at least 1).
+    /// Masks whose texels `view` holds (an `R16Uint` array of `layers` layers, at least 1),
+    /// with their EDGE bits when `edges` (else they lie on the grid they are drawn on,
+    /// whose neighbours give the edges).
     pub(crate) fn gpu_masks(
         &self,
         view: wgpu::TextureView,
         (width, height): (u32, u32),
-        layers: usize,
+        (layers, edges): (usize, bool),
         uploaded_bytes: u64,
     ) -> GpuMasks {
         let params = self.device.create_buffer(&wgpu::BufferDescriptor {
@@ -240,6 +255,7 @@ impl Renderer {
             width,
             height,
             layers,
+            edges,
             params,
             uploaded_bytes,
         }
@@ -360,7 +376,7 @@ impl Renderer {
             });
         {
             let mut pass = crate::clear_pass(&mut encoder, &target, [0.0; 4], "hounsfield masks");
-            pass.set_pipeline(&compose.pipeline);
+            pass.set_pipeline(&compose.pipelines[usize::from(!masks.edges)]);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.draw(0..3, 0..1);
         }

@@ -116,6 +116,24 @@ pub(crate) enum GpuMasksOrCpu {
 /// The GPU scene's layer over an image or plane.
 pub(crate) type GpuLayer<K> = LayerCache<K, GpuMasksOrCpu, GpuImage>;
 
+impl<K> GpuLayer<K> {
+    /// Bytes the layer keeps: its placed masks (on the GPU, or on the CPU) and the layer
+    /// composed from them.
+    pub(crate) fn gpu_bytes(&self) -> usize {
+        let masks = match self.masks.as_ref().and_then(|(_, m)| m.as_ref()) {
+            Some((GpuMasksOrCpu::Gpu(m), _)) => m.uploaded_bytes as usize,
+            Some((GpuMasksOrCpu::Cpu(m), _)) => m.bytes(),
+            None => 0,
+        };
+        let composed = self
+            .composed
+            .as_ref()
+            .and_then(|(_, i)| i.as_ref())
+            .map_or(0, |i| i.uploaded_bytes as usize);
+        masks + composed
+    }
+}
+
 /// Uploads `masks` once; kept on the CPU when the device cannot hold them (another
 /// failure also becomes a message).
 pub(crate) fn upload(

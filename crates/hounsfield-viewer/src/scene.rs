@@ -222,12 +222,17 @@ impl Scene {
     /// Lets the least recently shown images go while they take more than `budget` bytes
     /// (the last one shown stays).
     fn trim_images_to(&mut self, budget: usize) {
-        let mut total: usize = self.recent.iter().map(|(_, b)| b).sum();
+        // An image's bytes, and those of what is drawn over it (its placed masks and their
+        // layer), which the frames' estimate does not cover.
+        let bytes = |scene: &Scene, id: u64, b: usize| {
+            b + scene.segments.get(&id).map_or(0, GpuLayer::gpu_bytes)
+        };
+        let mut total: usize = self.recent.iter().map(|&(id, b)| bytes(self, id, b)).sum();
         while total > budget && self.recent.len() > 1 {
             let Some((old, b)) = self.recent.pop_front() else {
                 break;
             };
-            total -= b;
+            total -= bytes(self, old, b);
             self.images.remove(&old);
             self.overlays.remove(&old);
             self.shutters.remove(&old);
@@ -389,6 +394,7 @@ impl Scene {
                 layer_cache::compose(renderer, m, masks, style, previous)
             },
         );
+        self.trim_images();
         let state = Self::segments_state(model, viewport)?;
         let image = self.segments.get_mut(&c.id)?.composed_mut()?;
         prepare_over(renderer, model, image, state, viewport, "the segments")

@@ -287,6 +287,13 @@ impl App {
         })?;
         let info = adapter.get_info();
         tracing::info!("rendering on {} ({:?})", info.name, info.backend);
+        // A CPU rasteriser (lavapipe, SwiftShader) pays for every triangle: the panels'
+        // anti-aliasing fringes (as many triangles again for every rounded shape) cost a
+        // window/level drag in the planes layout about 2 ms a frame there. Real GPUs keep
+        // them.
+        let software = info.device_type == wgpu::DeviceType::Cpu;
+        self.egui
+            .tessellation_options_mut(|o| o.feathering = !software);
         let (device, queue) = pollster::block_on(adapter.request_device(
             &hounsfield_render::device_descriptor(&adapter.limits(), "hounsfield viewer"),
         ))

@@ -47,15 +47,6 @@ pub fn layers(
             .collect()
     };
     let gpu = Headless::new().map_err(|e| e.to_string())?;
-    let wait = |gpu: &Headless| {
-        gpu.device()
-            .poll(wgpu::PollType::Wait {
-                submission_index: None,
-                timeout: None,
-            })
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     println!(
         "GPU: {} ({:?}); {} masks over {w} x {h}; median of {repeats}\n",
         gpu.adapter_info().name,
@@ -176,15 +167,6 @@ fn planes(
         p
     };
     let (columns, rows) = (plane0.columns, plane0.rows);
-    let wait = || {
-        gpu.device()
-            .poll(wgpu::PollType::Wait {
-                submission_index: None,
-                timeout: None,
-            })
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     let mut cpu = Vec::new();
     let mut on_gpu = Vec::new();
     for i in 0..repeats {
@@ -197,7 +179,7 @@ fn planes(
         let masks: Vec<_> = layers.iter().map(|l| (&l.mask, l.placement)).collect();
         let placed = PlacedMasks::place(columns, rows, &masks);
         renderer.upload_masks(&placed).map_err(|e| e.to_string())?;
-        wait()?;
+        wait(gpu)?;
         cpu.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let grid = hounsfield_core::layers::composite::PlaneGrid::of_plane(&plane);
@@ -213,7 +195,7 @@ fn planes(
         renderer
             .place_on_plane(&grid, (columns, rows), &sources)
             .map_err(|e| e.to_string())?;
-        wait()?;
+        wait(gpu)?;
         on_gpu.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let row = |what: &str, ms: f64| println!("{what:<52} {ms:>8.2}ms");
@@ -228,4 +210,15 @@ fn planes(
     );
     row("once: the segmentations' frames uploaded", upload_ms);
     Ok(())
+}
+
+/// Waits until the device has done all the work submitted.
+fn wait(gpu: &Headless) -> Result<(), String> {
+    gpu.device()
+        .poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: None,
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -216,6 +216,40 @@ pub fn clear_pass<'e>(
     })
 }
 
+/// A uniform buffer of `size` bytes, filled with `Queue::write_buffer`.
+pub(crate) fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+impl Renderer {
+    /// Clears `target` to `clear` and draws one triangle covering it with `pipeline` and
+    /// `bind_group` (a pass that computes every texel of an image the GPU renders), then
+    /// submits; never waits.
+    pub(crate) fn draw_full_target(
+        &self,
+        target: &wgpu::TextureView,
+        clear: [f32; 4],
+        (pipeline, bind_group): (&wgpu::RenderPipeline, &wgpu::BindGroup),
+        label: &str,
+    ) {
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        {
+            let mut pass = clear_pass(&mut encoder, target, clear, label);
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+}
+
 /// What to draw: the frame, the grey pipeline (modality, VOI, presentation) resolved
 /// exactly as for the CPU reference, colour inversion, the view and the background.
 #[derive(Debug, Clone, PartialEq)]

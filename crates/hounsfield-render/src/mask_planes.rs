@@ -345,12 +345,11 @@ impl Renderer {
                 label: u32::from(mask.label),
                 _pad: [0; 3],
             };
-            let uniform = self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("hounsfield plane masks"),
-                size: std::mem::size_of::<PlaceParams>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
+            let uniform = crate::uniform_buffer(
+                &self.device,
+                "hounsfield plane masks",
+                std::mem::size_of::<PlaceParams>(),
+            );
             self.queue
                 .write_buffer(&uniform, 0, bytemuck::bytes_of(&params));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -408,14 +407,7 @@ mod tests {
 
     #[test]
     fn the_mask_planes_shader_compiles() {
-        let module = naga::front::wgsl::parse_str(MASK_PLANES_WGSL)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(MASK_PLANES_WGSL)));
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        crate::test_support::assert_valid_wgsl(MASK_PLANES_WGSL, "mask_planes.wgsl");
     }
 
     #[test]

@@ -244,12 +244,11 @@ impl Renderer {
         (layers, edges): (usize, bool),
         uploaded_bytes: u64,
     ) -> GpuMasks {
-        let params = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("hounsfield masks"),
-            size: std::mem::size_of::<ComposeParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let params = crate::uniform_buffer(
+            &self.device,
+            "hounsfield masks",
+            std::mem::size_of::<ComposeParams>(),
+        );
         GpuMasks {
             view,
             width,
@@ -369,18 +368,12 @@ impl Renderer {
             .as_ref()
             .ok_or_else(|| RenderError::Frames("no render target".into()))?
             .create_view(&wgpu::TextureViewDescriptor::default());
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hounsfield masks"),
-            });
-        {
-            let mut pass = crate::clear_pass(&mut encoder, &target, [0.0; 4], "hounsfield masks");
-            pass.set_pipeline(&compose.pipelines[usize::from(!masks.edges)]);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.draw(0..3, 0..1);
-        }
-        self.queue.submit([encoder.finish()]);
+        self.draw_full_target(
+            &target,
+            [0.0; 4],
+            (&compose.pipelines[usize::from(!masks.edges)], &bind_group),
+            "hounsfield masks",
+        );
         image.stale = true;
         image.uploaded_bytes = u64::from(width) * u64::from(height) * 4;
         Ok(image)
@@ -454,14 +447,7 @@ mod tests {
 
     #[test]
     fn the_masks_shader_compiles() {
-        let module = naga::front::wgsl::parse_str(MASKS_WGSL)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(MASKS_WGSL)));
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        crate::test_support::assert_valid_wgsl(MASKS_WGSL, "masks.wgsl");
     }
 
     /// A `columns` x `rows` mask whose coverage `f` gives per pixel.

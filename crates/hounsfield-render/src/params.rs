@@ -153,14 +153,7 @@ mod tests {
     #[test]
     fn every_variant_compiles() {
         for (t, k) in [("u32", 0), ("i32", 0), ("f32", 0), ("f32", 1), ("u32", 2)] {
-            let module = naga::front::wgsl::parse_str(&display_shader(t, k))
-                .unwrap_or_else(|e| panic!("{t}/{k}: {}", e.emit_to_string(DISPLAY_WGSL)));
-            naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::empty(),
-            )
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{t}/{k}: {e:?}"));
+            crate::test_support::assert_valid_wgsl(&display_shader(t, k), &format!("{t}/{k}"));
         }
     }
 }

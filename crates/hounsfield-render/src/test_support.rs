@@ -1,11 +1,24 @@
-//! What the GPU tests of layers share: a headless device (or a skip), and a composed layer
-//! drawn over black and over white, compared with the CPU's compositing.
+//! What the renderer's tests share: WGSL validation, a headless device (or a skip), and a
+//! composed layer drawn over black and over white, compared with the CPU's compositing.
 
 use crate::GpuImage;
 use crate::headless::Headless;
 use hounsfield_core::layers::composite::{LayerImage, composite};
 use hounsfield_core::pipeline::RenderedImage;
 use hounsfield_core::view::{Filter, View};
+
+/// Parses and validates WGSL `source` with naga, panicking with `what` and the error
+/// placed in the source.
+pub(crate) fn assert_valid_wgsl(source: &str, what: &str) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{what}: {}", e.emit_to_string(source)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+}
 
 /// A headless GPU; None (the test is skipped, and says so) without an adapter, unless
 /// HOUNSFIELD_REQUIRE_GPU=1, which makes that a failure.

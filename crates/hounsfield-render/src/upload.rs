@@ -460,12 +460,11 @@ impl Renderer {
             dimension: Some(wgpu::TextureViewDimension::D2Array),
             ..Default::default()
         });
-        let uniforms = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("hounsfield params"),
-            size: std::mem::size_of::<Params>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let uniforms = crate::uniform_buffer(
+            &self.device,
+            "hounsfield params",
+            std::mem::size_of::<Params>(),
+        );
         GpuImage {
             kind,
             width,

@@ -628,23 +628,12 @@ impl Renderer {
             .as_ref()
             .ok_or_else(|| RenderError::Frames("no render target".into()))?
             .create_view(&wgpu::TextureViewDescriptor::default());
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hounsfield mpr"),
-            });
-        {
-            let mut pass = crate::clear_pass(
-                &mut encoder,
-                &target,
-                [0.0, 0.0, 0.0, 1.0],
-                "hounsfield mpr",
-            );
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &volume.bind_group, &[]);
-            pass.draw(0..3, 0..1);
-        }
-        self.queue.submit([encoder.finish()]);
+        self.draw_full_target(
+            &target,
+            [0.0, 0.0, 0.0, 1.0],
+            (&pipeline, &volume.bind_group),
+            "hounsfield mpr",
+        );
         image.stale = true;
         Ok(image)
     }
@@ -689,14 +678,7 @@ mod tests {
     #[test]
     fn every_mpr_variant_compiles() {
         for t in ["u32", "i32", "f32"] {
-            let module = naga::front::wgsl::parse_str(&mpr_shader(t))
-                .unwrap_or_else(|e| panic!("{t}: {}", e.emit_to_string(MPR_WGSL)));
-            naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::empty(),
-            )
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{t}: {e:?}"));
+            crate::test_support::assert_valid_wgsl(&mpr_shader(t), t);
         }
     }
 }

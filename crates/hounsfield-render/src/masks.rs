@@ -354,20 +354,12 @@ impl Renderer {
                 },
             ],
         });
-        let mut image = match previous {
-            Some(img) if img.size() == (width, height) && img.render_target.is_some() => img,
-            _ => self.target_image(
-                width,
-                height,
-                wgpu::TextureFormat::Rgba8Unorm,
-                TexKind::Color,
-            ),
-        };
-        let target = image
-            .render_target
-            .as_ref()
-            .ok_or_else(|| RenderError::Frames("no render target".into()))?
-            .create_view(&wgpu::TextureViewDescriptor::default());
+        let (mut image, target) = self.reuse_target(
+            previous,
+            (width, height),
+            wgpu::TextureFormat::Rgba8Unorm,
+            TexKind::Color,
+        )?;
         self.draw_full_target(
             &target,
             [0.0; 4],

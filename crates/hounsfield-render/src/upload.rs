@@ -428,9 +428,25 @@ impl Renderer {
         })
     }
 
-    /// A `width` x `height` float image the GPU renders into (one frame, one tile).
-    pub(crate) fn float_target(&self, width: u32, height: u32) -> GpuImage {
-        self.target_image(width, height, wgpu::TextureFormat::R32Float, TexKind::Float)
+    /// `previous` when it is an image the GPU renders into of `width` x `height`, else a
+    /// new one of `format` (drawn as `kind`); with a view to render into.
+    pub(crate) fn reuse_target(
+        &self,
+        previous: Option<GpuImage>,
+        (width, height): (u32, u32),
+        format: wgpu::TextureFormat,
+        kind: TexKind,
+    ) -> Result<(GpuImage, wgpu::TextureView), RenderError> {
+        let image = match previous {
+            Some(img) if img.size() == (width, height) && img.render_target.is_some() => img,
+            _ => self.target_image(width, height, format, kind),
+        };
+        let view = image
+            .render_target
+            .as_ref()
+            .ok_or_else(|| RenderError::Frames("no render target".into()))?
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        Ok((image, view))
     }
 
     /// A `width` x `height` image of `format` (drawn as `kind`) the GPU renders into (one

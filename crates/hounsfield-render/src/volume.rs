@@ -619,15 +619,12 @@ impl Renderer {
         let pipeline = self
             .mpr
             .pipeline(&self.device, volume.kind, slab, uniform, bricked);
-        let mut image = match previous {
-            Some(img) if img.size() == (columns, rows) && img.render_target.is_some() => img,
-            _ => self.float_target(columns, rows),
-        };
-        let target = image
-            .render_target
-            .as_ref()
-            .ok_or_else(|| RenderError::Frames("no render target".into()))?
-            .create_view(&wgpu::TextureViewDescriptor::default());
+        let (mut image, target) = self.reuse_target(
+            previous,
+            (columns, rows),
+            wgpu::TextureFormat::R32Float,
+            TexKind::Float,
+        )?;
         self.draw_full_target(
             &target,
             [0.0, 0.0, 0.0, 1.0],

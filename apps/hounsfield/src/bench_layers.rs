@@ -10,7 +10,6 @@ use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::masks::{MaskStyle, PlacedMasks};
 use hounsfield_core::layers::segmentation::Segmentation;
 use hounsfield_render::headless::Headless;
-use hounsfield_render::mask_planes::PlaneMask;
 use hounsfield_render::masks::Composition;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,7 +96,7 @@ pub fn layers(
         let painted: LayerImage =
             PlacedMasks::place(w, h, &masks).style(&styles_at(0.3 + 0.01 * i as f64), true);
         renderer
-            .upload_layer(w, h, painted.rgba8())
+            .upload_painted(&painted)
             .map_err(|e| e.to_string())?;
         wait(&gpu)
     })?;
@@ -147,14 +146,7 @@ fn planes(
     let t = Instant::now();
     let uploads = segs
         .iter()
-        .map(|seg| {
-            let size = seg.file.image().map_err(|e| e.to_string())?;
-            renderer
-                .upload_segment_frames((size.columns, size.rows), &seg.frame_stacks(), |k| {
-                    seg.frame_values(k)
-                })
-                .map_err(|e| e.to_string())
-        })
+        .map(|seg| renderer.upload_segmentation(seg).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, String>>()?;
     let upload_ms = t.elapsed().as_secs_f64() * 1e3;
     let plane0 = source.plane;
@@ -183,14 +175,9 @@ fn planes(
         cpu.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let grid = hounsfield_core::layers::composite::PlaneGrid::of_plane(&plane);
-        let sources: Vec<_> = segs
+        let sources: Vec<_> = uploads
             .iter()
-            .zip(&uploads)
-            .flat_map(|(seg, frames)| {
-                seg.plane_masks()
-                    .into_iter()
-                    .map(move |(stack, label, _)| (frames, PlaneMask { stack, label }))
-            })
+            .flat_map(|frames| frames.plane_masks().iter().map(move |&(m, _)| (frames, m)))
             .collect();
         renderer
             .place_on_plane(&grid, (columns, rows), &sources)

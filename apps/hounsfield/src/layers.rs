@@ -245,17 +245,12 @@ pub fn plane_layer_on_gpu(
         .iter()
         .filter(|s| s.lies_in(frame_of_reference))
     {
-        let size = seg.file.image().map_err(|e| e.to_string())?;
-        match renderer.upload_segment_frames((size.columns, size.rows), &seg.frame_stacks(), |k| {
-            seg.frame_values(k)
-        }) {
+        match renderer.upload_segmentation(seg) {
             Ok(frames) => uploads.push((seg, frames)),
             Err(hounsfield_render::RenderError::TooLarge(e)) => {
                 eprintln!("hounsfield: {}: placed on the CPU ({e})", seg.file.name());
                 let layer = plane_layer(plane, frame_of_reference, args)?;
-                return renderer
-                    .upload_layer(layer.columns, layer.rows, layer.rgba8())
-                    .map_err(|e| e.to_string());
+                return renderer.upload_painted(&layer).map_err(|e| e.to_string());
             }
             Err(e) => return Err(format!("{}: {e}", seg.file.name())),
         }
@@ -263,16 +258,13 @@ pub fn plane_layer_on_gpu(
     let mut masks = Vec::new();
     let mut styles = Vec::new();
     for (seg, frames) in &uploads {
-        for (stack, label, number) in seg.plane_masks() {
+        for &(mask, number) in frames.plane_masks() {
             if !args.segments.is_empty() && !args.segments.contains(&number) {
                 continue;
             }
             let color = seg.segment(number).map_or([255, 255, 255], |s| s.color);
             styles.push(MaskStyle::new(masks.len(), color, opacity));
-            masks.push((
-                frames,
-                hounsfield_render::mask_planes::PlaneMask { stack, label },
-            ));
+            masks.push((frames, mask));
         }
     }
     let grid = hounsfield_core::layers::composite::PlaneGrid::of_plane(plane);

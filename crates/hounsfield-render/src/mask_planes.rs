@@ -9,6 +9,7 @@ use crate::{RenderError, Renderer};
 use bytemuck::Zeroable;
 use hounsfield_core::layers::composite::PlaneGrid;
 use hounsfield_core::layers::planes::FrameStack;
+use hounsfield_core::layers::segmentation::Segmentation;
 
 const MASK_PLANES_WGSL: &str = include_str!("../shaders/mask_planes.wgsl");
 
@@ -136,8 +137,20 @@ pub struct GpuSegmentFrames {
     stacks: Vec<(u32, u32, [f64; 3])>,
     /// Positions are kept relative to this point.
     anchor: [f64; 3],
+    /// The masks a plane takes from the stacks, with their segment numbers.
+    masks: Vec<(PlaneMask, u16)>,
     /// Bytes uploaded (frame values), for reports.
     pub uploaded_bytes: u64,
+}
+
+impl GpuSegmentFrames {
+    /// The masks a plane takes from a segmentation uploaded with
+    /// [`Renderer::upload_segmentation`], in the order of their segment numbers
+    /// (`Segmentation::plane_masks`), each with its segment number; none for frames
+    /// uploaded as bare stacks.
+    pub fn plane_masks(&self) -> &[(PlaneMask, u16)] {
+        &self.masks
+    }
 }
 
 /// One mask of a plane: the stack it comes from and, for a labelmap's stack, the segment
@@ -280,8 +293,34 @@ impl Renderer {
             frames,
             stacks: ranges,
             anchor,
+            masks: Vec::new(),
             uploaded_bytes: bytes,
         })
+    }
+
+    /// Uploads `segmentation`'s frames once, as its [`frame_stacks`] arrange them, with
+    /// the masks a plane takes from them ([`GpuSegmentFrames::plane_masks`]).
+    ///
+    /// [`frame_stacks`]: hounsfield_core::layers::segmentation::Segmentation::frame_stacks
+    pub fn upload_segmentation(
+        &self,
+        segmentation: &Segmentation,
+    ) -> Result<GpuSegmentFrames, RenderError> {
+        let size = segmentation
+            .file
+            .image()
+            .map_err(|e| RenderError::Dicom(e.to_string()))?;
+        let mut frames = self.upload_segment_frames(
+            (size.columns, size.rows),
+            &segmentation.frame_stacks(),
+            |k| segmentation.frame_values(k),
+        )?;
+        frames.masks = segmentation
+            .plane_masks()
+            .into_iter()
+            .map(|(stack, label, number)| (PlaneMask { stack, label }, number))
+            .collect();
+        Ok(frames)
     }
 
     /// Places `masks` (each from an uploaded segmentation's stack) on the pixels of a

@@ -423,10 +423,7 @@ pub fn compose_parts(renderer: &Renderer, parts: &LayerParts) -> Result<GpuImage
             },
             None,
         ),
-        Err(RenderError::TooLarge(_)) => {
-            let layer = parts.paint();
-            renderer.upload_layer(layer.columns, layer.rows, layer.rgba8())
-        }
+        Err(RenderError::TooLarge(_)) => renderer.upload_painted(&parts.paint()),
         Err(e) => Err(e),
     }
 }

@@ -286,6 +286,16 @@ impl Renderer {
         )
     }
 
+    /// Uploads a layer painted on the CPU (`LayerImage::paint` and the like) for
+    /// [`DrawState::layer`](crate::DrawState::layer): [`upload_layer`](Self::upload_layer)
+    /// of its 8-bit texels.
+    pub fn upload_painted(
+        &self,
+        layer: &hounsfield_core::layers::composite::LayerImage,
+    ) -> Result<GpuImage, RenderError> {
+        self.upload_layer(layer.columns, layer.rows, layer.rgba8())
+    }
+
     /// Uploads `count` frames of `size` whose texels `bytes_of(k)` gives, in tiles the
     /// device can hold.
     fn upload_texels(

@@ -10,7 +10,7 @@
 use crate::model::{LayerStyle, MaskId, Model, SegmentMasks};
 use hounsfield_core::layers::composite::PlaneGrid;
 use hounsfield_core::layers::masks::PlacedMasks;
-use hounsfield_render::mask_planes::{GpuSegmentFrames, PlaneMask};
+use hounsfield_render::mask_planes::GpuSegmentFrames;
 use hounsfield_render::masks::{Composition, GpuMasks};
 use hounsfield_render::{GpuImage, RenderError, Renderer};
 
@@ -165,26 +165,22 @@ pub(crate) fn compose(
 ) -> Option<GpuImage> {
     let style = style?;
     let result = match masks {
-        Some(GpuMasksOrCpu::Gpu(gpu)) if !style.styles.is_empty() => {
-            let parts = style.parts(None);
-            renderer.compose_masks(
-                gpu,
-                &Composition {
-                    styles: &parts.styles,
-                    outline: parts.outline,
-                    under: parts.under.as_ref(),
-                    over: parts.over.as_ref(),
-                },
-                previous,
-            )
-        }
+        Some(GpuMasksOrCpu::Gpu(gpu)) if !style.styles.is_empty() => renderer.compose_masks(
+            gpu,
+            &Composition {
+                styles: &style.styles,
+                outline: style.outline,
+                under: style.under.as_ref(),
+                over: style.over.as_ref(),
+            },
+            previous,
+        ),
         masks => {
             let placed = match masks {
                 Some(GpuMasksOrCpu::Cpu(placed)) => Some(placed),
                 _ => None,
             };
-            let layer = style.paint(placed);
-            renderer.upload_layer(layer.columns, layer.rows, layer.rgba8())
+            renderer.upload_painted(&style.paint(placed))
         }
     };
     result
@@ -207,13 +203,7 @@ impl SegmentFrames {
     fn upload_new(&mut self, renderer: &Renderer, model: &mut Model) {
         while self.frames.len() < model.segmentations.len() {
             let seg = model.segmentations[self.frames.len()].clone();
-            let size = seg.file.image().map(|i| (i.columns, i.rows));
-            let uploaded = match size {
-                Ok(size) => renderer
-                    .upload_segment_frames(size, &seg.frame_stacks(), |k| seg.frame_values(k))
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+            let uploaded = renderer.upload_segmentation(&seg);
             match uploaded {
                 Ok(frames) => self.frames.push(Some(frames)),
                 Err(e) => {
@@ -238,13 +228,21 @@ impl SegmentFrames {
     ) -> Option<(GpuMasksOrCpu, Vec<MaskId>)> {
         self.upload_new(renderer, model);
         let plane = model.mpr.as_ref()?.plane(k);
+        let reference = model.frame_of_reference_on_screen();
         let mut masks = Vec::new();
         let mut ids = Vec::new();
-        for si in 0..model.segmentations.len() {
+        for (si, seg) in model.segmentations.iter().enumerate() {
             let frames = self.frames.get(si)?.as_ref()?;
-            for (stack, label, id) in model.plane_mask_sources(si) {
-                masks.push((frames, PlaneMask { stack, label }));
-                ids.push(id);
+            if !seg.lies_in(reference.as_deref()) {
+                continue;
+            }
+            for &(mask, number) in frames.plane_masks() {
+                masks.push((frames, mask));
+                ids.push(MaskId {
+                    segmentation: si,
+                    number,
+                    color: seg.segment(number).map_or([255, 255, 255], |s| s.color),
+                });
             }
         }
         let grid = PlaneGrid::of_plane(&plane);

@@ -6,7 +6,7 @@
 use super::Model;
 use hounsfield_core::DicomFile;
 use hounsfield_core::layers::composite::{LayerImage, Style};
-use hounsfield_core::layers::masks::{LayerParts, MaskStyle, PlacedMasks};
+use hounsfield_core::layers::masks::{MaskStyle, PlacedMasks};
 use hounsfield_core::layers::segmentation::{SegmentLayer, Segmentation};
 use hounsfield_core::layers::structures::StructureSet;
 use std::sync::Arc;
@@ -304,35 +304,6 @@ impl Model {
         Some(style.paint(masks.as_ref().map(|m| &m.placed)))
     }
 
-    /// The masks planes take from segmentation `si`'s frame stacks
-    /// ([`Segmentation::plane_masks`]), in the order of their segment numbers: the stack,
-    /// the segment number a labelmap stack's values must equal (0: a binary or
-    /// fractional stack's values are its coverage), and which segment it is. Empty when
-    /// the segmentation lies in another Frame of Reference than the image on screen.
-    pub fn plane_mask_sources(&self, si: usize) -> Vec<(usize, u16, MaskId)> {
-        let Some(seg) = self.segmentations.get(si) else {
-            return Vec::new();
-        };
-        if !seg.lies_in(self.frame_of_reference_on_screen().as_deref()) {
-            return Vec::new();
-        }
-        seg.plane_masks()
-            .into_iter()
-            .map(|(stack, label, number)| {
-                let color = seg.segment(number).map_or([255, 255, 255], |x| x.color);
-                (
-                    stack,
-                    label,
-                    MaskId {
-                        segmentation: si,
-                        number,
-                        color,
-                    },
-                )
-            })
-            .collect()
-    }
-
     /// The Frame of Reference of the image on screen.
     pub(crate) fn frame_of_reference_on_screen(&self) -> Option<String> {
         self.current_image().and_then(|(i, _, _)| {
@@ -377,6 +348,7 @@ impl Model {
             rows,
             under,
             styles,
+            outline: Style::default().outline,
             over,
             labels,
         })
@@ -436,6 +408,8 @@ pub struct LayerStyle {
     pub under: Option<LayerImage>,
     /// The masks drawn, in order.
     pub styles: Vec<MaskStyle>,
+    /// Whether the segments' edges are drawn opaque.
+    pub outline: bool,
     /// The structure sets' contours.
     pub over: Option<LayerImage>,
     /// The labels of the segments drawn.
@@ -443,23 +417,8 @@ pub struct LayerStyle {
 }
 
 impl LayerStyle {
-    /// The parts to compose with `masks` (none: nothing placed), outlined.
-    pub fn parts(self, masks: Option<PlacedMasks>) -> LayerParts {
-        LayerParts {
-            masks: masks.unwrap_or(PlacedMasks {
-                columns: self.columns,
-                rows: self.rows,
-                layers: Vec::new(),
-            }),
-            under: self.under,
-            styles: self.styles,
-            outline: Style::default().outline,
-            over: self.over,
-        }
-    }
-
     /// Painted on the CPU with `masks` (none: nothing placed), as
-    /// [`LayerParts::paint`] paints.
+    /// [`LayerParts::paint`](hounsfield_core::layers::masks::LayerParts::paint) paints.
     pub fn paint(&self, masks: Option<&PlacedMasks>) -> LayerImage {
         let none = PlacedMasks {
             columns: self.columns,
@@ -469,7 +428,7 @@ impl LayerStyle {
         masks.unwrap_or(&none).paint_between(
             self.under.as_ref(),
             &self.styles,
-            Style::default().outline,
+            self.outline,
             self.over.as_ref(),
         )
     }

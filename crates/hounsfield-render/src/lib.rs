@@ -216,6 +216,27 @@ pub fn clear_pass<'e>(
     })
 }
 
+/// A 2D texture (an array when `size` has several layers) of one mip level and one
+/// sample.
+pub(crate) fn texture_2d(
+    device: &wgpu::Device,
+    label: &str,
+    size: wgpu::Extent3d,
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
+}
+
 /// A uniform buffer of `size` bytes, filled with `Queue::write_buffer`.
 pub(crate) fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {

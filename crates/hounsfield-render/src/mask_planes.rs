@@ -213,16 +213,13 @@ impl Renderer {
             height: rows,
             depth_or_array_layers: layers as u32,
         };
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield segment frames"),
+        let texture = crate::texture_2d(
+            &self.device,
+            "hounsfield segment frames",
             size,
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R16Uint,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
+            wgpu::TextureFormat::R16Uint,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        );
         let anchor = stacks
             .iter()
             .find_map(|s| s.frames.first())
@@ -347,20 +344,17 @@ impl Renderer {
                 masks.len()
             )));
         }
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield plane masks"),
-            size: wgpu::Extent3d {
+        let texture = crate::texture_2d(
+            &self.device,
+            "hounsfield plane masks",
+            wgpu::Extent3d {
                 width: columns,
                 height: rows,
                 depth_or_array_layers: layers as u32,
             },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R16Uint,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+            wgpu::TextureFormat::R16Uint,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        );
         let place = self.place.get_or_init(|| PlacePipeline::new(&self.device));
         let mut encoder = self
             .device

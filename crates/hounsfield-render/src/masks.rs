@@ -188,16 +188,13 @@ impl Renderer {
             height,
             depth_or_array_layers: layers as u32,
         };
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield masks"),
+        let texture = crate::texture_2d(
+            &self.device,
+            "hounsfield masks",
             size,
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R16Uint,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
+            wgpu::TextureFormat::R16Uint,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        );
         for (k, texels) in masks.layers.iter().enumerate() {
             self.queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
@@ -383,16 +380,13 @@ impl Renderer {
             height,
             depth_or_array_layers: 1,
         };
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield masks"),
+        let texture = crate::texture_2d(
+            &self.device,
+            "hounsfield masks",
             size,
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
             format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        );
         let bytes_per_texel = (texels.len() / (width as usize * height as usize)) as u32;
         self.queue.write_texture(
             texture.as_image_copy(),

@@ -83,16 +83,13 @@ pub(crate) fn table_texture(
         height: rows as u32,
         depth_or_array_layers: 1,
     };
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("hounsfield table"),
+    let texture = crate::texture_2d(
+        device,
+        "hounsfield table",
         size,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::R16Uint,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+        wgpu::TextureFormat::R16Uint,
+        wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+    );
     queue.write_texture(
         texture.as_image_copy(),
         bytemuck::cast_slice(&padded),
@@ -137,16 +134,13 @@ pub(crate) fn colors_texture(
         height: rows as u32,
         depth_or_array_layers: 1,
     };
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("hounsfield palette"),
+    let texture = crate::texture_2d(
+        device,
+        "hounsfield palette",
         size,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+        wgpu::TextureFormat::Rgba8Unorm,
+        wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+    );
     queue.write_texture(
         texture.as_image_copy(),
         &rgba,
@@ -341,16 +335,13 @@ impl Renderer {
                         height: th,
                         depth_or_array_layers: group.len() as u32,
                     };
-                    let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-                        label: Some("hounsfield image"),
+                    let texture = crate::texture_2d(
+                        &self.device,
+                        "hounsfield image",
                         size,
-                        mip_level_count: 1,
-                        sample_count: 1,
-                        dimension: wgpu::TextureDimension::D2,
                         format,
-                        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                        view_formats: &[],
-                    });
+                        wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                    );
                     for (layer, &k) in group.iter().enumerate() {
                         let bytes = bytes_of(k)?;
                         let row = (width * bpp) as usize;
@@ -468,20 +459,17 @@ impl Renderer {
         format: wgpu::TextureFormat,
         kind: TexKind,
     ) -> GpuImage {
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hounsfield rendered image"),
-            size: wgpu::Extent3d {
+        let texture = crate::texture_2d(
+            &self.device,
+            "hounsfield rendered image",
+            wgpu::Extent3d {
                 width,
                 height,
                 depth_or_array_layers: 1,
             },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
             format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        );
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
             dimension: Some(wgpu::TextureViewDimension::D2Array),
             ..Default::default()

@@ -40,7 +40,14 @@ impl LevelTable {
         let base = lo.floor() as i64;
         let top = hi.ceil() as i64 + 1;
         let levels = (base..=top).map(|s| pipe.display(s as f64)).collect();
-        let monotone = !matches!(pipe.modality, hounsfield_dicom::ModalityLut::Table { .. });
+        // A Presentation LUT keeps the chain monotone only when its entries are.
+        let monotone_lut =
+            |d: &[u16]| d.windows(2).all(|w| w[0] <= w[1]) || d.windows(2).all(|w| w[0] >= w[1]);
+        let monotone = !matches!(pipe.modality, hounsfield_dicom::ModalityLut::Table { .. })
+            && pipe
+                .presentation_lut
+                .as_ref()
+                .is_none_or(|l| monotone_lut(&l.data));
         Some(LevelTable {
             base,
             levels,
@@ -106,10 +113,26 @@ fn grey_view<T: Copy + Send + Sync>(
     // Views are turned by multiples of 90 degrees: each image axis follows one output axis.
     if map.axis_y[0] == 0.0 && map.axis_x[1] == 0.0 {
         let s = Separable::new(frame, view, &map, false);
-        s.render::<T, false>(data, &to_f32, integer, table, &level, &mut out);
+        s.render::<T, false>(
+            data,
+            frame.width as usize,
+            &to_f32,
+            integer,
+            table,
+            &level,
+            &mut out,
+        );
     } else if map.axis_x[0] == 0.0 && map.axis_y[1] == 0.0 {
         let s = Separable::new(frame, view, &map, true);
-        s.render::<T, true>(data, &to_f32, integer, table, &level, &mut out);
+        s.render::<T, true>(
+            data,
+            frame.width as usize,
+            &to_f32,
+            integer,
+            table,
+            &level,
+            &mut out,
+        );
     }
     // Otherwise the view is degenerate (a zero or non-finite scale): its coordinates are
     // not numbers, outside every image, and the output stays black.
@@ -125,6 +148,91 @@ struct AxisSample {
     second: usize,
     weight: f32,
     inside: bool,
+}
+
+/// No cell: the sample's neighbours are not next to each other (clamped at an edge).
+const NO_CELL: usize = usize::MAX;
+
+/// The level of a cell whose four samples do not share one.
+const MIXED: u16 = 0x100;
+
+/// For each cell of four neighbouring integer samples that a linear view interpolates
+/// between, their level when the four share it, else [`MIXED`]: under a monotone pipeline
+/// every value interpolated in the cell has that level (see [`Separable::render`]), so an
+/// output pixel there is one lookup instead of four samples and their levels. Made once
+/// per image and pipeline over the cells the view reaches, and only when they are no
+/// more than the view's pixels.
+struct Cells {
+    /// Row-major over the cells reached, `columns` wide.
+    levels: Vec<u16>,
+    /// Each x-axis sample's term of the index into `levels` ([`NO_CELL`] when none).
+    x_terms: Vec<usize>,
+    /// Each y-axis sample's term of the index into `levels` ([`NO_CELL`] when none).
+    y_terms: Vec<usize>,
+}
+
+impl Cells {
+    /// `xs`: the samples along the image's x axis (indices with stride 1); `ys`: along its
+    /// y axis (indices with stride `width`). None when no sample pairs neighbours or the
+    /// cells reached outnumber `limit`.
+    fn new<T: Copy + Sync>(
+        data: &[T],
+        to_f32: &(impl Fn(T) -> f32 + Sync),
+        width: usize,
+        table: &LevelTable,
+        xs: &[AxisSample],
+        ys: &[AxisSample],
+        limit: usize,
+    ) -> Option<Cells> {
+        let pairs = |axis: &[AxisSample], stride: usize| {
+            let firsts = axis
+                .iter()
+                .filter(|a| a.inside && a.second == a.first + stride)
+                .map(|a| a.first / stride);
+            let (lo, hi) = firsts.fold((usize::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)));
+            (lo <= hi).then_some((lo, hi))
+        };
+        let ((x0, x1), (y0, y1)) = (pairs(xs, 1)?, pairs(ys, width)?);
+        let columns = x1 - x0 + 1;
+        if columns * (y1 - y0 + 1) > limit {
+            return None;
+        }
+        let row_levels = |y: usize| {
+            data[y * width + x0..=y * width + x1 + 1]
+                .iter()
+                .map(|&v| table.of_integer(to_f32(v)))
+        };
+        let mut levels = vec![MIXED; columns * (y1 - y0 + 1)];
+        crate::for_each_row(&mut levels, columns, |k, out| {
+            let (above, below) = (row_levels(y0 + k), row_levels(y0 + k + 1));
+            let mut pairs = above.zip(below);
+            let Some((mut a0, mut b0)) = pairs.next() else {
+                return;
+            };
+            for (o, (a1, b1)) in out.iter_mut().zip(pairs) {
+                if a0 == a1 && a0 == b0 && a0 == b1 {
+                    *o = u16::from(a0);
+                }
+                (a0, b0) = (a1, b1);
+            }
+        });
+        let terms = |axis: &[AxisSample], stride: usize, lo: usize, scale: usize| {
+            axis.iter()
+                .map(|a| {
+                    if a.inside && a.second == a.first + stride {
+                        (a.first / stride - lo) * scale
+                    } else {
+                        NO_CELL
+                    }
+                })
+                .collect()
+        };
+        Some(Cells {
+            levels,
+            x_terms: terms(xs, 1, x0, 1),
+            y_terms: terms(ys, width, y0, columns),
+        })
+    }
 }
 
 /// A view whose mapping is separable: `Mapping::image_at` gives each image coordinate
@@ -192,10 +300,12 @@ impl Separable {
         }
     }
 
-    /// The pixels; `TURNED` as in [`Separable::new`].
+    /// The pixels; `TURNED` as in [`Separable::new`]. `width`: the frame's.
+    #[allow(clippy::too_many_arguments)]
     fn render<T: Copy + Send + Sync, const TURNED: bool>(
         &self,
         data: &[T],
+        width: usize,
         to_f32: &(impl Fn(T) -> f32 + Sync),
         integer: bool,
         table: Option<&LevelTable>,
@@ -208,42 +318,77 @@ impl Separable {
         // ends), so where they share a level the pixel has it without interpolating.
         let flat = table.filter(|t| integer && t.monotone);
         let ow = self.columns.len();
+        // Where the view magnifies, that test is made once per cell of four samples.
+        let cells = flat.filter(|_| self.linear).and_then(|t| {
+            let (xs, ys) = if TURNED {
+                (&self.rows, &self.columns)
+            } else {
+                (&self.columns, &self.rows)
+            };
+            Cells::new(data, to_f32, width, t, xs, ys, ow * self.rows.len())
+        });
+        let (column_terms, row_terms) = match &cells {
+            Some(c) if TURNED => (&c.y_terms[..], &c.x_terms[..]),
+            Some(c) => (&c.x_terms[..], &c.y_terms[..]),
+            None => (&[][..], &[][..]),
+        };
+        // One output pixel from the samples around it; None where there is no data.
+        let pixel = |r: &AxisSample, c: &AxisSample| -> Option<u8> {
+            // (x, y) image neighbours: the column's axis is x unless the view is turned.
+            let (xs, ys) = if TURNED { (r, c) } else { (c, r) };
+            let v00 = to_f32(data[ys.first + xs.first]);
+            if !self.linear {
+                return (v00 >= crate::view::NO_DATA_BELOW).then(|| match flat {
+                    Some(t) => t.of_integer(v00),
+                    None => level(v00),
+                });
+            }
+            let v10 = to_f32(data[ys.first + xs.second]);
+            let v01 = to_f32(data[ys.second + xs.first]);
+            let v11 = to_f32(data[ys.second + xs.second]);
+            if let Some(t) = flat {
+                let l = t.of_integer(v00);
+                if t.of_integer(v10) == l && t.of_integer(v01) == l && t.of_integer(v11) == l {
+                    return Some(l);
+                }
+            }
+            let top = fma32(v10 - v00, xs.weight, v00);
+            let bottom = fma32(v11 - v01, xs.weight, v01);
+            let v = fma32(bottom - top, ys.weight, top);
+            (v >= crate::view::NO_DATA_BELOW).then(|| level(v))
+        };
         let row = |y: usize, out: &mut [u8]| {
-            let r = self.rows[y];
+            let r = &self.rows[y];
             if !r.inside {
                 return;
             }
-            for (o, c) in out.iter_mut().zip(&self.columns) {
-                if !c.inside {
-                    continue;
-                }
-                // (x, y) image neighbours: the column's axis is x unless the view is turned.
-                let (xs, ys) = if TURNED { (&r, c) } else { (c, &r) };
-                let v00 = to_f32(data[ys.first + xs.first]);
-                if !self.linear {
-                    if v00 >= crate::view::NO_DATA_BELOW {
-                        *o = match flat {
-                            Some(t) => t.of_integer(v00),
-                            None => level(v00),
-                        };
-                    }
-                    continue;
-                }
-                let v10 = to_f32(data[ys.first + xs.second]);
-                let v01 = to_f32(data[ys.second + xs.first]);
-                let v11 = to_f32(data[ys.second + xs.second]);
-                if let Some(t) = flat {
-                    let l = t.of_integer(v00);
-                    if t.of_integer(v10) == l && t.of_integer(v01) == l && t.of_integer(v11) == l {
-                        *o = l;
-                        continue;
+            match (&cells, row_terms.get(y)) {
+                (Some(cells), Some(&rt)) if rt != NO_CELL => {
+                    let levels = &cells.levels[..];
+                    for ((o, c), &ct) in out.iter_mut().zip(&self.columns).zip(column_terms) {
+                        if !c.inside {
+                            continue;
+                        }
+                        if ct != NO_CELL {
+                            let l = levels[rt + ct];
+                            if l != MIXED {
+                                *o = l as u8;
+                                continue;
+                            }
+                        }
+                        if let Some(v) = pixel(r, c) {
+                            *o = v;
+                        }
                     }
                 }
-                let top = fma32(v10 - v00, xs.weight, v00);
-                let bottom = fma32(v11 - v01, xs.weight, v01);
-                let v = fma32(bottom - top, ys.weight, top);
-                if v >= crate::view::NO_DATA_BELOW {
-                    *o = level(v);
+                _ => {
+                    for (o, c) in out.iter_mut().zip(&self.columns) {
+                        if c.inside
+                            && let Some(v) = pixel(r, c)
+                        {
+                            *o = v;
+                        }
+                    }
                 }
             }
         };
@@ -421,23 +566,40 @@ mod tests {
                 ..View::fit(20, 10)
             },
         ];
+        // Presentation LUTs: none, a monotone one and one that is not (its entries go up
+        // and down, so levels shared by four samples say nothing of the values between).
+        let plut = |data: Vec<u16>| Lut {
+            first_mapped: 0,
+            bits: 8,
+            data,
+            explanation: None,
+        };
+        let presentation_luts = [
+            None,
+            Some(plut((0..256).map(|k| (k * k / 255) as u16).collect())),
+            Some(plut((0..256).map(|k| (k % 7 * 40) as u16).collect())),
+        ];
         let mut checked = 0;
         for f in &frames {
             for modality in &modalities {
                 for voi in &vois {
-                    for inverse in [false, true] {
+                    for (inverse, presentation_lut) in [false, true]
+                        .into_iter()
+                        .flat_map(|i| presentation_luts.iter().map(move |p| (i, p.clone())))
+                    {
                         let pipe = GreyPipeline {
                             modality: modality.clone(),
                             voi: voi.clone(),
                             inverse,
-                            presentation_lut: None,
+                            presentation_lut,
                         };
                         for view in &views {
                             assert_eq!(
                                 render_grey_view(f, &pipe, view),
                                 reference(f, &pipe, view),
-                                "{} {modality:?} {voi:?} inverse {inverse} {view:?}",
-                                f.samples.lane()
+                                "{} {modality:?} {voi:?} inverse {inverse} {:?} {view:?}",
+                                f.samples.lane(),
+                                pipe.presentation_lut.as_ref().map(|l| &l.data[..4])
                             );
                             checked += 1;
                         }
@@ -445,7 +607,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 4 * 4 * 2 * 8);
+        assert_eq!(checked, 5 * 4 * 4 * 2 * 3 * 8);
     }
 
     /// The fast path of `fma32` (the f64 result, when it is no tie) gives `mul_add`'s

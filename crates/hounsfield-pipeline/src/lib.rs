@@ -638,7 +638,11 @@ pub fn render_view_with(
 
 /// Calls `row(y, pixels)` for each row of `stride` bytes of `out`: on all cores with the
 /// `parallel` feature (natively), one after another otherwise.
-pub(crate) fn for_each_row(out: &mut [u8], stride: usize, row: impl Fn(usize, &mut [u8]) + Sync) {
+pub(crate) fn for_each_row<T: Send>(
+    out: &mut [T],
+    stride: usize,
+    row: impl Fn(usize, &mut [T]) + Sync,
+) {
     let stride = stride.max(1);
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {

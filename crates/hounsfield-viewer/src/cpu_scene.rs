@@ -96,9 +96,27 @@ impl CpuScene {
                 changed: false,
             };
         }
-        rgba.clear();
-        rgba.resize(target, 0);
-        rgba.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+        // One pane over the whole target is drawn over every pixel of the last frame; any
+        // other layout starts from black.
+        let whole = matches!(panes, [(_, r)] if *r == [0, 0, width, height]);
+        let black = |rgba: &mut Vec<u8>| {
+            rgba.clear();
+            rgba.resize(target, 0);
+            rgba.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+        };
+        if !whole || rgba.len() != target {
+            black(rgba);
+        }
+        // Before an image is drawn over the last frame: black unless it covers all of it.
+        let mut covered = false;
+        let mut under = |rgba: &mut Vec<u8>, image: &RenderedImage| {
+            if whole {
+                if (image.width, image.height) != (width, height) {
+                    black(rgba);
+                }
+                covered = true;
+            }
+        };
         let mut drawn = Vec::new();
         let mut failed = false;
         for &(pane, r) in panes {
@@ -109,13 +127,17 @@ impl CpuScene {
                 Pane::Stack => self.stack(model, r).map(|result| {
                     result.map(|()| {
                         if let Some((_, image)) = &self.stack_image {
+                            under(rgba, image);
                             blit(rgba, width, height, image, r);
                         }
                     })
                 }),
-                Pane::Plane(k) => self
-                    .plane(model, k, r)
-                    .map(|result| result.map(|image| blit(rgba, width, height, &image, r))),
+                Pane::Plane(k) => self.plane(model, k, r).map(|result| {
+                    result.map(|image| {
+                        under(rgba, &image);
+                        blit(rgba, width, height, &image, r)
+                    })
+                }),
             };
             match outcome {
                 Some(Ok(())) => drawn.push(pane),
@@ -129,6 +151,9 @@ impl CpuScene {
                 }
                 None => {}
             }
+        }
+        if whole && !covered {
+            black(rgba);
         }
         let image_drawn = model.layout.drawn(panes, |p| drawn.contains(&p));
         // A frame that failed is drawn again (its error may pass).
@@ -255,11 +280,13 @@ fn blit(rgba: &mut [u8], width: u32, height: u32, image: &RenderedImage, r: [u32
         let src = &image.pixels[y * image.width as usize * channels..][..w * channels];
         let at = ((r[1] as usize + y) * width as usize + r[0] as usize) * 4;
         let dst = &mut rgba[at..at + w * 4];
-        for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(channels)) {
-            if channels == 1 {
-                d[..3].fill(s[0]);
-            } else {
-                d[..3].copy_from_slice(&s[..3]);
+        if channels == 1 {
+            for (d, &g) in dst.chunks_exact_mut(4).zip(src) {
+                d.copy_from_slice(&[g, g, g, 255]);
+            }
+        } else {
+            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(channels)) {
+                d.copy_from_slice(&[s[0], s[1], s[2], 255]);
             }
         }
     }
@@ -326,5 +353,41 @@ mod tests {
             assert_ne!(frames[k], frames[k - 1], "step {k} drew the same frame");
         }
         assert_eq!(frames[frames.len() - 1], frames[frames.len() - 2]);
+    }
+
+    /// A frame drawn over the last one (one pane over the whole target) is black where its
+    /// image does not reach, and all black when the slice shown has no image.
+    #[test]
+    fn a_frame_over_the_last_is_black_where_nothing_is_drawn() {
+        let mut m = Model::new();
+        for id in 1..=2u64 {
+            let values: Vec<i16> = (0..16).map(|v| v * 40 + 300).collect();
+            let mut inst = instance(id, id as f64, &values, None);
+            let image = inst.image.take();
+            m.add_instance(inst);
+            let decoded = if id == 1 {
+                image.ok_or_else(String::new)
+            } else {
+                Err("broken".into())
+            };
+            m.set_decoded(id, decoded);
+        }
+        let panes = [(Pane::Stack, [0, 0, 16, 16])];
+        let mut kept = CpuScene::default();
+        let mut rgba = Vec::new();
+        assert!(kept.render(&mut m, &panes, 16, 16, &mut rgba).image_drawn);
+        assert!(rgba.chunks_exact(4).any(|p| p[0] > 0));
+        m.apply(Action::Zoom(0.25));
+        kept.render(&mut m, &panes, 16, 16, &mut rgba);
+        let mut fresh = Vec::new();
+        CpuScene::default().render(&mut m, &panes, 16, 16, &mut fresh);
+        assert_eq!(rgba, fresh, "a smaller image");
+        assert!(rgba.chunks_exact(4).filter(|p| p[0] == 0).count() > 200);
+        m.apply(Action::Slice(1));
+        assert!(!kept.render(&mut m, &panes, 16, 16, &mut rgba).image_drawn);
+        assert!(
+            rgba.chunks_exact(4).all(|p| p == [0, 0, 0, 255]),
+            "no image: black"
+        );
     }
 }

@@ -1,8 +1,9 @@
 // Compiled (not run) by build.sh with `tsc --noEmit --strict`: the declarations of the
 // package describe what an embedder writes.
-import { mount, help, type Viewer, type Status } from 'hounsfield-viewer';
+import { mount, help, prefetch, type Viewer, type Status } from 'hounsfield-viewer';
 
 async function embed(left: HTMLElement): Promise<Viewer> {
+  prefetch(['a.dcm', 'b.dcm']);
   const viewer = await mount(left, { renderer: 'auto' });
   viewer.addEventListener('windowchange', (e) => console.log(e.detail.center + e.detail.width));
   viewer.addEventListener('slicechange', (e) => console.log(e.detail.slice, e.detail.slices));

@@ -77,30 +77,19 @@ struct Cpu {
     context: web_sys::CanvasRenderingContext2d,
     /// The RGBA frame, kept between frames.
     rgba: Vec<u8>,
-    /// Its JavaScript twin and the ImageData over it, made once per canvas size (wasm
-    /// memory itself cannot back an ImageData: its buffer can grow).
-    image: Option<(js_sys::Uint8ClampedArray, web_sys::ImageData)>,
 }
 
 impl Cpu {
-    /// Puts the RGBA frame (`width` x `height`) on the canvas: one copy into the kept
-    /// JavaScript array, no new 4-byte-per-pixel allocation per frame for the collector.
+    /// Puts the RGBA frame (`width` x `height`) on the canvas through an ImageData over the
+    /// module's memory, made for this frame alone (the memory's buffer is replaced when it
+    /// grows): the canvas copies the pixels once, nothing else does.
     fn put(&mut self, width: u32, height: u32) -> Result<(), JsValue> {
-        if self
-            .image
-            .as_ref()
-            .is_none_or(|(_, d)| d.width() != width || d.height() != height)
-        {
-            let array = js_sys::Uint8ClampedArray::new_with_length(self.rgba.len() as u32);
-            let data =
-                web_sys::ImageData::new_with_js_u8_clamped_array_and_sh(&array, width, height)?;
-            self.image = Some((array, data));
-        }
-        if let Some((array, data)) = &self.image {
-            array.copy_from(&self.rgba);
-            self.context.put_image_data(data, 0.0, 0.0)?;
-        }
-        Ok(())
+        let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&self.rgba[..]),
+            width,
+            height,
+        )?;
+        self.context.put_image_data(&data, 0.0, 0.0)
     }
 }
 
@@ -216,7 +205,6 @@ pub fn create_cpu_viewer(canvas: web_sys::HtmlCanvasElement) -> Result<WebViewer
             scene: CpuScene::default(),
             context,
             rgba: Vec::new(),
-            image: None,
         })),
         width,
         height,

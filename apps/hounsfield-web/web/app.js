@@ -1,7 +1,7 @@
 // The page around the viewer component (hounsfield.js): the toolbar, files, folders and
 // URLs in, the series, tags, help and DICOMweb panels as DOM text (never HTML), and the
 // `window.hounsfield` API, which is the API of the page's viewer.
-import { mount, help, DicomWeb } from './hounsfield.js';
+import { mount, help, prefetch, DicomWeb } from './hounsfield.js';
 
 const $ = (id) => document.getElementById(id);
 let viewer = null;
@@ -470,6 +470,8 @@ async function main() {
     const mib = (name) => (params.has(name) && Number(params.get(name)) >= 0 ? Number(params.get(name)) : undefined);
     // `?volume-budget=MIB` sets the planes' volume budget (0: none).
     const decodeBudget = { fileMiB: mib('decode-budget-file'), loadMiB: mib('decode-budget-load') };
+    // `?url=`: the file is read while the module compiles.
+    if (params.get('url') && !location.hash.startsWith('#src=')) prefetch(params.get('url'), fetchChecked);
     viewer = await mount($('stage'), {
       renderer: params.get('renderer') || 'auto',
       decodeBudget,

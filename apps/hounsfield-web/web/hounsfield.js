@@ -160,15 +160,47 @@ function el(tag, cls, text) {
   return d;
 }
 
+async function readUrl(url, fetcher) {
+  const r = await fetcher(url);
+  if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
+  return r.arrayBuffer();
+}
+
+// Absolute URL -> its read, started by `prefetch` and not yet taken by a viewer.
+const prefetched = new Map();
+
+/**
+ * Starts reading `urls` (a URL or an array of them) now, with `fetcher` (`fetch` by
+ * default): the next `open` of each URL by any viewer takes the bytes read (or the error)
+ * instead of fetching again. Call it before `mount` to read the files while the
+ * WebAssembly module compiles:
+ *
+ *   prefetch(url);
+ *   const viewer = await mount(element);
+ *   await viewer.open(url);
+ */
+export function prefetch(urls, fetcher = fetch) {
+  for (const u of [urls].flat()) {
+    const url = new URL(u, location.href).href;
+    if (prefetched.has(url)) continue;
+    const read = readUrl(u, fetcher);
+    // A read nobody takes is no unhandled rejection; a viewer that takes it sees its error.
+    read.catch(() => {});
+    prefetched.set(url, read);
+  }
+}
+
 /** A URL source: its file name and a reader of its bytes (`fetchChecked` by default). */
 export function urlSource(url, fetcher = fetch) {
   const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
   return {
     name,
-    bytes: async () => {
-      const r = await fetcher(url);
-      if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
-      return r.arrayBuffer();
+    bytes: () => {
+      // A prefetched read is taken once: a second read of the file fetches again.
+      const key = new URL(url, location.href).href;
+      const early = prefetched.get(key);
+      prefetched.delete(key);
+      return early || readUrl(url, fetcher);
     },
   };
 }
@@ -648,13 +680,16 @@ export class Viewer extends EventTarget {
     const { lines } = this;
     const dpr = window.devicePixelRatio || 1;
     const drawn = data.panes.filter((p) => p.lines.length > 0 || p.measurements.length > 0);
-    const key = JSON.stringify([dpr, lines.clientWidth, lines.clientHeight, drawn.map((p) => [p.rect, p.lines, p.measurements])]);
+    // The lines canvas has the viewport's box, measured on each resize: reading its size
+    // here would make the browser lay out the page again in every frame.
+    const [cssWidth, cssHeight] = this.cssSize;
+    const key = JSON.stringify([dpr, cssWidth, cssHeight, drawn.map((p) => [p.rect, p.lines, p.measurements])]);
     if (key === this.linesKey) return;
     this.linesKey = key;
     lines.hidden = drawn.length === 0;
     if (lines.hidden) return;
-    const width = Math.round(lines.clientWidth * dpr);
-    const height = Math.round(lines.clientHeight * dpr);
+    const width = Math.round(cssWidth * dpr);
+    const height = Math.round(cssHeight * dpr);
     if (lines.width !== width || lines.height !== height) {
       lines.width = width;
       lines.height = height;
@@ -716,10 +751,12 @@ export class Viewer extends EventTarget {
 
   resize() {
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(this.canvas.clientWidth * dpr));
-    const h = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
-    this.canvas.width = w;
-    this.canvas.height = h;
+    this.cssSize = [this.canvas.clientWidth, this.canvas.clientHeight];
+    const w = Math.max(1, Math.round(this.cssSize[0] * dpr));
+    const h = Math.max(1, Math.round(this.cssSize[1] * dpr));
+    // Setting a canvas's size, even to the same, clears it and drops its bitmap.
+    if (this.canvas.width !== w) this.canvas.width = w;
+    if (this.canvas.height !== h) this.canvas.height = h;
     this.wasm.resize(w, h, dpr);
     this.dirty = true;
   }
@@ -853,6 +890,17 @@ async function entryFiles(entry) {
   return out;
 }
 
+// The CPU path's canvas at its size, with its opaque 2D context (the one
+// `create_cpu_viewer` takes) and its bitmap made by one drawn pixel: the browser makes the
+// bitmap while the module compiles, not when the first image is drawn (tens of
+// milliseconds where the canvas is drawn by a software GPU).
+function prepareCanvas(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
+  canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+  canvas.getContext('2d', { alpha: false })?.putImageData(new ImageData(1, 1), 0, 0);
+}
+
 /**
  * Mounts a viewer into `element` (it fills the element; give the element a size).
  * Options: `renderer` ('auto' (default), 'webgpu' or 'cpu'); `decodeBudget`
@@ -860,9 +908,9 @@ async function entryFiles(entry) {
  * `Viewer.setVolumeBudget`).
  */
 export async function mount(element, options = {}) {
-  // The adapter is asked for while the module compiles.
+  // The adapter is asked for, and the stage is built, while the module compiles.
   const chosen = choosePath(options.renderer);
-  await initialize();
+  const compiling = initialize();
   addStyle();
   const stage = el('div', 'hf-stage');
   let canvas = el('canvas', 'hf-viewport');
@@ -874,6 +922,8 @@ export async function mount(element, options = {}) {
   if (getComputedStyle(element).position === 'static') element.style.position = 'relative';
   element.append(stage);
   let path = await chosen;
+  if (path === 'cpu') prepareCanvas(canvas);
+  await compiling;
   let wasm = null;
   if (path === 'webgpu') {
     try {
@@ -924,6 +974,8 @@ export class HounsfieldViewerElement extends HTMLElement {
 
   connectedCallback() {
     if (this.ready) return;
+    // The files are read while the module compiles.
+    prefetch((this.getAttribute('src') || '').split(/\s+/).filter((s) => s));
     this.ready = mount(this, { renderer: this.getAttribute('renderer') || 'auto' }).then((v) => {
       this.viewer = v;
       v.element = this;

@@ -113,26 +113,10 @@ fn grey_view<T: Copy + Send + Sync>(
     // Views are turned by multiples of 90 degrees: each image axis follows one output axis.
     if map.axis_y[0] == 0.0 && map.axis_x[1] == 0.0 {
         let s = Separable::new(frame, view, &map, false);
-        s.render::<T, false>(
-            data,
-            frame.width as usize,
-            &to_f32,
-            integer,
-            table,
-            &level,
-            &mut out,
-        );
+        s.render::<T, false>(data, &to_f32, integer, table, &level, &mut out);
     } else if map.axis_x[0] == 0.0 && map.axis_y[1] == 0.0 {
         let s = Separable::new(frame, view, &map, true);
-        s.render::<T, true>(
-            data,
-            frame.width as usize,
-            &to_f32,
-            integer,
-            table,
-            &level,
-            &mut out,
-        );
+        s.render::<T, true>(data, &to_f32, integer, table, &level, &mut out);
     }
     // Otherwise the view is degenerate (a zero or non-finite scale): its coordinates are
     // not numbers, outside every image, and the output stays black.
@@ -245,6 +229,8 @@ struct Separable {
     /// Along the image axis that follows output rows.
     rows: Vec<AxisSample>,
     linear: bool,
+    /// The frame's width: the stride of its rows.
+    width: usize,
 }
 
 impl Separable {
@@ -297,15 +283,14 @@ impl Separable {
             columns,
             rows,
             linear,
+            width: w,
         }
     }
 
-    /// The pixels; `TURNED` as in [`Separable::new`]. `width`: the frame's.
-    #[allow(clippy::too_many_arguments)]
+    /// The pixels; `TURNED` as in [`Separable::new`].
     fn render<T: Copy + Send + Sync, const TURNED: bool>(
         &self,
         data: &[T],
-        width: usize,
         to_f32: &(impl Fn(T) -> f32 + Sync),
         integer: bool,
         table: Option<&LevelTable>,
@@ -325,7 +310,7 @@ impl Separable {
             } else {
                 (&self.columns, &self.rows)
             };
-            Cells::new(data, to_f32, width, t, xs, ys, ow * self.rows.len())
+            Cells::new(data, to_f32, self.width, t, xs, ys, ow * self.rows.len())
         });
         let (column_terms, row_terms) = match &cells {
             Some(c) if TURNED => (&c.y_terms[..], &c.x_terms[..]),

@@ -274,8 +274,8 @@ export declare function initialize(): Promise<unknown>;
 /** The keys and mouse gestures: [[keys, what they do]]. */
 export declare function help(): Array<[string, string]>;
 /**
- * Starts reading `urls` now (before `mount`, while the module compiles); the next `open`
- * of each URL by any viewer takes the bytes read instead of fetching again.
+ * Starts reading `urls` now (the first six; before `mount`, while the module compiles);
+ * the next `open` of each URL by any viewer takes the bytes read instead of fetching again.
  */
 export declare function prefetch(urls: string | string[], fetcher?: (url: string) => Promise<Response>): void;
 export declare function urlSource(url: string, fetcher?: (url: string) => Promise<Response>): Source;

@@ -208,6 +208,11 @@ try {
   let d = maxDiff(px, nativeRender(ct, size, ['--window', `${s.window[0]},${s.window[1]}`]));
   check(d <= 2, `?url= CT at the file's window ${s.window}: max diff ${d} vs native render`);
   check(!codecModuleFetched(), 'an uncompressed CT does not load the codec module');
+  // The file is read once, and while the module compiles: before the decoding workers,
+  // which start when it is compiled, are fetched.
+  const reads = requested.filter((u) => u.endsWith('/shared/ct-philips-brain/I100'));
+  const order = [requested.findIndex((u) => u.endsWith('/shared/ct-philips-brain/I100')), requested.findIndex((u) => u.endsWith('/worker.js'))];
+  check(reads.length === 1 && order[0] >= 0 && order[0] < order[1], `?url= file read once (${reads.length}), before the workers start (requests ${order})`);
 
   // 2. A left drag of (+120, +60) CSS pixels: width + 120 s, centre + 60 s with
   //    s = data range / 1024 (the data range from pydicom), and the pixels follow the CPU reference.

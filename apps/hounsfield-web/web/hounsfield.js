@@ -166,21 +166,25 @@ async function readUrl(url, fetcher) {
   return r.arrayBuffer();
 }
 
+// How many files a load reads at once.
+const READS_AT_ONCE = 6;
+
 // Absolute URL -> its read, started by `prefetch` and not yet taken by a viewer.
 const prefetched = new Map();
 
 /**
- * Starts reading `urls` (a URL or an array of them) now, with `fetcher` (`fetch` by
- * default): the next `open` of each URL by any viewer takes the bytes read (or the error)
- * instead of fetching again. Call it before `mount` to read the files while the
- * WebAssembly module compiles:
+ * Starts reading `urls` (a URL or an array of them; the first six, as many as a load
+ * reads at once, so that a long list is not held in memory whole) now, with `fetcher`
+ * (`fetch` by default): the next `open` of each URL by any viewer takes the bytes read
+ * (or the error) instead of fetching again. Call it before `mount` to read the files
+ * while the WebAssembly module compiles:
  *
  *   prefetch(url);
  *   const viewer = await mount(element);
  *   await viewer.open(url);
  */
 export function prefetch(urls, fetcher = fetch) {
-  for (const u of [urls].flat()) {
+  for (const u of [urls].flat().slice(0, READS_AT_ONCE)) {
     const url = new URL(u, location.href).href;
     if (prefetched.has(url)) continue;
     const read = readUrl(u, fetcher);
@@ -351,7 +355,7 @@ export class Viewer extends EventTarget {
       }
     };
     // A few header reads in flight at once.
-    return Promise.all(Array.from({ length: 6 }, readHeaders))
+    return Promise.all(Array.from({ length: READS_AT_ONCE }, readHeaders))
       .then(() => {
         giveHeaders();
         return Promise.all(decoders);

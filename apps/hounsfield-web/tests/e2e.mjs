@@ -213,6 +213,9 @@ try {
   const reads = requested.filter((u) => u.endsWith('/shared/ct-philips-brain/I100'));
   const order = [requested.findIndex((u) => u.endsWith('/shared/ct-philips-brain/I100')), requested.findIndex((u) => u.endsWith('/worker.js'))];
   check(reads.length === 1 && order[0] >= 0 && order[0] < order[1], `?url= file read once (${reads.length}), before the workers start (requests ${order})`);
+  // The page preloads its wasm, and the preload is the one download.
+  const wasmReads = requested.filter((u) => u.endsWith('/hounsfield_web_bg.wasm')).length;
+  check(wasmReads === 1, `the page's wasm downloaded once (${wasmReads}) though preloaded`);
 
   // 2. A left drag of (+120, +60) CSS pixels: width + 120 s, centre + 60 s with
   //    s = data range / 1024 (the data range from pydicom), and the pixels follow the CPU reference.

@@ -168,10 +168,12 @@ impl Cells {
         ys: &[AxisSample],
         limit: usize,
     ) -> Option<Cells> {
+        // A sample inside the image between two neighbours (not clamped at an edge).
+        let pair = |a: &AxisSample, stride: usize| a.inside && a.second == a.first + stride;
         let pairs = |axis: &[AxisSample], stride: usize| {
             let firsts = axis
                 .iter()
-                .filter(|a| a.inside && a.second == a.first + stride)
+                .filter(|a| pair(a, stride))
                 .map(|a| a.first / stride);
             let (lo, hi) = firsts.fold((usize::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)));
             (lo <= hi).then_some((lo, hi))
@@ -203,7 +205,7 @@ impl Cells {
         let terms = |axis: &[AxisSample], stride: usize, lo: usize, scale: usize| {
             axis.iter()
                 .map(|a| {
-                    if a.inside && a.second == a.first + stride {
+                    if pair(a, stride) {
                         (a.first / stride - lo) * scale
                     } else {
                         NO_CELL

@@ -169,6 +169,8 @@ async function readUrl(url, fetcher) {
 // How many files a load reads at once.
 const READS_AT_ONCE = 6;
 
+const absolute = (url) => new URL(url, location.href).href;
+
 // Absolute URL -> its read, started by `prefetch` and not yet taken by a viewer.
 const prefetched = new Map();
 
@@ -185,7 +187,7 @@ const prefetched = new Map();
  */
 export function prefetch(urls, fetcher = fetch) {
   for (const u of [urls].flat().slice(0, READS_AT_ONCE)) {
-    const url = new URL(u, location.href).href;
+    const url = absolute(u);
     if (prefetched.has(url)) continue;
     const read = readUrl(u, fetcher);
     // A read nobody takes is no unhandled rejection; a viewer that takes it sees its error.
@@ -201,7 +203,7 @@ export function urlSource(url, fetcher = fetch) {
     name,
     bytes: () => {
       // A prefetched read is taken once: a second read of the file fetches again.
-      const key = new URL(url, location.href).href;
+      const key = absolute(url);
       const early = prefetched.get(key);
       prefetched.delete(key);
       return early || readUrl(url, fetcher);
@@ -754,13 +756,8 @@ export class Viewer extends EventTarget {
   }
 
   resize() {
-    const dpr = window.devicePixelRatio || 1;
     this.cssSize = [this.canvas.clientWidth, this.canvas.clientHeight];
-    const w = Math.max(1, Math.round(this.cssSize[0] * dpr));
-    const h = Math.max(1, Math.round(this.cssSize[1] * dpr));
-    // Setting a canvas's size, even to the same, clears it and drops its bitmap.
-    if (this.canvas.width !== w) this.canvas.width = w;
-    if (this.canvas.height !== h) this.canvas.height = h;
+    const [w, h, dpr] = sizeCanvas(this.canvas, this.cssSize);
     this.wasm.resize(w, h, dpr);
     this.dirty = true;
   }
@@ -899,10 +896,19 @@ async function entryFiles(entry) {
 // bitmap while the module compiles, not when the first image is drawn (tens of
 // milliseconds where the canvas is drawn by a software GPU).
 function prepareCanvas(canvas) {
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
-  canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+  sizeCanvas(canvas, [canvas.clientWidth, canvas.clientHeight]);
   canvas.getContext('2d', { alpha: false })?.putImageData(new ImageData(1, 1), 0, 0);
+}
+
+// Gives `canvas` the device pixels of `cssSize` (at least one each way) and returns
+// them with the ratio. Setting a canvas's size, even to the same, clears it and drops its
+// bitmap, so an unchanged size is left alone.
+function sizeCanvas(canvas, cssSize) {
+  const dpr = window.devicePixelRatio || 1;
+  const [w, h] = cssSize.map((c) => Math.max(1, Math.round(c * dpr)));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  return [w, h, dpr];
 }
 
 /**

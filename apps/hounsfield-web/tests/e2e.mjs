@@ -87,6 +87,10 @@ page.on('pageerror', (e) => errors.push(String(e)));
 // What the page and its workers fetched (the codec module only when a file needs it).
 const requested = [];
 context.on('request', (r) => requested.push(r.url()));
+// Requests made and finished, in order.
+const traffic = [];
+context.on('request', (r) => traffic.push(`request ${r.url()}`));
+context.on('requestfinished', (r) => traffic.push(`finished ${r.url()}`));
 const codecModuleFetched = () => requested.some((u) => u.endsWith('/hounsfield_web_codecs_bg.wasm'));
 page.on('console', (m) => {
   if (m.type() === 'error') errors.push(m.text());
@@ -208,12 +212,27 @@ try {
   let d = maxDiff(px, nativeRender(ct, size, ['--window', `${s.window[0]},${s.window[1]}`]));
   check(d <= 2, `?url= CT at the file's window ${s.window}: max diff ${d} vs native render`);
   check(!codecModuleFetched(), 'an uncompressed CT does not load the codec module');
-  // The file is read once, and while the module compiles: before the decoding workers,
-  // which start when it is compiled, are fetched.
+  // One uncompressed file decodes on the page's thread: no decoding worker starts (they
+  // start once a load of several files has drawn its first image, or for a file that needs one).
+  check(!requested.some((u) => u.endsWith('/worker.js')), 'one uncompressed file starts no decoding worker');
+  // The file is read once, and while the module is still arriving: with the wasm's
+  // response held back, the page asks for the file before the wasm has arrived. The page
+  // preloads its wasm, and the preload is the one download.
+  await context.route('**/hounsfield_web_bg.wasm', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 500));
+    await route.continue();
+  });
+  requested.length = 0;
+  traffic.length = 0;
+  await page.goto(withRenderer(`${base}/?url=/shared/ct-philips-brain/I100`));
+  s = await waitFor('the first image, the wasm held back', (s) => s.loaded);
+  await context.unroute('**/hounsfield_web_bg.wasm');
   const reads = requested.filter((u) => u.endsWith('/shared/ct-philips-brain/I100'));
-  const order = [requested.findIndex((u) => u.endsWith('/shared/ct-philips-brain/I100')), requested.findIndex((u) => u.endsWith('/worker.js'))];
-  check(reads.length === 1 && order[0] >= 0 && order[0] < order[1], `?url= file read once (${reads.length}), before the workers start (requests ${order})`);
-  // The page preloads its wasm, and the preload is the one download.
+  const order = [
+    traffic.findIndex((e) => e.startsWith('request ') && e.endsWith('/shared/ct-philips-brain/I100')),
+    traffic.findIndex((e) => e.startsWith('finished ') && e.endsWith('/hounsfield_web_bg.wasm')),
+  ];
+  check(reads.length === 1 && order[0] >= 0 && order[0] < order[1], `?url= file read once (${reads.length}), before the wasm arrived (events ${order})`);
   const wasmReads = requested.filter((u) => u.endsWith('/hounsfield_web_bg.wasm')).length;
   check(wasmReads === 1, `the page's wasm downloaded once (${wasmReads}) though preloaded`);
 

@@ -20,9 +20,10 @@ let ready = null;
 let compiled = null;
 let exports = null;
 /**
- * Loads the WebAssembly module once; `mount` calls it. It is compiled once, here, and the
- * decoding workers start at the same time and receive the compiled module (no second
- * download or compilation before the first file decodes).
+ * Loads the WebAssembly module once; `mount` calls it. It is compiled once, here; the
+ * decoding workers receive the compiled module (no second download or compilation). They
+ * start when a load has drawn its first image, or when a file needs one, not before: on a
+ * machine of few cores their start would take the cores the first image needs.
  */
 export function initialize() {
   ready ||= (async () => {
@@ -33,7 +34,6 @@ export function initialize() {
       // A server that does not say application/wasm.
       compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
     }
-    startWorkers();
     exports = await init({ module_or_path: compiled });
   })();
   return ready;
@@ -320,6 +320,9 @@ export class Viewer extends EventTarget {
     // the reader closely; `active` counts the decoders running.
     let active = 0;
     const decoders = [];
+    // The load's first decoded image is drawn at once, not at the next animation frame:
+    // the frame is ready when the browser next paints.
+    let drawn = false;
     const decodeImages = async () => {
       try {
         for (let id; (id = viewer.next_to_decode(batch)) >= 0; ) {
@@ -345,6 +348,12 @@ export class Viewer extends EventTarget {
             else viewer.set_frames(id, frames);
           }
           this.dirty = true;
+          if (!drawn) {
+            drawn = true;
+            this.repaint();
+            // The rest of the load decodes in the workers too.
+            if (sources.length > 1) startWorkers();
+          }
         }
       } finally {
         active--;
@@ -364,8 +373,8 @@ export class Viewer extends EventTarget {
       })
       .then(() => {
         viewer.finish_load(batch, (performance.now() - started) / 1000);
-        this.dirty = true;
         this.loadFinished = true;
+        this.repaint();
       });
   }
 
@@ -599,6 +608,7 @@ export class Viewer extends EventTarget {
 
   // ---- drawing ----
   repaint() {
+    if (this.destroyed) return;
     this.dirty = false;
     try {
       this.wasm.render();

@@ -112,7 +112,10 @@ pub struct Renderer {
     device: wgpu::Device,
     queue: wgpu::Queue,
     format: wgpu::TextureFormat,
-    variants: Vec<(TexKind, Variant)>,
+    /// The display shader of each texture kind ([`TexKind::ALL`]'s order), built on first
+    /// use: a session meets one or two kinds, and building a shader costs the first image
+    /// time where the device compiles in software.
+    variants: [std::sync::OnceLock<Variant>; TexKind::ALL.len()],
     pipelines: std::sync::Mutex<std::collections::HashMap<PipelineKey, wgpu::RenderPipeline>>,
     empty_table: wgpu::TextureView,
     empty_palette: wgpu::TextureView,
@@ -338,15 +341,11 @@ impl Renderer {
         queue: &wgpu::Queue,
         format: wgpu::TextureFormat,
     ) -> Renderer {
-        let variants = TexKind::ALL
-            .iter()
-            .map(|&kind| (kind, Self::variant(device, kind)))
-            .collect();
         Renderer {
             device: device.clone(),
             queue: queue.clone(),
             format,
-            variants,
+            variants: Default::default(),
             pipelines: std::sync::Mutex::new(std::collections::HashMap::new()),
             empty_table: table_texture(device, queue, &[0]),
             empty_palette: palette_texture(device, queue, None),

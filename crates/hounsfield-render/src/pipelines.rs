@@ -23,6 +23,17 @@ impl TexKind {
         TexKind::Palette,
     ];
 
+    /// The kind's place in [`TexKind::ALL`].
+    pub(crate) fn index(self) -> usize {
+        match self {
+            TexKind::Uint => 0,
+            TexKind::Sint => 1,
+            TexKind::Float => 2,
+            TexKind::Color => 3,
+            TexKind::Palette => 4,
+        }
+    }
+
     pub(crate) fn shader(self) -> (&'static str, u32) {
         match self {
             TexKind::Uint => ("u32", 0),
@@ -192,11 +203,6 @@ impl Renderer {
     }
 
     pub(crate) fn variant_for(&self, kind: TexKind) -> &Variant {
-        &self
-            .variants
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .unwrap_or(&self.variants[0])
-            .1
+        self.variants[kind.index()].get_or_init(|| Self::variant(&self.device, kind))
     }
 }

@@ -94,76 +94,79 @@ impl VolumeUpload {
     }
 }
 
+type MprLayout = (
+    TexKind,
+    wgpu::BindGroupLayout,
+    wgpu::PipelineLayout,
+    wgpu::ShaderModule,
+);
+
 pub(crate) struct MprPipelines {
-    layouts: Vec<(
-        TexKind,
-        wgpu::BindGroupLayout,
-        wgpu::PipelineLayout,
-        wgpu::ShaderModule,
-    )>,
+    device: wgpu::Device,
+    /// The planes' shader and layouts for Uint, Sint and Float volumes, built when a
+    /// volume of that kind is first drawn.
+    layouts: [std::sync::OnceLock<MprLayout>; 3],
     cache:
         std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32, u32), wgpu::RenderPipeline>>,
 }
 
 impl MprPipelines {
     pub(crate) fn new(device: &wgpu::Device) -> MprPipelines {
-        let layouts = [TexKind::Uint, TexKind::Sint, TexKind::Float]
-            .into_iter()
-            .map(|kind| {
-                let (sample_type, _) = kind.shader();
-                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some("hounsfield mpr"),
-                    source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type).into()),
-                });
-                let uniform = |binding, size: usize| wgpu::BindGroupLayoutEntry {
-                    binding,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(size as u64),
-                    },
-                    count: None,
-                };
-                let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
-                    binding,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type,
-                        view_dimension: dim,
-                        multisampled: false,
-                    },
-                    count: None,
-                };
-                let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some("hounsfield mpr"),
-                    entries: &[
-                        uniform(0, std::mem::size_of::<MprParams>()),
-                        texture(1, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                        texture(
-                            2,
-                            wgpu::TextureSampleType::Float { filterable: false },
-                            wgpu::TextureViewDimension::D2,
-                        ),
-                        uniform(3, MAX_SLAB_SAMPLES * 4),
-                        texture(4, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                        texture(5, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                        texture(6, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                    ],
-                });
-                let pipeline_layout =
-                    device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                        label: Some("hounsfield mpr"),
-                        bind_group_layouts: &[Some(&layout)],
-                        immediate_size: 0,
-                    });
-                (kind, layout, pipeline_layout, module)
-            })
-            .collect();
         MprPipelines {
-            layouts,
+            device: device.clone(),
+            layouts: Default::default(),
             cache: Default::default(),
         }
+    }
+
+    fn build(device: &wgpu::Device, kind: TexKind) -> MprLayout {
+        let (sample_type, _) = kind.shader();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("hounsfield mpr"),
+            source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type).into()),
+        });
+        let uniform = |binding, size: usize| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: wgpu::BufferSize::new(size as u64),
+            },
+            count: None,
+        };
+        let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type,
+                view_dimension: dim,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("hounsfield mpr"),
+            entries: &[
+                uniform(0, std::mem::size_of::<MprParams>()),
+                texture(1, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                texture(
+                    2,
+                    wgpu::TextureSampleType::Float { filterable: false },
+                    wgpu::TextureViewDimension::D2,
+                ),
+                uniform(3, MAX_SLAB_SAMPLES * 4),
+                texture(4, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                texture(5, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                texture(6, kind.sample_type(), wgpu::TextureViewDimension::D3),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("hounsfield mpr"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        (kind, layout, pipeline_layout, module)
     }
 
     fn layout(
@@ -175,10 +178,17 @@ impl MprPipelines {
         wgpu::PipelineLayout,
         wgpu::ShaderModule,
     ) {
-        self.layouts
-            .iter()
-            .find(|l| l.0 == kind)
-            .unwrap_or(&self.layouts[0])
+        // Volumes are grey: Uint, Sint or Float.
+        let kind = match kind {
+            TexKind::Sint | TexKind::Float => kind,
+            _ => TexKind::Uint,
+        };
+        let index = match kind {
+            TexKind::Sint => 1,
+            TexKind::Float => 2,
+            _ => 0,
+        };
+        self.layouts[index].get_or_init(|| Self::build(&self.device, kind))
     }
 
     fn pipeline(

@@ -70,6 +70,8 @@ step "viewer benchmark, smoke run (the real run: hounsfield bench viewer, 1,000 
 "$target_dir/debug/hounsfield" bench viewer "${HOUNSFIELD_SHARED_DATA:-../shared/data}/ct-philips-brain" --steps 10 --volume-budget 4
 step "peer benchmark, smoke run (one load each; the real run: bash apps/hounsfield-web/bench/peers.sh)"
 bash apps/hounsfield-web/bench/peers.sh --runs 1 --seconds 0.5
+step "what a WebGPU frame costs at the least here, smoke run (the real run: node apps/hounsfield-web/bench/webgpu-floor.mjs)"
+node apps/hounsfield-web/bench/webgpu-floor.mjs --seconds 0.3
 step "the page with a series, smoke run (the real run: node apps/hounsfield-web/bench/series.mjs FOLDER)"
 node apps/hounsfield-web/bench/series.mjs --seconds 0.5
 step "browser extension (Chromium with dist/extension loaded; web-ext lint of the Firefox build)"

@@ -74,6 +74,12 @@ type ShutterCache = (
 type CpuLayer<K> = LayerCache<K, PlacedMasks, LayerImage>;
 
 impl CpuScene {
+    /// Whether plane view `k` (0 to 2) has an image resampled (at its position in the last
+    /// frame), as [`Scene::plane_ready`](crate::scene::Scene::plane_ready) says for the GPU.
+    pub fn plane_ready(&self, k: usize) -> bool {
+        self.planes.get(k).is_some_and(Option::is_some)
+    }
+
     /// Draws `panes` (`[x, y, width, height]` in pixels of a `width` x `height` target)
     /// into `rgba` (resized to the target, black where nothing is drawn), unless the frame
     /// shows what the last one showed into the same `rgba` (then left as it was); says
@@ -353,6 +359,41 @@ mod tests {
             assert_ne!(frames[k], frames[k - 1], "step {k} drew the same frame");
         }
         assert_eq!(frames[frames.len() - 1], frames[frames.len() - 2]);
+    }
+
+    /// The planes are ready once a frame of the planes layout resampled them (what the
+    /// native viewer's status file says as `planes_drawn` when the CPU draws), and each
+    /// equals a fresh scene's.
+    #[test]
+    fn planes_are_ready_once_drawn() {
+        let mut m = Model::new();
+        for (id, z) in [(1u64, 0.0), (2, 5.0), (3, 10.0)] {
+            let values: Vec<i16> = (0..16).map(|v| v * 40 + id as i16 * 300).collect();
+            let mut inst = instance(id, z, &values, None);
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        let mut kept = CpuScene::default();
+        let mut rgba = Vec::new();
+        let stack = [(Pane::Stack, [0, 0, 32, 32])];
+        kept.render(&mut m, &stack, 32, 32, &mut rgba);
+        assert!(
+            (0..3).all(|k| !kept.plane_ready(k)),
+            "no planes in the stack view"
+        );
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        assert!(m.mpr.is_some());
+        let panes: Vec<(Pane, [u32; 4])> = crate::mpr::Layout::Planes
+            .panes([0.0, 0.0, 32.0, 32.0])
+            .into_iter()
+            .map(|(pane, r)| (pane, r.map(|v| v as u32)))
+            .collect();
+        assert!(kept.render(&mut m, &panes, 32, 32, &mut rgba).image_drawn);
+        assert!((0..3).all(|k| kept.plane_ready(k)));
+        let mut fresh = Vec::new();
+        CpuScene::default().render(&mut m, &panes, 32, 32, &mut fresh);
+        assert_eq!(rgba, fresh);
     }
 
     /// A frame drawn over the last one (one pane over the whole target) is black where its

@@ -15,6 +15,11 @@ pub(super) struct CpuDrawing {
 }
 
 impl CpuDrawing {
+    /// Whether plane view `k` has been drawn at its current position.
+    pub(super) fn plane_ready(&self, k: usize) -> bool {
+        self.scene.plane_ready(k)
+    }
+
     /// Lets the last upload go (its device is gone): the next frame uploads anew.
     pub(super) fn forget_upload(&mut self) {
         self.shown = None;

@@ -33,7 +33,13 @@ impl App {
             "slab": x.slab(),
             "convention": x.convention,
             "volume_slices": x.volume.stack.slices.len(),
-            "planes_drawn": (0..3).map(|k| self.scene.plane_ready(k)).collect::<Vec<_>>(),
+            // From the scene that draws: the CPU path resamples its planes itself.
+            "planes_drawn": (0..3)
+                .map(|k| match &self.cpu {
+                    Some(cpu) => cpu.plane_ready(k),
+                    None => self.scene.plane_ready(k),
+                })
+                .collect::<Vec<_>>(),
             "planes": planes,
         })
     }

@@ -213,7 +213,7 @@ try {
   check(d <= 2, `?url= CT at the file's window ${s.window}: max diff ${d} vs native render`);
   check(!codecModuleFetched(), 'an uncompressed CT does not load the codec module');
   // One uncompressed file decodes on the page's thread: no decoding worker starts (they
-  // start once a load of several files has drawn its first image, or for a file that needs one).
+  // start with a load of several files, or for a file that needs one).
   check(!requested.some((u) => u.endsWith('/worker.js')), 'one uncompressed file starts no decoding worker');
   // The file is read once, and while the module is still arriving: with the wasm's
   // response held back, the page asks for the file before the wasm has arrived. The page

@@ -22,8 +22,8 @@ let exports = null;
 /**
  * Loads the WebAssembly module once; `mount` calls it. It is compiled once, here; the
  * decoding workers receive the compiled module (no second download or compilation). They
- * start when a load has drawn its first image, or when a file needs one, not before: on a
- * machine of few cores their start would take the cores the first image needs.
+ * start with a load of several files, or when a file needs one, not with the module: on a
+ * machine of few cores their start would take the cores a single file's first image needs.
  */
 export function initialize() {
   ready ||= (async () => {
@@ -268,6 +268,9 @@ export class Viewer extends EventTarget {
     if (sources.length === 0) return Promise.resolve();
     const batch = viewer.begin_load(sources.length);
     const started = performance.now();
+    // A load of several files decodes in the workers too; one file decodes here unless it
+    // needs a worker (compressed, or large).
+    if (sources.length > 1) startWorkers();
     this.dirty = true;
     const MORE = -2;
     // Image id -> its source, and its file's bytes while they are kept for decoding.
@@ -351,8 +354,6 @@ export class Viewer extends EventTarget {
           if (!drawn) {
             drawn = true;
             this.repaint();
-            // The rest of the load decodes in the workers too.
-            if (sources.length > 1) startWorkers();
           }
         }
       } finally {

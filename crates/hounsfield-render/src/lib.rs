@@ -240,6 +240,42 @@ pub(crate) fn texture_2d(
     })
 }
 
+/// A bind group layout entry: a texture read by the fragment stage.
+pub(crate) fn fragment_texture(
+    binding: u32,
+    sample_type: wgpu::TextureSampleType,
+    view_dimension: wgpu::TextureViewDimension,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Texture {
+            sample_type,
+            view_dimension,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
+/// A bind group layout entry: a uniform buffer of at least `size` bytes read by `stages`.
+pub(crate) fn uniform_entry(
+    binding: u32,
+    stages: wgpu::ShaderStages,
+    size: usize,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: stages,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: wgpu::BufferSize::new(size as u64),
+        },
+        count: None,
+    }
+}
+
 /// A uniform buffer of `size` bytes, filled with `Queue::write_buffer`.
 pub(crate) fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {

@@ -64,15 +64,10 @@ impl PlacePipeline {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("hounsfield mask planes"),
             entries: &[
-                entry(
+                crate::uniform_entry(
                     0,
-                    wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(
-                            std::mem::size_of::<PlaceParams>() as u64
-                        ),
-                    },
+                    wgpu::ShaderStages::FRAGMENT,
+                    std::mem::size_of::<PlaceParams>(),
                 ),
                 entry(
                     1,
@@ -84,13 +79,10 @@ impl PlacePipeline {
                         ),
                     },
                 ),
-                entry(
+                crate::fragment_texture(
                     2,
-                    wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Uint,
-                        view_dimension: wgpu::TextureViewDimension::D2Array,
-                        multisampled: false,
-                    },
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D2Array,
                 ),
             ],
         });

@@ -35,32 +35,16 @@ impl ComposePipeline {
             label: Some("hounsfield masks"),
             source: wgpu::ShaderSource::Wgsl(MASKS_WGSL.into()),
         });
-        let texture = |binding, sample_type, view_dimension| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type,
-                view_dimension,
-                multisampled: false,
-            },
-            count: None,
-        };
+        let texture = crate::fragment_texture;
         let float = wgpu::TextureSampleType::Float { filterable: false };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("hounsfield masks"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(
-                            std::mem::size_of::<ComposeParams>() as u64,
-                        ),
-                    },
-                    count: None,
-                },
+                crate::uniform_entry(
+                    0,
+                    wgpu::ShaderStages::FRAGMENT,
+                    std::mem::size_of::<ComposeParams>(),
+                ),
                 texture(
                     1,
                     wgpu::TextureSampleType::Uint,

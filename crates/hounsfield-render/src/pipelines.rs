@@ -82,31 +82,15 @@ impl Renderer {
             label: Some("hounsfield display"),
             source: wgpu::ShaderSource::Wgsl(display_shader(sample_type, k).into()),
         });
-        let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type,
-                view_dimension: dim,
-                multisampled: false,
-            },
-            count: None,
-        };
+        let texture = crate::fragment_texture;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("hounsfield display"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(
-                            std::mem::size_of::<Params>() as u64
-                        ),
-                    },
-                    count: None,
-                },
+                crate::uniform_entry(
+                    0,
+                    wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    std::mem::size_of::<Params>(),
+                ),
                 texture(1, kind.sample_type(), wgpu::TextureViewDimension::D2Array),
                 texture(
                     2,

@@ -125,26 +125,9 @@ impl MprPipelines {
             label: Some("hounsfield mpr"),
             source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type).into()),
         });
-        let uniform = |binding, size: usize| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: false,
-                min_binding_size: wgpu::BufferSize::new(size as u64),
-            },
-            count: None,
-        };
-        let texture = |binding, sample_type, dim| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type,
-                view_dimension: dim,
-                multisampled: false,
-            },
-            count: None,
-        };
+        let uniform =
+            |binding, size| crate::uniform_entry(binding, wgpu::ShaderStages::FRAGMENT, size);
+        let texture = crate::fragment_texture;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("hounsfield mpr"),
             entries: &[

@@ -427,7 +427,10 @@ export class Viewer extends EventTarget {
     this.dirty = true;
     // An instance that needs the codec module waits for it (loaded once) and is taken again.
     const later = [];
+    // As for files, the first instance decoded is drawn at once.
+    let drawn = false;
     await remote.fetch((k) => {
+      this.dirty = true;
       if (!viewer.take_remote(remote, k, ids[k])) {
         later.push(
           loadCodecs(use_jpeg2000_decoder).then(() => {
@@ -435,14 +438,16 @@ export class Viewer extends EventTarget {
             this.dirty = true;
           }),
         );
+      } else if (!drawn) {
+        drawn = true;
+        this.repaint();
       }
-      this.dirty = true;
     });
     await Promise.all(later);
     viewer.finish_load(batch, (performance.now() - started) / 1000);
     if (this.remoteLoad === remote) this.remoteLoad = null;
-    this.dirty = true;
     this.loadFinished = true;
+    this.repaint();
   }
 
   // ---- what embedders call ----

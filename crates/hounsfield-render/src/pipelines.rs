@@ -25,13 +25,7 @@ impl TexKind {
 
     /// The kind's place in [`TexKind::ALL`].
     pub(crate) fn index(self) -> usize {
-        match self {
-            TexKind::Uint => 0,
-            TexKind::Sint => 1,
-            TexKind::Float => 2,
-            TexKind::Color => 3,
-            TexKind::Palette => 4,
-        }
+        TexKind::ALL.iter().position(|&k| k == self).unwrap_or(0)
     }
 
     pub(crate) fn shader(self) -> (&'static str, u32) {

@@ -94,8 +94,8 @@ impl VolumeUpload {
     }
 }
 
+/// The planes' bind group layout, pipeline layout and shader for one kind of volume.
 type MprLayout = (
-    TexKind,
     wgpu::BindGroupLayout,
     wgpu::PipelineLayout,
     wgpu::ShaderModule,
@@ -103,9 +103,9 @@ type MprLayout = (
 
 pub(crate) struct MprPipelines {
     device: wgpu::Device,
-    /// The planes' shader and layouts for Uint, Sint and Float volumes, built when a
+    /// Per texture kind ([`TexKind::index`]; volumes are Uint, Sint or Float), built when a
     /// volume of that kind is first drawn.
-    layouts: [std::sync::OnceLock<MprLayout>; 3],
+    layouts: [std::sync::OnceLock<MprLayout>; TexKind::ALL.len()],
     cache:
         std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32, u32), wgpu::RenderPipeline>>,
 }
@@ -149,34 +149,20 @@ impl MprPipelines {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        (kind, layout, pipeline_layout, module)
+        (layout, pipeline_layout, module)
     }
 
-    fn layout(
-        &self,
-        kind: TexKind,
-    ) -> &(
-        TexKind,
-        wgpu::BindGroupLayout,
-        wgpu::PipelineLayout,
-        wgpu::ShaderModule,
-    ) {
+    fn layout(&self, kind: TexKind) -> &MprLayout {
         // Volumes are grey: Uint, Sint or Float.
         let kind = match kind {
             TexKind::Sint | TexKind::Float => kind,
             _ => TexKind::Uint,
         };
-        let index = match kind {
-            TexKind::Sint => 1,
-            TexKind::Float => 2,
-            _ => 0,
-        };
-        self.layouts[index].get_or_init(|| Self::build(&self.device, kind))
+        self.layouts[kind.index()].get_or_init(|| Self::build(&self.device, kind))
     }
 
     fn pipeline(
         &self,
-        device: &wgpu::Device,
         kind: TexKind,
         slab: u32,
         uniform: u32,
@@ -186,40 +172,42 @@ impl MprPipelines {
         if let Some(p) = cache.get(&(kind, slab, uniform, bricked)) {
             return p.clone();
         }
-        let (_, _, layout, module) = self.layout(kind);
+        let (_, layout, module) = self.layout(kind);
         let constants = [
             ("SLAB_MODE", f64::from(slab)),
             ("UNIFORM", f64::from(uniform)),
             ("BRICKED", f64::from(bricked)),
         ];
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("hounsfield mpr"),
-            layout: Some(layout),
-            vertex: wgpu::VertexState {
-                module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module,
-                entry_point: Some("fs_main"),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &constants,
-                    ..Default::default()
+        let pipeline = self
+            .device
+            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("hounsfield mpr"),
+                layout: Some(layout),
+                vertex: wgpu::VertexState {
+                    module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
                 },
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::R32Float,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module,
+                    entry_point: Some("fs_main"),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &constants,
+                        ..Default::default()
+                    },
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: wgpu::TextureFormat::R32Float,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            });
         cache.insert((kind, slab, uniform, bricked), pipeline.clone());
         pipeline
     }
@@ -506,7 +494,7 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let (_, layout, _, _) = self.mpr.layout(upload.kind);
+        let (layout, _, _) = self.mpr.layout(upload.kind);
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("hounsfield mpr"),
             layout,
@@ -609,9 +597,7 @@ impl Renderer {
         };
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
         let bricked = u32::from(volume.bricks > 1);
-        let pipeline = self
-            .mpr
-            .pipeline(&self.device, volume.kind, slab, uniform, bricked);
+        let pipeline = self.mpr.pipeline(volume.kind, slab, uniform, bricked);
         let (mut image, target) = self.reuse_target(
             previous,
             (columns, rows),

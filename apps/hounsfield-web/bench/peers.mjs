@@ -48,13 +48,14 @@ for (const p of [path.join(dist, 'index.html'), path.join(peers, 'dwv/page.js'),
 }
 
 // ---- one server for all pages and files ----
-// Hounsfield's page preloads the component's modules and wasm, as its README asks of an
-// embedding page (dwv and Cornerstone3D are one bundled script each).
-const preloads = (script) =>
-  script.startsWith('/bench/')
-    ? ['hounsfield.js', 'hounsfield_web.js', 'codecs.js'].map((m) => `<link rel="modulepreload" href="/${m}">`).join('') +
-      '<link rel="preload" href="/hounsfield_web_bg.wasm" as="fetch" type="application/wasm" crossorigin>'
-    : '';
+// Hounsfield's page preloads the component's modules and wasm as index.html does (its
+// preload links but the page's own app.js), as the npm README asks of an embedding page
+// (dwv and Cornerstone3D are one bundled script each).
+const componentPreloads = (fs.readFileSync(path.join(dist, 'index.html'), 'utf8').match(/<link rel="(module)?preload"[^>]*>/g) || [])
+  .filter((l) => !l.includes('href="app.js"'))
+  .map((l) => l.replace(/href="/, 'href="/'))
+  .join('');
+const preloads = (script) => (script.startsWith('/bench/') ? componentPreloads : '');
 const page = (script) =>
   `<!doctype html><meta charset="utf-8"><title>bench</title>${preloads(script)}<style>body{margin:0}#view{position:relative;width:1024px;height:1024px}</style><div id="view"></div><script type="module" src="${script}"></script>`;
 function local(url) {

@@ -323,9 +323,7 @@ export class Viewer extends EventTarget {
     // the reader closely; `active` counts the decoders running.
     let active = 0;
     const decoders = [];
-    // The load's first decoded image is drawn at once, not at the next animation frame:
-    // the frame is ready when the browser next paints.
-    let drawn = false;
+    const drawFirst = this.drawOnce();
     const decodeImages = async () => {
       try {
         for (let id; (id = viewer.next_to_decode(batch)) >= 0; ) {
@@ -351,10 +349,7 @@ export class Viewer extends EventTarget {
             else viewer.set_frames(id, frames);
           }
           this.dirty = true;
-          if (!drawn) {
-            drawn = true;
-            this.repaint();
-          }
+          drawFirst();
         }
       } finally {
         active--;
@@ -372,11 +367,7 @@ export class Viewer extends EventTarget {
         giveHeaders();
         return Promise.all(decoders);
       })
-      .then(() => {
-        viewer.finish_load(batch, (performance.now() - started) / 1000);
-        this.loadFinished = true;
-        this.repaint();
-      });
+      .then(() => this.finishLoad(batch, started));
   }
 
   /** Opens a URL, a `File`, or a list of them (a `FileList` from an input works). */
@@ -427,8 +418,7 @@ export class Viewer extends EventTarget {
     this.dirty = true;
     // An instance that needs the codec module waits for it (loaded once) and is taken again.
     const later = [];
-    // As for files, the first instance decoded is drawn at once.
-    let drawn = false;
+    const drawFirst = this.drawOnce();
     await remote.fetch((k) => {
       this.dirty = true;
       if (!viewer.take_remote(remote, k, ids[k])) {
@@ -438,14 +428,30 @@ export class Viewer extends EventTarget {
             this.dirty = true;
           }),
         );
-      } else if (!drawn) {
-        drawn = true;
-        this.repaint();
+      } else {
+        drawFirst();
       }
     });
     await Promise.all(later);
-    viewer.finish_load(batch, (performance.now() - started) / 1000);
     if (this.remoteLoad === remote) this.remoteLoad = null;
+    this.finishLoad(batch, started);
+  }
+
+  // A load's first decoded image is drawn at once, not at the next animation frame: the
+  // frame is ready when the browser next paints. The returned function draws the first
+  // time it is called.
+  drawOnce() {
+    let drawn = false;
+    return () => {
+      if (drawn) return;
+      drawn = true;
+      this.repaint();
+    };
+  }
+
+  // The end of load `batch` (begun at `started`), drawn at once (the `load` event).
+  finishLoad(batch, started) {
+    this.wasm.finish_load(batch, (performance.now() - started) / 1000);
     this.loadFinished = true;
     this.repaint();
   }

@@ -316,6 +316,31 @@ impl Volume {
         stack: Stack,
         frames: Vec<(SharedFrame, &ModalityLut)>,
     ) -> Result<Volume, String> {
+        if !Self::shareable(&stack, &frames) {
+            return Volume::from_frames(stack, |k| frames.get(k).map(|(f, m)| (f.0.frame(), *m)));
+        }
+        Ok(Self::share(stack, frames))
+    }
+
+    /// The volume of `stack` over `frames` as [`Volume::from_shared`] makes it when it
+    /// can share their samples; None when it would have to copy them (frames of other
+    /// sample types or Modality LUTs), so that a caller that wants no second copy of the
+    /// pixels is told.
+    ///
+    /// ```
+    /// use hounsfield_dicom::ModalityLut;
+    /// use hounsfield_volume::volume::{SharedFrame, Stack, Volume, VolumeData};
+    /// fn without_a_copy(stack: Stack, frames: Vec<(SharedFrame, &ModalityLut)>) -> Option<Volume> {
+    ///     let v = Volume::shared(stack, frames)?;
+    ///     assert!(matches!(v.data, VolumeData::Frames(_)));
+    ///     Some(v)
+    /// }
+    /// ```
+    pub fn shared(stack: Stack, frames: Vec<(SharedFrame, &ModalityLut)>) -> Option<Volume> {
+        Self::shareable(&stack, &frames).then(|| Self::share(stack, frames))
+    }
+
+    fn shareable(stack: &Stack, frames: &[(SharedFrame, &ModalityLut)]) -> bool {
         let per = stack.columns as usize * stack.rows as usize;
         let lane = |f: &SharedFrame| match f.samples() {
             Samples::I16(_) => Some(true),
@@ -323,26 +348,26 @@ impl Volume {
             _ => None,
         };
         let first = frames.first().and_then(|(f, _)| lane(f));
-        let shareable = first.is_some()
+        first.is_some()
             && frames.len() == stack.slices.len()
             && frames.windows(2).all(|w| w[0].1 == w[1].1)
             && frames.iter().all(|(f, _)| {
                 f.0.frame().color == FrameColor::Monochrome
                     && f.samples().len() == per
                     && lane(f) == first
-            });
-        if !shareable {
-            return Volume::from_frames(stack, |k| frames.get(k).map(|(f, m)| (f.0.frame(), *m)));
-        }
+            })
+    }
+
+    fn share(stack: Stack, frames: Vec<(SharedFrame, &ModalityLut)>) -> Volume {
         let modality = frames
             .first()
             .map_or(ModalityLut::Identity, |(_, m)| (*m).clone());
-        Ok(Volume {
+        Volume {
             stack,
             data: VolumeData::Frames(frames.into_iter().map(|(f, _)| f).collect()),
             modality,
             padding: None,
-        })
+        }
     }
 
     /// The sampling geometry of `plane` (with `slab`).
@@ -862,7 +887,15 @@ mod tests {
         assert_eq!(v.data.bytes(), 36);
         assert!(v.data.is_signed() && !v.data.is_modality_values());
         assert_eq!(v.modality, a);
-        // Slices that rescale differently: modality values, copied.
+        assert_eq!(
+            Volume::shared(stack.clone(), vec![(shared(0), &a), (shared(1), &a)]),
+            Some(v)
+        );
+        // Slices that rescale differently: modality values, copied; `shared` declines.
+        assert_eq!(
+            Volume::shared(stack.clone(), vec![(shared(0), &a), (shared(1), &b)]),
+            None
+        );
         let v = Volume::from_shared(stack, vec![(shared(0), &a), (shared(1), &b)])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(v.data.is_modality_values());

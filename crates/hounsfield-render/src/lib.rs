@@ -240,6 +240,55 @@ pub(crate) fn texture_2d(
     })
 }
 
+/// A render pipeline as the renderer's four kinds are (display, planes, masks, mask
+/// planes): no vertex buffers (the vertex shader makes its own corners), one colour
+/// target, no depth or multisampling; `constants` are the fragment stage's override
+/// constants.
+pub(crate) struct PipelineSpec<'a> {
+    pub label: &'a str,
+    pub layout: &'a wgpu::PipelineLayout,
+    pub module: &'a wgpu::ShaderModule,
+    pub vertex: &'a str,
+    pub fragment: &'a str,
+    pub constants: &'a [(&'a str, f64)],
+    pub format: wgpu::TextureFormat,
+    pub blend: Option<wgpu::BlendState>,
+}
+
+impl PipelineSpec<'_> {
+    /// The pipeline on `device`.
+    pub(crate) fn create(&self, device: &wgpu::Device) -> wgpu::RenderPipeline {
+        device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some(self.label),
+            layout: Some(self.layout),
+            vertex: wgpu::VertexState {
+                module: self.module,
+                entry_point: Some(self.vertex),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: self.module,
+                entry_point: Some(self.fragment),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: self.constants,
+                    ..Default::default()
+                },
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: self.format,
+                    blend: self.blend,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        })
+    }
+}
+
 /// A bind group layout entry: a texture read by the fragment stage.
 pub(crate) fn fragment_texture(
     binding: u32,

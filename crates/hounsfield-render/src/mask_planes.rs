@@ -5,7 +5,7 @@
 //! places nothing on the CPU.
 
 use crate::masks::GpuMasks;
-use crate::{RenderError, Renderer};
+use crate::{PipelineSpec, RenderError, Renderer};
 use bytemuck::Zeroable;
 use hounsfield_core::layers::composite::PlaneGrid;
 use hounsfield_core::layers::planes::FrameStack;
@@ -91,31 +91,17 @@ impl PlacePipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("hounsfield mask planes"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::R16Uint,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            multiview_mask: None,
-            cache: None,
-        });
+        let pipeline = PipelineSpec {
+            label: "hounsfield mask planes",
+            layout: &pipeline_layout,
+            module: &module,
+            vertex: "vs_main",
+            fragment: "fs_main",
+            constants: &[],
+            format: wgpu::TextureFormat::R16Uint,
+            blend: None,
+        }
+        .create(device);
         PlacePipeline { layout, pipeline }
     }
 }

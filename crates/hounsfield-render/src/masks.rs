@@ -7,7 +7,7 @@
 
 use crate::pipelines::TexKind;
 use crate::upload::GpuImage;
-use crate::{RenderError, Renderer};
+use crate::{PipelineSpec, RenderError, Renderer};
 use hounsfield_core::layers::composite::LayerImage;
 use hounsfield_core::layers::masks::{LayerParts, MaskStyle, PlacedMasks};
 
@@ -65,36 +65,17 @@ impl ComposePipeline {
             immediate_size: 0,
         });
         let pipeline = |grid_edges: f64| {
-            let constants = [("GRID_EDGES", grid_edges)];
-            let options = wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            };
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("hounsfield masks"),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some("fs_main"),
-                    compilation_options: options,
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: wgpu::TextureFormat::Rgba8Unorm,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                multiview_mask: None,
-                cache: None,
-            })
+            PipelineSpec {
+                label: "hounsfield masks",
+                layout: &pipeline_layout,
+                module: &module,
+                vertex: "vs_main",
+                fragment: "fs_main",
+                constants: &[("GRID_EDGES", grid_edges)],
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                blend: None,
+            }
+            .create(device)
         };
         ComposePipeline {
             layout,

@@ -1,8 +1,8 @@
 //! Pipelines: one shader variant per kind of image texture, and a render pipeline per
 //! set of stages (the shader's override constants), built once and cached.
 
-use crate::Renderer;
 use crate::params::{Params, display_shader};
+use crate::{PipelineSpec, Renderer};
 
 /// The kind of image texture, which selects the pipeline variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,46 +136,27 @@ impl Renderer {
             ("OVERLAY", f64::from(key.overlay)),
             ("PRESENTATION", f64::from(key.presentation)),
         ];
-        let pipeline = self
-            .device
-            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("hounsfield display"),
-                layout: Some(&variant.pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &variant.module,
-                    entry_point: Some(if key.background {
-                        "vs_background"
-                    } else {
-                        "vs_main"
-                    }),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &variant.module,
-                    entry_point: Some(if key.background {
-                        "fs_background"
-                    } else {
-                        "fs_main"
-                    }),
-                    compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &constants,
-                        ..Default::default()
-                    },
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: self.format,
-                        // A layer: premultiplied colour over what the pass holds.
-                        blend: (key.overlay == 3 && !key.background)
-                            .then_some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
+        let pipeline = PipelineSpec {
+            label: "hounsfield display",
+            layout: &variant.pipeline_layout,
+            module: &variant.module,
+            vertex: if key.background {
+                "vs_background"
+            } else {
+                "vs_main"
+            },
+            fragment: if key.background {
+                "fs_background"
+            } else {
+                "fs_main"
+            },
+            constants: &constants,
+            format: self.format,
+            // A layer: premultiplied colour over what the pass holds.
+            blend: (key.overlay == 3 && !key.background)
+                .then_some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+        }
+        .create(&self.device);
         cache.insert(key, pipeline.clone());
         pipeline
     }

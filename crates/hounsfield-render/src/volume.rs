@@ -3,7 +3,7 @@
 //! pipeline then shows like any other image (window, inversion, zoom, pan: no
 //! resampling again).
 
-use crate::{GpuImage, RenderError, Renderer, TexKind};
+use crate::{GpuImage, PipelineSpec, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
 use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
 
@@ -178,36 +178,17 @@ impl MprPipelines {
             ("UNIFORM", f64::from(uniform)),
             ("BRICKED", f64::from(bricked)),
         ];
-        let pipeline = self
-            .device
-            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("hounsfield mpr"),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some("fs_main"),
-                    compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &constants,
-                        ..Default::default()
-                    },
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: wgpu::TextureFormat::R32Float,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
+        let pipeline = PipelineSpec {
+            label: "hounsfield mpr",
+            layout,
+            module,
+            vertex: "vs_main",
+            fragment: "fs_main",
+            constants: &constants,
+            format: wgpu::TextureFormat::R32Float,
+            blend: None,
+        }
+        .create(&self.device);
         cache.insert((kind, slab, uniform, bricked), pipeline.clone());
         pipeline
     }

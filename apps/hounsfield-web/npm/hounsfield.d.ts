@@ -156,6 +156,10 @@ export interface Status {
   mpr_reduction: string | null;
   /** While the planes' volume goes to the GPU (a part per frame): slices there, and in all. */
   mpr_upload: [number, number] | null;
+  /** Per plane view: whether the plane drawn last shows every voxel (planes of a reduced volume are refined once they stay still). */
+  mpr_refined: [boolean, boolean, boolean];
+  /** Whether a plane on screen waits to be refined (the viewer draws again by itself once the planes stay still). */
+  mpr_refine_pending: boolean;
   /** The newest messages (at most 100), oldest first. */
   messages: string[];
   help: boolean;

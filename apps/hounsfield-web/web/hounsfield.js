@@ -235,6 +235,7 @@ export class Viewer extends EventTarget {
     this.last = {};
     this.destroyed = false;
     this.cineTimer = null;
+    this.refineTimer = null;
     this.wire();
     this.resize();
     const tick = () => {
@@ -633,6 +634,13 @@ export class Viewer extends EventTarget {
     this.emit('update', status);
     // The planes' volume goes to the GPU a part per frame.
     if (status.mpr_upload) this.dirty = true;
+    // Planes of a reduced volume are drawn again, refined, once they stay still.
+    if (status.mpr_refine_pending && this.refineTimer === null) {
+      this.refineTimer = setTimeout(() => {
+        this.refineTimer = null;
+        this.dirty = true;
+      }, this.wasm.refine_after_ms());
+    }
     if (status.cine && this.cineTimer === null) {
       const step = () => {
         const next = this.wasm.cine_step();

@@ -314,6 +314,16 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
     let (planes_time, s) = viewer.until("the planes", t, |s| {
         s["layout"] == "Planes" && s["mpr"]["planes_drawn"] == serde_json::json!([true, true, true])
     })?;
+    // Planes of a reduced volume are refined from every voxel once they stay still.
+    let refined = if s["mpr_reduction"].is_string() {
+        let t = Instant::now();
+        let (d, _) = viewer.until("the planes refined", t, |s| {
+            s["mpr_refined"] == serde_json::json!([true, true, true])
+        })?;
+        Some(d)
+    } else {
+        None
+    };
     let pane = s["panes"]
         .as_array()
         .and_then(|p| p.first())
@@ -374,6 +384,13 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
             .as_str()
             .map_or("full resolution".to_string(), |r| format!("reduced: {r}"))
     );
+    if let Some(d) = refined {
+        println!(
+            "| planes refined from every voxel, after they were drawn | {} (of it {} ms still) |",
+            ms(d),
+            hounsfield_viewer::model::REFINE_AFTER_MS
+        );
+    }
     println!(
         "| window/level drag, planes: redraw median / 95th | {} |",
         times(&planes_drag)

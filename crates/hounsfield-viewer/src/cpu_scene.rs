@@ -146,7 +146,14 @@ impl CpuScene {
                 }),
             };
             match outcome {
-                Some(Ok(())) => drawn.push(pane),
+                Some(Ok(())) => {
+                    if let Pane::Plane(k) = pane
+                        && let Some(refined) = model.mpr_refined.get_mut(k)
+                    {
+                        *refined = true;
+                    }
+                    drawn.push(pane);
+                }
                 Some(Err(e)) => {
                     failed = true;
                     let msg = format!("cannot draw: {e}");
@@ -237,17 +244,16 @@ impl CpuScene {
         r: [u32; 4],
     ) -> Option<Result<RenderedImage, ErrorKind>> {
         let mpr = model.mpr.as_ref()?;
-        if !self
-            .volume
-            .as_ref()
-            .is_some_and(|v| Arc::ptr_eq(v, &mpr.volume))
-        {
-            self.volume = Some(mpr.volume.clone());
+        // Every voxel of the series: the CPU has no 3D texture to fit, and the full
+        // volume shares the decoded frames (a reduced volume is the GPU's).
+        let volume = mpr.exact();
+        if !self.volume.as_ref().is_some_and(|v| Arc::ptr_eq(v, volume)) {
+            self.volume = Some(volume.clone());
             self.planes = [None, None, None];
         }
         let key = (mpr.plane(k), mpr.slab());
         if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
-            let frame = resample(&mpr.volume, &key.0, key.1);
+            let frame = resample(volume, &key.0, key.1);
             self.planes[k] = Some((key, frame));
         }
         let (_, frame) = self.planes[k].as_ref()?;

@@ -137,8 +137,13 @@ impl Default for PaneView {
 /// The planes through a series volume.
 #[derive(Debug, Clone)]
 pub struct MprState {
-    /// The volume the planes cut.
+    /// The volume the planes cut on the GPU (reduced when the series is larger than the
+    /// device's 3D textures or the memory budget).
     pub volume: Arc<Volume>,
+    /// The series at its own resolution when [`volume`](Self::volume) is reduced, over
+    /// the decoded frames (no copy of the pixels): the planes' grid and slices, the
+    /// values under the pointer and the refinement of a still plane come from it.
+    pub full: Option<Arc<Volume>>,
     /// The point where the three planes meet (patient coordinates, mm).
     pub crosshair: [f64; 3],
     /// Screen right and down of each plane (unit vectors, patient coordinates).
@@ -166,9 +171,20 @@ fn rotate(v: [f64; 3], n: [f64; 3], angle: f64) -> [f64; 3] {
 impl MprState {
     /// Standard planes through the centre of `volume`.
     pub fn new(volume: Arc<Volume>, convention: Convention) -> MprState {
-        let crosshair = volume.stack.center();
+        MprState::with_full(volume, None, convention)
+    }
+
+    /// Standard planes through the centre of the series: `volume` cut on the GPU, `full`
+    /// the series at its own resolution when `volume` is reduced ([`full`](Self::full)).
+    pub fn with_full(
+        volume: Arc<Volume>,
+        full: Option<Arc<Volume>>,
+        convention: Convention,
+    ) -> MprState {
+        let crosshair = full.as_ref().unwrap_or(&volume).stack.center();
         MprState {
             volume,
+            full,
             crosshair,
             axes: ORIENTATIONS.map(|o| o.axes(convention)),
             views: [PaneView::default(); 3],
@@ -180,8 +196,16 @@ impl MprState {
     /// Back to standard planes through the centre, thin, fitted.
     pub fn reset(&mut self) {
         let slab = self.slab;
-        *self = MprState::new(self.volume.clone(), self.convention);
+        *self = MprState::with_full(self.volume.clone(), self.full.clone(), self.convention);
         self.slab = slab;
+    }
+
+    /// The series at its own resolution: [`full`](Self::full) when the volume on the GPU
+    /// is reduced, else that volume. Planes are cut on its grid (every slice of the
+    /// series, every pixel), so that a reduced volume changes what a plane shows, never
+    /// where it lies.
+    pub fn exact(&self) -> &Arc<Volume> {
+        self.full.as_ref().unwrap_or(&self.volume)
     }
 
     /// The display convention changed: standard planes again, same crosshair.
@@ -199,7 +223,7 @@ impl MprState {
     /// Plane `k` through the crosshair, covering the whole volume.
     pub fn plane(&self, k: usize) -> Plane {
         let (u, v) = self.axes[k];
-        self.volume.stack.plane(u, v, self.crosshair)
+        self.exact().stack.plane(u, v, self.crosshair)
     }
 
     /// Whether plane `k` is still a standard plane (not rotated).
@@ -213,7 +237,7 @@ impl MprState {
     /// one nearest the crosshair.
     pub fn slices(&self, k: usize) -> (Vec<f64>, usize) {
         let n = self.normal(k);
-        let positions = self.volume.stack.plane_positions(n);
+        let positions = self.exact().stack.plane_positions(n);
         let here = dot(self.crosshair, n);
         let index = positions
             .iter()

@@ -282,8 +282,9 @@ pub fn plane_overlay(
             slab.thickness
         ));
     }
-    if model.mpr_reduction.is_some() {
-        // Every n-th voxel: a radiologist must know fine detail may be missing.
+    if model.mpr_reduction.is_some() && !model.mpr_refined.get(k).copied().unwrap_or(false) {
+        // Every n-th voxel: a radiologist must know fine detail may be missing (until the
+        // still plane is refined from every voxel).
         let s = &m.volume.stack;
         o.top_left.push(format!(
             "Reduced: {} x {} x {} voxels",

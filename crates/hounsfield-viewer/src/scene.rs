@@ -100,6 +100,9 @@ pub struct Scene {
     upload_bytes: Option<usize>,
     /// Per plane view: what its image shows, and the image.
     planes: [Option<(PlaneKey, GpuImage)>; 3],
+    /// Per plane view: whether its image holds every voxel of the series (a plane of a
+    /// reduced volume is refined on the CPU from the full one once it stays still).
+    refined: [bool; 3],
     /// Per plane view: what is drawn over its plane.
     plane_segments: [GpuLayer<Plane>; 3],
     /// The segmentations' frames, from which the planes take their segments.
@@ -596,6 +599,7 @@ impl Scene {
         let slab = mpr.slab();
         let view = mpr.view(k, viewport[2], viewport[3]);
         let key = PlaneKey { plane, slab };
+        let full = mpr.full.clone();
         if self.planes[k].as_ref().map(|(have, _)| have) != Some(&key) {
             let previous = self.planes[k].take().map(|(_, image)| image);
             let Some((_, VolumeOnGpu::Ready(gpu))) = &self.volume else {
@@ -608,12 +612,33 @@ impl Scene {
                 (plane.columns, plane.rows),
                 previous,
             ) {
-                Ok(image) => self.planes[k] = Some((key, image)),
+                Ok(image) => {
+                    self.planes[k] = Some((key, image));
+                    self.refined[k] = full.is_none();
+                }
                 Err(e) => {
                     model.message(format!("cannot compute the plane: {e}"));
                     return None;
                 }
             }
+        } else if !self.refined[k]
+            && let Some(full) = &full
+        {
+            // The plane stayed as it was in the last frame: refined from every voxel of
+            // the series (the CPU reference's resampling, which the GPU's equals).
+            self.refined[k] = true;
+            let frame = hounsfield_core::volume::resample(full, &key.plane, key.slab);
+            match renderer.upload(std::slice::from_ref(&frame), None) {
+                Ok(image) => {
+                    if let Some((_, shown)) = self.planes[k].as_mut() {
+                        *shown = image;
+                    }
+                }
+                Err(e) => model.message(format!("cannot refine the plane: {e}")),
+            }
+        }
+        if let Some(refined) = model.mpr_refined.get_mut(k) {
+            *refined = self.refined[k];
         }
         let state = DrawState {
             frame: 0,
@@ -750,18 +775,132 @@ mod tests {
     use crate::input::Action;
     use crate::model::tests::instance;
 
-    #[test]
-    fn the_gpu_keeps_only_the_recently_shown_images() {
-        let gpu = match hounsfield_render::headless::Headless::new() {
-            Ok(g) => g,
+    /// A headless GPU (lavapipe here), or None when there is none and the caller does
+    /// not require one (the test is then skipped, saying so).
+    fn gpu() -> Option<hounsfield_render::headless::Headless> {
+        match hounsfield_render::headless::Headless::new() {
+            Ok(g) => Some(g),
             Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
                 panic!("no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e}")
             }
             Err(e) => {
                 eprintln!("\n*** SKIPPED: no GPU adapter ({e}) ***\n");
-                return;
+                None
             }
+        }
+    }
+
+    /// The largest difference of two RGBA frames of one size.
+    fn max_diff(a: &[u8], b: &[u8]) -> u8 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.abs_diff(*y))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// A memory budget under the series: a plane is drawn from the reduced volume in the
+    /// frame it comes to (as the CPU reference draws the reduced volume's plane), then,
+    /// while it stays, refined from every voxel of the series (as the CPU scene, which
+    /// always resamples every voxel, draws it).
+    #[test]
+    fn a_still_plane_of_a_reduced_volume_is_refined_from_every_voxel() {
+        let Some(mut gpu) = gpu() else { return };
+        let mut m = Model::new();
+        for id in 1..=10u64 {
+            // Values that differ from voxel to voxel, so that a reduction shows.
+            let values: Vec<i16> = (0..16).map(|i| (i * 37 + id as i16 * 101) % 997).collect();
+            let mut inst = instance(id, id as f64, &values, Some((-600.0, 900.0)));
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        // 320 bytes of voxels.
+        m.set_volume_budget(Some(100));
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        let reduced = m.mpr_reduction.clone();
+        assert!(reduced.is_some(), "{:?}", m.mpr_note);
+        assert!(m.mpr.as_ref().is_some_and(|x| x.full.is_some()));
+        let (w, h) = (48u32, 40u32);
+        let mut scene = Scene::default();
+        let prepare = |gpu: &hounsfield_render::headless::Headless,
+                       scene: &mut Scene,
+                       m: &mut Model,
+                       k: usize| {
+            (0..100)
+                .find_map(|_| scene.prepare_plane(gpu.renderer(), m, k, [0, 0, w, h]))
+                .unwrap_or_else(|| panic!("plane {k} not drawn: {:?}", m.mpr_note))
         };
+        // The sagittal plane: it crosses the slices, whose every other one is gone.
+        let k = 1;
+        let state = prepare(&gpu, &mut scene, &mut m, k);
+        assert!(!m.mpr_refined[k] && m.mpr_refine_pending());
+        let render = |gpu: &mut hounsfield_render::headless::Headless,
+                      scene: &mut Scene,
+                      m: &Model,
+                      state: &DrawState| {
+            let image = scene
+                .image(m, Pane::Plane(k))
+                .unwrap_or_else(|| panic!("no plane image"));
+            gpu.render_rgba(image, state)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let moving = render(&mut gpu, &mut scene, &m, &state);
+        let mpr = m.mpr.clone().unwrap_or_else(|| panic!("no planes"));
+        let of_reduced = hounsfield_core::volume::resample(&mpr.volume, &mpr.plane(k), None);
+        let want = hounsfield_core::pipeline::render_view_with(
+            &of_reduced,
+            m.mpr_pipeline().as_ref(),
+            None,
+            false,
+            false,
+            &mpr.view(k, w, h),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let want: Vec<u8> = want.pixels.iter().flat_map(|&g| [g, g, g, 255]).collect();
+        let d = max_diff(&moving, &want);
+        assert!(
+            d <= 1,
+            "the moving plane vs the CPU reference of the reduced volume: {d}"
+        );
+        // Still: the next frame refines it, and the other planes too.
+        let state = prepare(&gpu, &mut scene, &mut m, k);
+        assert!(m.mpr_refined[k]);
+        for other in [0, 2] {
+            prepare(&gpu, &mut scene, &mut m, other);
+            assert!(!m.mpr_refined[other]);
+            prepare(&gpu, &mut scene, &mut m, other);
+        }
+        assert!(m.mpr_refined.iter().all(|&r| r) && !m.mpr_refine_pending());
+        let still = render(&mut gpu, &mut scene, &m, &state);
+        let mut cpu = crate::cpu_scene::CpuScene::default();
+        let mut want = Vec::new();
+        cpu.render(&mut m, &[(Pane::Plane(k), [0, 0, w, h])], w, h, &mut want);
+        let d = max_diff(&still, &want);
+        assert!(
+            d <= 1,
+            "the refined plane vs the CPU scene (every voxel): {d}"
+        );
+        assert!(
+            max_diff(&moving, &still) > 16,
+            "the reduced and the full volume look alike here: the refinement is not tested"
+        );
+        // Moved: drawn from the reduced volume again, until it stays.
+        if let Some(x) = m.mpr.as_mut() {
+            x.step(k, 1);
+        }
+        prepare(&gpu, &mut scene, &mut m, k);
+        assert!(!m.mpr_refined[k] && m.mpr_refine_pending());
+        assert_eq!(
+            m.mpr_reduction, reduced,
+            "the volume on the GPU stays reduced"
+        );
+    }
+
+    #[test]
+    fn the_gpu_keeps_only_the_recently_shown_images() {
+        let Some(gpu) = gpu() else { return };
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).collect();
         for id in 1..=10u64 {

@@ -235,6 +235,12 @@ pub struct Status {
     /// While the planes' volume goes to the GPU (a part per frame): slices there, and in
     /// all.
     pub mpr_upload: Option<(u32, u32)>,
+    /// Per plane view, whether the plane drawn last shows every voxel of the series
+    /// (planes of a reduced volume are refined once they stay still).
+    pub mpr_refined: [bool; 3],
+    /// Whether a plane on screen waits to be refined: a viewer draws again once the
+    /// planes have stayed still a moment ([`Model::mpr_refine_pending`]).
+    pub mpr_refine_pending: bool,
     /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
     pub messages: Vec<String>,
     /// The help shown.
@@ -315,6 +321,8 @@ impl Status {
             mpr_note: m.mpr_note.clone(),
             mpr_reduction: m.mpr.as_ref().and(m.mpr_reduction.clone()),
             mpr_upload: m.mpr.as_ref().and(m.mpr_upload),
+            mpr_refined: m.mpr_refined,
+            mpr_refine_pending: m.mpr_refine_pending(),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,
             tags_panel: m.show_tags,

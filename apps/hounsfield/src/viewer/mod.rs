@@ -791,6 +791,12 @@ impl App {
         if self.model.mpr_upload.is_some() {
             self.request_redraw();
         }
+        // Planes of a reduced volume are drawn again, refined, once they stay still.
+        if self.model.mpr_refine_pending() {
+            let at =
+                Instant::now() + Duration::from_millis(hounsfield_viewer::model::REFINE_AFTER_MS);
+            self.repaint_at = Some(self.repaint_at.map_or(at, |t| t.min(at)));
+        }
         if self.model.cine {
             if self.next_cine.is_none() {
                 self.next_cine = Some(

@@ -689,6 +689,9 @@ fn planes_panel(ui: &mut egui::Ui, model: &Model, out: &mut UiOutput) {
             };
             if let Some(r) = &model.mpr_reduction {
                 ui.label(format!("Reduced resolution: {r}"));
+                if m.full.is_some() {
+                    ui.label("Still planes are refined from every voxel");
+                }
             }
             if let Some((done, all)) = model.mpr_upload {
                 ui.label(format!("Putting the volume on the GPU: {done} of {all} slices"));

@@ -113,7 +113,9 @@ impl Model {
                 si + 1
             ));
         }
-        let (volume, reduced) = self.build_volume(&inputs)?;
+        let super::planes::BuiltVolume {
+            volume, reduced, ..
+        } = self.build_volume(&inputs)?;
         if let Some(r) = reduced {
             self.message(format!("fused series at a reduced resolution: {r}"));
         }

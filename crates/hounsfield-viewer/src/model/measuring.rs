@@ -412,7 +412,8 @@ impl Model {
             // On a plane: in the patient (square pixels of its spacing); regions over the
             // plane's pixels, as `hounsfield measure FOLDER --plane` takes them.
             if let Some((_, plane)) = plane {
-                let volume = self.mpr.as_ref().map(|m| &m.volume);
+                // Every voxel of the series, also when the planes' volume on the GPU is reduced.
+                let volume = self.mpr.as_ref().map(|m| m.exact());
                 let units = inst.and_then(|i| i.image.as_ref()?.units.as_deref());
                 return match volume {
                     Some(volume) => measure_on_plane(volume, &plane, &roi, units),

@@ -21,6 +21,7 @@ pub use loading::ObjectKind;
 mod measuring;
 mod navigation;
 mod planes;
+pub use planes::REFINE_AFTER_MS;
 mod presentation;
 mod reports;
 mod segments;
@@ -214,6 +215,10 @@ pub struct Model {
     /// was kept and why ("256 x 256 x 1500 of 512 x 512 x 3000 voxels (memory budget
     /// 512 MiB)").
     pub mpr_reduction: Option<String>,
+    /// Per plane view, whether the plane drawn last shows every voxel of the series: set
+    /// by the scene that draws it. A plane of a reduced volume is drawn from the reduced
+    /// volume while it moves, then refined from [`MprState::full`] once it stays still.
+    pub mpr_refined: [bool; 3],
     /// The largest volume the planes take ([`set_volume_budget`](Self::set_volume_budget),
     /// [`set_device_volume_limits`](Self::set_device_volume_limits)).
     volume_limits: hounsfield_core::volume::VolumeLimits,

@@ -3,11 +3,27 @@
 use super::DecodedImage;
 use super::{Model, fmt_value, pan_by, pinch_by, zoom_by};
 use crate::input::Action;
-use crate::mpr::{Layout, MprState};
+use crate::mpr::{Layout, MprState, Pane};
 use hounsfield_core::Frame;
 use hounsfield_core::pipeline::{GreyPipeline, Voi};
 use hounsfield_core::volume::{FrameSource, SharedFrame, Stack, StackInput, Volume, VolumeLimits};
 use std::sync::Arc;
+
+/// How long planes of a reduced volume stay still before a viewer draws them again,
+/// refined from every voxel of the series (milliseconds): long enough that a scroll or a
+/// drag in progress is not slowed by refinements it would throw away.
+pub const REFINE_AFTER_MS: u64 = 150;
+
+/// What [`Model::build_volume`] builds.
+pub(super) struct BuiltVolume {
+    /// The volume within the limits (reduced when the series is larger).
+    pub volume: Volume,
+    /// The series at its own resolution over the decoded frames, when `volume` is
+    /// reduced and the frames can be shared.
+    pub exact: Option<Volume>,
+    /// When reduced: what was kept and why, in words.
+    pub reduced: Option<String>,
+}
 
 impl Model {
     /// Builds the volume of the series on screen when a plane layout needs it and every
@@ -56,16 +72,30 @@ impl Model {
         }
         self.mpr_series = Some(key);
         match self.build_volume(&inputs) {
-            Ok((volume, reduced)) => {
+            Ok(BuiltVolume {
+                volume,
+                exact,
+                reduced,
+            }) => {
                 let warnings = volume.stack.report.warnings.clone();
                 for w in warnings {
                     self.message(format!("volume: {w}"));
                 }
                 if let Some(r) = &reduced {
-                    self.message(format!("planes at a reduced resolution: {r}"));
+                    let refined = if exact.is_some() {
+                        "; a still plane is refined from every voxel"
+                    } else {
+                        ""
+                    };
+                    self.message(format!("planes at a reduced resolution: {r}{refined}"));
                 }
                 self.mpr_reduction = reduced;
-                self.mpr = Some(MprState::new(Arc::new(volume), self.convention));
+                self.mpr_refined = [false; 3];
+                self.mpr = Some(MprState::with_full(
+                    Arc::new(volume),
+                    exact.map(Arc::new),
+                    self.convention,
+                ));
                 self.mpr_note = None;
             }
             Err(e) => {
@@ -104,6 +134,19 @@ impl Model {
                 })
                 .collect()
         })
+    }
+
+    /// Whether a plane view of the layout on screen shows a reduced volume that it can
+    /// be refined from every voxel ([`MprState::full`]): a viewer draws again once the
+    /// planes have stayed still a moment ([`REFINE_AFTER_MS`]), and the scene then
+    /// refines them.
+    pub fn mpr_refine_pending(&self) -> bool {
+        self.mpr.as_ref().is_some_and(|m| m.full.is_some())
+            && self
+                .layout
+                .panes([0.0, 0.0, 1.0, 1.0])
+                .iter()
+                .any(|(p, _)| matches!(p, Pane::Plane(k) if !self.mpr_refined[*k]))
     }
 
     /// The largest volume the planes take: the device's limits (3D textures) with the
@@ -151,11 +194,8 @@ impl Model {
 
     /// The volume of `inputs` (frames of decoded instances, `instance` their index),
     /// within [`volume_limits`](Self::volume_limits); when reduced to fit, with what was
-    /// kept and why, in words.
-    pub(super) fn build_volume(
-        &self,
-        inputs: &[StackInput],
-    ) -> Result<(Volume, Option<String>), String> {
+    /// kept and why, in words, and the series at its own resolution beside it.
+    pub(super) fn build_volume(&self, inputs: &[StackInput]) -> Result<BuiltVolume, String> {
         let stack = Stack::assemble(inputs)?;
         if stack.slices.len() < 2 {
             return Err("a single slice: 2D only".into());
@@ -167,10 +207,10 @@ impl Model {
             .and_then(|s| self.instances.get(s.instance)?.image.as_ref());
         let padding = first.and_then(|image| image.padding);
         let limits = self.volume_limits;
-        let (mut volume, r) = Volume::within(stack, &limits, |kept| {
-            // The volume shares the decoded frames (no second copy of the pixels).
-            let mut frames = Vec::with_capacity(kept.slices.len());
-            for (k, s) in kept.slices.iter().enumerate() {
+        // The decoded frames of a stack's slices, to share (no second copy of the pixels).
+        let frames_of = |stack: &Stack| {
+            let mut frames = Vec::with_capacity(stack.slices.len());
+            for (k, s) in stack.slices.iter().enumerate() {
                 let decoded = self.instances.get(s.instance).and_then(|i| {
                     let image = i.image.as_ref()?;
                     image.frames.get(s.frame)?;
@@ -182,11 +222,24 @@ impl Model {
                 });
                 frames.push(decoded.ok_or_else(|| format!("slice {} is not decoded", k + 1))?);
             }
-            Volume::from_shared(kept, frames)
+            Ok::<_, String>(frames)
+        };
+        let whole = stack.clone();
+        let (mut volume, r) = Volume::within(stack, &limits, |kept| {
+            Volume::from_shared(kept.clone(), frames_of(&kept)?)
         })?;
+        // A reduced volume keeps the series at its own resolution beside it when that
+        // costs no copy of the pixels: planes are cut on its grid and refined from it.
+        let mut exact = if r.is_full() {
+            None
+        } else {
+            Volume::shared(whole.clone(), frames_of(&whole)?)
+        };
         // Stored values keep the first slice's Pixel Padding, for slabs to leave out.
-        if !volume.data.is_modality_values() {
-            volume.padding = padding;
+        for v in std::iter::once(&mut volume).chain(exact.as_mut()) {
+            if !v.data.is_modality_values() {
+                v.padding = padding;
+            }
         }
         let reduced = (!r.is_full()).then(|| {
             let why = if !limits.sides_fit(full) {
@@ -199,7 +252,11 @@ impl Model {
             };
             format!("{} ({why})", r.describe(full))
         });
-        Ok((volume, reduced))
+        Ok(BuiltVolume {
+            volume,
+            exact,
+            reduced,
+        })
     }
 
     /// The grey pipeline of the planes: the window in effect with the volume's Modality LUT.
@@ -211,7 +268,7 @@ impl Model {
         let mpr = self.mpr.as_ref()?;
         let mut pipe = self.pipeline()?;
         if self.view.window.is_none()
-            && let Some(voi) = self.planes_voi(&mpr.volume.stack)
+            && let Some(voi) = self.planes_voi(&mpr.exact().stack)
         {
             pipe.voi = voi;
         }
@@ -242,11 +299,12 @@ impl Model {
         ))
     }
 
-    /// The modality value at patient point `p` of the volume, as text with units.
+    /// The modality value at patient point `p` of the series (every voxel, also when the
+    /// planes' volume is reduced), as text with units.
     pub fn volume_value_at(&self, p: [f64; 3]) -> Option<String> {
-        let mpr = self.mpr.as_ref()?;
-        let v = hounsfield_core::volume::value_at(&mpr.volume, p)?;
-        let m = hounsfield_core::pipeline::modality_transform(&mpr.volume.modality, f64::from(v));
+        let volume = self.mpr.as_ref()?.exact();
+        let v = hounsfield_core::volume::value_at(volume, p)?;
+        let m = hounsfield_core::pipeline::modality_transform(&volume.modality, f64::from(v));
         let units = self
             .current_image()
             .and_then(|(_, d, _)| d.units.clone())

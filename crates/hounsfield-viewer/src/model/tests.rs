@@ -571,12 +571,16 @@ fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
         "{:?}",
         overlay.top_left
     );
-    // Without the budget: the full volume again, sharing the decoded frames.
-    assert!(m.set_volume_budget(None));
-    assert_eq!(shown(&m), ((4, 4, 3), full_values.repeat(3)));
-    // Every slice of the volume is a decoded image's own frame (the same memory).
-    let shares = |m: &Model| {
-        let Some(VolumeData::Frames(f)) = m.mpr.as_ref().map(|x| &x.volume.data) else {
+    // Every slice of a volume is a decoded image's own frame (the same memory).
+    let shares = |m: &Model, full: bool| {
+        let volume = m.mpr.as_ref().and_then(|x| {
+            if full {
+                x.full.as_ref()
+            } else {
+                Some(&x.volume)
+            }
+        });
+        let Some(VolumeData::Frames(f)) = volume.map(|v| &v.data) else {
             return false;
         };
         m.instances.iter().all(|i| {
@@ -586,7 +590,30 @@ fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
             })
         })
     };
-    assert!(shares(&m), "the full volume copies the frames");
+    // Beside the reduced volume, the series at its own resolution over the same frames:
+    // the planes lie on its grid, and the values under the pointer are its own.
+    assert!(
+        shares(&m, true),
+        "the series beside the reduced volume copies the frames"
+    );
+    let mpr = m.mpr.as_ref().unwrap_or_else(|| panic!("no planes"));
+    assert_eq!((mpr.plane(0).columns, mpr.plane(0).rows), (4, 4));
+    assert_eq!(mpr.slices(0).0.len(), 3);
+    // Column 3 is not kept by the reduction (nor is it between two kept ones, where
+    // these linear values would interpolate exactly): 300 - 1024.
+    let point = mpr.plane(0).position(3.0, 0.0);
+    let value = m.volume_value_at(point).unwrap_or_default();
+    assert!(value.starts_with("-724"), "{value}");
+    assert!(!m.mpr_refined.iter().any(|&r| r) && m.mpr_refine_pending());
+    // Without the budget: the full volume again, sharing the decoded frames.
+    assert!(m.set_volume_budget(None));
+    assert_eq!(shown(&m), ((4, 4, 3), full_values.repeat(3)));
+    assert!(shares(&m, false), "the full volume copies the frames");
+    assert!(m.mpr.as_ref().is_some_and(|x| x.full.is_none()));
+    assert!(
+        !m.mpr_refine_pending(),
+        "nothing to refine at full resolution"
+    );
     assert_eq!(m.mpr_reduction, None);
     assert_eq!(Status::of(&m, drawn).mpr_reduction, None);
     // A device whose volumes stop at 2 slices: every 2nd slice.

@@ -88,9 +88,13 @@ override OVERLAY: u32 = 0u;
 // (in the palette's slot).
 override PRESENTATION: u32 = 0u;
 
-// The tile's part of the image as two triangles, placed by the forward view transform.
-// Only coverage comes from them: vertex positions are snapped to the rasteriser's grid,
-// so the image coordinate is computed per fragment from its exact pixel centre.
+// The tile's part of the image as two triangles, placed by the forward view transform,
+// one image pixel larger on every side. They only bound the fragments: vertex positions
+// are snapped to the rasteriser's sub-pixel grid (as coarse as 1/16 pixel on some
+// software rasterisers), so an edge near a pixel centre would take that pixel in or leave
+// it out by the grid's rounding. Each fragment computes its image coordinate from its
+// exact pixel centre instead and is drawn only when that lies in the tile, as the CPU
+// reference decides (fs_main).
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
     var corners = array<vec2<u32>, 6>(
@@ -99,8 +103,8 @@ fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
     );
     let c = corners[i];
     let q = vec2<f32>(
-        select(params.tile_min.x, params.tile_max.x, c.x == 1u),
-        select(params.tile_min.y, params.tile_max.y, c.y == 1u),
+        select(params.tile_min.x - 1.0, params.tile_max.x + 1.0, c.x == 1u),
+        select(params.tile_min.y - 1.0, params.tile_max.y + 1.0, c.y == 1u),
     );
     let p = params.out_origin + q.x * params.out_axis_x + q.y * params.out_axis_y;
     let ndc = vec2<f32>(p.x / params.viewport_size.x * 2.0 - 1.0, 1.0 - p.y / params.viewport_size.y * 2.0);
@@ -261,6 +265,10 @@ fn output_encode(y: vec3<f32>) -> vec3<f32> {
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let p = position.xy - params.viewport_origin;
     let img = fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
+    // The pixels of this tile: those whose centre maps into it (see vs_main).
+    if (any(img < params.tile_min) || any(img >= params.tile_max)) {
+        discard;
+    }
     let v = sample_stored(img);
     if (OVERLAY == 1u) {
         if (v.r < 0.5) {

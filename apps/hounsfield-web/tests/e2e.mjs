@@ -362,6 +362,28 @@ try {
     sag,
   );
   check(d <= 2, `M: sagittal pane ${sag[2]} x ${sag[3]} through x = ${s.crosshair[0].toFixed(2)} mm; max diff ${d} vs native plane`);
+  // Pane heights at which the plane's top and bottom edges fall near pixel centres (716
+  // is one): the pane still equals the native plane there, edge rows included.
+  const sizes = [];
+  let worstEdge = 0;
+  for (const height of [742, 743, 744, 745, 746, 747]) {
+    await page.setViewportSize({ width: 1100, height });
+    await page.waitForTimeout(150);
+    [px, sag] = await settledPane(1);
+    s = await status();
+    const edge = maxDiff(
+      px,
+      nativeRender(path.join(shared, 'ct-philips-brain'), [sag[2], sag[3]], [
+        '--plane', 'sagittal', '--position', `${s.crosshair[0]}`, '--window', `${s.plane_window[0]},${s.plane_window[1]}`,
+      ]),
+      sag,
+    );
+    sizes.push(`${sag[3]}: ${edge}`);
+    worstEdge = Math.max(worstEdge, edge);
+  }
+  await page.setViewportSize({ width: 1100, height: 760 });
+  check(worstEdge <= 2, `M: sagittal pane at other heights (height: max diff vs native plane) ${sizes.join(', ')}`);
+  s = await waitFor('the planes again', (s) => s.layout === 'Planes' && s.crosshair && s.image_drawn, 20000);
   const planesMemory = await memoryOf();
   // A volume budget under the series' 14 MiB: the planes' volume keeps every 2nd column
   // and row, and the status says so; the still planes are then refined from every voxel

@@ -249,3 +249,97 @@ impl Renderer {
         Ok(self.queue.submit([encoder.finish()]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::DrawState;
+    use crate::test_support::headless;
+    use hounsfield_core::pipeline::{GreyPipeline, Voi, render_view_with};
+    use hounsfield_core::view::{Filter, View};
+    use hounsfield_core::{Frame, FrameColor, ModalityLut, Samples, VoiLutFunction};
+
+    /// An image's edges lie where the CPU reference puts them at any placement: a pixel
+    /// whose centre maps inside the image is drawn and one whose centre maps outside is
+    /// not, however close to the edge the centre lies. A rasteriser rounds a quad's
+    /// corners to its sub-pixel grid, so the quad is drawn larger than the image and each
+    /// fragment decides from its own centre; this checks that the two together draw what
+    /// the CPU reference draws. (Lavapipe's grid is fine enough that its quad alone gets
+    /// these edges right; SwiftShader's, in the browser, took in an edge row that lay 0.03
+    /// pixel from a pixel centre: the browser test's sweep of pane heights covers that.)
+    #[test]
+    fn image_edges_are_the_cpu_references_at_every_placement() {
+        let Some(mut gpu) = headless() else { return };
+        // A bright 7 x 5 frame of float values (as a resampled plane is) over black.
+        let frame = Frame {
+            width: 7,
+            height: 5,
+            color: FrameColor::Monochrome,
+            samples: Samples::F32((0..35).map(|v| 500.0 + v as f32).collect()),
+            bits_stored: 32,
+            signed: true,
+        };
+        let pipe = GreyPipeline {
+            modality: ModalityLut::Identity,
+            voi: Voi::Window {
+                center: 300.0,
+                width: 800.0,
+                function: VoiLutFunction::Linear,
+            },
+            inverse: false,
+            presentation_lut: None,
+        };
+        let mut image = gpu
+            .renderer()
+            .upload(std::slice::from_ref(&frame), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut compared = 0;
+        let mut differing = Vec::new();
+        for (w, h) in [(40, 31), (41, 30), (37, 52), (64, 47), (56, 40), (14, 10)] {
+            for zoom in [1.0, 0.5, 0.61, 1.37] {
+                // Edges on pixel boundaries and centres, and a thousandth of a pixel to
+                // either side of them.
+                for pan in [0.0, 0.5, 0.001, -0.001, 0.499, 0.501, 0.249, 0.751] {
+                    for filter in [Filter::Nearest, Filter::Linear] {
+                        let view = View {
+                            zoom,
+                            pan: [pan, -pan],
+                            filter,
+                            ..View::fit(w, h)
+                        };
+                        let state = DrawState {
+                            pipeline: Some(pipe.clone()),
+                            ..DrawState::new(view)
+                        };
+                        let got = gpu
+                            .render_rgba(&mut image, &state)
+                            .unwrap_or_else(|e| panic!("{e}"));
+                        let want = render_view_with(&frame, Some(&pipe), None, false, false, &view)
+                            .unwrap_or_else(|e| panic!("{e}"));
+                        for (i, (g, c)) in got.chunks_exact(4).zip(&want.pixels).enumerate() {
+                            compared += 1;
+                            if g[0].abs_diff(*c) > 1 {
+                                differing.push((
+                                    w,
+                                    h,
+                                    zoom,
+                                    pan,
+                                    i as u32 % w,
+                                    i as u32 / w,
+                                    g[0],
+                                    *c,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 100_000, "{compared} pixels compared");
+        assert!(
+            differing.is_empty(),
+            "{} of {compared} pixels differ from the CPU reference, first (w, h, zoom, pan, x, y, GPU, CPU): {:?}",
+            differing.len(),
+            &differing[..differing.len().min(6)]
+        );
+    }
+}

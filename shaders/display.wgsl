@@ -24,11 +24,11 @@ struct Params {
     origin: vec2<f32>,
     axis_x: vec2<f32>,
     axis_y: vec2<f32>,
-    // View, image -> output: where image position q lands, out_origin + q.x * out_axis_x
-    // + q.y * out_axis_y; places the tile's quad (coverage only).
-    out_origin: vec2<f32>,
-    out_axis_x: vec2<f32>,
-    out_axis_y: vec2<f32>,
+    // The output pixels the tile covers (viewport pixels, edges at integers): those whose
+    // centre maps into the tile, as the CPU reference decides (see vs_main).
+    cover_min: vec2<f32>,
+    cover_max: vec2<f32>,
+    _pad_cover: vec2<f32>,
     viewport_origin: vec2<f32>,
     image_size: vec2<f32>,
     viewport_size: vec2<f32>,
@@ -88,13 +88,12 @@ override OVERLAY: u32 = 0u;
 // (in the palette's slot).
 override PRESENTATION: u32 = 0u;
 
-// The tile's part of the image as two triangles, placed by the forward view transform,
-// one image pixel larger on every side. They only bound the fragments: vertex positions
-// are snapped to the rasteriser's sub-pixel grid (as coarse as 1/16 pixel on some
-// software rasterisers), so an edge near a pixel centre would take that pixel in or leave
-// it out by the grid's rounding. Each fragment computes its image coordinate from its
-// exact pixel centre instead and is drawn only when that lies in the tile, as the CPU
-// reference decides (fs_main).
+// The tile's pixels as two triangles: the output pixels whose centres map into the tile,
+// found on the CPU with the reference's own arithmetic (views turn by quarter turns, so
+// they make a rectangle). Its corners lie on pixel edges, which every rasteriser's
+// sub-pixel grid holds exactly: the rounding of a corner near a pixel centre (1/16 pixel
+// on some software rasterisers) can take no pixel in or leave none out. The image
+// coordinate is computed per fragment from its exact pixel centre.
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
     var corners = array<vec2<u32>, 6>(
@@ -102,11 +101,10 @@ fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
         vec2<u32>(0u, 1u), vec2<u32>(1u, 0u), vec2<u32>(1u, 1u),
     );
     let c = corners[i];
-    let q = vec2<f32>(
-        select(params.tile_min.x - 1.0, params.tile_max.x + 1.0, c.x == 1u),
-        select(params.tile_min.y - 1.0, params.tile_max.y + 1.0, c.y == 1u),
+    let p = vec2<f32>(
+        select(params.cover_min.x, params.cover_max.x, c.x == 1u),
+        select(params.cover_min.y, params.cover_max.y, c.y == 1u),
     );
-    let p = params.out_origin + q.x * params.out_axis_x + q.y * params.out_axis_y;
     let ndc = vec2<f32>(p.x / params.viewport_size.x * 2.0 - 1.0, 1.0 - p.y / params.viewport_size.y * 2.0);
     return vec4<f32>(ndc, 0.0, 1.0);
 }
@@ -135,8 +133,8 @@ fn load_texel(c: vec2<i32>) -> vec4<f32> {
     return vec4<f32>(textureLoad(image_texture, t, i32(params.layer), 0));
 }
 
-// The pixel containing `img`, kept inside the tile (rasterisation keeps fragments inside
-// its quad; this guards the edges).
+// The pixel containing `img`, kept inside the tile (the quad holds the pixels whose
+// centres map into the tile; this guards a GPU whose arithmetic rounds otherwise).
 fn nearest_texel(img: vec2<f32>) -> vec2<i32> {
     return clamp(vec2<i32>(floor(img)), vec2<i32>(params.tile_min), vec2<i32>(params.tile_max) - vec2<i32>(1));
 }
@@ -265,10 +263,6 @@ fn output_encode(y: vec3<f32>) -> vec3<f32> {
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let p = position.xy - params.viewport_origin;
     let img = fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
-    // The pixels of this tile: those whose centre maps into it (see vs_main).
-    if (any(img < params.tile_min) || any(img >= params.tile_max)) {
-        discard;
-    }
     let v = sample_stored(img);
     if (OVERLAY == 1u) {
         if (v.r < 0.5) {

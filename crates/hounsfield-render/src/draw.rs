@@ -7,7 +7,7 @@ use crate::upload::GpuImage;
 use crate::{DrawState, RenderError, Renderer, clear_pass};
 use bytemuck::Zeroable;
 use hounsfield_core::pipeline::Voi;
-use hounsfield_core::view::Filter;
+use hounsfield_core::view::{Filter, Mapping};
 use hounsfield_core::{ModalityLut, VoiLutFunction};
 
 impl Renderer {
@@ -30,7 +30,6 @@ impl Renderer {
         let mut view = state.view;
         view.width = viewport[2];
         view.height = viewport[3];
-        let place = view.placement(image.width, image.height);
         let map = view.mapping(image.width, image.height);
         let mut p = Params::zeroed();
         p.background = state.background;
@@ -38,9 +37,6 @@ impl Renderer {
         p.axis_x = map.axis_x;
         p.axis_y = map.axis_y;
         p.viewport_origin = [viewport[0] as f32, viewport[1] as f32];
-        p.out_origin = place.origin;
-        p.out_axis_x = place.axis_x;
-        p.out_axis_y = place.axis_y;
         p.image_size = [image.width as f32, image.height as f32];
         p.viewport_size = [viewport[2] as f32, viewport[3] as f32];
         p.filter_mode = u32::from(view.filter == Filter::Linear && image.kind != TexKind::Palette);
@@ -139,6 +135,8 @@ impl Renderer {
             let mut t = p;
             t.tile_min = [tile.owned_min[0] as f32, tile.owned_min[1] as f32];
             t.tile_max = [tile.owned_max[0] as f32, tile.owned_max[1] as f32];
+            [t.cover_min, t.cover_max] =
+                covered(&map, [viewport[2], viewport[3]], t.tile_min, t.tile_max);
             t.texture_origin = [tile.texture_origin[0] as f32, tile.texture_origin[1] as f32];
             self.queue
                 .write_buffer(&tile.uniforms, 0, bytemuck::bytes_of(&t));
@@ -250,6 +248,52 @@ impl Renderer {
     }
 }
 
+/// The output pixels of a `size` viewport whose centres `map` takes into `[lo, hi)` of the
+/// image (the CPU reference's test, in its own arithmetic), as the rectangle `[min, max]`
+/// of their edges: views turn by quarter turns, so each image axis follows one output
+/// axis and the pixels make a rectangle. Empty (min = max) when none do.
+fn covered(map: &Mapping, size: [u32; 2], lo: [f32; 2], hi: [f32; 2]) -> [[f32; 2]; 2] {
+    let mut rect = [[0.0f32; 2]; 2];
+    for out in 0..2 {
+        // The image axis this output axis moves along (its coefficient is exactly 0 for
+        // the other one).
+        let step = if out == 0 { map.axis_x } else { map.axis_y };
+        let k = usize::from(step[1].abs() > step[0].abs());
+        let at = |i: u32| {
+            let c = i as f32 + 0.5;
+            let [x, y] = if out == 0 {
+                map.image_at(c, 0.5)
+            } else {
+                map.image_at(0.5, c)
+            };
+            [x, y][k]
+        };
+        let n = size[out];
+        // The first pixel at which `past` holds (it holds from there on), by bisection.
+        let first = |past: &dyn Fn(f32) -> bool| {
+            let (mut a, mut b) = (0u32, n);
+            while a < b {
+                let m = a + (b - a) / 2;
+                if past(at(m)) {
+                    b = m;
+                } else {
+                    a = m + 1;
+                }
+            }
+            a
+        };
+        let (start, end) = if step[k] >= 0.0 {
+            (first(&|v| v >= lo[k]), first(&|v| v >= hi[k]))
+        } else {
+            (first(&|v| v < hi[k]), first(&|v| v < lo[k]))
+        };
+        let end = end.max(start);
+        rect[0][out] = start as f32;
+        rect[1][out] = end as f32;
+    }
+    rect
+}
+
 #[cfg(test)]
 mod tests {
     use crate::DrawState;
@@ -258,14 +302,14 @@ mod tests {
     use hounsfield_core::view::{Filter, View};
     use hounsfield_core::{Frame, FrameColor, ModalityLut, Samples, VoiLutFunction};
 
-    /// An image's edges lie where the CPU reference puts them at any placement: a pixel
-    /// whose centre maps inside the image is drawn and one whose centre maps outside is
-    /// not, however close to the edge the centre lies. A rasteriser rounds a quad's
-    /// corners to its sub-pixel grid, so the quad is drawn larger than the image and each
-    /// fragment decides from its own centre; this checks that the two together draw what
-    /// the CPU reference draws. (Lavapipe's grid is fine enough that its quad alone gets
-    /// these edges right; SwiftShader's, in the browser, took in an edge row that lay 0.03
-    /// pixel from a pixel centre: the browser test's sweep of pane heights covers that.)
+    /// An image's edges lie where the CPU reference puts them at any placement, turn and
+    /// flip: a pixel whose centre maps inside the image is drawn and one whose centre maps
+    /// outside is not, however close to the edge the centre lies. The quad's corners are
+    /// the edges of the pixels the CPU's arithmetic takes in (`covered`); this checks them
+    /// against the CPU reference. (A quad placed by the forward transform was right here,
+    /// on lavapipe's fine sub-pixel grid; SwiftShader's, in the browser, took in an edge
+    /// row that lay 0.03 pixel from a pixel centre: the browser test's sweep of pane
+    /// heights covers that.)
     #[test]
     fn image_edges_are_the_cpu_references_at_every_placement() {
         let Some(mut gpu) = headless() else { return };
@@ -299,11 +343,20 @@ mod tests {
                 // Edges on pixel boundaries and centres, and a thousandth of a pixel to
                 // either side of them.
                 for pan in [0.0, 0.5, 0.001, -0.001, 0.499, 0.501, 0.249, 0.751] {
-                    for filter in [Filter::Nearest, Filter::Linear] {
+                    for (filter, rotation) in [
+                        (Filter::Nearest, 0),
+                        (Filter::Linear, 0),
+                        (Filter::Nearest, 1),
+                        (Filter::Linear, 2),
+                        (Filter::Nearest, 3),
+                    ] {
                         let view = View {
                             zoom,
                             pan: [pan, -pan],
                             filter,
+                            rotation,
+                            flip_horizontal: rotation % 2 == 1,
+                            flip_vertical: rotation >= 2,
                             ..View::fit(w, h)
                         };
                         let state = DrawState {
@@ -337,7 +390,7 @@ mod tests {
         assert!(compared > 100_000, "{compared} pixels compared");
         assert!(
             differing.is_empty(),
-            "{} of {compared} pixels differ from the CPU reference, first (w, h, zoom, pan, x, y, GPU, CPU): {:?}",
+            "{} of {compared} pixels differ from the CPU reference, first (w, h, zoom, pan, turns, x, y, GPU, CPU): {:?}",
             differing.len(),
             &differing[..differing.len().min(6)]
         );

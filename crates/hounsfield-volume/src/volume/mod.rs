@@ -480,30 +480,90 @@ fn trilinear(volume: &Volume, g: &Sampling, x: f32, y: f32, off: f32) -> Option<
 /// values (f32, [`NO_DATA`] outside the volume), to display with the volume's
 /// Modality LUT.
 pub fn resample(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Frame {
-    let g = volume.sampling(plane, slab);
-    let mode = slab.map(|s| s.mode);
-    let (w, h) = (plane.columns as usize, plane.rows as usize);
-    let mut out = vec![NO_DATA; w * h];
-    if g.slices.is_empty() {
-        return plane_frame(plane, out);
-    }
-    let row = |(y, line): (usize, &mut [f32])| {
-        let fy = y as f32 + 0.5;
-        for (x, v) in line.iter_mut().enumerate() {
-            let fx = x as f32 + 0.5;
-            *v = combine(&g, mode, |off| trilinear(volume, &g, fx, fy, off));
+    let mut r = PlaneResampling::new(volume, plane, slab);
+    loop {
+        if let Some(frame) = r.advance(volume, usize::MAX) {
+            return frame;
         }
-    };
-    // Rows in parallel with the `parallel` feature (natively): each pixel is computed alone, so the
-    // result is the same in any order (a thick slab is tens of samples per pixel).
-    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(w.max(1)).enumerate().for_each(row);
     }
-    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
-    out.chunks_mut(w.max(1)).enumerate().for_each(row);
-    plane_frame(plane, out)
+}
+
+/// [`resample`] a band of rows at a time, for a caller that spreads the work over frames
+/// (a viewer refining a still plane without stopping for it). Each pixel is computed
+/// alone, so the frame is the same however the rows are cut.
+///
+/// ```
+/// use hounsfield_volume::volume::{PlaneResampling, Volume, resample};
+/// # fn check(volume: &Volume, plane: &hounsfield_volume::volume::Plane) {
+/// let mut r = PlaneResampling::new(volume, plane, None);
+/// let frame = loop {
+///     // About 10,000 pixels a call, whole rows (at least one).
+///     if let Some(frame) = r.advance(volume, 10_000) {
+///         break frame;
+///     }
+/// };
+/// assert_eq!(frame, resample(volume, plane, None));
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PlaneResampling {
+    plane: Plane,
+    g: Sampling,
+    mode: Option<SlabMode>,
+    out: Vec<f32>,
+    /// Rows resampled.
+    done: usize,
+}
+
+impl PlaneResampling {
+    /// A resampling of `plane` (with `slab`) through `volume`, no row done yet.
+    pub fn new(volume: &Volume, plane: &Plane, slab: Option<Slab>) -> Self {
+        let (w, h) = (plane.columns as usize, plane.rows as usize);
+        PlaneResampling {
+            plane: *plane,
+            g: volume.sampling(plane, slab),
+            mode: slab.map(|s| s.mode),
+            out: vec![NO_DATA; w * h],
+            done: 0,
+        }
+    }
+
+    /// Rows resampled, and rows in all.
+    pub fn progress(&self) -> (u32, u32) {
+        (self.done as u32, self.plane.rows)
+    }
+
+    /// Resamples the next rows of about `pixels` pixels (at least one row) through
+    /// `volume`, the volume [`new`](Self::new) was given; the frame once every row is done.
+    pub fn advance(&mut self, volume: &Volume, pixels: usize) -> Option<Frame> {
+        let w = (self.plane.columns as usize).max(1);
+        let h = self.plane.rows as usize;
+        let rows = (pixels / w).clamp(1, h.saturating_sub(self.done).max(1));
+        let end = (self.done + rows).min(h);
+        if !self.g.slices.is_empty() && self.done < end {
+            let (g, mode, first) = (&self.g, self.mode, self.done);
+            let row = |(y, line): (usize, &mut [f32])| {
+                let fy = (first + y) as f32 + 0.5;
+                for (x, v) in line.iter_mut().enumerate() {
+                    let fx = x as f32 + 0.5;
+                    *v = combine(g, mode, |off| trilinear(volume, g, fx, fy, off));
+                }
+            };
+            let band = &mut self.out[first * w..end * w];
+            // Rows in parallel with the `parallel` feature (natively): each pixel is
+            // computed alone, so the result is the same in any order (a thick slab is tens
+            // of samples per pixel).
+            #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+            {
+                use rayon::prelude::*;
+                band.par_chunks_mut(w).enumerate().for_each(row);
+            }
+            #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
+            band.chunks_mut(w).enumerate().for_each(row);
+        }
+        self.done = end;
+        (self.done >= h).then(|| plane_frame(&self.plane, std::mem::take(&mut self.out)))
+    }
 }
 
 /// The voxel value (stored units, trilinear) at patient point `p` (mm), as the planes
@@ -759,6 +819,62 @@ mod tests {
                 }),
             );
             assert_eq!(f.samples.get_f64(4), want, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn a_plane_through_a_very_long_stack_covers_all_of_it() {
+        // Two 3 x 3 slices of 1 mm pixels 20 m apart: a sagittal plane of 1 mm pixels
+        // would need 20,001 rows; it takes larger ones and still reaches both slices.
+        let v = volume(&[input(0, 0.0, 0.0), input(1, 20_000.0, 0.0)]);
+        let plane = v
+            .stack
+            .plane([0.0, 1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 1.0, 10_000.0]);
+        assert!(plane.rows <= MAX_PLANE_SIDE && plane.columns <= MAX_PLANE_SIDE);
+        assert!(plane.spacing > 1.0, "{plane:?}");
+        let f = resample(&v, &plane, None);
+        let (first, last) = (f.samples.get_f64(0), f.samples.get_f64(f.samples.len() - 1));
+        // Voxel = 100 * slice + 10 * row + column: the top row shows slice 1, the bottom
+        // row slice 0.
+        assert!((100.0..200.0).contains(&first), "top row: {first}");
+        assert!((0.0..100.0).contains(&last), "bottom row: {last}");
+    }
+
+    #[test]
+    fn a_plane_resampled_a_band_of_rows_at_a_time_is_the_whole_resampling() {
+        let v = volume(&[input(0, 0.0, 0.0), input(1, 2.0, 0.0), input(2, 4.0, 0.0)]);
+        // A sagittal plane: its rows cross the slices (interpolated between them).
+        let plane = v
+            .stack
+            .plane([0.0, 1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 1.0, 2.0]);
+        assert!(plane.rows > 2, "{plane:?}");
+        for slab in [
+            None,
+            Some(Slab {
+                thickness: 2.0,
+                mode: SlabMode::Mip,
+            }),
+        ] {
+            let whole = resample(&v, &plane, slab);
+            for pixels in [1, 2 * plane.columns as usize, 5] {
+                let mut r = PlaneResampling::new(&v, &plane, slab);
+                let mut calls = 0;
+                let banded = loop {
+                    calls += 1;
+                    assert!(r.progress().0 < plane.rows);
+                    if let Some(f) = r.advance(&v, pixels) {
+                        break f;
+                    }
+                };
+                assert_eq!(r.progress(), (plane.rows, plane.rows));
+                let rows_a_call = (pixels / plane.columns as usize).max(1) as u32;
+                assert_eq!(
+                    calls,
+                    plane.rows.div_ceil(rows_a_call),
+                    "{pixels} pixels a call"
+                );
+                assert_eq!(banded, whole, "{pixels} pixels a call, {slab:?}");
+            }
         }
     }
 

@@ -136,6 +136,10 @@ pub struct Stack {
     pub report: StackReport,
 }
 
+/// The most pixels a side of a plane ([`Stack::plane`]): every GPU's 2D textures hold
+/// that many (WebGPU's default limit).
+pub const MAX_PLANE_SIDE: u32 = 8192;
+
 /// Positions closer than this along the normal are the same (mm).
 const DUPLICATE_MM: f64 = 0.01;
 
@@ -362,7 +366,8 @@ impl Stack {
 
     /// A plane through `center` spanned by the unit vectors `u` (screen right) and `v`
     /// (screen down), covering the whole volume, with square pixels of the smallest
-    /// voxel edge.
+    /// voxel edge; larger pixels where that would make more than 8,192 a side (the 2D
+    /// textures of every GPU hold that many), so that the plane still covers it all.
     pub fn plane(&self, u: [f64; 3], v: [f64; 3], center: [f64; 3]) -> Plane {
         let u = normalize(u).unwrap_or([1.0, 0.0, 0.0]);
         let v = normalize(v).unwrap_or([0.0, 1.0, 0.0]);
@@ -378,9 +383,12 @@ impl Stack {
         };
         let (u0, u1) = range(u);
         let (v0, v1) = range(v);
-        let spacing = self.min_spacing().max(1e-3);
-        let columns = (((u1 - u0) / spacing).ceil() as u32).clamp(1, 8192);
-        let rows = (((v1 - v0) / spacing).ceil() as u32).clamp(1, 8192);
+        let spacing = self
+            .min_spacing()
+            .max(1e-3)
+            .max((u1 - u0).max(v1 - v0) / f64::from(MAX_PLANE_SIDE));
+        let columns = (((u1 - u0) / spacing).ceil() as u32).clamp(1, MAX_PLANE_SIDE);
+        let rows = (((v1 - v0) / spacing).ceil() as u32).clamp(1, MAX_PLANE_SIDE);
         let d = dot(center, n);
         let origin = [
             u0 * u[0] + v0 * v[0] + d * n[0],

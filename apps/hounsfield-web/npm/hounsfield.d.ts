@@ -160,6 +160,8 @@ export interface Status {
   mpr_refined: [boolean, boolean, boolean];
   /** Whether a plane on screen waits to be refined (the viewer draws again by itself once the planes stay still). */
   mpr_refine_pending: boolean;
+  /** Per plane view, while its refinement goes a band of rows per frame: rows done, and in all. */
+  mpr_refining: [[number, number] | null, [number, number] | null, [number, number] | null];
   /** The newest messages (at most 100), oldest first. */
   messages: string[];
   help: boolean;

@@ -634,8 +634,10 @@ export class Viewer extends EventTarget {
     this.emit('update', status);
     // The planes' volume goes to the GPU a part per frame.
     if (status.mpr_upload) this.dirty = true;
-    // Planes of a reduced volume are drawn again, refined, once they stay still.
-    if (status.mpr_refine_pending && this.refineTimer === null) {
+    // Planes of a reduced volume are drawn again, refined, once they stay still: a band
+    // of rows a frame, frame after frame, once begun.
+    if (status.mpr_refining.some((r) => r)) this.dirty = true;
+    else if (status.mpr_refine_pending && this.refineTimer === null) {
       this.refineTimer = setTimeout(() => {
         this.refineTimer = null;
         this.dirty = true;

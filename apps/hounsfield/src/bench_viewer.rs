@@ -317,10 +317,11 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
     // Planes of a reduced volume are refined from every voxel once they stay still.
     let refined = if s["mpr_reduction"].is_string() {
         let t = Instant::now();
+        let before = viewer.frames().len();
         let (d, _) = viewer.until("the planes refined", t, |s| {
             s["mpr_refined"] == serde_json::json!([true, true, true])
         })?;
-        Some(d)
+        Some((d, viewer.frames()[before..].to_vec()))
     } else {
         None
     };
@@ -384,11 +385,15 @@ pub fn run(bench: &ViewerBench) -> Result<ExitCode, String> {
             .as_str()
             .map_or("full resolution".to_string(), |r| format!("reduced: {r}"))
     );
-    if let Some(d) = refined {
+    if let Some((d, frames)) = refined {
         println!(
             "| planes refined from every voxel, after they were drawn | {} (of it {} ms still) |",
             ms(d),
             hounsfield_viewer::model::REFINE_AFTER_MS
+        );
+        println!(
+            "| frames meanwhile, a band of rows each: redraw median / 95th | {} |",
+            times(&frames)
         );
     }
     println!(

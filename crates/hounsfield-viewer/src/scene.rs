@@ -23,7 +23,7 @@
 use crate::layer_cache::{self, GpuLayer, Keys, SegmentFrames};
 use crate::model::Model;
 use crate::mpr::Pane;
-use hounsfield_core::volume::{Plane, Slab, Volume};
+use hounsfield_core::volume::{Plane, PlaneResampling, Slab, Volume};
 use hounsfield_core::{Frame, FrameColor, Samples};
 use hounsfield_render::volume::{GpuVolume, VolumeUpload};
 use hounsfield_render::{DrawState, GpuImage, Renderer};
@@ -66,6 +66,11 @@ pub const IMAGE_CACHE_BYTES: usize = 64 << 20;
 /// than in one long stop.
 pub const VOLUME_UPLOAD_BYTES_PER_FRAME: usize = 32 << 20;
 
+/// The most pixels of a still plane refined from every voxel per frame (whole rows): a
+/// large plane is refined over several frames (a few milliseconds each on two cores)
+/// rather than in one long stop.
+pub const REFINE_PIXELS_PER_FRAME: usize = 1 << 15;
+
 /// The planes' volume on the GPU: going there a part per frame, or there.
 enum VolumeOnGpu {
     Uploading(VolumeUpload),
@@ -103,6 +108,11 @@ pub struct Scene {
     /// Per plane view: whether its image holds every voxel of the series (a plane of a
     /// reduced volume is refined on the CPU from the full one once it stays still).
     refined: [bool; 3],
+    /// Per plane view: its refinement in progress, a band of rows per frame.
+    refining: [Option<PlaneResampling>; 3],
+    /// [`REFINE_PIXELS_PER_FRAME`] unless set
+    /// ([`set_refine_pixels`](Self::set_refine_pixels)).
+    refine_pixels: Option<usize>,
     /// Per plane view: what is drawn over its plane.
     plane_segments: [GpuLayer<Plane>; 3],
     /// The segmentations' frames, from which the planes take their segments.
@@ -200,6 +210,12 @@ impl Scene {
     /// frames meanwhile.
     pub fn set_volume_upload_bytes(&mut self, bytes: usize) {
         self.upload_bytes = Some(bytes);
+    }
+
+    /// Sets how many pixels of a still plane are refined from every voxel per frame
+    /// (default [`REFINE_PIXELS_PER_FRAME`]; whole rows, at least one).
+    pub fn set_refine_pixels(&mut self, pixels: usize) {
+        self.refine_pixels = Some(pixels);
     }
 
     /// Marks image `id` (of `bytes` on the GPU) as the last shown, and lets the least
@@ -615,6 +631,7 @@ impl Scene {
                 Ok(image) => {
                     self.planes[k] = Some((key, image));
                     self.refined[k] = full.is_none();
+                    self.refining[k] = None;
                 }
                 Err(e) => {
                     model.message(format!("cannot compute the plane: {e}"));
@@ -625,20 +642,29 @@ impl Scene {
             && let Some(full) = &full
         {
             // The plane stayed as it was in the last frame: refined from every voxel of
-            // the series (the CPU reference's resampling, which the GPU's equals).
-            self.refined[k] = true;
-            let frame = hounsfield_core::volume::resample(full, &key.plane, key.slab);
-            match renderer.upload(std::slice::from_ref(&frame), None) {
-                Ok(image) => {
-                    if let Some((_, shown)) = self.planes[k].as_mut() {
-                        *shown = image;
+            // the series (the CPU reference's resampling, which the GPU's equals), a band
+            // of rows a frame; shown once whole.
+            let pixels = self.refine_pixels.unwrap_or(REFINE_PIXELS_PER_FRAME);
+            let r = self.refining[k]
+                .get_or_insert_with(|| PlaneResampling::new(full, &key.plane, key.slab));
+            if let Some(frame) = r.advance(full, pixels) {
+                self.refining[k] = None;
+                self.refined[k] = true;
+                match renderer.upload(std::slice::from_ref(&frame), None) {
+                    Ok(image) => {
+                        if let Some((_, shown)) = self.planes[k].as_mut() {
+                            *shown = image;
+                        }
                     }
+                    Err(e) => model.message(format!("cannot refine the plane: {e}")),
                 }
-                Err(e) => model.message(format!("cannot refine the plane: {e}")),
             }
         }
         if let Some(refined) = model.mpr_refined.get_mut(k) {
             *refined = self.refined[k];
+        }
+        if let Some(refining) = model.mpr_refining.get_mut(k) {
+            *refining = self.refining[k].as_ref().map(PlaneResampling::progress);
         }
         let state = DrawState {
             frame: 0,
@@ -864,9 +890,27 @@ mod tests {
             d <= 1,
             "the moving plane vs the CPU reference of the reduced volume: {d}"
         );
-        // Still: the next frame refines it, and the other planes too.
-        let state = prepare(&gpu, &mut scene, &mut m, k);
-        assert!(m.mpr_refined[k]);
+        // Still: refined from every voxel in the frames that follow, a row a frame (of 4
+        // pixels), and shown once whole.
+        scene.set_refine_pixels(4);
+        let rows = mpr.plane(k).rows;
+        let mut frames = 0;
+        let state = loop {
+            let state = prepare(&gpu, &mut scene, &mut m, k);
+            frames += 1;
+            if m.mpr_refined[k] {
+                break state;
+            }
+            assert_eq!(m.mpr_refining[k], Some((frames, rows)));
+            assert_eq!(
+                render(&mut gpu, &mut scene, &m, &state),
+                moving,
+                "a plane partly refined is shown"
+            );
+        };
+        assert_eq!((frames, m.mpr_refining[k]), (rows, None));
+        // The other planes, each in one frame.
+        scene.set_refine_pixels(usize::MAX);
         for other in [0, 2] {
             prepare(&gpu, &mut scene, &mut m, other);
             assert!(!m.mpr_refined[other]);

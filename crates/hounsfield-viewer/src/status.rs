@@ -241,6 +241,9 @@ pub struct Status {
     /// Whether a plane on screen waits to be refined: a viewer draws again once the
     /// planes have stayed still a moment ([`Model::mpr_refine_pending`]).
     pub mpr_refine_pending: bool,
+    /// Per plane view, while its refinement goes a band of rows per frame: rows done, and
+    /// in all (a viewer draws the next frame at once meanwhile).
+    pub mpr_refining: [Option<(u32, u32)>; 3],
     /// The newest messages for the user, oldest first (at most [`STATUS_MESSAGES`]).
     pub messages: Vec<String>,
     /// The help shown.
@@ -323,6 +326,7 @@ impl Status {
             mpr_upload: m.mpr.as_ref().and(m.mpr_upload),
             mpr_refined: m.mpr_refined,
             mpr_refine_pending: m.mpr_refine_pending(),
+            mpr_refining: m.mpr_refining,
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,
             tags_panel: m.show_tags,

@@ -791,8 +791,11 @@ impl App {
         if self.model.mpr_upload.is_some() {
             self.request_redraw();
         }
-        // Planes of a reduced volume are drawn again, refined, once they stay still.
-        if self.model.mpr_refine_pending() {
+        // Planes of a reduced volume are drawn again, refined, once they stay still: a
+        // band of rows a frame, frame after frame, once begun.
+        if self.model.mpr_refining.iter().any(Option::is_some) {
+            self.request_redraw();
+        } else if self.model.mpr_refine_pending() {
             let at =
                 Instant::now() + Duration::from_millis(hounsfield_viewer::model::REFINE_AFTER_MS);
             self.repaint_at = Some(self.repaint_at.map_or(at, |t| t.min(at)));

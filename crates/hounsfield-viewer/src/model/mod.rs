@@ -219,6 +219,9 @@ pub struct Model {
     /// by the scene that draws it. A plane of a reduced volume is drawn from the reduced
     /// volume while it moves, then refined from [`MprState::full`] once it stays still.
     pub mpr_refined: [bool; 3],
+    /// Per plane view, while its refinement goes a band of rows per frame: rows done, and
+    /// in all (set by the scene; a viewer draws the next frame at once meanwhile).
+    pub mpr_refining: [Option<(u32, u32)>; 3],
     /// The largest volume the planes take ([`set_volume_budget`](Self::set_volume_budget),
     /// [`set_device_volume_limits`](Self::set_device_volume_limits)).
     volume_limits: hounsfield_core::volume::VolumeLimits,

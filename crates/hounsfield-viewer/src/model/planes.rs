@@ -91,6 +91,7 @@ impl Model {
                 }
                 self.mpr_reduction = reduced;
                 self.mpr_refined = [false; 3];
+                self.mpr_refining = [None; 3];
                 self.mpr = Some(MprState::with_full(
                     Arc::new(volume),
                     exact.map(Arc::new),

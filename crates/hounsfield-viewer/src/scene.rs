@@ -894,7 +894,16 @@ mod tests {
         // pixels), and shown once whole.
         scene.set_refine_pixels(4);
         let rows = mpr.plane(k).rows;
-        let mut frames = 0;
+        // A refinement begun waits while the layout shows no planes (nothing asks for
+        // frames meanwhile), and goes on when they are back.
+        prepare(&gpu, &mut scene, &mut m, k);
+        assert_eq!(m.mpr_refining_shown()[k], Some((1, rows)));
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Stack)));
+        assert_eq!(m.mpr_refining_shown(), [None; 3]);
+        assert!(!m.mpr_refine_pending());
+        m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
+        assert_eq!(m.mpr_refining_shown()[k], Some((1, rows)));
+        let mut frames = 1;
         let state = loop {
             let state = prepare(&gpu, &mut scene, &mut m, k);
             frames += 1;

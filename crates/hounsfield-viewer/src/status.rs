@@ -326,7 +326,7 @@ impl Status {
             mpr_upload: m.mpr.as_ref().and(m.mpr_upload),
             mpr_refined: m.mpr_refined,
             mpr_refine_pending: m.mpr_refine_pending(),
-            mpr_refining: m.mpr_refining,
+            mpr_refining: m.mpr_refining_shown(),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,
             tags_panel: m.show_tags,

@@ -793,7 +793,7 @@ impl App {
         }
         // Planes of a reduced volume are drawn again, refined, once they stay still: a
         // band of rows a frame, frame after frame, once begun.
-        if self.model.mpr_refining.iter().any(Option::is_some) {
+        if self.model.mpr_refining_shown().iter().any(Option::is_some) {
             self.request_redraw();
         } else if self.model.mpr_refine_pending() {
             let at =

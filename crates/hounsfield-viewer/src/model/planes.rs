@@ -143,11 +143,22 @@ impl Model {
     /// refines them.
     pub fn mpr_refine_pending(&self) -> bool {
         self.mpr.as_ref().is_some_and(|m| m.full.is_some())
-            && self
-                .layout
-                .panes([0.0, 0.0, 1.0, 1.0])
-                .iter()
-                .any(|(p, _)| matches!(p, Pane::Plane(k) if !self.mpr_refined[*k]))
+            && (0..3).any(|k| self.plane_shown(k) && !self.mpr_refined[k])
+    }
+
+    /// Per plane view of the layout on screen, its refinement in progress (rows done, and
+    /// in all): a viewer draws the next frame at once while one goes. A plane the layout
+    /// no longer shows is not drawn, so its refinement waits.
+    pub fn mpr_refining_shown(&self) -> [Option<(u32, u32)>; 3] {
+        std::array::from_fn(|k| self.mpr_refining[k].filter(|_| self.plane_shown(k)))
+    }
+
+    /// Whether the layout on screen has plane view `k`.
+    fn plane_shown(&self, k: usize) -> bool {
+        self.layout
+            .panes([0.0, 0.0, 1.0, 1.0])
+            .iter()
+            .any(|(p, _)| *p == Pane::Plane(k))
     }
 
     /// The largest volume the planes take: the device's limits (3D textures) with the

@@ -158,8 +158,8 @@ export interface Status {
   mpr_upload: [number, number] | null;
   /** Per plane view: whether the plane drawn last shows every voxel (planes of a reduced volume are refined once they stay still). */
   mpr_refined: [boolean, boolean, boolean];
-  /** Whether a plane on screen waits to be refined (the viewer draws again by itself once the planes stay still). */
-  mpr_refine_pending: boolean;
+  /** When the planes want a frame that no input asks for, in ms (0: the next frame): their volume going to the GPU, a still plane waiting to be refined or being refined. */
+  planes_redraw_after_ms: number | null;
   /** Per plane view, while its refinement goes a band of rows per frame: rows done, and in all. */
   mpr_refining: [[number, number] | null, [number, number] | null, [number, number] | null];
   /** The newest messages (at most 100), oldest first. */

@@ -618,12 +618,6 @@ impl WebViewer {
         self.model.cine_interval_ms()
     }
 
-    /// How long planes of a reduced volume stay still before the page draws them again,
-    /// refined from every voxel (ms; `status().mpr_refine_pending` says when).
-    pub fn refine_after_ms(&self) -> f64 {
-        hounsfield_viewer::model::REFINE_AFTER_MS as f64
-    }
-
     /// The time between cine steps (ms) when cine is on, else -1.
     pub fn cine_interval(&self) -> f64 {
         if self.model.cine {

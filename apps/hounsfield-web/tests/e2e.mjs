@@ -395,7 +395,7 @@ try {
   const reducedSaid = '256 x 256 x 28 of 512 x 512 x 28 voxels (memory budget 4 MiB)';
   s = await waitFor(
     'the reduced planes, refined',
-    (s) => s.mpr_reduction === reducedSaid && s.crosshair && s.image_drawn && s.mpr_refined.every((r) => r) && !s.mpr_refine_pending,
+    (s) => s.mpr_reduction === reducedSaid && s.crosshair && s.image_drawn && s.mpr_refined.every((r) => r) && s.planes_redraw_after_ms === null,
     20000,
   );
   [px, sag] = await settledPane(1);

@@ -235,7 +235,7 @@ export class Viewer extends EventTarget {
     this.last = {};
     this.destroyed = false;
     this.cineTimer = null;
-    this.refineTimer = null;
+    this.planesTimer = null;
     this.wire();
     this.resize();
     const tick = () => {
@@ -632,16 +632,15 @@ export class Viewer extends EventTarget {
     const status = this.status();
     this.changes(status);
     this.emit('update', status);
-    // The planes' volume goes to the GPU a part per frame.
-    if (status.mpr_upload) this.dirty = true;
-    // Planes of a reduced volume are drawn again, refined, once they stay still: a band
-    // of rows a frame, frame after frame, once begun.
-    if (status.mpr_refining.some((r) => r)) this.dirty = true;
-    else if (status.mpr_refine_pending && this.refineTimer === null) {
-      this.refineTimer = setTimeout(() => {
-        this.refineTimer = null;
+    // The planes draw again by themselves: their volume goes to the GPU a part per frame,
+    // a still plane of a reduced volume is refined (the viewer's model says when).
+    const after = status.planes_redraw_after_ms;
+    if (after === 0) this.dirty = true;
+    else if (after !== null && this.planesTimer === null) {
+      this.planesTimer = setTimeout(() => {
+        this.planesTimer = null;
         this.dirty = true;
-      }, this.wasm.refine_after_ms());
+      }, after);
     }
     if (status.cine && this.cineTimer === null) {
       const step = () => {

@@ -898,9 +898,10 @@ mod tests {
         // frames meanwhile), and goes on when they are back.
         prepare(&gpu, &mut scene, &mut m, k);
         assert_eq!(m.mpr_refining_shown()[k], Some((1, rows)));
+        assert_eq!(m.planes_redraw_after_ms(), Some(0), "the next band at once");
         m.apply(Action::Layout(Some(crate::mpr::Layout::Stack)));
         assert_eq!(m.mpr_refining_shown(), [None; 3]);
-        assert!(!m.mpr_refine_pending());
+        assert!(!m.mpr_refine_pending() && m.planes_redraw_after_ms().is_none());
         m.apply(Action::Layout(Some(crate::mpr::Layout::Planes)));
         assert_eq!(m.mpr_refining_shown()[k], Some((1, rows)));
         let mut frames = 1;
@@ -926,6 +927,11 @@ mod tests {
             prepare(&gpu, &mut scene, &mut m, other);
         }
         assert!(m.mpr_refined.iter().all(|&r| r) && !m.mpr_refine_pending());
+        assert_eq!(
+            m.planes_redraw_after_ms(),
+            None,
+            "nothing left to draw unasked"
+        );
         let still = render(&mut gpu, &mut scene, &m, &state);
         let mut cpu = crate::cpu_scene::CpuScene::default();
         let mut want = Vec::new();
@@ -1013,6 +1019,7 @@ mod tests {
         for done in [3, 6, 9] {
             assert!(!plane(&mut scene, &mut m));
             assert_eq!(m.mpr_upload, Some((done, 10)));
+            assert_eq!(m.planes_redraw_after_ms(), Some(0), "the next part at once");
             assert_eq!(scene.images.len(), 1);
             // Scrolling meanwhile keeps no more than the image on screen.
             m.apply(Action::Slice(-1));

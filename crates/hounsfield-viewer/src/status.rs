@@ -238,9 +238,10 @@ pub struct Status {
     /// Per plane view, whether the plane drawn last shows every voxel of the series
     /// (planes of a reduced volume are refined once they stay still).
     pub mpr_refined: [bool; 3],
-    /// Whether a plane on screen waits to be refined: a viewer draws again once the
-    /// planes have stayed still a moment ([`Model::mpr_refine_pending`]).
-    pub mpr_refine_pending: bool,
+    /// When the planes want a frame that no input asks for, in milliseconds (0: the next
+    /// frame; None: none): their volume going to the GPU, a still plane waiting to be
+    /// refined or being refined ([`Model::planes_redraw_after_ms`]).
+    pub planes_redraw_after_ms: Option<u64>,
     /// Per plane view, while its refinement goes a band of rows per frame: rows done, and
     /// in all (a viewer draws the next frame at once meanwhile).
     pub mpr_refining: [Option<(u32, u32)>; 3],
@@ -325,7 +326,7 @@ impl Status {
             mpr_reduction: m.mpr.as_ref().and(m.mpr_reduction.clone()),
             mpr_upload: m.mpr.as_ref().and(m.mpr_upload),
             mpr_refined: m.mpr_refined,
-            mpr_refine_pending: m.mpr_refine_pending(),
+            planes_redraw_after_ms: m.planes_redraw_after_ms(),
             mpr_refining: m.mpr_refining_shown(),
             messages: m.messages[skip..].to_vec(),
             help: m.show_help,

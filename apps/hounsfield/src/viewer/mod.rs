@@ -787,18 +787,15 @@ impl App {
         } else {
             None
         };
-        // The planes' volume goes to the GPU a part per frame.
-        if self.model.mpr_upload.is_some() {
-            self.request_redraw();
-        }
-        // Planes of a reduced volume are drawn again, refined, once they stay still: a
-        // band of rows a frame, frame after frame, once begun.
-        if self.model.mpr_refining_shown().iter().any(Option::is_some) {
-            self.request_redraw();
-        } else if self.model.mpr_refine_pending() {
-            let at =
-                Instant::now() + Duration::from_millis(hounsfield_viewer::model::REFINE_AFTER_MS);
-            self.repaint_at = Some(self.repaint_at.map_or(at, |t| t.min(at)));
+        // The planes draw again by themselves: their volume goes to the GPU a part per
+        // frame, a still plane of a reduced volume is refined (the model says when).
+        match self.model.planes_redraw_after_ms() {
+            Some(0) => self.request_redraw(),
+            Some(ms) => {
+                let at = Instant::now() + Duration::from_millis(ms);
+                self.repaint_at = Some(self.repaint_at.map_or(at, |t| t.min(at)));
+            }
+            None => {}
         }
         if self.model.cine {
             if self.next_cine.is_none() {

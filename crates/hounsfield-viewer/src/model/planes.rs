@@ -153,6 +153,20 @@ impl Model {
         std::array::from_fn(|k| self.mpr_refining[k].filter(|_| self.plane_shown(k)))
     }
 
+    /// When the planes want a frame that no input asks for (milliseconds after the frame
+    /// just drawn): 0 while their volume goes to the GPU a part per frame or a refinement
+    /// goes a band of rows per frame; [`REFINE_AFTER_MS`] while a plane shown waits to be
+    /// refined; None otherwise. Both viewers schedule their next frame by it.
+    pub fn planes_redraw_after_ms(&self) -> Option<u64> {
+        if self.mpr_upload.is_some() || self.mpr_refining_shown().iter().any(Option::is_some) {
+            Some(0)
+        } else if self.mpr_refine_pending() {
+            Some(REFINE_AFTER_MS)
+        } else {
+            None
+        }
+    }
+
     /// Whether the layout on screen has plane view `k`.
     fn plane_shown(&self, k: usize) -> bool {
         self.layout

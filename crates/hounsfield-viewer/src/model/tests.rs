@@ -605,13 +605,18 @@ fn a_volume_over_the_budget_or_the_device_is_reduced_and_says_so() {
     let value = m.volume_value_at(point).unwrap_or_default();
     assert!(value.starts_with("-724"), "{value}");
     assert!(!m.mpr_refined.iter().any(|&r| r) && m.mpr_refine_pending());
+    assert_eq!(
+        m.planes_redraw_after_ms(),
+        Some(super::REFINE_AFTER_MS),
+        "a frame once the planes stayed still"
+    );
     // Without the budget: the full volume again, sharing the decoded frames.
     assert!(m.set_volume_budget(None));
     assert_eq!(shown(&m), ((4, 4, 3), full_values.repeat(3)));
     assert!(shares(&m, false), "the full volume copies the frames");
     assert!(m.mpr.as_ref().is_some_and(|x| x.full.is_none()));
     assert!(
-        !m.mpr_refine_pending(),
+        !m.mpr_refine_pending() && m.planes_redraw_after_ms().is_none(),
         "nothing to refine at full resolution"
     );
     assert_eq!(m.mpr_reduction, None);

@@ -289,7 +289,7 @@ fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
     );
     let s = viewer.wait("the planes refined from every voxel", |s| {
         s["mpr_refined"] == serde_json::json!([true, true, true])
-            && s["mpr_refine_pending"] == false
+            && s["planes_redraw_after_ms"].is_null()
     });
     assert_eq!(
         s["mpr_reduction"], said,

@@ -252,14 +252,16 @@ impl Model {
         };
         let whole = stack.clone();
         let (mut volume, r) = Volume::within(stack, &limits, |kept| {
-            Volume::from_shared(kept.clone(), frames_of(&kept)?)
+            let frames = frames_of(&kept)?;
+            Volume::from_shared(kept, frames)
         })?;
         // A reduced volume keeps the series at its own resolution beside it when that
         // costs no copy of the pixels: planes are cut on its grid and refined from it.
         let mut exact = if r.is_full() {
             None
         } else {
-            Volume::shared(whole.clone(), frames_of(&whole)?)
+            let frames = frames_of(&whole)?;
+            Volume::shared(whole, frames)
         };
         // Stored values keep the first slice's Pixel Padding, for slabs to leave out.
         for v in std::iter::once(&mut volume).chain(exact.as_mut()) {

@@ -259,11 +259,41 @@ fn output_encode(y: vec3<f32>) -> vec3<f32> {
     return floor(clamp(y, vec3<f32>(0.0), vec3<f32>(1.0)) * 255.0 + 0.5) / 255.0;
 }
 
+// The image coordinate of the centre of viewport pixel `p`, as the CPU reference computes
+// it.
+fn image_at(p: vec2<f32>) -> vec2<f32> {
+    return fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
+}
+
 @fragment
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    let img = image_at(position.xy - params.viewport_origin);
+    return shade(sample_stored(img), img);
+}
+
+// The values under the pixels, kept at the viewport's size (grey images only): a window
+// change then reads one value a pixel instead of sampling the image again. fs_values
+// writes them into an R32Float target of the viewport's size (its pixel p is viewport
+// pixel p); fs_cached reads them back and goes on as fs_main. A float holds the sampled
+// value exactly, so the two passes give fs_main's pixels.
+@group(1) @binding(0) var value_cache: texture_2d<f32>;
+
+@fragment
+fn fs_values(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    return vec4<f32>(sample_stored(image_at(position.xy)).r, 0.0, 0.0, 0.0);
+}
+
+@fragment
+fn fs_cached(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    // Nearest at the pixel's centre, half a texel from any other: a sampled read (one
+    // texel, unfiltered) costs a software rasteriser less than a texel load.
     let p = position.xy - params.viewport_origin;
-    let img = fma(vec2<f32>(p.y), params.axis_y, fma(vec2<f32>(p.x), params.axis_x, params.origin));
-    let v = sample_stored(img);
+    let v = textureSampleLevel(value_cache, gather_sampler, p / params.viewport_size, 0.0).r;
+    return shade(vec4<f32>(v, 0.0, 0.0, 0.0), image_at(p));
+}
+
+// Stages 2 to 6 of sampled value `v` at image coordinate `img`.
+fn shade(v: vec4<f32>, img: vec2<f32>) -> vec4<f32> {
     if (OVERLAY == 1u) {
         if (v.r < 0.5) {
             discard;

@@ -326,22 +326,27 @@ fn compare_planes(
     }
     .unwrap_or_else(|e| panic!("{label}: {e}"));
     let mut padded_slabs = 0;
+    // Each plane is resampled into the last one's image, as the viewers do: a plane of
+    // the same size and view is drawn from the image's value cache, which must not show
+    // the last plane's values.
+    let mut previous: Option<hounsfield_render::GpuImage> = None;
+    let mut from_values = 0;
     for (name, plane, slab) in plane_cases(v) {
+        let sampling = v.sampling(&plane, slab);
+        let mut image = gpu
+            .renderer()
+            .resample(
+                &gv,
+                &sampling,
+                slab.map(|s| s.mode),
+                (plane.columns, plane.rows),
+                previous.take(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
         for window in [(40.0, 80.0), (300.0, 2000.0)] {
             let want = cpu_plane(v, &plane, slab, window);
-            let sampling = v.sampling(&plane, slab);
             // Slabs through a volume with Pixel Padding leave it out on both sides.
             padded_slabs += usize::from(sampling.padding.is_some());
-            let mut image = gpu
-                .renderer()
-                .resample(
-                    &gv,
-                    &sampling,
-                    slab.map(|s| s.mode),
-                    (plane.columns, plane.rows),
-                    None,
-                )
-                .unwrap_or_else(|e| panic!("{e}"));
             let options = RenderOptions {
                 voi: VoiSelection::Window {
                     center: window.0,
@@ -369,6 +374,7 @@ fn compare_planes(
             let got = gpu
                 .render_rgba(&mut image, &state)
                 .unwrap_or_else(|e| panic!("{e}"));
+            from_values += usize::from(image.drawn_from_values());
             let mut worst = 0u8;
             let mut off = 0usize;
             for (i, &w) in want.iter().enumerate() {
@@ -392,7 +398,12 @@ fn compare_planes(
                 "{label}: {name} window {window:?}: GPU differs from the CPU resampling by {worst} at {off} pixels"
             );
         }
+        previous = Some(image);
     }
+    assert!(
+        from_values > 0,
+        "{label}: no plane was drawn from its value cache"
+    );
     (gv.bricks(), padded_slabs)
 }
 

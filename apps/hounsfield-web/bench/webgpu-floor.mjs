@@ -1,10 +1,12 @@
 // What a WebGPU frame costs at the least on this browser's adapter (prints a table; never a
-// test): a 1024 x 1024 canvas redrawn on every animation frame by three pages written for
+// test): a 1024 x 1024 canvas redrawn on every animation frame by four pages written for
 // the purpose, in headless Chromium: a frame that only clears the canvas, one that also
-// draws a constant colour over it, and one that draws what an exact grey display needs at
+// draws a constant colour over it, one that draws what an exact grey display needs at
 // the least (a 512 x 512 16-bit texture, four texel loads per canvas pixel, the bilinear
-// value and a window). The Hounsfield page's WebGPU redraw is measured against this floor
-// (bench/peers.sh gives its own figure).
+// value and a window), and one that windows values kept at the canvas's size (one
+// unfiltered sampled read a pixel, as the renderer's value cache does). The Hounsfield
+// page's WebGPU redraw is measured against this floor (bench/peers.sh gives its own
+// figure).
 //
 //   node apps/hounsfield-web/bench/webgpu-floor.mjs [--seconds S]
 import { createRequire } from 'node:module';
@@ -31,10 +33,14 @@ context.configure({ device, format, alphaMode: 'opaque' });
 const texture = device.createTexture({ size: [512, 512], format: 'r16uint', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
 const samples = new Uint16Array(512 * 512).map((_, k) => (k * 7) % 4096);
 device.queue.writeTexture({ texture }, samples, { bytesPerRow: 1024 }, [512, 512]);
+const screen = device.createTexture({ size: [1024, 1024], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+device.queue.writeTexture({ texture: screen }, new Float32Array(1024 * 1024).map((_, k) => (k * 7) % 4096 - 1024), { bytesPerRow: 4096 }, [1024, 1024]);
 const uniform = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 const module = device.createShaderModule({ code: \`
 @group(0) @binding(0) var samples: texture_2d<u32>;
 @group(0) @binding(1) var<uniform> window: vec4f;
+@group(0) @binding(2) var values: texture_2d<f32>;
+@group(0) @binding(3) var nearest: sampler;
 @vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
   let p = array(vec2f(-1, -1), vec2f(3, -1), vec2f(-1, 3));
   return vec4f(p[i], 0, 1);
@@ -48,15 +54,21 @@ fn at(p: vec2i) -> f32 { return f32(textureLoad(samples, clamp(p, vec2i(0), vec2
   let v = mix(mix(at(c), at(c + vec2i(1, 0)), f.x), mix(at(c + vec2i(0, 1)), at(c + vec2i(1, 1)), f.x), f.y) - 1024.0;
   let g = clamp((v - (window.x - 0.5)) / (window.y - 1.0) + 0.5, 0.0, 1.0);
   return vec4f(g, g, g, 1);
+}
+@fragment fn cached(@builtin(position) p: vec4f) -> @location(0) vec4f {
+  let v = textureSampleLevel(values, nearest, p.xy / 1024.0, 0.0).x;
+  let g = clamp((v - (window.x - 0.5)) / (window.y - 1.0) + 0.5, 0.0, 1.0);
+  return vec4f(g, g, g, 1);
 }\` });
 const pipeline = (entryPoint) => device.createRenderPipeline({ layout: 'auto', vertex: { module, entryPoint: 'vs' }, fragment: { module, entryPoint, targets: [{ format }] } });
-const draw = { constant: pipeline('constant'), grey: pipeline('grey') }[mode];
-const entries = mode === 'grey' ? [{ binding: 0, resource: texture.createView() }, { binding: 1, resource: { buffer: uniform } }] : [{ binding: 1, resource: { buffer: uniform } }];
+const draw = { constant: pipeline('constant'), grey: pipeline('grey'), cached: pipeline('cached') }[mode];
+const entries = mode === 'grey' ? [{ binding: 0, resource: texture.createView() }, { binding: 1, resource: { buffer: uniform } }]
+  : mode === 'cached' ? [{ binding: 2, resource: screen.createView() }, { binding: 3, resource: device.createSampler() }, { binding: 1, resource: { buffer: uniform } }] : [{ binding: 1, resource: { buffer: uniform } }];
 const group = draw && device.createBindGroup({ layout: draw.getBindGroupLayout(0), entries });
 let k = 0;
 function frame() {
   k++;
-  device.queue.writeBuffer(uniform, 0, new Float32Array(mode === 'grey' ? [40 + (k % 2) * 40, 400 - (k % 2) * 80, 0, 0] : [(k % 10) / 10, 0, 0, 0]));
+  device.queue.writeBuffer(uniform, 0, new Float32Array(mode !== 'constant' ? [40 + (k % 2) * 40, 400 - (k % 2) * 80, 0, 0] : [(k % 10) / 10, 0, 0, 0]));
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [(k % 10) / 10, 0, 0, 1] }] });
   if (draw) {
@@ -91,6 +103,7 @@ const modes = [
   ['clear the canvas', 'clear'],
   ['clear, then a constant colour over it', 'constant'],
   ['an exact grey frame at the least: 4 texel loads, bilinear, window', 'grey'],
+  ['a window over values kept at the canvas size: 1 unfiltered sampled read, window', 'cached'],
 ];
 const rows = [];
 let adapter = '';

@@ -2,8 +2,9 @@
 //! texture view.
 
 use crate::params::Params;
-use crate::pipelines::{PipelineKey, TexKind};
+use crate::pipelines::{Entry, PipelineKey, TexKind};
 use crate::upload::GpuImage;
+use crate::values::ValueKey;
 use crate::{DrawState, RenderError, Renderer, clear_pass};
 use bytemuck::Zeroable;
 use hounsfield_core::pipeline::Voi;
@@ -115,12 +116,26 @@ impl Renderer {
                 u32::from(state.overlay)
             },
             presentation: u32::from(p.plut_len > 0) | (p.inverse << 1) | (u32::from(colormap) << 2),
-            background: false,
+            entry: Entry::Image,
         };
+        // A grey image shaded by a grey pipeline (no overlay, shutter, layer or
+        // supplemental palette, whose stages need more than the sampled value) is drawn
+        // from its value cache when it stays where it was.
+        let values =
+            (grey && key.overlay == 0 && key.supplemental == 0 && state.pipeline.is_some())
+                .then(|| ValueKey::new(state.frame, viewport, p.filter_mode, &map));
+        let from_values = image.values.choose(values);
         image.pipeline = Some((
-            self.pipeline(key),
             self.pipeline(PipelineKey {
-                background: true,
+                entry: if from_values {
+                    Entry::Cached
+                } else {
+                    Entry::Image
+                },
+                ..key
+            }),
+            self.pipeline(PipelineKey {
+                entry: Entry::Background,
                 ..key
             }),
         ));
@@ -140,6 +155,9 @@ impl Renderer {
             t.texture_origin = [tile.texture_origin[0] as f32, tile.texture_origin[1] as f32];
             self.queue
                 .write_buffer(&tile.uniforms, 0, bytemuck::bytes_of(&t));
+        }
+        if from_values && let Some(values) = values {
+            self.fill_values(image, key, values, chunk_index);
         }
         Ok(())
     }
@@ -212,6 +230,12 @@ impl Renderer {
             pass.draw(0..3, 0..1);
         }
         pass.set_pipeline(pipeline);
+        if image.values.in_use {
+            let Some(values) = image.values.bind_group() else {
+                return;
+            };
+            pass.set_bind_group(1, values, &[]);
+        }
         for tile in &chunk.tiles {
             if let Some(bg) = &tile.bind_group {
                 pass.set_bind_group(0, bg, &[]);

@@ -61,6 +61,7 @@ mod pipelines;
 #[cfg(test)]
 mod test_support;
 mod upload;
+mod values;
 pub mod volume;
 
 pub(crate) use pipelines::TexKind;
@@ -121,6 +122,8 @@ pub struct Renderer {
     empty_palette: wgpu::TextureView,
     /// Nearest, clamped to the edges: the display shader's gathers.
     gather_sampler: wgpu::Sampler,
+    /// The layout of an image's value cache (see `values`).
+    value_layout: wgpu::BindGroupLayout,
     mpr: volume::MprPipelines,
     /// Built on first use: segment masks are not in every session.
     compose: std::sync::OnceLock<masks::ComposePipeline>,
@@ -438,6 +441,7 @@ impl Renderer {
                 label: Some("hounsfield gather"),
                 ..wgpu::SamplerDescriptor::default()
             }),
+            value_layout: values::value_cache_layout(device),
             mpr: volume::MprPipelines::new(device),
             compose: std::sync::OnceLock::new(),
             place: std::sync::OnceLock::new(),

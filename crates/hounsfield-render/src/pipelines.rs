@@ -51,6 +51,21 @@ pub(crate) struct Variant {
     pub(crate) layout: wgpu::BindGroupLayout,
     pub(crate) module: wgpu::ShaderModule,
     pub(crate) pipeline_layout: wgpu::PipelineLayout,
+    /// The layout of `fs_cached`: the image's group and the value cache's.
+    pub(crate) cached_layout: wgpu::PipelineLayout,
+}
+
+/// Which of the display shader's entry points a pipeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Entry {
+    /// The image, sampled and shaded per pixel (`fs_main`).
+    Image,
+    /// The viewport in the background colour (`fs_background`).
+    Background,
+    /// The sampled values into the value cache (`fs_values`, an R32Float target).
+    Values,
+    /// The image shaded from the value cache (`fs_cached`).
+    Cached,
 }
 
 /// The stages a pipeline contains (the shader's override constants).
@@ -65,12 +80,16 @@ pub(crate) struct PipelineKey {
     pub(crate) overlay: u32,
     /// The Presentation stage: bit 0 a Presentation LUT table, bit 1 INVERSE.
     pub(crate) presentation: u32,
-    /// The background pipeline instead of the image one.
-    pub(crate) background: bool,
+    /// The entry point.
+    pub(crate) entry: Entry,
 }
 
 impl Renderer {
-    pub(crate) fn variant(device: &wgpu::Device, kind: TexKind) -> Variant {
+    pub(crate) fn variant(
+        device: &wgpu::Device,
+        kind: TexKind,
+        value_layout: &wgpu::BindGroupLayout,
+    ) -> Variant {
         let (sample_type, k) = kind.shader();
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("hounsfield display"),
@@ -114,10 +133,16 @@ impl Renderer {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
+        let cached_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("hounsfield display from the value cache"),
+            bind_group_layouts: &[Some(&layout), Some(value_layout)],
+            immediate_size: 0,
+        });
         Variant {
             layout,
             module,
             pipeline_layout,
+            cached_layout,
         }
     }
 
@@ -136,24 +161,30 @@ impl Renderer {
             ("OVERLAY", f64::from(key.overlay)),
             ("PRESENTATION", f64::from(key.presentation)),
         ];
+        let (vertex, fragment) = match key.entry {
+            Entry::Image => ("vs_main", "fs_main"),
+            Entry::Background => ("vs_background", "fs_background"),
+            Entry::Values => ("vs_main", "fs_values"),
+            Entry::Cached => ("vs_main", "fs_cached"),
+        };
         let pipeline = PipelineSpec {
             label: "hounsfield display",
-            layout: &variant.pipeline_layout,
+            layout: if key.entry == Entry::Cached {
+                &variant.cached_layout
+            } else {
+                &variant.pipeline_layout
+            },
             module: &variant.module,
-            vertex: if key.background {
-                "vs_background"
-            } else {
-                "vs_main"
-            },
-            fragment: if key.background {
-                "fs_background"
-            } else {
-                "fs_main"
-            },
+            vertex,
+            fragment,
             constants: &constants,
-            format: self.format,
+            format: if key.entry == Entry::Values {
+                wgpu::TextureFormat::R32Float
+            } else {
+                self.format
+            },
             // A layer: premultiplied colour over what the pass holds.
-            blend: (key.overlay == 3 && !key.background)
+            blend: (key.overlay == 3 && key.entry == Entry::Image)
                 .then_some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
         }
         .create(&self.device);
@@ -162,6 +193,7 @@ impl Renderer {
     }
 
     pub(crate) fn variant_for(&self, kind: TexKind) -> &Variant {
-        self.variants[kind.index()].get_or_init(|| Self::variant(&self.device, kind))
+        self.variants[kind.index()]
+            .get_or_init(|| Self::variant(&self.device, kind, &self.value_layout))
     }
 }

@@ -51,6 +51,8 @@ pub struct GpuImage {
     pub uploaded_bytes: u64,
     /// The texture of an image rendered on the GPU (a resampled plane).
     pub(crate) render_target: Option<wgpu::Texture>,
+    /// The sampled values under the pixels of its viewport (grey images).
+    pub(crate) values: crate::values::Values,
 }
 
 impl GpuImage {
@@ -426,6 +428,7 @@ impl Renderer {
             pipeline: None,
             uploaded_bytes: uploaded,
             render_target: None,
+            values: Default::default(),
         })
     }
 
@@ -439,7 +442,11 @@ impl Renderer {
         kind: TexKind,
     ) -> Result<(GpuImage, wgpu::TextureView), RenderError> {
         let image = match previous {
-            Some(img) if img.size() == (width, height) && img.render_target.is_some() => img,
+            Some(mut img) if img.size() == (width, height) && img.render_target.is_some() => {
+                // Its texels are about to change.
+                img.values.invalidate();
+                img
+            }
             _ => self.target_image(width, height, format, kind),
         };
         let view = image
@@ -504,6 +511,7 @@ impl Renderer {
             pipeline: None,
             uploaded_bytes: 0,
             render_target: Some(texture),
+            values: Default::default(),
         }
     }
 

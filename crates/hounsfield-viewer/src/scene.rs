@@ -370,7 +370,31 @@ impl Scene {
                 });
             }
         }
+        self.release_values_off_screen(model, &draws);
         draws
+    }
+
+    /// Frees the value caches (a float a viewport pixel each, which make window changes
+    /// cheap) of the images not drawn this frame.
+    fn release_values_off_screen(&mut self, model: &Model, draws: &[PaneDraw]) {
+        let shown = |pane: Pane| draws.iter().any(|d| d.pane == pane);
+        let stack = model
+            .current
+            .as_ref()
+            .map(|c| c.id)
+            .filter(|_| shown(Pane::Stack));
+        for (id, image) in &mut self.images {
+            if Some(*id) != stack {
+                image.release_values();
+            }
+        }
+        for (k, plane) in self.planes.iter_mut().enumerate() {
+            if let Some((_, image)) = plane
+                && !shown(Pane::Plane(k))
+            {
+                image.release_values();
+            }
+        }
     }
 
     fn prepare_overlay(
@@ -954,6 +978,48 @@ mod tests {
         assert_eq!(
             m.mpr_reduction, reduced,
             "the volume on the GPU stays reduced"
+        );
+    }
+
+    /// The image on screen is drawn from its value cache once it stays (so that a window
+    /// drag reads a value a pixel); an image scrolled away gives its cache back.
+    #[test]
+    fn only_the_image_on_screen_keeps_its_value_cache() {
+        let Some(gpu) = gpu() else { return };
+        let mut m = Model::new();
+        let values: Vec<i16> = (0..16).map(|v| v * 50).collect();
+        for id in 1..=3u64 {
+            let mut inst = instance(id, id as f64, &values, Some((300.0, 600.0)));
+            let image = inst.image.take();
+            m.add_instance(inst);
+            m.set_decoded(id, image.ok_or_else(String::new));
+        }
+        m.apply(Action::FirstSlice);
+        let mut scene = Scene::default();
+        let panes = [(Pane::Stack, [0, 0, 40, 30])];
+        let shown = |m: &Model| m.current.map(|c| c.id).unwrap_or_default();
+        let from_values = |scene: &Scene, id: u64| {
+            scene
+                .images
+                .get(&id)
+                .is_some_and(GpuImage::drawn_from_values)
+        };
+        let first = shown(&m);
+        assert_eq!(scene.prepare(gpu.renderer(), &mut m, &panes).len(), 1);
+        assert!(!from_values(&scene, first), "a new place samples the image");
+        m.apply(Action::AdjustWindow { dx: 5.0, dy: 3.0 });
+        scene.prepare(gpu.renderer(), &mut m, &panes);
+        assert!(
+            from_values(&scene, first),
+            "a window change reads the cache"
+        );
+        m.apply(Action::Slice(1));
+        scene.prepare(gpu.renderer(), &mut m, &panes);
+        assert_ne!(shown(&m), first);
+        assert!(scene.images.contains_key(&first));
+        assert!(
+            !from_values(&scene, first),
+            "the image scrolled away kept its cache"
         );
     }
 

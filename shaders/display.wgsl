@@ -193,29 +193,17 @@ fn voi_transform(x: f32) -> f32 {
     let w = params.width;
     switch VOI_KIND {
         case 0u: {
-            // LINEAR (C.11.2.1.2.1); widths below 1 act as 1.
+            // LINEAR (C.11.2.1.2.1); widths below 1 act as 1. Selects, not branches: a
+            // CPU rasteriser runs a branch that differs between pixels on both sides.
             let w1 = max(w - 1.0, 0.0);
             let cc = c - 0.5;
-            if (x <= cc - w1 / 2.0) {
-                return 0.0;
-            }
-            if (x > cc + w1 / 2.0) {
-                return 1.0;
-            }
-            return (x - cc) / w1 + 0.5;
+            let y = (x - cc) / w1 + 0.5;
+            return select(select(y, 1.0, x > cc + w1 / 2.0), 0.0, x <= cc - w1 / 2.0);
         }
         case 1u: {
-            // LINEAR_EXACT (C.11.2.1.3.2).
-            if (w <= 0.0) {
-                return select(1.0, 0.0, x <= c);
-            }
-            if (x <= c - w / 2.0) {
-                return 0.0;
-            }
-            if (x > c + w / 2.0) {
-                return 1.0;
-            }
-            return (x - c) / w + 0.5;
+            // LINEAR_EXACT (C.11.2.1.3.2); a width of 0 or less is a step at the centre.
+            let y = select(select((x - c) / w + 0.5, 1.0, x > c + w / 2.0), 0.0, x <= c - w / 2.0);
+            return select(y, select(1.0, 0.0, x <= c), w <= 0.0);
         }
         case 2u: {
             // SIGMOID (C.11.2.1.3.1).
@@ -257,6 +245,12 @@ fn palette_covers(index: i32) -> bool {
 // Stage 6: rounds to the 8-bit level the CPU reference produces.
 fn output_encode(y: vec3<f32>) -> vec3<f32> {
     return floor(clamp(y, vec3<f32>(0.0), vec3<f32>(1.0)) * 255.0 + 0.5) / 255.0;
+}
+
+// Stage 6 of a grey level (one channel's work: a CPU rasteriser computes each of a vector's
+// channels).
+fn output_encode_grey(y: f32) -> f32 {
+    return floor(clamp(y, 0.0, 1.0) * 255.0 + 0.5) / 255.0;
 }
 
 // The image coordinate of the centre of viewport pixel `p`, as the CPU reference computes
@@ -327,20 +321,18 @@ fn shade(v: vec4<f32>, img: vec2<f32>) -> vec4<f32> {
         if (SUPPLEMENTAL == 1u) {
             index = i32(round(load_texel(nearest_texel(img)).r));
         }
-        if (v.r < NO_DATA_BELOW) {
-            // A resampled plane outside its volume (float images only).
-            return params.background;
-        }
         if (SUPPLEMENTAL == 1u && palette_covers(index)) {
             rgb = output_encode(palette_lookup(index));
         } else {
-            let y = presentation_transform(voi_transform(modality_transform(v.r)));
-            rgb = output_encode(vec3<f32>(y));
+            let g = output_encode_grey(presentation_transform(voi_transform(modality_transform(v.r))));
+            rgb = vec3<f32>(g);
             if ((PRESENTATION & 4u) == 4u) {
                 // A colour map of the display level (256 entries in the palette's slot).
-                rgb = palette_lookup(i32(round(rgb.r * 255.0)));
+                rgb = palette_lookup(i32(round(g * 255.0)));
             }
         }
+        // A resampled plane outside its volume (float images only).
+        return select(vec4<f32>(rgb, 1.0), params.background, v.r < NO_DATA_BELOW);
     }
     return vec4<f32>(rgb, 1.0);
 }

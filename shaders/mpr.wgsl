@@ -7,7 +7,10 @@
 // by display.wgsl like any float image, with the volume's Modality LUT.
 //
 // The arithmetic mirrors hounsfield_core::volume::resample (the CPU reference) step by
-// step. SAMPLE_TYPE (i32, u32, f32) is substituted when the module is created.
+// step. SAMPLE_TYPE (i32, u32, f32) is substituted when the module is created, and so is
+// VOLUME_TEXTURE with its VOLUME_LOAD (of voxel p of brick t): the bricks are 2D texture
+// arrays (a layer a slice) where the device's arrays hold the volume in as few bricks as
+// its 3D textures, else 3D textures.
 
 struct MprParams {
     // Column and row coordinates (voxel units, relative to slice 0) and distance along
@@ -30,8 +33,8 @@ struct MprParams {
     // 1 when slab samples that interpolate a Pixel Padding voxel (stored values within
     // `padding`, low and high) are left out.
     has_padding: u32,
-    // Slices per brick: the volume is split along its slices into up to four 3D
-    // textures (bricks) when it is deeper than the device's 3D textures.
+    // Slices per brick: the volume is split along its slices into up to four textures
+    // (bricks) when it is deeper than the device's textures.
     brick_slices: u32,
     padding: vec2<f32>,
 };
@@ -39,14 +42,14 @@ struct MprParams {
 @group(0) @binding(0) var<uniform> params: MprParams;
 // Slices [0, b), [b, 2b), [2b, 3b), [3b, 4b) for b = params.brick_slices; unused bricks
 // are bound to a 1 x 1 x 1 texture.
-@group(0) @binding(1) var volume0: texture_3d<SAMPLE_TYPE>;
+@group(0) @binding(1) var volume0: VOLUME_TEXTURE<SAMPLE_TYPE>;
 // Per slice (256 per row): column offset, row offset, distance (relative to slice 0).
 @group(0) @binding(2) var slice_table: texture_2d<f32>;
 // Slab sample offsets along the plane normal (mm), four per element.
 @group(0) @binding(3) var<uniform> offsets: array<vec4<f32>, 128>;
-@group(0) @binding(4) var volume1: texture_3d<SAMPLE_TYPE>;
-@group(0) @binding(5) var volume2: texture_3d<SAMPLE_TYPE>;
-@group(0) @binding(6) var volume3: texture_3d<SAMPLE_TYPE>;
+@group(0) @binding(4) var volume1: VOLUME_TEXTURE<SAMPLE_TYPE>;
+@group(0) @binding(5) var volume2: VOLUME_TEXTURE<SAMPLE_TYPE>;
+@group(0) @binding(6) var volume3: VOLUME_TEXTURE<SAMPLE_TYPE>;
 
 // 0: one sample, 1: maximum, 2: minimum, 3: mean.
 override SLAB_MODE: u32 = 0u;
@@ -117,6 +120,11 @@ fn locate(d: f32) -> vec3<f32> {
     return vec3<f32>(f32(k0), f32(k0 + 1u), t);
 }
 
+// Voxel p (column, row, slice) of brick t.
+fn volume_load(t: VOLUME_TEXTURE<SAMPLE_TYPE>, p: vec3<i32>) -> f32 {
+    return f32(VOLUME_LOAD.r);
+}
+
 // Voxel (x, y) (clamped to the slice) of slice z of brick b.
 fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
     let p = vec3<i32>(
@@ -125,13 +133,13 @@ fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
         z,
     );
     if (BRICKED == 0u || b == 0u) {
-        return f32(textureLoad(volume0, p, 0).r);
+        return volume_load(volume0, p);
     } else if (b == 1u) {
-        return f32(textureLoad(volume1, p, 0).r);
+        return volume_load(volume1, p);
     } else if (b == 2u) {
-        return f32(textureLoad(volume2, p, 0).r);
+        return volume_load(volume2, p);
     }
-    return f32(textureLoad(volume3, p, 0).r);
+    return volume_load(volume3, p);
 }
 
 // Bilinear sample of slice k at column / row coordinates (pixel centres at integers);

@@ -297,7 +297,7 @@ fn compare_planes(
     label: &str,
     rows: &mut Vec<Vec<String>>,
     part_slices: Option<usize>,
-) -> (u32, usize) {
+) -> ((u32, bool), usize) {
     let gv = match part_slices {
         None => gpu.renderer().upload_volume(v),
         Some(k) => {
@@ -404,7 +404,7 @@ fn compare_planes(
         from_values > 0,
         "{label}: no plane was drawn from its value cache"
     );
-    (gv.bricks(), padded_slabs)
+    ((gv.bricks(), gv.layered()), padded_slabs)
 }
 
 const TABLE: [&str; 6] = [
@@ -446,7 +446,9 @@ fn gpu_planes_and_slabs_match_the_cpu_resampling() {
 /// Devices whose 3D textures are smaller than the series (capped at 16, 8 and 4 per
 /// side) and a memory budget smaller than the series: the volume is reduced just enough
 /// for the device (every n-th column, row and slice) and split into up to four bricks
-/// of slices, and every plane equals the CPU resampling of the same reduced volume.
+/// of slices, and every plane equals the CPU resampling of the same reduced volume. The
+/// bricks are 2D texture arrays where the device's arrays hold as many slices as its 3D
+/// textures, and 3D textures where they hold one.
 #[test]
 fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown() {
     let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
@@ -460,9 +462,10 @@ fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown(
             .volume(0)
             .unwrap_or_else(|e| panic!("{e}"));
         let full = (v.stack.columns, v.stack.rows, v.stack.slices.len() as u32);
-        for cap in [16, 8, 4] {
+        for (cap, layered) in [16, 8, 4].into_iter().flat_map(|c| [(c, true), (c, false)]) {
             let mut gpu = Headless::with_limits(Caps {
                 texture_3d: Some(cap),
+                array_layers: Some(if layered { cap } else { 1 }),
                 ..Caps::default()
             })
             .unwrap_or_else(|e| panic!("{e}"));
@@ -470,12 +473,21 @@ fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown(
             assert_eq!(limits.max_slices, MAX_BRICKS * cap);
             let r = Reduction::within(&limits, &v.stack, 2).unwrap_or_else(|e| panic!("{e}"));
             let small = v.reduced(r);
-            let label = format!("{}, 3D textures of {cap}", series_name(dir));
-            // The full volume does not fit; the reduction does, in bricks.
-            assert!(gpu.renderer().upload_volume(&v).is_err(), "{label}");
+            let label = format!(
+                "{}, {} of {cap}",
+                series_name(dir),
+                if layered { "arrays" } else { "3D textures" }
+            );
+            // The full volume does not fit the 3D textures (arrays are as wide as 2D
+            // textures); the reduction does, in bricks.
+            if !layered {
+                assert!(gpu.renderer().upload_volume(&v).is_err(), "{label}");
+            }
             // Three slices a part, as a viewer uploads between frames: parts straddle
             // the bricks.
-            let (bricks, _) = compare_planes(&mut gpu, &small, &label, &mut rows, Some(3));
+            let ((bricks, arrays), _) =
+                compare_planes(&mut gpu, &small, &label, &mut rows, Some(3));
+            assert_eq!(arrays, layered, "{label}");
             let (c, w, n) = r.size(full);
             assert!(
                 c <= cap && w <= cap && n <= MAX_BRICKS * cap,

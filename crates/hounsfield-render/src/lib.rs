@@ -38,7 +38,11 @@
 //!
 //! ## What it costs
 //! - One upload per image: the stored values at their own width (a 512 x 512 16-bit frame
-//!   is 512 KiB of texture), colour as RGBA8; a volume is one 3D texture of its voxels.
+//!   is 512 KiB of texture), colour as RGBA8; a volume is one 2D texture array (a layer
+//!   a slice) or 3D texture of its voxels.
+//! - A grey image that stays where it is keeps the sampled value under each pixel of its
+//!   viewport (4 bytes a pixel) from its second frame there on: a window change then
+//!   reads one value a pixel (`GpuImage::release_values` frees it).
 //! - A draw writes one 256-byte uniform block per tile; a table (Modality or VOI LUT) is
 //!   uploaded when it changes. Pipelines are built once per kind of image and stage set.
 //! - No CPU copy is kept: the caller owns the decoded frames.

@@ -1,4 +1,5 @@
-//! Volumes on the GPU: the voxels uploaded once as a 3D integer texture (16-bit, exact),
+//! Volumes on the GPU: the voxels uploaded once as a 2D texture array (a layer a slice)
+//! or a 3D texture, of integers (16-bit, exact),
 //! planes resampled through them by `shaders/mpr.wgsl` into float images that the display
 //! pipeline then shows like any other image (window, inversion, zoom, pan: no
 //! resampling again).
@@ -10,9 +11,18 @@ use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
 /// The WGSL source of the plane resampling shader.
 pub(crate) const MPR_WGSL: &str = include_str!("../shaders/mpr.wgsl");
 
-/// The plane resampling shader for a volume texture of `sample_type` (`u32`, `i32`, `f32`).
-pub(crate) fn mpr_shader(sample_type: &str) -> String {
-    MPR_WGSL.replace("SAMPLE_TYPE", sample_type)
+/// The plane resampling shader for volume textures of `sample_type` (`u32`, `i32`, `f32`),
+/// 2D arrays when `layered`, else 3D.
+pub(crate) fn mpr_shader(sample_type: &str, layered: bool) -> String {
+    let (texture, load) = if layered {
+        ("texture_2d_array", "textureLoad(t, p.xy, p.z, 0)")
+    } else {
+        ("texture_3d", "textureLoad(t, p, 0)")
+    };
+    MPR_WGSL
+        .replace("SAMPLE_TYPE", sample_type)
+        .replace("VOLUME_TEXTURE", texture)
+        .replace("VOLUME_LOAD", load)
 }
 
 /// The uniform block `MprParams` of `shaders/mpr.wgsl`, field for field.
@@ -37,14 +47,34 @@ pub(crate) struct MprParams {
 /// Most slab samples the shader takes.
 pub(crate) const MAX_SLAB_SAMPLES: usize = 512;
 
-/// Most 3D textures (bricks) one volume is split into along its slices, when it is
-/// deeper than the device's 3D textures: a volume may have up to this many times the
-/// device's largest 3D texture side in slices.
+/// Most textures (bricks) one volume is split into along its slices, when it is deeper
+/// than the device's textures: a volume may have up to this many times the device's
+/// largest 3D texture side in slices.
 pub const MAX_BRICKS: u32 = 4;
+
+/// The textures of a volume: 2D arrays, a layer a slice, where the device's arrays hold
+/// it in as few bricks as its 3D textures would (the common case), else 3D textures.
+/// Arrays go up without a pause: the GPU's API zero-fills a texture before the first
+/// write that covers part of it, and tracks that per layer of an array but per whole 3D
+/// texture, so the first part of a 3D volume's upload waits while all of it is cleared
+/// (on a CPU device, about a second for 500 MB).
+fn layered(limits: &wgpu::Limits, [w, h, n]: [u32; 3]) -> bool {
+    let fits =
+        |side: u32, depth: u32| w <= side && h <= side && n.div_ceil(depth.max(1)) <= MAX_BRICKS;
+    let arrays = (
+        limits.max_texture_dimension_2d,
+        limits.max_texture_array_layers,
+    );
+    let d3 = limits.max_texture_dimension_3d;
+    fits(arrays.0, arrays.1)
+        && (!fits(d3, d3) || n.div_ceil(arrays.1.max(1)) <= n.div_ceil(d3.max(1)))
+}
 
 /// A volume on the GPU.
 pub struct GpuVolume {
     kind: TexKind,
+    /// 2D texture arrays rather than 3D textures.
+    layered: bool,
     columns: u32,
     rows: u32,
     slices: u32,
@@ -65,9 +95,14 @@ impl GpuVolume {
         (self.columns, self.rows, self.slices)
     }
 
-    /// The 3D textures the volume is split into (1 when it fits in one).
+    /// The textures the volume is split into (1 when it fits in one).
     pub fn bricks(&self) -> u32 {
         self.bricks
+    }
+
+    /// Whether its textures are 2D arrays (a layer a slice) rather than 3D textures.
+    pub fn layered(&self) -> bool {
+        self.layered
     }
 }
 
@@ -76,6 +111,7 @@ impl GpuVolume {
 /// viewer keeps drawing while a large volume goes up.
 pub struct VolumeUpload {
     textures: Vec<wgpu::Texture>,
+    layered: bool,
     format: wgpu::TextureFormat,
     kind: TexKind,
     /// Columns, rows, slices.
@@ -101,13 +137,16 @@ type MprLayout = (
     wgpu::ShaderModule,
 );
 
+/// What selects a planes pipeline: see [`MprPipelines::cache`].
+type MprKey = (TexKind, bool, u32, u32, u32);
+
 pub(crate) struct MprPipelines {
     device: wgpu::Device,
-    /// Per texture kind ([`TexKind::index`]; volumes are Uint, Sint or Float), built when a
-    /// volume of that kind is first drawn.
-    layouts: [std::sync::OnceLock<MprLayout>; TexKind::ALL.len()],
-    cache:
-        std::sync::Mutex<std::collections::HashMap<(TexKind, u32, u32, u32), wgpu::RenderPipeline>>,
+    /// Per texture kind ([`TexKind::index`]; volumes are Uint, Sint or Float), 3D then
+    /// layered, built when a volume of that kind is first drawn.
+    layouts: [[std::sync::OnceLock<MprLayout>; 2]; TexKind::ALL.len()],
+    /// By texture kind, layered, slab mode, uniform spacing and bricked.
+    cache: std::sync::Mutex<std::collections::HashMap<MprKey, wgpu::RenderPipeline>>,
 }
 
 impl MprPipelines {
@@ -119,12 +158,17 @@ impl MprPipelines {
         }
     }
 
-    fn build(device: &wgpu::Device, kind: TexKind) -> MprLayout {
+    fn build(device: &wgpu::Device, kind: TexKind, layered: bool) -> MprLayout {
         let (sample_type, _) = kind.shader();
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("hounsfield mpr"),
-            source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type).into()),
+            source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type, layered).into()),
         });
+        let volume = if layered {
+            wgpu::TextureViewDimension::D2Array
+        } else {
+            wgpu::TextureViewDimension::D3
+        };
         let uniform =
             |binding, size| crate::uniform_entry(binding, wgpu::ShaderStages::FRAGMENT, size);
         let texture = crate::fragment_texture;
@@ -132,16 +176,16 @@ impl MprPipelines {
             label: Some("hounsfield mpr"),
             entries: &[
                 uniform(0, std::mem::size_of::<MprParams>()),
-                texture(1, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                texture(1, kind.sample_type(), volume),
                 texture(
                     2,
                     wgpu::TextureSampleType::Float { filterable: false },
                     wgpu::TextureViewDimension::D2,
                 ),
                 uniform(3, MAX_SLAB_SAMPLES * 4),
-                texture(4, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                texture(5, kind.sample_type(), wgpu::TextureViewDimension::D3),
-                texture(6, kind.sample_type(), wgpu::TextureViewDimension::D3),
+                texture(4, kind.sample_type(), volume),
+                texture(5, kind.sample_type(), volume),
+                texture(6, kind.sample_type(), volume),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -152,27 +196,29 @@ impl MprPipelines {
         (layout, pipeline_layout, module)
     }
 
-    fn layout(&self, kind: TexKind) -> &MprLayout {
+    fn layout(&self, kind: TexKind, layered: bool) -> &MprLayout {
         // Volumes are grey: Uint, Sint or Float.
         let kind = match kind {
             TexKind::Sint | TexKind::Float => kind,
             _ => TexKind::Uint,
         };
-        self.layouts[kind.index()].get_or_init(|| Self::build(&self.device, kind))
+        self.layouts[kind.index()][usize::from(layered)]
+            .get_or_init(|| Self::build(&self.device, kind, layered))
     }
 
     fn pipeline(
         &self,
-        kind: TexKind,
+        (kind, layered): (TexKind, bool),
         slab: u32,
         uniform: u32,
         bricked: u32,
     ) -> wgpu::RenderPipeline {
+        let key = (kind, layered, slab, uniform, bricked);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = cache.get(&(kind, slab, uniform, bricked)) {
+        if let Some(p) = cache.get(&key) {
             return p.clone();
         }
-        let (_, layout, module) = self.layout(kind);
+        let (_, layout, module) = self.layout(kind, layered);
         let constants = [
             ("SLAB_MODE", f64::from(slab)),
             ("UNIFORM", f64::from(uniform)),
@@ -189,7 +235,7 @@ impl MprPipelines {
             blend: None,
         }
         .create(&self.device);
-        cache.insert((kind, slab, uniform, bricked), pipeline.clone());
+        cache.insert(key, pipeline.clone());
         pipeline
     }
 }
@@ -252,8 +298,9 @@ impl Renderer {
         let _ = index;
     }
 
-    /// The largest volume [`upload_volume`](Self::upload_volume) takes: the device's
-    /// largest 3D texture side in columns and rows, [`MAX_BRICKS`] times it in slices.
+    /// The largest volume [`upload_volume`](Self::upload_volume) takes on any device: the
+    /// device's largest 3D texture side in columns and rows, [`MAX_BRICKS`] times it in
+    /// slices (as 2D texture arrays where the device's arrays hold it, see `layered`).
     /// Larger volumes are shown reduced ([`Volume::reduced`],
     /// [`Volume::within`]).
     pub fn volume_limits(&self) -> VolumeLimits {
@@ -266,9 +313,10 @@ impl Renderer {
         }
     }
 
-    /// Uploads the voxels of `volume` once, as 3D textures (`R16Uint`, `R16Sint` or
-    /// `R32Float`; one, or up to [`MAX_BRICKS`] bricks of consecutive slices when the
-    /// volume is deeper than the device's 3D textures), with its slice table. A viewer
+    /// Uploads the voxels of `volume` once, as 2D texture arrays (a layer a slice) or 3D
+    /// textures (`R16Uint`, `R16Sint` or `R32Float`; one, or up to [`MAX_BRICKS`] bricks
+    /// of consecutive slices when the volume is deeper than the device's textures), with
+    /// its slice table. A viewer
     /// that must keep drawing meanwhile uploads a part at a time
     /// ([`begin_volume_upload`](Self::begin_volume_upload)).
     pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
@@ -301,12 +349,19 @@ impl Renderer {
     pub fn begin_volume_upload(&self, volume: &Volume) -> Result<VolumeUpload, RenderError> {
         let s = &volume.stack;
         let (w, h, n) = (s.columns, s.rows, s.slices.len() as u32);
-        let max = self.device.limits().max_texture_dimension_3d;
+        let limits = self.device.limits();
+        let max = limits.max_texture_dimension_3d;
         if n == 0 {
             return Err(RenderError::Frames("a volume without slices".into()));
         }
-        let bricks = n.div_ceil(max.max(1));
-        if w > max || h > max || bricks > MAX_BRICKS {
+        let layered = layered(&limits, [w, h, n]);
+        let depth = if layered {
+            limits.max_texture_array_layers
+        } else {
+            max
+        };
+        let bricks = n.div_ceil(depth.max(1));
+        if !layered && (w > max || h > max || bricks > MAX_BRICKS) {
             return Err(RenderError::TooLarge(format!(
                 "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side, \
                  {MAX_BRICKS} bricks of slices at most)"
@@ -331,11 +386,12 @@ impl Renderer {
         let textures: Vec<wgpu::Texture> = (0..bricks)
             .map(|b| {
                 let depth = brick_slices.min(n - b * brick_slices);
-                self.volume_texture("hounsfield volume", format, [w, h, depth])
+                self.volume_texture("hounsfield volume", format, [w, h, depth], layered)
             })
             .collect();
         Ok(VolumeUpload {
             textures,
+            layered,
             format,
             kind,
             size: [w, h, n],
@@ -424,6 +480,7 @@ impl Renderer {
         label: &str,
         format: wgpu::TextureFormat,
         [width, height, depth]: [u32; 3],
+        layered: bool,
     ) -> wgpu::Texture {
         self.device.create_texture(&wgpu::TextureDescriptor {
             label: Some(label),
@@ -434,7 +491,11 @@ impl Renderer {
             },
             mip_level_count: 1,
             sample_count: 1,
-            dimension: wgpu::TextureDimension::D3,
+            dimension: if layered {
+                wgpu::TextureDimension::D2
+            } else {
+                wgpu::TextureDimension::D3
+            },
             format,
             usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
             view_formats: &[],
@@ -451,14 +512,29 @@ impl Renderer {
         let [w, h, n] = upload.size;
         let textures = std::mem::take(&mut upload.textures);
         let bricks = textures.len() as u32;
-        let unused = (bricks < MAX_BRICKS)
-            .then(|| self.volume_texture("hounsfield no brick", upload.format, [1, 1, 1]));
+        let unused = (bricks < MAX_BRICKS).then(|| {
+            self.volume_texture(
+                "hounsfield no brick",
+                upload.format,
+                [1, 1, 1],
+                upload.layered,
+            )
+        });
+        // An array's view is an array also when a brick has one slice.
+        let view = wgpu::TextureViewDescriptor {
+            dimension: Some(if upload.layered {
+                wgpu::TextureViewDimension::D2Array
+            } else {
+                wgpu::TextureViewDimension::D3
+            }),
+            ..Default::default()
+        };
         let views: Vec<wgpu::TextureView> = (0..MAX_BRICKS as usize)
             .map(|b| {
                 textures
                     .get(b)
                     .or(unused.as_ref())
-                    .map(|t| t.create_view(&wgpu::TextureViewDescriptor::default()))
+                    .map(|t| t.create_view(&view))
             })
             .collect::<Option<_>>()
             .ok_or_else(|| RenderError::Frames("no brick texture".into()))?;
@@ -475,7 +551,7 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let (layout, _, _) = self.mpr.layout(upload.kind);
+        let (layout, _, _) = self.mpr.layout(upload.kind, upload.layered);
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("hounsfield mpr"),
             layout,
@@ -512,6 +588,7 @@ impl Renderer {
         });
         Ok(GpuVolume {
             kind: upload.kind,
+            layered: upload.layered,
             columns: w,
             rows: h,
             slices: n,
@@ -578,7 +655,9 @@ impl Renderer {
         };
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
         let bricked = u32::from(volume.bricks > 1);
-        let pipeline = self.mpr.pipeline(volume.kind, slab, uniform, bricked);
+        let pipeline = self
+            .mpr
+            .pipeline((volume.kind, volume.layered), slab, uniform, bricked);
         let (mut image, target) = self.reuse_target(
             previous,
             (columns, rows),
@@ -602,7 +681,8 @@ mod tests {
 
     #[test]
     fn mpr_params_match_the_shader_layout() {
-        let (size, members) = crate::params::wgsl_struct_layout(&mpr_shader("i32"), "MprParams");
+        let (size, members) =
+            crate::params::wgsl_struct_layout(&mpr_shader("i32", true), "MprParams");
         assert_eq!(size as usize, std::mem::size_of::<MprParams>());
         let rust = [
             ("column", std::mem::offset_of!(MprParams, column)),
@@ -635,7 +715,9 @@ mod tests {
     #[test]
     fn every_mpr_variant_compiles() {
         for t in ["u32", "i32", "f32"] {
-            crate::test_support::assert_valid_wgsl(&mpr_shader(t), t);
+            for layered in [false, true] {
+                crate::test_support::assert_valid_wgsl(&mpr_shader(t, layered), t);
+            }
         }
     }
 }

@@ -23,7 +23,9 @@
 //!
 //! ## What it costs
 //! - Each decoded frame is held once (shared by series and panes); planes need the series'
-//!   volume (one more copy of its voxels) and, on the GPU, one 3D texture.
+//!   volume (one more copy of its voxels) and, on the GPU, its voxels once more (a 2D
+//!   texture array or a 3D texture), and each image drawn from its value cache one float a
+//!   pixel of its pane.
 //!
 //! ## What it does not do
 //! - Open windows, read folders, decode in threads or talk to servers: the apps do, and

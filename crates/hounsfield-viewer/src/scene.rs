@@ -1,7 +1,7 @@
 //! What the viewers keep on the GPU for a [`Model`], and how they draw its panes: the
 //! frames of each instance uploaded when first shown (the most recently shown kept, up
 //! to [`IMAGE_CACHE_BYTES`]; only the one on screen while the series volume is on the
-//! GPU), the series volume as 3D textures, and one resampled image
+//! GPU), the series volume as texture arrays or 3D textures, and one resampled image
 //! per plane view, recomputed only when its plane or
 //! slab changes. Platform-free: the caller owns the device, the surface and the render
 //! pass.

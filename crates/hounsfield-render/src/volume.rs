@@ -712,6 +712,33 @@ mod tests {
         }
     }
 
+    /// Arrays where they hold the volume in as few bricks as 3D textures (a layer a slice,
+    /// no zero-fill of the whole volume before its first part), 3D textures where they
+    /// need fewer bricks or the arrays cannot hold it.
+    #[test]
+    fn volumes_take_arrays_where_they_need_no_more_bricks() {
+        let limits = |d2: u32, layers: u32, d3: u32| wgpu::Limits {
+            max_texture_dimension_2d: d2,
+            max_texture_array_layers: layers,
+            max_texture_dimension_3d: d3,
+            ..wgpu::Limits::downlevel_defaults()
+        };
+        // lavapipe: 2048 layers, 3D textures of 4096.
+        let lavapipe = limits(8192, 2048, 4096);
+        assert!(layered(&lavapipe, [512, 512, 1000]));
+        assert!(layered(&lavapipe, [512, 512, 2048]));
+        assert!(!layered(&lavapipe, [512, 512, 3000]), "2 bricks against 1");
+        // SwiftShader in Chromium: 256 layers, 3D textures of 2048.
+        let swiftshader = limits(8192, 256, 2048);
+        assert!(layered(&swiftshader, [512, 512, 256]));
+        assert!(!layered(&swiftshader, [512, 512, 257]));
+        // Wider than the 3D textures: arrays (as wide as 2D textures) in up to 4 bricks.
+        let narrow = limits(8192, 256, 256);
+        assert!(layered(&narrow, [512, 512, 1000]));
+        assert!(!layered(&narrow, [512, 512, 1025]));
+        assert!(!layered(&limits(256, 2048, 2048), [512, 512, 100]));
+    }
+
     #[test]
     fn every_mpr_variant_compiles() {
         for t in ["u32", "i32", "f32"] {

@@ -553,28 +553,14 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 /// A headless GPU (lavapipe on machines without one). Without an adapter: a failure when
 /// `HOUNSFIELD_REQUIRE_GPU=1` (as `.ci/run` sets), else `None` after a loud message.
 pub fn gpu() -> Option<hounsfield_render::headless::Headless> {
-    match hounsfield_render::headless::Headless::new() {
-        Ok(g) => {
-            println!(
-                "GPU: {} ({:?}, {:?})",
-                g.adapter_info().name,
-                g.adapter_info().backend,
-                g.adapter_info().device_type
-            );
-            Some(g)
-        }
-        Err(e) => {
-            if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!(
-                    "no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e} (install mesa-vulkan-drivers)"
-                );
-            }
-            eprintln!(
-                "\n*** SKIPPED: no GPU adapter ({e}); install mesa-vulkan-drivers for lavapipe ***\n"
-            );
-            None
-        }
-    }
+    let g = hounsfield_render::headless::Headless::for_tests()?;
+    println!(
+        "GPU: {} ({:?}, {:?})",
+        g.adapter_info().name,
+        g.adapter_info().backend,
+        g.adapter_info().device_type
+    );
+    Some(g)
 }
 
 /// Runs `hounsfield render FILE ARGS -o OUT`, panicking with its standard error when it

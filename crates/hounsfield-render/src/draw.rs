@@ -321,7 +321,7 @@ fn covered(map: &Mapping, size: [u32; 2], lo: [f32; 2], hi: [f32; 2]) -> [[f32; 
 #[cfg(test)]
 mod tests {
     use crate::DrawState;
-    use crate::test_support::headless;
+    use crate::headless::Headless;
     use hounsfield_core::pipeline::{GreyPipeline, Voi, render_view_with};
     use hounsfield_core::view::{Filter, View};
     use hounsfield_core::{Frame, FrameColor, ModalityLut, Samples, VoiLutFunction};
@@ -336,7 +336,9 @@ mod tests {
     /// heights covers that.)
     #[test]
     fn image_edges_are_the_cpu_references_at_every_placement() {
-        let Some(mut gpu) = headless() else { return };
+        let Some(mut gpu) = Headless::for_tests() else {
+            return;
+        };
         // A bright 7 x 5 frame of float values (as a resampled plane is) over black.
         let frame = Frame {
             width: 7,

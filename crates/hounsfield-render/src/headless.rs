@@ -103,6 +103,32 @@ impl Headless {
         })
     }
 
+    /// A headless GPU for a test (lavapipe on machines without one), or None, after a
+    /// loud message, when there is no adapter: the test then skips. With
+    /// `HOUNSFIELD_REQUIRE_GPU=1` (as the project's CI sets) no adapter is a panic, so
+    /// that a GPU test never passes without having run.
+    ///
+    /// ```no_run
+    /// let Some(gpu) = hounsfield_render::headless::Headless::for_tests() else { return };
+    /// println!("{}", gpu.adapter_info().name);
+    /// ```
+    pub fn for_tests() -> Option<Headless> {
+        match Self::new() {
+            Ok(g) => Some(g),
+            Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!(
+                    "no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e} (install mesa-vulkan-drivers)"
+                )
+            }
+            Err(e) => {
+                eprintln!(
+                    "\n*** SKIPPED: no GPU adapter ({e}); install mesa-vulkan-drivers for lavapipe ***\n"
+                );
+                None
+            }
+        }
+    }
+
     /// The adapter in use.
     pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
         &self.info

@@ -461,7 +461,7 @@ mod tests {
     /// edges and styles.
     #[test]
     fn placing_on_a_plane_on_the_gpu_follows_the_nearest_frame_rule() {
-        let Some(mut gpu) = crate::test_support::headless() else {
+        let Some(mut gpu) = crate::headless::Headless::for_tests() else {
             return;
         };
         let (fc, fr) = (20u32, 16u32);

@@ -416,7 +416,7 @@ mod tests {
     /// without layers under and over.
     #[test]
     fn composing_on_the_gpu_is_painting_on_the_cpu() {
-        let Some(mut gpu) = crate::test_support::headless() else {
+        let Some(mut gpu) = crate::headless::Headless::for_tests() else {
             return;
         };
         let (w, h) = (37u32, 23u32);

@@ -1,5 +1,6 @@
-//! What the renderer's tests share: WGSL validation, a headless device (or a skip), and a
-//! composed layer drawn over black and over white, compared with the CPU's compositing.
+//! What the renderer's tests share: WGSL validation, and a composed layer drawn over black
+//! and over white, compared with the CPU's compositing. (A headless device, or a skip:
+//! [`Headless::for_tests`].)
 
 use crate::GpuImage;
 use crate::headless::Headless;
@@ -18,21 +19,6 @@ pub(crate) fn assert_valid_wgsl(source: &str, what: &str) {
     )
     .validate(&module)
     .unwrap_or_else(|e| panic!("{what}: {e:?}"));
-}
-
-/// A headless GPU; None (the test is skipped, and says so) without an adapter, unless
-/// HOUNSFIELD_REQUIRE_GPU=1, which makes that a failure.
-pub(crate) fn headless() -> Option<Headless> {
-    match Headless::new() {
-        Ok(g) => Some(g),
-        Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
-            panic!("no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e}")
-        }
-        Err(e) => {
-            eprintln!("\n*** SKIPPED: no GPU adapter ({e}) ***\n");
-            None
-        }
-    }
 }
 
 /// Draws `composed` at its own size over black and over white and checks each against

@@ -191,7 +191,7 @@ impl Renderer {
 #[cfg(test)]
 mod tests {
     use crate::DrawState;
-    use crate::test_support::headless;
+    use crate::headless::Headless;
     use hounsfield_core::pipeline::{GreyPipeline, Voi, render_view_with};
     use hounsfield_core::view::{Filter, View};
     use hounsfield_core::{Frame, FrameColor, ModalityLut, Samples, VoiLutFunction};
@@ -201,7 +201,9 @@ mod tests {
     /// image sampled anew gives (bit for bit), which are the CPU reference's (within 1).
     #[test]
     fn a_window_change_from_the_value_cache_draws_the_same_pixels() {
-        let Some(mut gpu) = headless() else { return };
+        let Some(mut gpu) = Headless::for_tests() else {
+            return;
+        };
         // 13 x 9 stored values over a CT's range, two frames.
         let frame = |k: u16| Frame {
             width: 13,

@@ -824,21 +824,7 @@ mod tests {
     use super::*;
     use crate::input::Action;
     use crate::model::tests::instance;
-
-    /// A headless GPU (lavapipe here), or None when there is none and the caller does
-    /// not require one (the test is then skipped, saying so).
-    fn gpu() -> Option<hounsfield_render::headless::Headless> {
-        match hounsfield_render::headless::Headless::new() {
-            Ok(g) => Some(g),
-            Err(e) if std::env::var("HOUNSFIELD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
-                panic!("no GPU adapter, and HOUNSFIELD_REQUIRE_GPU=1: {e}")
-            }
-            Err(e) => {
-                eprintln!("\n*** SKIPPED: no GPU adapter ({e}) ***\n");
-                None
-            }
-        }
-    }
+    use hounsfield_render::headless::Headless;
 
     /// How many channel values of two RGBA frames of one size differ by more than
     /// `tolerance`.
@@ -856,7 +842,9 @@ mod tests {
     /// always resamples every voxel, draws it).
     #[test]
     fn a_still_plane_of_a_reduced_volume_is_refined_from_every_voxel() {
-        let Some(mut gpu) = gpu() else { return };
+        let Some(mut gpu) = Headless::for_tests() else {
+            return;
+        };
         let mut m = Model::new();
         for id in 1..=10u64 {
             // Values that differ from voxel to voxel, so that a reduction shows.
@@ -874,10 +862,7 @@ mod tests {
         assert!(m.mpr.as_ref().is_some_and(|x| x.full.is_some()));
         let (w, h) = (48u32, 40u32);
         let mut scene = Scene::default();
-        let prepare = |gpu: &hounsfield_render::headless::Headless,
-                       scene: &mut Scene,
-                       m: &mut Model,
-                       k: usize| {
+        let prepare = |gpu: &Headless, scene: &mut Scene, m: &mut Model, k: usize| {
             (0..100)
                 .find_map(|_| scene.prepare_plane(gpu.renderer(), m, k, [0, 0, w, h]))
                 .unwrap_or_else(|| panic!("plane {k} not drawn: {:?}", m.mpr_note))
@@ -886,10 +871,7 @@ mod tests {
         let k = 1;
         let state = prepare(&gpu, &mut scene, &mut m, k);
         assert!(!m.mpr_refined[k] && m.mpr_refine_pending());
-        let render = |gpu: &mut hounsfield_render::headless::Headless,
-                      scene: &mut Scene,
-                      m: &Model,
-                      state: &DrawState| {
+        let render = |gpu: &mut Headless, scene: &mut Scene, m: &Model, state: &DrawState| {
             let image = scene
                 .image(m, Pane::Plane(k))
                 .unwrap_or_else(|| panic!("no plane image"));
@@ -985,7 +967,9 @@ mod tests {
     /// drag reads a value a pixel); an image scrolled away gives its cache back.
     #[test]
     fn only_the_image_on_screen_keeps_its_value_cache() {
-        let Some(gpu) = gpu() else { return };
+        let Some(gpu) = Headless::for_tests() else {
+            return;
+        };
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).map(|v| v * 50).collect();
         for id in 1..=3u64 {
@@ -1025,7 +1009,9 @@ mod tests {
 
     #[test]
     fn the_gpu_keeps_only_the_recently_shown_images() {
-        let Some(gpu) = gpu() else { return };
+        let Some(gpu) = Headless::for_tests() else {
+            return;
+        };
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).collect();
         for id in 1..=10u64 {

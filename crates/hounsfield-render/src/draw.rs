@@ -5,7 +5,7 @@ use crate::params::Params;
 use crate::pipelines::{Entry, PipelineKey, TexKind};
 use crate::upload::GpuImage;
 use crate::values::ValueKey;
-use crate::{DrawState, RenderError, Renderer, clear_pass};
+use crate::{DrawState, RenderError, Renderer};
 use bytemuck::Zeroable;
 use hounsfield_core::pipeline::Voi;
 use hounsfield_core::view::{Filter, Mapping};
@@ -236,12 +236,7 @@ impl Renderer {
             };
             pass.set_bind_group(1, values, &[]);
         }
-        for tile in &chunk.tiles {
-            if let Some(bg) = &tile.bind_group {
-                pass.set_bind_group(0, bg, &[]);
-                pass.draw(0..6, 0..1);
-            }
-        }
+        chunk.draw_tiles(pass);
     }
 
     /// Prepares, encodes and submits a draw of `image` into `target` at `viewport`
@@ -254,21 +249,16 @@ impl Renderer {
         viewport: [u32; 4],
     ) -> Result<wgpu::SubmissionIndex, RenderError> {
         self.prepare(image, state, viewport)?;
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hounsfield render"),
-            });
-        {
-            let mut pass = clear_pass(&mut encoder, target, state.background, "hounsfield render");
-            // The clear painted the background already.
-            let state = DrawState {
-                paint_background: false,
-                ..state.clone()
-            };
-            self.draw(&mut pass, image, &state, viewport);
-        }
-        Ok(self.queue.submit([encoder.finish()]))
+        // The clear paints the background.
+        let state = DrawState {
+            paint_background: false,
+            ..state.clone()
+        };
+        Ok(
+            self.submit_pass(target, state.background, "hounsfield render", |pass| {
+                self.draw(pass, image, &state, viewport)
+            }),
+        )
     }
 }
 

@@ -343,6 +343,22 @@ pub(crate) fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) ->
 }
 
 impl Renderer {
+    /// One render pass into `target`, cleared to `clear` first, with what `record` draws;
+    /// submitted at once (never waits).
+    pub(crate) fn submit_pass(
+        &self,
+        target: &wgpu::TextureView,
+        clear: [f32; 4],
+        label: &str,
+        record: impl FnOnce(&mut wgpu::RenderPass<'_>),
+    ) -> wgpu::SubmissionIndex {
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        record(&mut clear_pass(&mut encoder, target, clear, label));
+        self.queue.submit([encoder.finish()])
+    }
+
     /// Clears `target` to `clear` and draws one triangle covering it with `pipeline` and
     /// `bind_group` (a pass that computes every texel of an image the GPU renders), then
     /// submits; never waits.
@@ -353,16 +369,11 @@ impl Renderer {
         (pipeline, bind_group): (&wgpu::RenderPipeline, &wgpu::BindGroup),
         label: &str,
     ) {
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
-        {
-            let mut pass = clear_pass(&mut encoder, target, clear, label);
+        self.submit_pass(target, clear, label, |pass| {
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, bind_group, &[]);
             pass.draw(0..3, 0..1);
-        }
-        self.queue.submit([encoder.finish()]);
+        });
     }
 }
 

@@ -26,6 +26,18 @@ pub(crate) struct Chunk {
     pub(crate) tiles: Vec<Tile>,
 }
 
+impl Chunk {
+    /// Draws each tile's quad, with its bind group as group 0, by the pass's pipeline.
+    pub(crate) fn draw_tiles(&self, pass: &mut wgpu::RenderPass<'_>) {
+        for tile in &self.tiles {
+            if let Some(bg) = &tile.bind_group {
+                pass.set_bind_group(0, bg, &[]);
+                pass.draw(0..6, 0..1);
+            }
+        }
+    }
+}
+
 pub(crate) struct Table {
     pub(crate) lut: Lut,
     pub(crate) view: wgpu::TextureView,

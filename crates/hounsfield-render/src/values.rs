@@ -10,7 +10,7 @@
 //! did, so that scrolling and zooming (a new place every frame) never pay for it.
 
 use crate::pipelines::{Entry, PipelineKey};
-use crate::{GpuImage, Renderer, clear_pass};
+use crate::{GpuImage, Renderer};
 use hounsfield_core::view::Mapping;
 
 /// What a value cache holds: the image's frame, where its pixels map and how they sample.
@@ -168,22 +168,13 @@ impl Renderer {
             entry: Entry::Values,
             ..display
         });
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hounsfield values"),
-            });
-        {
-            let mut pass = clear_pass(&mut encoder, &cache.view, [0.0; 4], "hounsfield values");
+        let chunk = image.chunks.get(chunk);
+        self.submit_pass(&cache.view, [0.0; 4], "hounsfield values", |pass| {
             pass.set_pipeline(&pipeline);
-            for tile in image.chunks.get(chunk).map_or(&[][..], |c| &c.tiles) {
-                if let Some(bg) = &tile.bind_group {
-                    pass.set_bind_group(0, bg, &[]);
-                    pass.draw(0..6, 0..1);
-                }
+            if let Some(chunk) = chunk {
+                chunk.draw_tiles(pass);
             }
-        }
-        self.queue.submit([encoder.finish()]);
+        });
         cache.holds = Some(key);
     }
 }

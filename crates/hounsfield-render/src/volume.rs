@@ -70,6 +70,15 @@ fn layered(limits: &wgpu::Limits, [w, h, n]: [u32; 3]) -> bool {
         && (!fits(d3, d3) || n.div_ceil(arrays.1.max(1)) <= n.div_ceil(d3.max(1)))
 }
 
+/// How the planes' shader sees a brick: a 2D array (`layered`) or a 3D texture.
+fn brick_view_dimension(layered: bool) -> wgpu::TextureViewDimension {
+    if layered {
+        wgpu::TextureViewDimension::D2Array
+    } else {
+        wgpu::TextureViewDimension::D3
+    }
+}
+
 /// A volume on the GPU.
 pub struct GpuVolume {
     kind: TexKind,
@@ -164,11 +173,7 @@ impl MprPipelines {
             label: Some("hounsfield mpr"),
             source: wgpu::ShaderSource::Wgsl(mpr_shader(sample_type, layered).into()),
         });
-        let volume = if layered {
-            wgpu::TextureViewDimension::D2Array
-        } else {
-            wgpu::TextureViewDimension::D3
-        };
+        let volume = brick_view_dimension(layered);
         let uniform =
             |binding, size| crate::uniform_entry(binding, wgpu::ShaderStages::FRAGMENT, size);
         let texture = crate::fragment_texture;
@@ -522,11 +527,7 @@ impl Renderer {
         });
         // An array's view is an array also when a brick has one slice.
         let view = wgpu::TextureViewDescriptor {
-            dimension: Some(if upload.layered {
-                wgpu::TextureViewDimension::D2Array
-            } else {
-                wgpu::TextureViewDimension::D3
-            }),
+            dimension: Some(brick_view_dimension(upload.layered)),
             ..Default::default()
         };
         let views: Vec<wgpu::TextureView> = (0..MAX_BRICKS as usize)

@@ -253,7 +253,7 @@ fn planes_of_a_tilted_series_follow_the_cpu_resampling_and_the_crosshair() {
 /// pane then equals the CPU resampling of the full series. (That a moving plane shows the
 /// reduced volume is the scene's unit test: here it would be a race with the refinement.)
 #[test]
-fn planes_over_the_volume_budget_show_the_reduced_volume_and_say_so() {
+fn planes_over_the_volume_budget_say_so_and_are_refined_once_still() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     if !tools_present() {
         return;

@@ -308,7 +308,7 @@ fn blit(rgba: &mut [u8], width: u32, height: u32, image: &RenderedImage, r: [u32
 mod tests {
     use super::*;
     use crate::input::Action;
-    use crate::model::tests::instance;
+    use crate::model::tests::{add_decoded, instance};
 
     /// The kept stack image is drawn again only while nothing it shows changed: after
     /// each change the frame equals a fresh scene's.
@@ -317,10 +317,7 @@ mod tests {
         let mut m = Model::new();
         for id in 1..=3u64 {
             let values: Vec<i16> = (0..16).map(|v| v * 40 + id as i16 * 300).collect();
-            let mut inst = instance(id, id as f64, &values, None);
-            let image = inst.image.take();
-            m.add_instance(inst);
-            m.set_decoded(id, image.ok_or_else(String::new));
+            add_decoded(&mut m, id, id as f64, &values, None);
         }
         let panes = [(Pane::Stack, [0, 0, 16, 16])];
         let fresh = |m: &mut Model| {
@@ -375,10 +372,7 @@ mod tests {
         let mut m = Model::new();
         for (id, z) in [(1u64, 0.0), (2, 5.0), (3, 10.0)] {
             let values: Vec<i16> = (0..16).map(|v| v * 40 + id as i16 * 300).collect();
-            let mut inst = instance(id, z, &values, None);
-            let image = inst.image.take();
-            m.add_instance(inst);
-            m.set_decoded(id, image.ok_or_else(String::new));
+            add_decoded(&mut m, id, z, &values, None);
         }
         let mut kept = CpuScene::default();
         let mut rgba = Vec::new();

@@ -823,7 +823,7 @@ fn prepare_current(
 mod tests {
     use super::*;
     use crate::input::Action;
-    use crate::model::tests::instance;
+    use crate::model::tests::add_decoded;
     use hounsfield_render::headless::Headless;
 
     /// How many channel values of two RGBA frames of one size differ by more than
@@ -849,10 +849,7 @@ mod tests {
         for id in 1..=10u64 {
             // Values that differ from voxel to voxel, so that a reduction shows.
             let values: Vec<i16> = (0..16).map(|i| (i * 37 + id as i16 * 101) % 997).collect();
-            let mut inst = instance(id, id as f64, &values, Some((-600.0, 900.0)));
-            let image = inst.image.take();
-            m.add_instance(inst);
-            m.set_decoded(id, image.ok_or_else(String::new));
+            add_decoded(&mut m, id, id as f64, &values, Some((-600.0, 900.0)));
         }
         // 320 bytes of voxels.
         m.set_volume_budget(Some(100));
@@ -973,10 +970,7 @@ mod tests {
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).map(|v| v * 50).collect();
         for id in 1..=3u64 {
-            let mut inst = instance(id, id as f64, &values, Some((300.0, 600.0)));
-            let image = inst.image.take();
-            m.add_instance(inst);
-            m.set_decoded(id, image.ok_or_else(String::new));
+            add_decoded(&mut m, id, id as f64, &values, Some((300.0, 600.0)));
         }
         m.apply(Action::FirstSlice);
         let mut scene = Scene::default();
@@ -1015,10 +1009,7 @@ mod tests {
         let mut m = Model::new();
         let values: Vec<i16> = (0..16).collect();
         for id in 1..=10u64 {
-            let mut inst = instance(id, id as f64, &values, None);
-            let image = inst.image.take();
-            m.add_instance(inst);
-            m.set_decoded(id, image.ok_or_else(String::new));
+            add_decoded(&mut m, id, id as f64, &values, None);
         }
         let mut scene = Scene::default();
         // Three 4 x 4 images, at 4 bytes a sample.

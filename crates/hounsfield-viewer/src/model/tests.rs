@@ -8,6 +8,20 @@ use hounsfield_core::volume::{Stack, StackInput};
 use hounsfield_core::{Frame, FrameColor, ModalityLut, VoiLutFunction, VoiWindow};
 use std::collections::HashMap;
 
+/// Adds an [`instance`] to `m` and hands the model its decoded image, as a loader does.
+pub(crate) fn add_decoded(
+    m: &mut Model,
+    id: u64,
+    z: f64,
+    values: &[i16],
+    window: Option<(f64, f64)>,
+) {
+    let mut inst = instance(id, z, values, window);
+    let image = inst.image.take();
+    m.add_instance(inst);
+    m.set_decoded(id, image.ok_or_else(String::new));
+}
+
 /// A CT-like instance with `frames` frames of 4 x 4 pixels.
 pub(crate) fn instance(id: u64, z: f64, values: &[i16], window: Option<(f64, f64)>) -> Instance {
     let frame = Frame {
@@ -85,10 +99,7 @@ pub(super) fn model() -> Model {
     let mut m = Model::new();
     let values: Vec<i16> = (0..16).map(|v| v * 100).collect();
     for (id, z) in [(7, 10.0), (8, -10.0), (9, 0.0)] {
-        let mut inst = instance(id, z, &values, Some((40.0, 80.0)));
-        let image = inst.image.take();
-        m.add_instance(inst);
-        m.set_decoded(id, image.ok_or_else(String::new));
+        add_decoded(&mut m, id, z, &values, Some((40.0, 80.0)));
     }
     m
 }
@@ -270,10 +281,7 @@ fn planes_model(windows: [Option<(f64, f64)>; 3], bases: [i16; 3]) -> (Model, St
     let mut inputs = Vec::new();
     for (k, (id, z)) in [(7, 10.0), (8, -10.0), (9, 0.0)].into_iter().enumerate() {
         let values: Vec<i16> = (0..16).map(|v| bases[k] + v * 100).collect();
-        let mut inst = instance(id, z, &values, windows[k]);
-        let image = inst.image.take();
-        m.add_instance(inst);
-        m.set_decoded(id, image.ok_or_else(String::new));
+        add_decoded(&mut m, id, z, &values, windows[k]);
         inputs.push(StackInput {
             instance: k,
             position: Some([0.0, 0.0, z]),

@@ -6,7 +6,8 @@
 // value and a window), and one that windows values kept at the canvas's size (one
 // unfiltered sampled read a pixel, as the renderer's value cache does). The Hounsfield
 // page's WebGPU redraw is measured against this floor (bench/peers.sh gives its own
-// figure).
+// figure). A page whose WebGPU calls raise any error fails the run: a frame that draws
+// nothing would be measured as fast.
 //
 //   node apps/hounsfield-web/bench/webgpu-floor.mjs [--seconds S]
 import { createRequire } from 'node:module';
@@ -27,6 +28,8 @@ const page = `<!doctype html><meta charset="utf-8"><style>body{margin:0}canvas{w
 const mode = new URLSearchParams(location.search).get('mode');
 const adapter = await navigator.gpu.requestAdapter();
 const device = await adapter.requestDevice();
+window.errors = [];
+device.onuncapturederror = (e) => window.errors.push(e.error.message);
 const context = document.getElementById('c').getContext('webgpu');
 const format = navigator.gpu.getPreferredCanvasFormat();
 context.configure({ device, format, alphaMode: 'opaque' });
@@ -60,11 +63,24 @@ fn at(p: vec2i) -> f32 { return f32(textureLoad(samples, clamp(p, vec2i(0), vec2
   let g = clamp((v - (window.x - 0.5)) / (window.y - 1.0) + 0.5, 0.0, 1.0);
   return vec4f(g, g, g, 1);
 }\` });
-const pipeline = (entryPoint) => device.createRenderPipeline({ layout: 'auto', vertex: { module, entryPoint: 'vs' }, fragment: { module, entryPoint, targets: [{ format }] } });
-const draw = { constant: pipeline('constant'), grey: pipeline('grey'), cached: pipeline('cached') }[mode];
-const entries = mode === 'grey' ? [{ binding: 0, resource: texture.createView() }, { binding: 1, resource: { buffer: uniform } }]
-  : mode === 'cached' ? [{ binding: 2, resource: screen.createView() }, { binding: 3, resource: device.createSampler() }, { binding: 1, resource: { buffer: uniform } }] : [{ binding: 1, resource: { buffer: uniform } }];
-const group = draw && device.createBindGroup({ layout: draw.getBindGroupLayout(0), entries });
+// Explicit layouts: an 'auto' layout would take the r32float values as filterable, which
+// they are not, and the bind group would be invalid.
+const fragment = GPUShaderStage.FRAGMENT;
+const bindings = {
+  constant: [[{ binding: 1, visibility: fragment, buffer: {} }], [{ binding: 1, resource: { buffer: uniform } }]],
+  grey: [[{ binding: 0, visibility: fragment, texture: { sampleType: 'uint' } }, { binding: 1, visibility: fragment, buffer: {} }],
+    [{ binding: 0, resource: texture.createView() }, { binding: 1, resource: { buffer: uniform } }]],
+  cached: [[{ binding: 1, visibility: fragment, buffer: {} }, { binding: 2, visibility: fragment, texture: { sampleType: 'unfilterable-float' } },
+    { binding: 3, visibility: fragment, sampler: { type: 'non-filtering' } }],
+  [{ binding: 1, resource: { buffer: uniform } }, { binding: 2, resource: screen.createView() }, { binding: 3, resource: device.createSampler() }]],
+}[mode];
+const layout = bindings && device.createBindGroupLayout({ entries: bindings[0] });
+const draw = layout && device.createRenderPipeline({
+  layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+  vertex: { module, entryPoint: 'vs' },
+  fragment: { module, entryPoint: mode, targets: [{ format }] },
+});
+const group = layout && device.createBindGroup({ layout, entries: bindings[1] });
 let k = 0;
 function frame() {
   k++;
@@ -117,6 +133,8 @@ try {
       adapter = await p.waitForFunction(() => window.ready).then((h) => h.jsonValue());
       await p.evaluate(() => window.run(500));
       fps.push(await p.evaluate((ms) => window.run(ms), seconds * 1000));
+      const errors = await p.evaluate(() => window.errors);
+      if (errors.length > 0) throw new Error(`the '${mode}' page raised WebGPU errors: ${errors[0]}`);
       await context.close();
     }
     fps.sort((a, b) => a - b);

@@ -33,15 +33,19 @@ struct MprParams {
     // 1 when slab samples that interpolate a Pixel Padding voxel (stored values within
     // `padding`, low and high) are left out.
     has_padding: u32,
-    // Slices per brick: the volume is split along its slices into up to four textures
-    // (bricks) when it is deeper than the device's textures.
+    // The volume is split along its slices into up to four textures (bricks) when it is
+    // deeper than the device's textures: brick b holds slices b * brick_slices to
+    // (b + 1) * brick_slices, each brick's last slice the next one's first, so that the
+    // two slices of a sample always lie in one brick.
     brick_slices: u32,
+    bricks: u32,
+    _pad0: u32,
     padding: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: MprParams;
-// Slices [0, b), [b, 2b), [2b, 3b), [3b, 4b) for b = params.brick_slices; unused bricks
-// are bound to a 1 x 1 x 1 texture.
+// The bricks (see MprParams); unused ones are bound to a 1 x 1 x 1 texture. A pass per
+// brick binds its brick as volume0.
 @group(0) @binding(1) var volume0: VOLUME_TEXTURE<SAMPLE_TYPE>;
 // Per slice (256 per row): column offset, row offset, distance (relative to slice 0).
 @group(0) @binding(2) var slice_table: texture_2d<f32>;
@@ -50,13 +54,17 @@ struct MprParams {
 @group(0) @binding(4) var volume1: VOLUME_TEXTURE<SAMPLE_TYPE>;
 @group(0) @binding(5) var volume2: VOLUME_TEXTURE<SAMPLE_TYPE>;
 @group(0) @binding(6) var volume3: VOLUME_TEXTURE<SAMPLE_TYPE>;
+// The brick this pass draws (BRICKED 2).
+@group(0) @binding(7) var<uniform> pass_brick: vec4<u32>;
 
 // 0: one sample, 1: maximum, 2: minimum, 3: mean.
 override SLAB_MODE: u32 = 0u;
 // 1 when the slices are equally spaced (no search for the slice).
 override UNIFORM: u32 = 0u;
-// 1 when the volume is split into bricks (volume1..3 used): otherwise every load is
-// volume0's, without the brick arithmetic (a software rasteriser pays for each branch).
+// 0: one texture (volume0). 1: bricks, each voxel loaded from its brick (volume0..3; a
+// software rasteriser pays for every brick at every voxel). 2: bricks drawn a pass each
+// (thin planes): the pass draws the pixels whose slices lie in its brick, bound as
+// volume0, and leaves the others to their bricks' passes.
 override BRICKED: u32 = 0u;
 
 // No data (hounsfield_core::volume::NO_DATA). Not the lowest f32: shaders pass through
@@ -125,6 +133,14 @@ fn volume_load(t: VOLUME_TEXTURE<SAMPLE_TYPE>, p: vec3<i32>) -> f32 {
     return f32(VOLUME_LOAD.r);
 }
 
+// The brick of the slice pair (k0, k0 + 1).
+fn brick_of(k0: u32) -> u32 {
+    if (BRICKED == 0u) {
+        return 0u;
+    }
+    return min(k0 / params.brick_slices, params.bricks - 1u);
+}
+
 // Voxel (x, y) (clamped to the slice) of slice z of brick b.
 fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
     let p = vec3<i32>(
@@ -132,7 +148,7 @@ fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
         clamp(y, 0, i32(params.rows) - 1),
         z,
     );
-    if (BRICKED == 0u || b == 0u) {
+    if (BRICKED != 1u || b == 0u) {
         return volume_load(volume0, p);
     } else if (b == 1u) {
         return volume_load(volume1, p);
@@ -142,9 +158,9 @@ fn voxel(x: i32, y: i32, b: u32, z: i32) -> f32 {
     return volume_load(volume3, p);
 }
 
-// Bilinear sample of slice k at column / row coordinates (pixel centres at integers);
-// the second component is 0 outside the slice.
-fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
+// Bilinear sample of slice k (in brick b) at column / row coordinates (pixel centres at
+// integers); the second component is 0 outside the slice.
+fn slice_sample(k: u32, b: u32, c: f32, r: f32) -> vec2<f32> {
     let w = f32(params.columns);
     let h = f32(params.rows);
     if (!(c >= -0.5 && r >= -0.5 && c <= w - 0.5 && r <= h - 0.5)) {
@@ -156,12 +172,7 @@ fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
     let fy = r - r0;
     let x = i32(c0);
     let y = i32(r0);
-    var b = 0u;
-    var z = i32(k);
-    if (BRICKED == 1u) {
-        b = k / params.brick_slices;
-        z = i32(k - b * params.brick_slices);
-    }
+    let z = i32(k - b * params.brick_slices);
     let v00 = voxel(x, y, b, z);
     let v10 = voxel(x + 1, y, b, z);
     let v01 = voxel(x, y + 1, b, z);
@@ -185,22 +196,27 @@ fn slice_sample(k: u32, c: f32, r: f32) -> vec2<f32> {
 
 // One trilinear sample; the second component is 0 outside the volume.
 fn trilinear(i: f32, j: f32, off: f32) -> vec2<f32> {
-    let c = eval(params.column, i, j, off);
-    let r = eval(params.row, i, j, off);
     let d = eval(params.distance, i, j, off);
-    let loc = locate(d);
+    return trilinear_at(i, j, off, locate(d));
+}
+
+// The trilinear sample at the slices `loc` (from `locate`) of the sample's distance.
+fn trilinear_at(i: f32, j: f32, off: f32, loc: vec3<f32>) -> vec2<f32> {
     if (loc.x < 0.0) {
         return vec2<f32>(0.0, 0.0);
     }
+    let c = eval(params.column, i, j, off);
+    let r = eval(params.row, i, j, off);
     let k0 = u32(loc.x);
     let k1 = u32(loc.y);
+    let brick = brick_of(k0);
     let s0 = slice_entry(k0);
-    let a = slice_sample(k0, c - s0.x, r - s0.y);
+    let a = slice_sample(k0, brick, c - s0.x, r - s0.y);
     if (a.y == 0.0 || k1 == k0 || loc.z == 0.0) {
         return a;
     }
     let s1 = slice_entry(k1);
-    let b = slice_sample(k1, c - s1.x, r - s1.y);
+    let b = slice_sample(k1, brick, c - s1.x, r - s1.y);
     if (b.y == 0.0) {
         return b;
     }
@@ -211,8 +227,20 @@ fn trilinear(i: f32, j: f32, off: f32) -> vec2<f32> {
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let i = position.x - 0.5;
     let j = position.y - 0.5;
+    // The slices at the pixel's distance (a slab drawn a pass per brick has all its
+    // samples at that distance).
+    let d = eval(params.distance, i, j, 0.0);
+    let loc = locate(d);
+    if (BRICKED == 2u) {
+        // Outside the volume: the first brick's pass below it, the last one's above.
+        let outside = select(params.bricks - 1u, 0u, d < 0.0);
+        let brick = select(brick_of(u32(max(loc.x, 0.0))), outside, loc.x < 0.0);
+        if (brick != pass_brick.x) {
+            discard;
+        }
+    }
     if (SLAB_MODE == 0u) {
-        let s = trilinear(i, j, 0.0);
+        let s = trilinear_at(i, j, 0.0, loc);
         return vec4<f32>(select(NO_DATA, s.x, s.y > 0.0), 0.0, 0.0, 1.0);
     }
     var sign = 1.0;

@@ -15,7 +15,7 @@ use hounsfield_core::{
 };
 use hounsfield_render::DrawState;
 use hounsfield_render::headless::{Caps, Headless};
-use hounsfield_render::volume::MAX_BRICKS;
+use hounsfield_render::volume::{BrickLayout, MAX_BRICKS};
 use std::path::{Path, PathBuf};
 
 fn float_tag(path: &Path, tag: hounsfield_core::Tag, name: &'static str) -> f64 {
@@ -446,9 +446,10 @@ fn gpu_planes_and_slabs_match_the_cpu_resampling() {
 /// Devices whose 3D textures are smaller than the series (capped at 16, 8 and 4 per
 /// side) and a memory budget smaller than the series: the volume is reduced just enough
 /// for the device (every n-th column, row and slice) and split into up to four bricks
-/// of slices, and every plane equals the CPU resampling of the same reduced volume. The
-/// bricks are 2D texture arrays where the device's arrays hold as many slices as its 3D
-/// textures, and 3D textures where they hold one.
+/// of slices (sharing a slice each), and every plane equals the CPU resampling of the
+/// same reduced volume: thin planes drawn a pass per brick, slabs in one pass over every
+/// brick. The bricks are 2D texture arrays where the device's arrays hold the volume,
+/// and 3D textures where they hold one slice.
 #[test]
 fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown() {
     let (Some(tilt), Some(brain)) = (shared("ct-ge-tilt"), shared("ct-philips-brain")) else {
@@ -470,7 +471,7 @@ fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown(
             })
             .unwrap_or_else(|e| panic!("{e}"));
             let limits = gpu.renderer().volume_limits();
-            assert_eq!(limits.max_slices, MAX_BRICKS * cap);
+            assert_eq!(limits.max_slices, MAX_BRICKS * (cap - 1) + 1);
             let r = Reduction::within(&limits, &v.stack, 2).unwrap_or_else(|e| panic!("{e}"));
             let small = v.reduced(r);
             let label = format!(
@@ -490,10 +491,11 @@ fn bricked_and_reduced_volumes_match_the_cpu_resampling_at_the_resolution_shown(
             assert_eq!(arrays, layered, "{label}");
             let (c, w, n) = r.size(full);
             assert!(
-                c <= cap && w <= cap && n <= MAX_BRICKS * cap,
+                c <= cap && w <= cap && n <= MAX_BRICKS * (cap - 1) + 1,
                 "{label}: {r:?}"
             );
-            assert_eq!(bricks, n.div_ceil(cap), "{label}");
+            let layout = BrickLayout::new(n, cap).unwrap_or_else(|| panic!("{label}: {n}"));
+            assert_eq!(bricks, layout.bricks, "{label}");
             bricks_seen.push(bricks);
         }
         // A memory budget of a fifth of the voxels, on the full device.

@@ -55,6 +55,7 @@
 
 #![warn(missing_docs)]
 
+mod bricks;
 mod draw;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod headless;

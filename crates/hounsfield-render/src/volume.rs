@@ -4,6 +4,8 @@
 //! pipeline then shows like any other image (window, inversion, zoom, pan: no
 //! resampling again).
 
+pub use crate::bricks::{BrickLayout, MAX_BRICKS};
+use crate::bricks::{brick_bands, brick_view_dimension, layered};
 use crate::{GpuImage, PipelineSpec, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
 use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
@@ -41,43 +43,14 @@ pub(crate) struct MprParams {
     pub ascending: u32,
     pub has_padding: u32,
     pub brick_slices: u32,
+    pub bricks: u32,
+    pub _pad0: u32,
     pub padding: [f32; 2],
+    pub _pad1: [u32; 2],
 }
 
 /// Most slab samples the shader takes.
 pub(crate) const MAX_SLAB_SAMPLES: usize = 512;
-
-/// Most textures (bricks) one volume is split into along its slices, when it is deeper
-/// than the device's textures: a volume may have up to this many times the device's
-/// largest 3D texture side in slices.
-pub const MAX_BRICKS: u32 = 4;
-
-/// The textures of a volume: 2D arrays, a layer a slice, where the device's arrays hold
-/// it in as few bricks as its 3D textures would (the common case), else 3D textures.
-/// Arrays go up without a pause: the GPU's API zero-fills a texture before the first
-/// write that covers part of it, and tracks that per layer of an array but per whole 3D
-/// texture, so the first part of a 3D volume's upload waits while all of it is cleared
-/// (on a CPU device, about a second for 500 MB).
-fn layered(limits: &wgpu::Limits, [w, h, n]: [u32; 3]) -> bool {
-    let fits =
-        |side: u32, depth: u32| w <= side && h <= side && n.div_ceil(depth.max(1)) <= MAX_BRICKS;
-    let arrays = (
-        limits.max_texture_dimension_2d,
-        limits.max_texture_array_layers,
-    );
-    let d3 = limits.max_texture_dimension_3d;
-    fits(arrays.0, arrays.1)
-        && (!fits(d3, d3) || n.div_ceil(arrays.1.max(1)) <= n.div_ceil(d3.max(1)))
-}
-
-/// How the planes' shader sees a brick: a 2D array (`layered`) or a 3D texture.
-fn brick_view_dimension(layered: bool) -> wgpu::TextureViewDimension {
-    if layered {
-        wgpu::TextureViewDimension::D2Array
-    } else {
-        wgpu::TextureViewDimension::D3
-    }
-}
 
 /// A volume on the GPU.
 pub struct GpuVolume {
@@ -87,11 +60,13 @@ pub struct GpuVolume {
     columns: u32,
     rows: u32,
     slices: u32,
-    /// Slices per brick (the last may have fewer).
-    brick_slices: u32,
-    bricks: u32,
+    /// How its slices are split into bricks.
+    layout: BrickLayout,
     uniform: bool,
+    /// Every brick (for slabs).
     bind_group: wgpu::BindGroup,
+    /// Per brick, the bind group of its own pass (thin planes of a bricked volume).
+    brick_groups: Vec<wgpu::BindGroup>,
     params: wgpu::Buffer,
     offsets: wgpu::Buffer,
     /// Bytes uploaded (voxels), for reports.
@@ -106,7 +81,7 @@ impl GpuVolume {
 
     /// The textures the volume is split into (1 when it fits in one).
     pub fn bricks(&self) -> u32 {
-        self.bricks
+        self.layout.bricks
     }
 
     /// Whether its textures are 2D arrays (a layer a slice) rather than 3D textures.
@@ -126,7 +101,7 @@ pub struct VolumeUpload {
     /// Columns, rows, slices.
     size: [u32; 3],
     bpp: u32,
-    brick_slices: u32,
+    layout: BrickLayout,
     /// The next slice to write.
     next: u32,
     bytes: u64,
@@ -191,6 +166,7 @@ impl MprPipelines {
                 texture(4, kind.sample_type(), volume),
                 texture(5, kind.sample_type(), volume),
                 texture(6, kind.sample_type(), volume),
+                uniform(7, 16),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -304,8 +280,9 @@ impl Renderer {
     }
 
     /// The largest volume [`upload_volume`](Self::upload_volume) takes on any device: the
-    /// device's largest 3D texture side in columns and rows, [`MAX_BRICKS`] times it in
-    /// slices (as 2D texture arrays where the device's arrays hold it, see `layered`).
+    /// device's largest 3D texture side in columns and rows, and in slices what
+    /// [`MAX_BRICKS`] such textures hold, sharing a slice each ([`BrickLayout`]; as 2D
+    /// texture arrays where the device's arrays hold it).
     /// Larger volumes are shown reduced ([`Volume::reduced`],
     /// [`Volume::within`]).
     pub fn volume_limits(&self) -> VolumeLimits {
@@ -313,14 +290,15 @@ impl Renderer {
         VolumeLimits {
             max_columns: max,
             max_rows: max,
-            max_slices: max.saturating_mul(MAX_BRICKS),
+            max_slices: max.saturating_sub(1).saturating_mul(MAX_BRICKS) + 1,
             max_bytes: None,
         }
     }
 
     /// Uploads the voxels of `volume` once, as 2D texture arrays (a layer a slice) or 3D
     /// textures (`R16Uint`, `R16Sint` or `R32Float`; one, or up to [`MAX_BRICKS`] bricks
-    /// of consecutive slices when the volume is deeper than the device's textures), with
+    /// of consecutive slices, each sharing its last slice with the next, when the volume
+    /// is deeper than the device's textures), with
     /// its slice table. A viewer
     /// that must keep drawing meanwhile uploads a part at a time
     /// ([`begin_volume_upload`](Self::begin_volume_upload)).
@@ -365,13 +343,13 @@ impl Renderer {
         } else {
             max
         };
-        let bricks = n.div_ceil(depth.max(1));
-        if !layered && (w > max || h > max || bricks > MAX_BRICKS) {
+        let layout = BrickLayout::new(n, depth).filter(|_| layered || (w <= max && h <= max));
+        let Some(layout) = layout else {
             return Err(RenderError::TooLarge(format!(
                 "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side, \
                  {MAX_BRICKS} bricks of slices at most)"
             )));
-        }
+        };
         let (format, kind) = if volume.data.is_modality_values() {
             (wgpu::TextureFormat::R32Float, TexKind::Float)
         } else if volume.data.is_signed() {
@@ -386,11 +364,9 @@ impl Renderer {
                 "the voxels do not fill the volume".into(),
             ));
         }
-        // Bricks of equal depth (the last may be shallower).
-        let brick_slices = n.div_ceil(bricks);
-        let textures: Vec<wgpu::Texture> = (0..bricks)
+        let textures: Vec<wgpu::Texture> = (0..layout.bricks)
             .map(|b| {
-                let depth = brick_slices.min(n - b * brick_slices);
+                let (_, depth) = layout.slices_of(b, n);
                 self.volume_texture("hounsfield volume", format, [w, h, depth], layered)
             })
             .collect();
@@ -401,7 +377,7 @@ impl Renderer {
             kind,
             size: [w, h, n],
             bpp,
-            brick_slices,
+            layout,
             next: 0,
             bytes,
         })
@@ -448,29 +424,37 @@ impl Renderer {
             }
             staged += slice_bytes;
             written += slice_bytes;
-            self.queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture: &upload.textures[(k / upload.brick_slices) as usize],
-                    mip_level: 0,
-                    origin: wgpu::Origin3d {
-                        x: 0,
-                        y: 0,
-                        z: k % upload.brick_slices,
+            // Into each brick that holds it (a brick's first slice is the last of the one
+            // before).
+            for (b, texture) in upload.textures.iter().enumerate() {
+                let (first, count) = upload.layout.slices_of(b as u32, n);
+                if k < first || k >= first + count {
+                    continue;
+                }
+                self.queue.write_texture(
+                    wgpu::TexelCopyTextureInfo {
+                        texture,
+                        mip_level: 0,
+                        origin: wgpu::Origin3d {
+                            x: 0,
+                            y: 0,
+                            z: k - first,
+                        },
+                        aspect: wgpu::TextureAspect::All,
                     },
-                    aspect: wgpu::TextureAspect::All,
-                },
-                slice,
-                wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(w * upload.bpp),
-                    rows_per_image: Some(h),
-                },
-                wgpu::Extent3d {
-                    width: w,
-                    height: h,
-                    depth_or_array_layers: 1,
-                },
-            );
+                    slice,
+                    wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(w * upload.bpp),
+                        rows_per_image: Some(h),
+                    },
+                    wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: 1,
+                    },
+                );
+            }
             upload.next += 1;
         }
         self.flush_writes();
@@ -553,50 +537,62 @@ impl Renderer {
             mapped_at_creation: false,
         });
         let (layout, _, _) = self.mpr.layout(upload.kind, upload.layered);
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("hounsfield mpr"),
-            layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: params.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&views[0]),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&table),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: offsets.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::TextureView(&views[1]),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: wgpu::BindingResource::TextureView(&views[2]),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 6,
-                    resource: wgpu::BindingResource::TextureView(&views[3]),
-                },
-            ],
-        });
+        // `volumes`: the views bound as volume0..3; `pass`: the brick a pass draws.
+        let group = |volumes: [&wgpu::TextureView; 4], pass: u32| {
+            let pass_buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("hounsfield mpr brick"),
+                size: 16,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            self.queue
+                .write_buffer(&pass_buffer, 0, bytemuck::bytes_of(&[pass, 0, 0, 0]));
+            let view = |binding, v| wgpu::BindGroupEntry {
+                binding,
+                resource: wgpu::BindingResource::TextureView(v),
+            };
+            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("hounsfield mpr"),
+                layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: params.as_entire_binding(),
+                    },
+                    view(1, volumes[0]),
+                    view(2, &table),
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: offsets.as_entire_binding(),
+                    },
+                    view(4, volumes[1]),
+                    view(5, volumes[2]),
+                    view(6, volumes[3]),
+                    wgpu::BindGroupEntry {
+                        binding: 7,
+                        resource: pass_buffer.as_entire_binding(),
+                    },
+                ],
+            })
+        };
+        let bind_group = group([&views[0], &views[1], &views[2], &views[3]], 0);
+        let brick_groups = if bricks > 1 {
+            (0..bricks as usize)
+                .map(|b| group([&views[b]; 4], b as u32))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(GpuVolume {
             kind: upload.kind,
             layered: upload.layered,
             columns: w,
             rows: h,
             slices: n,
-            brick_slices: upload.brick_slices,
-            bricks,
+            layout: upload.layout,
             uniform: s.uniform(),
             bind_group,
+            brick_groups,
             params,
             offsets,
             uploaded_bytes: upload.bytes,
@@ -639,8 +635,10 @@ impl Renderer {
             samples: samples as u32,
             ascending: u32::from(sampling.ascending),
             has_padding: u32::from(sampling.padding.is_some()),
-            brick_slices: volume.brick_slices,
+            brick_slices: volume.layout.step,
+            bricks: volume.layout.bricks,
             padding: sampling.padding.unwrap_or([0.0, 0.0]),
+            ..MprParams::zeroed()
         };
         self.queue
             .write_buffer(&volume.params, 0, bytemuck::bytes_of(&p));
@@ -655,7 +653,16 @@ impl Renderer {
             Some(SlabMode::Mean) => 3,
         };
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
-        let bricked = u32::from(volume.bricks > 1);
+        // A bricked volume: a pass per brick over its pixels where each pixel's samples lie
+        // at one distance along the slices (thin planes; slabs whose normal lies across
+        // the slices, as sagittal and coronal slabs of an axial series), else one pass
+        // that picks a brick per voxel.
+        let one_distance = slab == 0 || sampling.distance[3] == 0.0;
+        let bricked = match (volume.layout.bricks, one_distance) {
+            (1, _) => 0,
+            (_, true) => 2,
+            (_, false) => 1,
+        };
         let pipeline = self
             .mpr
             .pipeline((volume.kind, volume.layered), slab, uniform, bricked);
@@ -665,12 +672,25 @@ impl Renderer {
             wgpu::TextureFormat::R32Float,
             TexKind::Float,
         )?;
-        self.draw_full_target(
-            &target,
-            [0.0, 0.0, 0.0, 1.0],
-            (&pipeline, &volume.bind_group),
-            "hounsfield mpr",
-        );
+        if bricked == 2 {
+            let bands = brick_bands(sampling, (columns, rows), volume.layout);
+            self.submit_pass(&target, [0.0, 0.0, 0.0, 1.0], "hounsfield mpr", |pass| {
+                pass.set_pipeline(&pipeline);
+                for (group, band) in volume.brick_groups.iter().zip(bands) {
+                    let Some([x, y, w, h]) = band else { continue };
+                    pass.set_scissor_rect(x, y, w, h);
+                    pass.set_bind_group(0, group, &[]);
+                    pass.draw(0..3, 0..1);
+                }
+            });
+        } else {
+            self.draw_full_target(
+                &target,
+                [0.0, 0.0, 0.0, 1.0],
+                (&pipeline, &volume.bind_group),
+                "hounsfield mpr",
+            );
+        }
         image.stale = true;
         Ok(image)
     }
@@ -704,6 +724,8 @@ mod tests {
                 "brick_slices",
                 std::mem::offset_of!(MprParams, brick_slices),
             ),
+            ("bricks", std::mem::offset_of!(MprParams, bricks)),
+            ("_pad0", std::mem::offset_of!(MprParams, _pad0)),
             ("padding", std::mem::offset_of!(MprParams, padding)),
         ];
         assert_eq!(members.len(), rust.len());
@@ -711,33 +733,6 @@ mod tests {
             assert_eq!(wname, rname, "field order");
             assert_eq!(*woff as usize, roff, "offset of {rname}");
         }
-    }
-
-    /// Arrays where they hold the volume in as few bricks as 3D textures (a layer a slice,
-    /// no zero-fill of the whole volume before its first part), 3D textures where they
-    /// need fewer bricks or the arrays cannot hold it.
-    #[test]
-    fn volumes_take_arrays_where_they_need_no_more_bricks() {
-        let limits = |d2: u32, layers: u32, d3: u32| wgpu::Limits {
-            max_texture_dimension_2d: d2,
-            max_texture_array_layers: layers,
-            max_texture_dimension_3d: d3,
-            ..wgpu::Limits::downlevel_defaults()
-        };
-        // lavapipe: 2048 layers, 3D textures of 4096.
-        let lavapipe = limits(8192, 2048, 4096);
-        assert!(layered(&lavapipe, [512, 512, 1000]));
-        assert!(layered(&lavapipe, [512, 512, 2048]));
-        assert!(!layered(&lavapipe, [512, 512, 3000]), "2 bricks against 1");
-        // SwiftShader in Chromium: 256 layers, 3D textures of 2048.
-        let swiftshader = limits(8192, 256, 2048);
-        assert!(layered(&swiftshader, [512, 512, 256]));
-        assert!(!layered(&swiftshader, [512, 512, 257]));
-        // Wider than the 3D textures: arrays (as wide as 2D textures) in up to 4 bricks.
-        let narrow = limits(8192, 256, 256);
-        assert!(layered(&narrow, [512, 512, 1000]));
-        assert!(!layered(&narrow, [512, 512, 1025]));
-        assert!(!layered(&limits(256, 2048, 2048), [512, 512, 100]));
     }
 
     #[test]

@@ -68,6 +68,8 @@ HOUNSFIELD_RENDERER=webgpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node ap
 HOUNSFIELD_RENDERER=cpu HOUNSFIELD_BIN="$target_dir/debug/hounsfield" node apps/hounsfield-web/tests/e2e.mjs
 step "viewer benchmark, smoke run (the real run: hounsfield bench viewer, 1,000 slices)"
 "$target_dir/debug/hounsfield" bench viewer "${HOUNSFIELD_SHARED_DATA:-../shared/data}/ct-philips-brain" --steps 10 --volume-budget 4
+step "planes benchmark, smoke run (the real run: hounsfield bench planes, 1,000 slices)"
+"$target_dir/debug/hounsfield" bench planes "${HOUNSFIELD_SHARED_DATA:-../shared/data}/ct-philips-brain" --repeats 1
 step "peer benchmark, smoke run (one load each; the real run: bash apps/hounsfield-web/bench/peers.sh)"
 bash apps/hounsfield-web/bench/peers.sh --runs 1 --seconds 0.5
 step "what a WebGPU frame costs at the least here, smoke run (the real run: node apps/hounsfield-web/bench/webgpu-floor.mjs)"

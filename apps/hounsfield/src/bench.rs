@@ -121,6 +121,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeats: usize,
     },
+    /// What a plane costs on the GPU by how the series' volume is split into textures
+    /// (one; 2D arrays in 2 and 4 bricks; 3D textures in 2, on a device capped to make
+    /// them): median times of thin planes and slabs.
+    Planes {
+        /// The series folder (default: a 512 x 512 CT series of --slices slices built under
+        /// target/bench from ../shared/data/ct-philips-brain).
+        folder: Option<PathBuf>,
+        /// Slices of the built series.
+        #[arg(long, default_value_t = 1000)]
+        slices: usize,
+        /// Resamples of each plane (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Python with pydicom and NumPy, to build the series (default: $HOUNSFIELD_PYTHON,
+        /// target/venv/bin/python, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
     /// One measured load of `bench volume`, in its own process; prints JSON.
     #[command(hide = true)]
     VolumeRun { folder: PathBuf },
@@ -164,6 +182,15 @@ pub fn run(cmd: BenchCommand) -> Result<ExitCode, String> {
             python,
         } => volume(folder, slices.max(2), runs.max(1), python),
         BenchCommand::VolumeRun { folder } => volume_run(&folder),
+        BenchCommand::Planes {
+            folder,
+            slices,
+            repeats,
+            python,
+        } => crate::bench_planes::planes(
+            &bench_series(folder, slices.max(3), &find_python(python))?,
+            repeats.max(1),
+        ),
         BenchCommand::Series { slices, python } => {
             let folder = bench_series(None, slices.max(2), &find_python(python))?;
             println!("{}", folder.display());

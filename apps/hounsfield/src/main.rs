@@ -4,6 +4,7 @@
 mod bench;
 mod bench_dicomweb;
 mod bench_layers;
+mod bench_planes;
 mod bench_viewer;
 mod dicomweb;
 mod info;

@@ -41,6 +41,8 @@ struct MprParams {
     bricks: u32,
     _pad0: u32,
     padding: vec2<f32>,
+    // The least and greatest slab sample offsets (mm; 0 and 0 for a thin plane).
+    offset_range: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: MprParams;
@@ -61,11 +63,14 @@ struct MprParams {
 override SLAB_MODE: u32 = 0u;
 // 1 when the slices are equally spaced (no search for the slice).
 override UNIFORM: u32 = 0u;
-// 0: one texture (volume0). 1: bricks, each voxel loaded from its brick (volume0..3; a
-// software rasteriser pays for every brick at every voxel). 2: bricks drawn a pass each
-// (thin planes): the pass draws the pixels whose slices lie in its brick, bound as
-// volume0, and leaves the others to their bricks' passes.
+// 0: one texture (volume0). Bricks are drawn in passes: 2, a pass per brick, bound as
+// volume0, over the pixels whose samples all lie in it; 1, last, a pass around the pixels
+// whose slab samples lie in several bricks, each voxel loaded from its brick (volume0..3;
+// a software rasteriser pays for every brick at every voxel), which gives any pixel the
+// value its brick's pass gave.
 override BRICKED: u32 = 0u;
+// The brick of a pixel whose samples lie in several.
+const SEVERAL: u32 = 0xffffffffu;
 
 // No data (hounsfield_core::volume::NO_DATA). Not the lowest f32: shaders pass through
 // naga, whose WGSL output rounds that to a decimal browsers reject as out of range.
@@ -139,6 +144,26 @@ fn brick_of(k0: u32) -> u32 {
         return 0u;
     }
     return min(k0 / params.brick_slices, params.bricks - 1u);
+}
+
+// The brick of a sample at distance d, whose slices are `loc` (from `locate`); outside
+// the volume, the first brick below it and the last above.
+fn brick_at(d: f32, loc: vec3<f32>) -> u32 {
+    let outside = select(params.bricks - 1u, 0u, d < 0.0);
+    return select(brick_of(u32(max(loc.x, 0.0))), outside, loc.x < 0.0);
+}
+
+// The brick of all the pixel's samples, or SEVERAL.
+fn pixel_brick(i: f32, j: f32, d: f32, loc: vec3<f32>) -> u32 {
+    if (SLAB_MODE == 0u) {
+        return brick_at(d, loc);
+    }
+    // The samples' distances lie between those of the extreme offsets.
+    let d0 = eval(params.distance, i, j, params.offset_range.x);
+    let d1 = eval(params.distance, i, j, params.offset_range.y);
+    let b0 = brick_at(d0, locate(d0));
+    let b1 = brick_at(d1, locate(d1));
+    return select(SEVERAL, b0, b0 == b1);
 }
 
 // Voxel (x, y) (clamped to the slice) of slice z of brick b.
@@ -227,17 +252,10 @@ fn trilinear_at(i: f32, j: f32, off: f32, loc: vec3<f32>) -> vec2<f32> {
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let i = position.x - 0.5;
     let j = position.y - 0.5;
-    // The slices at the pixel's distance (a slab drawn a pass per brick has all its
-    // samples at that distance).
     let d = eval(params.distance, i, j, 0.0);
     let loc = locate(d);
-    if (BRICKED == 2u) {
-        // Outside the volume: the first brick's pass below it, the last one's above.
-        let outside = select(params.bricks - 1u, 0u, d < 0.0);
-        let brick = select(brick_of(u32(max(loc.x, 0.0))), outside, loc.x < 0.0);
-        if (brick != pass_brick.x) {
-            discard;
-        }
+    if (BRICKED == 2u && pixel_brick(i, j, d, loc) != pass_brick.x) {
+        discard;
     }
     if (SLAB_MODE == 0u) {
         let s = trilinear_at(i, j, 0.0, loc);

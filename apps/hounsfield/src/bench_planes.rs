@@ -63,12 +63,20 @@ pub fn planes(folder: &Path, repeats: usize) -> Result<ExitCode, String> {
         thickness: 10.0,
         mode: SlabMode::Mip,
     });
-    let planes: [(&str, Plane, Option<Slab>); 5] = [
+    // A quarter of the series from its middle (where 2 bricks meet).
+    let axial = standard(Orientation::Axial);
+    let quarter = volume
+        .sampling(&axial, None)
+        .slices
+        .last()
+        .map_or(0.0, |s| f64::from(s[2]) / 4.0);
+    let planes: [(&str, Plane, Option<Slab>); 6] = [
         ("sagittal", standard(Orientation::Sagittal), None),
         ("coronal", standard(Orientation::Coronal), None),
-        ("axial", standard(Orientation::Axial), None),
+        ("axial", axial, None),
         ("coronal MIP 10 mm", standard(Orientation::Coronal), mip),
-        ("axial MIP 10 mm", standard(Orientation::Axial), mip),
+        ("axial MIP 10 mm, middle", axial, mip),
+        ("axial MIP 10 mm, a quarter off", axial.moved(quarter), mip),
     ];
     let mut columns = Vec::new();
     let mut times = vec![Vec::new(); planes.len()];

@@ -3,10 +3,11 @@
 //!
 //! Bricks overlap by one slice: brick `b` holds slices `b * step ..= b * step + step`,
 //! so the two slices a thin plane's sample interpolates between always lie in one brick.
-//! A thin plane of a bricked volume is then drawn one brick at a time, each pass over
-//! the pixels whose slices lie in its brick (a scissor around them, and a test per
-//! pixel), at about the cost of one texture: a shader that chooses among textures per
-//! voxel pays, on a CPU rasteriser, for every texture at every voxel.
+//! A plane of a bricked volume is then drawn one brick at a time, each pass over the
+//! pixels whose samples all lie in its brick (a scissor around them, and a test per
+//! pixel), at about the cost of one texture; the pixels of a slab whose samples lie in
+//! several bricks come last, in a pass that chooses among the textures per voxel, which
+//! costs a CPU rasteriser every texture at every voxel.
 
 use hounsfield_core::volume::Sampling;
 
@@ -89,43 +90,87 @@ pub(crate) fn brick_view_dimension(layered: bool) -> wgpu::TextureViewDimension 
 }
 
 /// Per brick, the rectangle `[x, y, width, height]` of a `columns` x `rows` plane that
-/// holds every pixel whose distance along the slice normal (`sampling.distance`, at pixel
-/// centres) falls in the brick's part of the volume; None where no pixel does. The parts
-/// meet at each brick's first slice; the first part reaches down without end, the last
-/// up (the pixels outside the volume are drawn with them). A pixel at a part's edge may
-/// lie in both rectangles: the shader decides per pixel.
+/// holds every pixel whose samples all lie in the brick's part of the volume; None where
+/// no pixel does. A pixel's samples lie at `reach[0]` to `reach[1]` (mm) from its
+/// distance along the slice normal (`sampling.distance`, at pixel centres; 0 and 0 for a
+/// thin plane). The parts meet at each brick's first slice; the first part reaches down
+/// without end, the last up (the pixels outside the volume are drawn with them). A pixel
+/// near a part's edge may lie in two rectangles: the shader decides per pixel.
 pub(crate) fn brick_bands(
     sampling: &Sampling,
-    (columns, rows): (u32, u32),
+    size: (u32, u32),
     layout: BrickLayout,
+    [near, far]: [f64; 2],
 ) -> Vec<Option<[u32; 4]>> {
-    let n = sampling.slices.len();
-    let at = |k: u32| f64::from(sampling.slices[(k as usize).min(n.saturating_sub(1))][2]);
-    let [a, dx, dy, _] = sampling.distance.map(f64::from);
-    // Rounding of the shader's f32 arithmetic, well inside a slice's spacing.
-    let span = (at(n as u32 - 1) - at(0)).abs();
-    let tolerance = 1e-4 * span + 1e-3;
-    let (w, h) = (f64::from(columns), f64::from(rows));
+    let (at, tolerance) = boundaries(sampling);
     (0..layout.bricks)
         .map(|b| {
             let lo = if b == 0 {
                 f64::NEG_INFINITY
             } else {
-                at(b * layout.step) - tolerance
+                at(b * layout.step) - tolerance - near
             };
             let hi = if b + 1 == layout.bricks {
                 f64::INFINITY
             } else {
-                at((b + 1) * layout.step) + tolerance
+                at((b + 1) * layout.step) + tolerance - far
             };
-            // The pixels of each row (column) with lo <= d <= hi make one interval, which
-            // moves linearly from the first row (column) to the last: the two end rows'
-            // intervals hold all of them between.
-            let x = span_along(a, dx, dy, (lo, hi), w, h)?;
-            let y = span_along(a, dy, dx, (lo, hi), h, w)?;
-            Some([x.0, y.0, x.1 - x.0, y.1 - y.0])
+            band(sampling, size, (lo, hi))
         })
         .collect()
+}
+
+/// The rectangle of the plane that holds every pixel whose samples (at `reach[0]` to
+/// `reach[1]` mm from its distance, `reach[0] < reach[1]`) lie in more than one brick:
+/// those whose samples reach across a part's edge. None for a thin plane.
+pub(crate) fn several_bricks_band(
+    sampling: &Sampling,
+    size: (u32, u32),
+    layout: BrickLayout,
+    [near, far]: [f64; 2],
+) -> Option<[u32; 4]> {
+    if far <= near {
+        return None;
+    }
+    let (at, tolerance) = boundaries(sampling);
+    (1..layout.bricks)
+        .filter_map(|b| {
+            let edge = at(b * layout.step);
+            band(
+                sampling,
+                size,
+                (edge - far - tolerance, edge - near + tolerance),
+            )
+        })
+        .reduce(|[x0, y0, w0, h0], [x1, y1, w1, h1]| {
+            let (x, y) = (x0.min(x1), y0.min(y1));
+            [x, y, (x0 + w0).max(x1 + w1) - x, (y0 + h0).max(y1 + h1) - y]
+        })
+}
+
+/// The distance of slice k along the normal (mm), and the rounding allowed around it
+/// (of the shader's f32 arithmetic, well inside a slice's spacing).
+fn boundaries(sampling: &Sampling) -> (impl Fn(u32) -> f64 + '_, f64) {
+    let n = sampling.slices.len();
+    let at = move |k: u32| f64::from(sampling.slices[(k as usize).min(n.saturating_sub(1))][2]);
+    let span = (at(n.saturating_sub(1) as u32) - at(0)).abs();
+    (at, 1e-4 * span + 1e-3)
+}
+
+/// The rectangle of the plane around the pixels whose distance lies in `[lo, hi]`.
+fn band(
+    sampling: &Sampling,
+    (columns, rows): (u32, u32),
+    (lo, hi): (f64, f64),
+) -> Option<[u32; 4]> {
+    let [a, dx, dy, _] = sampling.distance.map(f64::from);
+    let (w, h) = (f64::from(columns), f64::from(rows));
+    // The pixels of each row (column) with lo <= d <= hi make one interval, which moves
+    // linearly from the first row (column) to the last: the two end rows' intervals hold
+    // all of them between.
+    let x = span_along(a, dx, dy, (lo, hi), w, h)?;
+    let y = span_along(a, dy, dx, (lo, hi), h, w)?;
+    Some([x.0, y.0, x.1 - x.0, y.1 - y.0])
 }
 
 /// The pixel indices `[first, end)` along an axis of `len` pixels (coefficient `along`)
@@ -239,7 +284,7 @@ mod tests {
         assert_eq!((layout.bricks, layout.step), (3, 33));
         // Rows at 0.5 mm from -10 mm: brick 1 starts at 66 mm, row 152.
         let s = sampling([-10.0, 0.0, 0.5, 0.0]);
-        let bands = brick_bands(&s, (64, 500), layout);
+        let bands = brick_bands(&s, (64, 500), layout, [0.0; 2]);
         let [x, y, w, h] = bands[1].unwrap();
         assert_eq!((x, w), (0, 64));
         assert!(
@@ -250,7 +295,7 @@ mod tests {
         assert_eq!(bands[2].unwrap()[1] + bands[2].unwrap()[3], 500);
         // Every pixel of an oblique plane lies in the band of its part.
         let s = sampling([-30.0, 0.3, 0.2, 0.0]);
-        let bands = brick_bands(&s, (300, 400), layout);
+        let bands = brick_bands(&s, (300, 400), layout, [0.0; 2]);
         for j in 0..400u32 {
             for i in 0..300u32 {
                 let d = -30.0 + 0.3 * f64::from(i) + 0.2 * f64::from(j);
@@ -263,9 +308,46 @@ mod tests {
                 );
             }
         }
+        // A slab whose samples reach 3 mm each way along the slices: every pixel lies in
+        // the band of the brick all its samples lie in, or in the band for several.
+        let reach = 3.0;
+        let bands = brick_bands(&s, (300, 400), layout, [-reach, reach]);
+        let several = several_bricks_band(&s, (300, 400), layout, [-reach, reach]).unwrap();
+        let brick = |d: f64| ((d / 2.0).floor().clamp(0.0, 99.0) as u32 / layout.step).min(2);
+        let inside =
+            |[x, y, w, h]: [u32; 4], i: u32, j: u32| i >= x && i < x + w && j >= y && j < y + h;
+        let mut counts = [0; 2];
+        for j in 0..400u32 {
+            for i in 0..300u32 {
+                let d = -30.0 + 0.3 * f64::from(i) + 0.2 * f64::from(j);
+                let (b0, b1) = (brick(d - reach), brick(d + reach));
+                if b0 == b1 {
+                    assert!(
+                        bands[b0 as usize].is_some_and(|r| inside(r, i, j)),
+                        "({i}, {j})"
+                    );
+                    counts[0] += 1;
+                } else {
+                    assert!(inside(several, i, j), "({i}, {j}) across {b0} and {b1}");
+                    counts[1] += 1;
+                }
+            }
+        }
+        assert!(counts[0] > 0 && counts[1] > 0, "{counts:?}");
         // An axial plane (one distance) meets one brick.
         let s = sampling([70.0, 0.0, 0.0, 0.0]);
-        let bands = brick_bands(&s, (64, 64), layout);
+        let bands = brick_bands(&s, (64, 64), layout, [0.0; 2]);
         assert_eq!(bands, vec![None, Some([0, 0, 64, 64]), None]);
+        assert_eq!(several_bricks_band(&s, (64, 64), layout, [-1.0, 1.0]), None);
+        // The same plane as a slab reaching across slice 33 (66 mm): drawn whole by the
+        // pass for several bricks, by none of the bricks' passes.
+        assert_eq!(
+            several_bricks_band(&s, (64, 64), layout, [-5.0, 5.0]),
+            Some([0, 0, 64, 64])
+        );
+        assert_eq!(
+            brick_bands(&s, (64, 64), layout, [-5.0, 5.0]),
+            vec![None, None, None]
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! resampling again).
 
 pub use crate::bricks::{BrickLayout, MAX_BRICKS};
-use crate::bricks::{brick_bands, brick_view_dimension, layered};
+use crate::bricks::{brick_bands, brick_view_dimension, layered, several_bricks_band};
 use crate::{GpuImage, PipelineSpec, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
 use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
@@ -46,7 +46,7 @@ pub(crate) struct MprParams {
     pub bricks: u32,
     pub _pad0: u32,
     pub padding: [f32; 2],
-    pub _pad1: [u32; 2],
+    pub offset_range: [f32; 2],
 }
 
 /// Most slab samples the shader takes.
@@ -623,6 +623,15 @@ impl Renderer {
             ));
         }
         let samples = sampling.slab_offsets.len().clamp(1, MAX_SLAB_SAMPLES);
+        let used = &sampling.slab_offsets[..samples.min(sampling.slab_offsets.len())];
+        let offset_range = if slab_mode_of(mode) == 0 {
+            [0.0, 0.0]
+        } else {
+            used.iter()
+                .fold([f32::INFINITY, f32::NEG_INFINITY], |[lo, hi], &o| {
+                    [lo.min(o), hi.max(o)]
+                })
+        };
         let p = MprParams {
             column: sampling.column,
             row: sampling.row,
@@ -638,6 +647,7 @@ impl Renderer {
             brick_slices: volume.layout.step,
             bricks: volume.layout.bricks,
             padding: sampling.padding.unwrap_or([0.0, 0.0]),
+            offset_range,
             ..MprParams::zeroed()
         };
         self.queue
@@ -646,53 +656,65 @@ impl Renderer {
         offsets[..samples].copy_from_slice(&sampling.slab_offsets[..samples]);
         self.queue
             .write_buffer(&volume.offsets, 0, bytemuck::cast_slice(&offsets));
-        let slab = match mode {
-            None => 0,
-            Some(SlabMode::Mip) => 1,
-            Some(SlabMode::MinIp) => 2,
-            Some(SlabMode::Mean) => 3,
-        };
+        let slab = slab_mode_of(mode);
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
-        // A bricked volume: a pass per brick over its pixels where each pixel's samples lie
-        // at one distance along the slices (thin planes; slabs whose normal lies across
-        // the slices, as sagittal and coronal slabs of an axial series), else one pass
-        // that picks a brick per voxel.
-        let one_distance = slab == 0 || sampling.distance[3] == 0.0;
-        let bricked = match (volume.layout.bricks, one_distance) {
-            (1, _) => 0,
-            (_, true) => 2,
-            (_, false) => 1,
-        };
-        let pipeline = self
-            .mpr
-            .pipeline((volume.kind, volume.layered), slab, uniform, bricked);
         let (mut image, target) = self.reuse_target(
             previous,
             (columns, rows),
             wgpu::TextureFormat::R32Float,
             TexKind::Float,
         )?;
-        if bricked == 2 {
-            let bands = brick_bands(sampling, (columns, rows), volume.layout);
+        let pipeline = |bricked| {
+            self.mpr
+                .pipeline((volume.kind, volume.layered), slab, uniform, bricked)
+        };
+        if volume.layout.bricks == 1 {
+            self.draw_full_target(
+                &target,
+                [0.0, 0.0, 0.0, 1.0],
+                (&pipeline(0), &volume.bind_group),
+                "hounsfield mpr",
+            );
+        } else {
+            // A pass per brick over the pixels whose samples all lie in it, then one over
+            // those whose slab samples lie in several (each voxel from its brick; it may
+            // draw pixels of one brick again, with the same values).
+            // How far along the slices the samples lie from the pixel's distance.
+            let along = offset_range.map(|o| f64::from(o) * f64::from(sampling.distance[3]));
+            let reach = [along[0].min(along[1]), along[0].max(along[1])];
+            let size = (columns, rows);
+            let bands = brick_bands(sampling, size, volume.layout, reach);
+            let several = several_bricks_band(sampling, size, volume.layout, reach);
+            let per_brick = pipeline(2);
+            let per_voxel = several.map(|_| pipeline(1));
             self.submit_pass(&target, [0.0, 0.0, 0.0, 1.0], "hounsfield mpr", |pass| {
-                pass.set_pipeline(&pipeline);
+                pass.set_pipeline(&per_brick);
                 for (group, band) in volume.brick_groups.iter().zip(bands) {
                     let Some([x, y, w, h]) = band else { continue };
                     pass.set_scissor_rect(x, y, w, h);
                     pass.set_bind_group(0, group, &[]);
                     pass.draw(0..3, 0..1);
                 }
+                if let (Some([x, y, w, h]), Some(per_voxel)) = (several, &per_voxel) {
+                    pass.set_pipeline(per_voxel);
+                    pass.set_scissor_rect(x, y, w, h);
+                    pass.set_bind_group(0, &volume.bind_group, &[]);
+                    pass.draw(0..3, 0..1);
+                }
             });
-        } else {
-            self.draw_full_target(
-                &target,
-                [0.0, 0.0, 0.0, 1.0],
-                (&pipeline, &volume.bind_group),
-                "hounsfield mpr",
-            );
         }
         image.stale = true;
         Ok(image)
+    }
+}
+
+/// The shader's SLAB_MODE of `mode`.
+fn slab_mode_of(mode: Option<SlabMode>) -> u32 {
+    match mode {
+        None => 0,
+        Some(SlabMode::Mip) => 1,
+        Some(SlabMode::MinIp) => 2,
+        Some(SlabMode::Mean) => 3,
     }
 }
 
@@ -727,6 +749,10 @@ mod tests {
             ("bricks", std::mem::offset_of!(MprParams, bricks)),
             ("_pad0", std::mem::offset_of!(MprParams, _pad0)),
             ("padding", std::mem::offset_of!(MprParams, padding)),
+            (
+                "offset_range",
+                std::mem::offset_of!(MprParams, offset_range),
+            ),
         ];
         assert_eq!(members.len(), rust.len());
         for ((wname, woff), (rname, roff)) in members.iter().zip(rust) {

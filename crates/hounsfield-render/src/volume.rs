@@ -622,9 +622,10 @@ impl Renderer {
                 "the sampling is for another volume".into(),
             ));
         }
+        let slab = slab_mode_of(mode);
         let samples = sampling.slab_offsets.len().clamp(1, MAX_SLAB_SAMPLES);
         let used = &sampling.slab_offsets[..samples.min(sampling.slab_offsets.len())];
-        let offset_range = if slab_mode_of(mode) == 0 {
+        let offset_range = if slab == 0 {
             [0.0, 0.0]
         } else {
             used.iter()
@@ -656,7 +657,6 @@ impl Renderer {
         offsets[..samples].copy_from_slice(&sampling.slab_offsets[..samples]);
         self.queue
             .write_buffer(&volume.offsets, 0, bytemuck::cast_slice(&offsets));
-        let slab = slab_mode_of(mode);
         let uniform = u32::from(volume.uniform && sampling.uniform_spacing > 0.0);
         let (mut image, target) = self.reuse_target(
             previous,
@@ -678,8 +678,8 @@ impl Renderer {
         } else {
             // A pass per brick over the pixels whose samples all lie in it, then one over
             // those whose slab samples lie in several (each voxel from its brick; it may
-            // draw pixels of one brick again, with the same values).
-            // How far along the slices the samples lie from the pixel's distance.
+            // draw pixels of one brick again, with the same values). The samples lie
+            // `reach` (least, greatest) from the pixel's distance along the slices.
             let along = offset_range.map(|o| f64::from(o) * f64::from(sampling.distance[3]));
             let reach = [along[0].min(along[1]), along[0].max(along[1])];
             let size = (columns, rows);

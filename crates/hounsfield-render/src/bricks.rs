@@ -68,16 +68,29 @@ impl BrickLayout {
     }
 }
 
-/// Whether a volume of `[columns, rows, slices]` goes up as 2D texture arrays (a layer a
-/// slice) rather than 3D textures: wherever the arrays hold it. The GPU's API zero-fills
-/// a texture before the first write that covers part of it, and tracks that per layer
-/// of an array but per whole 3D texture, so the first part of a 3D volume's upload waits
+/// The textures of a volume of `[columns, rows, slices]` on a device of `limits`: whether
+/// they are 2D texture arrays (a layer a slice) rather than 3D textures, and its bricks;
+/// None when neither holds it. Arrays wherever they hold it: the GPU's API zero-fills a
+/// texture before the first write that covers part of it, and tracks that per layer of
+/// an array but per whole 3D texture, so the first part of a 3D volume's upload waits
 /// while all of it is cleared (on a CPU device, about a second for 500 MB). A volume in
-/// more array bricks than 3D ones costs no more for its thin planes (drawn a brick at a
-/// time); a slab through several bricks costs more.
-pub(crate) fn layered(limits: &wgpu::Limits, [w, h, n]: [u32; 3]) -> bool {
-    let side = limits.max_texture_dimension_2d;
-    w <= side && h <= side && BrickLayout::new(n, limits.max_texture_array_layers).is_some()
+/// more array bricks than 3D ones costs no more for its planes (drawn a brick at a
+/// time), except for a slab's pixels whose samples cross a brick's edge.
+pub(crate) fn volume_textures(
+    limits: &wgpu::Limits,
+    [w, h, n]: [u32; 3],
+) -> Option<(bool, BrickLayout)> {
+    let fits = |side: u32| w <= side && h <= side;
+    let arrays = fits(limits.max_texture_dimension_2d)
+        .then(|| BrickLayout::new(n, limits.max_texture_array_layers))
+        .flatten();
+    let d3 = limits.max_texture_dimension_3d;
+    arrays.map(|l| (true, l)).or_else(|| {
+        fits(d3)
+            .then(|| BrickLayout::new(n, d3))
+            .flatten()
+            .map(|l| (false, l))
+    })
 }
 
 /// How the planes' shader sees a brick: a 2D array (`layered`) or a 3D texture.
@@ -219,20 +232,35 @@ mod tests {
     }
 
     /// Arrays wherever they hold the volume (no zero-fill of the whole volume before its
-    /// first part), 3D textures where they do not.
+    /// first part), 3D textures where they do not, and the bricks of each.
     #[test]
     fn volumes_take_arrays_wherever_they_hold_them() {
         // lavapipe: 2048 layers, 3D textures of 4096.
+        // (arrays, bricks) of each volume.
+        let textures = |l: &wgpu::Limits, size| {
+            volume_textures(l, size).map(|(arrays, layout)| (arrays, layout.bricks))
+        };
         let lavapipe = limits(8192, 2048, 4096);
-        assert!(layered(&lavapipe, [512, 512, 1000]));
-        assert!(layered(&lavapipe, [512, 512, 3000]), "2 bricks");
-        assert!(layered(&lavapipe, [512, 512, 4 * 2047 + 1]));
-        assert!(!layered(&lavapipe, [512, 512, 4 * 2047 + 2]));
+        assert_eq!(textures(&lavapipe, [512, 512, 1000]), Some((true, 1)));
+        assert_eq!(textures(&lavapipe, [512, 512, 3000]), Some((true, 2)));
+        assert_eq!(
+            textures(&lavapipe, [512, 512, 4 * 2047 + 1]),
+            Some((true, 4))
+        );
+        assert_eq!(
+            textures(&lavapipe, [512, 512, 4 * 2047 + 2]),
+            Some((false, 2))
+        );
         // SwiftShader in Chromium: 256 layers.
         let swiftshader = limits(8192, 256, 2048);
-        assert!(layered(&swiftshader, [512, 512, 1000]), "4 bricks");
-        assert!(!layered(&swiftshader, [512, 512, 1030]));
-        assert!(!layered(&limits(256, 2048, 2048), [512, 512, 100]));
+        assert_eq!(textures(&swiftshader, [512, 512, 1000]), Some((true, 4)));
+        assert_eq!(textures(&swiftshader, [512, 512, 1030]), Some((false, 1)));
+        // Wider than the arrays' 2D side; too large for either.
+        assert_eq!(
+            textures(&limits(256, 2048, 2048), [512, 512, 100]),
+            Some((false, 1))
+        );
+        assert_eq!(textures(&limits(8192, 256, 256), [512, 512, 2000]), None);
     }
 
     /// Every slice pair (k, k + 1) lies in one brick, every brick fits the textures, and

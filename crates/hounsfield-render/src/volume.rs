@@ -5,7 +5,7 @@
 //! resampling again).
 
 pub use crate::bricks::{BrickLayout, MAX_BRICKS};
-use crate::bricks::{brick_bands, brick_view_dimension, layered, several_bricks_band};
+use crate::bricks::{brick_bands, brick_view_dimension, several_bricks_band, volume_textures};
 use crate::{GpuImage, PipelineSpec, RenderError, Renderer, TexKind};
 use bytemuck::{Pod, Zeroable};
 use hounsfield_core::volume::{Sampling, SlabMode, Stack, Volume, VolumeLimits};
@@ -337,14 +337,7 @@ impl Renderer {
         if n == 0 {
             return Err(RenderError::Frames("a volume without slices".into()));
         }
-        let layered = layered(&limits, [w, h, n]);
-        let depth = if layered {
-            limits.max_texture_array_layers
-        } else {
-            max
-        };
-        let layout = BrickLayout::new(n, depth).filter(|_| layered || (w <= max && h <= max));
-        let Some(layout) = layout else {
+        let Some((layered, layout)) = volume_textures(&limits, [w, h, n]) else {
             return Err(RenderError::TooLarge(format!(
                 "a {w} x {h} x {n} volume (the device's 3D textures stop at {max} per side, \
                  {MAX_BRICKS} bricks of slices at most)"

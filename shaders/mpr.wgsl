@@ -9,8 +9,8 @@
 // The arithmetic mirrors hounsfield_core::volume::resample (the CPU reference) step by
 // step. SAMPLE_TYPE (i32, u32, f32) is substituted when the module is created, and so is
 // VOLUME_TEXTURE with its VOLUME_LOAD (of voxel p of brick t): the bricks are 2D texture
-// arrays (a layer a slice) where the device's arrays hold the volume in as few bricks as
-// its 3D textures, else 3D textures.
+// arrays (a layer a slice) wherever the device's arrays hold the volume, else 3D
+// textures.
 
 struct MprParams {
     // Column and row coordinates (voxel units, relative to slice 0) and distance along

@@ -517,27 +517,13 @@ impl Renderer {
             .collect::<Option<_>>()
             .ok_or_else(|| RenderError::Frames("no brick texture".into()))?;
         let table = slice_table_texture(&self.device, &self.queue, s);
-        let params = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("hounsfield mpr params"),
-            size: std::mem::size_of::<MprParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let offsets = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("hounsfield slab offsets"),
-            size: (MAX_SLAB_SAMPLES * 4) as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let uniform = |label, size| crate::uniform_buffer(&self.device, label, size);
+        let params = uniform("hounsfield mpr params", std::mem::size_of::<MprParams>());
+        let offsets = uniform("hounsfield slab offsets", MAX_SLAB_SAMPLES * 4);
         let (layout, _, _) = self.mpr.layout(upload.kind, upload.layered);
         // `volumes`: the views bound as volume0..3; `pass`: the brick a pass draws.
         let group = |volumes: [&wgpu::TextureView; 4], pass: u32| {
-            let pass_buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("hounsfield mpr brick"),
-                size: 16,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
+            let pass_buffer = uniform("hounsfield mpr brick", 16);
             self.queue
                 .write_buffer(&pass_buffer, 0, bytemuck::bytes_of(&[pass, 0, 0, 0]));
             let view = |binding, v| wgpu::BindGroupEntry {
